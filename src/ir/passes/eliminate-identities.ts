@@ -1,0 +1,33 @@
+/** Removes Identity and (inference-time) Dropout nodes by renaming their outputs. */
+import { fail } from '../../errors.js';
+import { type Graph, replaceUses } from '../graph.js';
+
+const PASS_THROUGH = new Set(['Identity', 'Dropout']);
+
+export function eliminateIdentities(graph: Graph): Graph {
+  const produced = new Set(graph.nodes.flatMap((n) => n.outputs));
+  const graphOutputs = new Set(graph.outputs);
+  const kept = [];
+  for (const node of graph.nodes) {
+    if (!PASS_THROUGH.has(node.op)) {
+      kept.push(node);
+      continue;
+    }
+    const [from] = node.inputs;
+    const [to, mask] = node.outputs;
+    if (mask && graph.nodes.some((n) => n.inputs.includes(mask))) {
+      fail(`node '${node.name}' (Dropout): its mask output '${mask}' is used; ecgc compiles inference graphs, where Dropout has no mask`);
+    }
+    if (!graphOutputs.has(to)) {
+      replaceUses(graph, to, from);
+    } else if (produced.has(from) && !graphOutputs.has(from)) {
+      // Keep the graph output's name: the producer writes it directly.
+      for (const producer of graph.nodes) producer.outputs = producer.outputs.map((o) => (o === from ? to : o));
+      replaceUses(graph, from, to);
+    } else {
+      kept.push(node); // an output that aliases a graph input or constant stays a view
+      continue;
+    }
+  }
+  return { ...graph, nodes: kept };
+}

@@ -1,0 +1,18 @@
+/** Drops nodes, constants and values that no graph output depends on. */
+import type { Graph } from '../graph.js';
+
+export function removeUnused(graph: Graph): Graph {
+  const needed = new Set(graph.outputs);
+  const nodes = [];
+  for (let i = graph.nodes.length - 1; i >= 0; i--) {
+    const node = graph.nodes[i];
+    if (!node.outputs.some((o) => needed.has(o))) continue;
+    nodes.push(node);
+    for (const input of node.inputs) if (input !== '') needed.add(input);
+  }
+  nodes.reverse();
+  for (const name of graph.inputs) needed.add(name);
+  const constants = new Map([...graph.constants].filter(([name]) => needed.has(name)));
+  const values = new Map([...graph.values].filter(([name]) => needed.has(name)));
+  return { ...graph, nodes, constants, values };
+}

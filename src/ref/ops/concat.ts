@@ -1,0 +1,36 @@
+/** Concat along `axis`: for each outer index, each input's block in input order. */
+import { fail } from '../../errors.js';
+import { attrInt } from '../../onnx/attributes.js';
+import { shapeText, sizeOf } from '../../ir/graph.js';
+import type { OpContext, OpDef } from '../op.js';
+import { normalizeAxis, where } from './shapes.js';
+
+function geometry(ctx: OpContext) {
+  const shapes = ctx.inputs.map((info, i) => info?.shape ?? fail(`${where(ctx.node)}: input ${i} is missing`));
+  const rank = shapes[0].length;
+  const axis = normalizeAxis(ctx.node, attrInt(ctx.node, 'axis'), rank);
+  for (const s of shapes) {
+    if (s.length !== rank || s.some((d, i) => i !== axis && d !== shapes[0][i])) fail(`${where(ctx.node)}: cannot concatenate ${shapes.map(shapeText).join(' and ')} on axis ${axis}`);
+  }
+  const outShape = [...shapes[0]];
+  outShape[axis] = shapes.reduce((sum, s) => sum + s[axis], 0);
+  const blocks = shapes.map((s) => sizeOf(s.slice(axis)));
+  return { outShape, outer: sizeOf(shapes[0].slice(0, axis)), blocks };
+}
+
+export const Concat: OpDef = {
+  infer: (ctx) => [{ dtype: ctx.inputs[0]!.dtype, shape: geometry(ctx).outShape }],
+  prepare(ctx) {
+    const { outer, blocks } = geometry(ctx);
+    return (inputs, [y]) => {
+      let o = 0;
+      for (let i = 0; i < outer; i++) {
+        for (let k = 0; k < inputs.length; k++) {
+          const x = inputs[k];
+          const block = blocks[k];
+          for (let j = 0, s = i * block; j < block; j++) y[o++] = x[s + j];
+        }
+      }
+    };
+  },
+};

@@ -1,0 +1,46 @@
+/** Pad (opset 11+) with constant pads; modes constant, edge and reflect. Negative pads crop. */
+import { fail } from '../../errors.js';
+import { attrString } from '../../onnx/attributes.js';
+import type { OpContext, OpDef } from '../op.js';
+import { gatherKernel } from './gather-map.js';
+import { constantInput, indexMap, inputShape, stridesOf, where } from './shapes.js';
+
+function geometry(ctx: OpContext) {
+  const shape = inputShape(ctx, 0);
+  const pads = Array.from(constantInput(ctx, 1, 'pads').data);
+  if (pads.length !== 2 * shape.length) fail(`${where(ctx.node)}: pads must have ${2 * shape.length} values, got ${pads.length}`);
+  const mode = attrString(ctx.node, 'mode', 'constant');
+  if (!['constant', 'edge', 'reflect'].includes(mode)) fail(`${where(ctx.node)}: mode '${mode}' is not supported (constant, edge, reflect)`);
+  const value = ctx.inputs[2] ? constantInput(ctx, 2, 'constant_value').data[0] : 0;
+  const begin = pads.slice(0, shape.length);
+  const outShape = shape.map((d, i) => d + pads[i] + pads[i + shape.length]);
+  if (outShape.some((d) => d < 0)) fail(`${where(ctx.node)}: pads crop more than the input holds`);
+  if (mode === 'reflect' && shape.some((d, i) => (begin[i] > 0 || pads[i + shape.length] > 0) && (pads[i] >= d || pads[i + shape.length] >= d))) {
+    fail(`${where(ctx.node)}: reflect pads must be smaller than the padded dimension`);
+  }
+  return { shape, begin, outShape, mode, value };
+}
+
+export const Pad: OpDef = {
+  infer: (ctx) => [{ dtype: ctx.inputs[0]!.dtype, shape: geometry(ctx).outShape }],
+  prepare(ctx) {
+    const { shape, begin, outShape, mode, value } = geometry(ctx);
+    const strides = stridesOf(shape);
+    const source = (i: number, d: number): number => {
+      if (i >= 0 && i < d) return i;
+      if (mode === 'constant') return -1;
+      if (mode === 'edge') return i < 0 ? 0 : d - 1;
+      return i < 0 ? -i : 2 * (d - 1) - i; // reflect, without repeating the edge
+    };
+    const map = indexMap(outShape, (index) => {
+      let offset = 0;
+      for (let i = 0; i < shape.length; i++) {
+        const s = source(index[i] - begin[i], shape[i]);
+        if (s < 0) return -1;
+        offset += s * strides[i];
+      }
+      return offset;
+    });
+    return gatherKernel(map, value);
+  },
+};

@@ -1,0 +1,56 @@
+/** Reduction geometry: which input offsets each output element reduces over, in order. */
+import { sizeOf } from '../../ir/graph.js';
+import { indexMap, stridesOf } from './shapes.js';
+
+export interface Reduction {
+  outShape: number[];
+  /** Flat input offset of each output element's first reduced element. */
+  base: Int32Array;
+  /** Offsets of the reduced elements relative to `base`, in row-major order of the reduced axes. */
+  reduced: Int32Array;
+}
+
+export function reduction(shape: readonly number[], axes: readonly number[], keepDims: boolean): Reduction {
+  const strides = stridesOf(shape);
+  const isReduced = shape.map((_, i) => axes.includes(i));
+  const keptAxes = shape.map((_, i) => i).filter((i) => !isReduced[i]);
+  const reducedAxes = shape.map((_, i) => i).filter((i) => isReduced[i]);
+  const base = indexMap(
+    keptAxes.map((i) => shape[i]),
+    (index) => index.reduce((sum, v, j) => sum + v * strides[keptAxes[j]], 0),
+  );
+  const reduced = indexMap(
+    reducedAxes.map((i) => shape[i]),
+    (index) => index.reduce((sum, v, j) => sum + v * strides[reducedAxes[j]], 0),
+  );
+  const outShape = keepDims ? shape.map((d, i) => (isReduced[i] ? 1 : d)) : keptAxes.map((i) => shape[i]);
+  return { outShape, base, reduced: sizeOf(reducedAxes.map((i) => shape[i])) === 0 ? new Int32Array(0) : reduced };
+}
+
+const f = Math.fround;
+
+/** mean = fround(sum / n), the sum accumulated in `reduced` order with every add rounded. */
+export function meanKernel(r: Reduction) {
+  const n = r.reduced.length;
+  return (x: ArrayLike<number>, y: Float32Array | Float64Array) => {
+    for (let o = 0; o < r.base.length; o++) {
+      const b = r.base[o];
+      let sum = 0;
+      for (let j = 0; j < n; j++) sum = f(sum + x[b + r.reduced[j]]);
+      y[o] = sum / n;
+    }
+  };
+}
+
+/** max over `reduced` in order; a later element wins only when strictly greater. */
+export function maxKernel(r: Reduction) {
+  const n = r.reduced.length;
+  return (x: ArrayLike<number>, y: Float32Array | Float64Array) => {
+    for (let o = 0; o < r.base.length; o++) {
+      const b = r.base[o];
+      let max = -Infinity;
+      for (let j = 0; j < n; j++) if (x[b + r.reduced[j]] > max) max = x[b + r.reduced[j]];
+      y[o] = max;
+    }
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Softmax over one axis (opset 13+; before 13, over all axes from `axis` on):
+ * m = max (first wins on ties), e_i = exp(fround(x_i - m)) with the shared approximation,
+ * s = sum of e_i in ascending order (each add rounded), y_i = fround(e_i / s).
+ */
+import { attrInt } from '../../onnx/attributes.js';
+import { sizeOf } from '../../ir/graph.js';
+import { expF32 } from '../approx.js';
+import type { OpContext, OpDef } from '../op.js';
+import { inputShape, normalizeAxis } from './shapes.js';
+
+function geometry(ctx: OpContext) {
+  const shape = inputShape(ctx, 0);
+  const axis = normalizeAxis(ctx.node, attrInt(ctx.node, 'axis', ctx.opset >= 13 ? -1 : 1), shape.length);
+  const outer = sizeOf(shape.slice(0, axis));
+  if (ctx.opset < 13) return { outer, length: sizeOf(shape.slice(axis)), inner: 1 };
+  return { outer, length: shape[axis], inner: sizeOf(shape.slice(axis + 1)) };
+}
+
+export const Softmax: OpDef = {
+  infer: (ctx) => [{ dtype: 'float32', shape: inputShape(ctx, 0) }],
+  prepare(ctx) {
+    const { outer, length, inner } = geometry(ctx);
+    const f = Math.fround;
+    return ([x], [y]) => {
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i++) {
+          const base = o * length * inner + i;
+          let max = x[base];
+          for (let j = 1; j < length; j++) if (x[base + j * inner] > max) max = x[base + j * inner];
+          let sum = 0;
+          for (let j = 0; j < length; j++) {
+            const e = expF32(f(x[base + j * inner] - max));
+            y[base + j * inner] = e;
+            sum = f(sum + e);
+          }
+          for (let j = 0; j < length; j++) y[base + j * inner] = y[base + j * inner] / sum;
+        }
+      }
+    };
+  },
+};
