@@ -1,0 +1,52 @@
+/** Per-node shapes, parameters and MACs of a graph: what `ecgc inspect` reports. */
+import { opDef } from '../ref/ops/index.js';
+import { opContext } from './context.js';
+import type { Graph } from './graph.js';
+import { sizeOf } from './graph.js';
+
+export interface NodeSummary {
+  name: string;
+  op: string;
+  /** Shapes of the run-time inputs (constants excluded), per sample. */
+  inputShapes: number[][];
+  outputShapes: number[][];
+  /** Float32 constants the node reads (weights, biases, affine parameters). */
+  params: number;
+  macs: number;
+}
+
+export interface GraphSummary {
+  opset: number;
+  inputs: { name: string; shape: number[] }[];
+  outputs: { name: string; shape: number[] }[];
+  nodes: NodeSummary[];
+  totals: { nodes: number; params: number; weightBytesFloat32: number; macs: number };
+}
+
+export function summarize(graph: Graph): GraphSummary {
+  const shapeOf = (name: string) => graph.values.get(name)?.shape ?? [];
+  const nodes = graph.nodes.map((node): NodeSummary => {
+    const ctx = opContext(graph, node);
+    const def = opDef(node);
+    const outputs = node.outputs.map((o) => graph.values.get(o)!);
+    const constants = node.inputs.map((name) => graph.constants.get(name)).filter((t) => t?.dtype === 'float32');
+    return {
+      name: node.name,
+      op: node.op,
+      inputShapes: node.inputs.filter((name) => name !== '' && !graph.constants.has(name)).map(shapeOf),
+      outputShapes: node.outputs.map(shapeOf),
+      params: constants.reduce((sum, t) => sum + sizeOf(t!.shape), 0),
+      macs: def.macs?.(ctx, outputs) ?? 0,
+    };
+  });
+  // A constant read by several nodes is stored once.
+  const weights = new Set(graph.nodes.flatMap((n) => n.inputs).filter((name) => graph.constants.get(name)?.dtype === 'float32'));
+  const params = [...weights].reduce((sum, name) => sum + sizeOf(graph.constants.get(name)!.shape), 0);
+  return {
+    opset: graph.opset,
+    inputs: graph.inputs.map((name) => ({ name, shape: shapeOf(name) })),
+    outputs: graph.outputs.map((name) => ({ name, shape: shapeOf(name) })),
+    nodes,
+    totals: { nodes: nodes.length, params, weightBytesFloat32: params * 4, macs: nodes.reduce((sum, n) => sum + n.macs, 0) },
+  };
+}
