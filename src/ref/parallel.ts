@@ -3,7 +3,9 @@
  * A runner is created once and reused for many batches (the compressor evaluates many
  * candidates on the same data).
  */
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Graph } from '../ir/graph.js';
 import { type CompiledGraph, compileGraph, runBatch } from './interpreter.js';
@@ -15,9 +17,17 @@ export function defaultThreads(): number {
   return Math.min(2, availableParallelism());
 }
 
-// Under vitest or tsx the sources are TypeScript: the worker then loads through tsx.
+// Under vitest or tsx the sources are TypeScript: the worker then registers tsx's loader
+// itself before importing worker.ts (Node 20 workers do not accept --import).
 const runningFromSource = import.meta.url.endsWith('.ts');
 const workerUrl = new URL(runningFromSource ? './worker.ts' : './worker.js', import.meta.url);
+
+function startWorker(graph: Graph): Worker {
+  if (!runningFromSource) return new Worker(workerUrl, { workerData: { graph } });
+  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData: { graph } });
+}
 
 interface Reply {
   output?: Float32Array;
@@ -30,9 +40,7 @@ export class BatchRunner {
 
   constructor(graph: Graph, threads = defaultThreads()) {
     this.local = compileGraph(graph);
-    this.workers = Array.from({ length: threads > 1 ? threads : 0 }, () =>
-      new Worker(workerUrl, { workerData: { graph }, execArgv: runningFromSource ? ['--import', 'tsx'] : [] }),
-    );
+    this.workers = Array.from({ length: threads > 1 ? threads : 0 }, () => startWorker(graph));
   }
 
   get inputSize(): number {

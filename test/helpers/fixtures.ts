@@ -1,0 +1,48 @@
+/** The torch-exported fixtures in test/fixtures (made by make_fixtures.py). */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Graph } from '../../src/ir/graph.js';
+import { loadModel } from '../../src/ir/load.js';
+import { compileGraph, runBatch } from '../../src/ref/interpreter.js';
+import { readNpyFloat32 } from '../../src/util/npy.js';
+
+export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
+
+export interface FixtureEntry {
+  name: string;
+  opset: number;
+  description: string;
+  ops: string[];
+  known_issue?: string;
+}
+
+export const manifest: FixtureEntry[] = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8'));
+
+export function fixturePath(name: string, file: string): string {
+  return join(FIXTURES, name, file);
+}
+
+export function loadFixture(name: string) {
+  const graph = loadModel(fixturePath(name, 'model.onnx'));
+  const input = readNpyFloat32(fixturePath(name, 'input.npy'));
+  const expected = readNpyFloat32(fixturePath(name, 'output.npy'));
+  return { graph, input, expected };
+}
+
+export function runReference(graph: Graph, input: Float32Array, count: number): Float32Array {
+  return runBatch(compileGraph(graph), input, count);
+}
+
+/** max |a - b| / max |b|: the project's tolerance measure against outside references. */
+export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let maxError = 0;
+  let maxMagnitude = 0;
+  for (let i = 0; i < expected.length; i++) {
+    maxError = Math.max(maxError, Math.abs(actual[i] - expected[i]));
+    maxMagnitude = Math.max(maxMagnitude, Math.abs(expected[i]));
+  }
+  return maxError / maxMagnitude;
+}
+
+/** Outside references (torch, onnxruntime) agree to this relative error; ecgc's own C must be bit-exact. */
+export const ORACLE_TOLERANCE = 1e-5;
