@@ -141,7 +141,7 @@ const modelCases: ModelCase[] = [
         outputs: ['y'],
         nodes: [{ name: 'weird_node', op: 'NonMaxSuppression', inputs: ['x', 'x'], outputs: ['y'] }],
       }),
-    phrases: () => ["'weird_node'", 'NonMaxSuppression', /not support/, /supported ops/i, /\bConv\b/, /\bGemm\b/],
+    phrases: (file) => [file, "'weird_node'", 'NonMaxSuppression', /not support/, /supported ops/i, /\bConv\b/, /\bGemm\b/],
   },
   {
     name: "an unsupported op (GridSample in 'weird_node', after a Conv)",
@@ -151,11 +151,11 @@ const modelCases: ModelCase[] = [
       spec.nodes.push({ name: 'weird_node', op: 'GridSample', inputs: ['y', 'y'], outputs: ['z'] });
       return buildModel(spec);
     },
-    phrases: () => ["'weird_node'", 'GridSample', /not support/, /supported ops/i, /\bConv\b/, /\bGemm\b/],
+    phrases: (file) => [file, "'weird_node'", 'GridSample', /not support/, /supported ops/i, /\bConv\b/, /\bGemm\b/],
   },
   { name: 'opset 9', bytes: () => buildModel(relu(['N', 1, 32], 9)), phrases: (file) => [file, 'opset 9', /not supported/, /11 to 17/] },
   { name: 'opset 18', bytes: () => buildModel(relu(['N', 1, 32], 18)), phrases: (file) => [file, 'opset 18', /not supported/, /11 to 17/] },
-  { name: "a dynamic time dimension ['N', 1, 'T']", bytes: () => buildModel(relu(['N', 1, 'T'])), phrases: () => ['dynamic', "'T'"] },
+  { name: "a dynamic time dimension ['N', 1, 'T']", bytes: () => buildModel(relu(['N', 1, 'T'])), phrases: (file) => [file, "dynamic", "'T'"] },
   { name: 'a fixed batch of 4 ([4, 1, 32])', bytes: () => buildModel(relu([4, 1, 32])), phrases: () => [/batch/, /\b4\b/] },
   {
     name: 'NaN in a Conv weight',
@@ -176,7 +176,7 @@ const modelCases: ModelCase[] = [
         initializers: { w: { shape: [2, 1, 3, 3], data: Array.from({ length: 18 }, (_, i) => i / 18) } },
         nodes: [{ name: 'conv2d', op: 'Conv', inputs: ['x', 'w'], outputs: ['y'], attrs: { kernel_shape: [3, 3] } }],
       }),
-    phrases: () => ["'conv2d'", /1-D/],
+    phrases: (file) => [file, "'conv2d'", /1-D/],
   },
   {
     name: 'a shape mismatch inside the model (Add of [1,3,10] and [1,4,10])',
@@ -190,7 +190,7 @@ const modelCases: ModelCase[] = [
           { name: 'bad_add', op: 'Add', inputs: ['x', 'h'], outputs: ['y'] },
         ],
       }),
-    phrases: () => ["'bad_add'", /\[1, 3, 10\]/, /\[1, 4, 10\]/, /broadcast/],
+    phrases: (file) => [file, "'bad_add'", /\[1, 3, 10\]/, /\[1, 4, 10\]/, /broadcast/],
   },
 ];
 

@@ -282,11 +282,12 @@ describe('ecgc run', () => {
     const bytes1 = readFileSync(one);
     const bytes2 = readFileSync(two);
     const y = parseNpy(bytes1, one);
+    expect(y.dtype).toBe('<f4');
     expect(y.shape).toEqual([count, 5]);
     expect(Buffer.compare(bytes1, bytes2)).toBe(0);
     // Not all samples alike (the test would pass trivially on a constant output).
-    const first = Array.from(y.data.subarray(0, 5));
-    expect(Array.from(y.data.subarray(5 * 63, 5 * 64))).not.toEqual(first);
+    const data = y.data as Float32Array;
+    expect(Array.from(data.subarray(5 * 63, 5 * 64))).not.toEqual(Array.from(data.subarray(0, 5)));
   });
 });
 

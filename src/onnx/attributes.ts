@@ -23,8 +23,8 @@ export function attrFloat(node: Node, name: string, fallback: number): number {
 export function attrInts(node: Node, name: string, fallback?: number[]): number[] | undefined {
   const value = node.attrs[name];
   if (value === undefined) return fallback;
-  if (typeof value === 'number') return [value];
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'number')) fail(`${where(node)}: attribute '${name}' must be a list of integers`);
+  if (typeof value === 'number' && Number.isInteger(value)) return [value];
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'number' || !Number.isInteger(v))) fail(`${where(node)}: attribute '${name}' must be a list of integers`);
   return value as number[];
 }
 

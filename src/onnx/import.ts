@@ -27,7 +27,7 @@ export function decodeModel(bytes: Uint8Array, file: string): OnnxTypes.ModelPro
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (e) {
-    fail(`${file}: not a valid ONNX model; the protobuf cannot be decoded (${(e as Error).message}). Is the file truncated?`);
+    fail(`${file}: not an ONNX model, or a truncated one: the protobuf cannot be decoded (${(e as Error).message})`);
   }
   const notAModel = (why: string): never => fail(`${file}: decodes as protobuf but is not an ONNX model (${why})`);
   if (!model.graph) notAModel('it has no graph');
