@@ -14,7 +14,7 @@ import { optimize } from '../ir/load.js';
 import { summarize } from '../ir/summary.js';
 import { buildModel, type ModelSpec } from '../onnx/build.js';
 import { importModel } from '../onnx/import.js';
-import { compileGraph, runBatch } from '../ref/interpreter.js';
+import { compileGraph } from '../ref/interpreter.js';
 import { BatchRunner } from '../ref/parallel.js';
 import { depthwiseSeparableCnn, resnet1d } from './models.js';
 
@@ -94,6 +94,23 @@ async function plainC(graph: Graph, input: Float32Array, dir: string, binary: st
   return { seconds: Number(seconds), bits: bits.map((b) => parseInt(b, 16)) };
 }
 
+/** Seconds per sample for a batch run on `threads` worker threads (best of 3, after a warm-up). */
+async function batchSeconds(graph: Graph, threads: number, inputs: Float32Array, batch: number): Promise<number> {
+  const runner = new BatchRunner(graph, threads, true);
+  try {
+    await runner.run(inputs.slice(), batch);
+    let best = Infinity;
+    for (let r = 0; r < 3; r++) {
+      const start = performance.now();
+      await runner.run(inputs.slice(), batch);
+      best = Math.min(best, (performance.now() - start) / 1000 / batch);
+    }
+    return best;
+  } finally {
+    await runner.close();
+  }
+}
+
 async function benchModel(name: string, spec: ModelSpec, dir: string, binary: string): Promise<void> {
   const graph = optimize(importModel(buildModel(spec), `${name}.onnx`));
   const { params, macs } = summarize(graph).totals;
@@ -103,17 +120,10 @@ async function benchModel(name: string, spec: ModelSpec, dir: string, binary: st
   const tsSeconds = timePerCall(() => compiled.run([input]));
   const output = compiled.run([input])[0];
 
-  const batch = 64;
+  const batch = Math.min(64, Math.max(8, Math.round(4e8 / macs)));
   const inputs = new Float32Array(batch * input.length);
   for (let n = 0; n < batch; n++) inputs.set(input, n * input.length);
-  const runner = new BatchRunner(graph, 2);
-  await runner.run(inputs, batch); // warm-up
-  const start = performance.now();
-  const rounds = 3;
-  for (let r = 0; r < rounds; r++) await runner.run(inputs, batch);
-  const parallelSeconds = (performance.now() - start) / 1000 / (rounds * batch);
-  await runner.close();
-  const oneThreadBatch = timePerCall(() => runBatch(compiled, inputs, batch), 1) / batch;
+  const [oneWorker, twoWorkers] = [await batchSeconds(graph, 1, inputs, batch), await batchSeconds(graph, 2, inputs, batch)];
 
   const repeats = Math.max(3, Math.round(1.5 / (macs * 2e-9)));
   const c = await plainC(graph, input, dir, binary, repeats);
@@ -122,20 +132,33 @@ async function benchModel(name: string, spec: ModelSpec, dir: string, binary: st
   const rate = (s: number) => `${(macs / s / 1e6).toFixed(0).padStart(6)} M MAC/s`;
   console.log(`\n${name}: ${params.toLocaleString('en-US')} parameters, ${macs.toLocaleString('en-US')} MACs per inference`);
   console.log(`  TS reference, 1 thread   ${rate(tsSeconds)}  ${(tsSeconds * 1e3).toFixed(3)} ms/inference`);
-  console.log(`  TS reference, batch of ${batch}, 1 thread  ${rate(oneThreadBatch)}`);
-  console.log(`  TS reference, batch of ${batch}, 2 threads ${rate(parallelSeconds)}  (${(oneThreadBatch / parallelSeconds).toFixed(2)}x the 1-thread batch)`);
+  console.log(`  TS reference, batch of ${batch}, 1 worker thread  ${rate(oneWorker)}`);
+  console.log(`  TS reference, batch of ${batch}, 2 worker threads ${rate(twoWorkers)}  (${(oneWorker / twoWorkers).toFixed(2)}x one worker)`);
   console.log(`  plain C -O2 -ffp-contract=off ${rate(c.seconds)}  ${(c.seconds * 1e3).toFixed(3)} ms/inference`);
   console.log(`  ratio TS (1 thread) / C: ${(c.seconds / tsSeconds).toFixed(2)}x   (target >= 0.30x)`);
   console.log(`  C output bit-identical to the TS reference: ${bitExact ? 'yes' : 'NO'}`);
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'ecgc-bench-'));
-try {
-  const binary = join(dir, 'plain');
-  await execa('gcc', ['-O2', '-ffp-contract=off', '-std=c99', '-D_POSIX_C_SOURCE=199309L', '-o', binary, PLAIN_C]);
-  console.log('ecgc bench: reference interpreter against plain C (same machine, same run)');
-  await benchModel('depthwise-separable CNN, input [1, 256]', depthwiseSeparableCnn(), dir, binary);
-  await benchModel('ResNet1D, input [1, 5120]', resnet1d(), dir, binary);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+const MODELS: Record<string, [string, () => ModelSpec]> = {
+  dscnn: ['depthwise-separable CNN, input [1, 256]', depthwiseSeparableCnn],
+  resnet: ['ResNet1D, input [1, 5120]', resnet1d],
+};
+
+// Each model is measured in a process of its own, so no figure pays for another model's JIT state.
+const [model, binary, dir] = process.argv.slice(2);
+if (model) {
+  const [name, build] = MODELS[model];
+  await benchModel(name, build(), dir, binary);
+} else {
+  const work = mkdtempSync(join(tmpdir(), 'ecgc-bench-'));
+  try {
+    const plain = join(work, 'plain');
+    await execa('gcc', ['-O2', '-ffp-contract=off', '-std=c99', '-D_POSIX_C_SOURCE=199309L', '-o', plain, PLAIN_C]);
+    console.log('ecgc bench: reference interpreter against plain C (same machine, same run)');
+    for (const key of Object.keys(MODELS)) {
+      await execa(process.execPath, [fileURLToPath(import.meta.url), key, plain, work], { stdio: 'inherit' });
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }

@@ -2,8 +2,8 @@
  * ONNX ModelProto -> IR graph (before any pass): decoding, validation, initializers,
  * Constant nodes, attributes, and the graph input's batch dimension.
  */
-import { readFileSync } from 'node:fs';
 import { fail } from '../errors.js';
+import { readFileOrFail } from '../util/files.js';
 import type { AttrValue, Graph, Node, Tensor, ValueInfo } from '../ir/graph.js';
 import { type OnnxTypes, onnx, toNumber } from './proto.js';
 import { tensorFromProto } from './tensor.js';
@@ -12,13 +12,7 @@ export const MIN_OPSET = 11;
 export const MAX_OPSET = 17;
 
 export function readModelFile(file: string): Graph {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    fail(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  return importModel(bytes, file);
+  return importModel(readFileOrFail(file), file);
 }
 
 export function decodeModel(bytes: Uint8Array, file: string): OnnxTypes.ModelProto {

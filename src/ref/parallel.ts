@@ -38,9 +38,10 @@ export class BatchRunner {
   private readonly workers: Worker[];
   private readonly local: CompiledGraph;
 
-  constructor(graph: Graph, threads = defaultThreads()) {
+  /** With `inWorkers`, even one thread runs in a worker (the bench compares like with like). */
+  constructor(graph: Graph, threads = defaultThreads(), private readonly inWorkers = false) {
     this.local = compileGraph(graph);
-    this.workers = Array.from({ length: threads > 1 ? threads : 0 }, () => startWorker(graph));
+    this.workers = Array.from({ length: threads > 1 || inWorkers ? threads : 0 }, () => startWorker(graph));
   }
 
   get inputSize(): number {
@@ -53,8 +54,8 @@ export class BatchRunner {
 
   /** Outputs of `count` samples stored back to back, in the same order. */
   async run(input: Float32Array, count: number): Promise<Float32Array> {
-    const shards = Math.min(this.workers.length, Math.floor(count / MIN_SAMPLES_PER_THREAD));
-    if (shards < 2) return runBatch(this.local, input, count);
+    const shards = Math.min(this.workers.length, Math.max(this.inWorkers ? 1 : 0, Math.floor(count / MIN_SAMPLES_PER_THREAD)));
+    if (shards < (this.inWorkers ? 1 : 2)) return runBatch(this.local, input, count);
     const output = new Float32Array(count * this.outputSize);
     const jobs = [];
     for (let s = 0; s < shards; s++) {

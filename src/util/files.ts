@@ -1,4 +1,4 @@
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fail } from '../errors.js';
 
 /**
@@ -13,5 +13,14 @@ export function writeFileAtomic(file: string, content: Uint8Array | string): voi
   } catch (e) {
     rmSync(temporary, { force: true });
     fail(`${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+}
+
+/** The file's bytes, or an error naming the file and the reason (ENOENT, EISDIR, ...). */
+export function readFileOrFail(file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    fail(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
 }

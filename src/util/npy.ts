@@ -2,9 +2,8 @@
  * .npy reading and writing (format versions 1-3, little-endian, C order), so ecgc reads
  * what numpy writes and numpy reads what ecgc writes.
  */
-import { readFileSync } from 'node:fs';
 import { fail } from '../errors.js';
-import { writeFileAtomic } from './files.js';
+import { readFileOrFail, writeFileAtomic } from './files.js';
 
 export type NpyData = Float32Array | Float64Array | Int32Array | BigInt64Array | Int16Array | Uint8Array;
 
@@ -55,13 +54,7 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
 }
 
 export function readNpy(file: string): NpyArray {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    fail(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  return parseNpy(bytes, file);
+  return parseNpy(readFileOrFail(file), file);
 }
 
 /** Reads an .npy of any float type as float32 (float64 is rounded, as numpy's astype would). */

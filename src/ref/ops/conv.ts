@@ -58,35 +58,46 @@ export const Conv: OpDef = {
     // Outputs in [inner, innerEnd) read only real input for every tap: no bounds checks there.
     const inner = Math.max(0, ...first);
     const innerEnd = Math.max(inner, Math.min(To, ...end));
-    const interior = interiorKernel(K, stride, dilation);
+    // Each pass over an output row adds about TAPS_PER_PASS taps (whole channels at a time).
+    const block = Math.max(1, Math.min(inPerGroup, Math.floor(TAPS_PER_PASS / K)));
+    const full = interiorKernel(K, stride, dilation, block);
+    const rest = interiorKernel(K, stride, dilation, inPerGroup % block || block);
     return ([x, w, bias], [y]) => {
       for (let co = 0; co < outChannels; co++) {
         const yBase = co * To;
         y.fill(hasBias ? bias[co] : 0, yBase, yBase + To);
         const ciBase = Math.floor(co / outPerGroup) * inPerGroup;
-        for (let ci = 0; ci < inPerGroup; ci++) {
+        for (let ci = 0; ci < inPerGroup; ci += block) {
+          const channels = Math.min(block, inPerGroup - ci);
           const xBase = (ciBase + ci) * T - padBegin;
           const wBase = (co * inPerGroup + ci) * K;
-          edgeTaps(x, w, y, yBase, 0, inner, xBase, wBase, window);
-          interior(x, w, y, yBase, inner, innerEnd, xBase, wBase);
-          edgeTaps(x, w, y, yBase, innerEnd, To, xBase, wBase, window);
+          edgeTaps(x, w, y, yBase, 0, inner, xBase, wBase, channels, window);
+          (channels === block ? full : rest)(x, w, y, yBase, inner, innerEnd, xBase, wBase, T);
+          edgeTaps(x, w, y, yBase, innerEnd, To, xBase, wBase, channels, window);
         }
       }
     };
   },
 };
 
-type RowKernel = (x: TensorData, w: TensorData, y: TensorData, yBase: number, from: number, to: number, xBase: number, wBase: number) => void;
+const TAPS_PER_PASS = 8;
 
-/** Adds one input channel's K taps to outputs [from, to), checking that each tap is inside the input. */
-function edgeTaps(x: TensorData, w: TensorData, y: TensorData, yBase: number, from: number, to: number, xBase: number, wBase: number, window: Window1d): void {
+type RowKernel = (x: TensorData, w: TensorData, y: TensorData, yBase: number, from: number, to: number, xBase: number, wBase: number, T: number) => void;
+
+/**
+ * Adds the taps of `channels` consecutive input channels to outputs [from, to), checking
+ * that each tap is inside the input.
+ */
+function edgeTaps(x: TensorData, w: TensorData, y: TensorData, yBase: number, from: number, to: number, xBase: number, wBase: number, channels: number, window: Window1d): void {
   const { kernel: K, stride, dilation, padBegin, inLength: T } = window;
   const f = Math.fround;
   for (let t = from; t < to; t++) {
     let acc = y[yBase + t];
-    for (let k = 0; k < K; k++) {
-      const i = t * stride + k * dilation;
-      if (i >= padBegin && i < T + padBegin) acc = f(acc + f(w[wBase + k] * x[xBase + i]));
+    for (let c = 0; c < channels; c++) {
+      for (let k = 0; k < K; k++) {
+        const i = t * stride + k * dilation;
+        if (i >= padBegin && i < T + padBegin) acc = f(acc + f(w[wBase + c * K + k] * x[xBase + c * T + i]));
+      }
     }
     y[yBase + t] = acc;
   }
@@ -96,20 +107,22 @@ const interiorKernels = new Map<string, RowKernel>();
 
 /**
  * The same sums for outputs whose taps are all inside the input, generated per (K, stride,
- * dilation): the weights sit in locals and the taps are unrolled, which makes the
- * reference several times faster than a generic loop. Cached, so each shape compiles once.
+ * dilation, channels): the weights sit in locals and the taps of the block of channels are
+ * unrolled, several times faster than generic loops. Only integers reach the source text.
+ * Cached, so each shape compiles once.
  */
-function interiorKernel(K: number, stride: number, dilation: number): RowKernel {
-  const key = `${K}/${stride}/${dilation}`;
+function interiorKernel(K: number, stride: number, dilation: number, channels: number): RowKernel {
+  const key = `${K}/${stride}/${dilation}/${channels}`;
   let kernel = interiorKernels.get(key);
   if (!kernel) {
-    const taps = Array.from({ length: K }, (_, k) => k);
-    const source = `return function conv_interior_k${K}_s${stride}_d${dilation}(x, w, y, yBase, from, to, xBase, wBase) {
-      ${taps.map((k) => `const w${k} = w[wBase + ${k}];`).join('\n')}
+    const taps = Array.from({ length: channels * K }, (_, j) => ({ j, c: Math.floor(j / K), k: j % K }));
+    const source = `return function conv_interior_k${K}_s${stride}_d${dilation}_c${channels}(x, w, y, yBase, from, to, xBase, wBase, T) {
+      ${taps.map(({ j }) => `const w${j} = w[wBase + ${j}];`).join('\n')}
+      ${Array.from({ length: channels }, (_, c) => `const x${c} = xBase + ${c} * T;`).join('\n')}
       for (let t = from; t < to; t++) {
-        const i = xBase + t * ${stride};
+        const i = t * ${stride};
         let acc = y[yBase + t];
-        ${taps.map((k) => `acc = f(acc + f(w${k} * x[i + ${k * dilation}]));`).join('\n')}
+        ${taps.map(({ j, c, k }) => `acc = f(acc + f(w${j} * x[x${c} + i + ${k * dilation}]));`).join('\n')}
         y[yBase + t] = acc;
       }
     };`;

@@ -1,17 +1,11 @@
-/** GlobalAveragePool: the mean over every axis after the channel, as ReduceMean computes it. */
-import type { OpContext, OpDef } from '../op.js';
-import { meanKernel, reduction } from './reduce.js';
-import { requireRank } from './shapes.js';
-
-function geometry(ctx: OpContext) {
-  const shape = requireRank(ctx, 0, [3], 'the input of a 1-D global pool');
-  return reduction(shape, [2], true);
-}
+/** GlobalAveragePool: the mean over the time axis, as ReduceMean computes it. */
+import type { OpDef } from '../op.js';
+import { globalPoolReduction, meanKernel } from './reduce.js';
 
 export const GlobalAveragePool: OpDef = {
-  infer: (ctx) => [{ dtype: 'float32', shape: geometry(ctx).outShape }],
+  infer: (ctx) => [{ dtype: 'float32', shape: globalPoolReduction(ctx).outShape }],
   prepare(ctx) {
-    const mean = meanKernel(geometry(ctx));
+    const mean = meanKernel(globalPoolReduction(ctx));
     return ([x], [y]) => mean(x, y);
   },
 };

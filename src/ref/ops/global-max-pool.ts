@@ -1,17 +1,11 @@
 /** GlobalMaxPool: the maximum over the time axis per channel (first wins on ties). */
-import type { OpContext, OpDef } from '../op.js';
-import { maxKernel, reduction } from './reduce.js';
-import { requireRank } from './shapes.js';
-
-function geometry(ctx: OpContext) {
-  const shape = requireRank(ctx, 0, [3], 'the input of a 1-D global pool');
-  return reduction(shape, [2], true);
-}
+import type { OpDef } from '../op.js';
+import { globalPoolReduction, maxKernel } from './reduce.js';
 
 export const GlobalMaxPool: OpDef = {
-  infer: (ctx) => [{ dtype: 'float32', shape: geometry(ctx).outShape }],
+  infer: (ctx) => [{ dtype: 'float32', shape: globalPoolReduction(ctx).outShape }],
   prepare(ctx) {
-    const max = maxKernel(geometry(ctx));
+    const max = maxKernel(globalPoolReduction(ctx));
     return ([x], [y]) => max(x, y);
   },
 };

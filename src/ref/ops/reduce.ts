@@ -1,6 +1,7 @@
 /** Reduction geometry: which input offsets each output element reduces over, in order. */
 import { sizeOf } from '../../ir/graph.js';
-import { indexMap, stridesOf } from './shapes.js';
+import type { OpContext } from '../op.js';
+import { indexMap, requireRank, stridesOf } from './shapes.js';
 
 export interface Reduction {
   outShape: number[];
@@ -53,4 +54,9 @@ export function maxKernel(r: Reduction) {
       y[o] = max;
     }
   };
+}
+
+/** Global pools reduce the time axis of [1, C, T], keeping it as length 1. */
+export function globalPoolReduction(ctx: OpContext): Reduction {
+  return reduction(requireRank(ctx, 0, [3], 'the input of a 1-D global pool'), [2], true);
 }
