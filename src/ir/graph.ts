@@ -62,11 +62,6 @@ export function shapeText(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
 
-export function makeTensor(dtype: DType, shape: number[], values: ArrayLike<number>): Tensor {
-  const data = dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(values);
-  return { dtype, shape, data };
-}
-
 /** Nodes reading each value, for passes that rewrite producer/consumer pairs. */
 export function consumersOf(graph: Graph): Map<string, Node[]> {
   const consumers = new Map<string, Node[]>();

@@ -6,7 +6,7 @@
  * then allocates nothing. View ops (Reshape, Flatten, Squeeze, Unsqueeze) share buffers.
  */
 import { fail } from '../errors.js';
-import { type Graph, type TensorData, sizeOf, shapeText } from '../ir/graph.js';
+import { type Graph, type TensorData, sizeOf } from '../ir/graph.js';
 import { opContext } from '../ir/context.js';
 import { opDef } from './ops/index.js';
 
@@ -58,12 +58,6 @@ export function compileGraph(graph: Graph): CompiledGraph {
   };
 }
 
-/** Per-sample shape of a graph input (its declared shape without the batch dimension). */
-export function sampleShape(graph: Graph, name: string): number[] {
-  const info = graph.values.get(name) ?? fail(`internal: '${name}' has no shape`);
-  return info.shape.slice(1);
-}
-
 /**
  * Runs `count` samples stored back to back in `input` (one graph input, one output),
  * returning the outputs back to back.
@@ -78,9 +72,4 @@ export function runBatch(compiled: CompiledGraph, input: Float32Array, count: nu
     output.set(y, n * outSize);
   }
   return output;
-}
-
-export function describeShape(graph: Graph, name: string): string {
-  const info = graph.values.get(name);
-  return info ? shapeText(info.shape) : '?';
 }
