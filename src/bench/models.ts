@@ -63,12 +63,12 @@ class Builder {
   }
 }
 
-/** Stem conv, then depthwise (k=5) + pointwise blocks, global average pool, linear: ~40k parameters. */
+/** Stem conv, then depthwise (k=5) + pointwise blocks, global average pool, linear: 41k parameters. */
 export function depthwiseSeparableCnn(): ModelSpec {
   const m = new Builder();
   let x = m.conv('input', 1, 32, 7, { stride: 2 });
   let channels = 32;
-  for (const [out, stride] of [[64, 1], [96, 2], [128, 1], [128, 2], [128, 1]]) {
+  for (const [out, stride] of [[64, 1], [96, 2], [96, 1], [96, 2], [112, 1]]) {
     x = m.conv(x, channels, channels, 5, { stride, group: channels });
     x = m.conv(x, channels, out, 1);
     channels = out;
