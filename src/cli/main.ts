@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { EcgcError } from '../errors.js';
+import { dataCommand } from './data.js';
+import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
 import { runCommand } from './run.js';
 
@@ -44,5 +46,23 @@ program
   .requiredOption('--output <y.npy>', 'where to write the outputs, [N, ...]')
   .option('--threads <n>', 'worker threads (default: up to 2)')
   .action(action(runCommand));
+
+program
+  .command('data')
+  .description('builds a dataset (X.npy, y.npy, meta.json) from real ECG records')
+  .argument('<source>', 'data directory, e.g. ../shared/data/mitdb or ../shared/data/cpsc2018')
+  .requiredOption('--task <task>', 'beats-nlrav, beats-aami, rhythm or cpsc2018')
+  .requiredOption('--split <split>', 'e.g. random-train, record-test, ds1-train, ds2-test, all')
+  .requiredOption('--out <dir>', 'output directory (replaced if it exists)')
+  .action(action(dataCommand));
+
+program
+  .command('eval')
+  .description('accuracy, macro precision / recall / F1 and the confusion matrix on a dataset')
+  .argument('<model>', 'model.onnx')
+  .requiredOption('--data <dir>', "a dataset written by 'ecgc data'")
+  .option('--json', 'machine-readable output (schema ecgc.eval/1)')
+  .option('--threads <n>', 'worker threads (default: up to 2)')
+  .action(action(evalCommand));
 
 await program.parseAsync();

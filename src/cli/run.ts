@@ -4,7 +4,8 @@ import { fail } from '../errors.js';
 import { loadModel } from '../ir/load.js';
 import { shapeText } from '../ir/graph.js';
 import { summarize } from '../ir/summary.js';
-import { BatchRunner, defaultThreads } from '../ref/parallel.js';
+import { BatchRunner } from '../ref/parallel.js';
+import { parseThreads } from './options.js';
 import { readNpyFloat32, writeNpy } from '../util/npy.js';
 
 export async function runCommand(model: string, options: { input: string; output: string; threads?: string }): Promise<void> {
@@ -18,8 +19,7 @@ export async function runCommand(model: string, options: { input: string; output
   for (let i = 0; i < x.data.length; i++) {
     if (!Number.isFinite(x.data[i])) fail(`${options.input}: contains ${x.data[i]} at flat index ${i}; inputs must be finite`);
   }
-  const threads = options.threads === undefined ? defaultThreads() : Number(options.threads);
-  if (!Number.isInteger(threads) || threads < 1) fail(`--threads must be a positive integer, got '${options.threads}'`);
+  const threads = parseThreads(options.threads);
 
   const runner = new BatchRunner(graph, threads);
   const start = performance.now();

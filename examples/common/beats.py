@@ -1,0 +1,39 @@
+"""Training an ArrhythmiNet on a beat task: the shipped model on one split scheme and, where
+given, the same recipe on another scheme (the split by record), whose figures sit beside it."""
+import json
+import os
+import time
+
+from arrhythminet import ArrhythmiNet
+from ecgtrain import arguments, dataset, evaluate_export, export, figures_section, predict, train, write_card
+
+
+def train_beats(title, intro, config, task, runs, epochs, retrain, out_dir):
+    """runs: [(section title, model file, (train, val, test) splits)]; the first is model.onnx."""
+    args = arguments()
+    epochs = args.epochs or epochs
+    start = time.time()
+    models, sections = {}, []
+    for section_title, model_file, parts in runs:
+        _, x, y, meta = dataset(args.mitdb, task, parts[0], args.cache)
+        _, vx, vy, _ = dataset(args.mitdb, task, parts[1], args.cache)
+        test_dir, tx, ty, meta_test = dataset(args.mitdb, task, parts[2], args.cache)
+        print(f"{model_file}: train {len(y)}, val {len(vy)}, test {len(ty)} windows", flush=True)
+        model = ArrhythmiNet(classes=len(meta["classes"]), **config)
+        train(model, (x, y), (vx, vy), len(meta["classes"]), epochs)
+        path = os.path.join(out_dir, model_file)
+        export(model, path, x.shape[1:])
+        figures = evaluate_export(path, test_dir, meta_test, predict(model, tx))
+        models[model_file] = figures
+        sections.append(figures_section(section_title, model_file, figures, meta["classes"]))
+        print(json.dumps({k: figures[k] for k in ("split", "accuracy", "macroF1", "params", "argmaxAgreementWithTorch")}), flush=True)
+    seconds = time.time() - start
+    first = models[runs[0][1]]
+    rows = [("task", f"`{task}` ({', '.join(meta['classes'])})"),
+            ("data", f"MIT-BIH Arrhythmia Database, lead {meta['leads'][0]}, {meta['samplingRate']} Hz: {meta['howMade']}"),
+            ("input", f"[N, 1, {x.shape[2]}]: {meta['window']['seconds'] * 1000:.0f} ms around the R peak (sample {meta['window']['rPeakAt']})"),
+            ("preprocessing", f"`{json.dumps(meta['preprocessing'])}`"),
+            ("parameters", f"{first['params']:,} ({first['weightBytesFloat32'] / 1024:.2f} KB as float32)"),
+            ("MACs per inference", f"{first['macs']:,}"),
+            ("training", f"Adam lr 1e-3, weight decay 1e-3, batch 128, {epochs} epochs, ReduceLROnPlateau on the validation loss, cross-entropy weighted by the square root of inverse class frequency, the epoch with the best validation macro F1 kept")]
+    write_card(out_dir, title, intro, rows, sections, models, seconds, retrain)

@@ -1,0 +1,132 @@
+/**
+ * Beat datasets from MIT-BIH lead MLII: one window per annotated beat, 256 samples at
+ * 360 Hz with the R peak at sample 90 (250 ms before it covers the P wave, 461 ms after
+ * it the T wave), in mV, z-scored per window.
+ *
+ * beats-nlrav (ArrhythmiaVision): Normal, LBBB, RBBB, APC, PVC. Splits random-* (stratified
+ * by beat, 80/10/10, as that paper does) and record-* (no record in two parts).
+ * beats-aami (AAMI EC57): N, S, V, F, Q, de Chazal's inter-patient split: ds1-train and
+ * ds1-val (a stratified 10% of DS1's beats) from DS1, ds2-test from DS2; the paced records
+ * 102, 104, 107 and 217 are left out.
+ */
+import { fail } from '../errors.js';
+import type { Dataset } from './dataset.js';
+import { DATASET_SCHEMA } from './dataset.js';
+import { listRecords, mliiChannel } from './mitdb.js';
+import { type Preprocessing, ZSCORE_EPSILON, zscore } from './preprocess.js';
+import { type Part, PARTS, recordSplit, stratifiedSplit } from './splits.js';
+import { physical, readAnnotations, readRecord } from './wfdb/index.js';
+
+export const BEAT_WINDOW = { before: 90, samples: 256 };
+const SAMPLING_RATE = 360;
+const SPLIT_SEED = 2024;
+
+interface BeatTask {
+  classes: string[];
+  /** MIT-BIH beat symbol -> class index. */
+  classOf: Record<string, number>;
+}
+
+export const BEAT_TASKS: Record<'beats-nlrav' | 'beats-aami', BeatTask> = {
+  'beats-nlrav': { classes: ['N', 'L', 'R', 'A', 'V'], classOf: { N: 0, L: 1, R: 2, A: 3, V: 4 } },
+  'beats-aami': {
+    classes: ['N', 'S', 'V', 'F', 'Q'],
+    classOf: { N: 0, L: 0, R: 0, e: 0, j: 0, A: 1, a: 1, J: 1, S: 1, V: 2, E: 2, F: 3, '/': 4, f: 4, Q: 4 },
+  },
+};
+
+export const DS1 = ['101', '106', '108', '109', '112', '114', '115', '116', '118', '119', '122', '124', '201', '203', '205', '207', '208', '209', '215', '220', '223', '230'];
+export const DS2 = ['100', '103', '105', '111', '113', '117', '121', '123', '200', '202', '210', '212', '213', '214', '219', '221', '222', '228', '231', '232', '233', '234'];
+
+export const BEAT_SPLITS: Record<keyof typeof BEAT_TASKS, string[]> = {
+  'beats-nlrav': PARTS.flatMap((p) => [`random-${p}`, `record-${p}`]),
+  'beats-aami': ['ds1-train', 'ds1-val', 'ds2-test'],
+};
+
+interface BeatWindows {
+  records: string[];
+  /** Per window: its record and class. */
+  record: string[];
+  label: number[];
+  windows: Float32Array[];
+}
+
+function extractBeats(dir: string, task: BeatTask, records: string[]): BeatWindows {
+  const out: BeatWindows = { records: [], record: [], label: [], windows: [] };
+  for (const name of records) {
+    const record = readRecord(dir, name);
+    const channel = mliiChannel(record);
+    if (channel === undefined) continue; // 102 and 104 have no MLII lead
+    out.records.push(name);
+    const mv = physical(record, channel);
+    for (const beat of readAnnotations(dir, name)) {
+      const label = task.classOf[beat.code];
+      const start = beat.sample - BEAT_WINDOW.before;
+      if (label === undefined || start < 0 || start + BEAT_WINDOW.samples > mv.length) continue;
+      const window = mv.slice(start, start + BEAT_WINDOW.samples);
+      zscore(window);
+      out.windows.push(window);
+      out.record.push(name);
+      out.label.push(label);
+    }
+  }
+  return out;
+}
+
+export function buildBeatDataset(dir: string, taskName: keyof typeof BEAT_TASKS, split: string): Dataset {
+  const task = BEAT_TASKS[taskName];
+  if (!BEAT_SPLITS[taskName].includes(split)) fail(`task ${taskName} has splits ${BEAT_SPLITS[taskName].join(', ')}; got '${split}'`);
+  const [scheme, part] = split.split('-') as [string, Part];
+  const all = listRecords(dir);
+  const records = scheme === 'ds1' ? DS1 : scheme === 'ds2' ? DS2 : all;
+  const missing = records.filter((r) => !all.includes(r));
+  if (missing.length > 0) fail(`${dir}: records ${missing.join(', ')} are missing`);
+  const beats = extractBeats(dir, task, records);
+  const labels = Int32Array.from(beats.label);
+
+  let keep: boolean[];
+  let howSplit: string;
+  if (scheme === 'random' || scheme === 'ds1') {
+    const fractions = scheme === 'random' ? { val: 0.1, test: 0.1 } : { val: 0.1, test: 0 };
+    const parts = stratifiedSplit(labels, task.classes.length, fractions, SPLIT_SEED);
+    keep = parts.map((p) => p === part);
+    howSplit = `stratified by beat within each class (seeded shuffle, seed ${SPLIT_SEED}): ${scheme === 'random' ? '80/10/10 train/val/test' : '90/10 train/val of DS1'}`;
+  } else if (scheme === 'record') {
+    const counts = new Map<string, number[]>(beats.records.map((r) => [r, task.classes.map(() => 0)]));
+    beats.record.forEach((r, i) => counts.get(r)![beats.label[i]]++);
+    const assignment = recordSplit(counts, task.classes, { val: 0.15, test: 0.2 });
+    keep = beats.record.map((r) => assignment.get(r) === part);
+    howSplit = `by record (no record in two parts), greedy from the rarest class, aiming at 65/15/20 train/val/test of each class's beats; ${part} records: ${[...assignment].filter(([, p]) => p === part).map(([r]) => r).join(' ')}`;
+  } else {
+    keep = beats.record.map(() => true);
+    howSplit = "de Chazal et al.'s inter-patient DS2, all beats";
+  }
+
+  const chosen = beats.windows.filter((_, i) => keep[i]);
+  const y = Int32Array.from(labels.filter((_, i) => keep[i]));
+  const x = new Float32Array(chosen.length * BEAT_WINDOW.samples);
+  chosen.forEach((w, i) => x.set(w, i * BEAT_WINDOW.samples));
+  const counts = Object.fromEntries(task.classes.map((c, i) => [c, y.filter((v) => v === i).length]));
+  const empty = task.classes.filter((c) => counts[c] === 0);
+  if (empty.length > 0) fail(`${dir}: split ${split} of ${taskName} has no windows for class(es) ${empty.join(', ')}`);
+  const preprocessing: Preprocessing = { units: 'mV', resample: null, normalize: { kind: 'zscore', epsilon: ZSCORE_EPSILON }, padTo: null };
+  return {
+    x,
+    shape: [chosen.length, 1, BEAT_WINDOW.samples],
+    y,
+    meta: {
+      schema: DATASET_SCHEMA,
+      task: taskName,
+      split,
+      classes: task.classes,
+      samplingRate: SAMPLING_RATE,
+      window: { samples: BEAT_WINDOW.samples, rPeakAt: BEAT_WINDOW.before, seconds: BEAT_WINDOW.samples / SAMPLING_RATE },
+      leads: ['MLII'],
+      preprocessing,
+      records: [...new Set(beats.record.filter((_, i) => keep[i]))],
+      counts,
+      source: dir,
+      howMade: `MIT-BIH lead MLII (records without it, 102 and 104, are left out${taskName === 'beats-aami' ? '; paced records 102, 104, 107, 217 are in neither DS1 nor DS2' : ''}); one window per annotated beat of classes ${JSON.stringify(task.classOf)}, R peak at sample ${BEAT_WINDOW.before}; windows that would cross the record's ends are dropped; split ${howSplit}.`,
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Preprocessing that belongs to a dataset's definition: the firmware must apply the same
+ * to raw ADC input, so each step is simple, exactly specified and recorded in meta.json.
+ */
+
+export interface Preprocessing {
+  /** ADC units to millivolts: (adc - baseline) / gain, from the record's header. */
+  units: 'mV';
+  /** Linear interpolation from the record's rate to the dataset's rate (none when equal). */
+  resample: { from: number; to: number } | null;
+  /** Per window: subtract the mean, divide by the standard deviation (plus epsilon). */
+  normalize: { kind: 'zscore'; epsilon: number };
+  /** Zeros appended after the signal to reach the model's input length. */
+  padTo: number | null;
+}
+
+export const ZSCORE_EPSILON = 1e-3;
+
+/**
+ * In place: x = (x - mean) / (std + epsilon), mean and variance accumulated in float64
+ * over the window (the firmware may use float32: a model input tolerance, not a bit-exact
+ * contract, since it happens before the model).
+ */
+export function zscore(x: Float32Array, epsilon = ZSCORE_EPSILON): void {
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += x[i];
+  const mean = sum / x.length;
+  let squares = 0;
+  for (let i = 0; i < x.length; i++) squares += (x[i] - mean) * (x[i] - mean);
+  const scale = 1 / (Math.sqrt(squares / x.length) + epsilon);
+  for (let i = 0; i < x.length; i++) x[i] = (x[i] - mean) * scale;
+}
+
+/** Linear interpolation of `signal` (rate `from`) at rate `to`, output length floor(n * to / from). */
+export function resampleLinear(signal: Float32Array, from: number, to: number): Float32Array {
+  if (from === to) return signal;
+  const out = new Float32Array(Math.floor((signal.length * to) / from));
+  const step = from / to;
+  for (let i = 0; i < out.length; i++) {
+    const position = i * step;
+    const left = Math.floor(position);
+    const right = Math.min(left + 1, signal.length - 1);
+    const fraction = position - left;
+    out[i] = signal[left] * (1 - fraction) + signal[right] * fraction;
+  }
+  return out;
+}

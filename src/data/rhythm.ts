@@ -1,0 +1,94 @@
+/**
+ * The rhythm dataset (the ResNet1D paper's setup on MIT-BIH): 10-s windows of lead MLII,
+ * resampled from 360 to 500 Hz (5,000 samples), z-scored, then zero-padded to 5,120.
+ * A window is labelled with the rhythm annotated over all of it (windows where the rhythm
+ * changes are dropped), taken every 5 s, and split by record.
+ *
+ * Rhythm groups (MIT-BIH '+' annotations):
+ *   sinus        (N
+ *   af-flutter   (AFIB (AFL
+ *   ventricular  (B (bigeminy) (T (trigeminy) (VT (IVR (VFL
+ *   other        (SBR (SVTA (NOD (BII (AB (P (PREX and any other rhythm string
+ */
+import { fail } from '../errors.js';
+import type { Dataset } from './dataset.js';
+import { DATASET_SCHEMA } from './dataset.js';
+import { listRecords, mliiChannel } from './mitdb.js';
+import { type Preprocessing, ZSCORE_EPSILON, resampleLinear, zscore } from './preprocess.js';
+import { type Part, PARTS, recordSplit } from './splits.js';
+import { type Annotation, physical, readAnnotations, readRecord } from './wfdb/index.js';
+
+export const RHYTHM_CLASSES = ['sinus', 'af-flutter', 'ventricular', 'other'];
+const GROUP: Record<string, number> = { '(N': 0, '(AFIB': 1, '(AFL': 1, '(B': 2, '(T': 2, '(VT': 2, '(IVR': 2, '(VFL': 2 };
+const OTHER = 3;
+
+export const RHYTHM_SPLITS = PARTS.map((p) => `record-${p}`);
+const SOURCE_RATE = 360;
+const RATE = 500;
+const SECONDS = 10;
+const STRIDE_SECONDS = 5;
+export const RHYTHM_INPUT = 5120;
+
+/** [start, end) sample intervals of each rhythm, from the '+' annotations' aux strings. */
+export function rhythmIntervals(annotations: Annotation[], length: number): { start: number; end: number; rhythm: string }[] {
+  const changes = annotations.filter((a) => a.code === '+' && a.aux.startsWith('('));
+  return changes.map((a, i) => ({ start: a.sample, end: changes[i + 1]?.sample ?? length, rhythm: a.aux.replace(/\0/g, '').trim() }));
+}
+
+export function buildRhythmDataset(dir: string, split: string): Dataset {
+  if (!RHYTHM_SPLITS.includes(split)) fail(`task rhythm has splits ${RHYTHM_SPLITS.join(', ')}; got '${split}'`);
+  const part = split.slice('record-'.length) as Part;
+  const windowLength = SECONDS * SOURCE_RATE;
+  const stride = STRIDE_SECONDS * SOURCE_RATE;
+  const perRecord = new Map<string, { label: number; window: Float32Array }[]>();
+  const rhythmsSeen = new Map<string, number>();
+  for (const name of listRecords(dir)) {
+    const record = readRecord(dir, name);
+    const channel = mliiChannel(record);
+    if (channel === undefined) continue;
+    const mv = physical(record, channel);
+    const windows = [];
+    for (const interval of rhythmIntervals(readAnnotations(dir, name), mv.length)) {
+      const label = GROUP[interval.rhythm] ?? OTHER;
+      for (let start = interval.start; start + windowLength <= interval.end; start += stride) {
+        const window = resampleLinear(mv.subarray(start, start + windowLength), SOURCE_RATE, RATE);
+        zscore(window);
+        const padded = new Float32Array(RHYTHM_INPUT);
+        padded.set(window);
+        windows.push({ label, window: padded });
+        rhythmsSeen.set(interval.rhythm, (rhythmsSeen.get(interval.rhythm) ?? 0) + 1);
+      }
+    }
+    perRecord.set(name, windows);
+  }
+  const counts = new Map([...perRecord].map(([r, ws]) => [r, RHYTHM_CLASSES.map((_, c) => ws.filter((w) => w.label === c).length)]));
+  const assignment = recordSplit(counts, RHYTHM_CLASSES, { val: 0.15, test: 0.2 });
+  const records = [...perRecord.keys()].filter((r) => assignment.get(r) === part);
+  const chosen = records.flatMap((r) => perRecord.get(r)!);
+  const x = new Float32Array(chosen.length * RHYTHM_INPUT);
+  chosen.forEach((w, i) => x.set(w.window, i * RHYTHM_INPUT));
+  const y = Int32Array.from(chosen, (w) => w.label);
+  const classCounts = Object.fromEntries(RHYTHM_CLASSES.map((c, i) => [c, y.filter((v) => v === i).length]));
+  const empty = RHYTHM_CLASSES.filter((c) => classCounts[c] === 0);
+  if (empty.length > 0) fail(`${dir}: split ${split} of rhythm has no windows for class(es) ${empty.join(', ')}`);
+  const preprocessing: Preprocessing = { units: 'mV', resample: { from: SOURCE_RATE, to: RATE }, normalize: { kind: 'zscore', epsilon: ZSCORE_EPSILON }, padTo: RHYTHM_INPUT };
+  return {
+    x,
+    shape: [chosen.length, 1, RHYTHM_INPUT],
+    y,
+    meta: {
+      schema: DATASET_SCHEMA,
+      task: 'rhythm',
+      split,
+      classes: RHYTHM_CLASSES,
+      samplingRate: RATE,
+      window: { samples: RHYTHM_INPUT, seconds: SECONDS },
+      leads: ['MLII'],
+      preprocessing,
+      records,
+      counts: classCounts,
+      source: dir,
+      howMade: `MIT-BIH lead MLII, 10-s windows every ${STRIDE_SECONDS} s inside one annotated rhythm, z-scored after resampling, zero-padded to ${RHYTHM_INPUT}. Groups: sinus = (N; af-flutter = (AFIB, (AFL; ventricular = (B, (T, (VT, (IVR, (VFL; other = everything else. Windows per rhythm string over all records: ${JSON.stringify(Object.fromEntries([...rhythmsSeen].sort()))}. Split by record (greedy from the rarest class, aiming at 65/15/20); ${part} records: ${records.join(' ')}.`,
+    },
+  };
+}

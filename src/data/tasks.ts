@@ -1,0 +1,19 @@
+/** The dataset tasks `ecgc data` builds, by name. */
+import { fail } from '../errors.js';
+import { BEAT_SPLITS, buildBeatDataset } from './beats.js';
+import { buildCpscDataset } from './cpsc.js';
+import type { Dataset } from './dataset.js';
+import { RHYTHM_SPLITS, buildRhythmDataset } from './rhythm.js';
+
+export const TASKS: Record<string, { splits: string[]; build: (source: string, split: string) => Dataset }> = {
+  'beats-nlrav': { splits: BEAT_SPLITS['beats-nlrav'], build: (s, split) => buildBeatDataset(s, 'beats-nlrav', split) },
+  'beats-aami': { splits: BEAT_SPLITS['beats-aami'], build: (s, split) => buildBeatDataset(s, 'beats-aami', split) },
+  rhythm: { splits: RHYTHM_SPLITS, build: buildRhythmDataset },
+  cpsc2018: { splits: ['all'], build: buildCpscDataset },
+};
+
+export function buildDataset(source: string, taskName: string, split: string): Dataset {
+  const task = TASKS[taskName] ?? fail(`unknown task '${taskName}'; tasks: ${Object.keys(TASKS).join(', ')}`);
+  if (!task.splits.includes(split)) fail(`task ${taskName} has splits ${task.splits.join(', ')}; got '${split}'`);
+  return task.build(source, split);
+}
