@@ -1,0 +1,116 @@
+/**
+ * Weight quantizers: what a layer's float32 weights become on the device. Both the
+ * compressor (to measure accuracy) and the C backend (to pack the codes) call quantizeLayer,
+ * and the reference runs the dequantized weights, so every accuracy printed is the device's.
+ *
+ * Rows are output channels (the first dimension of a Conv weight; a Gemm/MatMul weight is
+ * laid out the same way by the caller). Weights with |w| <= threshold are pruned: code 0,
+ * weight exactly 0. Quantizers:
+ *
+ *  uniform        b = 2..8, symmetric, per row: scale = fround(max|w| / (2^(b-1) - 1)) over
+ *                 the kept weights, code = clamp(roundHalfEven(w / scale)), signed b-bit.
+ *  uniform-layer  the same with one scale for the layer.
+ *  sign           b = 1: code = sign(w) (+1 or -1), scale = fround(mean |w|) of the row's kept
+ *                 weights; stored as one bit (1 for +1); pruned weights need a sparse encoding.
+ *  codebook       b = 2..8: 2^b float32 levels, level 0 exactly 0; code = index of the nearest
+ *                 level (unsigned b-bit), so code 0 is a zero weight as in the sparse encodings.
+ *                 The levels come from the compressor (k-means); this module only applies them.
+ *
+ * Dequantized weight: fround(code * scale) (uniform, sign) or levels[code] (codebook); the C
+ * kernels compute exactly that, (float)code * scale in float32.
+ */
+import { fail } from '../errors.js';
+
+export const QUANTIZERS = ['uniform', 'uniform-layer', 'sign', 'codebook'] as const;
+export type Quantizer = (typeof QUANTIZERS)[number];
+
+export interface QuantizerSpec {
+  bits: number;
+  quantizer: Quantizer;
+  /** Prune |w| <= threshold; -1 prunes nothing (not even exact zeros). */
+  threshold: number;
+  /** codebook only: 2^bits levels, levels[0] = 0. */
+  levels?: number[];
+}
+
+export interface QuantizedLayer {
+  /** Logical codes, 0 = a zero weight. */
+  codes: Int32Array;
+  /** What the packed stream stores for each code. */
+  fields: Int32Array;
+  signed: boolean;
+  /** Whether a dense encoding can store a zero weight. */
+  zeroRepresentable: boolean;
+  /** Per row (uniform, sign), one (uniform-layer), none (codebook). */
+  scales: Float32Array;
+  levels: Float32Array;
+  dequantized: Float32Array;
+}
+
+/** Round half to even, as numpy's round. */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+export function validateSpec(spec: QuantizerSpec, where: string): void {
+  const { bits, quantizer } = spec;
+  const ok = quantizer === 'sign' ? bits === 1 : Number.isInteger(bits) && bits >= 2 && bits <= 8;
+  if (!ok) fail(`${where}: quantizer '${quantizer}' cannot use ${bits} bits (sign: 1; uniform, uniform-layer, codebook: 2 to 8)`);
+  if (quantizer === 'codebook' && (spec.levels?.length !== 2 ** bits || spec.levels[0] !== 0)) fail(`${where}: a ${bits}-bit codebook needs ${2 ** bits} levels, the first 0`);
+}
+
+export function quantizeLayer(weights: Float32Array, rows: number, spec: QuantizerSpec): QuantizedLayer {
+  validateSpec(spec, 'quantizeLayer');
+  const n = weights.length;
+  const rowLength = n / rows;
+  const kept = (w: number) => Math.abs(w) > spec.threshold;
+  const codes = new Int32Array(n);
+  const dequantized = new Float32Array(n);
+  const f = Math.fround;
+
+  if (spec.quantizer === 'codebook') {
+    const levels = Float32Array.from(spec.levels!);
+    for (let i = 0; i < n; i++) {
+      if (!kept(weights[i])) continue;
+      let best = 0;
+      for (let l = 1; l < levels.length; l++) if (Math.abs(weights[i] - levels[l]) < Math.abs(weights[i] - levels[best])) best = l;
+      codes[i] = best;
+      dequantized[i] = levels[best];
+    }
+    return { codes, fields: codes, signed: false, zeroRepresentable: true, scales: new Float32Array(0), levels, dequantized };
+  }
+
+  const perLayer = spec.quantizer === 'uniform-layer';
+  const scaleRows = perLayer ? 1 : rows;
+  const scales = new Float32Array(scaleRows);
+  const qmax = 2 ** (spec.bits - 1) - 1;
+  for (let s = 0; s < scaleRows; s++) {
+    const [from, to] = perLayer ? [0, n] : [s * rowLength, (s + 1) * rowLength];
+    let max = 0;
+    let sum = 0;
+    let count = 0;
+    for (let i = from; i < to; i++) {
+      if (!kept(weights[i])) continue;
+      max = Math.max(max, Math.abs(weights[i]));
+      sum += Math.abs(weights[i]);
+      count++;
+    }
+    scales[s] = spec.quantizer === 'sign' ? (count === 0 ? 0 : sum / count) : max / qmax;
+  }
+  const fields = spec.quantizer === 'sign' ? new Int32Array(n) : codes;
+  for (let i = 0; i < n; i++) {
+    const scale = scales[perLayer ? 0 : Math.floor(i / rowLength)];
+    const w = weights[i];
+    if (!kept(w) || scale === 0) continue;
+    if (spec.quantizer === 'sign') {
+      if (w === 0) continue; // no sign to keep: a zero weight
+      codes[i] = w > 0 ? 1 : -1;
+      fields[i] = w > 0 ? 1 : 0;
+    } else {
+      codes[i] = Math.max(-qmax, Math.min(qmax, roundHalfEven(w / scale)));
+    }
+    dequantized[i] = f(codes[i] * scale);
+  }
+  return { codes, fields, signed: spec.quantizer !== 'sign', zeroRepresentable: spec.quantizer !== 'sign', scales, levels: new Float32Array(0), dequantized };
+}
