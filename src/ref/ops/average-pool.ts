@@ -11,10 +11,29 @@ import type { OpContext, OpDef } from '../op.js';
 import { inputShape, where } from './shapes.js';
 import { ceilMode, kernelShape, window1d } from './window.js';
 
-function geometry(ctx: OpContext) {
+export function geometry(ctx: OpContext) {
   const x = inputShape(ctx, 0);
   if (x.length !== 3) fail(`${where(ctx.node)}: only 1-D pooling is supported (input [N, C, T]); the input is ${shapeText(x)}`);
   return { channels: x[1], window: window1d(ctx.node, x[2], kernelShape(ctx.node), { ceilMode: ceilMode(ctx.node) }) };
+}
+
+/** Per output: the taps inside the input [first, last) and the divisor (see the header). */
+export function averagePoolWindows(ctx: OpContext) {
+  const { window } = geometry(ctx);
+  const { kernel: K, stride, padBegin, padEnd, inLength: T, outLength: To } = window;
+  const includePad = attrInt(ctx.node, 'count_include_pad', 0) === 1;
+  const first = new Int32Array(To);
+  const last = new Int32Array(To);
+  const divisor = new Float32Array(To);
+  for (let t = 0; t < To; t++) {
+    const start = t * stride - padBegin;
+    first[t] = Math.max(start, 0);
+    last[t] = Math.min(start + K, T);
+    const count = includePad ? Math.min(start + K, T + padEnd) - start : last[t] - first[t];
+    if (count <= 0) fail(`${where(ctx.node)}: output ${t} has a window with no input in it`);
+    divisor[t] = count;
+  }
+  return { first, last, divisor };
 }
 
 export const AveragePool: OpDef = {
@@ -24,19 +43,8 @@ export const AveragePool: OpDef = {
   },
   prepare(ctx) {
     const { channels, window } = geometry(ctx);
-    const { kernel: K, stride, padBegin, padEnd, inLength: T, outLength: To } = window;
-    const includePad = attrInt(ctx.node, 'count_include_pad', 0) === 1;
-    const first = new Int32Array(To);
-    const last = new Int32Array(To);
-    const divisor = new Float32Array(To);
-    for (let t = 0; t < To; t++) {
-      const start = t * stride - padBegin;
-      first[t] = Math.max(start, 0);
-      last[t] = Math.min(start + K, T);
-      const count = includePad ? Math.min(start + K, T + padEnd) - start : last[t] - first[t];
-      if (count <= 0) fail(`${where(ctx.node)}: output ${t} has a window with no input in it`);
-      divisor[t] = count;
-    }
+    const { inLength: T, outLength: To } = window;
+    const { first, last, divisor } = averagePoolWindows(ctx);
     const f = Math.fround;
     return ([x], [y]) => {
       for (let c = 0; c < channels; c++) {

@@ -5,7 +5,7 @@ import { shapeText, sizeOf } from '../../ir/graph.js';
 import type { OpContext, OpDef } from '../op.js';
 import { normalizeAxis, where } from './shapes.js';
 
-function geometry(ctx: OpContext) {
+export function geometry(ctx: OpContext) {
   const shapes = ctx.inputs.map((info, i) => info?.shape ?? fail(`${where(ctx.node)}: input ${i} is missing`));
   const rank = shapes[0].length;
   const axis = normalizeAxis(ctx.node, attrInt(ctx.node, 'axis'), rank);

@@ -23,7 +23,7 @@ interface ConvGeometry {
   group: number;
 }
 
-function geometry(ctx: OpContext): ConvGeometry {
+export function geometry(ctx: OpContext): ConvGeometry {
   const x = inputShape(ctx, 0);
   const w = inputShape(ctx, 1);
   if (x.length !== 3) fail(`${where(ctx.node)}: only 1-D convolution is supported (input [N, C, T]); the input is ${shapeText(x)}`);

@@ -5,7 +5,7 @@ import type { OpContext, OpDef } from '../op.js';
 import { gatherKernel } from './gather-map.js';
 import { constantInput, indexMap, inputShape, normalizeAxis, stridesOf, where } from './shapes.js';
 
-function geometry(ctx: OpContext) {
+export function geometry(ctx: OpContext) {
   const shape = inputShape(ctx, 0);
   const axis = normalizeAxis(ctx.node, attrInt(ctx.node, 'axis', 0), shape.length);
   const indices = constantInput(ctx, 1, 'indices');

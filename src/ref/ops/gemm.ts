@@ -12,7 +12,7 @@ import { shapeText } from '../../ir/graph.js';
 import type { OpContext, OpDef } from '../op.js';
 import { broadcastIndexMap, broadcastShapes, requireRank, where } from './shapes.js';
 
-function geometry(ctx: OpContext) {
+export function geometry(ctx: OpContext) {
   const a = requireRank(ctx, 0, [2], 'A');
   const b = requireRank(ctx, 1, [2], 'B');
   const transA = attrInt(ctx.node, 'transA', 0) === 1;

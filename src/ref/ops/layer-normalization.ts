@@ -12,7 +12,7 @@ import { shapeText, sizeOf } from '../../ir/graph.js';
 import type { OpContext, OpDef } from '../op.js';
 import { inputShape, normalizeAxis, where } from './shapes.js';
 
-function geometry(ctx: OpContext) {
+export function geometry(ctx: OpContext) {
   const shape = inputShape(ctx, 0);
   const axis = normalizeAxis(ctx.node, attrInt(ctx.node, 'axis', -1), shape.length);
   const n = sizeOf(shape.slice(axis));

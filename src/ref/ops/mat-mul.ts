@@ -7,7 +7,7 @@ import { shapeText, sizeOf } from '../../ir/graph.js';
 import type { OpContext, OpDef } from '../op.js';
 import { broadcastIndexMap, broadcastShapes, inputShape, where } from './shapes.js';
 
-function geometry(ctx: OpContext) {
+export function geometry(ctx: OpContext) {
   const a0 = inputShape(ctx, 0);
   const b0 = inputShape(ctx, 1);
   if (a0.length === 0 || b0.length === 0) fail(`${where(ctx.node)}: MatMul needs operands of rank 1 or more`);

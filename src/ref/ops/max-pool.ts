@@ -9,7 +9,7 @@ import type { OpContext, OpDef } from '../op.js';
 import { inputShape, where } from './shapes.js';
 import { ceilMode, kernelShape, window1d } from './window.js';
 
-function geometry(ctx: OpContext) {
+export function geometry(ctx: OpContext) {
   const x = inputShape(ctx, 0);
   if (x.length !== 3) fail(`${where(ctx.node)}: only 1-D pooling is supported (input [N, C, T]); the input is ${shapeText(x)}`);
   if (ctx.node.outputs.length > 1 && ctx.node.outputs[1] !== '') fail(`${where(ctx.node)}: the Indices output is not supported`);

@@ -5,7 +5,7 @@ import type { OpContext, OpDef } from '../op.js';
 import { gatherKernel } from './gather-map.js';
 import { constantInput, indexMap, inputShape, stridesOf, where } from './shapes.js';
 
-function geometry(ctx: OpContext) {
+export function geometry(ctx: OpContext) {
   const shape = inputShape(ctx, 0);
   const pads = Array.from(constantInput(ctx, 1, 'pads').data);
   if (pads.length !== 2 * shape.length) fail(`${where(ctx.node)}: pads must have ${2 * shape.length} values, got ${pads.length}`);

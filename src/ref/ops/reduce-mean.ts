@@ -4,7 +4,7 @@ import type { OpContext, OpDef } from '../op.js';
 import { meanKernel, reduction } from './reduce.js';
 import { inputShape, normalizeAxis } from './shapes.js';
 
-function geometry(ctx: OpContext) {
+export function geometry(ctx: OpContext) {
   const shape = inputShape(ctx, 0);
   const axes = (attrInts(ctx.node, 'axes') ?? shape.map((_, i) => i)).map((a) => normalizeAxis(ctx.node, a, shape.length));
   return reduction(shape, axes, attrInt(ctx.node, 'keepdims', 1) === 1);

@@ -4,7 +4,7 @@ import type { OpContext, OpDef } from '../op.js';
 import { gatherKernel } from './gather-map.js';
 import { constantInput, indexMap, inputShape, normalizeAxis, stridesOf, where } from './shapes.js';
 
-function geometry(ctx: OpContext) {
+export function geometry(ctx: OpContext) {
   const shape = inputShape(ctx, 0);
   const list = (i: number, what: string) => (ctx.inputs[i] ? Array.from(constantInput(ctx, i, what).data) : undefined);
   const starts = list(1, 'starts')!;

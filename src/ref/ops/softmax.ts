@@ -9,7 +9,7 @@ import { expF32 } from '../approx.js';
 import type { OpContext, OpDef } from '../op.js';
 import { inputShape, normalizeAxis } from './shapes.js';
 
-function geometry(ctx: OpContext) {
+export function geometry(ctx: OpContext) {
   const shape = inputShape(ctx, 0);
   const axis = normalizeAxis(ctx.node, attrInt(ctx.node, 'axis', ctx.opset >= 13 ? -1 : 1), shape.length);
   const outer = sizeOf(shape.slice(0, axis));

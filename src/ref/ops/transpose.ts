@@ -4,7 +4,7 @@ import type { OpContext, OpDef } from '../op.js';
 import { gatherKernel } from './gather-map.js';
 import { indexMap, inputShape, stridesOf, where } from './shapes.js';
 
-function geometry(ctx: OpContext) {
+export function geometry(ctx: OpContext) {
   const shape = inputShape(ctx, 0);
   const perm = attrInts(ctx.node, 'perm') ?? shape.map((_, i) => shape.length - 1 - i);
   if (perm.length !== shape.length || [...perm].sort().some((p, i) => p !== i)) fail(`${where(ctx.node)}: perm ${JSON.stringify(perm)} is not a permutation of rank ${shape.length}`);

@@ -1,0 +1,134 @@
+/*
+ * ecgc runtime: the kernels generated models call. C99, no malloc, no libc beyond
+ * memcpy/memset, no unaligned access (packed streams are read byte by byte). Every kernel
+ * computes exactly what its TypeScript twin in src/ref/ops computes, bit for bit; the
+ * summation order is stated beside each declaration. Build with -ffp-contract=off.
+ */
+#ifndef ECGC_H
+#define ECGC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- Encoded weights (src/pack, src/compress/quantize.ts) --------------------------- */
+
+enum { ECGC_F32 = 0, ECGC_DENSE = 1, ECGC_BITMAP = 2, ECGC_DELTA = 3 };                 /* encoding */
+enum { ECGC_UNIFORM = 0, ECGC_UNIFORM_LAYER = 1, ECGC_SIGN = 2, ECGC_CODEBOOK = 3 };     /* quantizer */
+
+/*
+ * A weight tensor as rows (output channels) of row_length weights. ECGC_F32: f32 holds them.
+ * Otherwise codes are b-bit fields, least significant bit first (4-bit: CMSIS-NN nibble
+ * order); ECGC_BITMAP prefixes one bit per weight (1 = nonzero) and stores only nonzero codes;
+ * ECGC_DELTA prefixes per row a uint16 count of nonzeros then index_bits-bit distances
+ * between consecutive nonzero positions (the first: position + 1). Dequantized weight:
+ * (float)code * scale (uniform, sign: code is +1 or -1, stored as 1 / 0) or levels[code].
+ */
+typedef struct {
+  uint8_t encoding, quantizer, bits, index_bits;
+  int32_t rows, row_length;
+  const float *f32;
+  const uint8_t *codes, *index;
+  const float *scales, *levels;
+} ecgc_weights_t;
+
+/* Reads rows in order 0, 1, 2, ...: sparse streams are sequential. */
+typedef struct {
+  const ecgc_weights_t *w;
+  int32_t row;
+  uint32_t code_bit, index_bit, mask_bit;
+} ecgc_row_reader_t;
+
+void ecgc_row_reader_init(ecgc_row_reader_t *reader, const ecgc_weights_t *w);
+/* The next row as row_length floats (zeros included): a pointer into f32, or into `scratch`. */
+const float *ecgc_row_dense(ecgc_row_reader_t *reader, float *scratch);
+/* The next row's nonzero weights, ascending position: values and positions; returns their count. */
+int32_t ecgc_row_sparse(ecgc_row_reader_t *reader, float *values, int32_t *positions);
+
+/* ---- Conv1d ----------------------------------------------------------------------- */
+
+/*
+ * x [in_channels, in_length] -> y [out_channels, out_length]. For each output y[co, t]:
+ * acc = bias[co] (0 without bias), then acc = acc + w * x over the group's input channels
+ * ascending and, within each, taps ascending, each product and sum rounded to float;
+ * taps in the padding are skipped. outputs [inner_begin, inner_end) have all taps inside.
+ * sparse != 0: only nonzero weights are visited (the same sums: a zero term never changes
+ * an accumulator that did not start at -0, and biases are never -0).
+ */
+typedef struct {
+  int32_t in_channels, out_channels, in_length, out_length;
+  int32_t kernel, stride, dilation, pad_begin, groups, inner_begin, inner_end, sparse;
+  ecgc_weights_t weights;
+  const float *bias;
+} ecgc_conv1d_t;
+
+size_t ecgc_conv1d_get_buffer_size(const ecgc_conv1d_t *p); /* scratch bytes */
+void ecgc_conv1d(const ecgc_conv1d_t *p, const float *x, float *y, void *scratch);
+
+/* ---- Linear (Gemm / MatMul with constant weights) ------------------------------------ */
+
+/*
+ * x [m, k] -> y [m, n], weights rows = n rows of k. acc = bias[n] (0 without), then
+ * acc = acc + x[m, i] * w[n, i] for i ascending.
+ */
+typedef struct {
+  int32_t m, k, n, sparse;
+  ecgc_weights_t weights;
+  const float *bias;
+} ecgc_linear_t;
+
+size_t ecgc_linear_get_buffer_size(const ecgc_linear_t *p);
+void ecgc_linear(const ecgc_linear_t *p, const float *x, float *y, void *scratch);
+
+/* ---- Element-wise ------------------------------------------------------------------- */
+
+enum { ECGC_RELU, ECGC_LEAKY_RELU, ECGC_CLIP, ECGC_SIGMOID, ECGC_TANH, ECGC_ERF, ECGC_SQRT, ECGC_RECIPROCAL, ECGC_NEG, ECGC_POW };
+/* y = op(x); a, b: alpha (LeakyRelu), min/max (Clip), integer exponent or 0.5 (Pow, in a). */
+void ecgc_unary(int32_t op, const float *x, float *y, int32_t n, float a, float b);
+
+enum { ECGC_ADD, ECGC_SUB, ECGC_MUL, ECGC_DIV };
+/*
+ * y = a op b over an output of `rank` dims (up to 6), with per-dim element strides of a and
+ * b (0 where broadcast). Row-major over the output.
+ */
+void ecgc_binary(int32_t op, const float *a, const int32_t *a_strides, const float *b, const int32_t *b_strides, float *y, const int32_t *shape, int32_t rank);
+
+/* y[c, i] = x[c, i] * scale[c] + shift[c] (each operation rounded), c over `channels`, i over `inner`. */
+void ecgc_channel_affine(const float *x, const float *scale, const float *shift, float *y, int32_t channels, int32_t inner);
+
+/* ---- Pooling and reductions ---------------------------------------------------------- */
+
+/* Max over the window's taps inside the input, ascending, a later tap wins only when greater. */
+void ecgc_maxpool1d(const float *x, float *y, int32_t channels, int32_t in_length, int32_t out_length, int32_t kernel, int32_t stride, int32_t dilation, int32_t pad_begin);
+/* Sum of the taps inside the input (ascending), then sum / divisor[t] (precomputed per output). */
+void ecgc_avgpool1d(const float *x, float *y, int32_t channels, int32_t in_length, int32_t out_length, int32_t kernel, int32_t stride, int32_t pad_begin, const float *divisor);
+/*
+ * For each of `outer` x `inner` outputs, reduce `n` elements spaced `inner` apart (the middle
+ * axis): mean = (sum ascending, each add rounded) / n, or max (a later element wins only when greater).
+ */
+void ecgc_reduce_mean(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
+void ecgc_reduce_max(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
+
+/* ---- Normalisation --------------------------------------------------------------------- */
+
+/* Softmax over the middle axis: max, e = exp(x - max), sum ascending, y = e / sum. */
+void ecgc_softmax(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
+/* LayerNorm over rows of n: mean, d = x - mean, var = sum(d*d)/n, y = d / sqrt(var + eps) * scale + bias. */
+void ecgc_layer_norm(const float *x, const float *scale, const float *bias, float *y, int32_t rows, int32_t n, float epsilon);
+
+/* ---- MatMul of two run-time operands --------------------------------------------------- */
+
+/* y[p] = a[p] (m x k) times b[p] (k x n); a_step, b_step: elements between batches (0 = broadcast). acc = 0, k ascending. */
+void ecgc_matmul(const float *a, const float *b, float *y, int32_t batch, int32_t m, int32_t k, int32_t n, int32_t a_step, int32_t b_step);
+
+/* ---- Data movement --------------------------------------------------------------------- */
+
+/*
+ * y (row-major over `shape`, rank up to 6) [i] = x[offset + sum index_d * strides[d]]: Transpose,
+ * Slice, Expand and Gather of one index are all strided copies. Concat and Pad copy into a
+ * strided region of their output (dst_strides) with ecgc_copy_into.
+ */
+void ecgc_copy_strided(const float *x, int32_t offset, const int32_t *strides, float *y, const int32_t *shape, int32_t rank);
+void ecgc_copy_into(const float *x, float *y, int32_t y_offset, const int32_t *y_strides, const int32_t *shape, int32_t rank);
+void ecgc_fill(float *y, float value, int32_t n);
+
+#endif

@@ -1,0 +1,159 @@
+/**
+ * C emission: the lowered schedule and memory plan through the handlebars templates into
+ * <name>.h, <name>.c, <name>_weights.c, ecgc.mk and the runtime-c files the model uses.
+ * Deterministic: the same graph and options give byte-identical files.
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import { fail } from '../errors.js';
+import { type Graph, shapeText, sizeOf } from '../ir/graph.js';
+import { modelData } from '../data/model-data.js';
+import { type LayerReport, type Lowered, lower } from './lower.js';
+import { type MemoryPlan, planMemory, resolveView } from './planner.js';
+import { NameTable, cComment, cFloat, cIdentifier } from './names.js';
+import type { LayerQuantization } from './weights.js';
+
+export const RUNTIME_DIR = fileURLToPath(new URL('../../runtime-c/', import.meta.url));
+const TEMPLATE_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Which runtime file defines each kernel the schedule may call. */
+const KERNEL_FILES: Record<string, string[]> = {
+  ecgc_conv1d: ['ecgc_conv1d.c', 'ecgc_weights.c'],
+  ecgc_linear: ['ecgc_linear.c', 'ecgc_weights.c'],
+  ecgc_unary: ['ecgc_unary.c'],
+  ecgc_binary: ['ecgc_binary.c'],
+  ecgc_channel_affine: ['ecgc_channel_affine.c'],
+  ecgc_maxpool1d: ['ecgc_pool1d.c'],
+  ecgc_avgpool1d: ['ecgc_pool1d.c'],
+  ecgc_reduce_mean: ['ecgc_reduce.c'],
+  ecgc_reduce_max: ['ecgc_reduce.c'],
+  ecgc_softmax: ['ecgc_softmax.c'],
+  ecgc_layer_norm: ['ecgc_layer_norm.c'],
+  ecgc_matmul: ['ecgc_matmul.c'],
+  ecgc_copy_strided: ['ecgc_copy.c'],
+  ecgc_copy_into: ['ecgc_copy.c'],
+  ecgc_fill: ['ecgc_copy.c'],
+};
+
+export interface GenerateOptions {
+  /** C prefix of the API; by default from the model's file name. */
+  name?: string;
+  quantization?: Map<string, LayerQuantization>;
+  target: string;
+}
+
+export interface Generated {
+  name: string;
+  files: Map<string, string>;
+  /** The graph the C computes, for verification. */
+  reference: Graph;
+  memory: MemoryPlan;
+  layers: LayerReport[];
+  weightBytes: number;
+  runtimeSources: string[];
+}
+
+const template = (file: string) => Handlebars.compile(readFileSync(join(TEMPLATE_DIR, file), 'utf8'), { noEscape: true, strict: true });
+
+export function modelName(file: string, name?: string): string {
+  return cIdentifier((name ?? basename(file).replace(/\.onnx$/i, '')).toLowerCase(), 'model');
+}
+
+export function generate(graph: Graph, source: string, options: GenerateOptions): Generated {
+  if (graph.inputs.length !== 1 || graph.outputs.length !== 1) fail(`${source}: the C API takes one input and one output; the model has ${graph.inputs.length} and ${graph.outputs.length}`);
+  const name = modelName(source, options.name);
+  const NAME = name.toUpperCase();
+  const lowered: Lowered = lower(graph, name, options.quantization);
+  const sizes = new Map([...graph.values].map(([value, info]) => [value, sizeOf(info.shape) * 4]));
+  const memory = planMemory(lowered.steps, sizes, lowered.views, graph.inputs, graph.outputs);
+
+  const input = graph.inputs[0];
+  const at = (value: string): string => {
+    const buffer = resolveView(value, lowered.views);
+    if (buffer === input) return 'input';
+    const offset = memory.offsets.get(buffer);
+    if (offset === undefined) fail(`internal: value '${value}' has no buffer`);
+    return `(a + ${offset / 4})`;
+  };
+  const steps = lowered.steps.map((step, i) => step.code(at, memory.scratch[i] >= 0 ? `(void *)(a + ${memory.scratch[i] / 4})` : 'NULL').replace(/^\s+/, ''));
+
+  const externNames = new NameTable();
+  const weights = lowered.weights.map((w) => {
+    const id = externNames.take(w.name);
+    const bytes = w.values.length * (w.type === 'float' ? 4 : 1);
+    const items = Array.from(w.values, (v) => (w.type === 'float' ? cFloat(v) : `0x${v.toString(16).padStart(2, '0')}`));
+    const body = [];
+    for (let i = 0; i < items.length; i += w.type === 'float' ? 6 : 16) body.push(`  ${items.slice(i, i + (w.type === 'float' ? 6 : 16)).join(', ')},`);
+    return { id, type: w.type, count: Math.max(1, w.values.length), bytes, comment: cComment(w.comment), body: body.join('\n') || '  0' };
+  });
+  const weightBytes = weights.reduce((sum, w) => sum + w.bytes, 0);
+
+  const outputValue = graph.outputs[0];
+  const outputShape = graph.values.get(outputValue)!.shape;
+  const inputShape = graph.values.get(input)!.shape;
+  const data = modelData(graph, source);
+  const guard = `${NAME}_H`;
+  const header = template('model.h.hbs')({
+    version: VERSION, source: cComment(basename(source)), guard, NAME, name,
+    inputSize: sizeOf(inputShape), inputShape: shapeText(inputShape), outputSize: sizeOf(outputShape), outputShape: shapeText(outputShape),
+    arenaBytes: memory.arenaBytes, data: data ? sanitizeData(data) : false, classCount: data?.classes.length ?? 0,
+    leads: cComment(data?.leads.join(', ') ?? ''), rPeak: data?.window.rPeakAt ?? false, preprocessing: cComment(JSON.stringify(data?.preprocessing ?? {})),
+  });
+  const model = template('model.c.hbs')({
+    version: VERSION, source: cComment(basename(source)), name, NAME,
+    externs: weights.map((w) => ({ type: w.type, id: w.id, count: w.count })),
+    declarations: lowered.declarations,
+    classNames: data ? data.classes.map((c) => JSON.stringify(c.replace(/[^\x20-\x7e]/g, '?')).replace(/\?\?/g, '?\\?')).join(', ') : false,
+    arenaDoubles: Math.max(1, Math.ceil(memory.arenaBytes / 8)),
+    steps, output: at(outputValue), outputBytes: sizeOf(outputShape) * 4,
+  });
+  const weightFile = template('weights.c.hbs')({ version: VERSION, source: cComment(basename(source)), totalBytes: weightBytes, arrays: weights });
+
+  const called = new Set(steps.flatMap((s) => [...s.matchAll(/\b(ecgc_[a-z0-9_]+)\(/g)].map((m) => m[1])));
+  const runtimeSources = [...new Set([...called].flatMap((f) => KERNEL_FILES[f] ?? []))].sort();
+  const files = new Map<string, string>([
+    [`${name}.h`, header],
+    [`${name}.c`, model],
+    [`${name}_weights.c`, weightFile],
+  ]);
+  for (const file of ['ecgc.h', 'ecgc_approx.h', ...runtimeSources]) files.set(`runtime/${file}`, readFileSync(join(RUNTIME_DIR, file), 'utf8'));
+  const sources = [`${name}.c`, `${name}_weights.c`, ...runtimeSources.map((f) => `runtime/${f}`)];
+  files.set('ecgc.mk', template('ecgc.mk.hbs')({ version: VERSION, name, NAME, target: options.target, sources }));
+  return { name, files, reference: lowered.reference, memory, layers: lowered.layers, weightBytes, runtimeSources: sources };
+}
+
+/** Only what the header prints, with text from the model file made safe for a comment. */
+function sanitizeData(data: NonNullable<ReturnType<typeof modelData>>) {
+  return { task: cComment(data.task), samplingRate: Number(data.samplingRate), window: { samples: Number(data.window.samples) } };
+}
+
+export function harnessSource(name: string): string {
+  return template('harness.c.hbs')({ name, NAME: name.toUpperCase() });
+}
+
+/**
+ * Writes the files into `dir` through a temporary sibling, so a failure never leaves a
+ * half-written directory. An existing directory with other files is refused unless `force`.
+ */
+export function writeGenerated(dir: string, files: Map<string, string>, force: boolean): void {
+  if (existsSync(dir) && readdirSync(dir).length > 0 && !force) {
+    fail(`${dir}: exists and is not empty; pass --force to replace it`);
+  }
+  if (!existsSync(dirname(dir) || '.')) fail(`${dir}: the parent directory does not exist`);
+  const temporary = `${dir}.tmp-${process.pid}`;
+  rmSync(temporary, { recursive: true, force: true });
+  try {
+    for (const [file, content] of files) {
+      mkdirSync(dirname(join(temporary, file)), { recursive: true });
+      writeFileSync(join(temporary, file), content);
+    }
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(temporary, dir);
+  } catch (e) {
+    rmSync(temporary, { recursive: true, force: true });
+    fail(`${dir}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+}

@@ -1,0 +1,363 @@
+/**
+ * Lowers the IR graph to a schedule of runtime-c kernel calls. Each op reads its attributes
+ * and shapes through the same geometry functions as its reference twin in src/ref/ops, so
+ * the C computes what the reference computes. Weight-bearing layers (Conv, Gemm, MatMul with
+ * a constant operand) are emitted in float32 or, with a quantization, as packed codes; the
+ * graph the C must match (the deployed weights in place of the originals) comes back too.
+ */
+import { fail } from '../errors.js';
+import { opContext } from '../ir/context.js';
+import { type Graph, type Node, shapeText, sizeOf } from '../ir/graph.js';
+import { attrFloat, attrInts } from '../onnx/attributes.js';
+import type { OpContext } from '../ref/op.js';
+import { averagePoolWindows, geometry as averagePoolGeometry } from '../ref/ops/average-pool.js';
+import { geometry as concatGeometry } from '../ref/ops/concat.js';
+import { geometry as convGeometry } from '../ref/ops/conv.js';
+import { geometry as gatherGeometry } from '../ref/ops/gather.js';
+import { geometry as gemmGeometry } from '../ref/ops/gemm.js';
+import { geometry as layerNormGeometry } from '../ref/ops/layer-normalization.js';
+import { geometry as matMulGeometry } from '../ref/ops/mat-mul.js';
+import { geometry as maxPoolGeometry } from '../ref/ops/max-pool.js';
+import { geometry as padGeometry } from '../ref/ops/pad.js';
+import { constantInput, inputShape, stridesOf, where } from '../ref/ops/shapes.js';
+import { geometry as sliceGeometry } from '../ref/ops/slice.js';
+import { geometry as softmaxGeometry } from '../ref/ops/softmax.js';
+import { geometry as transposeGeometry } from '../ref/ops/transpose.js';
+import { validRanges } from '../ref/ops/window.js';
+import type { LayerSize } from '../pack/size.js';
+import { NameTable, cComment, cFloat } from './names.js';
+import { type CArray, type EmittedWeights, type LayerQuantization, emitWeights } from './weights.js';
+
+export interface Step {
+  node: string;
+  op: string;
+  /** Run-time values read, in order. */
+  inputs: string[];
+  output: string;
+  /** The output may take the buffer of inputs[0] when this is its last use. */
+  inPlace: boolean;
+  scratchBytes: number;
+  /** C statements, given where each value lives and the scratch pointer. */
+  code: (at: (value: string) => string, scratch: string) => string;
+}
+
+export interface LayerReport {
+  node: string;
+  op: string;
+  size: LayerSize;
+}
+
+export interface Lowered {
+  steps: Step[];
+  /** Values that are views of another value (same buffer). */
+  views: Map<string, string>;
+  /** Declarations for model.c (layer parameter structs, small constant arrays). */
+  declarations: string[];
+  /** Large constant arrays for <name>_weights.c. */
+  weights: CArray[];
+  layers: LayerReport[];
+  /** The graph the C computes: deployed (e.g. dequantized) weights in place of the originals. */
+  reference: Graph;
+}
+
+/** Ops that run as views in the reference: no C either. */
+const VIEWS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout']);
+const UNARY: Record<string, string> = {
+  Relu: 'ECGC_RELU', LeakyRelu: 'ECGC_LEAKY_RELU', Clip: 'ECGC_CLIP', Sigmoid: 'ECGC_SIGMOID', Tanh: 'ECGC_TANH',
+  Erf: 'ECGC_ERF', Sqrt: 'ECGC_SQRT', Reciprocal: 'ECGC_RECIPROCAL', Neg: 'ECGC_NEG', Pow: 'ECGC_POW',
+};
+const BINARY: Record<string, string> = { Add: 'ECGC_ADD', Sub: 'ECGC_SUB', Mul: 'ECGC_MUL', Div: 'ECGC_DIV' };
+const MAX_RANK = 6;
+
+export const C_OPS = [...VIEWS, ...Object.keys(UNARY), ...Object.keys(BINARY), 'Conv', 'Gemm', 'MatMul', 'ChannelAffine', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'ReduceMean', 'Softmax', 'LayerNormalization', 'Transpose', 'Slice', 'Gather', 'Concat', 'Pad', 'Expand', 'Cast'].sort();
+
+export function lower(graph: Graph, modelName: string, quantization: Map<string, LayerQuantization> = new Map()): Lowered {
+  const names = new NameTable();
+  const out: Lowered = { steps: [], views: new Map(), declarations: [], weights: [], layers: [], reference: { ...graph, constants: new Map(graph.constants) } };
+  const constantArrays = new Map<string, string>();
+  const isConstant = (name: string) => graph.constants.has(name);
+
+  /** A constant read by a kernel: emitted once as a static array in model.c. */
+  const constantArray = (name: string): string => {
+    let id = constantArrays.get(name);
+    if (!id) {
+      id = names.take(`${modelName}_c_${name}`);
+      const data = graph.constants.get(name)!.data;
+      out.declarations.push(`static const float ${id}[${Math.max(1, data.length)}] = {${Array.from(data, cFloat).join(', ') || '0.0f'}}; /* ${cComment(name)} */`);
+      constantArrays.set(name, id);
+    }
+    return id;
+  };
+  /** Where a kernel reads an input: a run-time value or a constant array. */
+  const operand = (name: string, at: (value: string) => string) => (isConstant(name) ? constantArray(name) : at(name));
+  const ints = (values: number[]) => `{${values.join(', ')}}`;
+  const runtime = (node: Node) => node.inputs.filter((name) => name !== '' && !isConstant(name));
+
+  const push = (node: Node, inPlace: boolean, scratchBytes: number, code: Step['code']) =>
+    out.steps.push({ node: node.name, op: node.op, inputs: runtime(node), output: node.outputs[0], inPlace, scratchBytes, code });
+
+  for (const node of graph.nodes) {
+    const ctx = opContext(graph, node);
+    const outShape = graph.values.get(node.outputs[0])!.shape;
+    const outSize = sizeOf(outShape);
+    const comment = `/* ${cComment(`${node.name} (${node.op}) -> ${shapeText(outShape)}`)} */`;
+    if (node.inputs.some((name) => name !== '' && !isConstant(name) && graph.values.get(name)?.dtype !== 'float32')) {
+      fail(`${where(node)}: integer tensors at run time have no C kernel`);
+    }
+
+    if (VIEWS.has(node.op) || (node.op === 'Cast' && outShape && graph.values.get(node.outputs[0])!.dtype === 'float32')) {
+      out.views.set(node.outputs[0], node.inputs[0]);
+      continue;
+    }
+
+    if (node.op in UNARY) {
+      const [a, b] = unaryParameters(ctx);
+      push(node, true, 0, (at) => `${comment}\n  ecgc_unary(${UNARY[node.op]}, ${at(node.inputs[0])}, ${at(node.outputs[0])}, ${outSize}, ${cFloat(a)}, ${cFloat(b)});`);
+      continue;
+    }
+
+    if (node.op in BINARY) {
+      if (outShape.length > MAX_RANK) fail(`${where(node)}: rank ${outShape.length} is above the C kernel's ${MAX_RANK}`);
+      const strides = node.inputs.map((name) => broadcastStrides(graph.values.get(name)!.shape, outShape));
+      const id = names.take(`${modelName}_${node.name}`, 'op');
+      out.declarations.push(`static const int32_t ${id}_shape[] = ${ints(outShape.length ? outShape : [1])}, ${id}_a[] = ${ints(strides[0].length ? strides[0] : [0])}, ${id}_b[] = ${ints(strides[1].length ? strides[1] : [0])};`);
+      const rank = Math.max(1, outShape.length);
+      // In place only when the first operand has the output's shape (no broadcast along it).
+      const inPlace = !isConstant(node.inputs[0]) && sizeOf(graph.values.get(node.inputs[0])!.shape) === outSize;
+      push(node, inPlace, 0, (at) => `${comment}\n  ecgc_binary(${BINARY[node.op]}, ${operand(node.inputs[0], at)}, ${id}_a, ${operand(node.inputs[1], at)}, ${id}_b, ${at(node.outputs[0])}, ${id}_shape, ${rank});`);
+      continue;
+    }
+
+    switch (node.op) {
+      case 'Conv': {
+        const g = convGeometry(ctx);
+        const w = g.window;
+        const { first, end } = validRanges(w);
+        const innerBegin = Math.max(0, ...first);
+        const innerEnd = Math.max(innerBegin, Math.min(w.outLength, ...end));
+        const weight = graph.constants.get(node.inputs[1]) ?? fail(`${where(node)}: the weight must be a constant to compile to C`);
+        const id = names.take(`${modelName}_${node.name}`, 'layer');
+        const emitted = layerWeights(node, id, weight.data as Float32Array, g.outChannels, false, g.outChannels);
+        const bias = biasArray(node, 2, id, g.outChannels);
+        const params = `{${g.inChannels}, ${g.outChannels}, ${w.inLength}, ${w.outLength}, ${w.kernel}, ${w.stride}, ${w.dilation}, ${w.padBegin}, ${g.group}, ${innerBegin}, ${innerEnd}, ${emitted.sparse ? 1 : 0}, ${emitted.init}, ${bias}}`;
+        out.declarations.push(`static const ecgc_conv1d_t ${id} = ${params};`);
+        const scratch = (emitted.sparse ? 4 : 3) * ((g.inChannels / g.group) * w.kernel) * 4;
+        push(node, false, scratch, (at, s) => `${comment}\n  ecgc_conv1d(&${id}, ${at(node.inputs[0])}, ${at(node.outputs[0])}, ${s});`);
+        break;
+      }
+      case 'Gemm':
+      case 'MatMul': {
+        const constantSide = node.inputs.slice(0, 2).findIndex(isConstant);
+        if (node.op === 'MatMul' && constantSide < 0) {
+          const g = matMulGeometry(ctx);
+          const [aShape, bShape] = [inputShape(ctx, 0), inputShape(ctx, 1)];
+          const step = (shape: number[], size: number) => (sizeOf(shape.slice(0, -2)) === 1 ? 0 : size);
+          if (sizeOf(aShape.slice(0, -2)) !== g.batch && sizeOf(aShape.slice(0, -2)) !== 1) fail(`${where(node)}: this batch broadcast has no C kernel`);
+          if (sizeOf(bShape.slice(0, -2)) !== g.batch && sizeOf(bShape.slice(0, -2)) !== 1) fail(`${where(node)}: this batch broadcast has no C kernel`);
+          push(node, false, 0, (at) => `${comment}\n  ecgc_matmul(${at(node.inputs[0])}, ${at(node.inputs[1])}, ${at(node.outputs[0])}, ${g.batch}, ${g.M}, ${g.K}, ${g.N}, ${step(aShape, g.M * g.K)}, ${step(bShape, g.K * g.N)});`);
+          break;
+        }
+        lowerLinear(node, ctx, comment);
+        break;
+      }
+      case 'ChannelAffine': {
+        const shape = inputShape(ctx, 0);
+        push(node, true, 0, (at) => `${comment}\n  ecgc_channel_affine(${at(node.inputs[0])}, ${constantArray(node.inputs[1])}, ${constantArray(node.inputs[2])}, ${at(node.outputs[0])}, ${shape[1]}, ${sizeOf(shape.slice(2))});`);
+        break;
+      }
+      case 'MaxPool': {
+        const { channels, window: w } = maxPoolGeometry(ctx);
+        push(node, false, 0, (at) => `${comment}\n  ecgc_maxpool1d(${at(node.inputs[0])}, ${at(node.outputs[0])}, ${channels}, ${w.inLength}, ${w.outLength}, ${w.kernel}, ${w.stride}, ${w.dilation}, ${w.padBegin});`);
+        break;
+      }
+      case 'AveragePool': {
+        const { channels, window: w } = averagePoolGeometry(ctx);
+        const id = names.take(`${modelName}_${node.name}_divisor`, 'op');
+        out.declarations.push(`static const float ${id}[] = {${Array.from(averagePoolWindows(ctx).divisor, cFloat).join(', ')}};`);
+        push(node, false, 0, (at) => `${comment}\n  ecgc_avgpool1d(${at(node.inputs[0])}, ${at(node.outputs[0])}, ${channels}, ${w.inLength}, ${w.outLength}, ${w.kernel}, ${w.stride}, ${w.padBegin}, ${id});`);
+        break;
+      }
+      case 'GlobalAveragePool':
+      case 'GlobalMaxPool':
+      case 'ReduceMean': {
+        const shape = inputShape(ctx, 0);
+        const axes = node.op === 'ReduceMean' ? reducedAxes(ctx) : [2];
+        const [outer, n, inner] = middleAxis(node, shape, axes);
+        const kernel = node.op === 'GlobalMaxPool' ? 'ecgc_reduce_max' : 'ecgc_reduce_mean';
+        push(node, false, 0, (at) => `${comment}\n  ${kernel}(${at(node.inputs[0])}, ${at(node.outputs[0])}, ${outer}, ${n}, ${inner});`);
+        break;
+      }
+      case 'Softmax': {
+        const { outer, length, inner } = softmaxGeometry(ctx);
+        push(node, false, 0, (at) => `${comment}\n  ecgc_softmax(${at(node.inputs[0])}, ${at(node.outputs[0])}, ${outer}, ${length}, ${inner});`);
+        break;
+      }
+      case 'LayerNormalization': {
+        const { rows, n, epsilon } = layerNormGeometry(ctx);
+        const optional = (i: number) => (ctx.inputs[i] ? constantArray(node.inputs[i]) : 'NULL');
+        push(node, false, 0, (at) => `${comment}\n  ecgc_layer_norm(${at(node.inputs[0])}, ${optional(1)}, ${optional(2)}, ${at(node.outputs[0])}, ${rows}, ${n}, ${cFloat(epsilon)});`);
+        break;
+      }
+      case 'Transpose': {
+        const { shape, perm, outShape: to } = transposeGeometry(ctx);
+        const strides = stridesOf(shape);
+        stridedCopy(node, comment, 0, perm.map((p) => strides[p]), to);
+        break;
+      }
+      case 'Slice': {
+        const { shape, start, step, outShape: to } = sliceGeometry(ctx);
+        const strides = stridesOf(shape);
+        stridedCopy(node, comment, start.reduce((sum, s, i) => sum + s * strides[i], 0), step.map((s, i) => s * strides[i]), to);
+        break;
+      }
+      case 'Expand': {
+        stridedCopy(node, comment, 0, broadcastStrides(inputShape(ctx, 0), outShape), outShape);
+        break;
+      }
+      case 'Gather': {
+        const { shape, axis, values } = gatherGeometry(ctx);
+        // Each index copies one slice [after the axis] into its block of the output; that is
+        // contiguous when the dimensions before the axis hold one element (the batch).
+        if (sizeOf(shape.slice(0, axis)) !== 1) fail(`${where(node)}: Gather behind dimensions larger than 1 has no C kernel`);
+        const strides = stridesOf(shape);
+        const after = shape.slice(axis + 1);
+        const block = sizeOf(after);
+        const id = names.take(`${modelName}_${node.name}`, 'op');
+        out.declarations.push(`static const int32_t ${id}_shape[] = ${ints(after.length ? after : [1])}, ${id}_strides[] = ${ints(after.length ? strides.slice(axis + 1) : [0])};`);
+        push(node, false, 0, (at) => `${comment}\n${values.map((v, j) => `  ecgc_copy_strided(${at(node.inputs[0])}, ${v * strides[axis]}, ${id}_strides, ${at(node.outputs[0])} + ${j * block}, ${id}_shape, ${Math.max(1, after.length)});`).join('\n')}`);
+        break;
+      }
+      case 'Concat': {
+        const { outer, blocks } = concatGeometry(ctx);
+        const outBlock = blocks.reduce((a, b) => a + b, 0);
+        const id = names.take(`${modelName}_${node.name}`, 'op');
+        out.declarations.push(`static const int32_t ${id}_dst[] = {${outBlock}, 1};`);
+        let offset = 0;
+        const parts = node.inputs.map((name, k) => {
+          const part = { name, offset, block: blocks[k] };
+          offset += blocks[k];
+          return part;
+        });
+        parts.forEach((p) => out.declarations.push(`static const int32_t ${id}_shape_${p.offset}[] = {${outer}, ${p.block}};`));
+        out.steps.push({
+          node: node.name, op: node.op, inputs: node.inputs.filter((n) => !isConstant(n)), output: node.outputs[0], inPlace: false, scratchBytes: 0,
+          code: (at) => `${comment}\n${parts.map((p) => `  ecgc_copy_into(${operand(p.name, at)}, ${at(node.outputs[0])}, ${p.offset}, ${id}_dst, ${id}_shape_${p.offset}, 2);`).join('\n')}`,
+        });
+        break;
+      }
+      case 'Pad': {
+        const { shape, begin, outShape: to, mode, value } = padGeometry(ctx);
+        if (mode !== 'constant' || begin.some((b) => b < 0) || to.some((d, i) => d < shape[i])) fail(`${where(node)}: only constant padding (no cropping) has a C kernel`);
+        const outStrides = stridesOf(to);
+        const id = names.take(`${modelName}_${node.name}`, 'op');
+        out.declarations.push(`static const int32_t ${id}_shape[] = ${ints(shape)}, ${id}_dst[] = ${ints(outStrides)};`);
+        const offset = begin.reduce((sum, b, i) => sum + b * outStrides[i], 0);
+        push(node, false, 0, (at) => `${comment}\n  ecgc_fill(${at(node.outputs[0])}, ${cFloat(value)}, ${outSize});\n  ecgc_copy_into(${at(node.inputs[0])}, ${at(node.outputs[0])}, ${offset}, ${id}_dst, ${id}_shape, ${shape.length});`);
+        break;
+      }
+      default:
+        fail(`${where(node)} has no C kernel. Ops the C backend supports: ${C_OPS.join(', ')}`);
+    }
+  }
+  return out;
+
+  function stridedCopy(node: Node, comment: string, offset: number, strides: number[], shape: number[]): void {
+    if (shape.length > MAX_RANK) fail(`${where(node)}: rank ${shape.length} is above the C kernel's ${MAX_RANK}`);
+    const id = names.take(`${modelName}_${node.name}`, 'op');
+    out.declarations.push(`static const int32_t ${id}_shape[] = ${ints(shape.length ? shape : [1])}, ${id}_strides[] = ${ints(strides.length ? strides : [0])};`);
+    push(node, false, 0, (at) => `${comment}\n  ecgc_copy_strided(${at(node.inputs[0])}, ${offset}, ${id}_strides, ${at(node.outputs[0])}, ${id}_shape, ${Math.max(1, shape.length)});`);
+  }
+
+  function layerWeights(node: Node, id: string, rowMajor: Float32Array, rows: number, transposed: boolean, biasCount: number): EmittedWeights {
+    const emitted = emitWeights(id, cComment(`${node.name} (${node.op})`), rowMajor, rows, biasCount, quantization.get(node.name));
+    out.weights.push(...emitted.arrays);
+    out.layers.push({ node: node.name, op: node.op, size: emitted.size });
+    // The reference computes with the deployed weights, in the graph's own layout.
+    const weightName = node.inputs[node.op === 'Conv' ? 1 : node.inputs.findIndex((n) => graph.constants.has(n))];
+    const original = graph.constants.get(weightName)!;
+    out.reference.constants.set(weightName, { ...original, data: transposed ? transpose(emitted.deployed, rows, rowMajor.length / rows) : emitted.deployed });
+    return emitted;
+  }
+
+  function biasArray(node: Node, index: number, id: string, count: number): string {
+    const name = node.inputs[index];
+    if (!name) return 'NULL';
+    const bias = graph.constants.get(name) ?? fail(`${where(node)}: the bias must be a constant to compile to C`);
+    if (bias.data.length !== count) fail(`${where(node)}: a bias of shape ${shapeText(bias.shape)} has no C kernel (one value per output is needed)`);
+    out.weights.push({ name: `${id}_bias`, type: 'float', values: bias.data, comment: cComment(`${node.name} (${node.op}): float32 bias`) });
+    return `${id}_bias`;
+  }
+
+  function lowerLinear(node: Node, ctx: OpContext, comment: string): void {
+    let m: number, k: number, n: number, rowMajor: Float32Array, transposed: boolean;
+    const id = names.take(`${modelName}_${node.name}`, 'layer');
+    let biasIndex = -1;
+    if (node.op === 'Gemm') {
+      const g = gemmGeometry(ctx);
+      if (attrFloat(node, 'alpha', 1) !== 1 || attrFloat(node, 'beta', 1) !== 1 || g.transA) fail(`${where(node)}: Gemm with alpha or beta other than 1, or transA, has no C kernel`);
+      const b = graph.constants.get(node.inputs[1]) ?? fail(`${where(node)}: Gemm's B must be a constant to compile to C`);
+      [m, k, n] = [g.M, g.K, g.N];
+      transposed = !g.transB;
+      rowMajor = transposed ? transpose(b.data as Float32Array, k, n) : (b.data as Float32Array);
+      if (node.inputs[2]) biasIndex = 2;
+    } else {
+      const g = matMulGeometry(ctx);
+      if (!isConstant(node.inputs[1])) fail(`${where(node)}: MatMul with a constant first operand has no C kernel`);
+      const b = graph.constants.get(node.inputs[1])!;
+      if (b.shape.length !== 2) fail(`${where(node)}: MatMul with a batched constant has no C kernel`);
+      [m, k, n] = [g.batch * g.M, g.K, g.N];
+      transposed = true;
+      rowMajor = transpose(b.data as Float32Array, k, n);
+    }
+    const emitted = layerWeights(node, id, rowMajor, n, transposed, biasIndex >= 0 ? n : 0);
+    const bias = biasIndex >= 0 ? biasArray(node, biasIndex, id, n) : 'NULL';
+    out.declarations.push(`static const ecgc_linear_t ${id} = {${m}, ${k}, ${n}, ${emitted.sparse ? 1 : 0}, ${emitted.init}, ${bias}};`);
+    push(node, false, 3 * k * 4, (at, s) => `${comment}\n  ecgc_linear(&${id}, ${at(node.inputs[0])}, ${at(node.outputs[0])}, ${s});`);
+  }
+}
+
+function transpose(values: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c];
+  return out;
+}
+
+/** Strides of `shape` read as `outShape` under broadcasting (0 along broadcast dimensions). */
+function broadcastStrides(shape: number[], outShape: number[]): number[] {
+  const strides = stridesOf(shape);
+  return outShape.map((_, i) => {
+    const axis = i - (outShape.length - shape.length);
+    return axis < 0 || shape[axis] === 1 ? 0 : strides[axis];
+  });
+}
+
+/** (a, b) parameters of ecgc_unary for an op: LeakyRelu alpha, Clip bounds, Pow exponent. */
+function unaryParameters(ctx: OpContext): [number, number] {
+  switch (ctx.node.op) {
+    case 'LeakyRelu':
+      return [attrFloat(ctx.node, 'alpha', 0.01), 0];
+    case 'Clip': {
+      const bound = (i: number, fallback: number) => (ctx.inputs[i] ? constantInput(ctx, i, i === 1 ? 'min' : 'max').data[0] : fallback);
+      const [lo, hi] = [bound(1, -3.4028234663852886e38), bound(2, 3.4028234663852886e38)];
+      return [lo, hi];
+    }
+    case 'Pow':
+      return [constantInput(ctx, 1, 'the exponent').data[0], 0];
+    default:
+      return [0, 0];
+  }
+}
+
+function reducedAxes(ctx: OpContext): number[] {
+  const shape = inputShape(ctx, 0);
+  return (attrInts(ctx.node, 'axes') ?? shape.map((_, i) => i)).map((a) => (a < 0 ? a + shape.length : a));
+}
+
+/** A reduction over contiguous axes as (outer, n, inner). */
+function middleAxis(node: Node, shape: number[], axes: number[]): [number, number, number] {
+  const sorted = [...axes].sort((a, b) => a - b);
+  if (sorted.some((a, i) => i > 0 && a !== sorted[i - 1] + 1)) fail(`${where(node)}: a reduction over non-adjacent axes has no C kernel`);
+  const first = sorted[0] ?? 0;
+  const last = sorted.at(-1) ?? shape.length - 1;
+  return [sizeOf(shape.slice(0, first)), sizeOf(shape.slice(first, last + 1)), sizeOf(shape.slice(last + 1))];
+}

@@ -1,0 +1,67 @@
+/**
+ * A weight-bearing layer's weights as C data: float32 rows, or quantized codes encoded by
+ * src/pack (the same bytes the compressor counted), with scales or codebook levels.
+ * Rows are output channels: Conv [Cout, Cin/group, K] as stored; a Gemm or MatMul weight as
+ * [N, K] (transposed when stored [K, N]).
+ */
+import { type QuantizerSpec, quantizeLayer } from '../compress/quantize.js';
+import { type Encoding, chooseEncoding, encodeWeights } from '../pack/encode.js';
+import { type LayerSize, floatLayerSize, quantizedLayerSize } from '../pack/size.js';
+
+export interface LayerQuantization {
+  spec: QuantizerSpec;
+  /** As the plan chose it; by default the cheapest. */
+  encoding?: Encoding;
+}
+
+export interface CArray {
+  name: string;
+  type: 'float' | 'uint8_t';
+  values: ArrayLike<number>;
+  comment: string;
+}
+
+export interface EmittedWeights {
+  /** C initializer of an ecgc_weights_t. */
+  init: string;
+  arrays: CArray[];
+  size: LayerSize;
+  sparse: boolean;
+  /** Row-major weights the device computes with (the reference must use the same). */
+  deployed: Float32Array;
+}
+
+const QUANTIZER_ENUM = { uniform: 'ECGC_UNIFORM', 'uniform-layer': 'ECGC_UNIFORM_LAYER', sign: 'ECGC_SIGN', codebook: 'ECGC_CODEBOOK' } as const;
+const ENCODING_ENUM = { dense: 'ECGC_DENSE', bitmap: 'ECGC_BITMAP', delta: 'ECGC_DELTA' } as const;
+
+export function emitWeights(prefix: string, description: string, rowMajor: Float32Array, rows: number, biasCount: number, quantization?: LayerQuantization): EmittedWeights {
+  const rowLength = rowMajor.length / rows;
+  if (!quantization) {
+    return {
+      init: `{ECGC_F32, 0, 32, 0, ${rows}, ${rowLength}, ${prefix}_f32, NULL, NULL, NULL, NULL}`,
+      arrays: [{ name: `${prefix}_f32`, type: 'float', values: rowMajor, comment: `${description}: float32, ${rows} x ${rowLength}` }],
+      size: floatLayerSize(rowMajor.length, biasCount),
+      sparse: false,
+      deployed: rowMajor,
+    };
+  }
+  const { spec } = quantization;
+  const layer = quantizeLayer(rowMajor, rows, spec);
+  const size = quantizedLayerSize(layer, rows, spec.bits, biasCount);
+  const encoding = quantization.encoding ?? chooseEncoding(layer.codes, rows, spec.bits, layer.zeroRepresentable).encoding;
+  const encoded = encodeWeights(layer.codes, layer.fields, rows, spec.bits, layer.signed, encoding);
+  const sparsity = 1 - encoded.nonzeros / rowMajor.length;
+  const what = `${description}: ${spec.bits}-bit ${spec.quantizer}, ${(100 * sparsity).toFixed(1)}% pruned, ${encoding}`;
+  const arrays: CArray[] = [{ name: `${prefix}_codes`, type: 'uint8_t', values: encoded.codeBytes, comment: `${what}: codes` }];
+  if (encoded.indexBytes.length > 0) arrays.push({ name: `${prefix}_index`, type: 'uint8_t', values: encoded.indexBytes, comment: `${what}: ${encoding === 'bitmap' ? 'nonzero bitmap' : 'row counts and distances'}` });
+  if (layer.scales.length > 0) arrays.push({ name: `${prefix}_scales`, type: 'float', values: layer.scales, comment: `${what}: scales` });
+  if (layer.levels.length > 0) arrays.push({ name: `${prefix}_levels`, type: 'float', values: layer.levels, comment: `${what}: codebook levels` });
+  const pointer = (suffix: string, present: boolean) => (present ? `${prefix}_${suffix}` : 'NULL');
+  return {
+    init: `{${ENCODING_ENUM[encoding]}, ${QUANTIZER_ENUM[spec.quantizer]}, ${spec.bits}, ${encoded.indexBits}, ${rows}, ${rowLength}, NULL, ${prefix}_codes, ${pointer('index', encoded.indexBytes.length > 0)}, ${pointer('scales', layer.scales.length > 0)}, ${pointer('levels', layer.levels.length > 0)}}`,
+    arrays,
+    size: { ...size, encoding, indexBytes: encoded.indexBytes.length, codeBytes: encoded.codeBytes.length, total: encoded.indexBytes.length + encoded.codeBytes.length + size.scaleBytes + size.levelBytes + size.biasBytes },
+    sparse: encoding !== 'dense',
+    deployed: layer.dequantized,
+  };
+}
