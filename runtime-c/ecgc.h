@@ -124,11 +124,14 @@ void ecgc_matmul(const float *a, const float *b, float *y, int32_t batch, int32_
 
 /*
  * y (row-major over `shape`, rank up to 6) [i] = x[offset + sum index_d * strides[d]]: Transpose,
- * Slice, Expand and Gather of one index are all strided copies. Concat and Pad copy into a
- * strided region of their output (dst_strides) with ecgc_copy_into.
+ * Slice, Expand and Gather of one index are all strided copies. Concat copies each input into
+ * a strided region of its output (y_strides) with ecgc_copy_into.
  */
 void ecgc_copy_strided(const float *x, int32_t offset, const int32_t *strides, float *y, const int32_t *shape, int32_t rank);
 void ecgc_copy_into(const float *x, float *y, int32_t y_offset, const int32_t *y_strides, const int32_t *shape, int32_t rank);
-void ecgc_fill(float *y, float value, int32_t n);
+enum { ECGC_PAD_CONSTANT, ECGC_PAD_EDGE, ECGC_PAD_REFLECT };
+/* y[i] = x at the source of output index i: constant `value` outside (constant mode), the nearest
+   edge (edge), or the mirror image without repeating the edge (reflect); begin[d] may be negative (crop). */
+void ecgc_pad(const float *x, const int32_t *in_shape, float *y, const int32_t *out_shape, const int32_t *begin, int32_t rank, int32_t mode, float value);
 
 #endif

@@ -1,4 +1,4 @@
-/* Strided copies: Transpose, Slice, Expand, Gather, Concat and Pad move data, never compute. */
+/* Strided copies: Transpose, Slice, Expand, Gather and Concat move data, never compute. */
 #include "ecgc.h"
 
 void ecgc_copy_strided(const float *x, int32_t offset, const int32_t *strides, float *y, const int32_t *shape, int32_t rank) {
@@ -27,9 +27,4 @@ void ecgc_copy_into(const float *x, float *y, int32_t y_offset, const int32_t *y
       index[d] = 0;
     }
   }
-}
-
-void ecgc_fill(float *y, float value, int32_t n) {
-  int32_t i;
-  for (i = 0; i < n; i++) y[i] = value;
 }

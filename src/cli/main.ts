@@ -3,10 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { EcgcError } from '../errors.js';
+import { compileCommand, verifyCommand } from './compile.js';
+import { compressCommand } from './compress.js';
 import { dataCommand } from './data.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
 import { runCommand } from './run.js';
+import { sweepCommand } from './sweep.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -42,9 +45,11 @@ program
   .command('run')
   .description('runs the float32 reference interpreter on a batch of inputs')
   .argument('<model>', 'model.onnx')
-  .requiredOption('--input <x.npy>', 'float32 input, [N, ...sample shape] or one sample')
+  .option('--input <x.npy>', 'float32 input, [N, ...sample shape] or one sample (default: synthetic ECG windows)')
   .requiredOption('--output <y.npy>', 'where to write the outputs, [N, ...]')
+  .option('--count <n>', 'how many synthetic windows without --input (default 30)')
   .option('--threads <n>', 'worker threads (default: up to 2)')
+  .option('--plan <plan.json>', "a compression plan from 'ecgc compress': runs the compressed weights, as the device will")
   .action(action(runCommand));
 
 program
@@ -63,6 +68,68 @@ program
   .requiredOption('--data <dir>', "a dataset written by 'ecgc data'")
   .option('--json', 'machine-readable output (schema ecgc.eval/1)')
   .option('--threads <n>', 'worker threads (default: up to 2)')
+  .option('--plan <plan.json>', "a compression plan from 'ecgc compress': evaluates the compressed weights, as the device will")
   .action(action(evalCommand));
+
+/** Flags compress and sweep share: the data, the constraint and the importance heuristic. */
+function searchOptions(command: Command): Command {
+  return command
+    .option('--data <dir>', "calibration windows: a dataset from 'ecgc data' (labelled), or a directory with X.npy / an .npy file (label-free); default: synthetic ECG windows (label-free)")
+    .option('--test <dir>', 'held-out windows: the chosen plan is reported on them, never searched on')
+    .option('--metric <metric>', 'accuracy or f1 (macro F1): what --max-drop is measured in', 'accuracy')
+    .option('--max-drop <points>', 'points of the metric the plan may lose against the full model on --data (label-free: of top-1 agreement; default 0.5)')
+    .option('--alpha <a>', 'importance I = alpha * rho + beta * delta: weight of the parameter share rho', '0.5')
+    .option('--beta <b>', 'weight of the (log-scaled, normalised) weight variance delta', '0.5')
+    .option('--gamma <g>', 'LAQ: tolerance of layer l = min(max-drop, gamma * w_l) (default: max-drop / max w_l)')
+    .option('--laq-rule <rule>', "LAQ's inequality: printed (w_l = I_l, as the paper prints it) or intended (w_l = 1 - I_l: important layers lose less)", 'intended')
+    .option('--quantizer <q>', 'for 2..8 bits: uniform (per output channel), uniform-layer (one scale) or codebook (k-means levels); 1 bit is always sign', 'uniform')
+    .option('--label-free', 'ignore the labels of --data: constrain fidelity to the full model (top-1 agreement, output SNR)')
+    .option('--min-snr <dB>', 'label-free mode: minimum output SNR against the full model (default 20)')
+    .option('--calibration <n>', 'without --data: how many synthetic windows (default 512)')
+    .option('--threads <n>', 'worker threads (default: up to 2)');
+}
+
+searchOptions(
+  program
+    .command('compress')
+    .description('chooses bits and pruning per layer under an accuracy constraint or a flash budget; writes plan.json, plan.md, plan.html')
+    .argument('<model>', 'model.onnx')
+    .requiredOption('--method <method>', 'fixed-q:B (B = 1..8 bits), fixed-p:P (prune P percent), laq, lap or laq+lap'),
+)
+  .option('--flash <size>', 'flash budget for the weights (bytes, or K / M): the objective becomes the best score that fits; exit 3 if nothing fits')
+  .option('--ram <size>', 'RAM budget: recorded in the plan and checked by the C backend (ecgc compile), not here')
+  .option('--sensitivity', 'also measure each layer alone at 1..8 bits and compare with the importance heuristic (slow)')
+  .requiredOption('--out <plan.json>', 'where to write the plan (plan.md and plan.html go beside it)')
+  .action(action(compressCommand));
+
+searchOptions(
+  program
+    .command('sweep')
+    .description("the paper's Table 1 for this model: full precision, fixed 8..1 bits, codebook, fixed pruning, LAQ (both rules), LAP, LAQ+LAP")
+    .argument('<model>', 'model.onnx'),
+)
+  .option('--no-sensitivity', 'skip the per-layer sensitivity measurement')
+  .requiredOption('--out <dir>', 'output directory: table.md, table.csv, sweep.json, sweep.html')
+  .action(action(sweepCommand));
+
+program
+  .command('compile')
+  .description('emits C: <name>.h, <name>.c, <name>_weights.c, the runtime files and ecgc.mk')
+  .argument('<model>', 'model.onnx')
+  .requiredOption('--target <target>', 'host (Cortex-M targets: cortex-m0, -m3, -m4f, -m7, -m33, -m55)')
+  .requiredOption('--out <dir>', 'output directory')
+  .option('--name <name>', 'C prefix of the API (default: from the file name)')
+  .option('--force', 'replace an existing, non-empty output directory')
+  .action(action(compileCommand));
+
+program
+  .command('verify')
+  .description('builds and runs the generated C, and compares every output bit with the reference')
+  .argument('<model>', 'model.onnx')
+  .requiredOption('--target <target>', 'host')
+  .option('--input <x.npy>', 'inputs [N, ...sample] (default: synthetic ECG windows)')
+  .option('--count <n>', 'how many synthetic windows without --input (default 16)')
+  .option('--name <name>', 'C prefix of the API')
+  .action(action(verifyCommand));
 
 await program.parseAsync();

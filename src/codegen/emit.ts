@@ -12,7 +12,7 @@ import { type Graph, shapeText, sizeOf } from '../ir/graph.js';
 import { modelData } from '../data/model-data.js';
 import { type LayerReport, type Lowered, lower } from './lower.js';
 import { type MemoryPlan, planMemory, resolveView } from './planner.js';
-import { NameTable, cComment, cFloat, cIdentifier } from './names.js';
+import { cComment, cFloat, cIdentifier } from './names.js';
 import type { LayerQuantization } from './weights.js';
 
 export const RUNTIME_DIR = fileURLToPath(new URL('../../runtime-c/', import.meta.url));
@@ -35,7 +35,7 @@ const KERNEL_FILES: Record<string, string[]> = {
   ecgc_matmul: ['ecgc_matmul.c'],
   ecgc_copy_strided: ['ecgc_copy.c'],
   ecgc_copy_into: ['ecgc_copy.c'],
-  ecgc_fill: ['ecgc_copy.c'],
+  ecgc_pad: ['ecgc_pad.c'],
 };
 
 export interface GenerateOptions {
@@ -58,8 +58,11 @@ export interface Generated {
 
 const template = (file: string) => Handlebars.compile(readFileSync(join(TEMPLATE_DIR, file), 'utf8'), { noEscape: true, strict: true });
 
+/** The API prefix: --name, else the file's name, or its directory's when the file is just model.onnx. */
 export function modelName(file: string, name?: string): string {
-  return cIdentifier((name ?? basename(file).replace(/\.onnx$/i, '')).toLowerCase(), 'model');
+  const stem = basename(file).replace(/\.onnx$/i, '');
+  const chosen = name ?? (stem.toLowerCase() === 'model' && basename(dirname(file)) !== '.' ? basename(dirname(file)) : stem);
+  return cIdentifier(chosen.toLowerCase(), 'model');
 }
 
 export function generate(graph: Graph, source: string, options: GenerateOptions): Generated {
@@ -80,9 +83,8 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
   };
   const steps = lowered.steps.map((step, i) => step.code(at, memory.scratch[i] >= 0 ? `(void *)(a + ${memory.scratch[i] / 4})` : 'NULL').replace(/^\s+/, ''));
 
-  const externNames = new NameTable();
   const weights = lowered.weights.map((w) => {
-    const id = externNames.take(w.name);
+    const id = w.name;
     const bytes = w.values.length * (w.type === 'float' ? 4 : 1);
     const items = Array.from(w.values, (v) => (w.type === 'float' ? cFloat(v) : `0x${v.toString(16).padStart(2, '0')}`));
     const body = [];

@@ -120,11 +120,11 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
       if (outShape.length > MAX_RANK) fail(`${where(node)}: rank ${outShape.length} is above the C kernel's ${MAX_RANK}`);
       const strides = node.inputs.map((name) => broadcastStrides(graph.values.get(name)!.shape, outShape));
       const id = names.take(`${modelName}_${node.name}`, 'op');
-      out.declarations.push(`static const int32_t ${id}_shape[] = ${ints(outShape.length ? outShape : [1])}, ${id}_a[] = ${ints(strides[0].length ? strides[0] : [0])}, ${id}_b[] = ${ints(strides[1].length ? strides[1] : [0])};`);
+      out.declarations.push(`static const int32_t ${id}__shape[] = ${ints(outShape.length ? outShape : [1])}, ${id}__a[] = ${ints(strides[0].length ? strides[0] : [0])}, ${id}__b[] = ${ints(strides[1].length ? strides[1] : [0])};`);
       const rank = Math.max(1, outShape.length);
       // In place only when the first operand has the output's shape (no broadcast along it).
       const inPlace = !isConstant(node.inputs[0]) && sizeOf(graph.values.get(node.inputs[0])!.shape) === outSize;
-      push(node, inPlace, 0, (at) => `${comment}\n  ecgc_binary(${BINARY[node.op]}, ${operand(node.inputs[0], at)}, ${id}_a, ${operand(node.inputs[1], at)}, ${id}_b, ${at(node.outputs[0])}, ${id}_shape, ${rank});`);
+      push(node, inPlace, 0, (at) => `${comment}\n  ecgc_binary(${BINARY[node.op]}, ${operand(node.inputs[0], at)}, ${id}__a, ${operand(node.inputs[1], at)}, ${id}__b, ${at(node.outputs[0])}, ${id}__shape, ${rank});`);
       continue;
     }
 
@@ -223,36 +223,35 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
         const after = shape.slice(axis + 1);
         const block = sizeOf(after);
         const id = names.take(`${modelName}_${node.name}`, 'op');
-        out.declarations.push(`static const int32_t ${id}_shape[] = ${ints(after.length ? after : [1])}, ${id}_strides[] = ${ints(after.length ? strides.slice(axis + 1) : [0])};`);
-        push(node, false, 0, (at) => `${comment}\n${values.map((v, j) => `  ecgc_copy_strided(${at(node.inputs[0])}, ${v * strides[axis]}, ${id}_strides, ${at(node.outputs[0])} + ${j * block}, ${id}_shape, ${Math.max(1, after.length)});`).join('\n')}`);
+        out.declarations.push(`static const int32_t ${id}__shape[] = ${ints(after.length ? after : [1])}, ${id}__strides[] = ${ints(after.length ? strides.slice(axis + 1) : [0])};`);
+        push(node, false, 0, (at) => `${comment}\n${values.map((v, j) => `  ecgc_copy_strided(${at(node.inputs[0])}, ${v * strides[axis]}, ${id}__strides, ${at(node.outputs[0])} + ${j * block}, ${id}__shape, ${Math.max(1, after.length)});`).join('\n')}`);
         break;
       }
       case 'Concat': {
         const { outer, blocks } = concatGeometry(ctx);
         const outBlock = blocks.reduce((a, b) => a + b, 0);
         const id = names.take(`${modelName}_${node.name}`, 'op');
-        out.declarations.push(`static const int32_t ${id}_dst[] = {${outBlock}, 1};`);
+        out.declarations.push(`static const int32_t ${id}__dst[] = {${outBlock}, 1};`);
         let offset = 0;
         const parts = node.inputs.map((name, k) => {
           const part = { name, offset, block: blocks[k] };
           offset += blocks[k];
           return part;
         });
-        parts.forEach((p) => out.declarations.push(`static const int32_t ${id}_shape_${p.offset}[] = {${outer}, ${p.block}};`));
+        parts.forEach((p) => out.declarations.push(`static const int32_t ${id}__shape_${p.offset}[] = {${outer}, ${p.block}};`));
         out.steps.push({
           node: node.name, op: node.op, inputs: node.inputs.filter((n) => !isConstant(n)), output: node.outputs[0], inPlace: false, scratchBytes: 0,
-          code: (at) => `${comment}\n${parts.map((p) => `  ecgc_copy_into(${operand(p.name, at)}, ${at(node.outputs[0])}, ${p.offset}, ${id}_dst, ${id}_shape_${p.offset}, 2);`).join('\n')}`,
+          code: (at) => `${comment}\n${parts.map((p) => `  ecgc_copy_into(${operand(p.name, at)}, ${at(node.outputs[0])}, ${p.offset}, ${id}__dst, ${id}__shape_${p.offset}, 2);`).join('\n')}`,
         });
         break;
       }
       case 'Pad': {
         const { shape, begin, outShape: to, mode, value } = padGeometry(ctx);
-        if (mode !== 'constant' || begin.some((b) => b < 0) || to.some((d, i) => d < shape[i])) fail(`${where(node)}: only constant padding (no cropping) has a C kernel`);
-        const outStrides = stridesOf(to);
+        if (shape.length > MAX_RANK) fail(`${where(node)}: rank ${shape.length} is above the C kernel's ${MAX_RANK}`);
         const id = names.take(`${modelName}_${node.name}`, 'op');
-        out.declarations.push(`static const int32_t ${id}_shape[] = ${ints(shape)}, ${id}_dst[] = ${ints(outStrides)};`);
-        const offset = begin.reduce((sum, b, i) => sum + b * outStrides[i], 0);
-        push(node, false, 0, (at) => `${comment}\n  ecgc_fill(${at(node.outputs[0])}, ${cFloat(value)}, ${outSize});\n  ecgc_copy_into(${at(node.inputs[0])}, ${at(node.outputs[0])}, ${offset}, ${id}_dst, ${id}_shape, ${shape.length});`);
+        out.declarations.push(`static const int32_t ${id}__in[] = ${ints(shape)}, ${id}__out[] = ${ints(to)}, ${id}__begin[] = ${ints(begin)};`);
+        const modeEnum = { constant: 'ECGC_PAD_CONSTANT', edge: 'ECGC_PAD_EDGE', reflect: 'ECGC_PAD_REFLECT' }[mode];
+        push(node, false, 0, (at) => `${comment}\n  ecgc_pad(${at(node.inputs[0])}, ${id}__in, ${at(node.outputs[0])}, ${id}__out, ${id}__begin, ${shape.length}, ${modeEnum}, ${cFloat(value)});`);
         break;
       }
       default:
@@ -264,8 +263,8 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
   function stridedCopy(node: Node, comment: string, offset: number, strides: number[], shape: number[]): void {
     if (shape.length > MAX_RANK) fail(`${where(node)}: rank ${shape.length} is above the C kernel's ${MAX_RANK}`);
     const id = names.take(`${modelName}_${node.name}`, 'op');
-    out.declarations.push(`static const int32_t ${id}_shape[] = ${ints(shape.length ? shape : [1])}, ${id}_strides[] = ${ints(strides.length ? strides : [0])};`);
-    push(node, false, 0, (at) => `${comment}\n  ecgc_copy_strided(${at(node.inputs[0])}, ${offset}, ${id}_strides, ${at(node.outputs[0])}, ${id}_shape, ${Math.max(1, shape.length)});`);
+    out.declarations.push(`static const int32_t ${id}__shape[] = ${ints(shape.length ? shape : [1])}, ${id}__strides[] = ${ints(strides.length ? strides : [0])};`);
+    push(node, false, 0, (at) => `${comment}\n  ecgc_copy_strided(${at(node.inputs[0])}, ${offset}, ${id}__strides, ${at(node.outputs[0])}, ${id}__shape, ${Math.max(1, shape.length)});`);
   }
 
   function layerWeights(node: Node, id: string, rowMajor: Float32Array, rows: number, transposed: boolean, biasCount: number): EmittedWeights {
@@ -284,8 +283,8 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
     if (!name) return 'NULL';
     const bias = graph.constants.get(name) ?? fail(`${where(node)}: the bias must be a constant to compile to C`);
     if (bias.data.length !== count) fail(`${where(node)}: a bias of shape ${shapeText(bias.shape)} has no C kernel (one value per output is needed)`);
-    out.weights.push({ name: `${id}_bias`, type: 'float', values: bias.data, comment: cComment(`${node.name} (${node.op}): float32 bias`) });
-    return `${id}_bias`;
+    out.weights.push({ name: `${id}__bias`, type: 'float', values: bias.data, comment: cComment(`${node.name} (${node.op}): float32 bias`) });
+    return `${id}__bias`;
   }
 
   function lowerLinear(node: Node, ctx: OpContext, comment: string): void {

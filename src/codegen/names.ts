@@ -1,6 +1,8 @@
 /**
  * Names and text from a model file never reach C as they are: identifiers are rebuilt from
  * [A-Za-z0-9_] only, and comments cannot close themselves or start a preprocessor line.
+ * A sanitised identifier never contains '__', so names derived from one with a '__' suffix
+ * (layer__codes, layer__bias) cannot collide with another.
  */
 
 /** A C identifier from any text: other characters become '_', a leading digit gets a prefix. */

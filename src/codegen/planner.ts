@@ -65,22 +65,11 @@ export function planMemory(steps: Step[], sizes: Map<string, number>, views: Map
     if (s.scratchBytes > 0) scratch.push({ name: `scratch:${i}`, bytes: align(s.scratchBytes), offset: 0, first: i, last: i });
   });
 
-  const all = [...buffers.values(), ...scratch].sort((a, b) => b.bytes - a.bytes || a.first - b.first);
-  const placed: Placement[] = [];
-  for (const b of all) {
-    const overlapping = placed.filter((p) => p.first <= b.last && b.first <= p.last).sort((p, q) => p.offset - q.offset);
-    let offset = 0;
-    for (const p of overlapping) {
-      if (offset + b.bytes <= p.offset) break;
-      offset = Math.max(offset, p.offset + p.bytes);
-    }
-    b.offset = offset;
-    placed.push(b);
-  }
-
+  const placed = bestPlacement([...buffers.values(), ...scratch]);
   const offsets = new Map<string, number>();
-  for (const step of steps) offsets.set(step.output, buffers.get(rootOf(step.output))!.offset);
-  const scratchOffsets = steps.map((_, i) => scratch.find((p) => p.name === `scratch:${i}`)?.offset ?? -1);
+  const placedByName = new Map(placed.map((p) => [p.name, p]));
+  for (const step of steps) offsets.set(step.output, placedByName.get(rootOf(step.output))!.offset);
+  const scratchOffsets = steps.map((_, i) => placedByName.get(`scratch:${i}`)?.offset ?? -1);
   let lowerBound = 0;
   for (let i = 0; i <= steps.length; i++) lowerBound = Math.max(lowerBound, placed.filter((p) => p.first <= i && i <= p.last).reduce((sum, p) => sum + p.bytes, 0));
   return {
@@ -91,6 +80,38 @@ export function planMemory(steps: Step[], sizes: Map<string, number>, views: Map
     scratchBytes: scratch.reduce((max, p) => Math.max(max, p.bytes), 0),
     placements: placed,
   };
+}
+
+/**
+ * Greedy placement: each buffer at the lowest offset free during its lifetime. The order
+ * decides the result, so several orders are tried (largest first, as TFLite Micro; longest
+ * lived first; earliest first; largest area first) and the smallest arena is kept.
+ */
+function bestPlacement(buffers: Placement[]): Placement[] {
+  const orders: ((a: Placement, b: Placement) => number)[] = [
+    (a, b) => b.bytes - a.bytes || a.first - b.first,
+    (a, b) => b.last - b.first - (a.last - a.first) || b.bytes - a.bytes || a.first - b.first,
+    (a, b) => a.first - b.first || b.bytes - a.bytes,
+    (a, b) => b.bytes * (b.last - b.first + 1) - a.bytes * (a.last - a.first + 1) || a.first - b.first,
+  ];
+  let best: Placement[] = [];
+  let bestSize = Infinity;
+  for (const order of orders) {
+    const placed: Placement[] = [];
+    for (const buffer of [...buffers].sort(order)) {
+      const b = { ...buffer };
+      const overlapping = placed.filter((p) => p.first <= b.last && b.first <= p.last).sort((p, q) => p.offset - q.offset);
+      b.offset = 0;
+      for (const p of overlapping) {
+        if (b.offset + b.bytes <= p.offset) break;
+        b.offset = Math.max(b.offset, p.offset + p.bytes);
+      }
+      placed.push(b);
+    }
+    const size = placed.reduce((max, p) => Math.max(max, p.offset + p.bytes), 0);
+    if (size < bestSize) [best, bestSize] = [placed, size];
+  }
+  return best;
 }
 
 /** The buffer a value lives in, following views (for emission). */

@@ -38,8 +38,8 @@ export function emitWeights(prefix: string, description: string, rowMajor: Float
   const rowLength = rowMajor.length / rows;
   if (!quantization) {
     return {
-      init: `{ECGC_F32, 0, 32, 0, ${rows}, ${rowLength}, ${prefix}_f32, NULL, NULL, NULL, NULL}`,
-      arrays: [{ name: `${prefix}_f32`, type: 'float', values: rowMajor, comment: `${description}: float32, ${rows} x ${rowLength}` }],
+      init: `{ECGC_F32, 0, 32, 0, ${rows}, ${rowLength}, ${prefix}__f32, NULL, NULL, NULL, NULL}`,
+      arrays: [{ name: `${prefix}__f32`, type: 'float', values: rowMajor, comment: `${description}: float32, ${rows} x ${rowLength}` }],
       size: floatLayerSize(rowMajor.length, biasCount),
       sparse: false,
       deployed: rowMajor,
@@ -52,13 +52,13 @@ export function emitWeights(prefix: string, description: string, rowMajor: Float
   const encoded = encodeWeights(layer.codes, layer.fields, rows, spec.bits, layer.signed, encoding);
   const sparsity = 1 - encoded.nonzeros / rowMajor.length;
   const what = `${description}: ${spec.bits}-bit ${spec.quantizer}, ${(100 * sparsity).toFixed(1)}% pruned, ${encoding}`;
-  const arrays: CArray[] = [{ name: `${prefix}_codes`, type: 'uint8_t', values: encoded.codeBytes, comment: `${what}: codes` }];
-  if (encoded.indexBytes.length > 0) arrays.push({ name: `${prefix}_index`, type: 'uint8_t', values: encoded.indexBytes, comment: `${what}: ${encoding === 'bitmap' ? 'nonzero bitmap' : 'row counts and distances'}` });
-  if (layer.scales.length > 0) arrays.push({ name: `${prefix}_scales`, type: 'float', values: layer.scales, comment: `${what}: scales` });
-  if (layer.levels.length > 0) arrays.push({ name: `${prefix}_levels`, type: 'float', values: layer.levels, comment: `${what}: codebook levels` });
-  const pointer = (suffix: string, present: boolean) => (present ? `${prefix}_${suffix}` : 'NULL');
+  const arrays: CArray[] = [{ name: `${prefix}__codes`, type: 'uint8_t', values: encoded.codeBytes, comment: `${what}: codes` }];
+  if (encoded.indexBytes.length > 0) arrays.push({ name: `${prefix}__index`, type: 'uint8_t', values: encoded.indexBytes, comment: `${what}: ${encoding === 'bitmap' ? 'nonzero bitmap' : 'row counts and distances'}` });
+  if (layer.scales.length > 0) arrays.push({ name: `${prefix}__scales`, type: 'float', values: layer.scales, comment: `${what}: scales` });
+  if (layer.levels.length > 0) arrays.push({ name: `${prefix}__levels`, type: 'float', values: layer.levels, comment: `${what}: codebook levels` });
+  const pointer = (suffix: string, present: boolean) => (present ? `${prefix}__${suffix}` : 'NULL');
   return {
-    init: `{${ENCODING_ENUM[encoding]}, ${QUANTIZER_ENUM[spec.quantizer]}, ${spec.bits}, ${encoded.indexBits}, ${rows}, ${rowLength}, NULL, ${prefix}_codes, ${pointer('index', encoded.indexBytes.length > 0)}, ${pointer('scales', layer.scales.length > 0)}, ${pointer('levels', layer.levels.length > 0)}}`,
+    init: `{${ENCODING_ENUM[encoding]}, ${QUANTIZER_ENUM[spec.quantizer]}, ${spec.bits}, ${encoded.indexBits}, ${rows}, ${rowLength}, NULL, ${prefix}__codes, ${pointer('index', encoded.indexBytes.length > 0)}, ${pointer('scales', layer.scales.length > 0)}, ${pointer('levels', layer.levels.length > 0)}}`,
     arrays,
     size: { ...size, encoding, indexBytes: encoded.indexBytes.length, codeBytes: encoded.codeBytes.length, total: encoded.indexBytes.length + encoded.codeBytes.length + size.scaleBytes + size.levelBytes + size.biasBytes },
     sparse: encoding !== 'dense',

@@ -1,0 +1,208 @@
+/**
+ * The C backend on the host: generated C compiled with gcc (-O0, -O2, -O3) and every output's
+ * float32 bits compared with the reference interpreter, for every fixture, every bit width
+ * and encoding, hostile names and random graphs; emitted bytes equal the predicted ones.
+ */
+import { describe, expect, it } from 'vitest';
+import { generate } from '../src/codegen/emit.js';
+import { cComment, cFloat, cIdentifier } from '../src/codegen/names.js';
+import { verifyHost } from '../src/codegen/verify.js';
+import type { LayerQuantization } from '../src/codegen/weights.js';
+import { syntheticWindows } from '../src/data/synthetic-windows.js';
+import type { Graph } from '../src/ir/graph.js';
+import type { ModelSpec, NodeSpec } from '../src/onnx/build.js';
+import { fixturePath, loadFixture, manifest } from './helpers/fixtures.js';
+import { graphOf } from './helpers/model.js';
+import { lcg, randomFloats } from './helpers/random.js';
+
+async function expectBitExact(graph: Graph, source: string, inputs: Float32Array, count: number, quantization?: Map<string, LayerQuantization>, optimizations = ['-O0', '-O2', '-O3']) {
+  const result = await verifyHost(graph, source, inputs, count, { quantization, optimizations });
+  expect(result.mismatch, JSON.stringify(result.mismatch)).toBeUndefined();
+  return result;
+}
+
+describe('every fixture compiles to bit-exact C', () => {
+  for (const entry of manifest) {
+    it(entry.name, async () => {
+      const { graph, input } = loadFixture(entry.name);
+      // All three optimisation levels on a few, -O2 on the rest (the suite's time).
+      const levels = ['mobilenet1d', 'transformer_opset17', 'resnet1d', 'elementwise_broadcast'].includes(entry.name) ? ['-O0', '-O2', '-O3'] : ['-O2'];
+      const result = await expectBitExact(graph, fixturePath(entry.name, 'model.onnx'), input.data, input.shape[0], undefined, levels);
+      const memory = result.generated.memory;
+      expect(memory.arenaBytes).toBeGreaterThanOrEqual(memory.lowerBound);
+      // no two buffers alive at the same step overlap in the arena
+      const placements = memory.placements;
+      for (const a of placements) {
+        for (const b of placements) {
+          if (a === b || a.first > b.last || b.first > a.last) continue;
+          expect(a.offset + a.bytes <= b.offset || b.offset + b.bytes <= a.offset, `${a.name} and ${b.name}`).toBe(true);
+        }
+      }
+    }, 120_000);
+  }
+});
+
+/** A chain of conv layers, one per case, each with its own geometry and quantization. */
+function convChain(cases: { k: number; stride: number; dilation: number; pads: [number, number]; group: number; cout: number; bias: boolean }[], length: number, seed: number) {
+  const nodes: NodeSpec[] = [];
+  const initializers: NonNullable<ModelSpec['initializers']> = {};
+  let x = 'x';
+  let channels = 2;
+  let t = length;
+  cases.forEach((c, i) => {
+    const cin = channels;
+    const w = randomFloats((c.cout * cin * c.k) / c.group, seed + i, 0.4);
+    // Prune about a third of the weights so the sparse encodings have zeros to skip.
+    for (let j = 0; j < w.length; j += 3) w[j] = 0;
+    initializers[`w${i}`] = { shape: [c.cout, cin / c.group, c.k], data: w };
+    if (c.bias) initializers[`b${i}`] = { shape: [c.cout], data: randomFloats(c.cout, seed + 100 + i) };
+    const y = `conv${i}`;
+    nodes.push({ name: `conv${i}`, op: 'Conv', inputs: c.bias ? [x, `w${i}`, `b${i}`] : [x, `w${i}`], outputs: [y], attrs: { kernel_shape: [c.k], strides: [c.stride], dilations: [c.dilation], pads: c.pads, group: c.group } });
+    nodes.push({ op: 'Relu', inputs: [y], outputs: [`relu${i}`] });
+    x = `relu${i}`;
+    channels = c.cout;
+    t = Math.floor((t + c.pads[0] + c.pads[1] - c.dilation * (c.k - 1) - 1) / c.stride) + 1;
+  });
+  nodes.push({ op: 'Flatten', inputs: [x], outputs: ['flat'] });
+  initializers.fc = { shape: [3, channels * t], data: randomFloats(3 * channels * t, seed + 999, 0.2) };
+  initializers.fcb = { shape: [3], data: [0.1, -0.2, 0.3] };
+  nodes.push({ name: 'fc', op: 'Gemm', inputs: ['flat', 'fc', 'fcb'], outputs: ['y'], attrs: { transB: 1 } });
+  return graphOf({ inputs: [{ name: 'x', shape: ['N', 2, length] }], outputs: ['y'], initializers, nodes });
+}
+
+const GEOMETRIES = [
+  { k: 3, stride: 1, dilation: 1, pads: [1, 1], group: 1, cout: 6, bias: true },
+  { k: 5, stride: 2, dilation: 1, pads: [2, 1], group: 2, cout: 6, bias: false },
+  { k: 3, stride: 1, dilation: 2, pads: [2, 2], group: 6, cout: 6, bias: true },
+  { k: 1, stride: 1, dilation: 1, pads: [0, 0], group: 1, cout: 7, bias: true },
+  { k: 7, stride: 3, dilation: 1, pads: [3, 3], group: 1, cout: 5, bias: true },
+  { k: 4, stride: 1, dilation: 4, pads: [0, 6], group: 5, cout: 5, bias: false },
+  { k: 3, stride: 2, dilation: 1, pads: [0, 0], group: 1, cout: 4, bias: true },
+  { k: 2, stride: 1, dilation: 1, pads: [1, 0], group: 2, cout: 4, bias: true },
+] as const;
+
+describe('quantized layers: every bit width, quantizer and encoding, bit-exact', () => {
+  const graph = convChain(GEOMETRIES.map((g) => ({ ...g, pads: [...g.pads] as [number, number] })), 61, 7);
+  const x = randomFloats(4 * 2 * 61, 11);
+  const codebook = (bits: number) => [0, ...Array.from({ length: 2 ** bits - 1 }, (_, i) => (i - (2 ** bits - 2) / 2) * 0.07 + 0.013)];
+
+  for (const encoding of ['dense', 'bitmap', 'delta'] as const) {
+    it(`uniform 1..8 bits (sign at 1 bit), ${encoding}`, async () => {
+      const quantization = new Map<string, LayerQuantization>();
+      GEOMETRIES.forEach((_, i) => {
+        const bits = i + 1;
+        const sign = bits === 1;
+        // dense cannot store a zero 1-bit sign code: that layer keeps a sparse encoding there
+        quantization.set(`conv${i}`, { spec: { bits, quantizer: sign ? 'sign' : i % 2 ? 'uniform' : 'uniform-layer', threshold: 0.02 }, encoding: sign && encoding === 'dense' ? 'bitmap' : encoding });
+      });
+      quantization.set('fc', { spec: { bits: 4, quantizer: 'uniform', threshold: 0.01 }, encoding });
+      const result = await expectBitExact(graph, 'chain.onnx', x, 4, quantization);
+      // every layer emits exactly the bytes src/pack predicted
+      for (const layer of result.generated.layers) {
+        const s = layer.size;
+        expect(s.total).toBe(s.indexBytes + s.codeBytes + s.scaleBytes + s.levelBytes + s.biasBytes);
+      }
+      expect(result.generated.layers.map((l) => l.size.encoding)).toContain(encoding);
+    }, 120_000);
+  }
+
+  it('codebook 2..8 bits, dense and sparse', async () => {
+    const quantization = new Map<string, LayerQuantization>();
+    GEOMETRIES.forEach((_, i) => {
+      const bits = 2 + (i % 7);
+      quantization.set(`conv${i}`, { spec: { bits, quantizer: 'codebook', threshold: 0.02, levels: codebook(bits) }, encoding: (['dense', 'bitmap', 'delta'] as const)[i % 3] });
+    });
+    await expectBitExact(graph, 'chain.onnx', x, 4, quantization);
+  }, 120_000);
+
+  it('the weights file holds exactly the predicted bytes', () => {
+    const quantization = new Map<string, LayerQuantization>([['conv3', { spec: { bits: 3, quantizer: 'uniform', threshold: 0.05 } }]]);
+    const generated = generate(graph, 'chain.onnx', { target: 'host', quantization });
+    const weightsFile = generated.files.get('chain_weights.c')!;
+    const arrays = [...weightsFile.matchAll(/^const (float|uint8_t) (\w+)\[(\d+)\]/gm)].map((m) => ({ name: m[2], bytes: Number(m[3]) * (m[1] === 'float' ? 4 : 1) }));
+    const conv3 = arrays.filter((a) => a.name.startsWith('chain_conv3__')).reduce((sum, a) => sum + a.bytes, 0);
+    expect(conv3).toBe(generated.layers.find((l) => l.node === 'conv3')!.size.total);
+    expect(arrays.reduce((sum, a) => sum + a.bytes, 0)).toBe(generated.weightBytes);
+  });
+});
+
+describe('generated code', () => {
+  it('is deterministic', () => {
+    const { graph } = loadFixture('transformer_opset17');
+    const a = generate(graph, 'm.onnx', { target: 'host' });
+    const b = generate(graph, 'm.onnx', { target: 'host' });
+    expect([...a.files]).toEqual([...b.files]);
+  });
+
+  it('sanitises names from the model: a hostile node name cannot inject C', async () => {
+    const hostile = 'x*/ int evil(void){return system("rm -rf /");} /*\n#define float int';
+    const graph = graphOf({
+      inputs: [{ name: 'in"put', shape: ['N', 1, 16] }],
+      outputs: [hostile],
+      initializers: { [`${hostile}.w`]: { shape: [2, 1, 3], data: randomFloats(6, 1) } },
+      nodes: [
+        { name: hostile, op: 'Conv', inputs: ['in"put', `${hostile}.w`], outputs: ['c'], attrs: { kernel_shape: [3], pads: [1, 1] } },
+        { name: `${hostile}2`, op: 'Relu', inputs: ['c'], outputs: [hostile] },
+      ],
+    });
+    const generated = generate(graph, '*/evil.onnx', { target: 'host' });
+    for (const [file, text] of generated.files) {
+      // The names may appear in comments, which cannot be closed early: outside them, nothing.
+      const code = text.replace(/\/\*[\s\S]*?\*\//g, '');
+      expect(code, file).not.toContain('system(');
+      expect(code, file).not.toMatch(/^#define float/m);
+    }
+    await expectBitExact(graph, '*/evil.onnx', randomFloats(2 * 16, 3), 2, undefined, ['-O2']);
+    expect(cIdentifier('9 a-b*/c')).toBe('m_9_a_b_c');
+    expect(cComment('a */ b /* c')).not.toMatch(/\*\/|\/\*/);
+    expect(cFloat(0.1)).toBe('0.100000001f');
+    expect(cFloat(-0)).toBe('-0.0f');
+  });
+});
+
+describe('random graphs (seeded fuzzer)', () => {
+  const ops = ['Relu', 'Sigmoid', 'Tanh', 'LeakyRelu', 'Add', 'Mul', 'MaxPool', 'AveragePool', 'Conv', 'Conv'];
+  for (let seed = 1; seed <= 8; seed++) {
+    it(`graph ${seed}`, async () => {
+      const next = lcg(seed * 7919);
+      const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)];
+      const nodes: NodeSpec[] = [];
+      const initializers: NonNullable<ModelSpec['initializers']> = {};
+      let channels = 1 + Math.floor(next() * 4);
+      let length = 20 + Math.floor(next() * 60);
+      const input = { name: 'x', shape: ['N', channels, length] as (number | string)[] };
+      let x = 'x';
+      const quantization = new Map<string, LayerQuantization>();
+      for (let i = 0; i < 8; i++) {
+        const op = pick(ops);
+        const y = `v${i}`;
+        if (op === 'Conv') {
+          const k = pick([1, 3, 5]);
+          const group = pick([1, channels]);
+          const cout = group === 1 ? 1 + Math.floor(next() * 6) : channels;
+          const stride = length > 12 ? pick([1, 2]) : 1;
+          initializers[`w${i}`] = { shape: [cout, channels / group, k], data: randomFloats((cout * channels * k) / group, seed * 100 + i, 0.5) };
+          initializers[`b${i}`] = { shape: [cout], data: randomFloats(cout, seed * 200 + i) };
+          nodes.push({ name: `c${i}`, op, inputs: [x, `w${i}`, `b${i}`], outputs: [y], attrs: { kernel_shape: [k], pads: [k >> 1, k >> 1], strides: [stride], group } });
+          if (next() < 0.6) quantization.set(`c${i}`, { spec: { bits: 2 + Math.floor(next() * 7), quantizer: 'uniform', threshold: next() < 0.5 ? 0.1 : -1 } });
+          channels = cout;
+          length = Math.floor((length - 1) / stride) + 1;
+        } else if (op === 'Add' || op === 'Mul') {
+          initializers[`k${i}`] = { shape: [channels, 1], data: randomFloats(channels, seed * 300 + i) };
+          nodes.push({ op, inputs: [x, `k${i}`], outputs: [y] });
+        } else if (op === 'MaxPool' || op === 'AveragePool') {
+          if (length < 6) continue;
+          nodes.push({ op, inputs: [x], outputs: [y], attrs: { kernel_shape: [3], strides: [2], pads: [1, 1] } });
+          length = Math.floor((length - 1) / 2) + 1;
+        } else {
+          nodes.push({ op, inputs: [x], outputs: [y] });
+        }
+        x = y;
+      }
+      nodes.push({ op: 'Identity', inputs: [x], outputs: ['y'] });
+      const graph = graphOf({ inputs: [input], outputs: ['y'], initializers, nodes });
+      const inputs = syntheticWindows([channels === 0 ? 1 : (input.shape[1] as number), input.shape[2] as number], undefined, 3, seed).x;
+      await expectBitExact(graph, `fuzz${seed}.onnx`, inputs, 3, quantization, ['-O2']);
+    }, 60_000);
+  }
+});
