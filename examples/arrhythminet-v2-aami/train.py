@@ -16,4 +16,4 @@ train_beats(
     "records only for the test; the paced records 102, 104, 107 and 217 are left out.",
     V2, "beats-aami",
     [("Test figures, DS2 (inter-patient)", "model.onnx", ("ds1-train", "ds1-val", "ds2-test"))],
-    6, "/usr/bin/python3 examples/arrhythminet-v2-aami/train.py", os.path.dirname(os.path.abspath(__file__)))
+    4, "/usr/bin/python3 examples/arrhythminet-v2-aami/train.py", os.path.dirname(os.path.abspath(__file__)), batch=256)

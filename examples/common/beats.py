@@ -8,7 +8,7 @@ from arrhythminet import ArrhythmiNet
 from ecgtrain import arguments, dataset, evaluate_export, export, figures_section, predict, train, write_card
 
 
-def train_beats(title, intro, config, task, runs, epochs, retrain, out_dir):
+def train_beats(title, intro, config, task, runs, epochs, retrain, out_dir, batch=128):
     """runs: [(section title, model file, (train, val, test) splits)]; the first is model.onnx."""
     args = arguments()
     epochs = args.epochs or epochs
@@ -20,9 +20,9 @@ def train_beats(title, intro, config, task, runs, epochs, retrain, out_dir):
         test_dir, tx, ty, meta_test = dataset(args.mitdb, task, parts[2], args.cache)
         print(f"{model_file}: train {len(y)}, val {len(vy)}, test {len(ty)} windows", flush=True)
         model = ArrhythmiNet(classes=len(meta["classes"]), **config)
-        train(model, (x, y), (vx, vy), len(meta["classes"]), epochs)
+        train(model, (x, y), (vx, vy), len(meta["classes"]), epochs, batch=batch)
         path = os.path.join(out_dir, model_file)
-        export(model, path, x.shape[1:])
+        export(model, path, x.shape[1:], meta)
         figures = evaluate_export(path, test_dir, meta_test, predict(model, tx))
         models[model_file] = figures
         sections.append(figures_section(section_title, model_file, figures, meta["classes"]))
@@ -35,5 +35,5 @@ def train_beats(title, intro, config, task, runs, epochs, retrain, out_dir):
             ("preprocessing", f"`{json.dumps(meta['preprocessing'])}`"),
             ("parameters", f"{first['params']:,} ({first['weightBytesFloat32'] / 1024:.2f} KB as float32)"),
             ("MACs per inference", f"{first['macs']:,}"),
-            ("training", f"Adam lr 1e-3, weight decay 1e-3, batch 128, {epochs} epochs, ReduceLROnPlateau on the validation loss, cross-entropy weighted by the square root of inverse class frequency, the epoch with the best validation macro F1 kept")]
+            ("training", f"Adam lr 1e-3, weight decay 1e-3, batch {batch}, {epochs} epochs, ReduceLROnPlateau on the validation loss, cross-entropy weighted by the square root of inverse class frequency, the epoch with the best validation macro F1 kept")]
     write_card(out_dir, title, intro, rows, sections, models, seconds, retrain)

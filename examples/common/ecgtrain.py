@@ -101,11 +101,24 @@ def train(model, train_xy, val_xy, classes, epochs, lr=1e-3, weight_decay=1e-3, 
     return best[0]
 
 
-def export(model, path, sample_shape, opset=17):
+def export(model, path, sample_shape, meta, opset=17):
     model.eval()
     dummy = torch.zeros(2, *sample_shape)
     torch.onnx.export(model, (dummy,), path, input_names=["input"], output_names=["logits"],
                       dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}}, opset_version=opset, do_constant_folding=True)
+    add_metadata(path, meta)
+
+
+def add_metadata(path, meta):
+    """Records the dataset's definition in the model (metadata 'ecgc.dataset'): the firmware and
+    `ecgc run` without --input need the sampling rate, window and preprocessing the model expects."""
+    import onnx
+    model = onnx.load(path)
+    keep = {k: meta[k] for k in ("task", "classes", "samplingRate", "window", "leads", "preprocessing")}
+    del model.metadata_props[:]
+    entry = model.metadata_props.add()
+    entry.key, entry.value = "ecgc.dataset", json.dumps(keep)
+    onnx.save(model, path)
 
 
 def evaluate_export(model_path, test_dir, meta_test, torch_predictions):

@@ -47,7 +47,7 @@ class ResNet1D(nn.Module):
 
 
 args = arguments()
-epochs = args.epochs or 10
+epochs = args.epochs or 6
 start = time.time()
 _, x, y, meta = dataset(args.mitdb, "rhythm", "record-train", args.cache)
 _, vx, vy, _ = dataset(args.mitdb, "rhythm", "record-val", args.cache)
@@ -56,7 +56,7 @@ print(f"train {len(y)}, val {len(vy)}, test {len(ty)} windows", flush=True)
 model = ResNet1D(len(meta["classes"]))
 train(model, (x, y), (vx, vy), len(meta["classes"]), epochs, batch=64)
 path = os.path.join(OUT, "model.onnx")
-export(model, path, x.shape[1:])
+export(model, path, x.shape[1:], meta)
 figures = evaluate_export(path, test_dir, meta_test, predict(model, tx, batch=128))
 seconds = time.time() - start
 print(json.dumps({k: figures[k] for k in ("accuracy", "macroF1", "params", "argmaxAgreementWithTorch")}))
