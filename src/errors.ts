@@ -19,3 +19,13 @@ export class EcgcError extends Error {
 export function fail(message: string): never {
   throw new EcgcError(message);
 }
+
+/** Runs `fn`; a user error that does not name `file` yet gets it in front, so one line says file, node and problem. */
+export function inFile<T>(file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof EcgcError && !e.message.startsWith(`${file}:`)) throw new EcgcError(`${file}: ${e.message}`, e.exitCode);
+    throw e;
+  }
+}

@@ -206,3 +206,32 @@ describe('random graphs (seeded fuzzer)', () => {
     }, 60_000);
   }
 });
+
+describe('memory safety of the generated code', () => {
+  const quantization = new Map<string, LayerQuantization>([
+    ['conv0', { spec: { bits: 1, quantizer: 'sign', threshold: 0.02 }, encoding: 'delta' }],
+    ['conv1', { spec: { bits: 3, quantizer: 'uniform', threshold: 0.02 }, encoding: 'bitmap' }],
+    ['conv2', { spec: { bits: 4, quantizer: 'uniform', threshold: 0.02 }, encoding: 'dense' }],
+    ['fc', { spec: { bits: 5, quantizer: 'uniform', threshold: 0.02 }, encoding: 'delta' }],
+  ]);
+  const chain = () => convChain(GEOMETRIES.slice(0, 4).map((g) => ({ ...g, pads: [...g.pads] as [number, number] })), 40, 3);
+
+  it('runs clean under AddressSanitizer and UndefinedBehaviorSanitizer', async () => {
+    const sanitize = ['-g', '-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=all'];
+    for (const [graph, name, x, count, q] of [
+      [chain(), 'chain.onnx', randomFloats(3 * 2 * 40, 5), 3, quantization],
+      [loadFixture('transformer_opset17').graph, 'transformer.onnx', loadFixture('transformer_opset17').input.data, 3, undefined],
+    ] as const) {
+      const result = await verifyHost(graph, name, x, count, { quantization: q, optimizations: ['-O1'], extraFlags: sanitize, env: { ASAN_OPTIONS: 'detect_leaks=1', UBSAN_OPTIONS: 'print_stacktrace=1' } });
+      expect(result.mismatch).toBeUndefined();
+    }
+  }, 180_000);
+
+  it('runs clean under valgrind', async () => {
+    const { graph, input } = loadFixture('mobilenet1d');
+    const result = await verifyHost(graph, 'mobilenet1d.onnx', input.data, 3, { optimizations: ['-O2'], valgrind: true });
+    expect(result.mismatch).toBeUndefined();
+    const quantized = await verifyHost(chain(), 'chain.onnx', randomFloats(2 * 2 * 40, 6), 2, { quantization, optimizations: ['-O2'], valgrind: true });
+    expect(quantized.mismatch).toBeUndefined();
+  }, 180_000);
+});

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, w
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { fail } from '../errors.js';
+import { fail, inFile } from '../errors.js';
 import { type Graph, shapeText, sizeOf } from '../ir/graph.js';
 import { modelData } from '../data/model-data.js';
 import { type LayerReport, type Lowered, lower } from './lower.js';
@@ -69,7 +69,7 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
   if (graph.inputs.length !== 1 || graph.outputs.length !== 1) fail(`${source}: the C API takes one input and one output; the model has ${graph.inputs.length} and ${graph.outputs.length}`);
   const name = modelName(source, options.name);
   const NAME = name.toUpperCase();
-  const lowered: Lowered = lower(graph, name, options.quantization);
+  const lowered: Lowered = inFile(source, () => lower(graph, name, options.quantization));
   const sizes = new Map([...graph.values].map(([value, info]) => [value, sizeOf(info.shape) * 4]));
   const memory = planMemory(lowered.steps, sizes, lowered.views, graph.inputs, graph.outputs);
 

@@ -5,11 +5,16 @@
  * (layer__codes, layer__bias) cannot collide with another.
  */
 
-/** A C identifier from any text: other characters become '_', a leading digit gets a prefix. */
+const C_KEYWORDS = new Set(
+  ('auto break case char const continue default do double else enum extern float for goto if inline int long register restrict return ' +
+    'short signed sizeof static struct switch typedef union unsigned void volatile while main').split(' '),
+);
+
+/** A C identifier from any text: other characters become '_'; a leading digit or a keyword gets a prefix. */
 export function cIdentifier(text: string, prefix = 'm'): string {
   let id = text.replace(/[^A-Za-z0-9_]/g, '_').replace(/_+/g, '_').replace(/^_+|_+$/g, '');
-  if (id === '' || /^[0-9]/.test(id)) id = `${prefix}_${id}`;
-  return id.slice(0, 48);
+  if (id === '' || /^[0-9]/.test(id) || C_KEYWORDS.has(id)) id = `${prefix}_${id}`;
+  return id.slice(0, 48).replace(/_+$/, '');
 }
 
 /** Text safe inside a C block comment on one line. */

@@ -1,5 +1,5 @@
 /** Reads an ONNX file and runs the import passes: the graph every later stage works on. */
-import { EcgcError, fail } from '../errors.js';
+import { fail, inFile } from '../errors.js';
 import { readModelFile } from '../onnx/import.js';
 import { type Graph, shapeText } from './graph.js';
 import { eliminateIdentities } from './passes/eliminate-identities.js';
@@ -16,7 +16,7 @@ export function optimize(graph: Graph): Graph {
 }
 
 export function loadModel(file: string): Graph {
-  const graph = withFileName(file, () => optimize(readModelFile(file)));
+  const graph = inFile(file, () => optimize(readModelFile(file)));
   for (const name of graph.outputs) {
     const info = graph.values.get(name);
     if (!info) fail(`${file}: graph output '${name}' is not produced by any node`);
@@ -27,12 +27,3 @@ export function loadModel(file: string): Graph {
   return graph;
 }
 
-/** Errors about a node name the model file too, so one line says file, node and problem. */
-function withFileName<T>(file: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof EcgcError && !e.message.startsWith(`${file}:`)) throw new EcgcError(`${file}: ${e.message}`, e.exitCode);
-    throw e;
-  }
-}
