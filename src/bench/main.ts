@@ -2,7 +2,7 @@
  * npm run bench: the reference interpreter's speed (MACs per second, one thread and both
  * cores) on the two benchmark models, against the same computation in plain C
  * (gcc -O2 -ffp-contract=off) measured in the same run, with the C output's bits checked
- * against the reference.
+ * against the reference; then ecgc's generated C, compressed against dense float32.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { buildModel, type ModelSpec } from '../onnx/build.js';
 import { importModel } from '../onnx/import.js';
 import { compileGraph } from '../ref/interpreter.js';
 import { BatchRunner } from '../ref/parallel.js';
+import { benchGeneratedC } from './codegen.js';
 import { depthwiseSeparableCnn, resnet1d } from './models.js';
 
 const PLAIN_C = fileURLToPath(new URL('../../src/bench/plain.c', import.meta.url));
@@ -137,6 +138,7 @@ async function benchModel(name: string, spec: ModelSpec, dir: string, binary: st
   console.log(`  plain C -O2 -ffp-contract=off ${rate(c.seconds)}  ${(c.seconds * 1e3).toFixed(3)} ms/inference`);
   console.log(`  ratio TS (1 thread) / C: ${(c.seconds / tsSeconds).toFixed(2)}x   (target >= 0.30x)`);
   console.log(`  C output bit-identical to the TS reference: ${bitExact ? 'yes' : 'NO'}`);
+  await benchGeneratedC(name.split(',')[0].replace(/\W+/g, '_').toLowerCase(), graph);
 }
 
 const MODELS: Record<string, [string, () => ModelSpec]> = {
