@@ -123,12 +123,12 @@ void ecgc_matmul(const float *a, const float *b, float *y, int32_t batch, int32_
 /* ---- Data movement --------------------------------------------------------------------- */
 
 /*
- * y (row-major over `shape`, rank up to 6) [i] = x[offset + sum index_d * strides[d]]: Transpose,
- * Slice, Expand and Gather of one index are all strided copies. Concat copies each input into
- * a strided region of its output (y_strides) with ecgc_copy_into.
+ * For each index i over `shape` (rank up to 6, row-major): y[y_offset + i . y_strides] =
+ * x[x_offset + i . x_strides]. Transpose, Slice, Expand and Gather read with strides into a
+ * contiguous output; Concat writes each input into its strided region of the output.
  */
-void ecgc_copy_strided(const float *x, int32_t offset, const int32_t *strides, float *y, const int32_t *shape, int32_t rank);
-void ecgc_copy_into(const float *x, float *y, int32_t y_offset, const int32_t *y_strides, const int32_t *shape, int32_t rank);
+void ecgc_copy(const float *x, int32_t x_offset, const int32_t *x_strides, float *y, int32_t y_offset, const int32_t *y_strides, const int32_t *shape, int32_t rank);
+
 enum { ECGC_PAD_CONSTANT, ECGC_PAD_EDGE, ECGC_PAD_REFLECT };
 /* y[i] = x at the source of output index i: constant `value` outside (constant mode), the nearest
    edge (edge), or the mirror image without repeating the edge (reflect); begin[d] may be negative (crop). */

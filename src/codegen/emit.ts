@@ -33,8 +33,7 @@ const KERNEL_FILES: Record<string, string[]> = {
   ecgc_softmax: ['ecgc_softmax.c'],
   ecgc_layer_norm: ['ecgc_layer_norm.c'],
   ecgc_matmul: ['ecgc_matmul.c'],
-  ecgc_copy_strided: ['ecgc_copy.c'],
-  ecgc_copy_into: ['ecgc_copy.c'],
+  ecgc_copy: ['ecgc_copy.c'],
   ecgc_pad: ['ecgc_pad.c'],
 };
 

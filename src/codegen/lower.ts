@@ -223,25 +223,27 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
         const after = shape.slice(axis + 1);
         const block = sizeOf(after);
         const id = names.take(`${modelName}_${node.name}`, 'op');
-        out.declarations.push(`static const int32_t ${id}__shape[] = ${ints(after.length ? after : [1])}, ${id}__strides[] = ${ints(after.length ? strides.slice(axis + 1) : [0])};`);
-        push(node, false, 0, (at) => `${comment}\n${values.map((v, j) => `  ecgc_copy_strided(${at(node.inputs[0])}, ${v * strides[axis]}, ${id}__strides, ${at(node.outputs[0])} + ${j * block}, ${id}__shape, ${Math.max(1, after.length)});`).join('\n')}`);
+        const shape1 = after.length ? after : [1];
+        out.declarations.push(`static const int32_t ${id}__shape[] = ${ints(shape1)}, ${id}__src[] = ${ints(after.length ? strides.slice(axis + 1) : [0])}, ${id}__dst[] = ${ints(stridesOf(shape1))};`);
+        push(node, false, 0, (at) => `${comment}\n${values.map((v, j) => `  ecgc_copy(${at(node.inputs[0])}, ${v * strides[axis]}, ${id}__src, ${at(node.outputs[0])}, ${j * block}, ${id}__dst, ${id}__shape, ${shape1.length});`).join('\n')}`);
         break;
       }
       case 'Concat': {
         const { outer, blocks } = concatGeometry(ctx);
         const outBlock = blocks.reduce((a, b) => a + b, 0);
         const id = names.take(`${modelName}_${node.name}`, 'op');
-        out.declarations.push(`static const int32_t ${id}__dst[] = {${outBlock}, 1};`);
         let offset = 0;
         const parts = node.inputs.map((name, k) => {
           const part = { name, offset, block: blocks[k] };
           offset += blocks[k];
           return part;
         });
-        parts.forEach((p) => out.declarations.push(`static const int32_t ${id}__shape_${p.offset}[] = {${outer}, ${p.block}};`));
+        // Input k is an [outer, block_k] matrix copied into columns [offset_k, offset_k + block_k) of the output.
+        out.declarations.push(`static const int32_t ${id}__dst[] = {${outBlock}, 1};`);
+        parts.forEach((p) => out.declarations.push(`static const int32_t ${id}__shape_${p.offset}[] = {${outer}, ${p.block}}, ${id}__src_${p.offset}[] = {${p.block}, 1};`));
         out.steps.push({
           node: node.name, op: node.op, inputs: node.inputs.filter((n) => !isConstant(n)), output: node.outputs[0], inPlace: false, scratchBytes: 0,
-          code: (at) => `${comment}\n${parts.map((p) => `  ecgc_copy_into(${operand(p.name, at)}, ${at(node.outputs[0])}, ${p.offset}, ${id}__dst, ${id}__shape_${p.offset}, 2);`).join('\n')}`,
+          code: (at) => `${comment}\n${parts.map((p) => `  ecgc_copy(${operand(p.name, at)}, 0, ${id}__src_${p.offset}, ${at(node.outputs[0])}, ${p.offset}, ${id}__dst, ${id}__shape_${p.offset}, 2);`).join('\n')}`,
         });
         break;
       }
@@ -263,8 +265,9 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
   function stridedCopy(node: Node, comment: string, offset: number, strides: number[], shape: number[]): void {
     if (shape.length > MAX_RANK) fail(`${where(node)}: rank ${shape.length} is above the C kernel's ${MAX_RANK}`);
     const id = names.take(`${modelName}_${node.name}`, 'op');
-    out.declarations.push(`static const int32_t ${id}__shape[] = ${ints(shape.length ? shape : [1])}, ${id}__strides[] = ${ints(strides.length ? strides : [0])};`);
-    push(node, false, 0, (at) => `${comment}\n  ecgc_copy_strided(${at(node.inputs[0])}, ${offset}, ${id}__strides, ${at(node.outputs[0])}, ${id}__shape, ${Math.max(1, shape.length)});`);
+    const shape1 = shape.length ? shape : [1];
+    out.declarations.push(`static const int32_t ${id}__shape[] = ${ints(shape1)}, ${id}__src[] = ${ints(strides.length ? strides : [0])}, ${id}__dst[] = ${ints(stridesOf(shape1))};`);
+    push(node, false, 0, (at) => `${comment}\n  ecgc_copy(${at(node.inputs[0])}, ${offset}, ${id}__src, ${at(node.outputs[0])}, 0, ${id}__dst, ${id}__shape, ${shape1.length});`);
   }
 
   function layerWeights(node: Node, id: string, rowMajor: Float32Array, rows: number, transposed: boolean, biasCount: number): EmittedWeights {

@@ -39,7 +39,6 @@ export function planMemory(steps: Step[], sizes: Map<string, number>, views: Map
   };
   const inputs = new Set(graphInputs);
   const buffers = new Map<string, Placement>();
-  const readsOf = (i: number) => steps[i].inputs;
   steps.forEach((step, i) => {
     const source = step.inputs[0] === undefined ? undefined : rootOf(step.inputs[0]);
     const usedLater = (buffer: string) =>
@@ -52,7 +51,7 @@ export function planMemory(steps: Step[], sizes: Map<string, number>, views: Map
     }
   });
   // Lifetimes: from production to the last read of the buffer or of anything sharing it.
-  steps.forEach((_, i) => readsOf(i).forEach((v) => {
+  steps.forEach((step, i) => step.inputs.forEach((v) => {
     const b = buffers.get(rootOf(v));
     if (b) b.last = Math.max(b.last, i);
   }));

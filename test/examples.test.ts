@@ -1,0 +1,79 @@
+/**
+ * Every shipped example model: its card's test figures are reproduced by the TS reference on
+ * the test split rebuilt from ../shared/data (exactly: same confusion matrix), and the model
+ * carries its dataset definition.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { argmaxRows, classificationMetrics } from '../src/compress/metrics.js';
+import { modelData } from '../src/data/model-data.js';
+import { buildDataset } from '../src/data/tasks.js';
+import { loadModel } from '../src/ir/load.js';
+import { BatchRunner } from '../src/ref/parallel.js';
+import { verifyHost } from '../src/codegen/verify.js';
+import type { LayerQuantization } from '../src/codegen/weights.js';
+import { syntheticWindows } from '../src/data/synthetic-windows.js';
+import type { Graph } from '../src/ir/graph.js';
+import { MITDB, hasData } from './helpers/data.js';
+
+const EXAMPLES = join(import.meta.dirname, '..', 'examples');
+const trained = readdirSync(EXAMPLES).filter((d) => existsSync(join(EXAMPLES, d, 'train.py')));
+
+interface CardFigures {
+  task: string;
+  split: string;
+  testWindows: number;
+  accuracy: number;
+  macroF1: number;
+  confusion: number[][];
+  argmaxAgreementWithTorch: number;
+}
+
+describe('example models', () => {
+  it('there are trained examples', () => expect(trained.length).toBeGreaterThanOrEqual(4));
+
+  for (const example of trained) {
+    const dir = join(EXAMPLES, example);
+    it(`${example} ships model.onnx, a model card and card.json`, () => {
+      for (const file of ['model.onnx', 'README.md', 'card.json']) expect(existsSync(join(dir, file)), `${example}/${file}`).toBe(true);
+    });
+    it(`${example} compiles to bit-exact C, float32 and quantized, with an arena within 5% of the lower bound`, async () => {
+      const file = join(dir, 'model.onnx');
+      const graph = loadModel(file);
+      const sample = graph.values.get(graph.inputs[0])!.shape.slice(1);
+      const { x } = syntheticWindows(sample, modelData(graph, file), 6);
+      for (const quantization of [undefined, uniformEverywhere(graph, 4, 0.02)]) {
+        const result = await verifyHost(graph, file, x, 6, { quantization, optimizations: ['-O2'] });
+        expect(result.mismatch, JSON.stringify(result.mismatch)).toBeUndefined();
+        expect(result.generated.memory.arenaBytes).toBeLessThanOrEqual(1.05 * result.generated.memory.lowerBound);
+      }
+    }, 300_000);
+    if (!existsSync(join(dir, 'card.json'))) continue;
+    const card = JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8')) as { models: Record<string, CardFigures> };
+    for (const [file, figures] of Object.entries(card.models)) {
+      it.skipIf(!hasData(MITDB, `${example} card check`))(`${example}/${file}: ecgc eval on ${figures.task} ${figures.split} reproduces the card`, async () => {
+        const graph = loadModel(join(dir, file));
+        expect(modelData(graph, file)?.task).toBe(figures.task);
+        const data = buildDataset(MITDB, figures.task, figures.split);
+        expect(data.shape[0]).toBe(figures.testWindows);
+        const runner = new BatchRunner(graph, 2);
+        try {
+          const logits = await runner.run(data.x, data.shape[0]);
+          const metrics = classificationMetrics(data.y, argmaxRows(logits, data.meta.classes.length), data.meta.classes);
+          expect(metrics.confusion).toEqual(figures.confusion);
+          expect(metrics.accuracy).toBe(figures.accuracy);
+          expect(metrics.macroF1).toBe(figures.macroF1);
+        } finally {
+          await runner.close();
+        }
+        expect(figures.argmaxAgreementWithTorch).toBeGreaterThanOrEqual(0.999);
+      }, 600_000);
+    }
+  }
+});
+
+/** Every weight-bearing layer at `bits` bits, weights below `threshold` pruned. */
+function uniformEverywhere(graph: Graph, bits: number, threshold: number): Map<string, LayerQuantization> {
+  return new Map(graph.nodes.filter((n) => n.op === 'Conv' || n.op === 'Gemm').map((n) => [n.name, { spec: { bits, quantizer: 'uniform', threshold } }]));
+}
