@@ -1,5 +1,5 @@
 /** `ecgc eval` and `ecgc data` through the CLI: results against the library, and bad input. */
-import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -88,6 +88,24 @@ describe.skipIf(!hasData(MITDB, 'ecgc data CLI tests'))('ecgc data', () => {
     expect(r.stderr).toMatch(/no windows for class\(es\) L, R/);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir)).toEqual(['few']);
+  });
+
+  it('names a damaged record (truncated signal file) and leaves no output', async () => {
+    const damaged = join(dir, 'damaged');
+    mkdirSync(damaged);
+    for (const record of ['100', '101', '103', '105', '106', '107', '108', '109', '111', '118', '124', '207', '209', '212', '214', '231', '232']) {
+      for (const ext of ['hea', 'atr']) symlinkSync(join(MITDB, `${record}.${ext}`), join(damaged, `${record}.${ext}`));
+      const dat = readFileSync(join(MITDB, `${record}.dat`));
+      writeFileSync(join(damaged, `${record}.dat`), record === '109' ? dat.subarray(0, 1000) : dat);
+    }
+    const out = join(dir, 'out');
+    const r = await ecgc('data', damaged, '--task', 'beats-nlrav', '--split', 'random-train', '--out', out);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/109\.dat/);
+    expect(r.stderr).toMatch(/truncated|holds|samples/);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir)).toEqual(['damaged']);
   });
 
   it('names unknown tasks and splits, and a missing source', async () => {
