@@ -27,11 +27,15 @@ def train_beats(title, intro, config, task, runs, epochs, retrain, out_dir, batc
         models[model_file] = figures
         sections.append(figures_section(section_title, model_file, figures, meta["classes"]))
         print(json.dumps({k: figures[k] for k in ("split", "accuracy", "macroF1", "params", "argmaxAgreementWithTorch")}), flush=True)
-    seconds = time.time() - start
-    first = models[runs[0][1]]
+        # The card is rewritten after every run, so a finished run is never lost.
+        write_beats_card(title, intro, task, meta, x.shape[2], models, runs[0][1], sections, time.time() - start, epochs, batch, retrain, out_dir)
+
+
+def write_beats_card(title, intro, task, meta, length, models, first_file, sections, seconds, epochs, batch, retrain, out_dir):
+    first = models[first_file]
     rows = [("task", f"`{task}` ({', '.join(meta['classes'])})"),
             ("data", f"MIT-BIH Arrhythmia Database, lead {meta['leads'][0]}, {meta['samplingRate']} Hz: {meta['howMade']}"),
-            ("input", f"[N, 1, {x.shape[2]}]: {meta['window']['seconds'] * 1000:.0f} ms around the R peak (sample {meta['window']['rPeakAt']})"),
+            ("input", f"[N, 1, {length}]: {meta['window']['seconds'] * 1000:.0f} ms around the R peak (sample {meta['window']['rPeakAt']})"),
             ("preprocessing", f"`{json.dumps(meta['preprocessing'])}`"),
             ("parameters", f"{first['params']:,} ({first['weightBytesFloat32'] / 1024:.2f} KB as float32)"),
             ("MACs per inference", f"{first['macs']:,}"),

@@ -105,7 +105,7 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
       fail(`${where(node)}: integer tensors at run time have no C kernel`);
     }
 
-    if (VIEWS.has(node.op) || (node.op === 'Cast' && outShape && graph.values.get(node.outputs[0])!.dtype === 'float32')) {
+    if (VIEWS.has(node.op) || (node.op === 'Cast' && graph.values.get(node.outputs[0])!.dtype === 'float32')) {
       out.views.set(node.outputs[0], node.inputs[0]);
       continue;
     }
