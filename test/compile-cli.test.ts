@@ -87,3 +87,28 @@ describe('ecgc verify', () => {
     expect(r.stderr.trim()).toBe('ecgc: gcc failed to compile the generated C (-O0): model.c:3:1: error: fake failure');
   });
 });
+
+describe('compile and verify with a compression plan', () => {
+  it('is bit-exact, emits the bytes the plan predicted, and refuses a plan for another model', async () => {
+    const plan = join(dir, 'plan.json');
+    const compress = await ecgc(['compress', model, '--method', 'fixed-q:3', '--out', plan]);
+    expect(compress.exitCode, compress.stderr).toBe(0);
+    const predicted = JSON.parse(readFileSync(plan, 'utf8')).layers.reduce((sum: number, l: { bytes: { total: number } }) => sum + l.bytes.total, 0);
+
+    const verified = await ecgc(['verify', model, '--target', 'host', '--plan', plan, '--count', '4']);
+    expect(verified.exitCode, verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(/^bit-exact: 4 inputs/);
+
+    const out = join(dir, 'c');
+    const compiled = await ecgc(['compile', model, '--target', 'host', '--plan', plan, '--out', out]);
+    expect(compiled.exitCode, compiled.stderr).toBe(0);
+    const weightsFile = readFileSync(join(out, 'mobilenet1d_weights.c'), 'utf8');
+    const emitted = [...weightsFile.matchAll(/^const (float|uint8_t) \w+\[(\d+)\]/gm)].reduce((sum, m) => sum + Number(m[2]) * (m[1] === 'float' ? 4 : 1), 0);
+    expect(emitted).toBe(predicted);
+    expect(weightsFile).toMatch(/3-bit uniform/);
+
+    const other = await ecgc(['verify', fixturePath('resnet1d', 'model.onnx'), '--target', 'host', '--plan', plan]);
+    expect(other.exitCode).toBe(1);
+    expect(other.stderr).toMatch(/plan\.json: is a plan for another model/);
+  }, 120_000);
+});

@@ -1,6 +1,7 @@
 /** `ecgc compile <model.onnx> --target host --out <dir>` and `ecgc verify <model.onnx> --target host` */
 import { EXIT_MISMATCH, EcgcError, fail } from '../errors.js';
 import { generate, writeGenerated } from '../codegen/emit.js';
+import { checkPredictedBytes, loadPlan } from '../codegen/plan.js';
 import { verifyHost } from '../codegen/verify.js';
 import { modelData } from '../data/model-data.js';
 import { syntheticWindows } from '../data/synthetic-windows.js';
@@ -8,13 +9,13 @@ import type { Graph } from '../ir/graph.js';
 import { shapeText } from '../ir/graph.js';
 import { loadModel } from '../ir/load.js';
 import { readNpyFloat32 } from '../util/npy.js';
+import { type DeviceFlags, compileOnDevice, isCortex, parseDeviceFlags, verifyOnDevice } from './device.js';
 import { formatBytes, formatCount, table } from './format.js';
 
 export const TARGETS = ['host', 'cortex-m0', 'cortex-m3', 'cortex-m4f', 'cortex-m7', 'cortex-m33', 'cortex-m55'];
 
 function checkTarget(target: string): void {
   if (!TARGETS.includes(target)) fail(`unknown target '${target}'; targets: ${TARGETS.join(', ')}`);
-  if (target !== 'host') fail(`target ${target}: cross-compiling for Cortex-M is not available yet; use --target host`);
 }
 
 function layerTable(layers: ReturnType<typeof generate>['layers']): string {
@@ -24,9 +25,15 @@ function layerTable(layers: ReturnType<typeof generate>['layers']): string {
   );
 }
 
-export function compileCommand(model: string, options: { target: string; out: string; force?: boolean; name?: string }): void {
+export async function compileCommand(model: string, options: { target: string; out: string; force?: boolean; name?: string; plan?: string } & DeviceFlags): Promise<void> {
   checkTarget(options.target);
-  const generated = generate(loadModel(model), model, { name: options.name, target: options.target });
+  const device = parseDeviceFlags(options);
+  const graph = loadModel(model);
+  const planned = options.plan ? loadPlan(options.plan, model, graph) : undefined;
+  const generated = generate(graph, model, { name: options.name, target: options.target, quantization: planned?.quantization });
+  if (planned) checkPredictedBytes(planned.plan, generated.layers);
+  // Cortex-M: the budget is checked (estimate, then the linked image) before anything is written.
+  const deviceLines = isCortex(options.target) ? await compileOnDevice(generated, options.target, device) : [];
   writeGenerated(options.out, generated.files, options.force ?? false);
   const m = generated.memory;
   process.stdout.write(
@@ -36,15 +43,24 @@ export function compileCommand(model: string, options: { target: string; out: st
       `wrote ${options.out}: ${[...generated.files.keys()].join(', ')}`,
       `weights ${formatBytes(generated.weightBytes)} (const, flash); arena ${formatBytes(m.arenaBytes)} (lower bound ${formatBytes(m.lowerBound)}, largest scratch ${formatBytes(m.scratchBytes)})`,
       `API: int ${generated.name}_run(const float *input, float *output); build flags in ecgc.mk (-ffp-contract=off, never -ffast-math)`,
+      ...deviceLines,
     ].join('\n') + '\n',
   );
 }
 
-export async function verifyCommand(model: string, options: { target: string; input?: string; count?: string; name?: string }): Promise<void> {
+export async function verifyCommand(model: string, options: { target: string; input?: string; count?: string; name?: string; plan?: string } & DeviceFlags): Promise<void> {
   checkTarget(options.target);
+  const device = parseDeviceFlags(options);
   const graph = loadModel(model);
+  const planned = options.plan ? loadPlan(options.plan, model, graph) : undefined;
   const { inputs, count, description } = verificationInputs(graph, model, options);
-  const result = await verifyHost(graph, model, inputs, count, { name: options.name });
+  if (isCortex(options.target)) {
+    const generated = await verifyOnDevice(graph, model, { inputs, count, description }, options.target, { ...device, name: options.name, quantization: planned?.quantization });
+    if (planned) checkPredictedBytes(planned.plan, generated.layers);
+    return;
+  }
+  const result = await verifyHost(graph, model, inputs, count, { name: options.name, quantization: planned?.quantization });
+  if (planned) checkPredictedBytes(planned.plan, result.generated.layers);
   const m = result.generated.memory;
   const outputShape = graph.values.get(graph.outputs[0])!.shape;
   if (result.mismatch) {

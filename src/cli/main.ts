@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { EcgcError } from '../errors.js';
+import { benchCommand } from './bench.js';
 import { compileCommand, verifyCommand } from './compile.js';
 import { compressCommand } from './compress.js';
 import { dataCommand } from './data.js';
@@ -118,18 +119,46 @@ program
   .argument('<model>', 'model.onnx')
   .requiredOption('--target <target>', 'host (Cortex-M targets: cortex-m0, -m3, -m4f, -m7, -m33, -m55)')
   .requiredOption('--out <dir>', 'output directory')
+  .option('--plan <plan.json>', "a compression plan from 'ecgc compress' (default: float32 weights)")
   .option('--name <name>', 'C prefix of the API (default: from the file name)')
   .option('--force', 'replace an existing, non-empty output directory')
+  .option('--flash <size>', 'Cortex-M: flash budget (bytes, K or M), e.g. 512K: checked on the estimate, then on the linked image (exit 3)')
+  .option('--ram <size>', 'Cortex-M: RAM budget (arena, data, stack), e.g. 64K: checked like --flash')
+  .option('--stack <size>', 'Cortex-M: stack reserved in RAM (default 2K)')
+  .option('--opt <levels>', 'Cortex-M: arm-none-eabi-gcc levels to link and size, e.g. "-O2,-Os" (default -O2)')
   .action(action(compileCommand));
 
 program
   .command('verify')
   .description('builds and runs the generated C, and compares every output bit with the reference')
   .argument('<model>', 'model.onnx')
-  .requiredOption('--target <target>', 'host')
+  .requiredOption('--target <target>', 'host (gcc), or a Cortex-M target run under qemu-system-arm: cortex-m0, -m3, -m4f, -m7, -m33, -m55')
   .option('--input <x.npy>', 'inputs [N, ...sample] (default: synthetic ECG windows)')
   .option('--count <n>', 'how many synthetic windows without --input (default 16)')
+  .option('--plan <plan.json>', "a compression plan from 'ecgc compress'")
   .option('--name <name>', 'C prefix of the API')
+  .option('--flash <size>', 'Cortex-M: flash budget (bytes, K or M): checked on the estimate, then on the linked image (exit 3)')
+  .option('--ram <size>', 'Cortex-M: RAM budget (arena, data, stack): checked like --flash')
+  .option('--stack <size>', 'Cortex-M: stack reserved in RAM (default 2K); the measured peak is reported')
+  .option('--opt <levels>', 'Cortex-M: arm-none-eabi-gcc levels, e.g. "-O2,-Os" (the default)')
+  .option('--timeout <seconds>', 'Cortex-M: limit of each QEMU run (default 60)')
   .action(action(verifyCommand));
+
+program
+  .command('bench')
+  .description('executed instructions (not cycles) per inference, per layer and per MAC on a Cortex-M target under QEMU')
+  .argument('[model]', 'model.onnx')
+  .requiredOption('--target <target>', 'cortex-m4f (or another Cortex-M target)')
+  .option('--plan <plan.json>', "a compression plan: its build is measured beside the dense float32 build")
+  .option('--input <x.npy>', 'windows to run (default: synthetic ECG windows)')
+  .option('--count <n>', 'how many windows (default 2; instructions are averaged)')
+  .option('--opt <level>', 'arm-none-eabi-gcc level (default -O2)')
+  .option('--stack <size>', 'stack reserved in RAM (default 2K)')
+  .option('--timeout <seconds>', 'limit of each QEMU run (default 60)')
+  .option('--break-even', 'also sweep sparsity on one conv1d layer: where a sparse encoding beats the dense one')
+  .option('--shape <CinxCoutxKxT>', 'the --break-even layer (default 32x32x5x128)')
+  .option('--bits <b>', 'the --break-even weight bits (default 4)')
+  .option('--json', 'machine-readable output (schema ecgc.bench/1)')
+  .action(action(benchCommand));
 
 await program.parseAsync();

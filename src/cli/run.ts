@@ -1,31 +1,57 @@
-/** `ecgc run <model.onnx> --input <x.npy> --output <y.npy>` */
+/** `ecgc run <model.onnx> [--input <x.npy>] --output <y.npy> [--plan <plan.json>]` */
 import { performance } from 'node:perf_hooks';
 import { fail } from '../errors.js';
-import { loadModel } from '../ir/load.js';
+import { argmaxRows } from '../compress/metrics.js';
+import { modelData } from '../data/model-data.js';
+import { syntheticWindows } from '../data/synthetic-windows.js';
 import { shapeText } from '../ir/graph.js';
 import { summarize } from '../ir/summary.js';
 import { BatchRunner } from '../ref/parallel.js';
-import { parseThreads } from './options.js';
 import { readNpyFloat32, writeNpy } from '../util/npy.js';
+import { parseThreads } from './options.js';
+import { loadModelWithPlan } from './plan.js';
 
-export async function runCommand(model: string, options: { input: string; output: string; threads?: string }): Promise<void> {
-  const graph = loadModel(model);
+interface RunOptions {
+  input?: string;
+  output: string;
+  threads?: string;
+  count?: string;
+  plan?: string;
+}
+
+export async function runCommand(model: string, options: RunOptions): Promise<void> {
+  const graph = loadModelWithPlan(model, options.plan);
   if (graph.inputs.length !== 1 || graph.outputs.length !== 1) {
     fail(`${model}: has ${graph.inputs.length} inputs and ${graph.outputs.length} outputs; ecgc run feeds models with one input and one output`);
   }
   const sample = graph.values.get(graph.inputs[0])!.shape.slice(1);
-  const x = readNpyFloat32(options.input);
-  const count = batchCount(x.shape, sample, options.input, graph.inputs[0]);
-  for (let i = 0; i < x.data.length; i++) {
-    if (!Number.isFinite(x.data[i])) fail(`${options.input}: contains ${x.data[i]} at flat index ${i}; inputs must be finite`);
-  }
+  const data = modelData(graph, model);
   const threads = parseThreads(options.threads);
+
+  let x: Float32Array;
+  let count: number;
+  let labels: Int32Array | undefined;
+  if (options.input) {
+    const input = readNpyFloat32(options.input);
+    count = batchCount(input.shape, sample, options.input, graph.inputs[0]);
+    x = input.data;
+    for (let i = 0; i < x.length; i++) {
+      if (!Number.isFinite(x[i])) fail(`${options.input}: contains ${x[i]} at flat index ${i}; inputs must be finite`);
+    }
+  } else {
+    count = options.count === undefined ? 30 : Number(options.count);
+    if (!Number.isInteger(count) || count < 1) fail(`--count must be a positive integer, got '${options.count}'`);
+    if (sample.length < 1 || sample.length > 2) fail(`${model}: input ${shapeText(sample)} per sample is not an ECG window [C, T]; pass --input`);
+    const windows = syntheticWindows(sample, data, count);
+    ({ x, labels } = windows);
+    process.stderr.write(`no --input: ${windows.description}${data ? ` for task ${data.task}` : ''}\n`);
+  }
 
   const runner = new BatchRunner(graph, threads);
   const start = performance.now();
   let y: Float32Array;
   try {
-    y = await runner.run(x.data, count);
+    y = await runner.run(x, count);
   } finally {
     await runner.close();
   }
@@ -36,6 +62,20 @@ export async function runCommand(model: string, options: { input: string; output
   process.stderr.write(
     `ran ${count} sample${count === 1 ? '' : 's'} in ${seconds.toFixed(3)} s (${(macs / seconds / 1e6).toFixed(1)} M MAC/s, ${threads} thread${threads === 1 ? '' : 's'}); wrote ${options.output} ${shapeText(outShape)}\n`,
   );
+  if (data && y.length === count * data.classes.length) reportClasses(y, data.classes, labels);
+}
+
+/** Predicted classes, and how many match the synthetic annotation where it names one of them. */
+function reportClasses(y: Float32Array, classes: string[], labels: Int32Array | undefined): void {
+  const predicted = argmaxRows(y, classes.length);
+  const counts = classes.map((_, c) => predicted.filter((p) => p === c).length);
+  let line = `predicted: ${classes.map((name, c) => `${name} ${counts[c]}`).join(', ')}`;
+  if (labels) {
+    const known = [...labels.keys()].filter((i) => labels[i] >= 0);
+    const agree = known.filter((i) => predicted[i] === labels[i]).length;
+    line += `; ${agree} of ${known.length} match the synthetic beat annotations`;
+  }
+  process.stderr.write(line + '\n');
 }
 
 /** Accepts [N, ...sample] or [...sample] (one sample). */
@@ -43,6 +83,5 @@ function batchCount(shape: number[], sample: number[], file: string, inputName: 
   const matches = (s: number[]) => s.length === sample.length && s.every((d, i) => d === sample[i]);
   if (matches(shape)) return 1;
   if (matches(shape.slice(1)) && shape[0] > 0) return shape[0];
-  fail(`${file}: has shape ${shapeText(shape)}, but model input '${inputName}' takes ${shapeText(sample)} per sample: expected ${shapeText(['N' as unknown as number, ...sample])} or ${shapeText(sample)}`);
+  fail(`${file}: has shape ${shapeText(shape)}, but model input '${inputName}' takes ${shapeText(sample)} per sample: expected [N, ${sample.join(', ')}] or ${shapeText(sample)}`);
 }
-

@@ -2,13 +2,18 @@
  * Verification on the host: the generated C is compiled with gcc at each optimisation level,
  * run on the inputs, and every output's float32 bits are compared with the reference
  * interpreter running the same graph (the deployed weights). Bit-exact or a mismatch report.
+ * On a Cortex-M target (verifyDevice) the same, built with arm-none-eabi-gcc and run under
+ * qemu-system-arm, the inputs fed through semihosting; with the image's sizes and stack peak.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Graph, sizeOf } from '../ir/graph.js';
 import { compileGraph, runBatch } from '../ref/interpreter.js';
+import { type DeviceReport, type DeviceSettings, estimateOf, linkModel, runDevice, writeDeviceBuild } from '../toolchain/device.js';
 import { buildHost, runHarness } from '../toolchain/host.js';
+import { type Board, type CortexTarget, DEFAULT_STACK_BYTES } from '../toolchain/targets.js';
+import { type Budget, type Estimate, type ImageSizes, checkEstimateBudget } from '../toolchain/size.js';
 import { type Generated, generate, harnessSource } from './emit.js';
 import type { LayerQuantization } from './weights.js';
 
@@ -71,4 +76,73 @@ export async function verifyHost(graph: Graph, source: string, inputs: Float32Ar
     rmSync(dir, { recursive: true, force: true });
   }
   return { generated, count, optimizations, compileSeconds };
+}
+
+export interface DeviceVerifyOptions {
+  name?: string;
+  quantization?: Map<string, LayerQuantization>;
+  /** arm-none-eabi-gcc levels; by default -O2 and -Os. */
+  optimizations?: string[];
+  budget?: Budget;
+  stackBytes?: number;
+  timeoutSeconds?: number;
+  /** Appended to the compile flags (tests: what breaks bit-exactness). */
+  extraFlags?: string[];
+}
+
+export interface DeviceRun {
+  optimization: string;
+  board: Board;
+  sizes: ImageSizes;
+  report: DeviceReport;
+}
+
+export interface DeviceVerifyResult extends VerifyResult {
+  target: CortexTarget;
+  estimate: Estimate;
+  runs: DeviceRun[];
+}
+
+/**
+ * Builds the model and a semihosting harness for `target` at each level, checks the budget
+ * (before linking from the estimate, then on the linked image: exit 3), runs every input under
+ * QEMU and compares the output bits with the reference. Throws on build or guest failures.
+ */
+export async function verifyDevice(graph: Graph, source: string, inputs: Float32Array, count: number, target: CortexTarget, options: DeviceVerifyOptions = {}): Promise<DeviceVerifyResult> {
+  const generated = generate(graph, source, { name: options.name, quantization: options.quantization, target: target.name });
+  const settings: DeviceSettings = { target, budget: options.budget ?? {}, stackBytes: options.stackBytes ?? DEFAULT_STACK_BYTES, timeoutSeconds: options.timeoutSeconds, extraFlags: options.extraFlags };
+  const what = `${generated.name} on ${target.name}`;
+  const estimate = estimateOf(generated, settings.stackBytes);
+  checkEstimateBudget(estimate, settings.budget, what);
+  const windows = inputs.subarray(0, count * sizeOf(graph.values.get(graph.inputs[0])!.shape));
+  const expected = runBatch(compileGraph(generated.reference), windows, count);
+  const expectedBits = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
+  const outputSize = sizeOf(graph.values.get(graph.outputs[0])!.shape);
+  const optimizations = options.optimizations ?? ['-O2', '-Os'];
+  const dir = mkdtempSync(join(tmpdir(), 'ecgc-verify-device-'));
+  const runs: DeviceRun[] = [];
+  let compileSeconds = 0;
+  try {
+    const sources = writeDeviceBuild(dir, generated, target);
+    writeFileSync(join(dir, 'input.bin'), new Uint8Array(windows.buffer, windows.byteOffset, windows.byteLength));
+    for (const optimization of optimizations) {
+      const linked = await linkModel(dir, sources, generated, settings, optimization, `image${optimization}`, `${what} (${optimization})`);
+      compileSeconds += linked.image.compileSeconds;
+      const report = await runDevice(dir, linked, settings, `${what} (${optimization})`);
+      runs.push({ optimization, board: linked.board, sizes: linked.sizes, report });
+      const written = readFileSync(join(dir, 'output.bin'));
+      const actual = new Uint32Array(Uint8Array.from(written).buffer, 0, Math.floor(written.length / 4));
+      const result = { generated, count, optimizations, compileSeconds, target, estimate, runs };
+      for (let i = 0; i < expectedBits.length; i++) {
+        if (actual[i] !== expectedBits[i]) {
+          const asFloat = (bits: number) => new Float32Array(Uint32Array.of(bits).buffer)[0];
+          return { ...result, mismatch: { optimization, sample: Math.floor(i / outputSize), index: i % outputSize, expected: asFloat(expectedBits[i]), actual: asFloat(actual[i] ?? 0) } };
+        }
+      }
+      if (actual.length !== expectedBits.length) return { ...result, mismatch: { optimization, sample: Math.floor(actual.length / outputSize), index: 0, expected: NaN, actual: NaN } };
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { generated, count, optimizations, compileSeconds, target, estimate, runs };
 }

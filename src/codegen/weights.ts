@@ -8,10 +8,12 @@ import { type QuantizerSpec, quantizeLayer } from '../compress/quantize.js';
 import { type Encoding, chooseEncoding, encodeWeights } from '../pack/encode.js';
 import { type LayerSize, floatLayerSize, quantizedLayerSize } from '../pack/size.js';
 
+/** A quantized layer (spec), or a float32 layer whose weights at or below a threshold are pruned. */
 export interface LayerQuantization {
-  spec: QuantizerSpec;
+  spec?: QuantizerSpec;
   /** As the plan chose it; by default the cheapest. */
   encoding?: Encoding;
+  float32Threshold?: number;
 }
 
 export interface CArray {
@@ -36,7 +38,9 @@ const ENCODING_ENUM = { dense: 'ECGC_DENSE', bitmap: 'ECGC_BITMAP', delta: 'ECGC
 
 export function emitWeights(prefix: string, description: string, rowMajor: Float32Array, rows: number, biasCount: number, quantization?: LayerQuantization): EmittedWeights {
   const rowLength = rowMajor.length / rows;
-  if (!quantization) {
+  if (!quantization?.spec) {
+    const threshold = quantization?.float32Threshold ?? -1;
+    if (threshold >= 0) rowMajor = rowMajor.map((w) => (Math.abs(w) <= threshold ? 0 : w));
     return {
       init: `{ECGC_F32, 0, 32, 0, ${rows}, ${rowLength}, ${prefix}__f32, NULL, NULL, NULL, NULL}`,
       arrays: [{ name: `${prefix}__f32`, type: 'float', values: rowMajor, comment: `${description}: float32, ${rows} x ${rowLength}` }],
@@ -45,7 +49,7 @@ export function emitWeights(prefix: string, description: string, rowMajor: Float
       deployed: rowMajor,
     };
   }
-  const { spec } = quantization;
+  const spec = quantization.spec;
   const layer = quantizeLayer(rowMajor, rows, spec);
   const size = quantizedLayerSize(layer, rows, spec.bits, biasCount);
   const encoding = quantization.encoding ?? chooseEncoding(layer.codes, rows, spec.bits, layer.zeroRepresentable).encoding;

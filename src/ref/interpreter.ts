@@ -18,6 +18,27 @@ export interface CompiledGraph {
 }
 
 export function compileGraph(graph: Graph): CompiledGraph {
+  const { inputBuffers, steps, outputBuffers } = build(graph);
+  return {
+    inputSizes: inputBuffers.map((b) => b.length),
+    outputSizes: outputBuffers.map((b) => b.length),
+    run(inputs) {
+      for (let i = 0; i < inputs.length; i++) inputBuffers[i].set(inputs[i]);
+      for (let s = 0; s < steps.length; s++) steps[s].run();
+      return outputBuffers;
+    },
+  };
+}
+
+interface Step {
+  /** Index of the node in graph.nodes. */
+  node: number;
+  ins: TensorData[];
+  outs: Float32Array[];
+  run: () => void;
+}
+
+function build(graph: Graph) {
   const buffers = new Map<string, TensorData>();
   for (const [name, tensor] of graph.constants) buffers.set(name, tensor.data);
   const bufferOf = (name: string): TensorData =>
@@ -31,30 +52,92 @@ export function compileGraph(graph: Graph): CompiledGraph {
   };
 
   const inputBuffers = graph.inputs.map(allocate);
-  const steps: (() => void)[] = [];
-  for (const node of graph.nodes) {
+  const steps: Step[] = [];
+  graph.nodes.forEach((node, index) => {
     const def = opDef(node);
     const ctx = opContext(graph, node);
     const ins = node.inputs.map((name) => (name === '' ? new Float32Array(0) : bufferOf(name)));
     if (def.view) {
       buffers.set(node.outputs[0], ins[0]);
-      continue;
+      return;
     }
     const outputInfos = node.outputs.map((name) => graph.values.get(name) ?? fail(`internal: output '${name}' has no shape`));
     const kernel = def.prepare(ctx, outputInfos);
     const outs = node.outputs.map(allocate);
-    steps.push(() => kernel(ins, outs));
-  }
+    steps.push({ node: index, ins, outs, run: () => kernel(ins, outs) });
+  });
   const outputBuffers = graph.outputs.map((name) => bufferOf(name) as Float32Array);
+  return { inputBuffers, steps, outputBuffers, constantBuffers: new Set<TensorData>([...graph.constants.values()].map((t) => t.data)) };
+}
 
+/**
+ * A compiled graph that can stop before any node and resume from there: the compressor
+ * caches, for every sample, the values that cross the cut before the first layer it
+ * changes, and evaluates candidates from that cut on. Same kernels and buffers as
+ * compileGraph, so a resumed run computes exactly what a whole run computes.
+ */
+export interface SteppedGraph {
+  inputSizes: number[];
+  outputSizes: number[];
+  nodeCount: number;
+  /** Floats in the state at `cut`: the values computed before node `cut` (or graph inputs) that nodes from `cut` on, or the graph outputs, read. */
+  stateSize(cut: number): number;
+  /** Copies the state at `cut` into `into` at `offset`. */
+  saveState(cut: number, into: Float32Array, offset: number): void;
+  loadState(cut: number, from: Float32Array, offset: number): void;
+  /** Copies one sample's inputs into the graph's input buffers. */
+  setInputs(inputs: Float32Array[]): void;
+  /** Runs nodes [from, to) (views cost nothing). */
+  runNodes(from: number, to: number): void;
+  /** The graph outputs after runNodes(..., nodeCount); views valid until the next run. */
+  outputs: Float32Array[];
+}
+
+export function compileStepped(graph: Graph): SteppedGraph {
+  const { inputBuffers, steps, outputBuffers, constantBuffers } = build(graph);
+  const nodeCount = graph.nodes.length;
+  const states = new Map<number, Float32Array[]>();
+  const stateAt = (cut: number): Float32Array[] => {
+    let state = states.get(cut);
+    if (!state) {
+      const later = steps.filter((s) => s.node >= cut);
+      const written = new Set<TensorData>(later.flatMap((s) => s.outs));
+      const read = [...inputBuffers, ...later.flatMap((s) => s.ins), ...outputBuffers];
+      state = [...new Set(read)].filter((b): b is Float32Array => b instanceof Float32Array && b.length > 0 && !written.has(b) && !constantBuffers.has(b));
+      // Graph inputs no later node reads are not state.
+      state = state.filter((b) => !inputBuffers.includes(b) || later.some((s) => s.ins.includes(b)) || outputBuffers.includes(b));
+      states.set(cut, state);
+    }
+    return state;
+  };
+  const firstStep = (node: number) => {
+    const i = steps.findIndex((s) => s.node >= node);
+    return i < 0 ? steps.length : i;
+  };
   return {
     inputSizes: inputBuffers.map((b) => b.length),
     outputSizes: outputBuffers.map((b) => b.length),
-    run(inputs) {
-      for (let i = 0; i < inputs.length; i++) inputBuffers[i].set(inputs[i]);
-      for (let s = 0; s < steps.length; s++) steps[s]();
-      return outputBuffers;
+    nodeCount,
+    stateSize: (cut) => stateAt(cut).reduce((sum, b) => sum + b.length, 0),
+    saveState(cut, into, offset) {
+      for (const b of stateAt(cut)) {
+        into.set(b, offset);
+        offset += b.length;
+      }
     },
+    loadState(cut, from, offset) {
+      for (const b of stateAt(cut)) {
+        b.set(from.subarray(offset, offset + b.length));
+        offset += b.length;
+      }
+    },
+    setInputs(inputs) {
+      for (let i = 0; i < inputs.length; i++) inputBuffers[i].set(inputs[i]);
+    },
+    runNodes(from, to) {
+      for (let s = firstStep(from), end = firstStep(to); s < end; s++) steps[s].run();
+    },
+    outputs: outputBuffers,
   };
 }
 

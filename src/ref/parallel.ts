@@ -7,8 +7,9 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { fail } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
-import { type CompiledGraph, compileGraph, runBatch } from './interpreter.js';
+import { type CompiledGraph, type SteppedGraph, compileGraph, compileStepped, runBatch } from './interpreter.js';
 
 /** Below this many samples per thread, the copy to a worker costs more than it saves. */
 const MIN_SAMPLES_PER_THREAD = 4;
@@ -34,14 +35,127 @@ interface Reply {
   error?: string;
 }
 
+/** Messages of the cached API (the plain run message has no type). */
+export type ShardMessage =
+  | { type: 'update'; constants: Record<string, Float32Array> }
+  | { type: 'cache'; input: Float32Array; count: number }
+  | { type: 'prepare'; from: number; to: number }
+  | { type: 'drop'; cut: number }
+  | { type: 'run'; cut: number; first: number; last: number };
+
+/**
+ * One thread's share of a cached batch: its samples' states at the cuts prepared so far
+ * (cut 0 holds the inputs), from which it runs the rest of the graph. Runs in a worker, or
+ * in the main thread when the runner has no workers.
+ */
+export class CachedShard {
+  private stepped?: SteppedGraph;
+  private readonly states = new Map<number, Float32Array>();
+  private count = 0;
+
+  constructor(private readonly graph: Graph) {}
+
+  private get compiled(): SteppedGraph {
+    this.stepped ??= compileStepped(this.graph);
+    return this.stepped;
+  }
+
+  /** Writes the values into the constants in place: every compiled copy of this graph sees them. */
+  update(constants: Record<string, Float32Array>): void {
+    for (const [name, values] of Object.entries(constants)) {
+      const tensor = this.graph.constants.get(name);
+      if (!tensor || tensor.data.length !== values.length) fail(`internal: constant '${name}' cannot take ${values.length} values`);
+      tensor.data.set(values);
+    }
+  }
+
+  cache(input: Float32Array, count: number): void {
+    const g = this.compiled;
+    const [inSize] = g.inputSizes;
+    const size = g.stateSize(0);
+    const state = new Float32Array(count * size);
+    for (let n = 0; n < count; n++) {
+      g.setInputs([input.subarray(n * inSize, (n + 1) * inSize)]);
+      g.saveState(0, state, n * size);
+    }
+    this.states.clear();
+    this.states.set(0, state);
+    this.count = count;
+  }
+
+  prepare(from: number, to: number): void {
+    const g = this.compiled;
+    const source = this.states.get(from) ?? fail(`internal: no cached state at node ${from}`);
+    const [fromSize, toSize] = [g.stateSize(from), g.stateSize(to)];
+    const state = new Float32Array(this.count * toSize);
+    for (let n = 0; n < this.count; n++) {
+      g.loadState(from, source, n * fromSize);
+      g.runNodes(from, to);
+      g.saveState(to, state, n * toSize);
+    }
+    this.states.set(to, state);
+  }
+
+  drop(cut: number): void {
+    if (cut !== 0) this.states.delete(cut);
+  }
+
+  /** Outputs of samples [first, last) of this shard, run from the state at `cut`. */
+  run(cut: number, first: number, last: number): Float32Array {
+    const g = this.compiled;
+    const state = this.states.get(cut) ?? fail(`internal: no cached state at node ${cut}`);
+    const size = g.stateSize(cut);
+    const [outSize] = g.outputSizes;
+    const output = new Float32Array((last - first) * outSize);
+    for (let n = first; n < last; n++) {
+      g.loadState(cut, state, n * size);
+      g.runNodes(cut, g.nodeCount);
+      output.set(g.outputs[0], (n - first) * outSize);
+    }
+    return output;
+  }
+
+  handle(message: ShardMessage): Float32Array | undefined {
+    switch (message.type) {
+      case 'update':
+        this.update(message.constants);
+        return undefined;
+      case 'cache':
+        this.cache(message.input, message.count);
+        return undefined;
+      case 'prepare':
+        this.prepare(message.from, message.to);
+        return undefined;
+      case 'drop':
+        this.drop(message.cut);
+        return undefined;
+      case 'run':
+        return this.run(message.cut, message.first, message.last);
+    }
+  }
+}
+
 export class BatchRunner {
   private readonly workers: Worker[];
   private readonly local: CompiledGraph;
+  /** The cached API: per worker (or the main thread) a range of the cached samples. */
+  private localShard?: CachedShard;
+  private shardRanges: [number, number][] = [];
+  private readonly queues: Promise<unknown>[];
 
-  /** With `inWorkers`, even one thread runs in a worker (the bench compares like with like). */
-  constructor(graph: Graph, threads = defaultThreads(), private readonly inWorkers = false) {
+  /**
+   * With `inWorkers`, even one thread runs in a worker (the bench compares like with like).
+   * updateConstants writes into `graph`'s constants (the main thread's copy reads them).
+   */
+  constructor(private readonly graph: Graph, threads = defaultThreads(), private readonly inWorkers = false) {
     this.local = compileGraph(graph);
     this.workers = Array.from({ length: threads > 1 || inWorkers ? threads : 0 }, () => startWorker(graph));
+    this.queues = this.workers.map(() => Promise.resolve());
+  }
+
+  /** How many ranges cache() splits the samples into (one per worker; 1 without workers). */
+  get shardCount(): number {
+    return Math.max(1, this.workers.length);
   }
 
   get inputSize(): number {
@@ -81,6 +195,86 @@ export class BatchRunner {
       });
       worker.postMessage({ input, count }, [input.buffer as ArrayBuffer]);
     });
+  }
+
+  /**
+   * Overwrites constants in place (name -> values in the graph's layout) in every copy of the
+   * graph: the workers' and the main thread's (which is the graph given to the constructor).
+   */
+  async updateConstants(constants: Record<string, Float32Array>): Promise<void> {
+    new CachedShard(this.graph).update(constants);
+    await Promise.all(this.workers.map((_, s) => this.request(s, { type: 'update', constants })));
+  }
+
+  /**
+   * Keeps `count` samples in the threads (each its own range) for runCached; replaces any
+   * earlier cache. The states at later cuts come from prepareCut.
+   */
+  async cache(input: Float32Array, count: number): Promise<void> {
+    const shards = this.shardCount;
+    this.shardRanges = Array.from({ length: shards }, (_, s) => [Math.floor((count * s) / shards), Math.floor((count * (s + 1)) / shards)]);
+    if (this.workers.length === 0) {
+      this.localShard ??= new CachedShard(this.graph);
+      this.localShard.cache(input, count);
+      return;
+    }
+    const inSize = this.inputSize;
+    await Promise.all(this.shardRanges.map(([a, b], s) => this.request(s, { type: 'cache', input: input.slice(a * inSize, b * inSize), count: b - a })));
+  }
+
+  /** Computes every cached sample's state before node `to` from its state before node `from` (0: the inputs). */
+  async prepareCut(from: number, to: number): Promise<void> {
+    await this.broadcast({ type: 'prepare', from, to });
+  }
+
+  async dropCut(cut: number): Promise<void> {
+    await this.broadcast({ type: 'drop', cut });
+  }
+
+  /**
+   * Runs parts [from, to) of `parts` equal parts of every thread's cached samples, from the
+   * state before node `cut`. Returns the global sample ranges run and their outputs, back
+   * to back, in that order.
+   */
+  async runCached(cut: number, from: number, to: number, parts: number): Promise<{ ranges: [number, number][]; output: Float32Array }> {
+    const local = this.shardRanges.map(([a, b]) => [Math.floor(((b - a) * from) / parts), Math.floor(((b - a) * to) / parts)]);
+    const ranges = this.shardRanges.map(([a], s): [number, number] => [a + local[s][0], a + local[s][1]]);
+    const outputs = await Promise.all(
+      local.map(async ([first, last], s) =>
+        this.workers.length === 0 ? this.localShard!.run(cut, first, last) : (await this.request(s, { type: 'run', cut, first, last }))!,
+      ),
+    );
+    const output = new Float32Array(outputs.reduce((sum, o) => sum + o.length, 0));
+    outputs.reduce((at, o) => (output.set(o, at), at + o.length), 0);
+    return { ranges, output };
+  }
+
+  private async broadcast(message: ShardMessage): Promise<void> {
+    if (this.workers.length === 0) {
+      (this.localShard ?? fail('internal: runCached before cache')).handle(message);
+      return;
+    }
+    await Promise.all(this.workers.map((_, s) => this.request(s, message)));
+  }
+
+  /** One cached-API message to worker s, after the ones already sent to it. */
+  private request(s: number, message: ShardMessage): Promise<Float32Array | undefined> {
+    const worker = this.workers[s];
+    const next = this.queues[s].then(
+      () =>
+        new Promise<Float32Array | undefined>((resolve, reject) => {
+          const onError = (error: Error) => reject(error);
+          worker.once('error', onError);
+          worker.once('message', (reply: Reply & { done?: boolean }) => {
+            worker.off('error', onError);
+            if (reply.error !== undefined) reject(new Error(reply.error));
+            else resolve(reply.output);
+          });
+          worker.postMessage(message, message.type === 'cache' ? [message.input.buffer as ArrayBuffer] : []);
+        }),
+    );
+    this.queues[s] = next.catch(() => undefined);
+    return next;
   }
 
   async close(): Promise<void> {

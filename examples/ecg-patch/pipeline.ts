@@ -1,0 +1,140 @@
+/**
+ * The TypeScript twin of the ECG-patch firmware (firmware/main.c): the same ADC file, the same
+ * detector (qrs.ts), the same float32 preprocessing and the model run by ecgc's reference
+ * interpreter, printing the same lines. The firmware's decisions are checked against these.
+ *
+ * ADC file: "ECGADC1\0", uint32 sampling rate, int32 ADC zero, float32 ADC units per mV,
+ * uint32 sample count, then int16 samples, all little-endian.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { modelData } from '../../src/data/model-data.js';
+import { mliiChannel } from '../../src/data/mitdb.js';
+import { readRecord } from '../../src/data/wfdb/index.js';
+import type { Graph } from '../../src/ir/graph.js';
+import { compileGraph, runBatch } from '../../src/ref/interpreter.js';
+import { QRS_SAMPLING_RATE_HZ, QrsDetector } from './qrs.js';
+
+export const BEFORE_R = 90;
+export const WINDOW = 256;
+export const RING = 2048;
+const PENDING = 8;
+const ZSCORE_EPSILON = Math.fround(1e-3);
+const MAGIC = 'ECGADC1\0';
+
+export interface AdcRecord {
+  samplingRate: number;
+  /** ADC value of 0 mV. */
+  zero: number;
+  /** ADC units per mV (float32). */
+  gain: number;
+  samples: Int16Array;
+}
+
+/** Lead MLII of a MIT-BIH record (first `seconds` of it), in the units of its ADC. */
+export function mitdbAdc(dir: string, name: string, seconds?: number): AdcRecord {
+  const record = readRecord(dir, name);
+  const channel = mliiChannel(record) ?? 0;
+  const spec = record.header.signals[channel];
+  const all = record.signals[channel];
+  const samples = seconds === undefined ? all : all.slice(0, Math.min(all.length, Math.round(seconds * record.header.samplingRate)));
+  return { samplingRate: record.header.samplingRate, zero: spec.baseline, gain: Math.fround(spec.gain), samples };
+}
+
+export function encodeAdc(adc: AdcRecord): Uint8Array {
+  const bytes = new Uint8Array(24 + 2 * adc.samples.length);
+  const view = new DataView(bytes.buffer);
+  bytes.set(new TextEncoder().encode(MAGIC), 0);
+  view.setUint32(8, adc.samplingRate, true);
+  view.setInt32(12, adc.zero, true);
+  view.setFloat32(16, adc.gain, true);
+  view.setUint32(20, adc.samples.length, true);
+  adc.samples.forEach((s, i) => view.setInt16(24 + 2 * i, s, true));
+  return bytes;
+}
+
+export function writeAdc(file: string, adc: AdcRecord): void {
+  writeFileSync(file, encodeAdc(adc));
+}
+
+export function readAdc(file: string): AdcRecord {
+  const bytes = readFileSync(file);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < 24 || bytes.subarray(0, 8).toString('latin1') !== MAGIC) throw new Error(`${file}: not an ECGADC1 file`);
+  const count = view.getUint32(20, true);
+  const samples = new Int16Array(count);
+  for (let i = 0; i < count; i++) samples[i] = view.getInt16(24 + 2 * i, true);
+  return { samplingRate: view.getUint32(8, true), zero: view.getInt32(12, true), gain: view.getFloat32(16, true), samples };
+}
+
+/** Millivolts and the per-window z-score, float32 in the firmware's order. */
+export function preprocess(ring: Int16Array, start: number, adc: AdcRecord): Float32Array {
+  const f = Math.fround;
+  const w = new Float32Array(WINDOW);
+  let sum = 0;
+  for (let i = 0; i < WINDOW; i++) {
+    w[i] = f((ring[(start + i) & (RING - 1)] - adc.zero) / adc.gain);
+    sum = f(sum + w[i]);
+  }
+  const mean = f(sum / WINDOW);
+  let squares = 0;
+  for (let i = 0; i < WINDOW; i++) {
+    const d = f(w[i] - mean);
+    squares = f(squares + f(d * d));
+  }
+  const scale = f(1 / f(f(Math.sqrt(f(squares / WINDOW))) + ZSCORE_EPSILON));
+  for (let i = 0; i < WINDOW; i++) w[i] = f(f(w[i] - mean) * scale);
+  return w;
+}
+
+export interface PatchRun {
+  /** The firmware's lines, but for the stack peak it appends to the last. */
+  lines: string[];
+  beats: { r: number; label: number }[];
+}
+
+/** What the firmware prints for `adc`, with `graph` (the deployed model: generate(...).reference). */
+export function patchDecisions(graph: Graph, source: string, adc: AdcRecord): PatchRun {
+  if (adc.samplingRate !== QRS_SAMPLING_RATE_HZ) throw new Error(`the ADC record is sampled at ${adc.samplingRate} Hz; the detector runs at 360 Hz`);
+  const classes = modelData(graph, source)?.classes.map((c) => c.replace(/[^\x20-\x7e]/g, '?'));
+  const ring = new Int16Array(RING);
+  const detector = new QrsDetector();
+  let pending: number[] = [];
+  let skipped = 0;
+  const windows: Float32Array[] = [];
+  const rs: number[] = [];
+  adc.samples.forEach((sample, n) => {
+    ring[n & (RING - 1)] = sample;
+    for (const r of detector.push(sample)) {
+      if (pending.length < PENDING) pending.push(r);
+      else skipped++;
+    }
+    const kept: number[] = [];
+    for (const r of pending) {
+      const start = r - BEFORE_R;
+      if (start + WINDOW - 1 > n) kept.push(r);
+      else if (start < 0 || start <= n - RING) skipped++;
+      else {
+        windows.push(preprocess(ring, start, adc));
+        rs.push(r);
+      }
+    }
+    pending = kept;
+  });
+  const outputs = graph.values.get(graph.outputs[0])!.shape.reduce((a, b) => a * b, 1);
+  const input = new Float32Array(windows.length * WINDOW);
+  windows.forEach((w, i) => input.set(w, i * WINDOW));
+  const scores = windows.length > 0 ? runBatch(compileGraph(graph), input, windows.length) : new Float32Array(0);
+  const counts = new Array<number>(outputs).fill(0);
+  const lines = [`ecg-patch: ${adc.samples.length} samples at 360 Hz`];
+  const beats = rs.map((r, i) => {
+    const row = scores.subarray(i * outputs, (i + 1) * outputs);
+    let best = 0;
+    for (let k = 1; k < outputs; k++) if (row[k] > row[best]) best = k;
+    counts[best]++;
+    const bits = new Uint32Array(Float32Array.of(row[best]).buffer)[0];
+    lines.push(`beat ${r} ${Math.trunc((r * 1000) / QRS_SAMPLING_RATE_HZ)} ms class ${classes ? classes[best] : best} score 0x${bits.toString(16).padStart(8, '0')}`);
+    return { r, label: best };
+  });
+  lines.push(`done: ${adc.samples.length} samples, ${rs.length} beats, ${skipped} skipped; per class ${counts.join(' ')}`);
+  return { lines, beats };
+}

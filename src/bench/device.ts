@@ -1,0 +1,289 @@
+/**
+ * Cost on a Cortex-M target, in executed instructions (QEMU has no cycle model: never cycles).
+ * The model is built with a harness that calls a marker around each inference; a second
+ * image, whose copy of <name>.c also calls the marker between kernel calls (the user's
+ * generated code is not changed), gives the instructions of every layer. A TCG plugin counts
+ * the instructions between marks exactly; the cost of a mark itself (measured by two marks in
+ * a row) is subtracted. MACs per layer come from src/ir/summary.ts.
+ *
+ * sparsitySweep measures one conv1d layer shape at rising sparsity, dense against the sparse
+ * encodings, and finds the break-even sparsity at which a sparse encoding executes fewer
+ * instructions than the dense one.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EXIT_MISMATCH, EcgcError, fail } from '../errors.js';
+import { type Generated, generate } from '../codegen/emit.js';
+import { cComment } from '../codegen/names.js';
+import type { LayerQuantization } from '../codegen/weights.js';
+import { quantizeLayer } from '../compress/quantize.js';
+import { type Graph, type Node, sizeOf } from '../ir/graph.js';
+import { optimize } from '../ir/load.js';
+import { summarize } from '../ir/summary.js';
+import { attrInt } from '../onnx/attributes.js';
+import { buildModel } from '../onnx/build.js';
+import { importModel } from '../onnx/import.js';
+import type { Encoding } from '../pack/encode.js';
+import { compileGraph, runBatch } from '../ref/interpreter.js';
+import { type LinkedModel, linkModel, runDevice, writeDeviceBuild } from '../toolchain/device.js';
+import { instructionCountPlugin, readMarks, symbolAddress } from '../toolchain/plugin.js';
+import type { ImageSizes } from '../toolchain/size.js';
+import { type Board, type CortexTarget, DEFAULT_STACK_BYTES } from '../toolchain/targets.js';
+
+export const MARK = 'ecgc_bench_mark';
+
+export interface LayerCost {
+  node: string;
+  op: string;
+  /** dense conv, pointwise conv, depthwise conv, grouped conv, fc, or the op. */
+  kind: string;
+  macs: number;
+  /** Mean over the windows. */
+  instructions: number;
+}
+
+export interface DeviceBench {
+  name: string;
+  target: CortexTarget;
+  board: Board;
+  optimization: string;
+  windows: number;
+  /** Mean instructions of one <name>_run call, from the image without per-layer marks. */
+  perInference: number;
+  layers: LayerCost[];
+  /** <name>_run's own prologue, epilogue and output copy (per-layer image). */
+  outsideLayers: number;
+  /** Instructions of one mark (call and return), subtracted from every interval. */
+  markCost: number;
+  macs: number;
+  sizes: ImageSizes;
+  stackPeak: number;
+  weightBytes: number;
+  arenaBytes: number;
+}
+
+export interface DeviceBenchOptions {
+  name?: string;
+  quantization?: Map<string, LayerQuantization>;
+  optimization?: string;
+  stackBytes?: number;
+  timeoutSeconds?: number;
+  /** false: per-layer counts only (one image, one run). */
+  perInference?: boolean;
+}
+
+export function layerKind(graph: Graph, node: Node): string {
+  if (node.op === 'Conv') {
+    const weight = graph.constants.get(node.inputs[1]);
+    const group = attrInt(node, 'group', 1);
+    if (weight && group > 1) return weight.shape[1] === 1 ? 'depthwise conv' : 'grouped conv';
+    return weight && weight.shape[2] === 1 ? 'pointwise conv' : 'dense conv';
+  }
+  if (node.op === 'Gemm' || (node.op === 'MatMul' && node.inputs.some((i) => graph.constants.has(i)))) return 'fc';
+  return node.op;
+}
+
+/**
+ * <name>.c with a mark before every step of <name>_run (each step starts with its comment line
+ * "/* node (op) -> [shape] *\/") and before the output copy; the steps in order.
+ */
+export function withLayerMarks(modelC: string, name: string): { text: string; steps: { node: string; op: string }[] } {
+  const lines = modelC.split('\n');
+  const start = lines.indexOf(`int ${name}_run(const float *input, float *output) {`);
+  if (start < 0) fail(`internal: ${name}.c has no ${name}_run definition to mark`);
+  const steps: { node: string; op: string }[] = [];
+  const out: string[] = [];
+  let inside = false;
+  for (const [i, line] of lines.entries()) {
+    if (i === start) inside = true;
+    else if (inside && line === '}') inside = false;
+    const step = inside ? /^ {2}\/\* (.*) \(([A-Za-z0-9_]+)\) -> \[[\d, ]*\] \*\/$/.exec(line) : null;
+    if (step) steps.push({ node: step[1], op: step[2] });
+    if (step || (inside && line.startsWith('  memcpy(output, '))) out.push(`  ${MARK}();`);
+    out.push(line);
+    if (line === `#include "${name}.h"`) out.push(`void ${MARK}(void);`);
+  }
+  return { text: out.join('\n'), steps };
+}
+
+export async function benchOnDevice(graph: Graph, source: string, target: CortexTarget, inputs: Float32Array, count: number, options: DeviceBenchOptions = {}): Promise<DeviceBench> {
+  const generated = generate(graph, source, { name: options.name, quantization: options.quantization, target: target.name });
+  const optimization = options.optimization ?? '-O2';
+  const settings = { target, budget: {}, stackBytes: options.stackBytes ?? DEFAULT_STACK_BYTES, timeoutSeconds: options.timeoutSeconds };
+  const what = `${generated.name} on ${target.name} (${optimization})`;
+  const plugin = await instructionCountPlugin();
+  const dir = mkdtempSync(join(tmpdir(), 'ecgc-bench-device-'));
+  try {
+    const sources = writeDeviceBuild(dir, generated, target, { bench: true });
+    const windows = inputs.subarray(0, count * sizeOf(graph.values.get(graph.inputs[0])!.shape));
+    writeFileSync(join(dir, 'input.bin'), new Uint8Array(windows.buffer, windows.byteOffset, windows.byteLength));
+    const count_ = async (linked: LinkedModel, log: string) => {
+      const report = await runDevice(dir, linked, settings, what, { library: plugin, args: [`mark=${await symbolAddress(linked.image.elf, MARK)}`], log: join(dir, log) });
+      return { report, marks: readMarks(join(dir, log)) };
+    };
+
+    let whole: { linked: LinkedModel; perWindow: number[]; stackPeak: number } | undefined;
+    if (options.perInference !== false) {
+      const linked = await linkModel(dir, sources, generated, settings, optimization, 'whole', what);
+      const { report, marks } = await count_(linked, 'whole.log');
+      if (marks.length !== 2 + 2 * count) fail(`internal: ${what}: expected ${2 + 2 * count} marks, the plugin logged ${marks.length}`);
+      const markCost = marks[1] - marks[0];
+      whole = { linked, perWindow: Array.from({ length: count }, (_, w) => marks[3 + 2 * w] - marks[2 + 2 * w] - markCost), stackPeak: report.stackPeak };
+      checkOutputs(dir, generated, windows, count, what);
+    }
+
+    const marked = withLayerMarks(generated.files.get(`${generated.name}.c`)!, generated.name);
+    writeFileSync(join(dir, `${generated.name}.c`), marked.text);
+    const linked = await linkModel(dir, sources, generated, settings, optimization, 'layers', what);
+    const { report, marks } = await count_(linked, 'layers.log');
+    const steps = marked.steps.length;
+    if (marks.length !== 2 + count * (steps + 3)) fail(`internal: ${what}: expected ${2 + count * (steps + 3)} marks, the plugin logged ${marks.length}`);
+    const markCost = marks[1] - marks[0];
+    const interval = (i: number) => marks[i + 1] - marks[i] - markCost;
+    const mean = (f: (base: number) => number) => Array.from({ length: count }, (_, w) => f(2 + w * (steps + 3))).reduce((a, b) => a + b, 0) / count;
+    const nodes = matchSteps(graph, marked.steps);
+    const macs = new Map(summarize(graph).nodes.map((n) => [n.name, n.macs]));
+    const layers = nodes.map((node, j) => ({ node: node.name, op: node.op, kind: layerKind(graph, node), macs: macs.get(node.name) ?? 0, instructions: mean((base) => interval(base + 1 + j)) }));
+    const outsideLayers = mean((base) => interval(base) + interval(base + steps + 1));
+    const perInference = whole ? whole.perWindow.reduce((a, b) => a + b, 0) / count : layers.reduce((s, l) => s + l.instructions, 0) + outsideLayers;
+    const image = whole?.linked ?? linked;
+    return {
+      name: generated.name, target, board: image.board, optimization, windows: count, perInference, layers, outsideLayers, markCost,
+      macs: summarize(graph).totals.macs, sizes: image.sizes, stackPeak: whole?.stackPeak ?? report.stackPeak, weightBytes: generated.weightBytes, arenaBytes: generated.memory.arenaBytes,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The graph node of each marked step, in order (the comment holds the sanitised name). */
+function matchSteps(graph: Graph, steps: { node: string; op: string }[]): Node[] {
+  let next = 0;
+  return steps.map((step) => {
+    while (next < graph.nodes.length && !(graph.nodes[next].op === step.op && cComment(graph.nodes[next].name) === step.node)) next++;
+    if (next === graph.nodes.length) fail(`internal: step '${step.node}' (${step.op}) matches no node of the graph`);
+    return graph.nodes[next++];
+  });
+}
+
+/** A bench is only quoted for an image that computes the right outputs. */
+function checkOutputs(dir: string, generated: Generated, inputs: Float32Array, count: number, what: string): void {
+  const expected = runBatch(compileGraph(generated.reference), inputs, count);
+  const actual = readFileSync(join(dir, 'output.bin'));
+  if (!Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength).equals(actual)) {
+    throw new EcgcError(`${what}: the benchmarked image's outputs differ from the reference: run ecgc verify`, EXIT_MISMATCH);
+  }
+}
+
+// ---- Break-even sparsity of one conv1d layer ----------------------------------------------
+
+export interface ConvShape {
+  inChannels: number;
+  outChannels: number;
+  kernel: number;
+  length: number;
+}
+
+export interface SweepPoint {
+  /** The pruned fraction asked for, and the fraction of zero codes the layer ends up with. */
+  sparsity: number;
+  zeros: number;
+  encoding: Encoding;
+  instructions: number;
+  weightBytes: number;
+}
+
+export interface SparsitySweep {
+  shape: ConvShape;
+  bits: number;
+  macs: number;
+  /** The float32 dense build of the same layer. */
+  float32: number;
+  points: SweepPoint[];
+  /**
+   * Per sparse encoding: the sparsity (zero fraction, interpolated) from which it executes fewer
+   * instructions than dense at the same bits; the lowest swept sparsity if it already does
+   * there (the break-even is at or below it); null if never in the sweep.
+   */
+  breakEven: Record<string, number | null>;
+  /** The same against the float32 dense build. */
+  breakEvenFloat32: Record<string, number | null>;
+}
+
+/** A seeded generator: the sweep's weights and input are reproducible. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/**
+ * One conv1d layer with bias. Weight magnitudes lie in [0.25, 1] (random signs): at 3 bits and
+ * more none rounds to zero, so the sparsity is exactly the pruned fraction.
+ */
+export function singleConv(shape: ConvShape, seed = 1): Graph {
+  const next = seeded(seed);
+  const weights = Array.from({ length: shape.outChannels * shape.inChannels * shape.kernel }, () => (next() < 0.5 ? -1 : 1) * (0.25 + 0.75 * next()));
+  const pad = shape.kernel >> 1;
+  return optimize(
+    importModel(
+      buildModel({
+        inputs: [{ name: 'x', shape: ['N', shape.inChannels, shape.length] }],
+        outputs: ['y'],
+        initializers: { w: { shape: [shape.outChannels, shape.inChannels, shape.kernel], data: weights }, b: { shape: [shape.outChannels], data: Array.from({ length: shape.outChannels }, () => next() - 0.5) } },
+        nodes: [{ name: 'conv', op: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['y'], attrs: { kernel_shape: [shape.kernel], pads: [pad, shape.kernel - 1 - pad] } }],
+      }),
+      'sparsity.onnx',
+    ),
+  );
+}
+
+export async function sparsitySweep(target: CortexTarget, shape: ConvShape, options: { bits?: number; sparsities?: number[]; optimization?: string; timeoutSeconds?: number } = {}): Promise<SparsitySweep> {
+  const bits = options.bits ?? 4;
+  const sparsities = options.sparsities ?? [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+  const graph = singleConv(shape);
+  const next = seeded(7);
+  const x = Float32Array.from({ length: shape.inChannels * shape.length }, () => next() * 2 - 1);
+  const weights = graph.constants.get(graph.nodes[0].inputs[1])!.data as Float32Array;
+  const magnitudes = Float64Array.from(weights, Math.abs).sort();
+  const run = async (quantization?: Map<string, LayerQuantization>) => {
+    const bench = await benchOnDevice(graph, 'sparsity.onnx', target, x, 1, { quantization, optimization: options.optimization, timeoutSeconds: options.timeoutSeconds, perInference: false });
+    const conv = bench.layers.find((l) => l.op === 'Conv');
+    if (!conv) fail('internal: the sweep model has no conv layer');
+    return { instructions: conv.instructions, weightBytes: bench.weightBytes, macs: conv.macs };
+  };
+  const float32 = await run();
+  const points: SweepPoint[] = [];
+  for (const sparsity of sparsities) {
+    const index = Math.floor(sparsity * magnitudes.length) - 1;
+    const threshold = index < 0 ? -1 : magnitudes[index];
+    const spec = { bits, quantizer: 'uniform' as const, threshold };
+    const codes = quantizeLayer(weights, shape.outChannels, spec).codes;
+    const zeros = codes.filter((c) => c === 0).length / codes.length;
+    for (const encoding of ['dense', 'bitmap', 'delta'] as const) {
+      const measured = await run(new Map([[graph.nodes[0].name, { spec, encoding }]]));
+      points.push({ sparsity, zeros, encoding, instructions: measured.instructions, weightBytes: measured.weightBytes });
+    }
+  }
+  const crossing = (encoding: Encoding, baseline: (sparsity: number) => number): number | null => {
+    const series = points.filter((p) => p.encoding === encoding);
+    for (let i = 0; i < series.length; i++) {
+      const gap = series[i].instructions - baseline(series[i].sparsity);
+      if (gap < 0) {
+        if (i === 0) return series[0].zeros;
+        const before = series[i - 1].instructions - baseline(series[i - 1].sparsity);
+        return series[i - 1].zeros + ((series[i].zeros - series[i - 1].zeros) * before) / (before - gap);
+      }
+    }
+    return null;
+  };
+  const dense = (sparsity: number) => points.find((p) => p.encoding === 'dense' && p.sparsity === sparsity)!.instructions;
+  return {
+    shape, bits, macs: float32.macs, float32: float32.instructions, points,
+    breakEven: { bitmap: crossing('bitmap', dense), delta: crossing('delta', dense) },
+    breakEvenFloat32: { bitmap: crossing('bitmap', () => float32.instructions), delta: crossing('delta', () => float32.instructions) },
+  };
+}

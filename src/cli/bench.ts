@@ -1,0 +1,169 @@
+/**
+ * `ecgc bench [model.onnx] --target cortex-m4f [--plan plan.json] [--break-even]`: executed
+ * instructions per inference, per layer and per MAC under QEMU (never cycles), the compressed
+ * build beside the dense float32 one; and the break-even sparsity of a sparse conv1d layer.
+ *
+ * --json, schema 'ecgc.bench/1':
+ *   note        what the numbers are (executed instructions, not cycles)
+ *   model       (with a model) { model, plan (file or null), float32, planBuild (null without
+ *               --plan) }, each build: name, target, board, optimization, windows,
+ *               instructionsPerInference (mean), macs, instructionsPerMac, outsideLayers (the
+ *               run function's own instructions), markCost, layers [{ node, op, kind, macs,
+ *               instructions, instructionsPerMac }], byKind { kind: { macs, instructions,
+ *               instructionsPerMac } }, flash, ram (the linked image, bytes), model { flash, ram }
+ *               (without ecgc's harness), stackPeak, weightBytes, arenaBytes
+ *   breakEven   (with --break-even) { shape, bits, macs, float32 (instructions of the dense
+ *               float32 layer), points [{ sparsity, zeros, encoding, instructions, weightBytes }],
+ *               breakEven { bitmap, delta }, breakEvenFloat32 { bitmap, delta } (zero fractions,
+ *               null when not reached) }
+ */
+import { fail } from '../errors.js';
+import { type DeviceBench, type SparsitySweep, benchOnDevice, sparsitySweep } from '../bench/device.js';
+import { loadPlan } from '../codegen/plan.js';
+import { modelData } from '../data/model-data.js';
+import { syntheticWindows } from '../data/synthetic-windows.js';
+import { shapeText } from '../ir/graph.js';
+import { loadModel } from '../ir/load.js';
+import { CROSS_GCC } from '../toolchain/cortex.js';
+import { breakdown, formatSize, modelFootprint } from '../toolchain/size.js';
+import { CORTEX_TARGET_NAMES, cortexTarget } from '../toolchain/targets.js';
+import { readNpyFloat32 } from '../util/npy.js';
+import { parseDeviceFlags } from './device.js';
+import { formatCount, table } from './format.js';
+
+export interface BenchFlags {
+  target: string;
+  plan?: string;
+  input?: string;
+  count?: string;
+  opt?: string;
+  stack?: string;
+  timeout?: string;
+  json?: boolean;
+  breakEven?: boolean;
+  bits?: string;
+  shape?: string;
+}
+
+const NOTE = 'executed instructions counted by a QEMU TCG plugin (QEMU has no cycle model: these are instructions, not cycles)';
+
+export async function benchCommand(model: string | undefined, flags: BenchFlags): Promise<void> {
+  const target = cortexTarget(flags.target);
+  if (!target) fail(`ecgc bench runs on a Cortex-M target under QEMU; '${flags.target}' is not one of ${CORTEX_TARGET_NAMES.join(', ')}`);
+  if (!model && !flags.breakEven) fail('ecgc bench needs a model, or --break-even');
+  const device = parseDeviceFlags({ stack: flags.stack, timeout: flags.timeout, opt: flags.opt });
+  const optimization = device.optimizations?.[0] ?? '-O2';
+  const report: { schema: string; note: string; model?: unknown; breakEven?: unknown } = { schema: 'ecgc.bench/1', note: NOTE };
+  const text: string[] = [];
+
+  if (model) {
+    const graph = loadModel(model);
+    const planned = flags.plan ? loadPlan(flags.plan, model, graph) : undefined;
+    const sample = graph.values.get(graph.inputs[0])!.shape.slice(1);
+    let inputs: Float32Array;
+    let count: number;
+    if (flags.input) {
+      const x = readNpyFloat32(flags.input);
+      if (x.shape.slice(1).join() !== sample.join()) fail(`${flags.input}: has shape ${shapeText(x.shape)}, but ${model} takes [N, ${sample.join(', ')}]`);
+      count = Math.min(x.shape[0], flags.count === undefined ? 2 : Number(flags.count));
+      inputs = x.data;
+    } else {
+      count = flags.count === undefined ? 2 : Number(flags.count);
+      inputs = syntheticWindows(sample, modelData(graph, model), Math.max(1, count)).x;
+    }
+    if (!Number.isInteger(count) || count < 1) fail(`--count must be a positive integer, got '${flags.count}'`);
+    const options = { optimization, stackBytes: device.stackBytes, timeoutSeconds: device.timeoutSeconds };
+    const dense = await benchOnDevice(graph, model, target, inputs, count, options);
+    const compressed = planned ? await benchOnDevice(graph, model, target, inputs, count, { ...options, quantization: planned.quantization }) : undefined;
+    report.model = { model, plan: flags.plan ?? null, float32: benchJson(dense), planBuild: compressed ? benchJson(compressed) : null };
+    text.push(...modelText(model, dense, compressed, flags.plan));
+  }
+  if (flags.breakEven) {
+    const [inChannels, outChannels, kernel, length] = (flags.shape ?? '32x32x5x128').split('x').map(Number);
+    if (![inChannels, outChannels, kernel, length].every((n) => Number.isInteger(n) && n > 0)) fail(`--shape '${flags.shape}' must be CinxCoutxKxT, e.g. 32x32x5x128`);
+    const bits = flags.bits === undefined ? 4 : Number(flags.bits);
+    if (!(Number.isInteger(bits) && bits >= 2 && bits <= 8)) fail(`--bits must be 2..8, got '${flags.bits}'`);
+    const sweep = await sparsitySweep(target, { inChannels, outChannels, kernel, length }, { bits, optimization, timeoutSeconds: device.timeoutSeconds });
+    report.breakEven = sweep;
+    text.push(...(text.length ? [''] : []), ...sweepText(sweep, target.name, optimization));
+  }
+  process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${text.join('\n')}\n`);
+}
+
+function benchJson(b: DeviceBench) {
+  return {
+    name: b.name, target: b.target.name, board: b.board.machine, optimization: b.optimization, windows: b.windows,
+    instructionsPerInference: b.perInference, macs: b.macs, instructionsPerMac: b.macs ? b.perInference / b.macs : null,
+    outsideLayers: b.outsideLayers, markCost: b.markCost,
+    layers: b.layers.map((l) => ({ ...l, instructionsPerMac: l.macs ? l.instructions / l.macs : null })),
+    byKind: byKind(b),
+    flash: b.sizes.flash, ram: b.sizes.ram, model: modelFootprint(b.sizes), stackPeak: b.stackPeak, weightBytes: b.weightBytes, arenaBytes: b.arenaBytes,
+  };
+}
+
+/** Instructions per MAC summed over the layers of each kind that do MACs. */
+function byKind(b: DeviceBench): Record<string, { macs: number; instructions: number; instructionsPerMac: number }> {
+  const kinds: Record<string, { macs: number; instructions: number; instructionsPerMac: number }> = {};
+  for (const l of b.layers.filter((x) => x.macs > 0)) {
+    const k = (kinds[l.kind] ??= { macs: 0, instructions: 0, instructionsPerMac: 0 });
+    k.macs += l.macs;
+    k.instructions += l.instructions;
+    k.instructionsPerMac = k.instructions / k.macs;
+  }
+  return kinds;
+}
+
+const count = (n: number) => formatCount(Math.round(n));
+const perMac = (instructions: number, macs: number) => (macs > 0 ? (instructions / macs).toFixed(2) : '-');
+
+function modelText(model: string, dense: DeviceBench, compressed: DeviceBench | undefined, plan: string | undefined): string[] {
+  const header = ['layer', 'kind', 'MACs', 'float32 instr', 'per MAC'];
+  if (compressed) header.push('plan instr', 'per MAC', 'plan/float32');
+  const rows = dense.layers.map((l, i) => {
+    const row = [l.node, l.kind, count(l.macs), count(l.instructions), perMac(l.instructions, l.macs)];
+    const c = compressed?.layers[i];
+    if (c) row.push(count(c.instructions), perMac(c.instructions, c.macs), (c.instructions / l.instructions).toFixed(2));
+    return row;
+  });
+  const kinds = byKind(dense);
+  const compressedKinds = compressed ? byKind(compressed) : undefined;
+  const kindText = Object.entries(kinds).map(([kind, k]) => `${kind} ${k.instructionsPerMac.toFixed(2)}${compressedKinds?.[kind] ? ` -> ${compressedKinds[kind].instructionsPerMac.toFixed(2)}` : ''}`);
+  const sizes = (b: DeviceBench) => {
+    const m = modelFootprint(b.sizes);
+    return `flash ${formatSize(b.sizes.flash)}, RAM ${formatSize(b.sizes.ram)} (the model alone: flash ${formatSize(m.flash)}, RAM ${formatSize(m.ram)}; stack peak ${formatSize(b.stackPeak)})`;
+  };
+  return [
+    `ecgc bench: ${model} on ${dense.target.name} (qemu-system-arm -M ${dense.board.machine}, ${CROSS_GCC} ${dense.optimization}), mean of ${dense.windows} window${dense.windows > 1 ? 's' : ''}`,
+    NOTE,
+    '',
+    table(header, rows),
+    '',
+    `per inference: float32 ${count(dense.perInference)} instructions, ${perMac(dense.perInference, dense.macs)} per MAC (${count(dense.macs)} MACs)` +
+      (compressed ? `; plan ${count(compressed.perInference)}, ${perMac(compressed.perInference, compressed.macs)} per MAC (${(compressed.perInference / dense.perInference).toFixed(2)}x)` : ''),
+    `instructions per MAC by layer kind${compressed ? ' (float32 -> plan)' : ''}: ${kindText.join('; ')}`,
+    `outside the layers (call, prologue, output copy): ${count(dense.outsideLayers)} instructions`,
+    `float32 build: ${sizes(dense)}`,
+    ...breakdown(dense.sizes, dense.stackPeak).map((line) => `  ${line}`),
+    ...(compressed ? [`plan build (${plan}): ${sizes(compressed)}`, ...breakdown(compressed.sizes, compressed.stackPeak).map((line) => `  ${line}`)] : []),
+  ];
+}
+
+function sweepText(sweep: SparsitySweep, target: string, optimization: string): string[] {
+  const { inChannels, outChannels, kernel, length } = sweep.shape;
+  const rows = [...new Set(sweep.points.map((p) => p.sparsity))].map((sparsity) => {
+    const at = (encoding: string) => sweep.points.find((p) => p.sparsity === sparsity && p.encoding === encoding)!;
+    return [`${(at('dense').zeros * 100).toFixed(1)}%`, ...['dense', 'bitmap', 'delta'].flatMap((e) => [count(at(e).instructions), perMac(at(e).instructions, sweep.macs)]), ...['dense', 'bitmap', 'delta'].map((e) => formatCount(at(e).weightBytes))];
+  });
+  const lowest = Math.min(...sweep.points.map((p) => p.zeros));
+  const percent = (x: number | null) => (x === null ? 'not reached in the sweep' : x === lowest ? `at or below ${(x * 100).toFixed(1)}% (sparse is already cheaper at the lowest sparsity swept)` : `${(x * 100).toFixed(1)}%`);
+  return [
+    `break-even sparsity: conv1d ${inChannels} -> ${outChannels} channels, kernel ${kernel}, length ${length} (${count(sweep.macs)} MACs), ${sweep.bits}-bit uniform weights, ${target} ${optimization}`,
+    NOTE,
+    `float32 dense build: ${count(sweep.float32)} instructions, ${perMac(sweep.float32, sweep.macs)} per MAC`,
+    '',
+    table(['sparsity', 'dense instr', 'per MAC', 'bitmap instr', 'per MAC', 'delta instr', 'per MAC', 'dense B', 'bitmap B', 'delta B'], rows),
+    '',
+    `break-even against dense ${sweep.bits}-bit: bitmap ${percent(sweep.breakEven.bitmap)}, delta ${percent(sweep.breakEven.delta)}`,
+    `break-even against dense float32: bitmap ${percent(sweep.breakEvenFloat32.bitmap)}, delta ${percent(sweep.breakEvenFloat32.delta)}`,
+  ];
+}

@@ -1,0 +1,171 @@
+/**
+ * `ecgc compress <model.onnx> [--data <dir>] --method <...> --out <plan.json>`: chooses each
+ * layer's bits and pruning, prints the per-layer table and totals, writes plan.json
+ * atomically with a Markdown report (plan.md) and an HTML page (plan.html) beside it.
+ */
+import { readFileSync } from 'node:fs';
+import { fail } from '../errors.js';
+import { type Calibration, readCalibration } from '../compress/calibration.js';
+import { QUANTIZER_FAMILIES, type QuantizerFamily } from '../compress/choice.js';
+import { compressModel } from '../compress/compress.js';
+import { type Figures, type Plan, writePlan } from '../compress/plan.js';
+import { BudgetError, type LaqRule, type SearchSettings, parseMethod } from '../compress/search.js';
+import type { Sensitivity } from '../compress/sensitivity.js';
+import type { Graph } from '../ir/graph.js';
+import { loadModel } from '../ir/load.js';
+import { planHtml } from '../report/html.js';
+import { planMarkdown } from '../report/markdown.js';
+import { readFileOrFail, writeFileAtomic } from '../util/files.js';
+import { formatBytes, table } from './format.js';
+import { parseThreads } from './options.js';
+import { progressBar } from './progress.js';
+import { parseNumber, parseSize } from './size.js';
+
+export interface SearchFlags {
+  data?: string;
+  test?: string;
+  metric?: string;
+  maxDrop?: string;
+  alpha?: string;
+  beta?: string;
+  gamma?: string;
+  laqRule?: string;
+  quantizer?: string;
+  labelFree?: boolean;
+  minSnr?: string;
+  calibration?: string;
+  threads?: string;
+}
+
+interface CompressFlags extends SearchFlags {
+  method: string;
+  flash?: string;
+  ram?: string;
+  sensitivity?: boolean;
+  out: string;
+}
+
+/** Label-free mode's default SNR floor (dB): below it outputs drift even when the top-1 class holds. */
+export const DEFAULT_MIN_SNR_DB = 20;
+
+export function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+/** The model, its bytes and the windows: what compress and sweep both start from. */
+export function loadInputs(model: string, flags: SearchFlags): { graph: Graph; bytes: Uint8Array; data: Calibration; test?: Calibration } {
+  const bytes = readFileOrFail(model);
+  const graph = loadModel(model);
+  const synthetic = flags.calibration === undefined ? undefined : parseNumber(flags.calibration, '--calibration', 0, 1, 1e7);
+  if (synthetic !== undefined && !Number.isInteger(synthetic)) fail(`--calibration must be a whole number of windows, got '${flags.calibration}'`);
+  const data = readCalibration(flags.data, graph, model, { labelFree: flags.labelFree, synthetic });
+  const test = flags.test === undefined ? undefined : readCalibration(flags.test, graph, model, { labelFree: flags.labelFree || data.labels === undefined });
+  if (test && (test.labels === undefined) !== (data.labels === undefined)) fail(`${flags.test}: is ${test.labels ? 'labelled' : 'unlabelled'} but --data is ${data.labels ? 'labelled' : 'unlabelled'}; give both labelled data or use --label-free`);
+  return { graph, bytes, data, test };
+}
+
+export function searchSettings(flags: SearchFlags & { method?: string; flash?: string }, data: Calibration): SearchSettings {
+  const metric = flags.metric ?? 'accuracy';
+  if (metric !== 'accuracy' && metric !== 'f1') fail(`--metric must be accuracy or f1, got '${metric}'`);
+  const laqRule = (flags.laqRule ?? 'intended') as LaqRule;
+  if (laqRule !== 'printed' && laqRule !== 'intended') fail(`--laq-rule must be printed or intended, got '${flags.laqRule}'`);
+  const quantizer = (flags.quantizer ?? 'uniform') as QuantizerFamily;
+  if (!QUANTIZER_FAMILIES.includes(quantizer)) fail(`--quantizer must be one of ${QUANTIZER_FAMILIES.join(', ')}, got '${flags.quantizer}'`);
+  const labelFree = data.labels === undefined;
+  if (flags.minSnr !== undefined && !labelFree) fail('--min-snr applies in label-free mode only (no labels, or --label-free)');
+  return {
+    method: parseMethod(flags.method ?? 'laq'),
+    metric,
+    maxDrop: parseNumber(flags.maxDrop, '--max-drop', 0.5, 0, 100),
+    maxDropGiven: flags.maxDrop !== undefined,
+    flash: flags.flash === undefined ? undefined : parseSize(flags.flash, '--flash'),
+    alpha: parseNumber(flags.alpha, '--alpha', 0.5, 0, 1e6),
+    beta: parseNumber(flags.beta, '--beta', 0.5, 0, 1e6),
+    gamma: flags.gamma === undefined ? undefined : parseNumber(flags.gamma, '--gamma', 0, 0, 1e6),
+    laqRule,
+    quantizer,
+    minSnrDb: labelFree ? parseNumber(flags.minSnr, '--min-snr', DEFAULT_MIN_SNR_DB, -1000, 1000) : undefined,
+  };
+}
+
+export async function compressCommand(model: string, flags: CompressFlags): Promise<void> {
+  parseMethod(flags.method); // a mistyped method fails before the model and data are read
+  const { graph, bytes, data, test } = loadInputs(model, flags);
+  const settings = searchSettings(flags, data);
+  const ram = flags.ram === undefined ? undefined : parseSize(flags.ram, '--ram');
+  const bar = progressBar('compress');
+  settings.progress = bar.update;
+  process.stderr.write(`calibration: ${data.count} windows from ${data.description}\n`);
+  let result;
+  try {
+    result = await compressModel({
+      graph,
+      modelFile: model,
+      modelBytes: bytes,
+      data,
+      test,
+      settings,
+      ram,
+      threads: parseThreads(flags.threads),
+      sensitivityBits: flags.sensitivity ? [1, 2, 3, 4, 5, 6, 7, 8] : undefined,
+      version: version(),
+    });
+  } catch (e) {
+    bar.end();
+    if (e instanceof BudgetError) {
+      process.stderr.write(`smallest achievable: ${e.smallestBytes} bytes (${formatBytes(e.smallestBytes)})\n`);
+      process.stderr.write(table(['layer', 'choice', 'bytes'], e.breakdown.map((b) => [b.node, b.choice, String(b.bytes)])) + '\n');
+    }
+    throw e;
+  }
+  bar.end();
+  const { plan, search, sensitivity } = result;
+  writePlan(flags.out, plan);
+  const base = flags.out.replace(/\.json$/i, '');
+  writeFileAtomic(`${base}.md`, planMarkdown(plan, sensitivity));
+  writeFileAtomic(`${base}.html`, planHtml(plan, search.trace, sensitivity));
+  process.stdout.write(planSummary(plan, sensitivity) + `\nwrote ${flags.out}, ${base}.md, ${base}.html\n`);
+}
+
+export function percent(value: number | null): string {
+  return value === null ? '-' : (100 * value).toFixed(2);
+}
+
+function figuresLine(name: string, f: Figures, labelFree: boolean): string {
+  const snr = f.snrDb === null ? 'exact' : `${f.snrDb.toFixed(1)} dB`;
+  if (labelFree) return `${name}: top-1 agreement ${percent(f.agreement)}%, output SNR ${snr}`;
+  return `${name}: accuracy ${percent(f.accuracy)}%, macro precision ${percent(f.macroPrecision)}%, recall ${percent(f.macroRecall)}%, F1 ${percent(f.macroF1)}% (agreement ${percent(f.agreement)}%, SNR ${snr})`;
+}
+
+export function planSummary(plan: Plan, sensitivity?: Sensitivity): string {
+  const rows = plan.layers.map((l) => [
+    l.node,
+    l.op,
+    String(l.rows * l.rowLength),
+    l.bits === 32 ? 'f32' : String(l.bits),
+    l.quantizer,
+    (100 * l.sparsity).toFixed(1),
+    l.encoding,
+    String(l.bytes.total),
+    String(l.float32Bytes),
+    l.importance.importance.toFixed(3),
+  ]);
+  const t = plan.totals;
+  const lines = [
+    `${plan.model.file}: ${plan.method.name}${plan.method.laqRule ? ` (rule ${plan.method.laqRule}, gamma ${plan.method.gamma?.toPrecision(4)})` : ''}, ${plan.method.metric}, max drop ${plan.method.maxDrop} points${plan.method.flash ? `, flash ${plan.method.flash} bytes` : ''}`,
+    '',
+    table(['layer', 'op', 'weights', 'bits', 'quantizer', 'sparsity %', 'encoding', 'bytes', 'f32 bytes', 'importance'], rows),
+    '',
+    `layers: ${t.layers.bytes} bytes (${formatBytes(t.layers.bytes)}) vs ${t.layers.float32Bytes} as float32: compression ${t.layers.compressionRatio.toFixed(2)}x`,
+    `model:  ${t.model.bytes} bytes (${formatBytes(t.model.bytes)}) vs ${t.model.float32Bytes} as float32: compression ${t.model.compressionRatio.toFixed(2)}x`,
+    figuresLine(`full model on ${plan.figures.data.dir ?? 'synthetic windows'}`, plan.figures.data.baseline, plan.figures.labelFree),
+    figuresLine(`plan on ${plan.figures.data.dir ?? 'synthetic windows'}`, plan.figures.data.final, plan.figures.labelFree),
+  ];
+  if (plan.figures.test) {
+    lines.push(figuresLine(`full model on ${plan.figures.test.dir} (test)`, plan.figures.test.baseline, plan.figures.labelFree));
+    lines.push(figuresLine(`plan on ${plan.figures.test.dir} (test)`, plan.figures.test.final, plan.figures.labelFree));
+  }
+  lines.push(`search: ${plan.search.candidates} candidates, ${plan.search.evaluations} full-model-equivalent evaluations, ${plan.search.seconds} s`);
+  if (sensitivity) lines.push(`importance vs measured sensitivity: Spearman ${sensitivity.spearman === null ? 'undefined' : sensitivity.spearman.toFixed(3)}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,134 @@
+/**
+ * The Cortex-M side of `ecgc compile` and `ecgc verify`: budgets (--flash, --ram, --stack),
+ * the estimate before linking, the linked image's sizes, and verification under QEMU.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EXIT_MISMATCH, EcgcError, fail } from '../errors.js';
+import type { Generated } from '../codegen/emit.js';
+import { verifyDevice } from '../codegen/verify.js';
+import type { LayerQuantization } from '../codegen/weights.js';
+import type { Graph } from '../ir/graph.js';
+import { shapeText } from '../ir/graph.js';
+import { CROSS_GCC, CROSS_GCC_PACKAGE, requireCrossCompiler } from '../toolchain/cortex.js';
+import { estimateOf, linkModel, writeDeviceBuild } from '../toolchain/device.js';
+import { DEFAULT_TIMEOUT_SECONDS } from '../toolchain/qemu.js';
+import { type Budget, type Estimate, type ImageSizes, breakdown, checkEstimateBudget, formatSize, modelFootprint } from '../toolchain/size.js';
+import { type CortexTarget, DEFAULT_STACK_BYTES, cortexTarget } from '../toolchain/targets.js';
+import { parseSize } from './size.js';
+
+export interface DeviceFlags {
+  flash?: string;
+  ram?: string;
+  stack?: string;
+  timeout?: string;
+  opt?: string;
+}
+
+export interface DeviceOptions {
+  budget: Budget;
+  stackBytes: number;
+  timeoutSeconds: number;
+  optimizations?: string[];
+}
+
+/** The Cortex-M flags; on the host target they have no meaning and are refused. */
+export function parseDeviceFlags(flags: DeviceFlags & { target?: string }): DeviceOptions {
+  if (flags.target !== undefined && !isCortex(flags.target)) {
+    const given = (['flash', 'ram', 'stack', 'timeout', 'opt'] as const).filter((f) => flags[f] !== undefined).map((f) => `--${f}`);
+    if (given.length > 0) fail(`${given.join(', ')}: only for Cortex-M targets (the linked image, QEMU), not --target ${flags.target}`);
+  }
+  const timeoutSeconds = flags.timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(flags.timeout);
+  if (!(timeoutSeconds > 0 && Number.isFinite(timeoutSeconds))) fail(`--timeout must be a positive number of seconds, got '${flags.timeout}'`);
+  const optimizations = flags.opt?.split(/[\s,]+/).filter(Boolean);
+  for (const level of optimizations ?? []) if (!/^-O[0-3sz]$|^-Og$|^-Ofast$/.test(level) || level === '-Ofast') fail(`--opt '${level}' is not a gcc optimisation level (-O0, -O1, -O2, -O3, -Os, -Oz, -Og; never -Ofast)`);
+  return {
+    budget: { flash: flags.flash === undefined ? undefined : parseSize(flags.flash, '--flash'), ram: flags.ram === undefined ? undefined : parseSize(flags.ram, '--ram') },
+    stackBytes: flags.stack === undefined ? DEFAULT_STACK_BYTES : parseSize(flags.stack, '--stack'),
+    timeoutSeconds,
+    optimizations,
+  };
+}
+
+export function isCortex(target: string): boolean {
+  return cortexTarget(target) !== undefined;
+}
+
+function estimateLine(estimate: Estimate): string {
+  return `estimate before linking: flash >= weights ${formatSize(estimate.weightBytes)}; RAM >= arena ${formatSize(estimate.arenaBytes)} + stack ${formatSize(estimate.stackBytes)} reserved`;
+}
+
+function sizeLines(label: string, sizes: ImageSizes, stackPeak?: number): string[] {
+  const model = modelFootprint(sizes);
+  return [
+    `${label}: flash ${formatSize(sizes.flash)} (text ${sizes.text} + data ${sizes.data} B), RAM ${formatSize(sizes.ram)} (data ${sizes.data} + bss ${sizes.bss} B, stack included); the model without ecgc's harness: flash ${formatSize(model.flash)}, RAM ${formatSize(model.ram)}`,
+    ...breakdown(sizes, stackPeak).map((line) => `  ${line}`),
+  ];
+}
+
+/**
+ * `ecgc compile`: the estimate is checked against the budget first; on a Cortex-M target the
+ * model is then linked (with ecgc's harness) to report and check the real sizes. Without a
+ * budget a missing cross compiler only skips the linked sizes.
+ */
+export async function compileOnDevice(generated: Generated, targetName: string, options: DeviceOptions): Promise<string[]> {
+  const target = cortexTarget(targetName)!;
+  const what = `${generated.name} on ${target.name}`;
+  const estimate = estimateOf(generated, options.stackBytes);
+  checkEstimateBudget(estimate, options.budget, what);
+  const lines = [`target ${target.name}: ${CROSS_GCC} ${target.flags.join(' ')} and the flags in ecgc.mk`, estimateLine(estimate)];
+  const budgeted = options.budget.flash !== undefined || options.budget.ram !== undefined;
+  try {
+    await requireCrossCompiler();
+  } catch (e) {
+    if (budgeted) throw new EcgcError(`${(e as Error).message} (needed to check --flash / --ram on the linked image)`);
+    return [...lines, `linked sizes: skipped, ${CROSS_GCC} is not installed (apt-get install ${CROSS_GCC_PACKAGE})`];
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'ecgc-compile-device-'));
+  try {
+    const sources = writeDeviceBuild(dir, generated, target);
+    const levels = options.optimizations ?? ['-O2'];
+    for (const level of levels) {
+      const linked = await linkModel(dir, sources, generated, { target, budget: options.budget, stackBytes: options.stackBytes }, level, `image${level}`, `${what} (${level})`);
+      lines.push(...sizeLines(`linked with ${CROSS_GCC} ${level} (${linked.board.machine} memory map)`, linked.sizes));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return lines;
+}
+
+export async function verifyOnDevice(
+  graph: Graph,
+  model: string,
+  input: { inputs: Float32Array; count: number; description: string },
+  targetName: string,
+  options: DeviceOptions & { name?: string; quantization?: Map<string, LayerQuantization> },
+): Promise<Generated> {
+  const target: CortexTarget = cortexTarget(targetName)!;
+  const result = await verifyDevice(graph, model, input.inputs, input.count, target, {
+    name: options.name,
+    quantization: options.quantization,
+    optimizations: options.optimizations,
+    budget: options.budget,
+    stackBytes: options.stackBytes,
+    timeoutSeconds: options.timeoutSeconds,
+  });
+  const boards = [...new Set(result.runs.map((r) => `${r.board.machine} (${r.board.description})`))].join(', ');
+  if (result.mismatch) {
+    const { optimization, sample, index, expected, actual } = result.mismatch;
+    throw new EcgcError(`verification failed: the C built with ${CROSS_GCC} ${optimization} for ${target.name}, run on ${boards}, differs from the reference at sample ${sample}, output ${index}: expected ${expected}, got ${actual}`, EXIT_MISMATCH);
+  }
+  const outputShape = graph.values.get(graph.outputs[0])!.shape;
+  const fallback = result.runs.some((r) => r.board !== target.board) ? ` (the image does not fit ${target.board.machine}'s ${formatSize(target.board.ram.bytes)} RAM / ${formatSize(target.board.flash.bytes)} flash: the ${target.name} code ran on ${target.largeBoard?.machine}, whose core executes the same instructions)` : '';
+  process.stdout.write(
+    [
+      `bit-exact: ${input.count} inputs (${input.description}) x ${shapeText(outputShape.slice(1))} outputs on ${target.name}, ${CROSS_GCC} ${result.optimizations.join(' ')}, qemu-system-arm -M ${boards}${fallback}: every float32 equal to the reference's`,
+      estimateLine(result.estimate),
+      ...result.runs.flatMap((run) => sizeLines(`${run.optimization}`, run.sizes, run.report.stackPeak)),
+      `compile time ${result.compileSeconds.toFixed(2)} s (objects cached in the ecgc cache)`,
+    ].join('\n') + '\n',
+  );
+  return result.generated;
+}

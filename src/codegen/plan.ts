@@ -1,0 +1,34 @@
+/** A compression plan (src/compress/plan.ts) as the C backend's per-layer quantization. */
+import { fail } from '../errors.js';
+import { type Plan, applyPlan, readPlan } from '../compress/plan.js';
+import type { Graph } from '../ir/graph.js';
+import { readFileOrFail } from '../util/files.js';
+import type { LayerReport } from './lower.js';
+import type { LayerQuantization } from './weights.js';
+
+export function quantizationFromPlan(plan: Plan): Map<string, LayerQuantization> {
+  return new Map(
+    plan.layers.map((entry): [string, LayerQuantization] =>
+      entry.quantizer === 'float32'
+        ? [entry.node, { float32Threshold: entry.threshold }]
+        : [entry.node, { spec: { bits: entry.bits, quantizer: entry.quantizer, threshold: entry.threshold, levels: entry.quantizer === 'codebook' ? entry.levels : undefined }, encoding: entry.encoding === 'float32' ? undefined : entry.encoding }],
+    ),
+  );
+}
+
+/** Reads and validates --plan for `model` (refusing a plan for another model). */
+export function loadPlan(planFile: string, model: string, graph: Graph): { plan: Plan; quantization: Map<string, LayerQuantization> } {
+  const plan = readPlan(planFile, graph, readFileOrFail(model));
+  applyPlan(graph, plan); // refuses scales that quantizing this model's weights does not give
+  return { plan, quantization: quantizationFromPlan(plan) };
+}
+
+/** The emitted bytes of every layer must be those the plan predicted: both come from src/pack. */
+export function checkPredictedBytes(plan: Plan, layers: LayerReport[]): void {
+  for (const entry of plan.layers) {
+    const emitted = layers.find((l) => l.node === entry.node);
+    if (!emitted || emitted.size.total !== entry.bytes.total) {
+      fail(`internal: layer '${entry.node}' emits ${emitted?.size.total} bytes, the plan predicted ${entry.bytes.total}`);
+    }
+  }
+}

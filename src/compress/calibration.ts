@@ -1,0 +1,65 @@
+/**
+ * The windows a search measures on (--data) or a plan is reported on (--test): a dataset
+ * written by `ecgc data` (labelled), a directory with only X.npy or a bare .npy file
+ * (unlabelled: label-free mode), or, with no data at all, synthetic ECG windows shaped for
+ * the model (src/data/synthetic-windows.ts, label-free).
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fail } from '../errors.js';
+import { readDataset } from '../data/dataset.js';
+import { modelData } from '../data/model-data.js';
+import { syntheticWindows } from '../data/synthetic-windows.js';
+import { type Graph, shapeText, sizeOf } from '../ir/graph.js';
+import { readNpyFloat32 } from '../util/npy.js';
+
+export interface Calibration {
+  x: Float32Array;
+  count: number;
+  /** Undefined: label-free. */
+  labels?: Int32Array;
+  classNames?: string[];
+  /** The directory or file, or null for synthetic windows. */
+  source: string | null;
+  description: string;
+}
+
+export const DEFAULT_SYNTHETIC_WINDOWS = 512;
+
+export function readCalibration(source: string | undefined, graph: Graph, modelFile: string, options: { labelFree?: boolean; synthetic?: number } = {}): Calibration {
+  if (graph.inputs.length !== 1 || graph.outputs.length !== 1) fail(`${modelFile}: has ${graph.inputs.length} inputs and ${graph.outputs.length} outputs; compression measures models with one input and one output`);
+  const sample = graph.values.get(graph.inputs[0])!.shape.slice(1);
+  const classes = sizeOf(graph.values.get(graph.outputs[0])!.shape.slice(1));
+
+  if (source === undefined) {
+    const count = options.synthetic ?? DEFAULT_SYNTHETIC_WINDOWS;
+    if (sample.length < 1 || sample.length > 2) fail(`${modelFile}: input ${shapeText(sample)} per sample is not an ECG window [C, T]; pass --data`);
+    const windows = syntheticWindows(sample, modelData(graph, modelFile), count);
+    return { x: windows.x, count, source: null, description: `${windows.description} (label-free: fidelity to the full model)` };
+  }
+
+  let x: { shape: number[]; data: Float32Array };
+  let labels: Int32Array | undefined;
+  let classNames: string[] | undefined;
+  let description: string;
+  if (existsSync(source) && statSync(source).isDirectory() && existsSync(join(source, 'y.npy')) && existsSync(join(source, 'meta.json'))) {
+    const data = readDataset(source);
+    x = { shape: data.shape, data: data.x };
+    if (data.meta.classes.length !== classes) fail(`${modelFile} outputs ${classes} values per sample, but ${source} has ${data.meta.classes.length} classes (${data.meta.classes.join(', ')})`);
+    if (!options.labelFree) {
+      labels = data.y;
+      classNames = data.meta.classes;
+    }
+    description = `${source} (${data.meta.task}, ${data.meta.split})${options.labelFree ? ', labels ignored (label-free)' : ''}`;
+  } else {
+    const file = existsSync(source) && statSync(source).isDirectory() ? join(source, 'X.npy') : source;
+    if (!existsSync(file)) fail(`${source}: no dataset here (expected a directory written by 'ecgc data', a directory with X.npy, or an .npy file)`);
+    x = readNpyFloat32(file);
+    description = `${file} (unlabelled: label-free, fidelity to the full model)`;
+  }
+  const count = x.shape[0];
+  if (x.shape.slice(1).join() !== sample.join()) fail(`${source}: windows are ${shapeText(x.shape.slice(1))}, but ${modelFile} takes ${shapeText(sample)} per sample`);
+  if (!(count > 0)) fail(`${source}: the data set is empty`);
+  for (let i = 0; i < x.data.length; i++) if (!Number.isFinite(x.data[i])) fail(`${source}: contains ${x.data[i]} at flat index ${i}; inputs must be finite`);
+  return { x: x.data, count, labels, classNames, source, description };
+}

@@ -1,0 +1,107 @@
+/**
+ * One layer's compression choice (bits, quantizer, pruning) and what it makes of the layer's
+ * weights: the dequantized values the reference runs, the quantizer's scales or levels, the
+ * sparsity and the exact flash bytes (src/pack/size.ts).
+ *
+ * Pruning: `prune` = p in [0, 1) removes the p-th percentile of |W| (the layer's row view):
+ * with |W| sorted ascending as a_1 <= ... <= a_n and k = floor(p * n), the threshold is a_k
+ * (k = 0: -1, nothing pruned), and every |w| <= threshold becomes an exact zero, so ties at
+ * the threshold are pruned together and the achieved sparsity can exceed p.
+ *
+ * bits 32 leaves the layer float32 (pruned weights still exact zeros; the C stores it dense).
+ * bits 1 is always the sign quantizer; 2..8 use the chosen quantizer (uniform per row,
+ * uniform-layer, or codebook with k-means levels, src/compress/codebook.ts).
+ */
+import { fail } from '../errors.js';
+import { type LayerSize, floatLayerSize, quantizedLayerSize } from '../pack/size.js';
+import { codebookLevels } from './codebook.js';
+import type { WeightLayer } from './layers.js';
+import { type QuantizedLayer, type Quantizer, type QuantizerSpec, quantizeLayer } from './quantize.js';
+
+export const FLOAT_BITS = 32;
+
+/** The quantizer family a search uses for 2..8 bits. */
+export type QuantizerFamily = Exclude<Quantizer, 'sign'>;
+export const QUANTIZER_FAMILIES: QuantizerFamily[] = ['uniform', 'uniform-layer', 'codebook'];
+
+export interface LayerChoice {
+  /** 1..8, or 32 (float32). */
+  bits: number;
+  /** Quantizer for 2..8 bits (ignored at 1 bit, which is sign, and at 32). */
+  family: QuantizerFamily;
+  prune: number;
+}
+
+export interface RealizedLayer {
+  choice: LayerChoice;
+  quantizer: Quantizer | 'float32';
+  threshold: number;
+  /** Fraction of weights that are exactly zero after compression. */
+  sparsity: number;
+  /** Row-major [rows, rowLength]. */
+  dequantized: Float32Array;
+  quantized?: QuantizedLayer;
+  levels?: number[];
+  size: LayerSize;
+}
+
+export function quantizerOf(choice: LayerChoice): Quantizer | 'float32' {
+  if (choice.bits === FLOAT_BITS) return 'float32';
+  return choice.bits === 1 ? 'sign' : choice.family;
+}
+
+export function choiceText(choice: LayerChoice): string {
+  const prune = choice.prune > 0 ? ` prune ${(100 * choice.prune).toFixed(0)}%` : '';
+  return choice.bits === FLOAT_BITS ? `float32${prune}` : `${choice.bits}-bit ${quantizerOf(choice)}${prune}`;
+}
+
+/** A layer's row-major weights with |w| sorted once, for the many candidates a search tries. */
+export class LayerWeights {
+  private readonly sortedMagnitudes: Float32Array;
+
+  constructor(
+    readonly layer: WeightLayer,
+    readonly rows: Float32Array,
+  ) {
+    this.sortedMagnitudes = rows.map(Math.abs).sort();
+  }
+
+  get count(): number {
+    return this.rows.length;
+  }
+
+  /** The threshold of pruning fraction p (see the module comment). */
+  threshold(prune: number): number {
+    if (!(prune >= 0 && prune < 1)) fail(`layer '${this.layer.node}': pruning fraction ${prune} is outside [0, 1)`);
+    const k = Math.floor(prune * this.count);
+    return k === 0 ? -1 : this.sortedMagnitudes[k - 1];
+  }
+
+  realize(choice: LayerChoice): RealizedLayer {
+    const threshold = this.threshold(choice.prune);
+    const quantizer = quantizerOf(choice);
+    if (quantizer === 'float32') {
+      const dequantized = this.rows.map((w) => (Math.abs(w) <= threshold ? 0 : w));
+      return { choice, quantizer, threshold, sparsity: zeroFraction(dequantized), dequantized, size: floatLayerSize(this.count, this.layer.biasCount) };
+    }
+    const spec: QuantizerSpec = { bits: choice.bits, quantizer, threshold };
+    if (quantizer === 'codebook') spec.levels = codebookLevels(this.rows, choice.bits, threshold);
+    const quantized = quantizeLayer(this.rows, this.layer.rows, spec);
+    return {
+      choice,
+      quantizer,
+      threshold,
+      sparsity: zeroFraction(quantized.codes),
+      dequantized: quantized.dequantized,
+      quantized,
+      levels: spec.levels,
+      size: quantizedLayerSize(quantized, this.layer.rows, choice.bits, this.layer.biasCount),
+    };
+  }
+}
+
+export function zeroFraction(values: ArrayLike<number>): number {
+  let zeros = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] === 0) zeros++;
+  return values.length === 0 ? 0 : zeros / values.length;
+}

@@ -1,0 +1,99 @@
+/**
+ * `ecgc compress` as a library call: measures the full model on the calibration windows,
+ * runs the policy (src/compress/search.ts), reports the chosen plan on held-out windows
+ * when given, and assembles plan.json (src/compress/plan.ts).
+ */
+import { performance } from 'node:perf_hooks';
+import { fail } from '../errors.js';
+import type { Graph } from '../ir/graph.js';
+import type { Calibration } from './calibration.js';
+import { Evaluator } from './evaluator.js';
+import { findWeightLayers } from './layers.js';
+import { type FigurePair, type Plan, PLAN_SCHEMA, modelIdentity, planLayer, sizeTotals } from './plan.js';
+import { type SearchResult, type SearchSettings, SearchSpace, evaluateChoices, runSearch } from './search.js';
+import { type Sensitivity, measureSensitivity } from './sensitivity.js';
+
+export interface CompressRequest {
+  graph: Graph;
+  modelFile: string;
+  modelBytes: Uint8Array;
+  data: Calibration;
+  test?: Calibration;
+  settings: SearchSettings;
+  ram?: number;
+  threads?: number;
+  /** Bit-widths to measure per-layer sensitivity at (none: not measured). */
+  sensitivityBits?: number[];
+  version: string;
+}
+
+export interface CompressResult {
+  plan: Plan;
+  search: SearchResult;
+  sensitivity?: Sensitivity;
+}
+
+export async function compressModel(request: CompressRequest): Promise<CompressResult> {
+  const { graph, data, settings } = request;
+  const start = performance.now();
+  const layers = findWeightLayers(graph);
+  if (layers.length === 0) fail(`${request.modelFile}: has no weight-bearing layer (Conv, Gemm or MatMul with a constant weight of its own): nothing to compress`);
+  const space = new SearchSpace(graph, layers, settings.alpha, settings.beta);
+  const evaluator = await Evaluator.create(graph, layers, data.x, data.count, data.labels, { threads: request.threads, metric: settings.metric });
+  let search: SearchResult;
+  let sensitivity: Sensitivity | undefined;
+  try {
+    if (request.sensitivityBits) sensitivity = await measureSensitivity(space, evaluator, request.sensitivityBits, settings.quantizer, settings.progress);
+    search = await runSearch(space, evaluator, settings);
+  } finally {
+    await evaluator.close();
+  }
+  const searchSeconds = (performance.now() - start) / 1000;
+  let testPair: FigurePair | null = null;
+  if (request.test) {
+    const testEvaluator = await Evaluator.create(graph, layers, request.test.x, request.test.count, request.test.labels, { threads: request.threads, metric: settings.metric });
+    try {
+      const final = await evaluateChoices(space, testEvaluator, search.choices);
+      testPair = { dir: request.test.source, windows: request.test.count, baseline: testEvaluator.baseline.figures!, final: final.figures! };
+    } finally {
+      await testEvaluator.close();
+    }
+  }
+
+  const planLayers = layers.map((l, i) => planLayer(l, space.importance[i], search.realized[i]));
+  const plan: Plan = {
+    schema: PLAN_SCHEMA,
+    tool: { name: 'ecgc', version: request.version },
+    model: modelIdentity(graph, request.modelFile, request.modelBytes),
+    method: {
+      name: search.method,
+      metric: settings.metric,
+      labelFree: data.labels === undefined,
+      maxDrop: settings.maxDrop,
+      minSnrDb: settings.minSnrDb ?? null,
+      flash: settings.flash ?? null,
+      ram: request.ram ?? null,
+      alpha: settings.alpha,
+      beta: settings.beta,
+      gamma: search.gamma,
+      laqRule: settings.method.kind === 'laq' || settings.method.kind === 'laq+lap' ? settings.laqRule : null,
+      quantizer: settings.quantizer,
+      data: data.source,
+      test: request.test?.source ?? null,
+    },
+    layers: planLayers,
+    totals: sizeTotals(graph, planLayers),
+    figures: {
+      metric: settings.metric,
+      labelFree: data.labels === undefined,
+      data: { dir: data.source, windows: data.count, baseline: search.baseline.figures!, final: search.final.figures! },
+      test: testPair,
+    },
+    search: { candidates: evaluator.candidates, evaluations: round(evaluator.evaluations, 3), seconds: round(searchSeconds, 2), tolerance: Number.isFinite(search.tolerance) ? search.tolerance : null },
+  };
+  return { plan, search, sensitivity };
+}
+
+function round(value: number, digits: number): number {
+  return Number(value.toFixed(digits));
+}

@@ -1,0 +1,360 @@
+/**
+ * The compression policies (`ecgc compress --method`), all measured on one dataset through
+ * the Evaluator (so every score is the device's: dequantized weights, float32 activations).
+ * A0 is the full model's score (accuracy or macro F1, points) and D = --max-drop.
+ *
+ *  fixed-q:B  every layer at B bits (B = 1: sign; 2..8: the chosen quantizer). No search.
+ *  fixed-p:P  every layer float32 with its P-th percentile of |W| pruned (P in percent). No search.
+ *  laq        greedy, layer by layer in graph order (input to output; earlier decisions stay):
+ *             b_l = min { b in 1..8 : score(layers before l as decided, l at b) >= A0 - t_l },
+ *             float32 if no b qualifies. The tolerance t_l = min(D, gamma * w_l) with
+ *               printed  (the paper's inequality as printed)  w_l = I_l
+ *               intended (what its text means: important layers lose less)  w_l = 1 - I_l
+ *             and gamma, unless given, D / max_k w_k (the most tolerant layer may use all of
+ *             D). Every t_l <= D, and scores are cumulative, so the plan meets A0 - D.
+ *  lap        float32 weights, layer l pruned at p_l(s) = min(0.95, s * (1 - I_l) / max_k (1 - I_k))
+ *             (more important layers are pruned less): the largest s in 0.95, 0.9, 0.8, ..., 0.1
+ *             whose plan scores >= A0 - D. (The C stores float32 layers dense, so pruning alone
+ *             saves no flash; it is the paper's baseline.)
+ *  laq+lap    laq, then a second greedy pass in graph order that prunes on top: for layer l
+ *             with laq's b_l, every (b in b_l..8, p in 0.1, ..., 0.9 with p <= 0.9 * (1 - I_l) /
+ *             max_k (1 - I_k): more important layers are pruned less) smaller than the layer's
+ *             laq choice is tried from the fewest bytes up, and the first that meets the same
+ *             A0 - t_l is kept (b < b_l is not tried: those failed even unpruned; a float32
+ *             layer stays float32; a layer whose pruning could save less than 1% of the plan's
+ *             bytes is not tried: its candidates would cost a whole evaluation each for
+ *             nothing). A laq+lap plan is never larger than the laq plan of the same rule.
+ *
+ * With a flash budget (--flash) the objective becomes the best score that fits: the smallest
+ * size the method can reach at all (any score) is checked first (exit 3 if it does not fit);
+ * then laq and laq+lap run with gamma searched for (x4 steps from 0.25 / max w, then three
+ * bisection steps), each layer's tolerance min(D, gamma * w_l) with D = --max-drop when
+ * given, else unbounded: the plan of the smallest gamma that fits, i.e. the least loss of the
+ * rule's family (the searched gamma replaces --gamma). If even the largest tolerances do not
+ * fit (D, or an SNR floor, binding), exit 3. Fixed methods just check their size; lap's float32 plan always fits once the
+ * float32 model does.
+ */
+import { EXIT_BUDGET, EcgcError, fail } from '../errors.js';
+import type { Graph } from '../ir/graph.js';
+import { FLOAT_BITS, type LayerChoice, LayerWeights, type QuantizerFamily, type RealizedLayer, choiceText } from './choice.js';
+import type { Evaluator, MetricName, Outcome, Requirement } from './evaluator.js';
+import { type LayerImportance, layerImportance } from './importance.js';
+import { type WeightLayer, readRows } from './layers.js';
+
+export type MethodSpec = { kind: 'fixed-q'; bits: number } | { kind: 'fixed-p'; prune: number } | { kind: 'laq' } | { kind: 'lap' } | { kind: 'laq+lap' };
+export type LaqRule = 'printed' | 'intended';
+
+export interface SearchSettings {
+  method: MethodSpec;
+  metric: MetricName;
+  /** Points. */
+  maxDrop: number;
+  /** Whether maxDrop was given (with a flash budget it then bounds the tolerance). */
+  maxDropGiven: boolean;
+  flash?: number;
+  alpha: number;
+  beta: number;
+  gamma?: number;
+  laqRule: LaqRule;
+  quantizer: QuantizerFamily;
+  minSnrDb?: number;
+  progress?: (done: number, total: number, what: string) => void;
+}
+
+/** A complete evaluation seen during the search: a point of the accuracy / size chart. */
+export interface TracePoint {
+  bytes: number;
+  score: number;
+  label: string;
+}
+
+export interface SearchResult {
+  method: string;
+  choices: LayerChoice[];
+  realized: RealizedLayer[];
+  importance: LayerImportance[];
+  baseline: Outcome;
+  final: Outcome;
+  /** gamma as used (laq, laq+lap). */
+  gamma: number | null;
+  /** The cap on every layer's tolerance, points (maxDrop; under a flash budget without --max-drop, Infinity). */
+  tolerance: number;
+  trace: TracePoint[];
+}
+
+export const FLOAT_CHOICE: LayerChoice = { bits: FLOAT_BITS, family: 'uniform', prune: 0 };
+const JOINT_PRUNE_GRID = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+/** laq+lap's pruning stage leaves alone a layer whose pruning could save less than this share of the plan's bytes. */
+const MIN_PRUNING_SAVING = 0.01;
+const LAP_SCALES = [0.95, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1];
+
+export function methodName(method: MethodSpec): string {
+  if (method.kind === 'fixed-q') return `fixed-q:${method.bits}`;
+  if (method.kind === 'fixed-p') return `fixed-p:${+(100 * method.prune).toFixed(4)}`;
+  return method.kind;
+}
+
+export function parseMethod(text: string): MethodSpec {
+  const fixed = /^fixed-([qp]):(.+)$/.exec(text);
+  if (fixed) {
+    const value = Number(fixed[2]);
+    if (fixed[1] === 'q') {
+      if (!Number.isInteger(value) || value < 1 || value > 8) fail(`--method ${text}: bits must be an integer 1..8`);
+      return { kind: 'fixed-q', bits: value };
+    }
+    if (!(value >= 0 && value < 100)) fail(`--method ${text}: the pruning percentile must be in [0, 100)`);
+    return { kind: 'fixed-p', prune: value / 100 };
+  }
+  if (text === 'laq' || text === 'lap' || text === 'laq+lap') return { kind: text };
+  fail(`--method '${text}' is not one of fixed-q:B (B = 1..8), fixed-p:P (P in percent), laq, lap, laq+lap`);
+}
+
+/** The weights, importance and realized-choice cache a search works from. */
+export class SearchSpace {
+  readonly weights: LayerWeights[];
+  readonly importance: LayerImportance[];
+  private readonly memo = new Map<string, RealizedLayer>();
+
+  constructor(
+    graph: Graph,
+    readonly layers: WeightLayer[],
+    alpha: number,
+    beta: number,
+  ) {
+    this.weights = layers.map((l) => new LayerWeights(l, readRows(graph, l)));
+    this.importance = layerImportance(graph, layers, alpha, beta);
+  }
+
+  realize(layerIndex: number, choice: LayerChoice): RealizedLayer {
+    const key = `${layerIndex}/${choice.bits}/${choice.bits === FLOAT_BITS || choice.bits === 1 ? '' : choice.family}/${choice.prune}`;
+    let realized = this.memo.get(key);
+    if (!realized) {
+      realized = this.weights[layerIndex].realize(choice);
+      this.memo.set(key, realized);
+    }
+    return realized;
+  }
+
+  bytes(choices: LayerChoice[]): number {
+    return choices.reduce((sum, c, i) => sum + this.realize(i, c).size.total, 0);
+  }
+
+  /** The choices a method may give layer i (besides float32); for laq+lap, those of its pruning stage. */
+  options(method: MethodSpec, layerIndex: number, family: QuantizerFamily): LayerChoice[] {
+    const bitsRange = [1, 2, 3, 4, 5, 6, 7, 8];
+    switch (method.kind) {
+      case 'fixed-q':
+        return [{ bits: method.bits, family, prune: 0 }];
+      case 'fixed-p':
+        return [{ bits: FLOAT_BITS, family, prune: method.prune }];
+      case 'laq':
+        return bitsRange.map((bits) => ({ bits, family, prune: 0 }));
+      case 'lap':
+        return LAP_SCALES.map((s) => ({ bits: FLOAT_BITS, family, prune: this.lapPrune(layerIndex, s) }));
+      case 'laq+lap': {
+        const cap = 0.9 * this.pruneShare(layerIndex);
+        return bitsRange.flatMap((bits) => JOINT_PRUNE_GRID.filter((p) => p > 0 && p <= cap + 1e-12).map((prune) => ({ bits, family, prune })));
+      }
+    }
+  }
+
+  /** (1 - I_l) / max_k (1 - I_k): 1 for the least important layer. */
+  pruneShare(layerIndex: number): number {
+    const max = Math.max(...this.importance.map((m) => 1 - m.importance));
+    return max > 0 ? (1 - this.importance[layerIndex].importance) / max : 1;
+  }
+
+  lapPrune(layerIndex: number, scale: number): number {
+    return Math.min(0.95, scale * this.pruneShare(layerIndex));
+  }
+
+  /** The smallest bytes the method can reach, whatever the score, and the choices that reach it. */
+  smallest(method: MethodSpec, family: QuantizerFamily): LayerChoice[] {
+    if (method.kind === 'fixed-q' || method.kind === 'fixed-p') return this.layers.map((_, i) => this.options(method, i, family)[0]);
+    return this.layers.map((_, i) =>
+      [...this.options(method, i, family), ...(method.kind === 'laq+lap' ? this.options({ kind: 'laq' }, i, family) : []), FLOAT_CHOICE].reduce((best, c) => (this.realize(i, c).size.total < this.realize(i, best).size.total ? c : best)),
+    );
+  }
+}
+
+export class BudgetError extends EcgcError {
+  constructor(
+    message: string,
+    readonly smallestBytes: number,
+    readonly breakdown: { node: string; choice: string; bytes: number }[],
+  ) {
+    super(message, EXIT_BUDGET);
+  }
+}
+
+export async function runSearch(space: SearchSpace, evaluator: Evaluator, settings: SearchSettings): Promise<SearchResult> {
+  const { method } = settings;
+  if (settings.flash !== undefined) {
+    const smallest = space.smallest(method, settings.quantizer);
+    const bytes = space.bytes(smallest);
+    if (bytes > settings.flash) {
+      throw budgetError(space, smallest, `no ${methodName(method)} plan fits --flash ${settings.flash} bytes: the smallest it can make is ${bytes} bytes (whatever the accuracy)`);
+    }
+    if (method.kind === 'fixed-q' || method.kind === 'fixed-p') return runPolicy(space, evaluator, settings, settings.maxDrop);
+    return searchUnderBudget(space, evaluator, settings, settings.flash);
+  }
+  return runPolicy(space, evaluator, settings, settings.maxDrop);
+}
+
+function budgetError(space: SearchSpace, choices: LayerChoice[], message: string): BudgetError {
+  const breakdown = choices.map((c, i) => ({ node: space.layers[i].node, choice: choiceText(c), bytes: space.realize(i, c).size.total }));
+  const total = breakdown.reduce((sum, b) => sum + b.bytes, 0);
+  return new BudgetError(message, total, breakdown);
+}
+
+async function searchUnderBudget(space: SearchSpace, evaluator: Evaluator, settings: SearchSettings, flash: number): Promise<SearchResult> {
+  const fits = (r: SearchResult) => space.bytes(r.choices) <= flash;
+  // lap keeps float32 weights, whose size pruning does not change: the float32 model fits.
+  if (settings.method.kind === 'lap') return runPolicy(space, evaluator, settings, settings.maxDrop);
+  const cap = settings.maxDropGiven ? settings.maxDrop : Infinity;
+  const weight = laqWeights(space, settings.laqRule);
+  const wMax = Math.max(...weight);
+  const wMin = Math.min(...weight.map((w) => Math.max(w, 1e-3 * wMax)));
+  const run = (gamma: number) => runPolicy(space, evaluator, { ...settings, gamma }, cap);
+  // gamma grows 4x from "the most tolerant layer may lose 0.25 points" until the plan fits, or
+  // until every layer's tolerance is at the cap (or 100 points: no constraint left).
+  let gamma = 0.25 / wMax;
+  let low: number | undefined;
+  let best: SearchResult;
+  for (;;) {
+    const result = await run(gamma);
+    if (fits(result)) {
+      best = result;
+      break;
+    }
+    if (gamma * wMin >= Math.min(cap, 100)) {
+      const kept = [settings.maxDropGiven ? `within --max-drop ${settings.maxDrop} points` : '', settings.minSnrDb !== undefined ? `with output SNR >= ${settings.minSnrDb} dB` : ''].filter(Boolean).join(' and ');
+      throw budgetError(space, result.choices, `no ${methodName(settings.method)} plan ${kept} fits --flash ${flash} bytes: the smallest it found ${kept} is ${space.bytes(result.choices)} bytes`);
+    }
+    low = gamma;
+    gamma *= 4;
+  }
+  // Bisection between the largest gamma that did not fit and the smallest that did.
+  if (low !== undefined) {
+    let lowGamma = low;
+    let high = gamma;
+    for (let step = 0; step < 3; step++) {
+      const middle = (lowGamma + high) / 2;
+      const result = await run(middle);
+      if (fits(result)) {
+        best = result;
+        high = middle;
+      } else {
+        lowGamma = middle;
+      }
+    }
+  }
+  return best;
+}
+
+/** LAQ's per-layer weights w_l: I_l (printed) or 1 - I_l (intended). */
+function laqWeights(space: SearchSpace, rule: LaqRule): number[] {
+  return space.importance.map((m) => (rule === 'printed' ? m.importance : 1 - m.importance));
+}
+
+/** The method's plan under tolerance `tolerance` (points). */
+async function runPolicy(space: SearchSpace, evaluator: Evaluator, settings: SearchSettings, tolerance: number): Promise<SearchResult> {
+  const { method } = settings;
+  const L = space.layers.length;
+  const A0 = evaluator.baseline.score;
+  const trace: TracePoint[] = [];
+  const choices: LayerChoice[] = space.layers.map(() => FLOAT_CHOICE);
+  const requirement = (drop: number): Requirement => ({ minScore: A0 - drop, minSnrDb: settings.minSnrDb });
+  const record = (outcome: Outcome, bytes: number, label: string) => {
+    if (outcome.complete) trace.push({ bytes, score: outcome.score, label });
+  };
+  const changesOf = (cs: LayerChoice[]) => new Map(cs.map((c, i) => [i, space.realize(i, c).dequantized] as const));
+  let gamma: number | null = null;
+
+  await evaluator.resetCommits();
+  if (method.kind === 'fixed-q' || method.kind === 'fixed-p') {
+    const all = space.layers.map((_, i) => space.options(method, i, settings.quantizer)[0]);
+    choices.splice(0, L, ...all);
+  } else if (method.kind === 'lap') {
+    let step = 0;
+    for (const scale of LAP_SCALES) {
+      settings.progress?.(step++, LAP_SCALES.length, `lap: prune scale ${scale}`);
+      const candidate = space.layers.map((_, i): LayerChoice => ({ bits: FLOAT_BITS, family: settings.quantizer, prune: space.lapPrune(i, scale) }));
+      const outcome = await evaluator.evaluate(changesOf(candidate), requirement(tolerance));
+      record(outcome, space.bytes(candidate), `lap s=${scale}`);
+      if (outcome.accepted) {
+        choices.splice(0, L, ...candidate);
+        break;
+      }
+    }
+  } else {
+    const weight = laqWeights(space, settings.laqRule);
+    gamma = settings.gamma ?? (Math.max(...weight) > 0 ? tolerance / Math.max(...weight) : 0);
+    const drops = weight.map((w) => Math.min(tolerance, gamma! * w));
+    // Stage 1 (laq, and the first stage of laq+lap): bits. Stage 2 (laq+lap): pruning on top.
+    const stages: MethodSpec[] = method.kind === 'laq' ? [method] : [{ kind: 'laq' }, method];
+    for (const [stage, stageMethod] of stages.entries()) {
+      for (let i = 0; i < L; i++) {
+        settings.progress?.(stage * L + i, stages.length * L, `${method.kind}: ${stage === 0 ? 'bits' : 'pruning'} of ${space.layers[i].node}`);
+        const current = space.realize(i, choices[i]).size.total;
+        // Stage 2 keeps at least the bits of stage 1 (fewer bits already failed unpruned), and
+        // skips a layer whose pruning could not save 1% of the plan's bytes.
+        let options = dedupe(space, i, space.options(stageMethod, i, settings.quantizer)).filter(
+          (o) => stage === 0 || (space.realize(i, o).size.total < current && o.bits >= choices[i].bits && choices[i].bits !== FLOAT_BITS),
+        );
+        if (stage === 1 && options.length > 0 && current - space.realize(i, options[0]).size.total < MIN_PRUNING_SAVING * space.bytes(choices)) options = [];
+        if (options.length === 0) continue;
+        await evaluator.focus(i);
+        for (const option of options) {
+          const trial = choices.slice();
+          trial[i] = option;
+          const outcome = await evaluator.evaluate(new Map([[i, space.realize(i, option).dequantized]]), requirement(drops[i]));
+          record(outcome, space.bytes(trial), `${space.layers[i].node} ${choiceText(option)}`);
+          if (outcome.accepted) {
+            choices[i] = option;
+            break;
+          }
+        }
+        await evaluator.commit(i, space.realize(i, choices[i]).dequantized);
+      }
+    }
+  }
+  settings.progress?.(1, 1, 'done');
+  const final = method.kind === 'laq' || method.kind === 'laq+lap' ? await evaluator.evaluate(new Map()) : await evaluator.evaluate(changesOf(choices));
+  record(final, space.bytes(choices), `${methodName(method)} plan`);
+  return {
+    method: methodName(method),
+    choices,
+    realized: choices.map((c, i) => space.realize(i, c)),
+    importance: space.importance,
+    baseline: evaluator.baseline,
+    final,
+    gamma,
+    tolerance,
+    trace,
+  };
+}
+
+/** Options sorted by bytes (then more bits first), without ones whose weights equal a cheaper one's. */
+function dedupe(space: SearchSpace, layerIndex: number, options: LayerChoice[]): LayerChoice[] {
+  const realized = options.map((o) => ({ o, r: space.realize(layerIndex, o) }));
+  realized.sort((a, b) => a.r.size.total - b.r.size.total || b.o.bits - a.o.bits || a.o.prune - b.o.prune);
+  const kept: typeof realized = [];
+  for (const item of realized) {
+    if (item.r.sparsity >= 1) continue;
+    if (kept.some((k) => sameValues(k.r.dequantized, item.r.dequantized))) continue;
+    kept.push(item);
+  }
+  return kept.map((k) => k.o);
+}
+
+function sameValues(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Evaluates choices (every layer changed) completely. */
+export async function evaluateChoices(space: SearchSpace, evaluator: Evaluator, choices: LayerChoice[]): Promise<Outcome> {
+  return evaluator.evaluate(new Map(choices.map((c, i) => [i, space.realize(i, c).dequantized] as const)));
+}

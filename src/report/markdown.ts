@@ -1,0 +1,155 @@
+/** Markdown reports of a plan (plan.md beside plan.json) and of a sweep (table.md). */
+import type { Figures, Plan } from '../compress/plan.js';
+import type { Sensitivity } from '../compress/sensitivity.js';
+import type { Sweep } from '../compress/sweep.js';
+
+const pct = (v: number | null) => (v === null ? '-' : (100 * v).toFixed(2));
+const snr = (f: Figures) => (f.snrDb === null ? 'exact' : `${f.snrDb.toFixed(1)} dB`);
+/** Markdown table cells: pipes and line breaks from model names would break the table. */
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+
+function mdTable(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
+}
+
+function figureRows(label: string, f: Figures): string[] {
+  return [label, pct(f.accuracy), pct(f.macroPrecision), pct(f.macroRecall), pct(f.macroF1), pct(f.agreement), snr(f)];
+}
+
+const FIGURE_HEADER = ['', 'accuracy %', 'macro precision %', 'macro recall %', 'macro F1 %', 'agreement %', 'output SNR'];
+
+export function planMarkdown(plan: Plan, sensitivity?: Sensitivity): string {
+  const m = plan.method;
+  const t = plan.totals;
+  const lines = [
+    `# Compression plan: ${cell(plan.model.file)}`,
+    '',
+    `Method \`${m.name}\`${m.laqRule ? ` (LAQ rule: ${m.laqRule}, gamma ${m.gamma?.toPrecision(4)})` : ''}, metric ${m.metric}, max drop ${m.maxDrop} points${m.flash ? `, flash budget ${m.flash} bytes` : ''}${m.ram ? `, RAM budget ${m.ram} bytes (checked by the C backend)` : ''}; quantizer ${m.quantizer}; alpha ${m.alpha}, beta ${m.beta}${m.labelFree ? `; label-free (fidelity to the full model${m.minSnrDb !== null ? `, SNR >= ${m.minSnrDb} dB` : ''})` : ''}.`,
+    '',
+    `Model sha256 \`${plan.model.sha256}\`. Searched on ${plan.figures.data.dir ?? 'synthetic ECG windows'} (${plan.figures.data.windows} windows)${plan.figures.test ? `; reported on ${plan.figures.test.dir} (${plan.figures.test.windows} windows, never searched on)` : ''}.`,
+    '',
+    '## Layers',
+    '',
+    mdTable(
+      ['layer', 'op', 'weights', 'bits', 'quantizer', 'pruned (asked) %', 'sparsity %', 'encoding', 'bytes', 'float32 bytes', 'rho', 'delta', 'importance'],
+      plan.layers.map((l) => [
+        l.node,
+        l.op,
+        String(l.rows * l.rowLength),
+        l.bits === 32 ? 'float32' : String(l.bits),
+        l.quantizer,
+        (100 * l.prune).toFixed(1),
+        (100 * l.sparsity).toFixed(1),
+        l.encoding,
+        String(l.bytes.total),
+        String(l.float32Bytes),
+        l.importance.rho.toFixed(3),
+        l.importance.delta.toFixed(3),
+        l.importance.importance.toFixed(3),
+      ]),
+    ),
+    '',
+    '## Size',
+    '',
+    mdTable(
+      ['', 'parameters', 'float32 bytes', 'bytes', 'compression'],
+      [
+        ['weight-bearing layers (weights + biases)', String(t.layers.params), String(t.layers.float32Bytes), String(t.layers.bytes), `${t.layers.compressionRatio.toFixed(2)}x`],
+        ['whole model', String(t.model.params), String(t.model.float32Bytes), String(t.model.bytes), `${t.model.compressionRatio.toFixed(2)}x`],
+      ],
+    ),
+    '',
+    '## Figures',
+    '',
+    mdTable(FIGURE_HEADER, [
+      figureRows('full model, search data', plan.figures.data.baseline),
+      figureRows('plan, search data', plan.figures.data.final),
+      ...(plan.figures.test ? [figureRows('full model, test', plan.figures.test.baseline), figureRows('plan, test', plan.figures.test.final)] : []),
+    ]),
+    '',
+    `Search: ${plan.search.candidates} candidates, ${plan.search.evaluations} full-model-equivalent evaluations, ${plan.search.seconds} s.`,
+  ];
+  if (sensitivity) lines.push('', sensitivityMarkdown(sensitivity));
+  return lines.join('\n') + '\n';
+}
+
+export function sensitivityMarkdown(s: Sensitivity): string {
+  const r = (v: number | null) => (v === null ? 'undefined' : v.toFixed(3));
+  return [
+    `## Measured sensitivity (${s.quantizer})`,
+    '',
+    'Score drop in points when only this layer is quantized to b bits (every other layer float32).',
+    '',
+    mdTable(['layer', 'importance', ...s.bits.map((b) => `${b} bit`), 'mean'], s.layers.map((l) => [l.node, l.importance.toFixed(3), ...l.drops.map((d) => d.toFixed(2)), l.meanDrop.toFixed(2)])),
+    '',
+    `Spearman rank correlation of importance with the mean drop: ${r(s.spearman)}; per bit-width: ${s.bits.map((b, k) => `${b} bit ${r(s.spearmanByBits[k])}`).join(', ')}.`,
+  ].join('\n');
+}
+
+export function sweepMarkdown(sweep: Sweep): string {
+  const onTest = sweep.test !== null;
+  const shown = (row: Sweep['rows'][number]) => (onTest ? row.test! : row.data);
+  const weights = sweep.layers.reduce((sum, l) => sum + l.weights, 0);
+  const zeros = (row: Sweep['rows'][number]) => ((100 * row.sparsity.reduce((sum, s, i) => sum + s * sweep.layers[i].weights, 0)) / weights).toFixed(1);
+  const lines = [
+    `# Sweep: ${cell(sweep.model.file)}`,
+    '',
+    `The paper's Table 1 for this model. Plans are chosen on ${sweep.data.dir ?? 'synthetic ECG windows'} (${sweep.data.windows} windows)${onTest ? `; the figures below are on ${sweep.test!.dir} (${sweep.test!.windows} windows, never searched on)` : ''}. ` +
+      (sweep.data.labelFree
+        ? `Constraint (label-free): top-1 agreement with the full model at most ${sweep.settings.maxDrop} points below 100%${sweep.settings.minSnrDb !== null ? ` and output SNR at least ${sweep.settings.minSnrDb} dB` : ''} on the search data. `
+        : `Constraint: at most ${sweep.settings.maxDrop} points of ${sweep.settings.metric} lost on the search data. `) +
+      'CR: float32 bytes of the weight-bearing layers (weights and biases) over the bytes the C stores for them (packed codes, indices, scales or codebooks, float32 biases); float32 layers are stored dense, so pruning alone (fixed-p, lap) zeroes weights without saving flash.',
+    '',
+    sweep.data.labelFree
+      ? mdTable(
+          ['method', 'top-1 agreement %', 'output SNR', 'CR', 'bytes', 'zero weights %', 'meets the constraint (search data)'],
+          sweep.rows.map((row) => [row.name, pct(shown(row).agreement), snr(shown(row)), `${row.totals.layers.compressionRatio.toFixed(2)}x`, String(row.totals.layers.bytes), zeros(row), row.meetsMaxDrop ? 'yes' : 'no']),
+        )
+      : mdTable(
+          ['method', 'accuracy %', 'precision %', 'recall %', 'F1 %', 'CR', 'bytes', 'zero weights %', 'meets max drop (search data)'],
+          sweep.rows.map((row) => {
+            const f = shown(row);
+            return [row.name, pct(f.accuracy), pct(f.macroPrecision), pct(f.macroRecall), pct(f.macroF1), `${row.totals.layers.compressionRatio.toFixed(2)}x`, String(row.totals.layers.bytes), zeros(row), row.meetsMaxDrop ? 'yes' : 'no'];
+          }),
+        ),
+    '',
+    `LAQ rule: **${sweep.laqWinner.rule}** wins (${sweep.laqWinner.why}).`,
+    '',
+    '## Layers',
+    '',
+    mdTable(
+      ['layer', 'weights', 'rho', 'delta', 'importance', ...sweep.rows.filter((r) => r.laqRule || r.method === 'lap').map((r) => `${r.name} bits / sparsity %`)],
+      sweep.layers.map((l, i) => [
+        l.node,
+        String(l.weights),
+        l.rho.toFixed(3),
+        l.delta.toFixed(3),
+        l.importance.toFixed(3),
+        ...sweep.rows.filter((r) => r.laqRule || r.method === 'lap').map((r) => `${r.bits[i] === 32 ? 'f32' : r.bits[i]} / ${(100 * r.sparsity[i]).toFixed(0)}`),
+      ]),
+    ),
+    '',
+    `Sweep: ${sweep.search.candidates} candidates, ${sweep.search.evaluations} full-model-equivalent evaluations, ${sweep.search.seconds} s.`,
+  ];
+  if (sweep.sensitivity) lines.push('', sensitivityMarkdown(sweep.sensitivity));
+  return lines.join('\n') + '\n';
+}
+
+export function sweepCsv(sweep: Sweep): string {
+  const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const header = ['method', 'quantizer', 'laq_rule', 'bytes', 'cr_layers', 'cr_model', 'meets_max_drop'];
+  const figureColumns = (prefix: string) => ['accuracy', 'macro_precision', 'macro_recall', 'macro_f1', 'agreement', 'snr_db'].map((c) => `${prefix}_${c}`);
+  const values = (f: Figures | null) => (f ? [f.accuracy, f.macroPrecision, f.macroRecall, f.macroF1, f.agreement, f.snrDb].map((v) => (v === null ? '' : String(v))) : ['', '', '', '', '', '']);
+  const rows = sweep.rows.map((r) => [
+    r.name,
+    r.quantizer,
+    r.laqRule ?? '',
+    String(r.totals.layers.bytes),
+    r.totals.layers.compressionRatio.toFixed(4),
+    r.totals.model.compressionRatio.toFixed(4),
+    String(r.meetsMaxDrop),
+    ...values(r.data),
+    ...values(r.test),
+  ]);
+  return [[...header, ...figureColumns('data'), ...figureColumns('test')], ...rows].map((r) => r.map(quote).join(',')).join('\n') + '\n';
+}

@@ -1,0 +1,175 @@
+/**
+ * `ecgc compress`, `ecgc sweep`, and `ecgc run` / `ecgc eval` with --plan, through the built
+ * command line (build first: `npx tsc -p .`). Exit codes: 1 for bad input (one line), 3 for a
+ * budget nothing meets.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findWeightLayers } from '../src/compress/layers.js';
+import { argmaxRows, classificationMetrics } from '../src/compress/metrics.js';
+import { type Plan, applyPlan, readPlan } from '../src/compress/plan.js';
+import { SearchSpace } from '../src/compress/search.js';
+import { writeDataset } from '../src/data/dataset.js';
+import { encodeNpy, readNpyFloat32 } from '../src/util/npy.js';
+import { BEATNET, beatnetDataset, loadBeatnet, writeBeatnetDataset } from './helpers/compress.js';
+import { fixturePath, runReference } from './helpers/fixtures.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ecgc = (...args: string[]) => execa('node', ['dist/cli/main.js', ...args], { reject: false, cwd: ROOT });
+const dir = mkdtempSync(join(tmpdir(), 'ecgc-compress-'));
+const val = join(dir, 'val');
+const test = join(dir, 'test');
+const planFile = join(dir, 'plan.json');
+let plan: Plan;
+
+beforeAll(async () => {
+  writeBeatnetDataset(val, 300, 31);
+  writeBeatnetDataset(test, 300, 32);
+  const result = await ecgc('compress', BEATNET, '--data', val, '--test', test, '--method', 'laq+lap', '--max-drop', '1', '--out', planFile);
+  expect(result.stderr).not.toMatch(/internal error/);
+  expect(result.exitCode).toBe(0);
+  plan = JSON.parse(readFileSync(planFile, 'utf8'));
+}, 60_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('ecgc compress', () => {
+  it('prints the per-layer table and totals, and writes plan.json, plan.md and plan.html', async () => {
+    expect(plan.schema).toBe('ecgc.plan/1');
+    expect(plan.method.name).toBe('laq+lap');
+    expect(plan.layers).toHaveLength(findWeightLayers(loadBeatnet()).length);
+    expect(plan.figures.test).not.toBeNull();
+    expect(plan.figures.data.final.accuracy!).toBeGreaterThanOrEqual(plan.figures.data.baseline.accuracy! - 0.01 - 1e-9);
+    expect(plan.totals.layers.compressionRatio).toBeGreaterThan(2.5);
+    const md = readFileSync(join(dir, 'plan.md'), 'utf8');
+    expect(md).toMatch(/\| layer \| op \| weights \| bits/);
+    const html = readFileSync(join(dir, 'plan.html'), 'utf8');
+    expect(html.match(/<svg/g)?.length).toBeGreaterThanOrEqual(4);
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+  });
+
+  it('run --plan writes the outputs of the compressed graph, bit for bit', async () => {
+    const data = beatnetDataset(12, 40);
+    const x = join(dir, 'x.npy');
+    writeFileSync(x, encodeNpy(data.shape, data.x));
+    const y = join(dir, 'y.npy');
+    const result = await ecgc('run', BEATNET, '--input', x, '--output', y, '--plan', planFile);
+    expect(result.exitCode).toBe(0);
+    const graph = loadBeatnet();
+    const expected = runReference(applyPlan(graph, readPlan(planFile, graph)), data.x, 12);
+    expect(Buffer.from(readNpyFloat32(y).data.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+    const plain = join(dir, 'plain.npy');
+    await ecgc('run', BEATNET, '--input', x, '--output', plain);
+    expect(Buffer.from(readNpyFloat32(plain).data.buffer).equals(Buffer.from(expected.buffer))).toBe(false);
+  });
+
+  it('eval --plan reports the metrics of the compressed graph, equal to the plan figures on the test data', async () => {
+    const result = await ecgc('eval', BEATNET, '--data', test, '--plan', planFile, '--json');
+    expect(result.exitCode).toBe(0);
+    const report = JSON.parse(result.stdout);
+    const graph = loadBeatnet();
+    const data = beatnetDataset(300, 32);
+    const metrics = classificationMetrics(data.y, argmaxRows(runReference(applyPlan(graph, readPlan(planFile, graph)), data.x, 300), 5), data.meta.classes);
+    expect(report.accuracy).toBe(metrics.accuracy);
+    expect(report.macroF1).toBe(metrics.macroF1);
+    expect(report.accuracy).toBe(plan.figures.test!.final.accuracy);
+  });
+
+  it('refuses a plan made for another model (exit 1, one line)', async () => {
+    const result = await ecgc('run', fixturePath('mobilenet1d', 'model.onnx'), '--input', fixturePath('mobilenet1d', 'input.npy'), '--output', join(dir, 'o.npy'), '--plan', planFile);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/plan\.json: is a plan for another model \(beatnet\.onnx\)/);
+    const evalResult = await ecgc('eval', fixturePath('mobilenet1d', 'model.onnx'), '--data', test, '--plan', planFile);
+    expect(evalResult.exitCode).toBe(1);
+  });
+
+  it('exits 3 when no plan fits --flash, printing the smallest achievable size and the breakdown', async () => {
+    const graph = loadBeatnet();
+    const space = new SearchSpace(graph, findWeightLayers(graph), 0.5, 0.5);
+    const smallest = space.bytes(space.smallest({ kind: 'laq+lap' }, 'uniform'));
+    const result = await ecgc('compress', BEATNET, '--data', val, '--method', 'laq+lap', '--flash', String(smallest - 1), '--out', join(dir, 'tight.json'));
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain(`smallest achievable: ${smallest} bytes`);
+    expect(result.stderr).toMatch(/\/features\/features\.0\/features\.0\.0\/Conv\s+1-bit sign/);
+    expect(existsSync(join(dir, 'tight.json'))).toBe(false);
+  });
+
+  it('runs label-free without --data (synthetic windows, fidelity to the full model)', async () => {
+    const out = join(dir, 'label-free.json');
+    const result = await ecgc('compress', BEATNET, '--method', 'laq', '--calibration', '120', '--out', out);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toMatch(/120 synthetic beats/);
+    const p: Plan = JSON.parse(readFileSync(out, 'utf8'));
+    expect(p.method.labelFree).toBe(true);
+    expect(p.figures.data.final.accuracy).toBeNull();
+    expect(p.figures.data.final.agreement).toBeGreaterThanOrEqual(0.995);
+    expect(p.figures.data.final.snrDb!).toBeGreaterThanOrEqual(20);
+    expect(p.layers.some((l) => l.bits < 32)).toBe(true);
+  });
+
+  it('treats windows without labels (a bare .npy) as label-free, and ignores labels with --label-free', async () => {
+    const data = beatnetDataset(60, 41);
+    const x = join(dir, 'unlabelled.npy');
+    writeFileSync(x, encodeNpy(data.shape, data.x));
+    for (const args of [['--data', x], ['--data', val, '--label-free']]) {
+      const out = join(dir, 'unlabelled.json');
+      const result = await ecgc('compress', BEATNET, ...args, '--method', 'fixed-q:8', '--out', out);
+      expect(result.exitCode).toBe(0);
+      const p: Plan = JSON.parse(readFileSync(out, 'utf8'));
+      expect(p.method.labelFree).toBe(true);
+      expect(p.method.data).toBe(args[1]);
+      expect(p.figures.data.baseline.accuracy).toBeNull();
+      expect(result.stdout).toMatch(/top-1 agreement/);
+    }
+  });
+
+  describe('bad input (exit 1, one line)', () => {
+    const wrong = async (args: string[], message: RegExp) => {
+      const result = await ecgc('compress', ...args, '--out', join(dir, 'bad.json'));
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr.trim().split('\n').filter((l) => !l.startsWith('calibration:'))).toHaveLength(1);
+      expect(result.stderr).toMatch(message);
+    };
+    it('data that does not fit the model', () => wrong([fixturePath('mobilenet1d', 'model.onnx'), '--data', val, '--method', 'laq'], /windows are \[1, 256\], but .* takes \[1, 187\]/));
+    it('an empty data set', async () => {
+      const empty = join(dir, 'empty');
+      writeDataset(empty, { ...beatnetDataset(3, 1), x: new Float32Array(0), shape: [0, 1, 256], y: new Int32Array(0) });
+      await wrong([BEATNET, '--data', empty, '--method', 'laq'], /empty/);
+    });
+    it('labels outside the class range', async () => {
+      const bad = join(dir, 'labels');
+      const data = beatnetDataset(6, 2);
+      writeDataset(bad, { ...data, y: Int32Array.from([0, 1, 2, 3, 4, 7]) });
+      await wrong([BEATNET, '--data', bad, '--method', 'laq'], /labels must lie in \[0, 5\)/);
+    });
+    it('bits outside 1..8', () => wrong([BEATNET, '--method', 'fixed-q:9'], /bits must be an integer 1\.\.8/));
+    it('an unknown method', () => wrong([BEATNET, '--method', 'fastest'], /is not one of/));
+    it('a negative --max-drop', () => wrong([BEATNET, '--method', 'laq', '--max-drop', '-1'], /--max-drop must be a number in \[0, 100\]/));
+    it('a size that is not a size', () => wrong([BEATNET, '--method', 'laq', '--flash', 'lots'], /--flash 'lots' is not a size/));
+  });
+});
+
+describe('ecgc sweep', () => {
+  it("writes the paper's Table 1 as Markdown, CSV, JSON and HTML", async () => {
+    const small = join(dir, 'small');
+    writeBeatnetDataset(small, 150, 33);
+    const out = join(dir, 'sweep');
+    const result = await ecgc('sweep', BEATNET, '--data', small, '--out', out, '--no-sensitivity', '--max-drop', '2');
+    expect(result.exitCode).toBe(0);
+    const sweep = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
+    const names: string[] = sweep.rows.map((r: { name: string }) => r.name);
+    expect(names).toEqual(expect.arrayContaining(['full precision', 'fixed-q:8', 'fixed-q:1', 'fixed-q:4 codebook', 'fixed-p:10', 'fixed-p:90', 'laq (printed rule)', 'laq (intended rule)', 'lap']));
+    expect(names.some((n) => n.startsWith('laq+lap'))).toBe(true);
+    expect(['printed', 'intended']).toContain(sweep.laqWinner.rule);
+    for (const row of sweep.rows.filter((r: { laqRule: string | null; method: string }) => r.laqRule !== null || r.method === 'lap')) expect(row.meetsMaxDrop).toBe(true);
+    const csv = readFileSync(join(out, 'table.csv'), 'utf8').trim().split('\n');
+    expect(csv).toHaveLength(names.length + 1);
+    expect(readFileSync(join(out, 'table.md'), 'utf8')).toMatch(/\| method \| accuracy % \| precision % \| recall % \| F1 % \| CR \|/);
+    expect(readFileSync(join(out, 'sweep.html'), 'utf8')).toMatch(/<svg[\s\S]*Pareto/);
+    expect(result.stdout).toMatch(/LAQ rule: \*\*(printed|intended)\*\* wins/);
+  }, 60_000);
+});

@@ -1,0 +1,133 @@
+/**
+ * The policies on beatnet (a small trained beat classifier) with labelled synthetic beats:
+ * fixed 8 bits keeps accuracy, 1 bit collapses, laq / lap / laq+lap meet --max-drop on the
+ * windows they searched, laq+lap is never larger than laq, a flash budget is met or refused
+ * with exit code 3, and the measured sensitivity is reported with its rank correlation.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Evaluator } from '../src/compress/evaluator.js';
+import { findWeightLayers } from '../src/compress/layers.js';
+import { BudgetError, type LaqRule, type MethodSpec, type SearchSettings, SearchSpace, parseMethod, runSearch } from '../src/compress/search.js';
+import { measureSensitivity, spearman } from '../src/compress/sensitivity.js';
+import { beatnetDataset, loadBeatnet } from './helpers/compress.js';
+
+const graph = loadBeatnet();
+const layers = findWeightLayers(graph);
+const data = beatnetDataset(400, 7);
+let evaluator: Evaluator;
+let space: SearchSpace;
+
+beforeAll(async () => {
+  evaluator = await Evaluator.create(graph, layers, data.x, 400, data.y, {});
+  space = new SearchSpace(graph, layers, 0.5, 0.5);
+});
+afterAll(async () => {
+  await evaluator.close();
+});
+
+const settings = (method: MethodSpec, extra: Partial<SearchSettings> = {}): SearchSettings => ({
+  method,
+  metric: 'accuracy',
+  maxDrop: 1,
+  maxDropGiven: true,
+  alpha: 0.5,
+  beta: 0.5,
+  laqRule: 'intended',
+  quantizer: 'uniform',
+  ...extra,
+});
+
+describe('fixed policies', () => {
+  it('8 bits keeps accuracy within half a point; 1 bit collapses', async () => {
+    expect(evaluator.baseline.score).toBeGreaterThan(90);
+    const eight = await runSearch(space, evaluator, settings({ kind: 'fixed-q', bits: 8 }));
+    expect(eight.final.score).toBeGreaterThanOrEqual(evaluator.baseline.score - 0.5);
+    expect(eight.choices.every((c) => c.bits === 8)).toBe(true);
+    const one = await runSearch(space, evaluator, settings({ kind: 'fixed-q', bits: 1 }));
+    expect(one.final.score).toBeLessThan(60);
+    expect(one.realized.every((r) => r.quantizer === 'sign')).toBe(true);
+    const pruned = await runSearch(space, evaluator, settings({ kind: 'fixed-p', prune: 0.5 }));
+    expect(pruned.realized.every((r, i) => r.sparsity >= Math.floor(0.5 * layers[i].rows * layers[i].rowLength) / (layers[i].rows * layers[i].rowLength))).toBe(true);
+  });
+});
+
+describe('adaptive policies', () => {
+  const bytes: Record<string, number> = {};
+  for (const rule of ['printed', 'intended'] as LaqRule[]) {
+    it(`laq (${rule} rule) meets --max-drop on the data it searched, and beats fixed 8 bits on size`, async () => {
+      const result = await runSearch(space, evaluator, settings({ kind: 'laq' }, { laqRule: rule }));
+      expect(result.final.complete).toBe(true);
+      expect(result.final.score).toBeGreaterThanOrEqual(evaluator.baseline.score - 1 - 1e-9);
+      bytes[`laq-${rule}`] = space.bytes(result.choices);
+      expect(bytes[`laq-${rule}`]).toBeLessThan(space.bytes(layers.map(() => ({ bits: 8, family: 'uniform' as const, prune: 0 }))));
+      expect(result.gamma).toBeGreaterThan(0);
+    });
+    it(`laq+lap (${rule} rule) meets it too and is never larger than laq`, async () => {
+      const result = await runSearch(space, evaluator, settings({ kind: 'laq+lap' }, { laqRule: rule }));
+      expect(result.final.score).toBeGreaterThanOrEqual(evaluator.baseline.score - 1 - 1e-9);
+      expect(space.bytes(result.choices)).toBeLessThanOrEqual(bytes[`laq-${rule}`]);
+    });
+  }
+
+  it('lap prunes the less important layers more and meets --max-drop', async () => {
+    const result = await runSearch(space, evaluator, settings({ kind: 'lap' }));
+    expect(result.final.score).toBeGreaterThanOrEqual(evaluator.baseline.score - 1 - 1e-9);
+    expect(result.choices.some((c) => c.prune > 0)).toBe(true);
+    const byImportance = layers.map((_, i) => i).sort((a, b) => space.importance[a].importance - space.importance[b].importance);
+    expect(result.choices[byImportance[0]].prune).toBeGreaterThanOrEqual(result.choices[byImportance.at(-1)!].prune);
+  });
+
+  it('with --metric f1, keeps macro F1 within the drop', async () => {
+    const f1 = await Evaluator.create(graph, layers, data.x, 400, data.y, { metric: 'f1' });
+    try {
+      const result = await runSearch(space, f1, settings({ kind: 'laq' }, { metric: 'f1' }));
+      expect(result.final.score).toBeCloseTo(100 * result.final.figures!.macroF1!, 9);
+      expect(result.final.score).toBeGreaterThanOrEqual(f1.baseline.score - 1 - 1e-9);
+    } finally {
+      await f1.close();
+    }
+  });
+});
+
+describe('flash budgets', () => {
+  it('finds a plan that fits a feasible budget', async () => {
+    const smallest = space.bytes(space.smallest({ kind: 'laq' }, 'uniform'));
+    const flash = Math.round((smallest + space.bytes(layers.map(() => ({ bits: 4, family: 'uniform' as const, prune: 0 })))) / 2);
+    const result = await runSearch(space, evaluator, settings({ kind: 'laq' }, { flash, maxDropGiven: false }));
+    expect(space.bytes(result.choices)).toBeLessThanOrEqual(flash);
+    expect(result.final.score).toBeGreaterThan(0);
+  });
+
+  it('refuses a budget below the smallest achievable size with exit code 3 and the breakdown', async () => {
+    const smallest = space.bytes(space.smallest({ kind: 'laq+lap' }, 'uniform'));
+    const error = await runSearch(space, evaluator, settings({ kind: 'laq+lap' }, { flash: smallest - 1 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BudgetError);
+    expect((error as BudgetError).exitCode).toBe(3);
+    expect((error as BudgetError).smallestBytes).toBe(smallest);
+    expect((error as BudgetError).breakdown).toHaveLength(layers.length);
+  });
+});
+
+describe('sensitivity', () => {
+  it('measures each layer alone and correlates it with importance', async () => {
+    const s = await measureSensitivity(space, evaluator, [1, 8], 'uniform');
+    expect(s.layers).toHaveLength(layers.length);
+    for (const l of s.layers) expect(Math.abs(l.drops[1])).toBeLessThan(2); // 8 bits: no real loss
+    expect(Math.max(...s.layers.map((l) => l.drops[0]))).toBeGreaterThan(5); // 1 bit hurts somewhere
+    expect(s.spearman).toBe(spearman(s.layers.map((l) => l.importance), s.layers.map((l) => l.meanDrop)));
+    expect(spearman([1, 2, 3, 4], [10, 20, 30, 40])).toBeCloseTo(1, 12);
+    expect(spearman([1, 2, 3, 4], [4, 3, 2, 1])).toBeCloseTo(-1, 12);
+    expect(spearman([1, 2, 3], [5, 5, 5])).toBeNull();
+  });
+});
+
+describe('method names', () => {
+  it('parses the policies and refuses bad ones', () => {
+    expect(parseMethod('fixed-q:4')).toEqual({ kind: 'fixed-q', bits: 4 });
+    expect(parseMethod('fixed-p:30')).toEqual({ kind: 'fixed-p', prune: 0.3 });
+    expect(parseMethod('laq+lap')).toEqual({ kind: 'laq+lap' });
+    expect(() => parseMethod('fixed-q:9')).toThrow(/1\.\.8/);
+    expect(() => parseMethod('fixed-p:100')).toThrow(/\[0, 100\)/);
+    expect(() => parseMethod('magic')).toThrow(/not one of/);
+  });
+});

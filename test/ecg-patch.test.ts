@@ -1,0 +1,133 @@
+/**
+ * examples/ecg-patch: the streaming Pan-Tompkins detector against the MIT-BIH annotations
+ * (sensitivity and positive predictivity over every record), its C and TypeScript twins
+ * finding the same R peaks, and the firmware built by its Makefile and run under QEMU on a
+ * MIT-BIH record printing exactly the decisions of the TypeScript pipeline (float32 and a
+ * compressed build, within the patch's 512 KB / 64 KB).
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { generate } from '../src/codegen/emit.js';
+import { loadPlan } from '../src/codegen/plan.js';
+import { listRecords } from '../src/data/mitdb.js';
+import { readAnnotations } from '../src/data/wfdb/index.js';
+import { loadModel } from '../src/ir/load.js';
+import { encodeAdc, mitdbAdc, patchDecisions } from '../examples/ecg-patch/pipeline.js';
+import { BEAT_CODES, detectQrs, matchBeats } from '../examples/ecg-patch/qrs.js';
+import { cortexToolsAvailable } from './helpers/cortex.js';
+import { MITDB, hasData } from './helpers/data.js';
+
+const PATCH = join(import.meta.dirname, '..', 'examples', 'ecg-patch');
+const MODEL = join(import.meta.dirname, '..', 'examples', 'arrhythminet-v2', 'model.onnx');
+const data = hasData(MITDB, 'the ECG-patch tests on MIT-BIH');
+const tools = (await cortexToolsAvailable('ECG-patch firmware')) && (await makeAvailable());
+
+async function makeAvailable(): Promise<boolean> {
+  if ((await execa('make', ['--version'], { reject: false }).catch(() => ({ exitCode: 1 }))).exitCode === 0) return true;
+  if (process.env.CI === 'true') throw new Error('CI must run the ECG-patch firmware tests: make is not installed (see .ci/run)');
+  console.log('SKIPPING ECG-patch firmware tests: make not installed');
+  return false;
+}
+const dir = mkdtempSync(join(tmpdir(), 'ecgc-ecg-patch-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.skipIf(!data)('the QRS detector on MIT-BIH', () => {
+  it('finds the annotated beats of all 48 records: sensitivity and positive predictivity above 99.4%', () => {
+    let tp = 0;
+    let fn = 0;
+    let fp = 0;
+    const records = listRecords(MITDB);
+    for (const name of records) {
+      const m = matchBeats(detectQrs(mitdbAdc(MITDB, name).samples), readAnnotations(MITDB, name).filter((a) => BEAT_CODES.has(a.code)).map((a) => a.sample));
+      tp += m.truePositives;
+      fn += m.falseNegatives;
+      fp += m.falsePositives;
+    }
+    const sensitivity = tp / (tp + fn);
+    const predictivity = tp / (tp + fp);
+    console.log(`QRS detector on MIT-BIH (${records.length} records, ${tp + fn} beats): sensitivity ${(100 * sensitivity).toFixed(2)}%, positive predictivity ${(100 * predictivity).toFixed(2)}%`);
+    expect(records.length).toBe(48);
+    expect(sensitivity).toBeGreaterThan(0.995);
+    expect(predictivity).toBeGreaterThan(0.994);
+  }, 120_000);
+
+  it('locates the R peak within a sample of the annotation', () => {
+    const adc = mitdbAdc(MITDB, '100');
+    const detected = detectQrs(adc.samples);
+    const offsets = readAnnotations(MITDB, '100')
+      .filter((a) => BEAT_CODES.has(a.code))
+      .map((a) => detected.reduce((best, d) => (Math.abs(d - a.sample) < Math.abs(best) ? d - a.sample : best), Infinity))
+      .sort((a, b) => a - b);
+    expect(offsets[Math.floor(offsets.length * 0.05)]).toBeGreaterThanOrEqual(-1);
+    expect(offsets[Math.floor(offsets.length * 0.95)]).toBeLessThanOrEqual(1);
+  });
+
+  it.skipIf(!tools)('the C detector (host gcc) finds exactly the R peaks of its TypeScript twin', async () => {
+    writeFileSync(
+      join(dir, 'qrs_main.c'),
+      '#include <stdio.h>\n#include "qrs.h"\nint main(int argc, char **argv) {\n  static qrs_detector_t q;\n  short x;\n  int32_t r[QRS_MAX_OUT];\n  int i, n;\n  FILE *f = argc == 2 ? fopen(argv[1], "rb") : NULL;\n' +
+        '  if (!f) return 2;\n  qrs_init(&q);\n  while (fread(&x, 2, 1, f) == 1) {\n    n = qrs_push(&q, x, r);\n    for (i = 0; i < n; i++) printf("%ld\\n", (long)r[i]);\n  }\n  return 0;\n}\n',
+    );
+    await execa('gcc', ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-pedantic', '-I', join(PATCH, 'firmware'), '-o', join(dir, 'qrs'), join(dir, 'qrs_main.c'), join(PATCH, 'firmware', 'qrs.c')]);
+    for (const name of ['100', '203', '208']) {
+      const adc = mitdbAdc(MITDB, name);
+      writeFileSync(join(dir, 'signal.bin'), Buffer.from(adc.samples.buffer, adc.samples.byteOffset, adc.samples.byteLength));
+      const { stdout } = await execa(join(dir, 'qrs'), [join(dir, 'signal.bin')]);
+      expect(stdout.trim().split('\n').map(Number), name).toEqual(detectQrs(adc.samples));
+    }
+  }, 60_000);
+});
+
+describe.skipIf(!data || !tools || !existsSync(MODEL))('the ECG-patch firmware under QEMU', () => {
+  const run = async (build: string, adcFile: string) => {
+    const r = await execa('make', ['-C', PATCH, '--no-print-directory', 'run', `BUILD=${build}`, `ADC=${adcFile}`, `MODEL=${MODEL}`, 'TIMEOUT=120'], { reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+    return r.stdout.split('\n').filter((line) => /^(ecg-patch|beat|done):? /.test(line));
+  };
+
+  it('prints, beat by beat, the decisions of the TypeScript pipeline (record 208: normal beats and PVCs)', async () => {
+    const build = join(dir, 'float32');
+    const make = await execa('make', ['-C', PATCH, '--no-print-directory', `BUILD=${build}`, `MODEL=${MODEL}`], { reject: false });
+    expect(make.exitCode, make.stderr).toBe(0);
+    expect(make.stdout).toMatch(/linked with arm-none-eabi-gcc -O2 \(mps2-an386 memory map\)/);
+    const adc = mitdbAdc(MITDB, '208', 40);
+    const adcFile = join(dir, '208.adc');
+    writeFileSync(adcFile, encodeAdc(adc));
+    const lines = await run(build, adcFile);
+    const expected = patchDecisions(generate(loadModel(MODEL), MODEL, { target: 'cortex-m4f', name: 'beat' }).reference, MODEL, adc);
+    expect(lines.length).toBe(expected.lines.length);
+    expect(lines.slice(0, -1)).toEqual(expected.lines.slice(0, -1));
+    expect(lines[lines.length - 1]).toMatch(new RegExp(`^${expected.lines[expected.lines.length - 1].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; stack peak \\d+ B$`));
+    // the record's PVCs are there, and the beats are the annotated ones
+    const labels = new Set(expected.beats.map((b) => b.label));
+    expect(labels.size).toBeGreaterThan(1);
+    const annotated = readAnnotations(MITDB, '208').filter((a) => BEAT_CODES.has(a.code) && a.sample >= 90 && a.sample + 166 <= adc.samples.length).map((a) => a.sample);
+    expect(matchBeats(expected.beats.map((b) => b.r), annotated).sensitivity).toBeGreaterThan(0.97);
+  }, 180_000);
+
+  it('a compressed beat model (4-bit) fits the patch and decides exactly as its TypeScript twin', async () => {
+    const plan = join(dir, 'plan.json');
+    const compress = await execa(process.execPath, ['dist/cli/main.js', 'compress', MODEL, '--method', 'fixed-q:4', '--calibration', '64', '--out', plan], { reject: false });
+    expect(compress.exitCode, compress.stderr).toBe(0);
+    const build = join(dir, 'q4');
+    const make = await execa('make', ['-C', PATCH, '--no-print-directory', `BUILD=${build}`, `MODEL=${MODEL}`, `PLAN=${plan}`], { reject: false });
+    expect(make.exitCode, make.stderr).toBe(0);
+    const size = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+\d+\s+[0-9a-f]+\s+\S*firmware\.elf$/m.exec(make.stdout);
+    expect(size).not.toBeNull();
+    const [text, initialised, zeroed] = size!.slice(1).map(Number);
+    expect(text + initialised).toBeLessThan(64 * 1024);
+    expect(initialised + zeroed).toBeLessThan(64 * 1024);
+    const adc = mitdbAdc(MITDB, '100', 20);
+    const adcFile = join(dir, '100.adc');
+    writeFileSync(adcFile, encodeAdc(adc));
+    const lines = await run(build, adcFile);
+    const graph = loadModel(MODEL);
+    const { quantization } = loadPlan(plan, MODEL, graph);
+    const expected = patchDecisions(generate(graph, MODEL, { target: 'cortex-m4f', name: 'beat', quantization }).reference, MODEL, adc);
+    expect(lines.slice(0, -1)).toEqual(expected.lines.slice(0, -1));
+    expect(readFileSync(join(build, 'beat', 'beat_weights.c'), 'utf8')).toMatch(/4-bit uniform/);
+  }, 180_000);
+});
