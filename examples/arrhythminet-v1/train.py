@@ -13,7 +13,8 @@ train_beats(
     "A MobileNet-style depthwise-separable 1-D CNN for single heartbeats, sized like ArrhythmiaVision's ArrhythmiNet V1 "
     "(302.18 KB of float32 weights): a stride-2 stem convolution (k=7), six depthwise (k=5) + pointwise blocks, global "
     "average pooling and a linear classifier; BatchNorm is folded into the convolutions on export. The split-by-record "
-    "figure of the same recipe (the honest one: no patient in two splits) is in examples/arrhythminet-v2's card.",
+    "figure of this recipe (the honest one: no patient in two splits) comes from examples/arrhythminet-v2's retrain "
+    "command, which trains it; it has not been run to the end yet.",
     V1, "beats-nlrav",
     [("Test figures, split random (as the paper)", "model.onnx", ("random-train", "random-val", "random-test"))],
     4, "/usr/bin/python3 examples/arrhythminet-v1/train.py", os.path.dirname(os.path.abspath(__file__)), batch=256)
