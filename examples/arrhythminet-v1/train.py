@@ -17,4 +17,4 @@ train_beats(
     "command, which trains it; it has not been run to the end yet.",
     V1, "beats-nlrav",
     [("Test figures, split random (as the paper)", "model.onnx", ("random-train", "random-val", "random-test"))],
-    4, "/usr/bin/python3 examples/arrhythminet-v1/train.py", os.path.dirname(os.path.abspath(__file__)), batch=256)
+    10, "/usr/bin/python3 examples/arrhythminet-v1/train.py", os.path.dirname(os.path.abspath(__file__)), batch=256)

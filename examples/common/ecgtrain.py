@@ -153,7 +153,7 @@ def figures_section(title, model_file, figures, classes):
     lines += ["", "Confusion matrix (rows: true class, columns: predicted):", "", "| | " + " | ".join(classes) + " |", "|---" * (len(classes) + 1) + "|"]
     for name, row in zip(classes, figures["confusion"]):
         lines.append(f"| {name} | " + " | ".join(str(v) for v in row) + " |")
-    lines += ["", f"torch's accuracy on the same windows: {pct(figures['torchAccuracy'])}; ecgc and torch predict the same class for {pct(figures['argmaxAgreementWithTorch'])} of them.", ""]
+    lines += ["", f"Trained {figures['epochs']} epochs in {figures['trainingSeconds']:.0f} s. torch's accuracy on the same windows: {pct(figures['torchAccuracy'])}; ecgc and torch predict the same class for {pct(figures['argmaxAgreementWithTorch'])} of them.", ""]
     return lines
 
 
@@ -178,7 +178,9 @@ def arguments():
     parser.add_argument("--mitdb", default=DEFAULT_MITDB)
     parser.add_argument("--cache", default="/tmp/ecgc-datasets")
     parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--only", nargs="*", help="train only these model files (e.g. model-record-split.onnx); the card keeps the others' figures")
+    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     os.makedirs(args.cache, exist_ok=True)
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     return args

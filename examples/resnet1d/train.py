@@ -59,6 +59,7 @@ path = os.path.join(OUT, "model.onnx")
 export(model, path, x.shape[1:], meta)
 figures = evaluate_export(path, test_dir, meta_test, predict(model, tx, batch=128))
 seconds = time.time() - start
+figures.update(epochs=epochs, trainingSeconds=round(seconds, 1))
 print(json.dumps({k: figures[k] for k in ("accuracy", "macroF1", "params", "argmaxAgreementWithTorch")}))
 rows = [("task", f"`rhythm` ({', '.join(meta['classes'])})"),
         ("data", f"MIT-BIH Arrhythmia Database, lead MLII: {meta['howMade']}"),
