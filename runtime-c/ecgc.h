@@ -39,9 +39,9 @@ typedef struct {
 } ecgc_row_reader_t;
 
 void ecgc_row_reader_init(ecgc_row_reader_t *reader, const ecgc_weights_t *w);
-/* The next row as row_length floats (zeros included): a pointer into f32, or into `scratch`. */
+/* The next row of an F32 or DENSE stream as row_length floats: a pointer into f32, or into `scratch`. */
 const float *ecgc_row_dense(ecgc_row_reader_t *reader, float *scratch);
-/* The next row's nonzero weights, ascending position: values and positions; returns their count. */
+/* The next row of a BITMAP or DELTA stream: its nonzero weights (values, ascending positions); returns their count. */
 int32_t ecgc_row_sparse(ecgc_row_reader_t *reader, float *values, int32_t *positions);
 
 /* ---- Conv1d ----------------------------------------------------------------------- */

@@ -1,9 +1,16 @@
-/* Row-by-row decoding of encoded weights (see ecgc.h and src/pack). Byte loads only. */
+/*
+ * Row-by-row decoding of encoded weights (see ecgc.h and src/pack). Byte loads only.
+ * Fields of 1, 2, 4 and 8 bits never straddle a byte (every stream starts on a multiple of
+ * the width), so they have specialised decoders: whole bytes at a time, and for widths up
+ * to 4 a per-row table of the 2^b weights a field can stand for (one lookup per weight).
+ * The table holds exactly the floats the per-weight formula gives, so results are the same.
+ */
 #include <string.h>
 #include "ecgc.h"
 
 static uint32_t read_bits(const uint8_t *stream, uint32_t bit, uint32_t width) {
   uint32_t value = 0, read = 0;
+  if (8u % width == 0u) return ((uint32_t)stream[bit >> 3] >> (bit & 7u)) & ((1u << width) - 1u);
   while (read < width) {
     uint32_t offset = bit & 7u, take = 8u - offset;
     if (take > width - read) take = width - read;
@@ -28,6 +35,64 @@ static float dequantize(const ecgc_weights_t *w, uint32_t field, int32_t row) {
   }
 }
 
+/* The weight of every field value in row `row`: the codebook itself, or `local` filled (bits <= 4). */
+static const float *row_table(const ecgc_weights_t *w, int32_t row, float *local) {
+  const int32_t size = 1 << w->bits;
+  float scale;
+  int32_t field;
+  if (w->quantizer == ECGC_CODEBOOK) return w->levels;
+  if (w->quantizer == ECGC_SIGN) {
+    local[0] = dequantize(w, 0, row);
+    local[1] = dequantize(w, 1, row);
+    return local;
+  }
+  /* uniform: fields below size/2 are the codes themselves, the others code - size */
+  scale = w->scales[w->quantizer == ECGC_UNIFORM_LAYER ? 0 : row];
+  for (field = 0; field < size; field++) local[field] = (float)(field < size / 2 ? field : field - size) * scale;
+  return local;
+}
+
+/* n fields of `width` bits (1, 2 or 4: a constant where inlined) from the byte-aligned `bytes`, looked up in `table`. */
+static inline void unpack_table(const uint8_t *bytes, int32_t n, uint32_t width, const float *table, float *out) {
+  const uint32_t mask = (1u << width) - 1u, per_byte = 8u / width;
+  int32_t i = 0;
+  uint32_t j;
+  for (; i + (int32_t)per_byte <= n; i += (int32_t)per_byte) {
+    uint32_t byte = *bytes++;
+    for (j = 0; j < per_byte; j++, byte >>= width) out[i + (int32_t)j] = table[byte & mask];
+  }
+  for (j = 0; i < n; i++, j += width) out[i] = table[(*bytes >> j) & mask];
+}
+
+/* Row `row` of a dense stream, whose first field is at `bit`, as row_length floats. */
+static void decode_dense_row(const ecgc_weights_t *w, int32_t row, uint32_t bit, float *out) {
+  const int32_t n = w->row_length;
+  const uint32_t width = w->bits;
+  float local[16];
+  int32_t i = 0;
+  if (width <= 4u || w->quantizer == ECGC_CODEBOOK) {
+    const float *table = row_table(w, row, local);
+    if (8u % width == 0u) {
+      /* fields up to the first byte boundary, then whole bytes */
+      for (; i < n && (bit & 7u); i++, bit += width) out[i] = table[read_bits(w->codes, bit, width)];
+      if (width == 4u) unpack_table(w->codes + (bit >> 3), n - i, 4u, table, out + i);
+      else if (width == 2u) unpack_table(w->codes + (bit >> 3), n - i, 2u, table, out + i);
+      else unpack_table(w->codes + (bit >> 3), n - i, width, table, out + i);
+      return;
+    }
+    for (; i < n; i++, bit += width) out[i] = table[read_bits(w->codes, bit, width)];
+    return;
+  }
+  if (width == 8u) {
+    /* signed bytes: the code is the byte minus 256 when its top bit is set */
+    const uint8_t *bytes = w->codes + (bit >> 3);
+    const float scale = w->scales[w->quantizer == ECGC_UNIFORM_LAYER ? 0 : row];
+    for (; i < n; i++) out[i] = (float)((int32_t)bytes[i] - (int32_t)((bytes[i] & 0x80u) << 1)) * scale;
+    return;
+  }
+  for (; i < n; i++, bit += width) out[i] = dequantize(w, read_bits(w->codes, bit, width), row);
+}
+
 void ecgc_row_reader_init(ecgc_row_reader_t *reader, const ecgc_weights_t *w) {
   reader->w = w;
   reader->row = 0;
@@ -44,66 +109,40 @@ static int32_t delta_count(const ecgc_weights_t *w, int32_t row) {
 int32_t ecgc_row_sparse(ecgc_row_reader_t *reader, float *values, int32_t *positions) {
   const ecgc_weights_t *w = reader->w;
   const int32_t row = reader->row++, length = w->row_length;
+  float local[16];
+  const float *table = w->bits <= 4u || w->quantizer == ECGC_CODEBOOK ? row_table(w, row, local) : NULL;
   int32_t count = 0, i;
   if (w->encoding == ECGC_DELTA) {
     const int32_t total = delta_count(w, row);
     int32_t position = -1;
     for (i = 0; i < total; i++) {
+      const uint32_t field = read_bits(w->codes, reader->code_bit, w->bits);
       position += (int32_t)read_bits(w->index, reader->index_bit, w->index_bits);
       reader->index_bit += w->index_bits;
-      positions[count] = position;
-      values[count++] = dequantize(w, read_bits(w->codes, reader->code_bit, w->bits), row);
       reader->code_bit += w->bits;
+      positions[count] = position;
+      values[count] = table ? table[field] : dequantize(w, field, row);
+      /* a nonzero code can still stand for a zero weight (a codebook level, a zero scale) */
+      if (values[count] != 0.0f) count++;
     }
     return count;
   }
-  for (i = 0; i < length; i++) {
-    float value;
-    if (w->encoding == ECGC_F32) {
-      value = w->f32[(size_t)row * length + i];
-    } else if (w->encoding == ECGC_BITMAP) {
-      const int nonzero = (w->index[reader->mask_bit >> 3] >> (reader->mask_bit & 7u)) & 1;
-      reader->mask_bit++;
-      if (!nonzero) continue;
-      value = dequantize(w, read_bits(w->codes, reader->code_bit, w->bits), row);
-      reader->code_bit += w->bits;
-    } else {
-      const uint32_t field = read_bits(w->codes, reader->code_bit, w->bits);
-      reader->code_bit += w->bits;
-      /* a zero code is a zero weight (sign codes are never zero in a dense stream) */
-      if (w->quantizer != ECGC_SIGN && field == 0) continue;
-      value = dequantize(w, field, row);
-    }
-    if (value == 0.0f) continue;
+  for (i = 0; i < length; i++, reader->mask_bit++) {
+    uint32_t field;
+    if (!((w->index[reader->mask_bit >> 3] >> (reader->mask_bit & 7u)) & 1u)) continue;
+    field = read_bits(w->codes, reader->code_bit, w->bits);
+    reader->code_bit += w->bits;
     positions[count] = i;
-    values[count++] = value;
+    values[count] = table ? table[field] : dequantize(w, field, row);
+    if (values[count] != 0.0f) count++;
   }
   return count;
 }
 
 const float *ecgc_row_dense(ecgc_row_reader_t *reader, float *scratch) {
   const ecgc_weights_t *w = reader->w;
-  const int32_t row = reader->row;
-  if (w->encoding == ECGC_F32) {
-    reader->row++;
-    return w->f32 + (size_t)row * w->row_length;
-  }
-  if (w->encoding == ECGC_DENSE) {
-    int32_t i;
-    for (i = 0; i < w->row_length; i++) {
-      scratch[i] = dequantize(w, read_bits(w->codes, reader->code_bit, w->bits), row);
-      reader->code_bit += w->bits;
-    }
-    reader->row++;
-    return scratch;
-  }
-  {
-    /* sparse stream: scatter the nonzeros into a zeroed row (values and positions share scratch's tail) */
-    float *values = scratch + w->row_length;
-    int32_t *positions = (int32_t *)(void *)(values + w->row_length);
-    int32_t count = ecgc_row_sparse(reader, values, positions), j;
-    memset(scratch, 0, (size_t)w->row_length * sizeof(float));
-    for (j = 0; j < count; j++) scratch[positions[j]] = values[j];
-    return scratch;
-  }
+  const int32_t row = reader->row++;
+  if (w->encoding == ECGC_F32) return w->f32 + (size_t)row * w->row_length;
+  decode_dense_row(w, row, (uint32_t)row * (uint32_t)w->row_length * w->bits, scratch);
+  return scratch;
 }

@@ -43,7 +43,7 @@ describe('every fixture compiles to bit-exact C', () => {
 });
 
 /** A chain of conv layers, one per case, each with its own geometry and quantization. */
-function convChain(cases: { k: number; stride: number; dilation: number; pads: [number, number]; group: number; cout: number; bias: boolean }[], length: number, seed: number) {
+function convChain(cases: { k: number; stride: number; dilation: number; pads: [number, number]; group: number; cout: number; bias: boolean }[], length: number, seed: number, prune = true) {
   const nodes: NodeSpec[] = [];
   const initializers: NonNullable<ModelSpec['initializers']> = {};
   let x = 'x';
@@ -53,7 +53,7 @@ function convChain(cases: { k: number; stride: number; dilation: number; pads: [
     const cin = channels;
     const w = randomFloats((c.cout * cin * c.k) / c.group, seed + i, 0.4);
     // Prune about a third of the weights so the sparse encodings have zeros to skip.
-    for (let j = 0; j < w.length; j += 3) w[j] = 0;
+    if (prune) for (let j = 0; j < w.length; j += 3) w[j] = 0;
     initializers[`w${i}`] = { shape: [c.cout, cin / c.group, c.k], data: w };
     if (c.bias) initializers[`b${i}`] = { shape: [c.cout], data: randomFloats(c.cout, seed + 100 + i) };
     const y = `conv${i}`;
@@ -105,6 +105,26 @@ describe('quantized layers: every bit width, quantizer and encoding, bit-exact',
       expect(result.generated.layers.map((l) => l.size.encoding)).toContain(encoding);
     }, 120_000);
   }
+
+  it('the specialised 1/2/4/8-bit dense decoders, rows starting mid-byte', async () => {
+    // Row lengths 6, 15, 3, 6, 49, 4, 15, 4: most rows of 1, 2 and 4 bits start inside a byte.
+    // No weight is zero: a dense 1-bit sign stream has no code for zero.
+    const unpruned = convChain(GEOMETRIES.map((g) => ({ ...g, pads: [...g.pads] as [number, number] })), 61, 7, false);
+    const quantization = new Map<string, LayerQuantization>();
+    GEOMETRIES.forEach((_, i) => {
+      const bits = [1, 2, 4, 8][i % 4];
+      // 1 bit is the sign quantizer, which has no zero: nothing pruned there
+      const quantizer = bits === 1 ? 'sign' : i < 4 ? 'uniform' : 'uniform-layer';
+      quantization.set(`conv${i}`, { spec: { bits, quantizer, threshold: bits === 1 ? 0 : 0.02 }, encoding: 'dense' });
+    });
+    quantization.set('fc', { spec: { bits: 2, quantizer: 'uniform', threshold: 0.01 }, encoding: 'dense' });
+    await expectBitExact(unpruned, 'chain.onnx', x, 4, quantization);
+  }, 120_000);
+
+  it('refuses a dense sign stream for a layer with zero weights', () => {
+    const quantization = new Map<string, LayerQuantization>([['conv0', { spec: { bits: 1, quantizer: 'sign', threshold: 0 }, encoding: 'dense' }]]);
+    expect(() => generate(graph, 'chain.onnx', { target: 'host', quantization })).toThrow(/conv0.*dense sign stream cannot hold its zero weights/);
+  }, 120_000);
 
   it('codebook 2..8 bits, dense and sparse', async () => {
     const quantization = new Map<string, LayerQuantization>();

@@ -133,7 +133,7 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
         const g = convGeometry(ctx);
         const w = g.window;
         const { first, end } = validRanges(w);
-        const innerBegin = Math.max(0, ...first);
+        const innerBegin = Math.min(w.outLength, Math.max(0, ...first));
         const innerEnd = Math.max(innerBegin, Math.min(w.outLength, ...end));
         const weight = graph.constants.get(node.inputs[1]) ?? fail(`${where(node)}: the weight must be a constant to compile to C`);
         const id = names.take(`${modelName}_${node.name}`, 'layer');
@@ -141,8 +141,7 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
         const bias = biasArray(node, 2, id, g.outChannels);
         const params = `{${g.inChannels}, ${g.outChannels}, ${w.inLength}, ${w.outLength}, ${w.kernel}, ${w.stride}, ${w.dilation}, ${w.padBegin}, ${g.group}, ${innerBegin}, ${innerEnd}, ${emitted.sparse ? 1 : 0}, ${emitted.init}, ${bias}}`;
         out.declarations.push(`static const ecgc_conv1d_t ${id} = ${params};`);
-        const scratch = (emitted.sparse ? 4 : 3) * ((g.inChannels / g.group) * w.kernel) * 4;
-        push(node, false, scratch, (at, s) => `${comment}\n  ecgc_conv1d(&${id}, ${at(node.inputs[0])}, ${at(node.outputs[0])}, ${s});`);
+        push(node, false, rowScratchBytes(emitted, (g.inChannels / g.group) * w.kernel, 4), (at, s) => `${comment}\n  ecgc_conv1d(&${id}, ${at(node.inputs[0])}, ${at(node.outputs[0])}, ${s});`);
         break;
       }
       case 'Gemm':
@@ -314,8 +313,18 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
     const emitted = layerWeights(node, id, rowMajor, n, transposed, biasIndex >= 0 ? n : 0);
     const bias = biasIndex >= 0 ? biasArray(node, biasIndex, id, n) : 'NULL';
     out.declarations.push(`static const ecgc_linear_t ${id} = {${m}, ${k}, ${n}, ${emitted.sparse ? 1 : 0}, ${emitted.init}, ${bias}};`);
-    push(node, false, 3 * k * 4, (at, s) => `${comment}\n  ecgc_linear(&${id}, ${at(node.inputs[0])}, ${at(node.outputs[0])}, ${s});`);
+    push(node, false, rowScratchBytes(emitted, k, 2), (at, s) => `${comment}\n  ecgc_linear(&${id}, ${at(node.inputs[0])}, ${at(node.outputs[0])}, ${s});`);
   }
+}
+
+/**
+ * The scratch of a kernel that decodes weights row by row (the C *_get_buffer_size): float32
+ * rows are read in place; a dense packed row is decoded into one row of floats; a sparse row
+ * needs `sparseRows` rows (values, positions and, for conv1d, offsets and taps).
+ */
+function rowScratchBytes(emitted: EmittedWeights, rowLength: number, sparseRows: number): number {
+  if (emitted.sparse) return sparseRows * rowLength * 4;
+  return emitted.packed ? rowLength * 4 : 0;
 }
 
 function transpose(values: Float32Array, rows: number, cols: number): Float32Array {

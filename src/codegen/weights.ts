@@ -4,6 +4,7 @@
  * Rows are output channels: Conv [Cout, Cin/group, K] as stored; a Gemm or MatMul weight as
  * [N, K] (transposed when stored [K, N]).
  */
+import { fail } from '../errors.js';
 import { type QuantizerSpec, quantizeLayer } from '../compress/quantize.js';
 import { type Encoding, chooseEncoding, encodeWeights } from '../pack/encode.js';
 import { type LayerSize, floatLayerSize, quantizedLayerSize } from '../pack/size.js';
@@ -28,6 +29,8 @@ export interface EmittedWeights {
   init: string;
   arrays: CArray[];
   size: LayerSize;
+  /** Packed codes (decoded row by row into scratch), not float32 read in place. */
+  packed: boolean;
   sparse: boolean;
   /** Row-major weights the device computes with (the reference must use the same). */
   deployed: Float32Array;
@@ -45,6 +48,7 @@ export function emitWeights(prefix: string, description: string, rowMajor: Float
       init: `{ECGC_F32, 0, 32, 0, ${rows}, ${rowLength}, ${prefix}__f32, NULL, NULL, NULL, NULL}`,
       arrays: [{ name: `${prefix}__f32`, type: 'float', values: rowMajor, comment: `${description}: float32, ${rows} x ${rowLength}` }],
       size: floatLayerSize(rowMajor.length, biasCount),
+      packed: false,
       sparse: false,
       deployed: rowMajor,
     };
@@ -53,6 +57,9 @@ export function emitWeights(prefix: string, description: string, rowMajor: Float
   const layer = quantizeLayer(rowMajor, rows, spec);
   const size = quantizedLayerSize(layer, rows, spec.bits, biasCount);
   const encoding = quantization.encoding ?? chooseEncoding(layer.codes, rows, spec.bits, layer.zeroRepresentable).encoding;
+  if (encoding === 'dense' && !layer.zeroRepresentable && layer.codes.some((c) => c === 0)) {
+    fail(`${description}: a dense ${spec.quantizer} stream cannot hold its zero weights; use the bitmap or delta encoding`);
+  }
   const encoded = encodeWeights(layer.codes, layer.fields, rows, spec.bits, layer.signed, encoding);
   const sparsity = 1 - encoded.nonzeros / rowMajor.length;
   const what = `${description}: ${spec.bits}-bit ${spec.quantizer}, ${(100 * sparsity).toFixed(1)}% pruned, ${encoding}`;
@@ -65,6 +72,7 @@ export function emitWeights(prefix: string, description: string, rowMajor: Float
     init: `{${ENCODING_ENUM[encoding]}, ${QUANTIZER_ENUM[spec.quantizer]}, ${spec.bits}, ${encoded.indexBits}, ${rows}, ${rowLength}, NULL, ${prefix}__codes, ${pointer('index', encoded.indexBytes.length > 0)}, ${pointer('scales', layer.scales.length > 0)}, ${pointer('levels', layer.levels.length > 0)}}`,
     arrays,
     size: { ...size, encoding, indexBytes: encoded.indexBytes.length, codeBytes: encoded.codeBytes.length, total: encoded.indexBytes.length + encoded.codeBytes.length + size.scaleBytes + size.levelBytes + size.biasBytes },
+    packed: true,
     sparse: encoding !== 'dense',
     deployed: layer.dequantized,
   };
