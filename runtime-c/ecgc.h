@@ -64,6 +64,37 @@ typedef struct {
 size_t ecgc_conv1d_get_buffer_size(const ecgc_conv1d_t *p); /* scratch bytes */
 void ecgc_conv1d(const ecgc_conv1d_t *p, const float *x, float *y, void *scratch);
 
+/* ---- A chain of conv1d layers, depth first (ecgc_stream.c) ---------------------------- */
+
+/* An element-wise op on each output column: ecgc_unary(op, a, b), or, when scale is set, y = x * scale[c] + shift[c]. */
+typedef struct {
+  int32_t op;
+  float a, b;
+  const float *scale, *shift;
+} ecgc_stream_post_t;
+
+typedef struct {
+  const ecgc_conv1d_t *conv;
+  int32_t post_count;
+  const ecgc_stream_post_t *post;
+} ecgc_stream_stage_t;
+
+enum { ECGC_STREAM_NONE, ECGC_STREAM_MEAN, ECGC_STREAM_MAX };
+/*
+ * x [in_channels, in_length] of the first stage -> y: the last stage's output [C, T]
+ * (ECGC_STREAM_NONE) or its mean or max over time [C] (GlobalAveragePool, GlobalMaxPool:
+ * the sum ascending from 0 then / T; a later maximum wins only when greater). Each stage
+ * keeps a ring of its last (kernel-1)*dilation+1 input columns; outputs are ecgc_conv1d's, bit for bit.
+ */
+typedef struct {
+  int32_t stage_count;
+  const ecgc_stream_stage_t *stages;
+  int32_t reduce;
+} ecgc_stream_t;
+
+size_t ecgc_stream_get_buffer_size(const ecgc_stream_t *s);
+void ecgc_stream(const ecgc_stream_t *s, const float *x, float *y, void *scratch);
+
 /* ---- Linear (Gemm / MatMul with constant weights) ------------------------------------ */
 
 /*

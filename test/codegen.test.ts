@@ -227,6 +227,61 @@ describe('random graphs (seeded fuzzer)', () => {
   }
 });
 
+describe('the depth-first schedule (--schedule stream): the same bits from rings of columns', () => {
+  const chain = convChain(GEOMETRIES.map((g) => ({ ...g, pads: [...g.pads] as [number, number] })), 61, 7);
+  const x = randomFloats(4 * 2 * 61, 11);
+
+  it('runs every conv geometry of the chain depth first, float32 and packed, bit-exact', async () => {
+    const layered = await expectBitExact(chain, 'chain.onnx', x, 4, undefined, ['-O2']);
+    const streamed = await verifyHost(chain, 'chain.onnx', x, 4, { schedule: 'stream', optimizations: ['-O0', '-O2'] });
+    expect(streamed.mismatch, JSON.stringify(streamed.mismatch)).toBeUndefined();
+    expect(streamed.generated.files.get('chain.c')).toMatch(/ecgc_stream\(&chain_conv0_stream/);
+    expect(streamed.generated.memory.arenaBytes).toBeLessThan(layered.generated.memory.arenaBytes);
+    for (const [encoding, bits] of [['dense', 4], ['bitmap', 3], ['delta', 2]] as const) {
+      const quantization = new Map<string, LayerQuantization>();
+      GEOMETRIES.forEach((_, i) => quantization.set(`conv${i}`, { spec: { bits: bits + (i % 3), quantizer: i % 2 ? 'uniform' : 'uniform-layer', threshold: 0.02 }, encoding }));
+      const result = await verifyHost(chain, 'chain.onnx', x, 4, { schedule: 'stream', quantization, optimizations: ['-O2'] });
+      expect(result.mismatch, `${encoding}: ${JSON.stringify(result.mismatch)}`).toBeUndefined();
+    }
+  }, 120_000);
+
+  it('ends in a global pool (mean and max), with element-wise ops between the layers', async () => {
+    for (const pool of ['GlobalAveragePool', 'GlobalMaxPool']) {
+      const graph = graphOf({
+        inputs: [{ name: 'x', shape: ['N', 3, 50] }],
+        outputs: ['y'],
+        initializers: {
+          w0: { shape: [8, 3, 5], data: randomFloats(120, 1, 0.5) }, b0: { shape: [8], data: randomFloats(8, 2) },
+          w1: { shape: [8, 1, 3], data: randomFloats(24, 3, 0.5) },
+          w2: { shape: [6, 8, 1], data: randomFloats(48, 4, 0.5) }, b2: { shape: [6], data: randomFloats(6, 5) },
+          lo: { shape: [], data: [-0.5] }, hi: { shape: [], data: [0.75] },
+        },
+        nodes: [
+          { name: 'c0', op: 'Conv', inputs: ['x', 'w0', 'b0'], outputs: ['a'], attrs: { kernel_shape: [5], strides: [2], pads: [2, 2] } },
+          { op: 'LeakyRelu', inputs: ['a'], outputs: ['b'], attrs: { alpha: 0.1 } },
+          { name: 'c1', op: 'Conv', inputs: ['b', 'w1'], outputs: ['c'], attrs: { kernel_shape: [3], pads: [1, 1], group: 8, dilations: [1] } },
+          { op: 'Tanh', inputs: ['c'], outputs: ['d'] },
+          { name: 'c2', op: 'Conv', inputs: ['d', 'w2', 'b2'], outputs: ['e'], attrs: { kernel_shape: [1] } },
+          { op: 'Clip', inputs: ['e', 'lo', 'hi'], outputs: ['f'] },
+          { op: pool, inputs: ['f'], outputs: ['y'] },
+        ],
+      });
+      const inputs = randomFloats(3 * 3 * 50, 9);
+      const result = await verifyHost(graph, 'pool.onnx', inputs, 3, { schedule: 'stream', optimizations: ['-O2'] });
+      expect(result.mismatch, `${pool}: ${JSON.stringify(result.mismatch)}`).toBeUndefined();
+      // one step: the whole chain, pool included
+      expect(result.generated.files.get('pool.c')!.match(/ecgc_[a-z_0-9]+\(/g)).toEqual(['ecgc_stream(']);
+    }
+  }, 120_000);
+
+  it('leaves graphs without a chain of two convs as they are', () => {
+    const { graph } = loadFixture('transformer_opset17');
+    const layers = generate(graph, 't.onnx', { target: 'host' });
+    const stream = generate(graph, 't.onnx', { target: 'host', schedule: 'stream' });
+    expect(stream.files.get('t.c')).toBe(layers.files.get('t.c'));
+  });
+});
+
 describe('memory safety of the generated code', () => {
   const quantization = new Map<string, LayerQuantization>([
     ['conv0', { spec: { bits: 1, quantizer: 'sign', threshold: 0.02 }, encoding: 'delta' }],
@@ -242,8 +297,10 @@ describe('memory safety of the generated code', () => {
       [chain(), 'chain.onnx', randomFloats(3 * 2 * 40, 5), 3, quantization],
       [loadFixture('transformer_opset17').graph, 'transformer.onnx', loadFixture('transformer_opset17').input.data, 3, undefined],
     ] as const) {
-      const result = await verifyHost(graph, name, x, count, { quantization: q, optimizations: ['-O1'], extraFlags: sanitize, env: { ASAN_OPTIONS: 'detect_leaks=1', UBSAN_OPTIONS: 'print_stacktrace=1' } });
-      expect(result.mismatch).toBeUndefined();
+      for (const schedule of ['layers', 'stream'] as const) {
+        const result = await verifyHost(graph, name, x, count, { quantization: q, schedule, optimizations: ['-O1'], extraFlags: sanitize, env: { ASAN_OPTIONS: 'detect_leaks=1', UBSAN_OPTIONS: 'print_stacktrace=1' } });
+        expect(result.mismatch, schedule).toBeUndefined();
+      }
     }
   }, 180_000);
 
@@ -253,5 +310,7 @@ describe('memory safety of the generated code', () => {
     expect(result.mismatch).toBeUndefined();
     const quantized = await verifyHost(chain(), 'chain.onnx', randomFloats(2 * 2 * 40, 6), 2, { quantization, optimizations: ['-O2'], valgrind: true });
     expect(quantized.mismatch).toBeUndefined();
+    const streamed = await verifyHost(chain(), 'chain.onnx', randomFloats(2 * 2 * 40, 6), 2, { quantization, schedule: 'stream', optimizations: ['-O2'], valgrind: true });
+    expect(streamed.mismatch).toBeUndefined();
   }, 180_000);
 });

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT_MISMATCH, EcgcError, fail } from '../errors.js';
 import { type Generated, generate } from '../codegen/emit.js';
+import type { Schedule } from '../codegen/lower.js';
 import { cComment } from '../codegen/names.js';
 import type { LayerQuantization } from '../codegen/weights.js';
 import { quantizeLayer } from '../compress/quantize.js';
@@ -66,6 +67,7 @@ export interface DeviceBench {
 export interface DeviceBenchOptions {
   name?: string;
   quantization?: Map<string, LayerQuantization>;
+  schedule?: Schedule;
   optimization?: string;
   stackBytes?: number;
   timeoutSeconds?: number;
@@ -108,7 +110,7 @@ export function withLayerMarks(modelC: string, name: string): { text: string; st
 }
 
 export async function benchOnDevice(graph: Graph, source: string, target: CortexTarget, inputs: Float32Array, count: number, options: DeviceBenchOptions = {}): Promise<DeviceBench> {
-  const generated = generate(graph, source, { name: options.name, quantization: options.quantization, target: target.name });
+  const generated = generate(graph, source, { name: options.name, quantization: options.quantization, schedule: options.schedule, target: target.name });
   const optimization = options.optimization ?? '-O2';
   const settings = { target, budget: {}, stackBytes: options.stackBytes ?? DEFAULT_STACK_BYTES, timeoutSeconds: options.timeoutSeconds };
   const what = `${generated.name} on ${target.name} (${optimization})`;
@@ -142,9 +144,14 @@ export async function benchOnDevice(graph: Graph, source: string, target: Cortex
     const markCost = marks[1] - marks[0];
     const interval = (i: number) => marks[i + 1] - marks[i] - markCost;
     const mean = (f: (base: number) => number) => Array.from({ length: count }, (_, w) => f(2 + w * (steps + 3))).reduce((a, b) => a + b, 0) / count;
-    const nodes = matchSteps(graph, marked.steps);
     const macs = new Map(summarize(graph).nodes.map((n) => [n.name, n.macs]));
-    const layers = nodes.map((node, j) => ({ node: node.name, op: node.op, kind: layerKind(graph, node), macs: macs.get(node.name) ?? 0, instructions: mean((base) => interval(base + 1 + j)) }));
+    const layers = matchSteps(graph, marked.steps).map((nodes, j) => ({
+      node: nodes.length === 1 ? nodes[0].name : `${nodes[0].name} .. ${nodes[nodes.length - 1].name}`,
+      op: nodes.length === 1 ? nodes[0].op : 'Stream',
+      kind: nodes.length === 1 ? layerKind(graph, nodes[0]) : `${nodes.length} ops depth first`,
+      macs: nodes.reduce((sum, node) => sum + (macs.get(node.name) ?? 0), 0),
+      instructions: mean((base) => interval(base + 1 + j)),
+    }));
     const outsideLayers = mean((base) => interval(base) + interval(base + steps + 1));
     const perInference = whole ? whole.perWindow.reduce((a, b) => a + b, 0) / count : layers.reduce((s, l) => s + l.instructions, 0) + outsideLayers;
     const image = whole?.linked ?? linked;
@@ -158,12 +165,22 @@ export async function benchOnDevice(graph: Graph, source: string, target: Cortex
 }
 
 /** The graph node of each marked step, in order (the comment holds the sanitised name). */
-function matchSteps(graph: Graph, steps: { node: string; op: string }[]): Node[] {
+/**
+ * The graph nodes of each marked step, in order: one node, or for a depth-first chain (op
+ * Stream, "first .. last") every node from its first to its last.
+ */
+function matchSteps(graph: Graph, steps: { node: string; op: string }[]): Node[][] {
   let next = 0;
+  const find = (name: string, op?: string) => {
+    while (next < graph.nodes.length && !((op === undefined || graph.nodes[next].op === op) && cComment(graph.nodes[next].name) === name)) next++;
+    if (next === graph.nodes.length) fail(`internal: step '${name}' (${op ?? 'Stream'}) matches no node of the graph`);
+    return next++;
+  };
   return steps.map((step) => {
-    while (next < graph.nodes.length && !(graph.nodes[next].op === step.op && cComment(graph.nodes[next].name) === step.node)) next++;
-    if (next === graph.nodes.length) fail(`internal: step '${step.node}' (${step.op}) matches no node of the graph`);
-    return graph.nodes[next++];
+    if (step.op !== 'Stream') return [graph.nodes[find(step.node, step.op)]];
+    const [first, last] = step.node.split(' .. ');
+    const from = find(first);
+    return graph.nodes.slice(from, find(last) + 1);
   });
 }
 

@@ -19,6 +19,7 @@
  */
 import { fail } from '../errors.js';
 import { type DeviceBench, type SparsitySweep, benchOnDevice, sparsitySweep } from '../bench/device.js';
+import type { Schedule } from '../codegen/lower.js';
 import { loadPlan } from '../codegen/plan.js';
 import { modelData } from '../data/model-data.js';
 import { syntheticWindows } from '../data/synthetic-windows.js';
@@ -43,9 +44,15 @@ export interface BenchFlags {
   breakEven?: boolean;
   bits?: string;
   shape?: string;
+  schedule?: string;
 }
 
 const NOTE = 'executed instructions counted by a QEMU TCG plugin (QEMU has no cycle model: these are instructions, not cycles)';
+
+function parseBenchSchedule(value: string | undefined): Schedule {
+  if (value === undefined || value === 'layers' || value === 'stream') return value ?? 'layers';
+  return fail(`--schedule must be layers or stream, got '${value}'`);
+}
 
 export async function benchCommand(model: string | undefined, flags: BenchFlags): Promise<void> {
   const target = cortexTarget(flags.target);
@@ -72,7 +79,7 @@ export async function benchCommand(model: string | undefined, flags: BenchFlags)
       inputs = syntheticWindows(sample, modelData(graph, model), Math.max(1, count)).x;
     }
     if (!Number.isInteger(count) || count < 1) fail(`--count must be a positive integer, got '${flags.count}'`);
-    const options = { optimization, stackBytes: device.stackBytes, timeoutSeconds: device.timeoutSeconds };
+    const options = { optimization, stackBytes: device.stackBytes, timeoutSeconds: device.timeoutSeconds, schedule: parseBenchSchedule(flags.schedule) };
     const dense = await benchOnDevice(graph, model, target, inputs, count, options);
     const compressed = planned ? await benchOnDevice(graph, model, target, inputs, count, { ...options, quantization: planned.quantization }) : undefined;
     report.model = { model, plan: flags.plan ?? null, float32: benchJson(dense), planBuild: compressed ? benchJson(compressed) : null };

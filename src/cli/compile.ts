@@ -11,6 +11,7 @@ import { loadModel } from '../ir/load.js';
 import { readNpyFloat32 } from '../util/npy.js';
 import { type DeviceFlags, compileOnDevice, isCortex, parseDeviceFlags, verifyOnDevice } from './device.js';
 import { formatBytes, formatCount, table } from './format.js';
+import { resolveSchedule } from './options.js';
 
 export const TARGETS = ['host', 'cortex-m0', 'cortex-m3', 'cortex-m4f', 'cortex-m7', 'cortex-m33', 'cortex-m55'];
 
@@ -25,12 +26,13 @@ function layerTable(layers: ReturnType<typeof generate>['layers']): string {
   );
 }
 
-export async function compileCommand(model: string, options: { target: string; out: string; force?: boolean; name?: string; plan?: string } & DeviceFlags): Promise<void> {
+export async function compileCommand(model: string, options: { target: string; out: string; force?: boolean; name?: string; plan?: string; schedule?: string } & DeviceFlags): Promise<void> {
   checkTarget(options.target);
   const device = parseDeviceFlags(options);
   const graph = loadModel(model);
   const planned = options.plan ? loadPlan(options.plan, model, graph) : undefined;
-  const generated = generate(graph, model, { name: options.name, target: options.target, quantization: planned?.quantization });
+  const schedule = resolveSchedule(options.schedule, graph, model, { quantization: planned?.quantization, ram: device.budget.ram, stackBytes: device.stackBytes });
+  const generated = generate(graph, model, { name: options.name, target: options.target, quantization: planned?.quantization, schedule });
   if (planned) checkPredictedBytes(planned.plan, generated.layers);
   // Cortex-M: the budget is checked (estimate, then the linked image) before anything is written.
   const deviceLines = isCortex(options.target) ? await compileOnDevice(generated, options.target, device) : [];
@@ -41,25 +43,27 @@ export async function compileCommand(model: string, options: { target: string; o
       layerTable(generated.layers),
       '',
       `wrote ${options.out}: ${[...generated.files.keys()].join(', ')}`,
-      `weights ${formatBytes(generated.weightBytes)} (const, flash); arena ${formatBytes(m.arenaBytes)} (lower bound ${formatBytes(m.lowerBound)}, largest scratch ${formatBytes(m.scratchBytes)})`,
+      `weights ${formatBytes(generated.weightBytes)} (const, flash); arena ${formatBytes(m.arenaBytes)} (lower bound ${formatBytes(m.lowerBound)}, largest scratch ${formatBytes(m.scratchBytes)}); schedule ${schedule}`,
       `API: int ${generated.name}_run(const float *input, float *output); build flags in ecgc.mk (-ffp-contract=off, never -ffast-math)`,
       ...deviceLines,
     ].join('\n') + '\n',
   );
 }
 
-export async function verifyCommand(model: string, options: { target: string; input?: string; count?: string; name?: string; plan?: string } & DeviceFlags): Promise<void> {
+export async function verifyCommand(model: string, options: { target: string; input?: string; count?: string; name?: string; plan?: string; schedule?: string } & DeviceFlags): Promise<void> {
   checkTarget(options.target);
   const device = parseDeviceFlags(options);
   const graph = loadModel(model);
   const planned = options.plan ? loadPlan(options.plan, model, graph) : undefined;
+  const schedule = resolveSchedule(options.schedule, graph, model, { quantization: planned?.quantization, ram: device.budget.ram, stackBytes: device.stackBytes });
   const { inputs, count, description } = verificationInputs(graph, model, options);
   if (isCortex(options.target)) {
-    const generated = await verifyOnDevice(graph, model, { inputs, count, description }, options.target, { ...device, name: options.name, quantization: planned?.quantization });
+    const generated = await verifyOnDevice(graph, model, { inputs, count, description }, options.target, { ...device, name: options.name, quantization: planned?.quantization, schedule });
     if (planned) checkPredictedBytes(planned.plan, generated.layers);
+    process.stdout.write(`schedule ${schedule}${schedule === 'stream' ? ': Conv chains depth first, one time step at a time' : ''}\n`);
     return;
   }
-  const result = await verifyHost(graph, model, inputs, count, { name: options.name, quantization: planned?.quantization });
+  const result = await verifyHost(graph, model, inputs, count, { name: options.name, quantization: planned?.quantization, schedule });
   if (planned) checkPredictedBytes(planned.plan, result.generated.layers);
   const m = result.generated.memory;
   const outputShape = graph.values.get(graph.outputs[0])!.shape;
@@ -70,7 +74,7 @@ export async function verifyCommand(model: string, options: { target: string; in
   process.stdout.write(
     [
       `bit-exact: ${count} inputs (${description}) x ${shapeText(outputShape.slice(1))} outputs, gcc ${result.optimizations.join(' ')}: every float32 equal to the reference's`,
-      `weights ${formatBytes(result.generated.weightBytes)}; arena ${formatBytes(m.arenaBytes)} (lower bound ${formatBytes(m.lowerBound)}); compile time ${result.compileSeconds.toFixed(2)} s`,
+      `weights ${formatBytes(result.generated.weightBytes)}; arena ${formatBytes(m.arenaBytes)} (lower bound ${formatBytes(m.lowerBound)}); schedule ${schedule}; compile time ${result.compileSeconds.toFixed(2)} s`,
     ].join('\n') + '\n',
   );
 }

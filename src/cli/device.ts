@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { EXIT_MISMATCH, EcgcError, fail } from '../errors.js';
 import type { Generated } from '../codegen/emit.js';
 import { verifyDevice } from '../codegen/verify.js';
+import type { Schedule } from '../codegen/lower.js';
 import type { LayerQuantization } from '../codegen/weights.js';
 import type { Graph } from '../ir/graph.js';
 import { shapeText } from '../ir/graph.js';
@@ -104,12 +105,13 @@ export async function verifyOnDevice(
   model: string,
   input: { inputs: Float32Array; count: number; description: string },
   targetName: string,
-  options: DeviceOptions & { name?: string; quantization?: Map<string, LayerQuantization> },
+  options: DeviceOptions & { name?: string; quantization?: Map<string, LayerQuantization>; schedule?: Schedule },
 ): Promise<Generated> {
   const target: CortexTarget = cortexTarget(targetName)!;
   const result = await verifyDevice(graph, model, input.inputs, input.count, target, {
     name: options.name,
     quantization: options.quantization,
+    schedule: options.schedule,
     optimizations: options.optimizations,
     budget: options.budget,
     stackBytes: options.stackBytes,

@@ -126,6 +126,7 @@ program
   .option('--ram <size>', 'Cortex-M: RAM budget (arena, data, stack), e.g. 64K: checked like --flash')
   .option('--stack <size>', 'Cortex-M: stack reserved in RAM (default 2K)')
   .option('--opt <levels>', 'Cortex-M: arm-none-eabi-gcc levels to link and size, e.g. "-O2,-Os" (default -O2)')
+  .option('--schedule <s>', 'layers (one kernel call per op), stream (Conv chains depth first, one time step at a time: least RAM, same bits) or auto: stream only when --ram needs it', 'auto')
   .action(action(compileCommand));
 
 program
@@ -142,6 +143,7 @@ program
   .option('--stack <size>', 'Cortex-M: stack reserved in RAM (default 2K); the measured peak is reported')
   .option('--opt <levels>', 'Cortex-M: arm-none-eabi-gcc levels, e.g. "-O2,-Os" (the default)')
   .option('--timeout <seconds>', 'Cortex-M: limit of each QEMU run (default 60)')
+  .option('--schedule <s>', 'layers (one kernel call per op), stream (Conv chains depth first, one time step at a time: least RAM, same bits) or auto: stream only when --ram needs it', 'auto')
   .action(action(verifyCommand));
 
 program
@@ -158,6 +160,7 @@ program
   .option('--break-even', 'also sweep sparsity on one conv1d layer: where a sparse encoding beats the dense one')
   .option('--shape <CinxCoutxKxT>', 'the --break-even layer (default 32x32x5x128)')
   .option('--bits <b>', 'the --break-even weight bits (default 4)')
+  .option('--schedule <s>', 'layers or stream (Conv chains depth first): the schedule of both builds', 'layers')
   .option('--json', 'machine-readable output (schema ecgc.bench/1)')
   .action(action(benchCommand));
 

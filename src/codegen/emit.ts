@@ -10,7 +10,7 @@ import Handlebars from 'handlebars';
 import { fail, inFile } from '../errors.js';
 import { type Graph, shapeText, sizeOf } from '../ir/graph.js';
 import { modelData } from '../data/model-data.js';
-import { type LayerReport, type Lowered, lower } from './lower.js';
+import { type LayerReport, type Lowered, type Schedule, lower } from './lower.js';
 import { type MemoryPlan, planMemory, resolveView } from './planner.js';
 import { cComment, cFloat, cIdentifier } from './names.js';
 import type { LayerQuantization } from './weights.js';
@@ -35,6 +35,7 @@ const KERNEL_FILES: Record<string, string[]> = {
   ecgc_matmul: ['ecgc_matmul.c'],
   ecgc_copy: ['ecgc_copy.c'],
   ecgc_pad: ['ecgc_pad.c'],
+  ecgc_stream: ['ecgc_stream.c', 'ecgc_weights.c', 'ecgc_unary.c', 'ecgc_channel_affine.c'],
 };
 
 export interface GenerateOptions {
@@ -42,6 +43,7 @@ export interface GenerateOptions {
   name?: string;
   quantization?: Map<string, LayerQuantization>;
   target: string;
+  schedule?: Schedule;
 }
 
 export interface Generated {
@@ -68,7 +70,7 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
   if (graph.inputs.length !== 1 || graph.outputs.length !== 1) fail(`${source}: the C API takes one input and one output; the model has ${graph.inputs.length} and ${graph.outputs.length}`);
   const name = modelName(source, options.name);
   const NAME = name.toUpperCase();
-  const lowered: Lowered = inFile(source, () => lower(graph, name, options.quantization));
+  const lowered: Lowered = inFile(source, () => lower(graph, name, options.quantization, options.schedule));
   const sizes = new Map([...graph.values].map(([value, info]) => [value, sizeOf(info.shape) * 4]));
   const memory = planMemory(lowered.steps, sizes, lowered.views, graph.inputs, graph.outputs);
 

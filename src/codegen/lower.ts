@@ -26,6 +26,7 @@ import { geometry as transposeGeometry } from '../ref/ops/transpose.js';
 import { validRanges } from '../ref/ops/window.js';
 import type { LayerSize } from '../pack/size.js';
 import { NameTable, cComment, cFloat } from './names.js';
+import { type StreamChain, findStreamChains } from './stream.js';
 import { type CArray, type EmittedWeights, type LayerQuantization, emitWeights } from './weights.js';
 
 export interface Step {
@@ -71,7 +72,10 @@ const MAX_RANK = 6;
 
 export const C_OPS = [...VIEWS, ...Object.keys(UNARY), ...Object.keys(BINARY), 'Conv', 'Gemm', 'MatMul', 'ChannelAffine', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'ReduceMean', 'Softmax', 'LayerNormalization', 'Transpose', 'Slice', 'Gather', 'Concat', 'Pad', 'Expand', 'Cast'].sort();
 
-export function lower(graph: Graph, modelName: string, quantization: Map<string, LayerQuantization> = new Map()): Lowered {
+/** `layers`: one kernel call per op; `stream`: Conv chains depth first (stream.ts), for RAM. */
+export type Schedule = 'layers' | 'stream';
+
+export function lower(graph: Graph, modelName: string, quantization: Map<string, LayerQuantization> = new Map(), schedule: Schedule = 'layers'): Lowered {
   const names = new NameTable();
   const out: Lowered = { steps: [], views: new Map(), declarations: [], weights: [], layers: [], reference: { ...graph, constants: new Map(graph.constants) } };
   const constantArrays = new Map<string, string>();
@@ -96,7 +100,15 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
   const push = (node: Node, inPlace: boolean, scratchBytes: number, code: Step['code']) =>
     out.steps.push({ node: node.name, op: node.op, inputs: runtime(node), output: node.outputs[0], inPlace, scratchBytes, code });
 
+  const chains = new Map<Node, StreamChain>();
+  if (schedule === 'stream') for (const chain of findStreamChains(graph)) for (const node of chain.nodes) chains.set(node, chain);
+
   for (const node of graph.nodes) {
+    const chain = chains.get(node);
+    if (chain) {
+      if (node === chain.nodes[0]) lowerStream(chain);
+      continue;
+    }
     const ctx = opContext(graph, node);
     const outShape = graph.values.get(node.outputs[0])!.shape;
     const outSize = sizeOf(outShape);
@@ -130,18 +142,8 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
 
     switch (node.op) {
       case 'Conv': {
-        const g = convGeometry(ctx);
-        const w = g.window;
-        const { first, end } = validRanges(w);
-        const innerBegin = Math.min(w.outLength, Math.max(0, ...first));
-        const innerEnd = Math.max(innerBegin, Math.min(w.outLength, ...end));
-        const weight = graph.constants.get(node.inputs[1]) ?? fail(`${where(node)}: the weight must be a constant to compile to C`);
-        const id = names.take(`${modelName}_${node.name}`, 'layer');
-        const emitted = layerWeights(node, id, weight.data as Float32Array, g.outChannels, false, g.outChannels);
-        const bias = biasArray(node, 2, id, g.outChannels);
-        const params = `{${g.inChannels}, ${g.outChannels}, ${w.inLength}, ${w.outLength}, ${w.kernel}, ${w.stride}, ${w.dilation}, ${w.padBegin}, ${g.group}, ${innerBegin}, ${innerEnd}, ${emitted.sparse ? 1 : 0}, ${emitted.init}, ${bias}}`;
-        out.declarations.push(`static const ecgc_conv1d_t ${id} = ${params};`);
-        push(node, false, rowScratchBytes(emitted, (g.inChannels / g.group) * w.kernel, 4), (at, s) => `${comment}\n  ecgc_conv1d(&${id}, ${at(node.inputs[0])}, ${at(node.outputs[0])}, ${s});`);
+        const conv = convLayer(node, ctx);
+        push(node, false, conv.scratchBytes, (at, s) => `${comment}\n  ecgc_conv1d(&${conv.id}, ${at(node.inputs[0])}, ${at(node.outputs[0])}, ${s});`);
         break;
       }
       case 'Gemm':
@@ -260,6 +262,52 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
     }
   }
   return out;
+
+  /** A Conv layer's parameter struct (declared in model.c) and the scratch ecgc_conv1d needs. */
+  function convLayer(node: Node, ctx: OpContext) {
+    const g = convGeometry(ctx);
+    const w = g.window;
+    const { first, end } = validRanges(w);
+    const innerBegin = Math.min(w.outLength, Math.max(0, ...first));
+    const innerEnd = Math.max(innerBegin, Math.min(w.outLength, ...end));
+    const weight = graph.constants.get(node.inputs[1]) ?? fail(`${where(node)}: the weight must be a constant to compile to C`);
+    const id = names.take(`${modelName}_${node.name}`, 'layer');
+    const rowLength = (g.inChannels / g.group) * w.kernel;
+    const emitted = layerWeights(node, id, weight.data as Float32Array, g.outChannels, false, g.outChannels);
+    const bias = biasArray(node, 2, id, g.outChannels);
+    out.declarations.push(`static const ecgc_conv1d_t ${id} = {${g.inChannels}, ${g.outChannels}, ${w.inLength}, ${w.outLength}, ${w.kernel}, ${w.stride}, ${w.dilation}, ${w.padBegin}, ${g.group}, ${innerBegin}, ${innerEnd}, ${emitted.sparse ? 1 : 0}, ${emitted.init}, ${bias}};`);
+    return { id, g, rowLength, scratchBytes: rowScratchBytes(emitted, rowLength, 4) };
+  }
+
+  /** A chain run depth first by ecgc_stream (see stream.ts): one step, whose scratch holds the rings. */
+  function lowerStream(chain: StreamChain): void {
+    const id = names.take(`${modelName}_${chain.nodes[0].name}_stream`, 'stream');
+    const stages = chain.stages.map((stage, k) => {
+      const conv = convLayer(stage.conv, opContext(graph, stage.conv));
+      const post = stage.post.map((op) => {
+        if (op.op === 'ChannelAffine') return `{0, 0.0f, 0.0f, ${constantArray(op.inputs[1])}, ${constantArray(op.inputs[2])}}`;
+        const [a, b] = unaryParameters(opContext(graph, op));
+        return `{${UNARY[op.op]}, ${cFloat(a)}, ${cFloat(b)}, NULL, NULL}`;
+      });
+      if (post.length) out.declarations.push(`static const ecgc_stream_post_t ${id}__post${k}[] = {${post.join(', ')}};`);
+      return { ...conv, ringFloats: ((conv.g.window.kernel - 1) * conv.g.window.dilation + 1) * conv.g.inChannels, post: post.length ? `${id}__post${k}` : 'NULL', postCount: post.length };
+    });
+    const reduce = chain.reduce ? (chain.reduce.op === 'GlobalMaxPool' ? 'ECGC_STREAM_MAX' : 'ECGC_STREAM_MEAN') : 'ECGC_STREAM_NONE';
+    out.declarations.push(`static const ecgc_stream_stage_t ${id}__stages[] = {${stages.map((s) => `{&${s.id}, ${s.postCount}, ${s.post}}`).join(', ')}};`);
+    out.declarations.push(`static const ecgc_stream_t ${id} = {${stages.length}, ${id}__stages, ${reduce}};`);
+    // ecgc_stream_get_buffer_size: per stage a state (16 bytes: the larger of the 32- and
+    // 64-bit layouts) and its ring; the gathered window, a decoded row, sparse positions
+    // and the last stage's output column.
+    const max = (f: (s: (typeof stages)[number]) => number) => Math.max(...stages.map(f));
+    const floats = stages.reduce((sum, s) => sum + s.ringFloats, 0) + max((s) => s.g.inChannels * s.g.window.kernel) + 2 * max((s) => s.rowLength) + stages[stages.length - 1].g.outChannels;
+    // "first .. last (Stream)": the step comment ecgc bench reads (see src/bench/device.ts)
+    const shape = shapeText(graph.values.get(chain.output)!.shape);
+    const comment = `/* ${cComment(`${chain.nodes[0].name} .. ${chain.nodes[chain.nodes.length - 1].name} (Stream) -> ${shape}`)} */`;
+    out.steps.push({
+      node: chain.nodes[0].name, op: 'Stream', inputs: [chain.input], output: chain.output, inPlace: false, scratchBytes: 16 * stages.length + 4 * floats,
+      code: (at, s) => `${comment}\n  ecgc_stream(&${id}, ${at(chain.input)}, ${at(chain.output)}, ${s});`,
+    });
+  }
 
   function stridedCopy(node: Node, comment: string, offset: number, strides: number[], shape: number[]): void {
     if (shape.length > MAX_RANK) fail(`${where(node)}: rank ${shape.length} is above the C kernel's ${MAX_RANK}`);

@@ -15,6 +15,7 @@ import { buildHost, runHarness } from '../toolchain/host.js';
 import { type Board, type CortexTarget, DEFAULT_STACK_BYTES } from '../toolchain/targets.js';
 import { type Budget, type Estimate, type ImageSizes, checkEstimateBudget } from '../toolchain/size.js';
 import { type Generated, generate, harnessSource } from './emit.js';
+import type { Schedule } from './lower.js';
 import type { LayerQuantization } from './weights.js';
 
 export interface Mismatch {
@@ -36,6 +37,7 @@ export interface VerifyResult {
 export interface VerifyOptions {
   name?: string;
   quantization?: Map<string, LayerQuantization>;
+  schedule?: Schedule;
   optimizations?: string[];
   /** Extra build flags and a runner, for sanitizer and valgrind runs. */
   extraFlags?: string[];
@@ -44,7 +46,7 @@ export interface VerifyOptions {
 }
 
 export async function verifyHost(graph: Graph, source: string, inputs: Float32Array, count: number, options: VerifyOptions = {}): Promise<VerifyResult> {
-  const generated = generate(graph, source, { name: options.name, quantization: options.quantization, target: 'host' });
+  const generated = generate(graph, source, { name: options.name, quantization: options.quantization, schedule: options.schedule, target: 'host' });
   const expected = runBatch(compileGraph(generated.reference), inputs, count);
   const expectedBits = new Uint32Array(expected.buffer);
   const outputSize = sizeOf(graph.values.get(graph.outputs[0])!.shape);
@@ -81,6 +83,7 @@ export async function verifyHost(graph: Graph, source: string, inputs: Float32Ar
 export interface DeviceVerifyOptions {
   name?: string;
   quantization?: Map<string, LayerQuantization>;
+  schedule?: Schedule;
   /** arm-none-eabi-gcc levels; by default -O2 and -Os. */
   optimizations?: string[];
   budget?: Budget;
@@ -109,7 +112,7 @@ export interface DeviceVerifyResult extends VerifyResult {
  * QEMU and compares the output bits with the reference. Throws on build or guest failures.
  */
 export async function verifyDevice(graph: Graph, source: string, inputs: Float32Array, count: number, target: CortexTarget, options: DeviceVerifyOptions = {}): Promise<DeviceVerifyResult> {
-  const generated = generate(graph, source, { name: options.name, quantization: options.quantization, target: target.name });
+  const generated = generate(graph, source, { name: options.name, quantization: options.quantization, schedule: options.schedule, target: target.name });
   const settings: DeviceSettings = { target, budget: options.budget ?? {}, stackBytes: options.stackBytes ?? DEFAULT_STACK_BYTES, timeoutSeconds: options.timeoutSeconds, extraFlags: options.extraFlags };
   const what = `${generated.name} on ${target.name}`;
   const estimate = estimateOf(generated, settings.stackBytes);
