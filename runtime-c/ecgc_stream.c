@@ -28,15 +28,14 @@ static int32_t max_i(int32_t a, int32_t b) { return a > b ? a : b; }
 
 size_t ecgc_stream_get_buffer_size(const ecgc_stream_t *s) {
   size_t floats = 0;
-  int32_t window = 0, row = 0, k;
+  int32_t row = 0, k;
   for (k = 0; k < s->stage_count; k++) {
     const ecgc_conv1d_t *p = s->stages[k].conv;
     floats += (size_t)ring_length(p) * (size_t)p->in_channels;
-    window = max_i(window, p->in_channels * p->kernel);
     row = max_i(row, p->weights.row_length);
   }
-  /* window, a decoded row (values), sparse positions, the last output column; the states */
-  floats += (size_t)window + 2u * (size_t)row + (size_t)s->stages[s->stage_count - 1].conv->out_channels;
+  /* the states; a group's window, a decoded row (values), sparse positions (a row each); the last output column */
+  floats += 3u * (size_t)row + (size_t)s->stages[s->stage_count - 1].conv->out_channels;
   return floats * sizeof(float) + (size_t)s->stage_count * sizeof(stage_state_t);
 }
 
@@ -58,40 +57,42 @@ static float dot(const float *x, const float *w, int32_t n, float acc) {
 }
 
 /*
- * Output column t of stage p into `out` [out_channels]. The taps are gathered into
- * window [in_channels][kernel] (taps first..end-1 lie inside the input), then each output
- * channel is a dot product of its decoded weight row with its group's part of the window.
+ * Output column t of stage p into `out` [out_channels]. A group's taps are gathered into
+ * window [channels of the group][kernel] (taps first..end-1 lie inside the input), then each
+ * output channel is a dot product of its decoded weight row with the window.
  */
 static void conv_column(const stream_t *st, const ecgc_conv1d_t *p, stage_state_t *state, int32_t t, float *out) {
   const int32_t K = p->kernel, D = p->dilation, C = p->in_channels, R = ring_length(p);
-  const int32_t start = t * p->stride - p->pad_begin, n = C / p->groups * K;
+  const int32_t start = t * p->stride - p->pad_begin, channels = C / p->groups, n = channels * K;
   const int32_t first = start < 0 ? (-start + D - 1) / D : 0;
   const int32_t end = start >= p->in_length ? 0 : (p->in_length - 1 - start) / D + 1 < K ? (p->in_length - 1 - start) / D + 1 : K;
   const int32_t out_per_group = p->out_channels / p->groups;
   float *window = st->window;
   ecgc_row_reader_t reader;
   int32_t c, k, co, j;
-  for (k = first; k < end; k++) {
-    const float *column = state->ring + (size_t)((start + k * D) % R) * (size_t)C;
-    for (c = 0; c < C; c++) window[c * K + k] = column[c];
-  }
   ecgc_row_reader_init(&reader, &p->weights);
   for (co = 0; co < p->out_channels; co++) {
-    const float *xg = window + (co / out_per_group) * n;
     float acc = p->bias ? p->bias[co] : 0.0f;
+    if (co % out_per_group == 0) {
+      const int32_t from = co / out_per_group * channels;
+      for (k = first; k < end; k++) {
+        const float *column = state->ring + (size_t)((start + k * D) % R) * (size_t)C + from;
+        for (c = 0; c < channels; c++) window[c * K + k] = column[c];
+      }
+    }
     if (p->sparse) {
       const int32_t count = ecgc_row_sparse(&reader, st->row, st->positions);
       for (j = 0; j < count; j++) {
         k = st->positions[j] % K;
-        if (k >= first && k < end) acc = acc + st->row[j] * xg[st->positions[j]];
+        if (k >= first && k < end) acc = acc + st->row[j] * window[st->positions[j]];
       }
     } else {
       const float *w = ecgc_row_dense(&reader, st->row);
       if (first == 0 && end == K) {
-        acc = dot(xg, w, n, acc);
+        acc = dot(window, w, n, acc);
       } else {
         for (c = 0; c < n; c += K)
-          for (k = first; k < end; k++) acc = acc + w[c + k] * xg[c + k];
+          for (k = first; k < end; k++) acc = acc + w[c + k] * window[c + k];
       }
     }
     out[co] = acc;
@@ -157,17 +158,14 @@ void ecgc_stream(const ecgc_stream_t *s, const float *x, float *y, void *scratch
   const ecgc_conv1d_t *first = s->stages[0].conv, *last = s->stages[s->stage_count - 1].conv;
   stream_t st;
   float *cursor;
-  int32_t window = 0, row = 0, k, i, c;
+  int32_t row = 0, k, i, c;
   st.s = s;
   st.y = y;
-  for (k = 0; k < s->stage_count; k++) {
-    window = max_i(window, s->stages[k].conv->in_channels * s->stages[k].conv->kernel);
-    row = max_i(row, s->stages[k].conv->weights.row_length);
-  }
+  for (k = 0; k < s->stage_count; k++) row = max_i(row, s->stages[k].conv->weights.row_length);
   /* the layout ecgc_stream_get_buffer_size counts: states (pointer-aligned) first, then floats */
   st.states = (stage_state_t *)scratch;
   st.window = (float *)(void *)(st.states + s->stage_count);
-  st.row = st.window + window;
+  st.row = st.window + row;
   st.positions = (int32_t *)(void *)(st.row + row);
   st.column = (float *)(void *)(st.positions + row);
   cursor = st.column + last->out_channels;

@@ -108,18 +108,20 @@ describe.skipIf(!data || !tools || !existsSync(MODEL))('the ECG-patch firmware u
     expect(matchBeats(expected.beats.map((b) => b.r), annotated).sensitivity).toBeGreaterThan(0.97);
   }, 180_000);
 
-  it('a compressed beat model (4-bit) fits the patch and decides exactly as its TypeScript twin', async () => {
+  it('a compressed beat model (4-bit, depth first) fits the patch and decides exactly as its TypeScript twin', async () => {
     const plan = join(dir, 'plan.json');
     const compress = await execa(process.execPath, ['dist/cli/main.js', 'compress', MODEL, '--method', 'fixed-q:4', '--calibration', '64', '--out', plan], { reject: false });
     expect(compress.exitCode, compress.stderr).toBe(0);
     const build = join(dir, 'q4');
-    const make = await execa('make', ['-C', PATCH, '--no-print-directory', `BUILD=${build}`, `MODEL=${MODEL}`, `PLAN=${plan}`], { reject: false });
+    const make = await execa('make', ['-C', PATCH, '--no-print-directory', `BUILD=${build}`, `MODEL=${MODEL}`, `PLAN=${plan}`, 'SCHEDULE=stream'], { reject: false });
     expect(make.exitCode, make.stderr).toBe(0);
     const size = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+\d+\s+[0-9a-f]+\s+\S*firmware\.elf$/m.exec(make.stdout);
     expect(size).not.toBeNull();
     const [text, initialised, zeroed] = size!.slice(1).map(Number);
     expect(text + initialised).toBeLessThan(64 * 1024);
-    expect(initialised + zeroed).toBeLessThan(64 * 1024);
+    // float32 activations layer by layer need a 42 KB arena; depth first, the whole firmware fits in 32 KB
+    expect(initialised + zeroed).toBeLessThan(32 * 1024);
+    expect(readFileSync(join(build, 'beat', 'beat.c'), 'utf8')).toMatch(/ecgc_stream\(/);
     const adc = mitdbAdc(MITDB, '100', 20);
     const adcFile = join(dir, '100.adc');
     writeFileSync(adcFile, encodeAdc(adc));

@@ -296,10 +296,9 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
     out.declarations.push(`static const ecgc_stream_stage_t ${id}__stages[] = {${stages.map((s) => `{&${s.id}, ${s.postCount}, ${s.post}}`).join(', ')}};`);
     out.declarations.push(`static const ecgc_stream_t ${id} = {${stages.length}, ${id}__stages, ${reduce}};`);
     // ecgc_stream_get_buffer_size: per stage a state (16 bytes: the larger of the 32- and
-    // 64-bit layouts) and its ring; the gathered window, a decoded row, sparse positions
-    // and the last stage's output column.
-    const max = (f: (s: (typeof stages)[number]) => number) => Math.max(...stages.map(f));
-    const floats = stages.reduce((sum, s) => sum + s.ringFloats, 0) + max((s) => s.g.inChannels * s.g.window.kernel) + 2 * max((s) => s.rowLength) + stages[stages.length - 1].g.outChannels;
+    // 64-bit layouts) and its ring; a group's window, a decoded row and sparse positions
+    // (a weight row each) and the last stage's output column.
+    const floats = stages.reduce((sum, s) => sum + s.ringFloats, 0) + 3 * Math.max(...stages.map((s) => s.rowLength)) + stages[stages.length - 1].g.outChannels;
     // "first .. last (Stream)": the step comment ecgc bench reads (see src/bench/device.ts)
     const shape = shapeText(graph.values.get(chain.output)!.shape);
     const comment = `/* ${cComment(`${chain.nodes[0].name} .. ${chain.nodes[chain.nodes.length - 1].name} (Stream) -> ${shape}`)} */`;
