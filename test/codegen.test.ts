@@ -30,6 +30,10 @@ describe('every fixture compiles to bit-exact C', () => {
       const result = await expectBitExact(graph, fixturePath(entry.name, 'model.onnx'), input.data, input.shape[0], undefined, levels);
       const memory = result.generated.memory;
       expect(memory.arenaBytes).toBeGreaterThanOrEqual(memory.lowerBound);
+      // depth first (Conv chains from rings of columns): the same bits, never more RAM
+      const streamed = await verifyHost(graph, fixturePath(entry.name, 'model.onnx'), input.data, input.shape[0], { schedule: 'stream', optimizations: ['-O2'] });
+      expect(streamed.mismatch, JSON.stringify(streamed.mismatch)).toBeUndefined();
+      expect(streamed.generated.memory.arenaBytes).toBeLessThanOrEqual(memory.arenaBytes);
       // no two buffers alive at the same step overlap in the arena
       const placements = memory.placements;
       for (const a of placements) {
