@@ -13,7 +13,7 @@
 /* ---- Encoded weights (src/pack, src/compress/quantize.ts) --------------------------- */
 
 enum { ECGC_F32 = 0, ECGC_DENSE = 1, ECGC_BITMAP = 2, ECGC_DELTA = 3 };                 /* encoding */
-enum { ECGC_UNIFORM = 0, ECGC_UNIFORM_LAYER = 1, ECGC_SIGN = 2, ECGC_CODEBOOK = 3 };     /* quantizer */
+enum { ECGC_UNIFORM = 0, ECGC_UNIFORM_LAYER = 1, ECGC_SIGN = 2, ECGC_CODEBOOK = 3, ECGC_FLOAT = 4 }; /* quantizer */
 
 /*
  * A weight tensor as rows (output channels) of row_length weights. ECGC_F32: f32 holds them.
@@ -22,6 +22,7 @@ enum { ECGC_UNIFORM = 0, ECGC_UNIFORM_LAYER = 1, ECGC_SIGN = 2, ECGC_CODEBOOK = 
  * ECGC_DELTA prefixes per row a uint16 count of nonzeros then index_bits-bit distances
  * between consecutive nonzero positions (the first: position + 1). Dequantized weight:
  * (float)code * scale (uniform, sign: code is +1 or -1, stored as 1 / 0) or levels[code].
+ * ECGC_FLOAT (a pruned float32 layer, BITMAP or DELTA only): f32 holds the nonzero weights in order.
  */
 typedef struct {
   uint8_t encoding, quantizer, bits, index_bits;

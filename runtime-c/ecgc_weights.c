@@ -106,6 +106,19 @@ static int32_t delta_count(const ecgc_weights_t *w, int32_t row) {
   return (int32_t)w->index[2 * row] | ((int32_t)w->index[2 * row + 1] << 8);
 }
 
+/* The next stored nonzero weight of row `row`. */
+static float next_nonzero(ecgc_row_reader_t *reader, int32_t row, const float *table) {
+  const ecgc_weights_t *w = reader->w;
+  uint32_t field;
+  if (w->quantizer == ECGC_FLOAT) {
+    reader->code_bit += 32u;
+    return w->f32[(reader->code_bit >> 5) - 1u];
+  }
+  field = read_bits(w->codes, reader->code_bit, w->bits);
+  reader->code_bit += w->bits;
+  return table ? table[field] : dequantize(w, field, row);
+}
+
 int32_t ecgc_row_sparse(ecgc_row_reader_t *reader, float *values, int32_t *positions) {
   const ecgc_weights_t *w = reader->w;
   const int32_t row = reader->row++, length = w->row_length;
@@ -116,24 +129,19 @@ int32_t ecgc_row_sparse(ecgc_row_reader_t *reader, float *values, int32_t *posit
     const int32_t total = delta_count(w, row);
     int32_t position = -1;
     for (i = 0; i < total; i++) {
-      const uint32_t field = read_bits(w->codes, reader->code_bit, w->bits);
       position += (int32_t)read_bits(w->index, reader->index_bit, w->index_bits);
       reader->index_bit += w->index_bits;
-      reader->code_bit += w->bits;
       positions[count] = position;
-      values[count] = table ? table[field] : dequantize(w, field, row);
+      values[count] = next_nonzero(reader, row, table);
       /* a nonzero code can still stand for a zero weight (a codebook level, a zero scale) */
       if (values[count] != 0.0f) count++;
     }
     return count;
   }
   for (i = 0; i < length; i++, reader->mask_bit++) {
-    uint32_t field;
     if (!((w->index[reader->mask_bit >> 3] >> (reader->mask_bit & 7u)) & 1u)) continue;
-    field = read_bits(w->codes, reader->code_bit, w->bits);
-    reader->code_bit += w->bits;
     positions[count] = i;
-    values[count] = table ? table[field] : dequantize(w, field, row);
+    values[count] = next_nonzero(reader, row, table);
     if (values[count] != 0.0f) count++;
   }
   return count;

@@ -130,6 +130,25 @@ describe('quantized layers: every bit width, quantizer and encoding, bit-exact',
     expect(() => generate(graph, 'chain.onnx', { target: 'host', quantization })).toThrow(/conv0.*dense sign stream cannot hold its zero weights/);
   }, 120_000);
 
+  it('pruned float32 layers: indices and the nonzero float32 weights when that is smaller, bit-exact', async () => {
+    const quantization = new Map<string, LayerQuantization>();
+    GEOMETRIES.forEach((_, i) => quantization.set(`conv${i}`, { float32Threshold: [0.3, 0.9, 0.5][i % 3] }));
+    quantization.set('fc', { float32Threshold: 0.1 });
+    for (const schedule of ['layers', 'stream'] as const) {
+      const result = await verifyHost(graph, 'chain.onnx', x, 4, { quantization, schedule, optimizations: ['-O0', '-O2'] });
+      expect(result.mismatch, `${schedule}: ${JSON.stringify(result.mismatch)}`).toBeUndefined();
+      const layers = result.generated.layers;
+      expect(new Set(layers.map((l) => l.size.encoding))).toEqual(new Set(['bitmap', 'delta']));
+      for (const l of layers) {
+        // 4 bytes per nonzero, plus the indices: less than the 4 bytes per weight of dense float32
+        const weights = result.generated.reference.constants.get(graph.nodes.find((n) => n.name === l.node)!.inputs[1])!.data;
+        const nonzeros = Array.from(weights).filter((w) => w !== 0).length;
+        expect(l.size.codeBytes).toBe(4 * nonzeros);
+        expect(l.size.indexBytes + l.size.codeBytes).toBeLessThan(4 * weights.length);
+      }
+    }
+  }, 120_000);
+
   it('codebook 2..8 bits, dense and sparse', async () => {
     const quantization = new Map<string, LayerQuantization>();
     GEOMETRIES.forEach((_, i) => {

@@ -155,7 +155,17 @@ describe('plan.json', () => {
     plan.layers.forEach((entry, i) => {
       const layer = layers[i];
       if (entry.quantizer === 'float32') {
-        expect(entry.bytes.total).toBe(4 * (layer.rows * layer.rowLength + layer.biasCount));
+        // dense float32, or (pruned) the sparse indices and 4 bytes a nonzero weight
+        const pruned = readRows(graph, layer).map((w) => (Math.abs(w) <= entry.threshold ? 0 : w));
+        const nonzeros = pruned.filter((w) => w !== 0).length;
+        if (entry.encoding === 'float32') {
+          expect(entry.bytes.total).toBe(4 * (layer.rows * layer.rowLength + layer.biasCount));
+        } else {
+          const mask = pruned.map((w) => (w === 0 ? 0 : 1));
+          expect(entry.bytes.index).toBe(encodeWeights(mask, mask, layer.rows, 1, false, entry.encoding as 'bitmap' | 'delta').indexBytes.length);
+          expect(entry.bytes.total).toBe(entry.bytes.index + 4 * nonzeros + 4 * layer.biasCount);
+          expect(entry.bytes.total).toBeLessThan(4 * (layer.rows * layer.rowLength + layer.biasCount));
+        }
         return;
       }
       const q = quantizeLayer(readRows(graph, layer), layer.rows, { bits: entry.bits, quantizer: entry.quantizer, threshold: entry.threshold, levels: entry.quantizer === 'codebook' ? entry.levels : undefined });

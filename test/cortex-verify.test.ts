@@ -140,10 +140,15 @@ describe.skipIf(!available).concurrent('quantized layers are bit-exact on Cortex
   const codebooks = new Map<string, LayerQuantization>();
   for (let i = 0; i < 8; i++) codebooks.set(`conv${i}`, { spec: { bits: 2 + (i % 7), quantizer: 'codebook', threshold: 0.02, levels: codebook(2 + (i % 7)) }, encoding: (['dense', 'bitmap', 'delta'] as const)[i % 3] });
 
+  // pruned float32 layers (indices + nonzero float32 weights), the other layers 4-bit
+  const prunedFloat = new Map<string, LayerQuantization>();
+  for (let i = 0; i < 8; i++) prunedFloat.set(`conv${i}`, i % 2 ? { float32Threshold: 0.3 + 0.1 * i } : { spec: { bits: 4, quantizer: 'uniform', threshold: 0.02 } });
+
   for (const target of REQUIRED) {
     it(target, async () => {
       for (const encoding of ['dense', 'bitmap', 'delta'] as const) await expectBitExact(graph, 'chain.onnx', x, 3, target, ['-O2'], uniform(encoding));
       await expectBitExact(graph, 'chain.onnx', x, 3, target, ['-Os'], codebooks);
+      await expectBitExact(graph, 'chain.onnx', x, 3, target, ['-O2'], prunedFloat);
     }, 120_000);
   }
 });

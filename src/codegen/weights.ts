@@ -44,12 +44,32 @@ export function emitWeights(prefix: string, description: string, rowMajor: Float
   if (!quantization?.spec) {
     const threshold = quantization?.float32Threshold ?? -1;
     if (threshold >= 0) rowMajor = rowMajor.map((w) => (Math.abs(w) <= threshold ? 0 : w));
+    const size = floatLayerSize(rowMajor, rows, biasCount);
+    if (size.encoding === 'float32') {
+      return {
+        init: `{ECGC_F32, 0, 32, 0, ${rows}, ${rowLength}, ${prefix}__f32, NULL, NULL, NULL, NULL}`,
+        arrays: [{ name: `${prefix}__f32`, type: 'float', values: rowMajor, comment: `${description}: float32, ${rows} x ${rowLength}` }],
+        size,
+        packed: false,
+        sparse: false,
+        deployed: rowMajor,
+      };
+    }
+    // pruned float32: the encoding's indices (built from the zero pattern), then the nonzero weights
+    const mask = rowMajor.map((w) => (w === 0 ? 0 : 1));
+    const index = encodeWeights(mask, mask, rows, 1, false, size.encoding);
+    const nonzeros = rowMajor.filter((w) => w !== 0);
+    const what = `${description}: float32, ${(100 * (1 - nonzeros.length / rowMajor.length)).toFixed(1)}% pruned, ${size.encoding}`;
+    // (a layer pruned to nothing has no values array: C has no empty arrays)
     return {
-      init: `{ECGC_F32, 0, 32, 0, ${rows}, ${rowLength}, ${prefix}__f32, NULL, NULL, NULL, NULL}`,
-      arrays: [{ name: `${prefix}__f32`, type: 'float', values: rowMajor, comment: `${description}: float32, ${rows} x ${rowLength}` }],
-      size: floatLayerSize(rowMajor.length, biasCount),
-      packed: false,
-      sparse: false,
+      init: `{${ENCODING_ENUM[size.encoding]}, ECGC_FLOAT, 32, ${index.indexBits}, ${rows}, ${rowLength}, ${nonzeros.length ? `${prefix}__f32` : 'NULL'}, NULL, ${prefix}__index, NULL, NULL}`,
+      arrays: [
+        { name: `${prefix}__index`, type: 'uint8_t', values: index.indexBytes, comment: `${what}: ${size.encoding === 'bitmap' ? 'nonzero bitmap' : 'row counts and distances'}` },
+        ...(nonzeros.length ? [{ name: `${prefix}__f32`, type: 'float' as const, values: nonzeros, comment: `${what}: nonzero weights` }] : []),
+      ],
+      size,
+      packed: true,
+      sparse: true,
       deployed: rowMajor,
     };
   }
@@ -63,13 +83,13 @@ export function emitWeights(prefix: string, description: string, rowMajor: Float
   const encoded = encodeWeights(layer.codes, layer.fields, rows, spec.bits, layer.signed, encoding);
   const sparsity = 1 - encoded.nonzeros / rowMajor.length;
   const what = `${description}: ${spec.bits}-bit ${spec.quantizer}, ${(100 * sparsity).toFixed(1)}% pruned, ${encoding}`;
-  const arrays: CArray[] = [{ name: `${prefix}__codes`, type: 'uint8_t', values: encoded.codeBytes, comment: `${what}: codes` }];
+  const arrays: CArray[] = encoded.codeBytes.length ? [{ name: `${prefix}__codes`, type: 'uint8_t', values: encoded.codeBytes, comment: `${what}: codes` }] : [];
   if (encoded.indexBytes.length > 0) arrays.push({ name: `${prefix}__index`, type: 'uint8_t', values: encoded.indexBytes, comment: `${what}: ${encoding === 'bitmap' ? 'nonzero bitmap' : 'row counts and distances'}` });
   if (layer.scales.length > 0) arrays.push({ name: `${prefix}__scales`, type: 'float', values: layer.scales, comment: `${what}: scales` });
   if (layer.levels.length > 0) arrays.push({ name: `${prefix}__levels`, type: 'float', values: layer.levels, comment: `${what}: codebook levels` });
   const pointer = (suffix: string, present: boolean) => (present ? `${prefix}__${suffix}` : 'NULL');
   return {
-    init: `{${ENCODING_ENUM[encoding]}, ${QUANTIZER_ENUM[spec.quantizer]}, ${spec.bits}, ${encoded.indexBits}, ${rows}, ${rowLength}, NULL, ${prefix}__codes, ${pointer('index', encoded.indexBytes.length > 0)}, ${pointer('scales', layer.scales.length > 0)}, ${pointer('levels', layer.levels.length > 0)}}`,
+    init: `{${ENCODING_ENUM[encoding]}, ${QUANTIZER_ENUM[spec.quantizer]}, ${spec.bits}, ${encoded.indexBits}, ${rows}, ${rowLength}, NULL, ${pointer('codes', encoded.codeBytes.length > 0)}, ${pointer('index', encoded.indexBytes.length > 0)}, ${pointer('scales', layer.scales.length > 0)}, ${pointer('levels', layer.levels.length > 0)}}`,
     arrays,
     size: { ...size, encoding, indexBytes: encoded.indexBytes.length, codeBytes: encoded.codeBytes.length, total: encoded.indexBytes.length + encoded.codeBytes.length + size.scaleBytes + size.levelBytes + size.biasBytes },
     packed: true,

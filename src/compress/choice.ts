@@ -8,7 +8,8 @@
  * (k = 0: -1, nothing pruned), and every |w| <= threshold becomes an exact zero, so ties at
  * the threshold are pruned together and the achieved sparsity can exceed p.
  *
- * bits 32 leaves the layer float32 (pruned weights still exact zeros; the C stores it dense).
+ * bits 32 leaves the layer float32 (pruned weights exact zeros; the C stores the nonzeros and
+ * their indices when that is smaller than dense float32, src/pack/size.ts).
  * bits 1 is always the sign quantizer; 2..8 use the chosen quantizer (uniform per row,
  * uniform-layer, or codebook with k-means levels, src/compress/codebook.ts).
  */
@@ -82,7 +83,7 @@ export class LayerWeights {
     const quantizer = quantizerOf(choice);
     if (quantizer === 'float32') {
       const dequantized = this.rows.map((w) => (Math.abs(w) <= threshold ? 0 : w));
-      return { choice, quantizer, threshold, sparsity: zeroFraction(dequantized), dequantized, size: floatLayerSize(this.count, this.layer.biasCount) };
+      return { choice, quantizer, threshold, sparsity: zeroFraction(dequantized), dequantized, size: floatLayerSize(dequantized, this.layer.rows, this.layer.biasCount) };
     }
     const spec: QuantizerSpec = { bits: choice.bits, quantizer, threshold };
     if (quantizer === 'codebook') spec.levels = codebookLevels(this.rows, choice.bits, threshold);

@@ -18,7 +18,7 @@
  *     scales       the quantizer's float32 scales (per row; one for uniform-layer; none for
  *                  codebook and float32)
  *     levels       codebook only: 2^bits float32 levels, levels[0] = 0
- *     encoding     'dense' | 'bitmap' | 'delta' (src/pack/encode.ts) | 'float32'
+ *     encoding     'dense' | 'bitmap' | 'delta' (src/pack/encode.ts); float32 layers: 'float32' (dense) or 'bitmap' | 'delta' (indices + nonzero float32 weights)
  *     bytes        { index, codes, scales, levels, bias, total }: flash bytes by section,
  *                  from src/pack/size.ts (what the C backend emits)
  *     float32Bytes 4 * (weights + biases)

@@ -14,8 +14,9 @@
  *             D). Every t_l <= D, and scores are cumulative, so the plan meets A0 - D.
  *  lap        float32 weights, layer l pruned at p_l(s) = min(0.95, s * (1 - I_l) / max_k (1 - I_k))
  *             (more important layers are pruned less): the largest s in 0.95, 0.9, 0.8, ..., 0.1
- *             whose plan scores >= A0 - D. (The C stores float32 layers dense, so pruning alone
- *             saves no flash; it is the paper's baseline.)
+ *             whose plan scores >= A0 - D. (A pruned float32 layer is stored as indices and its
+ *             nonzero float32 weights when that is smaller, so pruning alone saves flash from
+ *             about 50% sparsity on.)
  *  laq+lap    laq, then a second greedy pass in graph order that prunes on top: for layer l
  *             with laq's b_l, every (b in b_l..8, p in 0.1, ..., 0.9 with p <= 0.9 * (1 - I_l) /
  *             max_k (1 - I_k): more important layers are pruned less) smaller than the layer's

@@ -1,7 +1,8 @@
 /**
  * The flash bytes of one weight-bearing layer as the C backend emits it: the encoded codes
  * (indices + packed codes), float32 scales or codebook levels, and the float32 bias. A layer
- * left in float32 costs 4 bytes per weight. The compressor's budgets sum these.
+ * left in float32 costs 4 bytes per weight, or its nonzeros and their indices when pruned.
+ * The compressor's budgets sum these.
  */
 import type { QuantizedLayer } from '../compress/quantize.js';
 import { type Encoding, chooseEncoding } from './encode.js';
@@ -24,6 +25,12 @@ export function quantizedLayerSize(layer: QuantizedLayer, rows: number, bits: nu
   return { encoding: e.encoding, indexBytes: e.indexBytes, codeBytes: e.codeBytes, scaleBytes, levelBytes, biasBytes, total: e.total + scaleBytes + levelBytes + biasBytes };
 }
 
-export function floatLayerSize(weightCount: number, biasCount: number): LayerSize {
-  return { encoding: 'float32', indexBytes: 0, codeBytes: 4 * weightCount, scaleBytes: 0, levelBytes: 0, biasBytes: 4 * biasCount, total: 4 * (weightCount + biasCount) };
+/**
+ * A float32 layer: 4 bytes a weight (dense), or, when pruning left zeros and it is smaller,
+ * bitmap or delta indices (src/pack/encode.ts) then the nonzero weights as float32.
+ */
+export function floatLayerSize(weights: ArrayLike<number>, rows: number, biasCount: number): LayerSize {
+  const e = chooseEncoding(weights, rows, 32, true);
+  const biasBytes = 4 * biasCount;
+  return { encoding: e.encoding === 'dense' ? 'float32' : e.encoding, indexBytes: e.indexBytes, codeBytes: e.codeBytes, scaleBytes: 0, levelBytes: 0, biasBytes, total: e.total + biasBytes };
 }
