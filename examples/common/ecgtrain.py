@@ -163,7 +163,7 @@ def write_card(out_dir, title, intro, rows, sections, models, seconds, retrain):
         json.dump({"trainingSeconds": round(seconds, 1), "retrain": retrain, "models": models}, f, indent=2)
         f.write("\n")
     lines = [f"# {title}", "", intro, "", "| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
-    lines += [f"| training time | {seconds:.0f} s on 2 CPU cores (all models of this card) |", ""]
+    lines += [f"| training time | {seconds:.0f} s on this machine's 2 shared CPU cores, torch using 1 or 2 threads (all models of this card) |", ""]
     for section in sections:
         lines += section
     lines += ["## Retrain", "", "From the repository root, after `npm ci` (which builds ecgc), with Debian's python3-torch:", "", "    " + retrain, "",
