@@ -45,6 +45,19 @@ const float *ecgc_row_dense(ecgc_row_reader_t *reader, float *scratch);
 /* The next row of a BITMAP or DELTA stream: its nonzero weights (values, ascending positions); returns their count. */
 int32_t ecgc_row_sparse(ecgc_row_reader_t *reader, float *values, int32_t *positions);
 
+/* acc + x . w: acc = acc + x[i] * w[i], i ascending (unrolled by 4; the order of the sum is unchanged). */
+static inline float ecgc_dot(const float *x, const float *w, int32_t n, float acc) {
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    acc = acc + x[i] * w[i];
+    acc = acc + x[i + 1] * w[i + 1];
+    acc = acc + x[i + 2] * w[i + 2];
+    acc = acc + x[i + 3] * w[i + 3];
+  }
+  for (; i < n; i++) acc = acc + x[i] * w[i];
+  return acc;
+}
+
 /* ---- Conv1d ----------------------------------------------------------------------- */
 
 /*

@@ -1,6 +1,6 @@
 /*
  * Linear: y[m, n] = bias[n] + sum_i x[m, i] * w[n, i], i ascending; weights decoded row by row.
- * The dense dot product is unrolled by 4 (one accumulator: the order of the sum is unchanged).
+ * The dense rows go through ecgc_dot (ecgc.h), unrolled by 4 in the same order.
  */
 #include "ecgc.h"
 
@@ -9,18 +9,6 @@ size_t ecgc_linear_get_buffer_size(const ecgc_linear_t *p) {
   /* sparse: values and positions; dense: a decoded row (none for float32) */
   if (p->sparse) return 2u * row;
   return p->weights.encoding == ECGC_F32 ? 0u : row;
-}
-
-static float dot(const float *x, const float *w, int32_t k, float acc) {
-  int32_t i = 0;
-  for (; i + 4 <= k; i += 4) {
-    acc = acc + x[i] * w[i];
-    acc = acc + x[i + 1] * w[i + 1];
-    acc = acc + x[i + 2] * w[i + 2];
-    acc = acc + x[i + 3] * w[i + 3];
-  }
-  for (; i < k; i++) acc = acc + x[i] * w[i];
-  return acc;
 }
 
 void ecgc_linear(const ecgc_linear_t *p, const float *x, float *y, void *scratch) {
@@ -41,7 +29,7 @@ void ecgc_linear(const ecgc_linear_t *p, const float *x, float *y, void *scratch
       }
     } else {
       const float *w = ecgc_row_dense(&reader, row);
-      for (m = 0; m < p->m; m++) y[m * p->n + n] = dot(x + m * p->k, w, p->k, bias);
+      for (m = 0; m < p->m; m++) y[m * p->n + n] = ecgc_dot(x + m * p->k, w, p->k, bias);
     }
   }
 }

@@ -44,18 +44,6 @@ static float *ring_slot(const ecgc_conv1d_t *p, stage_state_t *state, int32_t in
   return state->ring + (size_t)(index % ring_length(p)) * (size_t)p->in_channels;
 }
 
-static float dot(const float *x, const float *w, int32_t n, float acc) {
-  int32_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    acc = acc + x[i] * w[i];
-    acc = acc + x[i + 1] * w[i + 1];
-    acc = acc + x[i + 2] * w[i + 2];
-    acc = acc + x[i + 3] * w[i + 3];
-  }
-  for (; i < n; i++) acc = acc + x[i] * w[i];
-  return acc;
-}
-
 /*
  * Output column t of stage p into `out` [out_channels]. A group's taps are gathered into
  * window [channels of the group][kernel] (taps first..end-1 lie inside the input), then each
@@ -89,7 +77,7 @@ static void conv_column(const stream_t *st, const ecgc_conv1d_t *p, stage_state_
     } else {
       const float *w = ecgc_row_dense(&reader, st->row);
       if (first == 0 && end == K) {
-        acc = dot(window, w, n, acc);
+        acc = ecgc_dot(window, w, n, acc);
       } else {
         for (c = 0; c < n; c += K)
           for (k = first; k < end; k++) acc = acc + w[c + k] * window[c + k];
