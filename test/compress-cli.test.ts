@@ -128,8 +128,8 @@ describe('ecgc compress', () => {
   });
 
   describe('bad input (exit 1, one line)', () => {
-    const wrong = async (args: string[], message: RegExp) => {
-      const result = await ecgc('compress', ...args, '--out', join(dir, 'bad.json'));
+    const wrong = async (args: string[], message: RegExp, out = join(dir, 'bad.json')) => {
+      const result = await ecgc('compress', ...args, '--out', out);
       expect(result.exitCode).toBe(1);
       expect(result.stderr.trim().split('\n').filter((l) => !l.startsWith('calibration:'))).toHaveLength(1);
       expect(result.stderr).toMatch(message);
@@ -148,6 +148,7 @@ describe('ecgc compress', () => {
     });
     it('bits outside 1..8', () => wrong([BEATNET, '--method', 'fixed-q:9'], /bits must be an integer 1\.\.8/));
     it('an unknown method', () => wrong([BEATNET, '--method', 'fastest'], /is not one of/));
+    it('an --out in a directory that does not exist (before any search)', () => wrong([BEATNET, '--method', 'fixed-q:4'], /does not exist/, join(dir, 'missing', 'plan.json')));
     it('a negative --max-drop', () => wrong([BEATNET, '--method', 'laq', '--max-drop', '-1'], /--max-drop must be a number in \[0, 100\]/));
     it('a size that is not a size', () => wrong([BEATNET, '--method', 'laq', '--flash', 'lots'], /--flash 'lots' is not a size/));
   });

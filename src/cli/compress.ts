@@ -3,7 +3,8 @@
  * layer's bits and pruning, prints the per-layer table and totals, writes plan.json
  * atomically with a Markdown report (plan.md) and an HTML page (plan.html) beside it.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fail } from '../errors.js';
 import { type Calibration, readCalibration } from '../compress/calibration.js';
 import { QUANTIZER_FAMILIES, type QuantizerFamily } from '../compress/choice.js';
@@ -90,6 +91,8 @@ export function searchSettings(flags: SearchFlags & { method?: string; flash?: s
 
 export async function compressCommand(model: string, flags: CompressFlags): Promise<void> {
   parseMethod(flags.method); // a mistyped method fails before the model and data are read
+  // and a plan that could not be written fails before the search, not after it
+  if (!existsSync(dirname(resolve(flags.out)))) fail(`${flags.out}: the directory ${dirname(flags.out)} does not exist`);
   const { graph, bytes, data, test } = loadInputs(model, flags);
   const settings = searchSettings(flags, data);
   const ram = flags.ram === undefined ? undefined : parseSize(flags.ram, '--ram');
