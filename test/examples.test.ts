@@ -7,6 +7,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { argmaxRows, classificationMetrics } from '../src/compress/metrics.js';
+import { applyPlan, readPlan } from '../src/compress/plan.js';
 import { modelData } from '../src/data/model-data.js';
 import { buildDataset } from '../src/data/tasks.js';
 import { loadModel } from '../src/ir/load.js';
@@ -50,6 +51,28 @@ describe('example models', () => {
         expect(result.generated.memory.arenaBytes).toBeLessThanOrEqual(1.05 * result.generated.memory.lowerBound);
       }
     }, 300_000);
+    // shipped compression plans: their held-out (test) figures are reproduced with the plan applied
+    for (const planFile of readdirSync(dir).filter((f) => /^plan.*\.json$/.test(f))) {
+      it.skipIf(!hasData(MITDB, `${example} plan check`))(`${example}/${planFile}: ecgc eval --plan on its test split reproduces the plan's figures`, async () => {
+        const file = join(dir, 'model.onnx');
+        const graph = loadModel(file);
+        const plan = readPlan(join(dir, planFile), graph, readFileSync(file));
+        const test = plan.figures.test!;
+        const data = buildDataset(MITDB, test.dataset!.task, test.dataset!.split);
+        expect(data.shape[0]).toBe(test.windows);
+        const runner = new BatchRunner(applyPlan(graph, plan), 2);
+        try {
+          const logits = await runner.run(data.x, data.shape[0]);
+          const metrics = classificationMetrics(data.y, argmaxRows(logits, data.meta.classes.length), data.meta.classes);
+          expect(metrics.accuracy).toBe(test.final.accuracy);
+          expect(metrics.macroF1).toBe(test.final.macroF1);
+          // the plan keeps its promise on held-out data: at most its max drop below the full model
+          expect(test.baseline.accuracy! - test.final.accuracy!).toBeLessThanOrEqual(plan.method.maxDrop / 100);
+        } finally {
+          await runner.close();
+        }
+      }, 600_000);
+    }
     if (!existsSync(join(dir, 'card.json'))) continue;
     const card = JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8')) as { models: Record<string, CardFigures> };
     for (const [file, figures] of Object.entries(card.models)) {

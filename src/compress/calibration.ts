@@ -21,6 +21,8 @@ export interface Calibration {
   classNames?: string[];
   /** The directory or file, or null for synthetic windows. */
   source: string | null;
+  /** `ecgc data`'s task and split, when the windows are such a dataset. */
+  dataset?: { task: string; split: string };
   description: string;
 }
 
@@ -42,6 +44,7 @@ export function readCalibration(source: string | undefined, graph: Graph, modelF
   let labels: Int32Array | undefined;
   let classNames: string[] | undefined;
   let description: string;
+  let dataset: Calibration['dataset'];
   if (existsSync(source) && statSync(source).isDirectory() && existsSync(join(source, 'y.npy')) && existsSync(join(source, 'meta.json'))) {
     const data = readDataset(source);
     x = { shape: data.shape, data: data.x };
@@ -50,6 +53,7 @@ export function readCalibration(source: string | undefined, graph: Graph, modelF
       labels = data.y;
       classNames = data.meta.classes;
     }
+    dataset = { task: data.meta.task, split: data.meta.split };
     description = `${source} (${data.meta.task}, ${data.meta.split})${options.labelFree ? ', labels ignored (label-free)' : ''}`;
   } else {
     const file = existsSync(source) && statSync(source).isDirectory() ? join(source, 'X.npy') : source;
@@ -61,5 +65,5 @@ export function readCalibration(source: string | undefined, graph: Graph, modelF
   if (x.shape.slice(1).join() !== sample.join()) fail(`${source}: windows are ${shapeText(x.shape.slice(1))}, but ${modelFile} takes ${shapeText(sample)} per sample`);
   if (!(count > 0)) fail(`${source}: the data set is empty`);
   for (let i = 0; i < x.data.length; i++) if (!Number.isFinite(x.data[i])) fail(`${source}: contains ${x.data[i]} at flat index ${i}; inputs must be finite`);
-  return { x: x.data, count, labels, classNames, source, description };
+  return { x: x.data, count, labels, classNames, source, dataset, description };
 }

@@ -54,7 +54,7 @@ export async function compressModel(request: CompressRequest): Promise<CompressR
     const testEvaluator = await Evaluator.create(graph, layers, request.test.x, request.test.count, request.test.labels, { threads: request.threads, metric: settings.metric });
     try {
       const final = await evaluateChoices(space, testEvaluator, search.choices);
-      testPair = { dir: request.test.source, windows: request.test.count, baseline: testEvaluator.baseline.figures!, final: final.figures! };
+      testPair = { dir: request.test.source, dataset: request.test.dataset, windows: request.test.count, baseline: testEvaluator.baseline.figures!, final: final.figures! };
     } finally {
       await testEvaluator.close();
     }
@@ -86,7 +86,7 @@ export async function compressModel(request: CompressRequest): Promise<CompressR
     figures: {
       metric: settings.metric,
       labelFree: data.labels === undefined,
-      data: { dir: data.source, windows: data.count, baseline: search.baseline.figures!, final: search.final.figures! },
+      data: { dir: data.source, dataset: data.dataset, windows: data.count, baseline: search.baseline.figures!, final: search.final.figures! },
       test: testPair,
     },
     search: { candidates: evaluator.candidates, evaluations: round(evaluator.evaluations, 3), seconds: round(searchSeconds, 2), tolerance: Number.isFinite(search.tolerance) ? search.tolerance : null },

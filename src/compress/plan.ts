@@ -26,7 +26,8 @@
  *             layers (weights + biases); model: the same over every float32 constant (those
  *             outside the layers stay float32).
  *   figures   metric ('accuracy' | 'f1'), labelFree, and for data (the split searched on)
- *             and test (held out, when given): { dir, windows, baseline, final }, each of
+ *             and test (held out, when given): { dir, dataset ({ task, split } of an `ecgc data`
+ *             directory), windows, baseline, final }, each of
  *             baseline / final a Figures record (fractions in [0, 1]; accuracy, macro
  *             precision / recall / F1 null on unlabeled data; agreement = top-1 agreement
  *             with the full model; snrDb = output SNR against the full model, null if exact).
@@ -90,6 +91,8 @@ export interface Figures {
 
 export interface FigurePair {
   dir: string | null;
+  /** The dataset (`ecgc data`'s task and split), when the windows came from one. */
+  dataset?: { task: string; split: string };
   windows: number;
   baseline: Figures;
   final: Figures;
