@@ -58,6 +58,13 @@ static inline float ecgc_dot(const float *x, const float *w, int32_t n, float ac
   return acc;
 }
 
+/* The taps k in [first, end) of a window whose tap 0 is input index `start` that lie in [0, length). */
+static inline void ecgc_taps_inside(int32_t start, int32_t length, int32_t kernel, int32_t dilation, int32_t *first, int32_t *end) {
+  const int32_t last = start >= length ? -1 : (length - 1 - start) / dilation; /* the last tap inside */
+  *first = start < 0 ? (-start + dilation - 1) / dilation : 0;
+  *end = last + 1 < kernel ? last + 1 : kernel;
+}
+
 /* ---- Conv1d ----------------------------------------------------------------------- */
 
 /*

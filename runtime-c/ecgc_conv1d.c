@@ -20,9 +20,8 @@ size_t ecgc_conv1d_get_buffer_size(const ecgc_conv1d_t *p) {
 /* One output whose first tap is x[start] (which may lie in the padding): only the taps inside. */
 static float conv_edge(const ecgc_conv1d_t *p, const float *w, const float *x, int32_t start, float acc) {
   const int32_t T = p->in_length, K = p->kernel, D = p->dilation, channels = p->in_channels / p->groups;
-  const int32_t first = start < 0 ? (-start + D - 1) / D : 0;
-  const int32_t end = start >= T ? 0 : (T - 1 - start) / D + 1 < K ? (T - 1 - start) / D + 1 : K;
-  int32_t c, k;
+  int32_t c, k, first, end;
+  ecgc_taps_inside(start, T, K, D, &first, &end);
   for (c = 0; c < channels; c++, x += T, w += K) {
     for (k = first; k < end; k++) acc = acc + w[k] * x[start + k * D];
   }

@@ -7,7 +7,6 @@
  * padding skipped), so the result is bit for bit the layer-by-layer one; the price is that
  * packed weights are decoded once per output column instead of once per layer.
  */
-#include <string.h>
 #include "ecgc.h"
 
 typedef struct {
@@ -52,12 +51,11 @@ static float *ring_slot(const ecgc_conv1d_t *p, stage_state_t *state, int32_t in
 static void conv_column(const stream_t *st, const ecgc_conv1d_t *p, stage_state_t *state, int32_t t, float *out) {
   const int32_t K = p->kernel, D = p->dilation, C = p->in_channels, R = ring_length(p);
   const int32_t start = t * p->stride - p->pad_begin, channels = C / p->groups, n = channels * K;
-  const int32_t first = start < 0 ? (-start + D - 1) / D : 0;
-  const int32_t end = start >= p->in_length ? 0 : (p->in_length - 1 - start) / D + 1 < K ? (p->in_length - 1 - start) / D + 1 : K;
   const int32_t out_per_group = p->out_channels / p->groups;
   float *window = st->window;
   ecgc_row_reader_t reader;
-  int32_t c, k, co, j;
+  int32_t c, k, co, j, first, end;
+  ecgc_taps_inside(start, p->in_length, K, D, &first, &end);
   ecgc_row_reader_init(&reader, &p->weights);
   for (co = 0; co < p->out_channels; co++) {
     float acc = p->bias ? p->bias[co] : 0.0f;
