@@ -7,8 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { fail } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import type { Calibration } from './calibration.js';
-import { Evaluator } from './evaluator.js';
-import { findWeightLayers } from './layers.js';
+import { Evaluator, type MetricName } from './evaluator.js';
+import { type WeightLayer, findWeightLayers } from './layers.js';
 import { type FigurePair, type Plan, PLAN_SCHEMA, modelIdentity, planLayer, sizeTotals } from './plan.js';
 import { type SearchResult, type SearchSettings, SearchSpace, evaluateChoices, runSearch } from './search.js';
 import { type Sensitivity, measureSensitivity } from './sensitivity.js';
@@ -33,13 +33,23 @@ export interface CompressResult {
   sensitivity?: Sensitivity;
 }
 
+/** What compress and sweep start from: the weight layers, their search space and an evaluator on `data`. */
+export async function openSearch(graph: Graph, modelFile: string, data: Calibration, settings: Pick<SearchSettings, 'alpha' | 'beta' | 'metric'>, threads?: number) {
+  const layers = findWeightLayers(graph);
+  if (layers.length === 0) fail(`${modelFile}: has no weight-bearing layer (Conv, Gemm or MatMul with a constant weight of its own): nothing to compress`);
+  const space = new SearchSpace(graph, layers, settings.alpha, settings.beta);
+  return { layers, space, evaluator: await evaluatorOn(graph, layers, data, settings.metric, threads) };
+}
+
+/** An evaluator on a calibration set's windows (and labels, if it has them). */
+export function evaluatorOn(graph: Graph, layers: WeightLayer[], windows: Calibration, metric: MetricName, threads?: number): Promise<Evaluator> {
+  return Evaluator.create(graph, layers, windows.x, windows.count, windows.labels, { threads, metric });
+}
+
 export async function compressModel(request: CompressRequest): Promise<CompressResult> {
   const { graph, data, settings } = request;
   const start = performance.now();
-  const layers = findWeightLayers(graph);
-  if (layers.length === 0) fail(`${request.modelFile}: has no weight-bearing layer (Conv, Gemm or MatMul with a constant weight of its own): nothing to compress`);
-  const space = new SearchSpace(graph, layers, settings.alpha, settings.beta);
-  const evaluator = await Evaluator.create(graph, layers, data.x, data.count, data.labels, { threads: request.threads, metric: settings.metric });
+  const { layers, space, evaluator } = await openSearch(graph, request.modelFile, data, settings, request.threads);
   let search: SearchResult;
   let sensitivity: Sensitivity | undefined;
   try {
@@ -51,7 +61,7 @@ export async function compressModel(request: CompressRequest): Promise<CompressR
   const searchSeconds = (performance.now() - start) / 1000;
   let testPair: FigurePair | null = null;
   if (request.test) {
-    const testEvaluator = await Evaluator.create(graph, layers, request.test.x, request.test.count, request.test.labels, { threads: request.threads, metric: settings.metric });
+    const testEvaluator = await evaluatorOn(graph, layers, request.test, settings.metric, request.threads);
     try {
       const final = await evaluateChoices(space, testEvaluator, search.choices);
       testPair = { dir: request.test.source, dataset: request.test.dataset, windows: request.test.count, baseline: testEvaluator.baseline.figures!, final: final.figures! };

@@ -8,14 +8,13 @@
  * the higher score on --data.
  */
 import { performance } from 'node:perf_hooks';
-import { fail } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import type { Calibration } from './calibration.js';
 import { FLOAT_BITS, type LayerChoice } from './choice.js';
-import { Evaluator, type Outcome } from './evaluator.js';
-import { findWeightLayers } from './layers.js';
+import { evaluatorOn, openSearch } from './compress.js';
+import type { Outcome } from './evaluator.js';
 import { type Figures, type SizeTotals, modelIdentity, sizeTotals, planLayer } from './plan.js';
-import { FLOAT_CHOICE, type LaqRule, type MethodSpec, type SearchSettings, SearchSpace, evaluateChoices, runSearch } from './search.js';
+import { FLOAT_CHOICE, type LaqRule, type MethodSpec, type SearchSettings, evaluateChoices, runSearch } from './search.js';
 import { type Sensitivity, measureSensitivity } from './sensitivity.js';
 
 export const SWEEP_SCHEMA = 'ecgc.sweep/1';
@@ -68,11 +67,8 @@ export interface SweepRequest {
 export async function runSweep(request: SweepRequest): Promise<Sweep> {
   const { graph, data, settings } = request;
   const start = performance.now();
-  const layers = findWeightLayers(graph);
-  if (layers.length === 0) fail(`${request.modelFile}: has no weight-bearing layer (Conv, Gemm or MatMul with a constant weight of its own): nothing to compress`);
-  const space = new SearchSpace(graph, layers, settings.alpha, settings.beta);
-  const evaluator = await Evaluator.create(graph, layers, data.x, data.count, data.labels, { threads: request.threads, metric: settings.metric });
-  const testEvaluator = request.test ? await Evaluator.create(graph, layers, request.test.x, request.test.count, request.test.labels, { threads: request.threads, metric: settings.metric }) : undefined;
+  const { layers, space, evaluator } = await openSearch(graph, request.modelFile, data, settings, request.threads);
+  const testEvaluator = request.test ? await evaluatorOn(graph, layers, request.test, settings.metric, request.threads) : undefined;
   const rows: SweepRow[] = [];
   const steps = 1 + 8 + 7 + 5 + 4 + (request.sensitivity ? 1 : 0);
   let step = 0;
