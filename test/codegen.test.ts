@@ -12,6 +12,7 @@ import { syntheticWindows } from '../src/data/synthetic-windows.js';
 import type { Graph } from '../src/ir/graph.js';
 import type { ModelSpec, NodeSpec } from '../src/onnx/build.js';
 import { fixturePath, loadFixture, manifest } from './helpers/fixtures.js';
+import { CONV_GEOMETRIES, codebookLevels, convChain } from './helpers/conv-chain.js';
 import { graphOf } from './helpers/model.js';
 import { lcg, randomFloats } from './helpers/random.js';
 
@@ -46,54 +47,14 @@ describe('every fixture compiles to bit-exact C', () => {
   }
 });
 
-/** A chain of conv layers, one per case, each with its own geometry and quantization. */
-function convChain(cases: { k: number; stride: number; dilation: number; pads: [number, number]; group: number; cout: number; bias: boolean }[], length: number, seed: number, prune = true) {
-  const nodes: NodeSpec[] = [];
-  const initializers: NonNullable<ModelSpec['initializers']> = {};
-  let x = 'x';
-  let channels = 2;
-  let t = length;
-  cases.forEach((c, i) => {
-    const cin = channels;
-    const w = randomFloats((c.cout * cin * c.k) / c.group, seed + i, 0.4);
-    // Prune about a third of the weights so the sparse encodings have zeros to skip.
-    if (prune) for (let j = 0; j < w.length; j += 3) w[j] = 0;
-    initializers[`w${i}`] = { shape: [c.cout, cin / c.group, c.k], data: w };
-    if (c.bias) initializers[`b${i}`] = { shape: [c.cout], data: randomFloats(c.cout, seed + 100 + i) };
-    const y = `conv${i}`;
-    nodes.push({ name: `conv${i}`, op: 'Conv', inputs: c.bias ? [x, `w${i}`, `b${i}`] : [x, `w${i}`], outputs: [y], attrs: { kernel_shape: [c.k], strides: [c.stride], dilations: [c.dilation], pads: c.pads, group: c.group } });
-    nodes.push({ op: 'Relu', inputs: [y], outputs: [`relu${i}`] });
-    x = `relu${i}`;
-    channels = c.cout;
-    t = Math.floor((t + c.pads[0] + c.pads[1] - c.dilation * (c.k - 1) - 1) / c.stride) + 1;
-  });
-  nodes.push({ op: 'Flatten', inputs: [x], outputs: ['flat'] });
-  initializers.fc = { shape: [3, channels * t], data: randomFloats(3 * channels * t, seed + 999, 0.2) };
-  initializers.fcb = { shape: [3], data: [0.1, -0.2, 0.3] };
-  nodes.push({ name: 'fc', op: 'Gemm', inputs: ['flat', 'fc', 'fcb'], outputs: ['y'], attrs: { transB: 1 } });
-  return graphOf({ inputs: [{ name: 'x', shape: ['N', 2, length] }], outputs: ['y'], initializers, nodes });
-}
-
-const GEOMETRIES = [
-  { k: 3, stride: 1, dilation: 1, pads: [1, 1], group: 1, cout: 6, bias: true },
-  { k: 5, stride: 2, dilation: 1, pads: [2, 1], group: 2, cout: 6, bias: false },
-  { k: 3, stride: 1, dilation: 2, pads: [2, 2], group: 6, cout: 6, bias: true },
-  { k: 1, stride: 1, dilation: 1, pads: [0, 0], group: 1, cout: 7, bias: true },
-  { k: 7, stride: 3, dilation: 1, pads: [3, 3], group: 1, cout: 5, bias: true },
-  { k: 4, stride: 1, dilation: 4, pads: [0, 6], group: 5, cout: 5, bias: false },
-  { k: 3, stride: 2, dilation: 1, pads: [0, 0], group: 1, cout: 4, bias: true },
-  { k: 2, stride: 1, dilation: 1, pads: [1, 0], group: 2, cout: 4, bias: true },
-] as const;
-
 describe('quantized layers: every bit width, quantizer and encoding, bit-exact', () => {
-  const graph = convChain(GEOMETRIES.map((g) => ({ ...g, pads: [...g.pads] as [number, number] })), 61, 7);
+  const graph = convChain(61, 7);
   const x = randomFloats(4 * 2 * 61, 11);
-  const codebook = (bits: number) => [0, ...Array.from({ length: 2 ** bits - 1 }, (_, i) => (i - (2 ** bits - 2) / 2) * 0.07 + 0.013)];
 
   for (const encoding of ['dense', 'bitmap', 'delta'] as const) {
     it(`uniform 1..8 bits (sign at 1 bit), ${encoding}`, async () => {
       const quantization = new Map<string, LayerQuantization>();
-      GEOMETRIES.forEach((_, i) => {
+      CONV_GEOMETRIES.forEach((_, i) => {
         const bits = i + 1;
         const sign = bits === 1;
         // dense cannot store a zero 1-bit sign code: that layer keeps a sparse encoding there
@@ -113,9 +74,9 @@ describe('quantized layers: every bit width, quantizer and encoding, bit-exact',
   it('the specialised 1/2/4/8-bit dense decoders, rows starting mid-byte', async () => {
     // Row lengths 6, 15, 3, 6, 49, 4, 15, 4: most rows of 1, 2 and 4 bits start inside a byte.
     // No weight is zero: a dense 1-bit sign stream has no code for zero.
-    const unpruned = convChain(GEOMETRIES.map((g) => ({ ...g, pads: [...g.pads] as [number, number] })), 61, 7, false);
+    const unpruned = convChain(61, 7, { prune: false });
     const quantization = new Map<string, LayerQuantization>();
-    GEOMETRIES.forEach((_, i) => {
+    CONV_GEOMETRIES.forEach((_, i) => {
       const bits = [1, 2, 4, 8][i % 4];
       // 1 bit is the sign quantizer, which has no zero: nothing pruned there
       const quantizer = bits === 1 ? 'sign' : i < 4 ? 'uniform' : 'uniform-layer';
@@ -132,7 +93,7 @@ describe('quantized layers: every bit width, quantizer and encoding, bit-exact',
 
   it('pruned float32 layers: indices and the nonzero float32 weights when that is smaller, bit-exact', async () => {
     const quantization = new Map<string, LayerQuantization>();
-    GEOMETRIES.forEach((_, i) => quantization.set(`conv${i}`, { float32Threshold: [0.3, 0.9, 0.5][i % 3] }));
+    CONV_GEOMETRIES.forEach((_, i) => quantization.set(`conv${i}`, { float32Threshold: [0.3, 0.9, 0.5][i % 3] }));
     quantization.set('fc', { float32Threshold: 0.1 });
     for (const schedule of ['layers', 'stream'] as const) {
       const result = await verifyHost(graph, 'chain.onnx', x, 4, { quantization, schedule, optimizations: ['-O0', '-O2'] });
@@ -151,9 +112,9 @@ describe('quantized layers: every bit width, quantizer and encoding, bit-exact',
 
   it('codebook 2..8 bits, dense and sparse', async () => {
     const quantization = new Map<string, LayerQuantization>();
-    GEOMETRIES.forEach((_, i) => {
+    CONV_GEOMETRIES.forEach((_, i) => {
       const bits = 2 + (i % 7);
-      quantization.set(`conv${i}`, { spec: { bits, quantizer: 'codebook', threshold: 0.02, levels: codebook(bits) }, encoding: (['dense', 'bitmap', 'delta'] as const)[i % 3] });
+      quantization.set(`conv${i}`, { spec: { bits, quantizer: 'codebook', threshold: 0.02, levels: codebookLevels(bits) }, encoding: (['dense', 'bitmap', 'delta'] as const)[i % 3] });
     });
     await expectBitExact(graph, 'chain.onnx', x, 4, quantization);
   }, 120_000);
@@ -251,7 +212,7 @@ describe('random graphs (seeded fuzzer)', () => {
 });
 
 describe('the depth-first schedule (--schedule stream): the same bits from rings of columns', () => {
-  const chain = convChain(GEOMETRIES.map((g) => ({ ...g, pads: [...g.pads] as [number, number] })), 61, 7);
+  const chain = convChain(61, 7);
   const x = randomFloats(4 * 2 * 61, 11);
 
   it('runs every conv geometry of the chain depth first, float32 and packed, bit-exact', async () => {
@@ -262,7 +223,7 @@ describe('the depth-first schedule (--schedule stream): the same bits from rings
     expect(streamed.generated.memory.arenaBytes).toBeLessThan(layered.generated.memory.arenaBytes);
     for (const [encoding, bits] of [['dense', 4], ['bitmap', 3], ['delta', 2]] as const) {
       const quantization = new Map<string, LayerQuantization>();
-      GEOMETRIES.forEach((_, i) => quantization.set(`conv${i}`, { spec: { bits: bits + (i % 3), quantizer: i % 2 ? 'uniform' : 'uniform-layer', threshold: 0.02 }, encoding }));
+      CONV_GEOMETRIES.forEach((_, i) => quantization.set(`conv${i}`, { spec: { bits: bits + (i % 3), quantizer: i % 2 ? 'uniform' : 'uniform-layer', threshold: 0.02 }, encoding }));
       const result = await verifyHost(chain, 'chain.onnx', x, 4, { schedule: 'stream', quantization, optimizations: ['-O2'] });
       expect(result.mismatch, `${encoding}: ${JSON.stringify(result.mismatch)}`).toBeUndefined();
     }
@@ -312,7 +273,7 @@ describe('memory safety of the generated code', () => {
     ['conv2', { spec: { bits: 4, quantizer: 'uniform', threshold: 0.02 }, encoding: 'dense' }],
     ['fc', { spec: { bits: 5, quantizer: 'uniform', threshold: 0.02 }, encoding: 'delta' }],
   ]);
-  const chain = () => convChain(GEOMETRIES.slice(0, 4).map((g) => ({ ...g, pads: [...g.pads] as [number, number] })), 40, 3);
+  const chain = () => convChain(40, 3, { cases: CONV_GEOMETRIES.slice(0, 4) });
 
   it('runs clean under AddressSanitizer and UndefinedBehaviorSanitizer', async () => {
     const sanitize = ['-g', '-fsanitize=address,undefined', '-fno-omit-frame-pointer', '-fno-sanitize-recover=all'];

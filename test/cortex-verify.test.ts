@@ -13,12 +13,11 @@ import { modelData } from '../src/data/model-data.js';
 import { syntheticWindows } from '../src/data/synthetic-windows.js';
 import type { Graph } from '../src/ir/graph.js';
 import { loadModel } from '../src/ir/load.js';
-import type { ModelSpec, NodeSpec } from '../src/onnx/build.js';
 import { sumParts } from '../src/toolchain/size.js';
 import { cortexTarget } from '../src/toolchain/targets.js';
 import { cortexToolsAvailable } from './helpers/cortex.js';
 import { fixturePath, loadFixture, manifest } from './helpers/fixtures.js';
-import { graphOf } from './helpers/model.js';
+import { codebookLevels, convChain } from './helpers/conv-chain.js';
 import { randomFloats } from './helpers/random.js';
 
 const available = await cortexToolsAvailable('Cortex-M verification');
@@ -89,45 +88,9 @@ describe.skipIf(!available).concurrent('every fixture is bit-exact on Cortex-M',
   }, 60_000);
 });
 
-/** Conv layers of several geometries then a linear layer, about a third of the weights zero. */
-function convChain(length: number, seed: number): Graph {
-  const geometries = [
-    { k: 3, stride: 1, dilation: 1, pads: [1, 1], group: 1, cout: 6 },
-    { k: 5, stride: 2, dilation: 1, pads: [2, 1], group: 2, cout: 6 },
-    { k: 3, stride: 1, dilation: 2, pads: [2, 2], group: 6, cout: 6 },
-    { k: 1, stride: 1, dilation: 1, pads: [0, 0], group: 1, cout: 7 },
-    { k: 7, stride: 3, dilation: 1, pads: [3, 3], group: 1, cout: 5 },
-    { k: 4, stride: 1, dilation: 4, pads: [0, 6], group: 5, cout: 5 },
-    { k: 3, stride: 2, dilation: 1, pads: [0, 0], group: 1, cout: 4 },
-    { k: 2, stride: 1, dilation: 1, pads: [1, 0], group: 2, cout: 4 },
-  ];
-  const nodes: NodeSpec[] = [];
-  const initializers: NonNullable<ModelSpec['initializers']> = {};
-  let x = 'x';
-  let channels = 2;
-  let t = length;
-  geometries.forEach((g, i) => {
-    const w = randomFloats((g.cout * channels * g.k) / g.group, seed + i, 0.4);
-    for (let j = 0; j < w.length; j += 3) w[j] = 0;
-    initializers[`w${i}`] = { shape: [g.cout, channels / g.group, g.k], data: w };
-    initializers[`b${i}`] = { shape: [g.cout], data: randomFloats(g.cout, seed + 100 + i) };
-    nodes.push({ name: `conv${i}`, op: 'Conv', inputs: [x, `w${i}`, `b${i}`], outputs: [`conv${i}`], attrs: { kernel_shape: [g.k], strides: [g.stride], dilations: [g.dilation], pads: g.pads, group: g.group } });
-    nodes.push({ op: 'Relu', inputs: [`conv${i}`], outputs: [`relu${i}`] });
-    x = `relu${i}`;
-    channels = g.cout;
-    t = Math.floor((t + g.pads[0] + g.pads[1] - g.dilation * (g.k - 1) - 1) / g.stride) + 1;
-  });
-  nodes.push({ op: 'Flatten', inputs: [x], outputs: ['flat'] });
-  initializers.fc = { shape: [3, channels * t], data: randomFloats(3 * channels * t, seed + 999, 0.2) };
-  initializers.fcb = { shape: [3], data: [0.1, -0.2, 0.3] };
-  nodes.push({ name: 'fc', op: 'Gemm', inputs: ['flat', 'fc', 'fcb'], outputs: ['y'], attrs: { transB: 1 } });
-  return graphOf({ inputs: [{ name: 'x', shape: ['N', 2, length] }], outputs: ['y'], initializers, nodes });
-}
-
 describe.skipIf(!available).concurrent('quantized layers are bit-exact on Cortex-M: every width, quantizer and encoding', () => {
   const graph = convChain(61, 7);
   const x = randomFloats(3 * 2 * 61, 11);
-  const codebook = (bits: number) => [0, ...Array.from({ length: 2 ** bits - 1 }, (_, i) => (i - (2 ** bits - 2) / 2) * 0.07 + 0.013)];
   const uniform = (encoding: 'dense' | 'bitmap' | 'delta') => {
     const q = new Map<string, LayerQuantization>();
     for (let i = 0; i < 8; i++) {
@@ -138,7 +101,7 @@ describe.skipIf(!available).concurrent('quantized layers are bit-exact on Cortex
     return q;
   };
   const codebooks = new Map<string, LayerQuantization>();
-  for (let i = 0; i < 8; i++) codebooks.set(`conv${i}`, { spec: { bits: 2 + (i % 7), quantizer: 'codebook', threshold: 0.02, levels: codebook(2 + (i % 7)) }, encoding: (['dense', 'bitmap', 'delta'] as const)[i % 3] });
+  for (let i = 0; i < 8; i++) codebooks.set(`conv${i}`, { spec: { bits: 2 + (i % 7), quantizer: 'codebook', threshold: 0.02, levels: codebookLevels(2 + (i % 7)) }, encoding: (['dense', 'bitmap', 'delta'] as const)[i % 3] });
 
   // pruned float32 layers (indices + nonzero float32 weights), the other layers 4-bit
   const prunedFloat = new Map<string, LayerQuantization>();

@@ -4,26 +4,17 @@
  * files are temporary copies of real records from ../shared/data; the originals are only read.
  * Runs whenever ../shared/data exists, prints a SKIPPING line when it does not, fails when CI=true.
  */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EcgcError } from '../src/errors.js';
 import { parseHeader, readAnnotations, readCpscRecord, readHeader, readMat4, readRecord } from '../src/data/wfdb/index.js';
+import { CPSC, MITDB, hasData } from './helpers/data.js';
 
-const DATA = join(import.meta.dirname, '..', '..', 'shared', 'data');
-const MITDB = join(DATA, 'mitdb');
-const CPSC = join(DATA, 'cpsc2018');
 
-function available(dir: string, what: string): boolean {
-  if (existsSync(dir)) return true;
-  if (process.env.CI === 'true') throw new Error(`${dir} is missing; CI must run the ${what} tests on the real data`);
-  console.log(`SKIPPING ${what} tests: ${dir} not found`);
-  return false;
-}
-
-const HAVE_MITDB = available(MITDB, 'WFDB bad-input (MIT-BIH copies)');
-const HAVE_CPSC = available(CPSC, 'MATLAB v4 bad-input (CPSC 2018 copies)');
+const HAVE_MITDB = hasData(MITDB, 'WFDB bad-input (MIT-BIH copies)');
+const HAVE_CPSC = hasData(CPSC, 'MATLAB v4 bad-input (CPSC 2018 copies)');
 
 let dir: string;
 beforeEach(() => {

@@ -3,7 +3,7 @@
  * 48 records; CPSC 2018, 150 records). These tests run whenever that folder exists, print a
  * SKIPPING line when it does not, and fail (never skip) when CI=true.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,20 +20,10 @@ import {
   type Annotation,
   type WfdbRecord,
 } from '../src/data/wfdb/index.js';
+import { CPSC, MITDB, hasData } from './helpers/data.js';
 
-const DATA = join(import.meta.dirname, '..', '..', 'shared', 'data');
-const MITDB = join(DATA, 'mitdb');
-const CPSC = join(DATA, 'cpsc2018');
-
-function available(dir: string, what: string): boolean {
-  if (existsSync(dir)) return true;
-  if (process.env.CI === 'true') throw new Error(`${dir} is missing; CI must run the ${what} tests on the real data`);
-  console.log(`SKIPPING ${what} tests: ${dir} not found`);
-  return false;
-}
-
-const HAVE_MITDB = available(MITDB, 'MIT-BIH WFDB reader');
-const HAVE_CPSC = available(CPSC, 'CPSC 2018 reader');
+const HAVE_MITDB = hasData(MITDB, 'MIT-BIH WFDB reader');
+const HAVE_CPSC = hasData(CPSC, 'CPSC 2018 reader');
 
 function recordList(dir: string): string[] {
   return readFileSync(join(dir, 'RECORDS'), 'utf8').split(/\s+/).filter((s) => s !== '');
