@@ -1,84 +1,139 @@
 /*
  * A chain of conv1d layers run depth first, one time step (a column of channels) at a time:
- * each layer keeps only the last (kernel-1)*dilation+1 input columns in a ring, computes an
- * output column as soon as its taps have arrived and hands it to the next layer at once.
- * No layer's whole output is ever stored, which is what brings the RAM of a model down to
- * its rings. Every output is the same sum as ecgc_conv1d's, in the same order (taps in the
- * padding skipped), so the result is bit for bit the layer-by-layer one; the price is that
- * packed weights are decoded once per output column instead of once per layer.
+ * a layer computes an output column as soon as its taps have arrived and hands it to the
+ * next layer at once, so no layer's whole output is ever stored. A layer of kernel K and
+ * dilation D keeps only the (K-1)*D input columns before the newest in its own ring (a
+ * pointwise layer keeps none); the newest column sits in one of two shared hand-off columns
+ * (stage k reads hand-off k % 2 and writes k+1's into the other) and is moved into the ring
+ * once the stage has used it. Every output is the same sum as ecgc_conv1d's, in the same
+ * order (taps in the padding skipped), so the result is bit for bit the layer-by-layer one;
+ * the price is that packed weights are decoded once per output column instead of once per layer.
  */
 #include "ecgc.h"
 
+/* int32 only, so 16 bytes on every target (ecgc's TypeScript side counts them). */
 typedef struct {
   int32_t received, produced; /* input columns arrived, output columns computed */
-  float *ring;                /* [ring_length][in_channels] */
+  int32_t pending;            /* the newest column is still in the hand-off, not yet in the ring */
+  int32_t ring;               /* offset of the ring [ring_length][in_channels] in the rings' floats */
 } stage_state_t;
 
 typedef struct {
   const ecgc_stream_t *s;
   stage_state_t *states;
-  float *window, *row, *column, *y; /* shared scratch; the last stage's output column; the result */
-  int32_t *positions;
+  float *handoff[2], *window, *row, *rings, *y; /* window: a group's taps; row: a decoded weight row */
+  int32_t *positions, *columns;                  /* columns: where each tap's input column starts, from rings */
 } stream_t;
 
-static int32_t ring_length(const ecgc_conv1d_t *p) { return (p->kernel - 1) * p->dilation + 1; }
+/* Columns a stage keeps besides the newest. */
+static int32_t ring_length(const ecgc_conv1d_t *p) { return (p->kernel - 1) * p->dilation; }
 
-static int32_t max_i(int32_t a, int32_t b) { return a > b ? a : b; }
+static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
 
-size_t ecgc_stream_get_buffer_size(const ecgc_stream_t *s) {
-  size_t floats = 0;
-  int32_t row = 0, k;
+/* The scratch, in 4-byte words: hand-offs, window, decoded row, sparse positions, tap columns, rings (as ecgc_stream lays them out). */
+static void scratch_words(const ecgc_stream_t *s, size_t *handoff, size_t *window, size_t *row, size_t *positions, size_t *columns, size_t *rings) {
+  int32_t k;
+  *handoff = (size_t)s->stages[s->stage_count - 1].conv->out_channels;
+  *window = *row = *positions = *columns = *rings = 0;
   for (k = 0; k < s->stage_count; k++) {
     const ecgc_conv1d_t *p = s->stages[k].conv;
-    floats += (size_t)ring_length(p) * (size_t)p->in_channels;
-    row = max_i(row, p->weights.row_length);
+    const size_t row_length = (size_t)p->weights.row_length;
+    *handoff = max_size(*handoff, (size_t)p->in_channels);
+    if (p->kernel > 1) {
+      *window = max_size(*window, row_length);
+      *columns = max_size(*columns, (size_t)p->kernel);
+    }
+    if (p->weights.encoding != ECGC_F32) *row = max_size(*row, row_length);
+    if (p->sparse) *positions = max_size(*positions, row_length);
+    *rings += (size_t)ring_length(p) * (size_t)p->in_channels;
   }
-  /* the states; a group's window, a decoded row (values), sparse positions (a row each); the last output column */
-  floats += 3u * (size_t)row + (size_t)s->stages[s->stage_count - 1].conv->out_channels;
-  return floats * sizeof(float) + (size_t)s->stage_count * sizeof(stage_state_t);
 }
 
-/* The column of a stage's ring to write input column `index` into. */
-static float *ring_slot(const ecgc_conv1d_t *p, stage_state_t *state, int32_t index) {
-  return state->ring + (size_t)(index % ring_length(p)) * (size_t)p->in_channels;
+size_t ecgc_stream_get_buffer_size(const ecgc_stream_t *s) {
+  size_t handoff, window, row, positions, columns, rings;
+  scratch_words(s, &handoff, &window, &row, &positions, &columns, &rings);
+  return (size_t)s->stage_count * sizeof(stage_state_t) + (2u * handoff + window + row + positions + columns + rings) * 4u;
+}
+
+/* Input column `index` of stage k (one that has arrived and is still kept). */
+static const float *column_at(const stream_t *st, int32_t k, int32_t index) {
+  const ecgc_conv1d_t *p = st->s->stages[k].conv;
+  const stage_state_t *state = &st->states[k];
+  if (state->pending && index == state->received - 1) return st->handoff[k & 1];
+  return st->rings + state->ring + (size_t)(index % ring_length(p)) * (size_t)p->in_channels;
+}
+
+/* Moves stage k's newest column from the hand-off into its ring (over the oldest). */
+static void keep(const stream_t *st, int32_t k) {
+  const ecgc_conv1d_t *p = st->s->stages[k].conv;
+  stage_state_t *state = &st->states[k];
+  if (!state->pending) return;
+  state->pending = 0;
+  if (ring_length(p) > 0) {
+    float *slot = st->rings + state->ring + (size_t)((state->received - 1) % ring_length(p)) * (size_t)p->in_channels;
+    int32_t c;
+    for (c = 0; c < p->in_channels; c++) slot[c] = st->handoff[k & 1][c];
+  }
 }
 
 /*
- * Output column t of stage p into `out` [out_channels]. A group's taps are gathered into
- * window [channels of the group][kernel] (taps first..end-1 lie inside the input), then each
- * output channel is a dot product of its decoded weight row with the window.
+ * Output column t of stage k into `out` [out_channels]. A pointwise layer reads its input
+ * column in place; otherwise a group's taps are gathered into window [channels of the
+ * group][kernel] (taps first..end-1 lie inside the input). Each output channel is then a
+ * dot product of its decoded weight row with them.
  */
-static void conv_column(const stream_t *st, const ecgc_conv1d_t *p, stage_state_t *state, int32_t t, float *out) {
-  const int32_t K = p->kernel, D = p->dilation, C = p->in_channels, R = ring_length(p);
-  const int32_t start = t * p->stride - p->pad_begin, channels = C / p->groups, n = channels * K;
+static void conv_column(const stream_t *st, int32_t k, int32_t t, float *out) {
+  const ecgc_conv1d_t *p = st->s->stages[k].conv;
+  const int32_t K = p->kernel, D = p->dilation;
+  const int32_t start = t * p->stride - p->pad_begin, channels = p->in_channels / p->groups, n = channels * K;
   const int32_t out_per_group = p->out_channels / p->groups;
-  float *window = st->window;
+  const float *taps = st->window;
   ecgc_row_reader_t reader;
-  int32_t c, k, co, j, first, end;
+  int32_t c, j, tap, co, first, end;
   ecgc_taps_inside(start, p->in_length, K, D, &first, &end);
   ecgc_row_reader_init(&reader, &p->weights);
+  if (K > 1)
+    for (tap = first; tap < end; tap++) st->columns[tap] = (int32_t)(column_at(st, k, start + tap * D) - st->rings);
+  if (K > 1 && channels == 1 && out_per_group == 1 && !p->sparse && p->weights.encoding == ECGC_F32) {
+    /* depthwise, float32: straight from the ring, no gather and no row reader */
+    for (co = 0; co < p->out_channels; co++) {
+      const float *w = p->weights.f32 + (size_t)co * (size_t)K;
+      float acc = p->bias ? p->bias[co] : 0.0f;
+      for (tap = first; tap < end; tap++) acc = acc + w[tap] * st->rings[st->columns[tap] + co];
+      out[co] = acc;
+    }
+    return;
+  }
   for (co = 0; co < p->out_channels; co++) {
     float acc = p->bias ? p->bias[co] : 0.0f;
-    if (co % out_per_group == 0) {
+    if (co % out_per_group == 0 && first < end) {
       const int32_t from = co / out_per_group * channels;
-      for (k = first; k < end; k++) {
-        const float *column = state->ring + (size_t)((start + k * D) % R) * (size_t)C + from;
-        for (c = 0; c < channels; c++) window[c * K + k] = column[c];
+      if (K == 1) {
+        taps = column_at(st, k, start) + from;
+      } else {
+        for (tap = first; tap < end; tap++) {
+          const float *column = st->rings + st->columns[tap] + from;
+          for (c = 0; c < channels; c++) st->window[c * K + tap] = column[c];
+        }
       }
     }
     if (p->sparse) {
       const int32_t count = ecgc_row_sparse(&reader, st->row, st->positions);
-      for (j = 0; j < count; j++) {
-        k = st->positions[j] % K;
-        if (k >= first && k < end) acc = acc + st->row[j] * window[st->positions[j]];
+      if (first == 0 && end == K) {
+        for (j = 0; j < count; j++) acc = acc + st->row[j] * taps[st->positions[j]];
+      } else {
+        for (j = 0; j < count; j++) {
+          tap = st->positions[j] % K;
+          if (tap >= first && tap < end) acc = acc + st->row[j] * taps[st->positions[j]];
+        }
       }
     } else {
       const float *w = ecgc_row_dense(&reader, st->row);
       if (first == 0 && end == K) {
-        acc = ecgc_dot(window, w, n, acc);
+        acc = ecgc_dot(taps, w, n, acc);
       } else {
         for (c = 0; c < n; c += K)
-          for (k = first; k < end; k++) acc = acc + w[c + k] * window[c + k];
+          for (tap = first; tap < end; tap++) acc = acc + w[c + tap] * taps[c + tap];
       }
     }
     out[co] = acc;
@@ -97,23 +152,23 @@ static void post(const ecgc_stream_stage_t *stage, float *column) {
 
 /* Whether stage k's next output has all its taps (or the input has ended). */
 static int ready(const ecgc_conv1d_t *p, const stage_state_t *state) {
-  const int32_t t = state->produced, need = t * p->stride - p->pad_begin + (p->kernel - 1) * p->dilation + 1;
+  const int32_t t = state->produced, need = t * p->stride - p->pad_begin + ring_length(p) + 1;
   return t < p->out_length && state->received >= (need < p->in_length ? need : p->in_length);
 }
 
-/* Stage k's next output, handed on: into stage k+1's ring, or into the result. */
+/* Stage k's next output, handed on: to stage k+1 (which then has a new column), or into the result. */
 static void produce(const stream_t *st, int32_t k) {
   const ecgc_stream_stage_t *stage = &st->s->stages[k];
   const ecgc_conv1d_t *p = stage->conv;
-  stage_state_t *state = &st->states[k];
-  const int32_t t = state->produced++, C = p->out_channels;
-  const int32_t last = k + 1 == st->s->stage_count;
-  float *out = last ? st->column : ring_slot(st->s->stages[k + 1].conv, &st->states[k + 1], t);
+  const int32_t t = st->states[k].produced++, C = p->out_channels;
+  float *out = st->handoff[(k + 1) & 1];
   int32_t c;
-  conv_column(st, p, state, t, out);
+  conv_column(st, k, t, out);
+  keep(st, k);
   post(stage, out);
-  if (!last) {
+  if (k + 1 < st->s->stage_count) {
     st->states[k + 1].received++;
+    st->states[k + 1].pending = 1;
   } else if (st->s->reduce == ECGC_STREAM_MEAN) {
     for (c = 0; c < C; c++) st->y[c] = t == 0 ? 0.0f + out[c] : st->y[c] + out[c];
   } else if (st->s->reduce == ECGC_STREAM_MAX) {
@@ -125,8 +180,9 @@ static void produce(const stream_t *st, int32_t k) {
 
 /*
  * After a new input column: depth first, every output that has become computable. A stage
- * hands each output on and the next stage consumes what it can at once, so no ring is ever
- * overwritten before its columns are used; when a stage can do no more, go back up.
+ * hands each output on and the next stage consumes what it can at once; a stage that can do
+ * no more keeps its newest column in its ring and the walk goes back up. So at most one
+ * stage holds a column in a hand-off, and a hand-off is free whenever it is written.
  */
 static void drain(const stream_t *st) {
   int32_t k = 0;
@@ -135,6 +191,7 @@ static void drain(const stream_t *st) {
       produce(st, k);
       if (k + 1 < st->s->stage_count) k++;
     } else {
+      keep(st, k);
       k--;
     }
   }
@@ -142,28 +199,30 @@ static void drain(const stream_t *st) {
 
 void ecgc_stream(const ecgc_stream_t *s, const float *x, float *y, void *scratch) {
   const ecgc_conv1d_t *first = s->stages[0].conv, *last = s->stages[s->stage_count - 1].conv;
+  size_t handoff, window, row, positions, columns, rings;
   stream_t st;
-  float *cursor;
-  int32_t row = 0, k, i, c;
+  int32_t k, i, c, offset = 0;
+  scratch_words(s, &handoff, &window, &row, &positions, &columns, &rings);
   st.s = s;
   st.y = y;
-  for (k = 0; k < s->stage_count; k++) row = max_i(row, s->stages[k].conv->weights.row_length);
-  /* the layout ecgc_stream_get_buffer_size counts: states (pointer-aligned) first, then floats */
+  /* the layout ecgc_stream_get_buffer_size counts: the states, then floats */
   st.states = (stage_state_t *)scratch;
-  st.window = (float *)(void *)(st.states + s->stage_count);
-  st.row = st.window + row;
+  st.handoff[0] = (float *)(void *)(st.states + s->stage_count);
+  st.handoff[1] = st.handoff[0] + handoff;
+  st.window = st.handoff[1] + handoff;
+  st.row = st.window + window;
   st.positions = (int32_t *)(void *)(st.row + row);
-  st.column = (float *)(void *)(st.positions + row);
-  cursor = st.column + last->out_channels;
+  st.columns = st.positions + positions;
+  st.rings = (float *)(void *)(st.columns + columns);
   for (k = 0; k < s->stage_count; k++) {
-    st.states[k].received = st.states[k].produced = 0;
-    st.states[k].ring = cursor;
-    cursor += (size_t)ring_length(s->stages[k].conv) * (size_t)s->stages[k].conv->in_channels;
+    st.states[k].received = st.states[k].produced = st.states[k].pending = 0;
+    st.states[k].ring = offset;
+    offset += ring_length(s->stages[k].conv) * s->stages[k].conv->in_channels;
   }
   for (i = 0; i < first->in_length; i++) {
-    float *slot = ring_slot(first, &st.states[0], i);
-    for (c = 0; c < first->in_channels; c++) slot[c] = x[c * first->in_length + i];
+    for (c = 0; c < first->in_channels; c++) st.handoff[0][c] = x[c * first->in_length + i];
     st.states[0].received++;
+    st.states[0].pending = 1;
     drain(&st);
   }
   if (s->reduce == ECGC_STREAM_MEAN)

@@ -8,17 +8,12 @@
 #include <string.h>
 #include "ecgc.h"
 
+/* The `width`-bit field (width <= 24) that starts at `bit`: its first byte, then whole bytes while bits are missing. */
 static uint32_t read_bits(const uint8_t *stream, uint32_t bit, uint32_t width) {
-  uint32_t value = 0, read = 0;
-  if (8u % width == 0u) return ((uint32_t)stream[bit >> 3] >> (bit & 7u)) & ((1u << width) - 1u);
-  while (read < width) {
-    uint32_t offset = bit & 7u, take = 8u - offset;
-    if (take > width - read) take = width - read;
-    value |= ((uint32_t)(stream[bit >> 3] >> offset) & ((1u << take) - 1u)) << read;
-    read += take;
-    bit += take;
-  }
-  return value;
+  const uint8_t *byte = stream + (bit >> 3);
+  uint32_t have = 8u - (bit & 7u), value = (uint32_t)*byte >> (bit & 7u);
+  for (; have < width; have += 8u) value |= (uint32_t)*++byte << have;
+  return value & ((1u << width) - 1u);
 }
 
 /* The weight a stored field stands for, in row `row`. */

@@ -3,6 +3,10 @@
  * float32 bits compared with the reference interpreter, for every fixture, every bit width
  * and encoding, hostile names and random graphs; emitted bytes equal the predicted ones.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../src/codegen/emit.js';
 import { cComment, cFloat, cIdentifier } from '../src/codegen/names.js';
@@ -229,27 +233,31 @@ describe('the depth-first schedule (--schedule stream): the same bits from rings
     }
   }, 120_000);
 
+  /** Conv (strided, padded) -> LeakyRelu -> depthwise Conv (dilated) -> Tanh -> pointwise Conv -> Clip -> the pool: one stream step. */
+  const pooled = (pool: string) =>
+    graphOf({
+      inputs: [{ name: 'x', shape: ['N', 3, 50] }],
+      outputs: ['y'],
+      initializers: {
+        w0: { shape: [8, 3, 5], data: randomFloats(120, 1, 0.5) }, b0: { shape: [8], data: randomFloats(8, 2) },
+        w1: { shape: [8, 1, 3], data: randomFloats(24, 3, 0.5) },
+        w2: { shape: [6, 8, 1], data: randomFloats(48, 4, 0.5) }, b2: { shape: [6], data: randomFloats(6, 5) },
+        lo: { shape: [], data: [-0.5] }, hi: { shape: [], data: [0.75] },
+      },
+      nodes: [
+        { name: 'c0', op: 'Conv', inputs: ['x', 'w0', 'b0'], outputs: ['a'], attrs: { kernel_shape: [5], strides: [2], pads: [2, 2] } },
+        { op: 'LeakyRelu', inputs: ['a'], outputs: ['b'], attrs: { alpha: 0.1 } },
+        { name: 'c1', op: 'Conv', inputs: ['b', 'w1'], outputs: ['c'], attrs: { kernel_shape: [3], pads: [2, 2], group: 8, dilations: [2] } },
+        { op: 'Tanh', inputs: ['c'], outputs: ['d'] },
+        { name: 'c2', op: 'Conv', inputs: ['d', 'w2', 'b2'], outputs: ['e'], attrs: { kernel_shape: [1] } },
+        { op: 'Clip', inputs: ['e', 'lo', 'hi'], outputs: ['f'] },
+        { op: pool, inputs: ['f'], outputs: ['y'] },
+      ],
+    });
+
   it('ends in a global pool (mean and max), with element-wise ops between the layers', async () => {
     for (const pool of ['GlobalAveragePool', 'GlobalMaxPool']) {
-      const graph = graphOf({
-        inputs: [{ name: 'x', shape: ['N', 3, 50] }],
-        outputs: ['y'],
-        initializers: {
-          w0: { shape: [8, 3, 5], data: randomFloats(120, 1, 0.5) }, b0: { shape: [8], data: randomFloats(8, 2) },
-          w1: { shape: [8, 1, 3], data: randomFloats(24, 3, 0.5) },
-          w2: { shape: [6, 8, 1], data: randomFloats(48, 4, 0.5) }, b2: { shape: [6], data: randomFloats(6, 5) },
-          lo: { shape: [], data: [-0.5] }, hi: { shape: [], data: [0.75] },
-        },
-        nodes: [
-          { name: 'c0', op: 'Conv', inputs: ['x', 'w0', 'b0'], outputs: ['a'], attrs: { kernel_shape: [5], strides: [2], pads: [2, 2] } },
-          { op: 'LeakyRelu', inputs: ['a'], outputs: ['b'], attrs: { alpha: 0.1 } },
-          { name: 'c1', op: 'Conv', inputs: ['b', 'w1'], outputs: ['c'], attrs: { kernel_shape: [3], pads: [1, 1], group: 8, dilations: [1] } },
-          { op: 'Tanh', inputs: ['c'], outputs: ['d'] },
-          { name: 'c2', op: 'Conv', inputs: ['d', 'w2', 'b2'], outputs: ['e'], attrs: { kernel_shape: [1] } },
-          { op: 'Clip', inputs: ['e', 'lo', 'hi'], outputs: ['f'] },
-          { op: pool, inputs: ['f'], outputs: ['y'] },
-        ],
-      });
+      const graph = pooled(pool);
       const inputs = randomFloats(3 * 3 * 50, 9);
       const result = await verifyHost(graph, 'pool.onnx', inputs, 3, { schedule: 'stream', optimizations: ['-O2'] });
       expect(result.mismatch, `${pool}: ${JSON.stringify(result.mismatch)}`).toBeUndefined();
@@ -257,6 +265,33 @@ describe('the depth-first schedule (--schedule stream): the same bits from rings
       expect(result.generated.files.get('pool.c')!.match(/ecgc_[a-z_0-9]+\(/g)).toEqual(['ecgc_stream(']);
     }
   }, 120_000);
+
+  it('reserves exactly the scratch ecgc_stream_get_buffer_size asks for: rings of (k-1)*d columns, no ring for pointwise layers', async () => {
+    const packed = new Map<string, LayerQuantization>([
+      ['c0', { spec: { bits: 3, quantizer: 'uniform', threshold: 0.1 }, encoding: 'bitmap' }],
+      ['c2', { spec: { bits: 4, quantizer: 'uniform', threshold: 0 }, encoding: 'dense' }],
+    ]);
+    const asked: number[] = [];
+    for (const quantization of [undefined, packed]) {
+      const generated = generate(pooled('GlobalAveragePool'), 'pool.onnx', { target: 'host', schedule: 'stream', quantization });
+      const dir = mkdtempSync(join(tmpdir(), 'ecgc-scratch-'));
+      try {
+        for (const [file, content] of generated.files) writeFileSync(join(dir, file.replace(/^runtime\//, '')), content);
+        writeFileSync(join(dir, 'size.c'), '#include <stdio.h>\n#include "pool.c"\nint main(void) { printf("%zu\\n", ecgc_stream_get_buffer_size(&pool_c0_stream)); return 0; }\n');
+        const sources = generated.runtimeSources.map((f) => f.replace(/^runtime\//, '')).filter((f) => f.endsWith('.c'));
+        await execa('gcc', ['-std=c99', '-I.', '-o', 'size', 'size.c', ...sources.filter((f) => f !== 'pool.c'), '-lm'], { cwd: dir });
+        asked.push(Number((await execa('./size', [], { cwd: dir })).stdout));
+        // the planner reserves whole 8-byte units
+        expect(generated.memory.scratchBytes).toBe(Math.ceil(asked[asked.length - 1] / 8) * 8);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    // float32: 3 states; hand-offs of 8 floats; a window of 15 taps (c0: 3 x 5) and 5 tap columns; rings (5-1) x 3 + (3-1) x 2 x 8, none for c2
+    expect(asked[0]).toBe(3 * 16 + 4 * (2 * 8 + 15 + 5 + 4 * 3 + 4 * 8));
+    // packed: a decoded row of 15 weights (c0) and 15 sparse positions (c0, bitmap) more
+    expect(asked[1]).toBe(asked[0] + 4 * (15 + 15));
+  });
 
   it('leaves graphs without a chain of two convs as they are', () => {
     const { graph } = loadFixture('transformer_opset17');

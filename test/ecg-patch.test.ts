@@ -109,7 +109,7 @@ describe.skipIf(!data || !tools || !existsSync(MODEL))('the ECG-patch firmware u
     expect(matchBeats(expected.beats.map((b) => b.r), annotated).sensitivity).toBeGreaterThan(0.97);
   }, 180_000);
 
-  it('compressed ArrhythmiNet V2 (the shipped LAQ+LAP plan, depth first, -Os) fits 32 KB of flash and decides exactly as its TypeScript twin', async () => {
+  it('compressed ArrhythmiNet V2 (the shipped LAQ+LAP plan, depth first, -Os) fits 32 KB of flash and 16 KB of RAM and decides exactly as its TypeScript twin', async () => {
     const plan = join(EXAMPLE, 'plan-laq-lap.json');
     const build = join(dir, 'laq');
     const make = await execa('make', ['-C', PATCH, '--no-print-directory', `BUILD=${build}`, `MODEL=${MODEL}`, `PLAN=${plan}`, 'SCHEDULE=stream', 'OPT=-Os'], { reject: false });
@@ -119,8 +119,8 @@ describe.skipIf(!data || !tools || !existsSync(MODEL))('the ECG-patch firmware u
     const [text, initialised, zeroed] = size!.slice(1).map(Number);
     // the issue's flash target for the compressed model with its firmware
     expect(text + initialised).toBeLessThan(32 * 1024);
-    // float32 activations layer by layer need a 42 KB arena; depth first, the whole firmware fits in 24 KB
-    expect(initialised + zeroed).toBeLessThan(24 * 1024);
+    // and its RAM target (stack included): float32 activations layer by layer need a 42 KB arena; depth first, 8 KB
+    expect(initialised + zeroed).toBeLessThan(16 * 1024);
     expect(readFileSync(join(build, 'beat', 'beat.c'), 'utf8')).toMatch(/ecgc_stream\(/);
     const adc = mitdbAdc(MITDB, '100', 20);
     const adcFile = join(dir, '100.adc');

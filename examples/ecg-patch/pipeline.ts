@@ -16,7 +16,7 @@ import { QRS_SAMPLING_RATE_HZ, QrsDetector } from './qrs.js';
 
 export const BEFORE_R = 90;
 export const WINDOW = 256;
-export const RING = 2048;
+export const RING = 1024;
 const PENDING = 8;
 const ZSCORE_EPSILON = Math.fround(1e-3);
 const MAGIC = 'ECGADC1\0';

@@ -6,6 +6,8 @@
  */
 
 export const QRS_SAMPLING_RATE_HZ = 360;
+/** Samples of h and d kept (QRS_HISTORY in qrs.h): locating a peak reads 146 back. */
+const HISTORY = 160;
 const MWI = 54;
 const REFRACTORY = 72;
 const T_WAVE = 130;
@@ -26,8 +28,8 @@ export class QrsDetector {
   private n = 0;
   private readonly x = new Int32Array(32);
   private readonly l = new Int32Array(64);
-  private readonly h = new Int32Array(256);
-  private readonly d = new Int32Array(256);
+  private readonly h = new Int32Array(HISTORY);
+  private readonly d = new Int32Array(HISTORY);
   private readonly s = new Float64Array(64);
   private lp1 = 0;
   private lp2 = 0;
@@ -53,7 +55,7 @@ export class QrsDetector {
   push(x: number): number[] {
     const n = this.n++;
     const out: number[] = [];
-    const back = (ring: Int32Array, k: number) => (n >= k ? ring[(n - k) & (ring.length - 1)] : 0);
+    const back = (ring: Int32Array, k: number) => (n >= k ? ring[(n - k) % ring.length] : 0);
     this.x[n & 31] = x;
     const lp = 2 * this.lp1 - this.lp2 + x - 2 * back(this.x, 10) + back(this.x, 20);
     this.lp2 = this.lp1;
@@ -63,9 +65,9 @@ export class QrsDetector {
     this.hpSum += l - back(this.l, 57);
     const hp = 57 * back(this.l, 28) - this.hpSum;
     const h = hp >> 5;
-    this.h[n & 255] = h;
+    this.h[n % HISTORY] = h;
     const d = (2 * h + back(this.h, 1) - back(this.h, 3) - 2 * back(this.h, 4)) >> 3;
-    this.d[n & 255] = d;
+    this.d[n % HISTORY] = d;
     const s = d * d;
     this.mwi += s - (n >= MWI ? this.s[(n - MWI) & 63] : 0);
     this.s[n & 63] = s;
@@ -108,11 +110,11 @@ export class QrsDetector {
 
   private locate(peak: Peak): Peak {
     let slope = 0;
-    for (let k = peak.at - MWI + 1; k <= peak.at; k++) slope = Math.max(slope, Math.abs(this.d[k & 255]));
+    for (let k = peak.at - MWI + 1; k <= peak.at; k++) slope = Math.max(slope, Math.abs(this.d[k % HISTORY]));
     let best = -1;
     let where = peak.at - 2;
     for (let k = peak.at - 2 - MWI + 1; k <= peak.at - 2; k++) {
-      const h = Math.abs(this.h[k & 255]);
+      const h = Math.abs(this.h[k % HISTORY]);
       if (h > best) {
         best = h;
         where = k;

@@ -56,3 +56,4 @@ const pct = (v: number | null) => (v === null ? '-' : (100 * v).toFixed(2));
 console.log(`ecgc compress bench: laq+lap (intended rule, max drop 0.5 points) on ${model}, ${wanted} windows of beats-nlrav random-val`);
 console.log(`  time ${seconds.toFixed(1)} s (target < 120 s), ${plan.search.evaluations} full-model-equivalent evaluations, ${plan.search.candidates} candidates`);
 console.log(`  accuracy ${pct(plan.figures.data.baseline.accuracy)}% -> ${pct(plan.figures.data.final.accuracy)}%, layers ${plan.totals.layers.bytes} bytes, CR ${plan.totals.layers.compressionRatio.toFixed(2)}x`);
+console.log(`  per layer (bits/pruned %, float32 bytes -> bytes): ${plan.layers.map((l) => `${l.bits === 32 ? 'f32' : l.bits}/${Math.round(100 * l.sparsity)} ${l.float32Bytes}->${l.bytes.total}`).join(', ')}`);

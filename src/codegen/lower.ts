@@ -12,7 +12,7 @@ import { attrFloat, attrInts } from '../onnx/attributes.js';
 import type { OpContext } from '../ref/op.js';
 import { averagePoolWindows, geometry as averagePoolGeometry } from '../ref/ops/average-pool.js';
 import { geometry as concatGeometry } from '../ref/ops/concat.js';
-import { geometry as convGeometry } from '../ref/ops/conv.js';
+import { type ConvGeometry, geometry as convGeometry } from '../ref/ops/conv.js';
 import { geometry as gatherGeometry } from '../ref/ops/gather.js';
 import { geometry as gemmGeometry } from '../ref/ops/gemm.js';
 import { geometry as layerNormGeometry } from '../ref/ops/layer-normalization.js';
@@ -276,7 +276,7 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
     const emitted = layerWeights(node, id, weight.data as Float32Array, g.outChannels, false, g.outChannels);
     const bias = biasArray(node, 2, id, g.outChannels);
     out.declarations.push(`static const ecgc_conv1d_t ${id} = {${g.inChannels}, ${g.outChannels}, ${w.inLength}, ${w.outLength}, ${w.kernel}, ${w.stride}, ${w.dilation}, ${w.padBegin}, ${g.group}, ${innerBegin}, ${innerEnd}, ${emitted.sparse ? 1 : 0}, ${emitted.init}, ${bias}};`);
-    return { id, g, rowLength, scratchBytes: rowScratchBytes(emitted, rowLength, 4) };
+    return { id, g, rowLength, packed: emitted.packed, sparse: emitted.sparse, scratchBytes: rowScratchBytes(emitted, rowLength, 4) };
   }
 
   /** A chain run depth first by ecgc_stream (see stream.ts): one step, whose scratch holds the rings. */
@@ -290,20 +290,16 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
         return `{${UNARY[op.op]}, ${cFloat(a)}, ${cFloat(b)}, NULL, NULL}`;
       });
       if (post.length) out.declarations.push(`static const ecgc_stream_post_t ${id}__post${k}[] = {${post.join(', ')}};`);
-      return { ...conv, ringFloats: ((conv.g.window.kernel - 1) * conv.g.window.dilation + 1) * conv.g.inChannels, post: post.length ? `${id}__post${k}` : 'NULL', postCount: post.length };
+      return { ...conv, post: post.length ? `${id}__post${k}` : 'NULL', postCount: post.length };
     });
     const reduce = chain.reduce ? (chain.reduce.op === 'GlobalMaxPool' ? 'ECGC_STREAM_MAX' : 'ECGC_STREAM_MEAN') : 'ECGC_STREAM_NONE';
     out.declarations.push(`static const ecgc_stream_stage_t ${id}__stages[] = {${stages.map((s) => `{&${s.id}, ${s.postCount}, ${s.post}}`).join(', ')}};`);
     out.declarations.push(`static const ecgc_stream_t ${id} = {${stages.length}, ${id}__stages, ${reduce}};`);
-    // ecgc_stream_get_buffer_size: per stage a state (16 bytes: the larger of the 32- and
-    // 64-bit layouts) and its ring; a group's window, a decoded row and sparse positions
-    // (a weight row each) and the last stage's output column.
-    const floats = stages.reduce((sum, s) => sum + s.ringFloats, 0) + 3 * Math.max(...stages.map((s) => s.rowLength)) + stages[stages.length - 1].g.outChannels;
     // "first .. last (Stream)": the step comment ecgc bench reads (see src/bench/device.ts)
     const shape = shapeText(graph.values.get(chain.output)!.shape);
     const comment = `/* ${cComment(`${chain.nodes[0].name} .. ${chain.nodes[chain.nodes.length - 1].name} (Stream) -> ${shape}`)} */`;
     out.steps.push({
-      node: chain.nodes[0].name, op: 'Stream', inputs: [chain.input], output: chain.output, inPlace: false, scratchBytes: 16 * stages.length + 4 * floats,
+      node: chain.nodes[0].name, op: 'Stream', inputs: [chain.input], output: chain.output, inPlace: false, scratchBytes: streamScratchBytes(stages),
       code: (at, s) => `${comment}\n  ecgc_stream(&${id}, ${at(chain.input)}, ${at(chain.output)}, ${s});`,
     });
   }
@@ -372,6 +368,23 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
 function rowScratchBytes(emitted: EmittedWeights, rowLength: number, sparseRows: number): number {
   if (emitted.sparse) return sparseRows * rowLength * 4;
   return emitted.packed ? rowLength * 4 : 0;
+}
+
+/**
+ * ecgc_stream_get_buffer_size: per stage a 16-byte state; two hand-off columns (the widest
+ * stage input or the last output); for kernels above 1, a group's taps and where each tap's
+ * column is; a decoded row for packed or sparse weights and sparse positions; each stage's
+ * ring of (kernel-1)*dilation columns before the newest. All in 4-byte words.
+ */
+function streamScratchBytes(stages: { g: ConvGeometry; rowLength: number; packed: boolean; sparse: boolean }[]): number {
+  const widest = (pick: (s: (typeof stages)[number]) => number) => Math.max(0, ...stages.map(pick));
+  const handoff = Math.max(stages[stages.length - 1].g.outChannels, widest((s) => s.g.inChannels));
+  const window = widest((s) => (s.g.window.kernel > 1 ? s.rowLength : 0));
+  const columns = widest((s) => (s.g.window.kernel > 1 ? s.g.window.kernel : 0));
+  const row = widest((s) => (s.packed ? s.rowLength : 0));
+  const positions = widest((s) => (s.sparse ? s.rowLength : 0));
+  const rings = stages.reduce((sum, s) => sum + (s.g.window.kernel - 1) * s.g.window.dilation * s.g.inChannels, 0);
+  return 16 * stages.length + 4 * (2 * handoff + window + row + positions + columns + rings);
 }
 
 function transpose(values: Float32Array, rows: number, cols: number): Float32Array {

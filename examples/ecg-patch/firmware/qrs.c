@@ -18,11 +18,11 @@ static int32_t absolute(int32_t v) {
 static void locate(const qrs_detector_t *q, qrs_peak_t *p) {
   int32_t k, best = -1, where = p->at - 2, slope = 0;
   for (k = p->at - MWI + 1; k <= p->at; k++) {
-    const int32_t d = absolute(q->d[k & 255]);
+    const int32_t d = absolute(q->d[k % QRS_HISTORY]);
     if (d > slope) slope = d;
   }
   for (k = p->at - 2 - MWI + 1; k <= p->at - 2; k++) {
-    const int32_t h = absolute(q->h[k & 255]);
+    const int32_t h = absolute(q->h[k % QRS_HISTORY]);
     if (h > best) {
       best = h;
       where = k;
@@ -30,6 +30,20 @@ static void locate(const qrs_detector_t *q, qrs_peak_t *p) {
   }
   p->slope = slope;
   p->r = where - DELAY;
+}
+
+/* x / d for x >= 0 and 0 < d < 2^16, by 16-bit long division: no 64-bit division routine (0.7 KB of flash). */
+static int64_t divide(int64_t x, uint32_t d) {
+  const uint64_t u = (uint64_t)x;
+  uint64_t q = 0;
+  uint32_t r = 0;
+  int32_t shift;
+  for (shift = 48; shift >= 0; shift -= 16) {
+    const uint32_t part = r << 16 | (uint32_t)(u >> shift & 0xFFFFu); /* r < d, so part < 2^32 */
+    q = q << 16 | part / d;
+    r = part % d;
+  }
+  return (int64_t)q;
 }
 
 static int64_t threshold1(const qrs_detector_t *q) {
@@ -93,9 +107,9 @@ int32_t qrs_push(qrs_detector_t *q, int32_t x, int32_t *r) {
   q->hp_sum += l - (n >= 57 ? q->l[(n - 57) & 63] : 0);
   hp = 57 * (n >= 28 ? q->l[(n - 28) & 63] : 0) - q->hp_sum;
   h = hp >> 5;
-  q->h[n & 255] = h;
-  d = (2 * h + (n >= 1 ? q->h[(n - 1) & 255] : 0) - (n >= 3 ? q->h[(n - 3) & 255] : 0) - 2 * (n >= 4 ? q->h[(n - 4) & 255] : 0)) >> 3;
-  q->d[n & 255] = d;
+  q->h[n % QRS_HISTORY] = h;
+  d = (2 * h + (n >= 1 ? q->h[(n - 1) % QRS_HISTORY] : 0) - (n >= 3 ? q->h[(n - 3) % QRS_HISTORY] : 0) - 2 * (n >= 4 ? q->h[(n - 4) % QRS_HISTORY] : 0)) >> 3;
+  q->d[n % QRS_HISTORY] = d;
   s = (int64_t)d * d;
   q->mwi += s - (n >= MWI ? q->s[(n - MWI) & 63] : 0);
   q->s[n & 63] = s;
@@ -134,8 +148,8 @@ int32_t qrs_push(qrs_detector_t *q, int32_t x, int32_t *r) {
   if (q->learning && n + 1 == LEARN) {
     int32_t i;
     q->learning = 0;
-    q->spki = q->learn_max / 3;
-    q->npki = q->learn_sum / (LEARN - WARMUP) / 2;
+    q->spki = divide(q->learn_max, 3);
+    q->npki = divide(q->learn_sum, 2 * (LEARN - WARMUP));
     for (i = 0; i < q->learned_count; i++) count = decide(q, &q->learned[i], r, count);
   }
   return count;

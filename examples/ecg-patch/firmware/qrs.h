@@ -16,7 +16,7 @@
  *   band-pass delay.
  *
  * Shifts of negative values are arithmetic (GCC, and JavaScript's >>), divisions of
- * non-negative values truncate. Memory: 3.4 KB (sizeof qrs_detector_t).
+ * non-negative values truncate. Memory: 2.6 KB (sizeof qrs_detector_t).
  */
 #ifndef QRS_H
 #define QRS_H
@@ -24,6 +24,9 @@
 #include <stdint.h>
 
 #define QRS_SAMPLING_RATE_HZ 360
+/* Samples of h and d kept: locating a peak reads 146 back (it is emitted at most 91 samples after its
+   maximum, and its R peak is searched for in the 55 before). */
+#define QRS_HISTORY 160
 #define QRS_MAX_OUT 32 /* R peaks one sample can confirm: 2 per peak (search-back, current), 16 learning peaks at the end of learning */
 
 typedef struct {
@@ -33,7 +36,7 @@ typedef struct {
 
 typedef struct {
   int32_t n;                     /* samples pushed */
-  int32_t x[32], l[64], h[256], d[256];
+  int32_t x[32], l[64], h[QRS_HISTORY], d[QRS_HISTORY];
   int64_t s[64];
   int32_t lp1, lp2, hp_sum;
   int64_t mwi, mwi_previous;

@@ -16,7 +16,7 @@ import type { OpContext, OpDef } from '../op.js';
 import { inputShape, where } from './shapes.js';
 import { validRanges, type Window1d, window1d } from './window.js';
 
-interface ConvGeometry {
+export interface ConvGeometry {
   window: Window1d;
   inChannels: number;
   outChannels: number;
