@@ -105,7 +105,8 @@ enum { ECGC_STREAM_NONE, ECGC_STREAM_MEAN, ECGC_STREAM_MAX };
  * x [in_channels, in_length] of the first stage -> y: the last stage's output [C, T]
  * (ECGC_STREAM_NONE) or its mean or max over time [C] (GlobalAveragePool, GlobalMaxPool:
  * the sum ascending from 0 then / T; a later maximum wins only when greater). Each stage
- * keeps a ring of its last (kernel-1)*dilation+1 input columns; outputs are ecgc_conv1d's, bit for bit.
+ * keeps its last (kernel-1)*dilation+1 input columns (a ring and a shared hand-off column); outputs
+ * are ecgc_conv1d's, bit for bit.
  */
 typedef struct {
   int32_t stage_count;

@@ -63,9 +63,18 @@ describe('adaptive policies', () => {
       expect(result.gamma).toBeGreaterThan(0);
     });
     it(`laq+lap (${rule} rule) meets it too and is never larger than laq`, async () => {
-      const result = await runSearch(space, evaluator, settings({ kind: 'laq+lap' }, { laqRule: rule }));
+      const visited: string[] = [];
+      const result = await runSearch(space, evaluator, settings({ kind: 'laq+lap' }, { laqRule: rule, progress: (_, __, what) => visited.push(what) }));
       expect(result.final.score).toBeGreaterThanOrEqual(evaluator.baseline.score - 1 - 1e-9);
       expect(space.bytes(result.choices)).toBeLessThanOrEqual(bytes[`laq-${rule}`]);
+      // the plan's figures (kept from the search's last accepted candidate) are those of a fresh run of the plan
+      const fresh = await evaluator.evaluate(new Map(result.choices.map((c, i) => [i, space.realize(i, c).dequantized] as const)));
+      expect(result.final.figures).toEqual(fresh.figures);
+      // largest layers first, in both passes
+      const bits = visited.filter((w) => w.includes(': bits of ')).map((w) => layers.findIndex((l) => w.endsWith(` of ${l.node}`)));
+      const float32Bytes = bits.map((i) => space.realize(i, { bits: 32, family: 'uniform', prune: 0 }).size.total);
+      expect(bits.length).toBe(layers.length);
+      expect(float32Bytes).toEqual([...float32Bytes].sort((a, b) => b - a));
     });
   }
 

@@ -1,8 +1,8 @@
 /**
  * The depth-first schedule (`--schedule stream`): chains of 1-D Conv layers, with the
  * element-wise ops between them and an optional closing GlobalAveragePool/GlobalMaxPool,
- * run by runtime-c/ecgc_stream.c one time step at a time. Only each layer's ring of its last
- * (kernel-1)*dilation+1 input columns is stored, never a whole intermediate tensor; the
+ * run by runtime-c/ecgc_stream.c one time step at a time. Only each layer's last
+ * (kernel-1)*dilation+1 input columns are stored, never a whole intermediate tensor; the
  * outputs are the layer-by-layer ones bit for bit (same sums, same order).
  */
 import type { Graph, Node } from '../ir/graph.js';

@@ -5,23 +5,27 @@
  *
  *  fixed-q:B  every layer at B bits (B = 1: sign; 2..8: the chosen quantizer). No search.
  *  fixed-p:P  every layer float32 with its P-th percentile of |W| pruned (P in percent). No search.
- *  laq        greedy, layer by layer in graph order (input to output; earlier decisions stay):
- *             b_l = min { b in 1..8 : score(layers before l as decided, l at b) >= A0 - t_l },
- *             float32 if no b qualifies. The tolerance t_l = min(D, gamma * w_l) with
+ *  laq        greedy, layer by layer, largest layer (float32 bytes) first; decisions stay:
+ *             b_l = min { b in 1..8 : score(layers decided so far, l at b) >= min(A0 - t_l, S) },
+ *             float32 if no b qualifies, where S is the score of the layers decided so far
+ *             (a layer that costs nothing is taken even once the earlier ones have used more
+ *             than its tolerance). The tolerance t_l = min(D, gamma * w_l) with
  *               printed  (the paper's inequality as printed)  w_l = I_l
  *               intended (what its text means: important layers lose less)  w_l = 1 - I_l
  *             and gamma, unless given, D / max_k w_k (the most tolerant layer may use all of
- *             D). Every t_l <= D, and scores are cumulative, so the plan meets A0 - D.
+ *             D). Every t_l <= D, S >= A0 - D, and scores are cumulative, so the plan meets
+ *             A0 - D. Largest first because the bytes are there: in graph order the tolerance
+ *             went to the first layers, and ArrhythmiNet V1's last, largest layer stayed float32.
  *  lap        float32 weights, layer l pruned at p_l(s) = min(0.95, s * (1 - I_l) / max_k (1 - I_k))
  *             (more important layers are pruned less): the largest s in 0.95, 0.9, 0.8, ..., 0.1
  *             whose plan scores >= A0 - D. (A pruned float32 layer is stored as indices and its
  *             nonzero float32 weights when that is smaller, so pruning alone saves flash from
  *             about 50% sparsity on.)
- *  laq+lap    laq, then a second greedy pass in graph order that prunes on top: for layer l
+ *  laq+lap    laq, then a second greedy pass in the same order that prunes on top: for layer l
  *             with laq's b_l, every (b in b_l..8, p in 0.1, ..., 0.9 with p <= 0.9 * (1 - I_l) /
  *             max_k (1 - I_k): more important layers are pruned less) smaller than the layer's
  *             laq choice is tried from the fewest bytes up, and the first that meets the same
- *             A0 - t_l is kept (b < b_l is not tried: those failed even unpruned; a float32
+ *             min(A0 - t_l, S) is kept (b < b_l is not tried: those failed even unpruned; a float32
  *             layer stays float32; a layer whose pruning could save less than 1% of the plan's
  *             bytes is not tried: its candidates would cost a whole evaluation each for
  *             nothing). A laq+lap plan is never larger than the laq plan of the same rule.
@@ -271,6 +275,8 @@ async function runPolicy(space: SearchSpace, evaluator: Evaluator, settings: Sea
   };
   const changesOf = (cs: LayerChoice[]) => new Map(cs.map((c, i) => [i, space.realize(i, c).dequantized] as const));
   let gamma: number | null = null;
+  // The complete outcome of the plan so far (an accepted candidate becomes it): the searches need no final run.
+  let committed: Outcome = evaluator.baseline;
 
   await evaluator.resetCommits();
   if (method.kind === 'fixed-q' || method.kind === 'fixed-p') {
@@ -285,6 +291,7 @@ async function runPolicy(space: SearchSpace, evaluator: Evaluator, settings: Sea
       record(outcome, space.bytes(candidate), `lap s=${scale}`);
       if (outcome.accepted) {
         choices.splice(0, L, ...candidate);
+        committed = outcome;
         break;
       }
     }
@@ -294,9 +301,11 @@ async function runPolicy(space: SearchSpace, evaluator: Evaluator, settings: Sea
     const drops = weight.map((w) => Math.min(tolerance, gamma! * w));
     // Stage 1 (laq, and the first stage of laq+lap): bits. Stage 2 (laq+lap): pruning on top.
     const stages: MethodSpec[] = method.kind === 'laq' ? [method] : [{ kind: 'laq' }, method];
+    // Largest layers first (see above).
+    const order = space.layers.map((_, i) => i).sort((a, b) => space.realize(b, FLOAT_CHOICE).size.total - space.realize(a, FLOAT_CHOICE).size.total || a - b);
     for (const [stage, stageMethod] of stages.entries()) {
-      for (let i = 0; i < L; i++) {
-        settings.progress?.(stage * L + i, stages.length * L, `${method.kind}: ${stage === 0 ? 'bits' : 'pruning'} of ${space.layers[i].node}`);
+      for (const [step, i] of order.entries()) {
+        settings.progress?.(stage * L + step, stages.length * L, `${method.kind}: ${stage === 0 ? 'bits' : 'pruning'} of ${space.layers[i].node}`);
         const current = space.realize(i, choices[i]).size.total;
         // Stage 2 keeps at least the bits of stage 1 (fewer bits already failed unpruned), and
         // skips a layer whose pruning could not save 1% of the plan's bytes.
@@ -309,10 +318,11 @@ async function runPolicy(space: SearchSpace, evaluator: Evaluator, settings: Sea
         for (const option of options) {
           const trial = choices.slice();
           trial[i] = option;
-          const outcome = await evaluator.evaluate(new Map([[i, space.realize(i, option).dequantized]]), requirement(drops[i]));
+          const outcome = await evaluator.evaluate(new Map([[i, space.realize(i, option).dequantized]]), { minScore: Math.min(A0 - drops[i], committed.score), minSnrDb: settings.minSnrDb });
           record(outcome, space.bytes(trial), `${space.layers[i].node} ${choiceText(option)}`);
           if (outcome.accepted) {
             choices[i] = option;
+            committed = outcome;
             break;
           }
         }
@@ -321,7 +331,7 @@ async function runPolicy(space: SearchSpace, evaluator: Evaluator, settings: Sea
     }
   }
   settings.progress?.(1, 1, 'done');
-  const final = method.kind === 'laq' || method.kind === 'laq+lap' ? await evaluator.evaluate(new Map()) : await evaluator.evaluate(changesOf(choices));
+  const final = method.kind === 'fixed-q' || method.kind === 'fixed-p' ? await evaluator.evaluate(changesOf(choices)) : committed;
   record(final, space.bytes(choices), `${methodName(method)} plan`);
   return {
     method: methodName(method),

@@ -116,10 +116,18 @@ function interiorKernel(K: number, stride: number, dilation: number, channels: n
   let kernel = interiorKernels.get(key);
   if (!kernel) {
     const taps = Array.from({ length: channels * K }, (_, j) => ({ j, c: Math.floor(j / K), k: j % K }));
+    // Four outputs at a time (four independent sums in flight), then one at a time.
     const source = `return function conv_interior_k${K}_s${stride}_d${dilation}_c${channels}(x, w, y, yBase, from, to, xBase, wBase, T) {
       ${taps.map(({ j }) => `const w${j} = w[wBase + ${j}];`).join('\n')}
       ${Array.from({ length: channels }, (_, c) => `const x${c} = xBase + ${c} * T;`).join('\n')}
-      for (let t = from; t < to; t++) {
+      let t = from;
+      for (; t + 4 <= to; t += 4) {
+        const i = t * ${stride};
+        let a0 = y[yBase + t], a1 = y[yBase + t + 1], a2 = y[yBase + t + 2], a3 = y[yBase + t + 3];
+        ${taps.map(({ j, c, k }) => [0, 1, 2, 3].map((u) => `a${u} = f(a${u} + f(w${j} * x[x${c} + i + ${u * stride + k * dilation}]));`).join(' ')).join('\n')}
+        y[yBase + t] = a0; y[yBase + t + 1] = a1; y[yBase + t + 2] = a2; y[yBase + t + 3] = a3;
+      }
+      for (; t < to; t++) {
         const i = t * ${stride};
         let acc = y[yBase + t];
         ${taps.map(({ j, c, k }) => `acc = f(acc + f(w${j} * x[x${c} + i + ${k * dilation}]));`).join('\n')}
