@@ -14,6 +14,7 @@ import { shapeText } from '../../ir/graph.js';
 import type { TensorData } from '../../ir/graph.js';
 import type { OpContext, OpDef } from '../op.js';
 import { inputShape, where } from './shapes.js';
+import { simdConv } from '../simd.js';
 import { validRanges, type Window1d, window1d } from './window.js';
 
 export interface ConvGeometry {
@@ -62,7 +63,19 @@ export const Conv: OpDef = {
     const block = Math.max(1, Math.min(inPerGroup, Math.floor(TAPS_PER_PASS / K)));
     const full = interiorKernel(K, stride, dilation, block);
     const rest = interiorKernel(K, stride, dilation, inPerGroup % block || block);
+    // Stride 1: the interior four outputs at a time with WebAssembly SIMD (the same sums), the rest in JS.
+    const simd = stride === 1 ? simdConv() : null;
+    const quads = simd ? Math.floor((innerEnd - inner) / 4) : 0;
+    const simdEnd = inner + 4 * quads;
     return ([x, w, bias], [y]) => {
+      // SIMD memory: the input at 0, the weights at W, an output row at Y
+      const W = x.length;
+      const Y = W + w.length;
+      const memory = quads > 0 ? simd!.view(Y + 4 * quads) : undefined;
+      if (memory) {
+        memory.set(x, 0);
+        memory.set(w, W);
+      }
       for (let co = 0; co < outChannels; co++) {
         const yBase = co * To;
         y.fill(hasBias ? bias[co] : 0, yBase, yBase + To);
@@ -72,8 +85,13 @@ export const Conv: OpDef = {
           const xBase = (ciBase + ci) * T - padBegin;
           const wBase = (co * inPerGroup + ci) * K;
           edgeTaps(x, w, y, yBase, 0, inner, xBase, wBase, channels, window);
-          (channels === block ? full : rest)(x, w, y, yBase, inner, innerEnd, xBase, wBase, T);
+          (channels === block ? full : rest)(x, w, y, yBase, simdEnd, innerEnd, xBase, wBase, T);
           edgeTaps(x, w, y, yBase, innerEnd, To, xBase, wBase, channels, window);
+        }
+        if (memory) {
+          memory.fill(hasBias ? bias[co] : 0, Y, Y + 4 * quads);
+          simd!.run(ciBase * T - padBegin + inner, W + co * inPerGroup * K, Y, inPerGroup, T, K, dilation, quads);
+          y.set(memory.subarray(Y, Y + 4 * quads), yBase + inner);
         }
       }
     };
