@@ -3,7 +3,10 @@
  * channel at a time, in the lanes of an f32x4. Each lane computes exactly the scalar sum of
  * src/ref/ops/conv.ts (acc starts at the row's current value, then acc = acc + w * x for the
  * channels ascending and, within each, taps ascending; f32x4.mul and f32x4.add round every
- * lane to float32 as Math.fround does), so the bits are the same, about three times faster.
+ * lane to float32 as Math.fround does), so the bits are the same: ArrhythmiNet V1 and V2 run
+ * 2.5-3x faster than with the scalar code alone, ResNet1D 4x. The kernel reads four
+ * consecutive floats per tap; conv.ts lays the input out so (in place for stride 1, each
+ * tap's inputs gathered otherwise).
  *
  * The module is written out below in bytes (no toolchain needed); its one function:
  *

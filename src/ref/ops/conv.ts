@@ -63,19 +63,29 @@ export const Conv: OpDef = {
     const block = Math.max(1, Math.min(inPerGroup, Math.floor(TAPS_PER_PASS / K)));
     const full = interiorKernel(K, stride, dilation, block);
     const rest = interiorKernel(K, stride, dilation, inPerGroup % block || block);
-    // Stride 1: the interior four outputs at a time with WebAssembly SIMD (the same sums), the rest in JS.
-    const simd = stride === 1 ? simdConv() : null;
+    // The interior four outputs at a time with WebAssembly SIMD (the same sums), the rest in JS.
+    // The SIMD kernel reads four consecutive floats per tap: with stride 1 the input as it is;
+    // otherwise each channel's taps gathered first, [channel][tap][output] (n = 4 * quads floats a row).
+    const simd = simdConv();
     const quads = simd ? Math.floor((innerEnd - inner) / 4) : 0;
-    const simdEnd = inner + 4 * quads;
+    const n = 4 * quads;
+    const simdEnd = inner + n;
+    const [inputFloats, rowStride, tapStride] = stride === 1 ? [inChannels * T, T, dilation] : [inChannels * K * n, K * n, n];
     return ([x, w, bias], [y]) => {
       // SIMD memory: the input at 0, the weights at W, an output row at Y
-      const W = x.length;
+      const W = inputFloats;
       const Y = W + w.length;
-      const memory = quads > 0 ? simd!.view(Y + 4 * quads) : undefined;
-      if (memory) {
-        memory.set(x, 0);
-        memory.set(w, W);
+      const memory = quads > 0 ? simd!.view(Y + n) : undefined;
+      if (memory && stride === 1) memory.set(x, 0);
+      if (memory && stride !== 1) {
+        for (let c = 0, at = 0; c < inChannels; c++) {
+          for (let k = 0; k < K; k++) {
+            const from = c * T + inner * stride + k * dilation - padBegin;
+            for (let j = 0; j < n; j++) memory[at++] = x[from + j * stride];
+          }
+        }
       }
+      if (memory) memory.set(w, W);
       for (let co = 0; co < outChannels; co++) {
         const yBase = co * To;
         y.fill(hasBias ? bias[co] : 0, yBase, yBase + To);
@@ -89,9 +99,10 @@ export const Conv: OpDef = {
           edgeTaps(x, w, y, yBase, innerEnd, To, xBase, wBase, channels, window);
         }
         if (memory) {
-          memory.fill(hasBias ? bias[co] : 0, Y, Y + 4 * quads);
-          simd!.run(ciBase * T - padBegin + inner, W + co * inPerGroup * K, Y, inPerGroup, T, K, dilation, quads);
-          y.set(memory.subarray(Y, Y + 4 * quads), yBase + inner);
+          memory.fill(hasBias ? bias[co] : 0, Y, Y + n);
+          const first = stride === 1 ? ciBase * T - padBegin + inner : ciBase * K * n;
+          simd!.run(first, W + co * inPerGroup * K, Y, inPerGroup, rowStride, K, tapStride, quads);
+          y.set(memory.subarray(Y, Y + n), yBase + inner);
         }
       }
     };
@@ -134,18 +145,10 @@ function interiorKernel(K: number, stride: number, dilation: number, channels: n
   let kernel = interiorKernels.get(key);
   if (!kernel) {
     const taps = Array.from({ length: channels * K }, (_, j) => ({ j, c: Math.floor(j / K), k: j % K }));
-    // Four outputs at a time (four independent sums in flight), then one at a time.
     const source = `return function conv_interior_k${K}_s${stride}_d${dilation}_c${channels}(x, w, y, yBase, from, to, xBase, wBase, T) {
       ${taps.map(({ j }) => `const w${j} = w[wBase + ${j}];`).join('\n')}
       ${Array.from({ length: channels }, (_, c) => `const x${c} = xBase + ${c} * T;`).join('\n')}
-      let t = from;
-      for (; t + 4 <= to; t += 4) {
-        const i = t * ${stride};
-        let a0 = y[yBase + t], a1 = y[yBase + t + 1], a2 = y[yBase + t + 2], a3 = y[yBase + t + 3];
-        ${taps.map(({ j, c, k }) => [0, 1, 2, 3].map((u) => `a${u} = f(a${u} + f(w${j} * x[x${c} + i + ${u * stride + k * dilation}]));`).join(' ')).join('\n')}
-        y[yBase + t] = a0; y[yBase + t + 1] = a1; y[yBase + t + 2] = a2; y[yBase + t + 3] = a3;
-      }
-      for (; t < to; t++) {
+      for (let t = from; t < to; t++) {
         const i = t * ${stride};
         let acc = y[yBase + t];
         ${taps.map(({ j, c, k }) => `acc = f(acc + f(w${j} * x[x${c} + i + ${k * dilation}]));`).join('\n')}
