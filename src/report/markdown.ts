@@ -98,7 +98,7 @@ export function sweepMarkdown(sweep: Sweep): string {
       (sweep.data.labelFree
         ? `Constraint (label-free): top-1 agreement with the full model at most ${sweep.settings.maxDrop} points below 100%${sweep.settings.minSnrDb !== null ? ` and output SNR at least ${sweep.settings.minSnrDb} dB` : ''} on the search data. `
         : `Constraint: at most ${sweep.settings.maxDrop} points of ${sweep.settings.metric} lost on the search data. `) +
-      'CR: float32 bytes of the weight-bearing layers (weights and biases) over the bytes the C stores for them (packed codes, indices, scales or codebooks, float32 biases); float32 layers are stored dense, so pruning alone (fixed-p, lap) zeroes weights without saving flash.',
+      'CR: float32 bytes of the weight-bearing layers (weights and biases) over the bytes the C stores for them (packed codes, indices, scales or codebooks, float32 biases); a pruned float32 layer is stored as sparse indices and its nonzero weights when that is smaller, so pruning alone (fixed-p, lap) saves flash from about 50% sparsity on.',
     '',
     sweep.data.labelFree
       ? mdTable(

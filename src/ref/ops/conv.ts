@@ -70,6 +70,7 @@ export const Conv: OpDef = {
     const quads = simd ? Math.floor((innerEnd - inner) / 4) : 0;
     const n = 4 * quads;
     const simdEnd = inner + n;
+    const jsOutputs = inner > 0 || simdEnd < To; // outputs left to the scalar code
     const [inputFloats, rowStride, tapStride] = stride === 1 ? [inChannels * T, T, dilation] : [inChannels * K * n, K * n, n];
     return ([x, w, bias], [y]) => {
       // SIMD memory: the input at 0, the weights at W, an output row at Y
@@ -90,7 +91,7 @@ export const Conv: OpDef = {
         const yBase = co * To;
         y.fill(hasBias ? bias[co] : 0, yBase, yBase + To);
         const ciBase = Math.floor(co / outPerGroup) * inPerGroup;
-        for (let ci = 0; ci < inPerGroup; ci += block) {
+        for (let ci = 0; ci < inPerGroup && jsOutputs; ci += block) {
           const channels = Math.min(block, inPerGroup - ci);
           const xBase = (ciBase + ci) * T - padBegin;
           const wBase = (co * inPerGroup + ci) * K;
