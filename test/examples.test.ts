@@ -7,7 +7,9 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { argmaxRows, classificationMetrics } from '../src/compress/metrics.js';
-import { applyPlan, readPlan } from '../src/compress/plan.js';
+import { applyPlan, readPlan, sha256 } from '../src/compress/plan.js';
+import type { Sweep } from '../src/compress/sweep.js';
+import { sweepCsv, sweepMarkdown } from '../src/report/markdown.js';
 import { modelData } from '../src/data/model-data.js';
 import { buildDataset } from '../src/data/tasks.js';
 import { loadModel } from '../src/ir/load.js';
@@ -40,6 +42,16 @@ describe('example models', () => {
     it(`${example} ships a model card and card.json beside its model`, () => {
       for (const file of ['README.md', 'card.json']) expect(existsSync(join(dir, file)), `${example}/${file}`).toBe(true);
     });
+    if (existsSync(join(dir, 'sweep', 'sweep.json'))) {
+      it(`${example}'s Table 1 (sweep/) was swept on this model, and its tables are the sweep's`, () => {
+        const sweep = JSON.parse(readFileSync(join(dir, 'sweep', 'sweep.json'), 'utf8')) as Sweep;
+        expect(sweep.model.sha256, 'model.onnx changed since the sweep: run ecgc sweep again').toBe(sha256(readFileSync(join(dir, 'model.onnx'))));
+        expect(readFileSync(join(dir, 'sweep', 'table.md'), 'utf8')).toBe(sweepMarkdown(sweep));
+        expect(readFileSync(join(dir, 'sweep', 'table.csv'), 'utf8')).toBe(sweepCsv(sweep));
+        expect(sweep.rows.map((r) => r.name)).toContain('full precision');
+        expect(sweep.rows.every((r) => r.test !== null)).toBe(true);
+      });
+    }
     it(`${example} compiles to bit-exact C, float32 and quantized, with an arena within 5% of the lower bound`, async () => {
       const file = join(dir, 'model.onnx');
       const graph = loadModel(file);
