@@ -97,6 +97,17 @@ void ecgc_row_reader_init(ecgc_row_reader_t *reader, const ecgc_weights_t *w) {
   reader->index_bit = w->encoding == ECGC_DELTA ? (uint32_t)w->rows * 16u : 0u;
 }
 
+/* The index of the lowest set bit of a nonzero byte. */
+static int32_t lowest_set_bit(uint32_t bits) {
+#if defined(__GNUC__)
+  return __builtin_ctz(bits);
+#else
+  int32_t j = 0;
+  for (; !(bits & 1u); bits >>= 1) j++;
+  return j;
+#endif
+}
+
 static int32_t delta_count(const ecgc_weights_t *w, int32_t row) {
   return (int32_t)w->index[2 * row] | ((int32_t)w->index[2 * row + 1] << 8);
 }
@@ -133,11 +144,16 @@ int32_t ecgc_row_sparse(ecgc_row_reader_t *reader, float *values, int32_t *posit
     }
     return count;
   }
-  for (i = 0; i < length; i++, reader->mask_bit++) {
-    if (!((w->index[reader->mask_bit >> 3] >> (reader->mask_bit & 7u)) & 1u)) continue;
-    positions[count] = i;
-    values[count] = next_nonzero(reader, row, table);
-    if (values[count] != 0.0f) count++;
+  /* the bitmap 8 positions at a time, visiting only the set bits (ascending) */
+  for (i = 0; i < length; i += 8) {
+    const uint32_t take = length - i < 8 ? (uint32_t)(length - i) : 8u;
+    uint32_t bits = read_bits(w->index, reader->mask_bit, take);
+    reader->mask_bit += take;
+    for (; bits != 0u; bits &= bits - 1u) {
+      positions[count] = i + lowest_set_bit(bits);
+      values[count] = next_nonzero(reader, row, table);
+      if (values[count] != 0.0f) count++;
+    }
   }
   return count;
 }
