@@ -318,7 +318,7 @@ async function runPolicy(space: SearchSpace, evaluator: Evaluator, settings: Sea
         for (const option of options) {
           const trial = choices.slice();
           trial[i] = option;
-          const outcome = await evaluator.evaluate(new Map([[i, space.realize(i, option).dequantized]]), { minScore: Math.min(A0 - drops[i], committed.score), minSnrDb: settings.minSnrDb });
+          const outcome = await evaluator.evaluate(new Map([[i, space.realize(i, option).dequantized]]), requirement(Math.max(drops[i], A0 - committed.score)));
           record(outcome, space.bytes(trial), `${space.layers[i].node} ${choiceText(option)}`);
           if (outcome.accepted) {
             choices[i] = option;
