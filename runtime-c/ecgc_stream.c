@@ -94,7 +94,7 @@ static void conv_column(const stream_t *st, int32_t k, int32_t t, float *out) {
   ecgc_row_reader_init(&reader, &p->weights);
   if (K > 1)
     for (tap = first; tap < end; tap++) st->columns[tap] = (int32_t)(column_at(st, k, start + tap * D) - st->rings);
-  if (K > 1 && channels == 1 && out_per_group == 1 && !p->sparse && p->weights.encoding == ECGC_F32) {
+  if (K > 1 && channels == 1 && out_per_group == 1 && p->weights.encoding == ECGC_F32) {
     /* depthwise, float32: straight from the ring, no gather and no row reader */
     for (co = 0; co < p->out_channels; co++) {
       const float *w = p->weights.f32 + (size_t)co * (size_t)K;

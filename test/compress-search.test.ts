@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Evaluator } from '../src/compress/evaluator.js';
 import { findWeightLayers } from '../src/compress/layers.js';
-import { BudgetError, type LaqRule, type MethodSpec, type SearchSettings, SearchSpace, parseMethod, runSearch } from '../src/compress/search.js';
+import { BudgetError, FLOAT_CHOICE, type LaqRule, type MethodSpec, type SearchSettings, SearchSpace, parseMethod, runSearch } from '../src/compress/search.js';
 import { measureSensitivity, spearman } from '../src/compress/sensitivity.js';
 import { beatnetDataset, loadBeatnet } from './helpers/compress.js';
 
@@ -72,7 +72,7 @@ describe('adaptive policies', () => {
       expect(result.final.figures).toEqual(fresh.figures);
       // largest layers first, in both passes
       const bits = visited.filter((w) => w.includes(': bits of ')).map((w) => layers.findIndex((l) => w.endsWith(` of ${l.node}`)));
-      const float32Bytes = bits.map((i) => space.realize(i, { bits: 32, family: 'uniform', prune: 0 }).size.total);
+      const float32Bytes = bits.map((i) => space.realize(i, FLOAT_CHOICE).size.total);
       expect(bits.length).toBe(layers.length);
       expect(float32Bytes).toEqual([...float32Bytes].sort((a, b) => b - a));
     });

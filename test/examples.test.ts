@@ -24,6 +24,9 @@ const EXAMPLES = join(import.meta.dirname, '..', 'examples');
 /** Shipped models: an example folder with a trained model.onnx (a train.py alone is a recipe not yet run). */
 const trained = readdirSync(EXAMPLES).filter((d) => existsSync(join(EXAMPLES, d, 'train.py')) && existsSync(join(EXAMPLES, d, 'model.onnx')));
 
+/** The models whose card must carry the paper's Table 1 (the issue's three). */
+const TABLE_1 = ['arrhythminet-v1', 'arrhythminet-v2', 'resnet1d'];
+
 interface CardFigures {
   task: string;
   split: string;
@@ -42,14 +45,19 @@ describe('example models', () => {
     it(`${example} ships a model card and card.json beside its model`, () => {
       for (const file of ['README.md', 'card.json']) expect(existsSync(join(dir, file)), `${example}/${file}`).toBe(true);
     });
-    if (existsSync(join(dir, 'sweep', 'sweep.json'))) {
-      it(`${example}'s Table 1 (sweep/) was swept on this model, and its tables are the sweep's`, () => {
+    if (TABLE_1.includes(example) || existsSync(join(dir, 'sweep', 'sweep.json'))) {
+      it(`${example}'s Table 1 (sweep/) was swept on this model, its tables are the sweep's, and its card quotes it`, () => {
+        expect(existsSync(join(dir, 'sweep', 'sweep.json')), `${example}/sweep/sweep.json`).toBe(true);
         const sweep = JSON.parse(readFileSync(join(dir, 'sweep', 'sweep.json'), 'utf8')) as Sweep;
         expect(sweep.model.sha256, 'model.onnx changed since the sweep: run ecgc sweep again').toBe(sha256(readFileSync(join(dir, 'model.onnx'))));
         expect(readFileSync(join(dir, 'sweep', 'table.md'), 'utf8')).toBe(sweepMarkdown(sweep));
         expect(readFileSync(join(dir, 'sweep', 'table.csv'), 'utf8')).toBe(sweepCsv(sweep));
         expect(sweep.rows.map((r) => r.name)).toContain('full precision');
         expect(sweep.rows.every((r) => r.test !== null)).toBe(true);
+        // the card's LAQ+LAP row, on the test split, is the sweep's
+        const joint = sweep.rows.find((r) => r.method === 'laq+lap')!;
+        const card = readFileSync(join(dir, 'README.md'), 'utf8');
+        expect(card).toMatch(new RegExp(`\\| LAQ\\+LAP \\| ${(100 * joint.test!.accuracy!).toFixed(2)} \\| ${(100 * joint.test!.macroF1!).toFixed(2)} \\| \\*\\*${joint.totals.layers.compressionRatio.toFixed(2)}x\\*\\* \\|`));
       });
     }
     it(`${example} compiles to bit-exact C, float32 and quantized, with an arena within 5% of the lower bound`, async () => {
