@@ -116,6 +116,14 @@ typedef struct {
 
 size_t ecgc_stream_get_buffer_size(const ecgc_stream_t *s);
 void ecgc_stream(const ecgc_stream_t *s, const float *x, float *y, void *scratch);
+/*
+ * The same, a column x[in_channels] at a time as it arrives: begin, in_length pushes, end
+ * (which completes y). The scratch keeps the state between calls. push returns -1 once
+ * in_length columns are in, end -1 before they are; both 0 otherwise.
+ */
+void ecgc_stream_begin(const ecgc_stream_t *s, void *scratch);
+int ecgc_stream_push(const ecgc_stream_t *s, const float *column, float *y, void *scratch);
+int ecgc_stream_end(const ecgc_stream_t *s, float *y, void *scratch);
 
 /* ---- Linear (Gemm / MatMul with constant weights) ------------------------------------ */
 

@@ -8,6 +8,9 @@
  * once the stage has used it. Every output is the same sum as ecgc_conv1d's, in the same
  * order (taps in the padding skipped), so the result is bit for bit the layer-by-layer one;
  * the price is that packed weights are decoded once per output column instead of once per layer.
+ *
+ * ecgc_stream runs a whole input; ecgc_stream_begin / _push / _end take it a column at a time
+ * as it arrives (an ADC sample), so not even the input window need be stored.
  */
 #include "ecgc.h"
 
@@ -197,34 +200,70 @@ static void drain(const stream_t *st) {
   }
 }
 
-void ecgc_stream(const ecgc_stream_t *s, const float *x, float *y, void *scratch) {
-  const ecgc_conv1d_t *first = s->stages[0].conv, *last = s->stages[s->stage_count - 1].conv;
+/* The views of `scratch` in the layout ecgc_stream_get_buffer_size counts: the states, then floats. */
+static void attach(stream_t *st, const ecgc_stream_t *s, float *y, void *scratch) {
   size_t handoff, window, row, positions, columns, rings;
-  stream_t st;
-  int32_t k, i, c, offset = 0;
   scratch_words(s, &handoff, &window, &row, &positions, &columns, &rings);
-  st.s = s;
-  st.y = y;
-  /* the layout ecgc_stream_get_buffer_size counts: the states, then floats */
-  st.states = (stage_state_t *)scratch;
-  st.handoff[0] = (float *)(void *)(st.states + s->stage_count);
-  st.handoff[1] = st.handoff[0] + handoff;
-  st.window = st.handoff[1] + handoff;
-  st.row = st.window + window;
-  st.positions = (int32_t *)(void *)(st.row + row);
-  st.columns = st.positions + positions;
-  st.rings = (float *)(void *)(st.columns + columns);
+  st->s = s;
+  st->y = y;
+  st->states = (stage_state_t *)scratch;
+  st->handoff[0] = (float *)(void *)(st->states + s->stage_count);
+  st->handoff[1] = st->handoff[0] + handoff;
+  st->window = st->handoff[1] + handoff;
+  st->row = st->window + window;
+  st->positions = (int32_t *)(void *)(st->row + row);
+  st->columns = st->positions + positions;
+  st->rings = (float *)(void *)(st->columns + columns);
+}
+
+void ecgc_stream_begin(const ecgc_stream_t *s, void *scratch) {
+  stage_state_t *states = (stage_state_t *)scratch;
+  int32_t k, offset = 0;
   for (k = 0; k < s->stage_count; k++) {
-    st.states[k].received = st.states[k].produced = st.states[k].pending = 0;
-    st.states[k].ring = offset;
+    states[k].received = states[k].produced = states[k].pending = 0;
+    states[k].ring = offset;
     offset += ring_length(s->stages[k].conv) * s->stages[k].conv->in_channels;
   }
-  for (i = 0; i < first->in_length; i++) {
-    for (c = 0; c < first->in_channels; c++) st.handoff[0][c] = x[c * first->in_length + i];
-    st.states[0].received++;
-    st.states[0].pending = 1;
-    drain(&st);
-  }
+}
+
+/* The new input column is in hand-off 0: every output it makes computable. */
+static void arrived(const stream_t *st) {
+  st->states[0].received++;
+  st->states[0].pending = 1;
+  drain(st);
+}
+
+int ecgc_stream_push(const ecgc_stream_t *s, const float *column, float *y, void *scratch) {
+  const ecgc_conv1d_t *first = s->stages[0].conv;
+  stream_t st;
+  int32_t c;
+  attach(&st, s, y, scratch);
+  if (st.states[0].received < 0 || st.states[0].received >= first->in_length) return -1;
+  for (c = 0; c < first->in_channels; c++) st.handoff[0][c] = column[c];
+  arrived(&st);
+  return 0;
+}
+
+int ecgc_stream_end(const ecgc_stream_t *s, float *y, void *scratch) {
+  const ecgc_conv1d_t *first = s->stages[0].conv, *last = s->stages[s->stage_count - 1].conv;
+  stage_state_t *states = (stage_state_t *)scratch;
+  int32_t c;
+  if (states[0].received != first->in_length) return -1;
+  states[0].received = -1; /* ended: ecgc_stream_begin starts the next window */
   if (s->reduce == ECGC_STREAM_MEAN)
     for (c = 0; c < last->out_channels; c++) y[c] = y[c] / (float)last->out_length;
+  return 0;
+}
+
+void ecgc_stream(const ecgc_stream_t *s, const float *x, float *y, void *scratch) {
+  const ecgc_conv1d_t *first = s->stages[0].conv;
+  stream_t st;
+  int32_t i, c;
+  attach(&st, s, y, scratch);
+  ecgc_stream_begin(s, scratch);
+  for (i = 0; i < first->in_length; i++) {
+    for (c = 0; c < first->in_channels; c++) st.handoff[0][c] = x[c * first->in_length + i];
+    arrived(&st);
+  }
+  (void)ecgc_stream_end(s, y, scratch);
 }

@@ -3,12 +3,12 @@
  * float32 bits compared with the reference interpreter, for every fixture, every bit width
  * and encoding, hostile names and random graphs; emitted bytes equal the predicted ones.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { generate } from '../src/codegen/emit.js';
+import { generate, harnessSource } from '../src/codegen/emit.js';
 import { cComment, cFloat, cIdentifier } from '../src/codegen/names.js';
 import { verifyHost } from '../src/codegen/verify.js';
 import type { LayerQuantization } from '../src/codegen/weights.js';
@@ -262,9 +262,57 @@ describe('the depth-first schedule (--schedule stream): the same bits from rings
       const result = await verifyHost(graph, 'pool.onnx', inputs, 3, { schedule: 'stream', optimizations: ['-O2'] });
       expect(result.mismatch, `${pool}: ${JSON.stringify(result.mismatch)}`).toBeUndefined();
       // one step: the whole chain, pool included
-      expect(result.generated.files.get('pool.c')!.match(/ecgc_[a-z_0-9]+\(/g)).toEqual(['ecgc_stream(']);
+      const run = /int pool_run\([^]*?\n}/.exec(result.generated.files.get('pool.c')!)![0];
+      expect(run.match(/ecgc_[a-z_0-9]+\(/g)).toEqual(['ecgc_stream(']);
     }
   }, 120_000);
+
+  it('takes the input a column at a time (begin, push, end) with the bits of _run, and counts the columns', async () => {
+    // verifyHost's harness runs every window both ways and fails on any difference in bits
+    const result = await verifyHost(pooled('GlobalAveragePool'), 'pool.onnx', randomFloats(2 * 3 * 50, 10), 2, { schedule: 'stream', optimizations: ['-O0', '-O2'] });
+    expect(result.mismatch).toBeUndefined();
+    expect(result.generated.pushApi).toBe(true);
+    const header = result.generated.files.get('pool.h')!;
+    expect(header).toMatch(/#define POOL_INPUT_CHANNELS 3 /);
+    expect(header).toMatch(/#define POOL_INPUT_LENGTH 50 /);
+    expect(header).toMatch(/int pool_push\(const float \*column\);/);
+    // the check can fail: a push that takes the channels in the wrong order is caught
+    const dir = mkdtempSync(join(tmpdir(), 'ecgc-push-'));
+    try {
+      for (const [file, content] of result.generated.files) writeFileSync(join(dir, file.replace(/^runtime\//, '')), content);
+      const stream = readFileSync(join(dir, 'ecgc_stream.c'), 'utf8');
+      const broken = stream.replace('st.handoff[0][c] = column[c];', 'st.handoff[0][c] = column[first->in_channels - 1 - c];');
+      expect(broken).not.toBe(stream);
+      writeFileSync(join(dir, 'ecgc_stream.c'), broken);
+      writeFileSync(join(dir, 'harness.c'), harnessSource('pool'));
+      writeFileSync(join(dir, 'input.bin'), randomFloats(3 * 50, 11));
+      const sources = [...result.generated.runtimeSources.map((f) => f.replace(/^runtime\//, '')), 'harness.c'].filter((f) => f.endsWith('.c'));
+      await execa('gcc', ['-std=c99', '-ffp-contract=off', '-I.', '-o', 'model', ...sources, '-lm'], { cwd: dir });
+      const run = await execa('./model', ['input.bin', 'output.bin'], { cwd: dir, reject: false });
+      expect(run.exitCode).toBe(7);
+      expect(run.stderr).toMatch(/pool_begin\/_push\/_end differ from pool_run/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('offers no column-at-a-time API when the input is read by more than the chain', () => {
+    // x feeds the chain and, after it, an Add: the window must be kept, so only _run
+    const graph = graphOf({
+      inputs: [{ name: 'x', shape: ['N', 1, 20] }],
+      outputs: ['y'],
+      initializers: { w0: { shape: [1, 1, 3], data: [0.25, 0.5, 0.25] }, w1: { shape: [1, 1, 3], data: [1, -1, 0.5] } },
+      nodes: [
+        { name: 'c0', op: 'Conv', inputs: ['x', 'w0'], outputs: ['a'], attrs: { kernel_shape: [3], pads: [1, 1] } },
+        { name: 'c1', op: 'Conv', inputs: ['a', 'w1'], outputs: ['b'], attrs: { kernel_shape: [3], pads: [1, 1] } },
+        { op: 'Add', inputs: ['b', 'x'], outputs: ['y'] },
+      ],
+    });
+    const generated = generate(graph, 'res.onnx', { target: 'host', schedule: 'stream' });
+    expect(generated.files.get('res.c')).toMatch(/ecgc_stream\(/);
+    expect(generated.pushApi).toBe(false);
+    expect(generated.files.get('res.h')).not.toMatch(/res_push/);
+  });
 
   it('reserves exactly the scratch ecgc_stream_get_buffer_size asks for: rings of (k-1)*d columns, no ring for pointwise layers', async () => {
     const packed = new Map<string, LayerQuantization>([

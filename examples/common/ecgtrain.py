@@ -61,7 +61,8 @@ def predict(model, x, batch=512):
     return np.concatenate(out)
 
 
-def train(model, train_xy, val_xy, classes, epochs, lr=1e-3, weight_decay=1e-3, batch=128, seed=0):
+def train(model, train_xy, val_xy, classes, epochs, lr=1e-3, weight_decay=1e-3, batch=128, seed=0, augment=None):
+    """augment: an optional function of a training batch (a tensor) returning a changed copy."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     x, y = train_xy
@@ -81,7 +82,8 @@ def train(model, train_xy, val_xy, classes, epochs, lr=1e-3, weight_decay=1e-3, 
         for i in range(0, len(order), batch):
             idx = torch.from_numpy(order[i:i + batch])
             optimizer.zero_grad()
-            loss = loss_fn(model(xt[idx]), yt[idx])
+            inputs = xt[idx] if augment is None else augment(xt[idx])
+            loss = loss_fn(model(inputs), yt[idx])
             loss.backward()
             optimizer.step()
             total += loss.item() * len(idx)

@@ -44,7 +44,7 @@ export async function compileCommand(model: string, options: { target: string; o
       '',
       `wrote ${options.out}: ${[...generated.files.keys()].join(', ')}`,
       `weights ${formatBytes(generated.weightBytes)} (const, flash); arena ${formatBytes(m.arenaBytes)} (lower bound ${formatBytes(m.lowerBound)}, largest scratch ${formatBytes(m.scratchBytes)}); schedule ${schedule}`,
-      `API: int ${generated.name}_run(const float *input, float *output); build flags in ecgc.mk (-ffp-contract=off, never -ffast-math)`,
+      `API: int ${generated.name}_run(const float *input, float *output)${generated.pushApi ? `, or a column at a time: ${generated.name}_begin(), ${generated.name}_push(column), ${generated.name}_end(output)` : ''}; build flags in ecgc.mk (-ffp-contract=off, never -ffast-math)`,
       ...deviceLines,
     ].join('\n') + '\n',
   );

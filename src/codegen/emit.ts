@@ -10,7 +10,7 @@ import Handlebars from 'handlebars';
 import { fail, inFile } from '../errors.js';
 import { type Graph, shapeText, sizeOf } from '../ir/graph.js';
 import { modelData } from '../data/model-data.js';
-import { type LayerReport, type Lowered, type Schedule, lower } from './lower.js';
+import { type LayerReport, type Lowered, type Schedule, type Step, lower } from './lower.js';
 import { type MemoryPlan, planMemory, resolveView } from './planner.js';
 import { cComment, cFloat, cIdentifier } from './names.js';
 import type { LayerQuantization } from './weights.js';
@@ -55,6 +55,8 @@ export interface Generated {
   layers: LayerReport[];
   weightBytes: number;
   runtimeSources: string[];
+  /** The model also takes its input a column at a time (<name>_begin / _push / _end). */
+  pushApi: boolean;
 }
 
 const template = (file: string) => Handlebars.compile(readFileSync(join(TEMPLATE_DIR, file), 'utf8'), { noEscape: true, strict: true });
@@ -82,7 +84,8 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
     if (offset === undefined) fail(`internal: value '${value}' has no buffer`);
     return `(a + ${offset / 4})`;
   };
-  const steps = lowered.steps.map((step, i) => step.code(at, memory.scratch[i] >= 0 ? `(void *)(a + ${memory.scratch[i] / 4})` : 'NULL').replace(/^\s+/, ''));
+  const scratch = (i: number) => (memory.scratch[i] >= 0 ? `(void *)(a + ${memory.scratch[i] / 4})` : 'NULL');
+  const steps = lowered.steps.map((step, i) => step.code(at, scratch(i)).replace(/^\s+/, ''));
 
   const weights = lowered.weights.map((w) => {
     const id = w.name;
@@ -97,12 +100,26 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
   const outputValue = graph.outputs[0];
   const outputShape = graph.values.get(outputValue)!.shape;
   const inputShape = graph.values.get(input)!.shape;
+  // A model whose input goes only into a depth-first chain can take it a column at a time.
+  const first = lowered.steps[0];
+  const readsInput = (step: Step) => step.inputs.some((value) => resolveView(value, lowered.views) === input);
+  const push =
+    first?.stream && readsInput(first) && !lowered.steps.slice(1).some(readsInput)
+      ? {
+          channels: inputShape[1],
+          length: inputShape[2],
+          begin: `ecgc_stream_begin(&${first.stream}, ${scratch(0)});`,
+          push: `return ecgc_stream_push(&${first.stream}, column, ${at(first.output)}, ${scratch(0)});`,
+          end: `if (ecgc_stream_end(&${first.stream}, ${at(first.output)}, ${scratch(0)}) != 0) return -1;`,
+          steps: steps.slice(1),
+        }
+      : false;
   const data = modelData(graph, source);
   const guard = `${NAME}_H`;
   const header = template('model.h.hbs')({
     version: VERSION, source: cComment(basename(source)), guard, NAME, name,
     inputSize: sizeOf(inputShape), inputShape: shapeText(inputShape), outputSize: sizeOf(outputShape), outputShape: shapeText(outputShape),
-    arenaBytes: memory.arenaBytes, data: data ? sanitizeData(data) : false, classCount: data?.classes.length ?? 0,
+    arenaBytes: memory.arenaBytes, push, data: data ? sanitizeData(data) : false, classCount: data?.classes.length ?? 0,
     leads: cComment(data?.leads.join(', ') ?? ''), rPeak: data?.window.rPeakAt ?? false, preprocessing: cComment(JSON.stringify(data?.preprocessing ?? {})),
   });
   const model = template('model.c.hbs')({
@@ -111,7 +128,7 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
     declarations: lowered.declarations,
     classNames: data ? data.classes.map((c) => JSON.stringify(c.replace(/[^\x20-\x7e]/g, '?')).replace(/\?\?/g, '?\\?')).join(', ') : false,
     arenaDoubles: Math.max(1, Math.ceil(memory.arenaBytes / 8)),
-    steps, output: at(outputValue), outputBytes: sizeOf(outputShape) * 4,
+    steps, push, output: at(outputValue), outputBytes: sizeOf(outputShape) * 4,
   });
   const weightFile = template('weights.c.hbs')({ version: VERSION, source: cComment(basename(source)), totalBytes: weightBytes, arrays: weights });
 
@@ -125,7 +142,7 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
   for (const file of ['ecgc.h', 'ecgc_approx.h', ...runtimeSources]) files.set(`runtime/${file}`, readFileSync(join(RUNTIME_DIR, file), 'utf8'));
   const sources = [`${name}.c`, `${name}_weights.c`, ...runtimeSources.map((f) => `runtime/${f}`)];
   files.set('ecgc.mk', template('ecgc.mk.hbs')({ version: VERSION, name, NAME, target: options.target, sources }));
-  return { name, files, reference: lowered.reference, memory, layers: lowered.layers, weightBytes, runtimeSources: sources };
+  return { name, files, reference: lowered.reference, memory, layers: lowered.layers, weightBytes, runtimeSources: sources, pushApi: push !== false };
 }
 
 /** Only what the header prints, with text from the model file made safe for a comment. */

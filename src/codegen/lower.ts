@@ -40,6 +40,8 @@ export interface Step {
   scratchBytes: number;
   /** C statements, given where each value lives and the scratch pointer. */
   code: (at: (value: string) => string, scratch: string) => string;
+  /** A depth-first chain's ecgc_stream_t (the step can also take its input a column at a time). */
+  stream?: string;
 }
 
 export interface LayerReport {
@@ -301,6 +303,7 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
     out.steps.push({
       node: chain.nodes[0].name, op: 'Stream', inputs: [chain.input], output: chain.output, inPlace: false, scratchBytes: streamScratchBytes(stages),
       code: (at, s) => `${comment}\n  ecgc_stream(&${id}, ${at(chain.input)}, ${at(chain.output)}, ${s});`,
+      stream: id,
     });
   }
 

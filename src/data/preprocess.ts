@@ -8,8 +8,11 @@ export interface Preprocessing {
   units: 'mV';
   /** Linear interpolation from the record's rate to the dataset's rate (none when equal). */
   resample: { from: number; to: number } | null;
-  /** Per window: subtract the mean, divide by the standard deviation (plus epsilon). */
-  normalize: { kind: 'zscore'; epsilon: number };
+  /**
+   * Per window: subtract the mean, divide by the standard deviation (plus epsilon); or null,
+   * none (millivolts as they are), for a model that takes samples as they arrive.
+   */
+  normalize: { kind: 'zscore'; epsilon: number } | null;
   /** Zeros appended after the signal to reach the model's input length. */
   padTo: number | null;
 }

@@ -1,8 +1,12 @@
 /**
- * The rhythm dataset (the ResNet1D paper's setup on MIT-BIH): 10-s windows of lead MLII,
- * resampled from 360 to 500 Hz (5,000 samples), z-scored, then zero-padded to 5,120.
- * A window is labelled with the rhythm annotated over all of it (windows where the rhythm
- * changes are dropped), taken every 5 s, and split by record.
+ * The rhythm datasets on MIT-BIH: 10-s windows of lead MLII, labelled with the rhythm
+ * annotated over all of the window (windows where the rhythm changes are dropped), taken
+ * every 5 s, and split by record.
+ *   rhythm         the ResNet1D paper's setup: resampled from 360 to 500 Hz (5,000 samples),
+ *                  z-scored, then zero-padded to 5,120.
+ *   rhythm-stream  for a model that takes the samples as they arrive (the ECG patch's):
+ *                  the record's 360 Hz (3,600 samples) in mV, not normalised, since a
+ *                  per-window z-score needs the whole window before the first sample.
  *
  * Rhythm groups (MIT-BIH '+' annotations):
  *   sinus        (N
@@ -24,10 +28,19 @@ const OTHER = 3;
 
 export const RHYTHM_SPLITS = PARTS.map((p) => `record-${p}`);
 const SOURCE_RATE = 360;
-const RATE = 500;
 const SECONDS = 10;
 const STRIDE_SECONDS = 5;
 export const RHYTHM_INPUT = 5120;
+
+interface RhythmVariant {
+  rate: number;
+  normalize: boolean;
+  input: number;
+}
+export const RHYTHM_VARIANTS: Record<'rhythm' | 'rhythm-stream', RhythmVariant> = {
+  rhythm: { rate: 500, normalize: true, input: RHYTHM_INPUT },
+  'rhythm-stream': { rate: SOURCE_RATE, normalize: false, input: SECONDS * SOURCE_RATE },
+};
 
 /** [start, end) sample intervals of each rhythm, from the '+' annotations' aux strings. */
 export function rhythmIntervals(annotations: Annotation[], length: number): { start: number; end: number; rhythm: string }[] {
@@ -35,8 +48,9 @@ export function rhythmIntervals(annotations: Annotation[], length: number): { st
   return changes.map((a, i) => ({ start: a.sample, end: changes[i + 1]?.sample ?? length, rhythm: a.aux.replace(/\0/g, '').trim() }));
 }
 
-export function buildRhythmDataset(dir: string, split: string): Dataset {
-  if (!RHYTHM_SPLITS.includes(split)) fail(`task rhythm has splits ${RHYTHM_SPLITS.join(', ')}; got '${split}'`);
+export function buildRhythmDataset(dir: string, split: string, task: keyof typeof RHYTHM_VARIANTS = 'rhythm'): Dataset {
+  if (!RHYTHM_SPLITS.includes(split)) fail(`task ${task} has splits ${RHYTHM_SPLITS.join(', ')}; got '${split}'`);
+  const { rate, normalize, input } = RHYTHM_VARIANTS[task];
   const part = split.slice('record-'.length) as Part;
   const windowLength = SECONDS * SOURCE_RATE;
   const stride = STRIDE_SECONDS * SOURCE_RATE;
@@ -51,9 +65,9 @@ export function buildRhythmDataset(dir: string, split: string): Dataset {
     for (const interval of rhythmIntervals(readAnnotations(dir, name), mv.length)) {
       const label = GROUP[interval.rhythm] ?? OTHER;
       for (let start = interval.start; start + windowLength <= interval.end; start += stride) {
-        const window = resampleLinear(mv.subarray(start, start + windowLength), SOURCE_RATE, RATE);
-        zscore(window);
-        const padded = new Float32Array(RHYTHM_INPUT);
+        const window = resampleLinear(mv.subarray(start, start + windowLength), SOURCE_RATE, rate);
+        if (normalize) zscore(window);
+        const padded = new Float32Array(input);
         padded.set(window);
         windows.push({ label, window: padded });
         rhythmsSeen.set(interval.rhythm, (rhythmsSeen.get(interval.rhythm) ?? 0) + 1);
@@ -65,30 +79,36 @@ export function buildRhythmDataset(dir: string, split: string): Dataset {
   const assignment = recordSplit(counts, RHYTHM_CLASSES, { val: 0.15, test: 0.2 });
   const records = [...perRecord.keys()].filter((r) => assignment.get(r) === part);
   const chosen = records.flatMap((r) => perRecord.get(r)!);
-  const x = new Float32Array(chosen.length * RHYTHM_INPUT);
-  chosen.forEach((w, i) => x.set(w.window, i * RHYTHM_INPUT));
+  const x = new Float32Array(chosen.length * input);
+  chosen.forEach((w, i) => x.set(w.window, i * input));
   const y = Int32Array.from(chosen, (w) => w.label);
   const classCounts = Object.fromEntries(RHYTHM_CLASSES.map((c, i) => [c, y.filter((v) => v === i).length]));
   const empty = RHYTHM_CLASSES.filter((c) => classCounts[c] === 0);
-  if (empty.length > 0) fail(`${dir}: split ${split} of rhythm has no windows for class(es) ${empty.join(', ')}`);
-  const preprocessing: Preprocessing = { units: 'mV', resample: { from: SOURCE_RATE, to: RATE }, normalize: { kind: 'zscore', epsilon: ZSCORE_EPSILON }, padTo: RHYTHM_INPUT };
+  if (empty.length > 0) fail(`${dir}: split ${split} of ${task} has no windows for class(es) ${empty.join(', ')}`);
+  const preprocessing: Preprocessing = {
+    units: 'mV',
+    resample: rate === SOURCE_RATE ? null : { from: SOURCE_RATE, to: rate },
+    normalize: normalize ? { kind: 'zscore', epsilon: ZSCORE_EPSILON } : null,
+    padTo: input === SECONDS * rate ? null : input,
+  };
+  const made = [rate === SOURCE_RATE ? 'at 360 Hz' : `resampled to ${rate} Hz`, normalize ? 'z-scored' : 'in mV, not normalised', input === SECONDS * rate ? '' : `zero-padded to ${input}`];
   return {
     x,
-    shape: [chosen.length, 1, RHYTHM_INPUT],
+    shape: [chosen.length, 1, input],
     y,
     meta: {
       schema: DATASET_SCHEMA,
-      task: 'rhythm',
+      task,
       split,
       classes: RHYTHM_CLASSES,
-      samplingRate: RATE,
-      window: { samples: RHYTHM_INPUT, seconds: SECONDS },
+      samplingRate: rate,
+      window: { samples: input, seconds: SECONDS },
       leads: ['MLII'],
       preprocessing,
       records,
       counts: classCounts,
       source: dir,
-      howMade: `MIT-BIH lead MLII, 10-s windows every ${STRIDE_SECONDS} s inside one annotated rhythm, z-scored after resampling, zero-padded to ${RHYTHM_INPUT}. Groups: sinus = (N; af-flutter = (AFIB, (AFL; ventricular = (B, (T, (VT, (IVR, (VFL; other = everything else. Windows per rhythm string over all records: ${JSON.stringify(Object.fromEntries([...rhythmsSeen].sort()))}. Split by record (greedy from the rarest class, aiming at 65/15/20); ${part} records: ${records.join(' ')}.`,
+      howMade: `MIT-BIH lead MLII, 10-s windows every ${STRIDE_SECONDS} s inside one annotated rhythm, ${made.filter(Boolean).join(', ')}. Groups: sinus = (N; af-flutter = (AFIB, (AFL; ventricular = (B, (T, (VT, (IVR, (VFL; other = everything else. Windows per rhythm string over all records: ${JSON.stringify(Object.fromEntries([...rhythmsSeen].sort()))}. Split by record (greedy from the rarest class, aiming at 65/15/20); ${part} records: ${records.join(' ')}.`,
     },
   };
 }

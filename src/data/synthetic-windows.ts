@@ -3,7 +3,7 @@
  * demos, calibration, and tests that must not need ../shared/data. With the model's dataset
  * definition (model-data.ts) the windows follow it: beat windows around each synthetic R
  * peak, labelled with the beat's class, or rhythm-length windows of sinus rhythm; the
- * preprocessing (z-score, zero padding) is the dataset's. Without one, consecutive windows
+ * preprocessing (z-score or none, zero padding) is the dataset's. Without one, consecutive windows
  * at 360 Hz fill the model's input. A single synthetic lead is copied to every input channel.
  */
 import type { ModelData } from './model-data.js';
@@ -28,11 +28,11 @@ function classIndex(kind: BeatKind, classes: string[]): number {
 
 export function syntheticWindows(sampleShape: number[], data: ModelData | undefined, count: number, seed = 1): WindowSet {
   const [channels, length] = sampleShape.length === 2 ? sampleShape : [1, sampleShape[0]];
-  const epsilon = data?.preprocessing.normalize.epsilon ?? ZSCORE_EPSILON;
+  const normalize = data ? data.preprocessing.normalize : { kind: 'zscore', epsilon: ZSCORE_EPSILON };
   const rate = data?.preprocessing.resample?.to ?? data?.samplingRate ?? 360;
   const x = new Float32Array(count * channels * length);
   const put = (n: number, window: Float32Array) => {
-    zscore(window, epsilon);
+    if (normalize) zscore(window, normalize.epsilon);
     for (let c = 0; c < channels; c++) x.set(window, (n * channels + c) * length);
   };
 

@@ -8,7 +8,8 @@ import { RHYTHM_SPLITS, buildRhythmDataset } from './rhythm.js';
 export const TASKS: Record<string, { splits: string[]; build: (source: string, split: string) => Dataset }> = {
   'beats-nlrav': { splits: BEAT_SPLITS['beats-nlrav'], build: (s, split) => buildBeatDataset(s, 'beats-nlrav', split) },
   'beats-aami': { splits: BEAT_SPLITS['beats-aami'], build: (s, split) => buildBeatDataset(s, 'beats-aami', split) },
-  rhythm: { splits: RHYTHM_SPLITS, build: buildRhythmDataset },
+  rhythm: { splits: RHYTHM_SPLITS, build: (s, split) => buildRhythmDataset(s, split, 'rhythm') },
+  'rhythm-stream': { splits: RHYTHM_SPLITS, build: (s, split) => buildRhythmDataset(s, split, 'rhythm-stream') },
   cpsc2018: { splits: ['all'], build: buildCpscDataset },
 };
 
