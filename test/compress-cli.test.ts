@@ -127,6 +127,20 @@ describe('ecgc compress', () => {
     }
   });
 
+  it('searches label-free but still reports the labels of --test (never searched on)', async () => {
+    const out = join(dir, 'label-free-test.json');
+    const result = await ecgc('compress', BEATNET, '--data', val, '--label-free', '--test', val, '--method', 'fixed-q:4', '--out', out);
+    expect(result.exitCode).toBe(0);
+    const p: Plan = JSON.parse(readFileSync(out, 'utf8'));
+    expect(p.figures.labelFree).toBe(true);
+    expect(p.figures.data.final.accuracy).toBeNull();
+    // the same windows: the test figures are the search data's agreement, plus accuracy from the labels
+    expect(p.figures.test!.final.agreement).toBe(p.figures.data.final.agreement);
+    expect(p.figures.test!.final.accuracy).toBeGreaterThan(0.5);
+    expect(p.figures.test!.baseline.accuracy).toBeGreaterThan(0.5);
+    expect(result.stdout).toMatch(/plan on .* \(test\): top-1 agreement [\d.]+%, output SNR [\d.]+ dB; labels \(not searched on\): accuracy [\d.]+%, F1 [\d.]+%/);
+  });
+
   describe('bad input (exit 1, one line)', () => {
     const wrong = async (args: string[], message: RegExp, out = join(dir, 'bad.json')) => {
       const result = await ecgc('compress', ...args, '--out', out);

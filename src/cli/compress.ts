@@ -60,8 +60,9 @@ export function loadInputs(model: string, flags: SearchFlags): { graph: Graph; b
   const synthetic = flags.calibration === undefined ? undefined : parseNumber(flags.calibration, '--calibration', 0, 1, 1e7);
   if (synthetic !== undefined && !Number.isInteger(synthetic)) fail(`--calibration must be a whole number of windows, got '${flags.calibration}'`);
   const data = readCalibration(flags.data, graph, model, { labelFree: flags.labelFree, synthetic });
-  const test = flags.test === undefined ? undefined : readCalibration(flags.test, graph, model, { labelFree: flags.labelFree || data.labels === undefined });
-  if (test && (test.labels === undefined) !== (data.labels === undefined)) fail(`${flags.test}: is ${test.labels ? 'labelled' : 'unlabelled'} but --data is ${data.labels ? 'labelled' : 'unlabelled'}; give both labelled data or use --label-free`);
+  // Held-out labels are only reported, never searched on: a label-free search keeps them too.
+  const test = flags.test === undefined ? undefined : readCalibration(flags.test, graph, model);
+  if (test && test.labels === undefined && data.labels !== undefined) fail(`${flags.test}: is unlabelled but --data is labelled; give labelled test data or use --label-free`);
   return { graph, bytes, data, test };
 }
 
@@ -136,7 +137,8 @@ export function percent(value: number | null): string {
 
 function figuresLine(name: string, f: Figures, labelFree: boolean): string {
   const snr = f.snrDb === null ? 'exact' : `${f.snrDb.toFixed(1)} dB`;
-  if (labelFree) return `${name}: top-1 agreement ${percent(f.agreement)}%, output SNR ${snr}`;
+  const labelled = f.accuracy === null ? '' : `; labels (not searched on): accuracy ${percent(f.accuracy)}%, F1 ${percent(f.macroF1)}%`;
+  if (labelFree) return `${name}: top-1 agreement ${percent(f.agreement)}%, output SNR ${snr}${labelled}`;
   return `${name}: accuracy ${percent(f.accuracy)}%, macro precision ${percent(f.macroPrecision)}%, recall ${percent(f.macroRecall)}%, F1 ${percent(f.macroF1)}% (agreement ${percent(f.agreement)}%, SNR ${snr})`;
 }
 
