@@ -21,7 +21,8 @@ enum { ECGC_UNIFORM = 0, ECGC_UNIFORM_LAYER = 1, ECGC_SIGN = 2, ECGC_CODEBOOK = 
  * order); ECGC_BITMAP prefixes one bit per weight (1 = nonzero) and stores only nonzero codes;
  * ECGC_DELTA prefixes per row a uint16 count of nonzeros then index_bits-bit distances
  * between consecutive nonzero positions (the first: position + 1). Dequantized weight:
- * (float)code * scale (uniform, sign: code is +1 or -1, stored as 1 / 0) or levels[code].
+ * (float)code * scale (uniform, sign: code is +1 or -1, stored as 1 / 0) or levels[code];
+ * the scales are float32 (scales) or bfloat16 (scales_bf16: a float32's top 16 bits).
  * ECGC_FLOAT (a pruned float32 layer, BITMAP or DELTA only): f32 holds the nonzero weights in order.
  */
 typedef struct {
@@ -29,7 +30,9 @@ typedef struct {
   int32_t rows, row_length;
   const float *f32;
   const uint8_t *codes, *index;
-  const float *scales, *levels;
+  const float *scales;
+  const uint16_t *scales_bf16;
+  const float *levels;
 } ecgc_weights_t;
 
 /* Reads rows in order 0, 1, 2, ...: sparse streams are sequential. */
@@ -85,11 +88,27 @@ typedef struct {
 size_t ecgc_conv1d_get_buffer_size(const ecgc_conv1d_t *p); /* scratch bytes */
 void ecgc_conv1d(const ecgc_conv1d_t *p, const float *x, float *y, void *scratch);
 
+/* ---- Element-wise, one input (ecgc_unary.c) ------------------------------------------- */
+
+/* y = op(x); a, b: alpha (LeakyRelu), min/max (Clip),
+   integer exponent or 0.5 (Pow, in a); the other ops ignore them. */
+typedef void (*ecgc_unary_t)(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_relu(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_leaky_relu(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_clip(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_sigmoid(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_tanh(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_erf(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_sqrt(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_reciprocal(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_neg(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_pow(const float *x, float *y, int32_t n, float a, float b);
+
 /* ---- A chain of conv1d layers, depth first (ecgc_stream.c) ---------------------------- */
 
-/* An element-wise op on each output column: ecgc_unary(op, a, b), or, when scale is set, y = x * scale[c] + shift[c]. */
+/* An element-wise op on each output column: op(a, b), or, when scale is set, y = x * scale[c] + shift[c]. */
 typedef struct {
-  int32_t op;
+  ecgc_unary_t op;
   float a, b;
   const float *scale, *shift;
 } ecgc_stream_post_t;
@@ -140,11 +159,8 @@ typedef struct {
 size_t ecgc_linear_get_buffer_size(const ecgc_linear_t *p);
 void ecgc_linear(const ecgc_linear_t *p, const float *x, float *y, void *scratch);
 
-/* ---- Element-wise ------------------------------------------------------------------- */
+/* ---- Element-wise, two inputs --------------------------------------------------------- */
 
-enum { ECGC_RELU, ECGC_LEAKY_RELU, ECGC_CLIP, ECGC_SIGMOID, ECGC_TANH, ECGC_ERF, ECGC_SQRT, ECGC_RECIPROCAL, ECGC_NEG, ECGC_POW };
-/* y = op(x); a, b: alpha (LeakyRelu), min/max (Clip), integer exponent or 0.5 (Pow, in a). */
-void ecgc_unary(int32_t op, const float *x, float *y, int32_t n, float a, float b);
 
 enum { ECGC_ADD, ECGC_SUB, ECGC_MUL, ECGC_DIV };
 /*

@@ -149,7 +149,7 @@ static void post(const ecgc_stream_stage_t *stage, float *column) {
   for (i = 0; i < stage->post_count; i++) {
     const ecgc_stream_post_t *op = &stage->post[i];
     if (op->scale) ecgc_channel_affine(column, op->scale, op->shift, column, stage->conv->out_channels, 1);
-    else ecgc_unary(op->op, column, column, stage->conv->out_channels, op->a, op->b);
+    else op->op(column, column, stage->conv->out_channels, op->a, op->b);
   }
 }
 

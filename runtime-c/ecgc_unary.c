@@ -1,4 +1,7 @@
-/* Element-wise ops of one input (src/ref/ops: relu.ts, leaky-relu.ts, clip.ts, sigmoid.ts, ...). */
+/*
+ * Element-wise ops of one input (src/ref/ops: relu.ts, leaky-relu.ts, clip.ts, sigmoid.ts, ...),
+ * one function each, so that a firmware links only the ops its models use.
+ */
 #include "ecgc.h"
 #include "ecgc_approx.h"
 
@@ -14,22 +17,22 @@ static float root(float x) { /* correctly rounded: IEEE sqrt, without libm (vsqr
   return __builtin_sqrtf(x);
 }
 
-void ecgc_unary(int32_t op, const float *x, float *y, int32_t n, float a, float b) {
-  int32_t i;
-  switch (op) {
-  case ECGC_RELU: for (i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f; break;
-  case ECGC_LEAKY_RELU: for (i = 0; i < n; i++) y[i] = x[i] < 0.0f ? a * x[i] : x[i]; break;
-  case ECGC_CLIP: for (i = 0; i < n; i++) y[i] = x[i] < a ? a : x[i] > b ? b : x[i]; break;
-  case ECGC_SIGMOID: for (i = 0; i < n; i++) y[i] = ecgc_sigmoidf(x[i]); break;
-  case ECGC_TANH: for (i = 0; i < n; i++) y[i] = ecgc_tanhf(x[i]); break;
-  case ECGC_ERF: for (i = 0; i < n; i++) y[i] = ecgc_erff(x[i]); break;
-  case ECGC_SQRT: for (i = 0; i < n; i++) y[i] = root(x[i]); break;
-  case ECGC_RECIPROCAL: for (i = 0; i < n; i++) y[i] = 1.0f / x[i]; break;
-  case ECGC_NEG: for (i = 0; i < n; i++) y[i] = -x[i]; break;
-  case ECGC_POW:
-    if (a == 0.5f) for (i = 0; i < n; i++) y[i] = root(x[i]);
-    else for (i = 0; i < n; i++) y[i] = power(x[i], a);
-    break;
-  default: break;
+/* y[i] = f(x[i]) for i < n, with a and b the op's parameters (unused by most). */
+#define ECGC_UNARY(name, expression)                                 \
+  void name(const float *x, float *y, int32_t n, float a, float b) { \
+    int32_t i;                                                       \
+    (void)a;                                                         \
+    (void)b;                                                         \
+    for (i = 0; i < n; i++) y[i] = (expression);                     \
   }
-}
+
+ECGC_UNARY(ecgc_relu, x[i] > 0.0f ? x[i] : 0.0f)
+ECGC_UNARY(ecgc_leaky_relu, x[i] < 0.0f ? a * x[i] : x[i])
+ECGC_UNARY(ecgc_clip, x[i] < a ? a : x[i] > b ? b : x[i])
+ECGC_UNARY(ecgc_sigmoid, ecgc_sigmoidf(x[i]))
+ECGC_UNARY(ecgc_tanh, ecgc_tanhf(x[i]))
+ECGC_UNARY(ecgc_erf, ecgc_erff(x[i]))
+ECGC_UNARY(ecgc_sqrt, root(x[i]))
+ECGC_UNARY(ecgc_reciprocal, 1.0f / x[i])
+ECGC_UNARY(ecgc_neg, -x[i])
+ECGC_UNARY(ecgc_pow, a == 0.5f ? root(x[i]) : power(x[i], a))

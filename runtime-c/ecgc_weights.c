@@ -16,6 +16,17 @@ static uint32_t read_bits(const uint8_t *stream, uint32_t bit, uint32_t width) {
   return value & ((1u << width) - 1u);
 }
 
+/* Row `row`'s scale (the layer's one for uniform-layer), from float32 or bfloat16. */
+static float scale_of(const ecgc_weights_t *w, int32_t row) {
+  const int32_t i = w->quantizer == ECGC_UNIFORM_LAYER ? 0 : row;
+  uint32_t bits;
+  float scale;
+  if (w->scales) return w->scales[i];
+  bits = (uint32_t)w->scales_bf16[i] << 16;
+  memcpy(&scale, &bits, sizeof scale);
+  return scale;
+}
+
 /* The weight a stored field stands for, in row `row`. */
 static float dequantize(const ecgc_weights_t *w, uint32_t field, int32_t row) {
   int32_t code;
@@ -23,10 +34,10 @@ static float dequantize(const ecgc_weights_t *w, uint32_t field, int32_t row) {
   case ECGC_CODEBOOK:
     return w->levels[field];
   case ECGC_SIGN:
-    return (float)(field ? 1 : -1) * w->scales[row];
+    return (float)(field ? 1 : -1) * scale_of(w, row);
   default:
     code = (field & (1u << (w->bits - 1))) ? (int32_t)field - (int32_t)(1u << w->bits) : (int32_t)field;
-    return (float)code * w->scales[w->quantizer == ECGC_UNIFORM_LAYER ? 0 : row];
+    return (float)code * scale_of(w, row);
   }
 }
 
@@ -42,7 +53,7 @@ static const float *row_table(const ecgc_weights_t *w, int32_t row, float *local
     return local;
   }
   /* uniform: fields below size/2 are the codes themselves, the others code - size */
-  scale = w->scales[w->quantizer == ECGC_UNIFORM_LAYER ? 0 : row];
+  scale = scale_of(w, row);
   for (field = 0; field < size; field++) local[field] = (float)(field < size / 2 ? field : field - size) * scale;
   return local;
 }
@@ -81,7 +92,7 @@ static void decode_dense_row(const ecgc_weights_t *w, int32_t row, uint32_t bit,
   if (width == 8u) {
     /* signed bytes: the code is the byte minus 256 when its top bit is set */
     const uint8_t *bytes = w->codes + (bit >> 3);
-    const float scale = w->scales[w->quantizer == ECGC_UNIFORM_LAYER ? 0 : row];
+    const float scale = scale_of(w, row);
     for (; i < n; i++) out[i] = (float)((int32_t)bytes[i] - (int32_t)((bytes[i] & 0x80u) << 1)) * scale;
     return;
   }

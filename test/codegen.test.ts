@@ -349,6 +349,26 @@ describe('the depth-first schedule (--schedule stream): the same bits from rings
   });
 });
 
+describe('bfloat16 scales', () => {
+  it('are read as the top half of a float32: bit-exact for sign, uniform and uniform-layer, every encoding, both schedules', async () => {
+    const bf16 = (bits: number, quantizer: 'sign' | 'uniform' | 'uniform-layer', encoding: 'dense' | 'bitmap' | 'delta'): LayerQuantization => ({ spec: { bits, quantizer, threshold: 0.05, scaleFormat: 'bfloat16' }, encoding });
+    const quantization = new Map<string, LayerQuantization>([
+      ['conv0', bf16(1, 'sign', 'bitmap')],
+      ['conv1', bf16(3, 'uniform', 'dense')],
+      ['conv2', bf16(4, 'uniform-layer', 'delta')],
+      ['conv3', bf16(6, 'uniform', 'bitmap')],
+    ]);
+    const graph = convChain(40, 3, { cases: CONV_GEOMETRIES.slice(0, 4) });
+    for (const schedule of ['layers', 'stream'] as const) {
+      const result = await verifyHost(graph, 'chain.onnx', randomFloats(3 * 2 * 40, 12), 3, { quantization, schedule, optimizations: ['-O0', '-O2'] });
+      expect(result.mismatch, schedule).toBeUndefined();
+      const weights = result.generated.files.get('chain_weights.c')!;
+      expect(weights).toMatch(/const uint16_t chain_conv1__scales\[/);
+      expect(weights).not.toMatch(/const float chain_conv\d__scales/);
+    }
+  }, 120_000);
+});
+
 describe('memory safety of the generated code', () => {
   const quantization = new Map<string, LayerQuantization>([
     ['conv0', { spec: { bits: 1, quantizer: 'sign', threshold: 0.02 }, encoding: 'delta' }],

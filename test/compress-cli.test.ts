@@ -127,6 +127,23 @@ describe('ecgc compress', () => {
     }
   });
 
+  it('stores bfloat16 scales with --scales bfloat16: 2 bytes a row, recorded in the plan, and compile emits exactly those bytes', async () => {
+    const plans = { float32: join(dir, 'scales-f32.json'), bfloat16: join(dir, 'scales-bf16.json') };
+    for (const [format, out] of Object.entries(plans)) {
+      expect((await ecgc('compress', BEATNET, '--data', val, '--method', 'fixed-q:4', '--scales', format, '--out', out)).exitCode).toBe(0);
+    }
+    const [f32, bf16]: Plan[] = [plans.float32, plans.bfloat16].map((f) => JSON.parse(readFileSync(f, 'utf8')));
+    expect(bf16.method.scaleFormat).toBe('bfloat16');
+    bf16.layers.forEach((l, i) => {
+      expect(l.scaleFormat).toBe('bfloat16');
+      expect(f32.layers[i].bytes.total - l.bytes.total).toBe(2 * l.scales.length);
+    });
+    // compile checks that the C it writes takes the bytes the plan predicted
+    const compiled = await ecgc('compile', BEATNET, '--target', 'host', '--plan', plans.bfloat16, '--out', join(dir, 'bf16-c'));
+    expect(compiled.exitCode, compiled.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'bf16-c', 'beatnet_weights.c'), 'utf8')).toMatch(/const uint16_t \w+__scales\[/);
+  });
+
   it('searches label-free but still reports the labels of --test (never searched on)', async () => {
     const out = join(dir, 'label-free-test.json');
     const result = await ecgc('compress', BEATNET, '--data', val, '--label-free', '--test', val, '--method', 'fixed-q:4', '--out', out);
@@ -162,6 +179,7 @@ describe('ecgc compress', () => {
     });
     it('bits outside 1..8', () => wrong([BEATNET, '--method', 'fixed-q:9'], /bits must be an integer 1\.\.8/));
     it('an unknown method', () => wrong([BEATNET, '--method', 'fastest'], /is not one of/));
+    it('an unknown scale format', () => wrong([BEATNET, '--data', val, '--method', 'fixed-q:4', '--scales', 'float16'], /--scales must be one of float32, bfloat16, got 'float16'/));
     it('an --out in a directory that does not exist (before any search)', () => wrong([BEATNET, '--method', 'fixed-q:4'], /does not exist/, join(dir, 'missing', 'plan.json')));
     it('a negative --max-drop', () => wrong([BEATNET, '--method', 'laq', '--max-drop', '-1'], /--max-drop must be a number in \[0, 100\]/));
     it('a size that is not a size', () => wrong([BEATNET, '--method', 'laq', '--flash', 'lots'], /--flash 'lots' is not a size/));

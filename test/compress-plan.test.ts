@@ -13,6 +13,7 @@ import { layerImportance } from '../src/compress/importance.js';
 import { findWeightLayers, readRows, rowsToStorage, writeRows } from '../src/compress/layers.js';
 import { type Plan, PLAN_SCHEMA, applyPlan, modelIdentity, planLayer, readPlan, sizeTotals, writePlan } from '../src/compress/plan.js';
 import { quantizeLayer } from '../src/compress/quantize.js';
+import { quantizationFromPlan } from '../src/codegen/plan.js';
 import type { Graph } from '../src/ir/graph.js';
 import { encodeWeights } from '../src/pack/encode.js';
 import { readFileOrFail } from '../src/util/files.js';
@@ -193,9 +194,37 @@ describe('plan.json', () => {
   refused('sparsity 1', (p) => (p.layers[1].sparsity = 1), /sparsity 1 is outside \[0, 1\)/);
   refused('a negative pruning fraction', (p) => (p.layers[1].prune = -0.1), /prune -0.1 is outside/);
   refused('scales that are not float32', (p) => (p.layers[0].scales[0] = 0.1), /float32/);
+  refused('an unknown scale format', (p) => ((p.layers[0] as { scaleFormat: string }).scaleFormat = 'float16'), /unknown scale format 'float16'/);
   refused('a codebook with the wrong number of levels', (p) => p.layers[2].levels.pop(), /needs 16 levels/);
   refused('a plan for a model with other layers', (p) => (p.model.layers[0].shape = [9, 9, 9]), /plan for another model.*layer 0/);
   refused('a plan for other model bytes', () => undefined, /plan for another model.*sha256/, new Uint8Array([1, 2, 3]));
+
+  it('records bfloat16 scales, applies them, counts 2 bytes a scale, and reads older plans as float32', () => {
+    const layers = findWeightLayers(graph);
+    const importance = layerImportance(graph, layers, 0.5, 0.5);
+    const choice = { bits: 4, family: 'uniform' as const, prune: 0.2 };
+    const entries = layers.map((l, i) => planLayer(l, importance[i], new LayerWeights(l, readRows(graph, l), 'bfloat16').realize(choice)));
+    const floats = layers.map((l, i) => planLayer(l, importance[i], new LayerWeights(l, readRows(graph, l)).realize(choice)));
+    entries.forEach((entry, i) => {
+      expect(entry.scaleFormat).toBe('bfloat16');
+      expect(entry.bytes.scales).toBe(2 * entry.scales.length);
+      expect(floats[i].bytes.total - entry.bytes.total).toBe(2 * entry.scales.length);
+      entry.scales.forEach((s) => expect(new Uint32Array(Float32Array.of(s).buffer)[0] & 0xffff).toBe(0));
+    });
+    const bf16File = join(dir, 'plan-bf16.json');
+    writePlan(bf16File, { ...plan, layers: entries, totals: sizeTotals(graph, entries) });
+    const applied = applyPlan(graph, readPlan(bf16File, graph));
+    layers.forEach((layer, i) => {
+      const expected = quantizeLayer(readRows(graph, layer), layer.rows, { bits: 4, quantizer: 'uniform', threshold: entries[i].threshold, scaleFormat: 'bfloat16' }).dequantized;
+      expect(Buffer.from(readRows(applied, layer).buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+    });
+    // a plan written before scale formats existed has none: float32
+    const older = join(dir, 'plan-older.json');
+    writePlan(older, { ...plan, layers: plan.layers.map(({ scaleFormat: _, ...rest }) => rest) });
+    expect(() => applyPlan(graph, readPlan(older, graph))).not.toThrow();
+    const quantized = plan.layers.find((l) => l.quantizer !== 'float32')!;
+    expect(quantizationFromPlan(readPlan(older, graph)).get(quantized.node)).toMatchObject({ spec: { scaleFormat: 'float32' } });
+  });
 
   it('refuses to apply scales that do not match the weights', () => {
     const edited = structuredClone(plan);

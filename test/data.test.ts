@@ -2,10 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { BEAT_WINDOW, DS1, DS2, buildBeatDataset } from '../src/data/beats.js';
 import { buildCpscDataset } from '../src/data/cpsc.js';
-import { buildRhythmDataset } from '../src/data/rhythm.js';
+import { buildRhythmDataset, rhythmIntervals } from '../src/data/rhythm.js';
 import { resampleLinear, zscore } from '../src/data/preprocess.js';
-import { readAnnotations } from '../src/data/wfdb/index.js';
-import { listRecords } from '../src/data/mitdb.js';
+import { physical, readAnnotations, readRecord } from '../src/data/wfdb/index.js';
+import { listRecords, mliiChannel } from '../src/data/mitdb.js';
 import { CPSC, MITDB, hasData } from './helpers/data.js';
 
 describe('preprocessing', () => {
@@ -98,6 +98,22 @@ describe.skipIf(!hasData(MITDB, 'MIT-BIH rhythm tests'))('rhythm dataset (MIT-BI
     expect([...records[2]].filter((r) => records[0].has(r) || records[1].has(r))).toEqual([]);
     // AF windows come from the AF records only
     expect(parts.reduce((sum, d) => sum + d.meta.counts['af-flutter'], 0)).toBeGreaterThan(1000);
+  });
+
+  it('rhythm-stream: the same windows, split and labels at 360 Hz in mV, not normalised (what a device streams)', () => {
+    const zscored = buildRhythmDataset(MITDB, 'record-test');
+    const streamed = buildRhythmDataset(MITDB, 'record-test', 'rhythm-stream');
+    expect(streamed.shape).toEqual([zscored.shape[0], 1, 3600]);
+    expect(Array.from(streamed.y)).toEqual(Array.from(zscored.y));
+    expect(streamed.meta.records).toEqual(zscored.meta.records);
+    expect(streamed.meta.preprocessing).toEqual({ units: 'mV', resample: null, normalize: null, padTo: null });
+    expect(streamed.meta.samplingRate).toBe(360);
+    // the first window is the record's samples in mV, as they are: the first record's physical values
+    const name = streamed.meta.records[0];
+    const record = readRecord(MITDB, name);
+    const mv = physical(record, mliiChannel(record)!);
+    const start = rhythmIntervals(readAnnotations(MITDB, name), mv.length).find((i) => i.end - i.start >= 3600)!.start;
+    expect(Array.from(streamed.x.subarray(0, 3600))).toEqual(Array.from(mv.subarray(start, start + 3600)));
   });
 });
 

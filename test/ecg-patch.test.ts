@@ -2,20 +2,17 @@
  * examples/ecg-patch: the streaming Pan-Tompkins detector against the MIT-BIH annotations
  * (sensitivity and positive predictivity over every record), its C and TypeScript twins
  * finding the same R peaks, and the firmware built by its Makefile and run under QEMU on a
- * MIT-BIH record printing exactly the decisions of the TypeScript pipeline (float32 and a
- * compressed build, within the patch's 512 KB / 64 KB).
+ * MIT-BIH record printing exactly the decisions of the TypeScript pipeline, beat and rhythm
+ * models alike (float32, and a compressed build within 32 KB of flash and 16 KB of RAM).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generate } from '../src/codegen/emit.js';
-import { loadPlan } from '../src/codegen/plan.js';
 import { listRecords } from '../src/data/mitdb.js';
 import { readAnnotations } from '../src/data/wfdb/index.js';
-import { loadModel } from '../src/ir/load.js';
-import { encodeAdc, mitdbAdc, patchDecisions } from '../examples/ecg-patch/pipeline.js';
+import { deployed, encodeAdc, mitdbAdc, patchDecisions } from '../examples/ecg-patch/pipeline.js';
 import { BEAT_CODES, detectQrs, matchBeats } from '../examples/ecg-patch/qrs.js';
 import { cortexToolsAvailable } from './helpers/cortex.js';
 import { MITDB, hasData } from './helpers/data.js';
@@ -23,6 +20,8 @@ import { MITDB, hasData } from './helpers/data.js';
 const PATCH = join(import.meta.dirname, '..', 'examples', 'ecg-patch');
 const EXAMPLE = join(import.meta.dirname, '..', 'examples', 'arrhythminet-v2');
 const MODEL = join(EXAMPLE, 'model.onnx');
+const RHYTHM_EXAMPLE = join(import.meta.dirname, '..', 'examples', 'rhythm-stream');
+const RHYTHM = join(RHYTHM_EXAMPLE, 'model.onnx');
 const data = hasData(MITDB, 'the ECG-patch tests on MIT-BIH');
 const tools = (await cortexToolsAvailable('ECG-patch firmware')) && (await makeAvailable());
 
@@ -82,26 +81,33 @@ describe.skipIf(!data)('the QRS detector on MIT-BIH', () => {
   }, 60_000);
 });
 
-describe.skipIf(!data || !tools || !existsSync(MODEL))('the ECG-patch firmware under QEMU', () => {
+describe.skipIf(!data || !tools || !existsSync(MODEL) || !existsSync(RHYTHM))('the ECG-patch firmware under QEMU', () => {
   const run = async (build: string, adcFile: string) => {
-    const r = await execa('make', ['-C', PATCH, '--no-print-directory', 'run', `BUILD=${build}`, `ADC=${adcFile}`, `MODEL=${MODEL}`, 'TIMEOUT=120'], { reject: false });
+    const r = await execa('make', ['-C', PATCH, '--no-print-directory', 'run', `BUILD=${build}`, `ADC=${adcFile}`, `MODEL=${MODEL}`, `RHYTHM=${RHYTHM}`, 'TIMEOUT=300'], { reject: false });
     expect(r.exitCode, r.stderr).toBe(0);
-    return r.stdout.split('\n').filter((line) => /^(ecg-patch|beat|done):? /.test(line));
+    return r.stdout.split('\n').filter((line) => /^(ecg-patch|beat|rhythm|done):? /.test(line));
+  };
+  /** The firmware's lines equal the twin's; the last one also has the stack peak. */
+  const expectSameLines = (lines: string[], expected: string[]) => {
+    expect(lines.length).toBe(expected.length);
+    expect(lines.slice(0, -1)).toEqual(expected.slice(0, -1));
+    expect(lines[lines.length - 1]).toMatch(new RegExp(`^${expected[expected.length - 1].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; stack peak \\d+ B$`));
   };
 
-  it('prints, beat by beat, the decisions of the TypeScript pipeline (record 208: normal beats and PVCs)', async () => {
+  it('prints, beat by beat and every 10 s, the decisions of the TypeScript pipeline (record 208: normal beats and PVCs)', async () => {
     const build = join(dir, 'float32');
-    const make = await execa('make', ['-C', PATCH, '--no-print-directory', `BUILD=${build}`, `MODEL=${MODEL}`], { reject: false });
+    const make = await execa('make', ['-C', PATCH, '--no-print-directory', `BUILD=${build}`, `MODEL=${MODEL}`, `RHYTHM=${RHYTHM}`], { reject: false });
     expect(make.exitCode, make.stderr).toBe(0);
     expect(make.stdout).toMatch(/linked with arm-none-eabi-gcc -O2 \(mps2-an386 memory map\)/);
     const adc = mitdbAdc(MITDB, '208', 40);
     const adcFile = join(dir, '208.adc');
     writeFileSync(adcFile, encodeAdc(adc));
     const lines = await run(build, adcFile);
-    const expected = patchDecisions(generate(loadModel(MODEL), MODEL, { target: 'cortex-m4f', name: 'beat' }).reference, MODEL, adc);
-    expect(lines.length).toBe(expected.lines.length);
-    expect(lines.slice(0, -1)).toEqual(expected.lines.slice(0, -1));
-    expect(lines[lines.length - 1]).toMatch(new RegExp(`^${expected.lines[expected.lines.length - 1].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; stack peak \\d+ B$`));
+    const expected = patchDecisions(deployed(MODEL, 'beat'), deployed(RHYTHM, 'rhythm'), adc);
+    expectSameLines(lines, expected.lines);
+    // four 10-s windows, each decided once its last sample is in
+    expect(expected.rhythms.map((w) => w.start)).toEqual([0, 3600, 7200, 10800]);
+    expect(lines.filter((line) => line.startsWith('rhythm ')).length).toBe(4);
     // the record's PVCs are there, and the beats are the annotated ones
     const labels = new Set(expected.beats.map((b) => b.label));
     expect(labels.size).toBeGreaterThan(1);
@@ -109,10 +115,11 @@ describe.skipIf(!data || !tools || !existsSync(MODEL))('the ECG-patch firmware u
     expect(matchBeats(expected.beats.map((b) => b.r), annotated).sensitivity).toBeGreaterThan(0.97);
   }, 180_000);
 
-  it('compressed ArrhythmiNet V2 (the shipped LAQ+LAP plan, depth first, -Os) fits 32 KB of flash and 16 KB of RAM and decides exactly as its TypeScript twin', async () => {
+  it('with compressed ArrhythmiNet V2 and rhythm model (their shipped plans, -Os) fits 32 KB of flash and 16 KB of RAM and decides exactly as its TypeScript twin', async () => {
     const plan = join(EXAMPLE, 'plan-laq-lap.json');
+    const rhythmPlan = join(RHYTHM_EXAMPLE, 'plan-laq-lap.json');
     const build = join(dir, 'laq');
-    const make = await execa('make', ['-C', PATCH, '--no-print-directory', `BUILD=${build}`, `MODEL=${MODEL}`, `PLAN=${plan}`, 'SCHEDULE=stream', 'OPT=-Os'], { reject: false });
+    const make = await execa('make', ['-C', PATCH, '--no-print-directory', `BUILD=${build}`, `MODEL=${MODEL}`, `PLAN=${plan}`, `RHYTHM=${RHYTHM}`, `RHYTHM_PLAN=${rhythmPlan}`, 'OPT=-Os'], { reject: false });
     expect(make.exitCode, make.stderr).toBe(0);
     const size = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+\d+\s+[0-9a-f]+\s+\S*firmware\.elf$/m.exec(make.stdout);
     expect(size).not.toBeNull();
@@ -121,15 +128,12 @@ describe.skipIf(!data || !tools || !existsSync(MODEL))('the ECG-patch firmware u
     expect(text + initialised).toBeLessThan(32 * 1024);
     // and its RAM target (stack included): float32 activations layer by layer need a 42 KB arena; depth first, 8 KB
     expect(initialised + zeroed).toBeLessThan(16 * 1024);
-    expect(readFileSync(join(build, 'beat', 'beat.c'), 'utf8')).toMatch(/ecgc_stream\(/);
+    expect(readFileSync(join(build, 'beat', 'beat.c'), 'utf8')).toMatch(/ecgc_stream_push\(/);
     const adc = mitdbAdc(MITDB, '100', 20);
     const adcFile = join(dir, '100.adc');
     writeFileSync(adcFile, encodeAdc(adc));
     const lines = await run(build, adcFile);
-    const graph = loadModel(MODEL);
-    const { quantization } = loadPlan(plan, MODEL, graph);
-    const expected = patchDecisions(generate(graph, MODEL, { target: 'cortex-m4f', name: 'beat', quantization }).reference, MODEL, adc);
-    expect(lines.slice(0, -1)).toEqual(expected.lines.slice(0, -1));
+    expectSameLines(lines, patchDecisions(deployed(MODEL, 'beat', plan), deployed(RHYTHM, 'rhythm', rhythmPlan), adc).lines);
     expect(readFileSync(join(build, 'beat', 'beat_weights.c'), 'utf8')).toMatch(/3-bit uniform, 60\.1% pruned, bitmap/);
   }, 180_000);
 });

@@ -111,7 +111,7 @@ describe.skipIf(!hasData(MITDB, 'ecgc data CLI tests'))('ecgc data', () => {
   it('names unknown tasks and splits, and a missing source', async () => {
     const task = await ecgc('data', MITDB, '--task', 'beats', '--split', 'x', '--out', join(dir, 'o'));
     expect(task.exitCode).toBe(1);
-    expect(task.stderr).toMatch(/unknown task 'beats'; tasks: beats-nlrav, beats-aami, rhythm, cpsc2018/);
+    expect(task.stderr).toMatch(/unknown task 'beats'; tasks: beats-nlrav, beats-aami, rhythm, rhythm-stream, cpsc2018/);
     const split = await ecgc('data', MITDB, '--task', 'rhythm', '--split', 'random-test', '--out', join(dir, 'o'));
     expect(split.stderr).toMatch(/task rhythm has splits record-train, record-val, record-test/);
     const source = await ecgc('data', join(dir, 'none'), '--task', 'rhythm', '--split', 'record-test', '--out', join(dir, 'o'));

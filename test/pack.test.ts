@@ -1,8 +1,9 @@
 /** Bit packing, the sparse encodings and their byte counts, and the quantizers. */
 import { describe, expect, it } from 'vitest';
-import { quantizeLayer, roundHalfEven } from '../src/compress/quantize.js';
+import { bfloat16, bfloat16Bits, quantizeLayer, roundHalfEven } from '../src/compress/quantize.js';
 import { packBits, unpackBits } from '../src/pack/bits.js';
 import { chooseEncoding, encodeWeights, encodingSizes } from '../src/pack/encode.js';
+import { quantizedLayerSize } from '../src/pack/size.js';
 import { lcg, randomFloats } from './helpers/random.js';
 
 describe('bit packing', () => {
@@ -102,6 +103,31 @@ describe('quantizers', () => {
       }
     }
     expect([0.5, 1.5, 2.5, -0.5, -2.5, 2.4].map(roundHalfEven)).toEqual([0, 2, 2, -0, -2, 2]);
+  });
+
+  it('bfloat16 scales: the float32 scale rounded to its top 16 bits (nearest even), the codes computed with it', () => {
+    expect([1, 1 + 2 ** -8, 1 + 3 * 2 ** -8, 1 + 2 ** -7, 0.1].map((x) => bfloat16Bits(Math.fround(x)).toString(16))).toEqual(['3f80', '3f80', '3f82', '3f81', '3dcd']);
+    for (const quantizer of ['uniform', 'uniform-layer', 'sign'] as const) {
+      const bits = quantizer === 'sign' ? 1 : 3;
+      const float = quantizeLayer(w, rows, { bits, quantizer, threshold: 0.02 });
+      const q = quantizeLayer(w, rows, { bits, quantizer, threshold: 0.02, scaleFormat: 'bfloat16' });
+      expect(q.scaleFormat).toBe('bfloat16');
+      q.scales.forEach((scale, r) => {
+        expect(scale).toBe(bfloat16(float.scales[r]));
+        expect(new Uint32Array(Float32Array.of(scale).buffer)[0] & 0xffff).toBe(0);
+        expect(Math.abs(scale / float.scales[r] - 1)).toBeLessThanOrEqual(2 ** -8);
+      });
+      const rowLength = w.length / rows;
+      for (let i = 0; i < w.length; i++) {
+        const scale = q.scales[quantizer === 'uniform-layer' ? 0 : Math.floor(i / rowLength)];
+        expect(Math.abs(q.codes[i])).toBeLessThanOrEqual(2 ** (bits - 1) - (bits === 1 ? 0 : 1));
+        expect(q.dequantized[i]).toBe(Math.fround(q.codes[i] * scale));
+      }
+      // the scales' bytes halve; nothing else changes size
+      const size = (layer: typeof q) => quantizedLayerSize(layer, rows, bits, rows);
+      expect(size(float).scaleBytes).toBe(2 * size(q).scaleBytes);
+      expect(size(float).total - size(q).total).toBe(2 * q.scales.length);
+    }
   });
 
   it('pruning zeroes |w| <= threshold exactly and keeps the rest', () => {

@@ -1,16 +1,20 @@
 /**
  * The TypeScript twin of the ECG-patch firmware (firmware/main.c): the same ADC file, the same
- * detector (qrs.ts), the same float32 preprocessing and the model run by ecgc's reference
- * interpreter, printing the same lines. The firmware's decisions are checked against these.
+ * detector (qrs.ts), the same float32 preprocessing and the two models (beat and rhythm) run
+ * by ecgc's reference interpreter on whole windows, printing the same lines. The firmware,
+ * which pushes the samples into the models one at a time, is checked against these.
  *
  * ADC file: "ECGADC1\0", uint32 sampling rate, int32 ADC zero, float32 ADC units per mV,
  * uint32 sample count, then int16 samples, all little-endian.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { generate } from '../../src/codegen/emit.js';
+import { loadPlan } from '../../src/codegen/plan.js';
 import { modelData } from '../../src/data/model-data.js';
 import { mliiChannel } from '../../src/data/mitdb.js';
 import { readRecord } from '../../src/data/wfdb/index.js';
 import type { Graph } from '../../src/ir/graph.js';
+import { loadModel } from '../../src/ir/load.js';
 import { compileGraph, runBatch } from '../../src/ref/interpreter.js';
 import { QRS_SAMPLING_RATE_HZ, QrsDetector } from './qrs.js';
 
@@ -66,13 +70,18 @@ export function readAdc(file: string): AdcRecord {
   return { samplingRate: view.getUint32(8, true), zero: view.getInt32(12, true), gain: view.getFloat32(16, true), samples };
 }
 
+/** ADC units to millivolts, float32, as the firmware's millivolts(). */
+function millivolts(sample: number, adc: AdcRecord): number {
+  return Math.fround((sample - adc.zero) / adc.gain);
+}
+
 /** Millivolts and the per-window z-score, float32 in the firmware's order. */
 export function preprocess(ring: Int16Array, start: number, adc: AdcRecord): Float32Array {
   const f = Math.fround;
   const w = new Float32Array(WINDOW);
   let sum = 0;
   for (let i = 0; i < WINDOW; i++) {
-    w[i] = f((ring[(start + i) & (RING - 1)] - adc.zero) / adc.gain);
+    w[i] = millivolts(ring[(start + i) & (RING - 1)], adc);
     sum = f(sum + w[i]);
   }
   const mean = f(sum / WINDOW);
@@ -86,22 +95,64 @@ export function preprocess(ring: Int16Array, start: number, adc: AdcRecord): Flo
   return w;
 }
 
+/** A deployed model (generate(...).reference) and the file it came from (its class names). */
+export interface PatchModel {
+  graph: Graph;
+  file: string;
+}
+
+/** The model as the firmware runs it, with a compression plan if any. */
+export function deployed(file: string, name: string, plan?: string): PatchModel {
+  const graph = loadModel(file);
+  const quantization = plan ? loadPlan(plan, file, graph).quantization : undefined;
+  return { graph: generate(graph, file, { target: 'cortex-m4f', name, quantization, schedule: 'stream' }).reference, file };
+}
+
 export interface PatchRun {
   /** The firmware's lines, but for the stack peak it appends to the last. */
   lines: string[];
   beats: { r: number; label: number }[];
+  /** Each 10-s window: its first sample and the class. */
+  rhythms: { start: number; label: number }[];
 }
 
-/** What the firmware prints for `adc`, with `graph` (the deployed model: generate(...).reference). */
-export function patchDecisions(graph: Graph, source: string, adc: AdcRecord): PatchRun {
+/** Runs `model` on the windows; per window the best class and the float32 bits of its score. */
+function decide(model: PatchModel, windows: Float32Array[]): { label: number; name: string; bits: string }[] {
+  if (windows.length === 0) return [];
+  const names = modelData(model.graph, model.file)?.classes.map((c) => c.replace(/[^\x20-\x7e]/g, '?'));
+  if (!names) throw new Error(`${model.file}: the model carries no dataset definition (class names)`);
+  const length = windows[0].length;
+  const input = new Float32Array(windows.length * length);
+  windows.forEach((w, i) => input.set(w, i * length));
+  const scores = runBatch(compileGraph(model.graph), input, windows.length);
+  const outputs = names.length;
+  return windows.map((_, i) => {
+    const row = scores.subarray(i * outputs, (i + 1) * outputs);
+    let best = 0;
+    for (let k = 1; k < outputs; k++) if (row[k] > row[best]) best = k;
+    const bits = new Uint32Array(Float32Array.of(row[best]).buffer)[0];
+    return { label: best, name: names[best], bits: `0x${bits.toString(16).padStart(8, '0')}` };
+  });
+}
+
+const decision = (kind: string, sample: number, d: { name: string; bits: string }) =>
+  `${kind} ${sample} ${Math.trunc((sample * 1000) / QRS_SAMPLING_RATE_HZ)} ms class ${d.name} score ${d.bits}`;
+
+/** What the firmware prints for `adc`, with its beat and rhythm models. */
+export function patchDecisions(beat: PatchModel, rhythm: PatchModel, adc: AdcRecord): PatchRun {
   if (adc.samplingRate !== QRS_SAMPLING_RATE_HZ) throw new Error(`the ADC record is sampled at ${adc.samplingRate} Hz; the detector runs at 360 Hz`);
-  const classes = modelData(graph, source)?.classes.map((c) => c.replace(/[^\x20-\x7e]/g, '?'));
+  const rhythmLength = modelData(rhythm.graph, rhythm.file)?.window.samples;
+  if (!rhythmLength) throw new Error(`${rhythm.file}: the model carries no dataset definition (window)`);
   const ring = new Int16Array(RING);
   const detector = new QrsDetector();
   let pending: number[] = [];
   let skipped = 0;
-  const windows: Float32Array[] = [];
+  const beatWindows: Float32Array[] = [];
+  const rhythmWindows: Float32Array[] = [];
+  // the order of the lines: per sample, its beats, then its rhythm window
+  const order: ('beat' | 'rhythm')[] = [];
   const rs: number[] = [];
+  let rhythmWindow = new Float32Array(rhythmLength);
   adc.samples.forEach((sample, n) => {
     ring[n & (RING - 1)] = sample;
     for (const r of detector.push(sample)) {
@@ -114,27 +165,44 @@ export function patchDecisions(graph: Graph, source: string, adc: AdcRecord): Pa
       if (start + WINDOW - 1 > n) kept.push(r);
       else if (start < 0 || start <= n - RING) skipped++;
       else {
-        windows.push(preprocess(ring, start, adc));
+        beatWindows.push(preprocess(ring, start, adc));
         rs.push(r);
+        order.push('beat');
       }
     }
     pending = kept;
+    rhythmWindow[n % rhythmLength] = millivolts(sample, adc);
+    if (n % rhythmLength === rhythmLength - 1) {
+      rhythmWindows.push(rhythmWindow);
+      rhythmWindow = new Float32Array(rhythmLength);
+      order.push('rhythm');
+    }
   });
-  const outputs = graph.values.get(graph.outputs[0])!.shape.reduce((a, b) => a * b, 1);
-  const input = new Float32Array(windows.length * WINDOW);
-  windows.forEach((w, i) => input.set(w, i * WINDOW));
-  const scores = windows.length > 0 ? runBatch(compileGraph(graph), input, windows.length) : new Float32Array(0);
-  const counts = new Array<number>(outputs).fill(0);
+  const beatDecisions = decide(beat, beatWindows);
+  const rhythmDecisions = decide(rhythm, rhythmWindows);
+  const beatCounts = new Array<number>(modelData(beat.graph, beat.file)!.classes.length).fill(0);
+  const rhythmCounts = new Array<number>(modelData(rhythm.graph, rhythm.file)!.classes.length).fill(0);
   const lines = [`ecg-patch: ${adc.samples.length} samples at 360 Hz`];
-  const beats = rs.map((r, i) => {
-    const row = scores.subarray(i * outputs, (i + 1) * outputs);
-    let best = 0;
-    for (let k = 1; k < outputs; k++) if (row[k] > row[best]) best = k;
-    counts[best]++;
-    const bits = new Uint32Array(Float32Array.of(row[best]).buffer)[0];
-    lines.push(`beat ${r} ${Math.trunc((r * 1000) / QRS_SAMPLING_RATE_HZ)} ms class ${classes ? classes[best] : best} score 0x${bits.toString(16).padStart(8, '0')}`);
-    return { r, label: best };
-  });
-  lines.push(`done: ${adc.samples.length} samples, ${rs.length} beats, ${skipped} skipped; per class ${counts.join(' ')}`);
-  return { lines, beats };
+  let beatIndex = 0;
+  let rhythmIndex = 0;
+  for (const kind of order) {
+    if (kind === 'beat') {
+      const d = beatDecisions[beatIndex];
+      beatCounts[d.label]++;
+      lines.push(decision('beat', rs[beatIndex++], d));
+    } else {
+      const d = rhythmDecisions[rhythmIndex];
+      rhythmCounts[d.label]++;
+      lines.push(decision('rhythm', rhythmLength * rhythmIndex++, d));
+    }
+  }
+  lines.push(
+    `done: ${adc.samples.length} samples, ${rs.length} beats, ${skipped} skipped; per class ${beatCounts.join(' ')}; ` +
+      `${rhythmWindows.length} rhythm windows; per class ${rhythmCounts.join(' ')}`,
+  );
+  return {
+    lines,
+    beats: rs.map((r, i) => ({ r, label: beatDecisions[i].label })),
+    rhythms: rhythmDecisions.map((d, i) => ({ start: i * rhythmLength, label: d.label })),
+  };
 }

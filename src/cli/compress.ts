@@ -10,6 +10,7 @@ import { type Calibration, readCalibration } from '../compress/calibration.js';
 import { QUANTIZER_FAMILIES, type QuantizerFamily } from '../compress/choice.js';
 import { compressModel } from '../compress/compress.js';
 import { type Figures, type Plan, writePlan } from '../compress/plan.js';
+import { SCALE_FORMATS, type ScaleFormat } from '../compress/quantize.js';
 import { BudgetError, type LaqRule, type SearchSettings, parseMethod } from '../compress/search.js';
 import type { Sensitivity } from '../compress/sensitivity.js';
 import type { Graph } from '../ir/graph.js';
@@ -32,6 +33,7 @@ export interface SearchFlags {
   gamma?: string;
   laqRule?: string;
   quantizer?: string;
+  scales?: string;
   labelFree?: boolean;
   minSnr?: string;
   calibration?: string;
@@ -73,6 +75,8 @@ export function searchSettings(flags: SearchFlags & { method?: string; flash?: s
   if (laqRule !== 'printed' && laqRule !== 'intended') fail(`--laq-rule must be printed or intended, got '${flags.laqRule}'`);
   const quantizer = (flags.quantizer ?? 'uniform') as QuantizerFamily;
   if (!QUANTIZER_FAMILIES.includes(quantizer)) fail(`--quantizer must be one of ${QUANTIZER_FAMILIES.join(', ')}, got '${flags.quantizer}'`);
+  const scaleFormat = (flags.scales ?? 'float32') as ScaleFormat;
+  if (!SCALE_FORMATS.includes(scaleFormat)) fail(`--scales must be one of ${SCALE_FORMATS.join(', ')}, got '${flags.scales}'`);
   const labelFree = data.labels === undefined;
   if (flags.minSnr !== undefined && !labelFree) fail('--min-snr applies in label-free mode only (no labels, or --label-free)');
   return {
@@ -86,6 +90,7 @@ export function searchSettings(flags: SearchFlags & { method?: string; flash?: s
     gamma: flags.gamma === undefined ? undefined : parseNumber(flags.gamma, '--gamma', 0, 0, 1e6),
     laqRule,
     quantizer,
+    scaleFormat,
     minSnrDb: labelFree ? parseNumber(flags.minSnr, '--min-snr', DEFAULT_MIN_SNR_DB, -1000, 1000) : undefined,
   };
 }

@@ -10,7 +10,7 @@ import Handlebars from 'handlebars';
 import { fail, inFile } from '../errors.js';
 import { type Graph, shapeText, sizeOf } from '../ir/graph.js';
 import { modelData } from '../data/model-data.js';
-import { type LayerReport, type Lowered, type Schedule, type Step, lower } from './lower.js';
+import { type LayerReport, type Lowered, type Schedule, type Step, UNARY, lower } from './lower.js';
 import { type MemoryPlan, planMemory, resolveView } from './planner.js';
 import { cComment, cFloat, cIdentifier } from './names.js';
 import type { LayerQuantization } from './weights.js';
@@ -23,7 +23,7 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 const KERNEL_FILES: Record<string, string[]> = {
   ecgc_conv1d: ['ecgc_conv1d.c', 'ecgc_weights.c'],
   ecgc_linear: ['ecgc_linear.c', 'ecgc_weights.c'],
-  ecgc_unary: ['ecgc_unary.c'],
+  ...Object.fromEntries(Object.values(UNARY).map((f) => [f, ['ecgc_unary.c']])),
   ecgc_binary: ['ecgc_binary.c'],
   ecgc_channel_affine: ['ecgc_channel_affine.c'],
   ecgc_maxpool1d: ['ecgc_pool1d.c'],
@@ -37,6 +37,9 @@ const KERNEL_FILES: Record<string, string[]> = {
   ecgc_pad: ['ecgc_pad.c'],
   ecgc_stream: ['ecgc_stream.c', 'ecgc_weights.c', 'ecgc_unary.c', 'ecgc_channel_affine.c'],
 };
+
+/** Bytes per value and values per line of the weight arrays' C types. */
+const C_TYPES = { float: { size: 4, perLine: 6 }, uint16_t: { size: 2, perLine: 12 }, uint8_t: { size: 1, perLine: 16 } };
 
 export interface GenerateOptions {
   /** C prefix of the API; by default from the model's file name. */
@@ -89,10 +92,11 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
 
   const weights = lowered.weights.map((w) => {
     const id = w.name;
-    const bytes = w.values.length * (w.type === 'float' ? 4 : 1);
-    const items = Array.from(w.values, (v) => (w.type === 'float' ? cFloat(v) : `0x${v.toString(16).padStart(2, '0')}`));
+    const { size, perLine } = C_TYPES[w.type];
+    const bytes = w.values.length * size;
+    const items = Array.from(w.values, (v) => (w.type === 'float' ? cFloat(v) : `0x${v.toString(16).padStart(2 * size, '0')}`));
     const body = [];
-    for (let i = 0; i < items.length; i += w.type === 'float' ? 6 : 16) body.push(`  ${items.slice(i, i + (w.type === 'float' ? 6 : 16)).join(', ')},`);
+    for (let i = 0; i < items.length; i += perLine) body.push(`  ${items.slice(i, i + perLine).join(', ')},`);
     return { id, type: w.type, count: Math.max(1, w.values.length), bytes, comment: cComment(w.comment), body: body.join('\n') || '  0' };
   });
   const weightBytes = weights.reduce((sum, w) => sum + w.bytes, 0);

@@ -65,9 +65,10 @@ export interface Lowered {
 
 /** Ops that run as views in the reference: no C either. */
 const VIEWS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout']);
-const UNARY: Record<string, string> = {
-  Relu: 'ECGC_RELU', LeakyRelu: 'ECGC_LEAKY_RELU', Clip: 'ECGC_CLIP', Sigmoid: 'ECGC_SIGMOID', Tanh: 'ECGC_TANH',
-  Erf: 'ECGC_ERF', Sqrt: 'ECGC_SQRT', Reciprocal: 'ECGC_RECIPROCAL', Neg: 'ECGC_NEG', Pow: 'ECGC_POW',
+/** One C function per element-wise op (runtime-c/ecgc_unary.c), so a firmware links only those it uses. */
+export const UNARY: Record<string, string> = {
+  Relu: 'ecgc_relu', LeakyRelu: 'ecgc_leaky_relu', Clip: 'ecgc_clip', Sigmoid: 'ecgc_sigmoid', Tanh: 'ecgc_tanh',
+  Erf: 'ecgc_erf', Sqrt: 'ecgc_sqrt', Reciprocal: 'ecgc_reciprocal', Neg: 'ecgc_neg', Pow: 'ecgc_pow',
 };
 const BINARY: Record<string, string> = { Add: 'ECGC_ADD', Sub: 'ECGC_SUB', Mul: 'ECGC_MUL', Div: 'ECGC_DIV' };
 const MAX_RANK = 6;
@@ -126,7 +127,7 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
 
     if (node.op in UNARY) {
       const [a, b] = unaryParameters(ctx);
-      push(node, true, 0, (at) => `${comment}\n  ecgc_unary(${UNARY[node.op]}, ${at(node.inputs[0])}, ${at(node.outputs[0])}, ${outSize}, ${cFloat(a)}, ${cFloat(b)});`);
+      push(node, true, 0, (at) => `${comment}\n  ${UNARY[node.op]}(${at(node.inputs[0])}, ${at(node.outputs[0])}, ${outSize}, ${cFloat(a)}, ${cFloat(b)});`);
       continue;
     }
 
@@ -287,7 +288,7 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
     const stages = chain.stages.map((stage, k) => {
       const conv = convLayer(stage.conv, opContext(graph, stage.conv));
       const post = stage.post.map((op) => {
-        if (op.op === 'ChannelAffine') return `{0, 0.0f, 0.0f, ${constantArray(op.inputs[1])}, ${constantArray(op.inputs[2])}}`;
+        if (op.op === 'ChannelAffine') return `{NULL, 0.0f, 0.0f, ${constantArray(op.inputs[1])}, ${constantArray(op.inputs[2])}}`;
         const [a, b] = unaryParameters(opContext(graph, op));
         return `{${UNARY[op.op]}, ${cFloat(a)}, ${cFloat(b)}, NULL, NULL}`;
       });
@@ -405,7 +406,7 @@ function broadcastStrides(shape: number[], outShape: number[]): number[] {
   });
 }
 
-/** (a, b) parameters of ecgc_unary for an op: LeakyRelu alpha, Clip bounds, Pow exponent. */
+/** (a, b) parameters of an element-wise op's C function: LeakyRelu alpha, Clip bounds, Pow exponent. */
 function unaryParameters(ctx: OpContext): [number, number] {
   switch (ctx.node.op) {
     case 'LeakyRelu':

@@ -1,6 +1,6 @@
 /** A compression plan (src/compress/plan.ts) as the C backend's per-layer quantization. */
 import { fail } from '../errors.js';
-import { type Plan, applyPlan, readPlan } from '../compress/plan.js';
+import { type Plan, applyPlan, quantizerSpec, readPlan } from '../compress/plan.js';
 import type { Graph } from '../ir/graph.js';
 import { readFileOrFail } from '../util/files.js';
 import type { LayerReport } from './lower.js';
@@ -11,7 +11,7 @@ export function quantizationFromPlan(plan: Plan): Map<string, LayerQuantization>
     plan.layers.map((entry): [string, LayerQuantization] =>
       entry.quantizer === 'float32'
         ? [entry.node, { float32Threshold: entry.threshold }]
-        : [entry.node, { spec: { bits: entry.bits, quantizer: entry.quantizer, threshold: entry.threshold, levels: entry.quantizer === 'codebook' ? entry.levels : undefined }, encoding: entry.encoding === 'float32' ? undefined : entry.encoding }],
+        : [entry.node, { spec: quantizerSpec({ ...entry, quantizer: entry.quantizer }), encoding: entry.encoding === 'float32' ? undefined : entry.encoding }],
     ),
   );
 }

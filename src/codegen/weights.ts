@@ -5,7 +5,7 @@
  * [N, K] (transposed when stored [K, N]).
  */
 import { fail } from '../errors.js';
-import { type QuantizerSpec, quantizeLayer } from '../compress/quantize.js';
+import { type QuantizerSpec, bfloat16Bits, quantizeLayer } from '../compress/quantize.js';
 import { type Encoding, chooseEncoding, encodeWeights } from '../pack/encode.js';
 import { type LayerSize, floatLayerSize, quantizedLayerSize } from '../pack/size.js';
 
@@ -19,7 +19,7 @@ export interface LayerQuantization {
 
 export interface CArray {
   name: string;
-  type: 'float' | 'uint8_t';
+  type: 'float' | 'uint8_t' | 'uint16_t';
   values: ArrayLike<number>;
   comment: string;
 }
@@ -47,7 +47,7 @@ export function emitWeights(prefix: string, description: string, rowMajor: Float
     const size = floatLayerSize(rowMajor, rows, biasCount);
     if (size.encoding === 'float32') {
       return {
-        init: `{ECGC_F32, 0, 32, 0, ${rows}, ${rowLength}, ${prefix}__f32, NULL, NULL, NULL, NULL}`,
+        init: `{ECGC_F32, 0, 32, 0, ${rows}, ${rowLength}, ${prefix}__f32, NULL, NULL, NULL, NULL, NULL}`,
         arrays: [{ name: `${prefix}__f32`, type: 'float', values: rowMajor, comment: `${description}: float32, ${rows} x ${rowLength}` }],
         size,
         packed: false,
@@ -62,7 +62,7 @@ export function emitWeights(prefix: string, description: string, rowMajor: Float
     const what = `${description}: float32, ${(100 * (1 - nonzeros.length / rowMajor.length)).toFixed(1)}% pruned, ${size.encoding}`;
     // (a layer pruned to nothing has no values array: C has no empty arrays)
     return {
-      init: `{${ENCODING_ENUM[size.encoding]}, ECGC_FLOAT, 32, ${index.indexBits}, ${rows}, ${rowLength}, ${nonzeros.length ? `${prefix}__f32` : 'NULL'}, NULL, ${prefix}__index, NULL, NULL}`,
+      init: `{${ENCODING_ENUM[size.encoding]}, ECGC_FLOAT, 32, ${index.indexBits}, ${rows}, ${rowLength}, ${nonzeros.length ? `${prefix}__f32` : 'NULL'}, NULL, ${prefix}__index, NULL, NULL, NULL}`,
       arrays: [
         { name: `${prefix}__index`, type: 'uint8_t', values: index.indexBytes, comment: `${what}: ${size.encoding === 'bitmap' ? 'nonzero bitmap' : 'row counts and distances'}` },
         ...(nonzeros.length ? [{ name: `${prefix}__f32`, type: 'float' as const, values: nonzeros, comment: `${what}: nonzero weights` }] : []),
@@ -85,11 +85,15 @@ export function emitWeights(prefix: string, description: string, rowMajor: Float
   const what = `${description}: ${spec.bits}-bit ${spec.quantizer}, ${(100 * sparsity).toFixed(1)}% pruned, ${encoding}`;
   const arrays: CArray[] = encoded.codeBytes.length ? [{ name: `${prefix}__codes`, type: 'uint8_t', values: encoded.codeBytes, comment: `${what}: codes` }] : [];
   if (encoded.indexBytes.length > 0) arrays.push({ name: `${prefix}__index`, type: 'uint8_t', values: encoded.indexBytes, comment: `${what}: ${encoding === 'bitmap' ? 'nonzero bitmap' : 'row counts and distances'}` });
-  if (layer.scales.length > 0) arrays.push({ name: `${prefix}__scales`, type: 'float', values: layer.scales, comment: `${what}: scales` });
+  const bf16 = layer.scaleFormat === 'bfloat16';
+  if (layer.scales.length > 0) {
+    const values = bf16 ? Uint16Array.from(layer.scales, bfloat16Bits) : layer.scales;
+    arrays.push({ name: `${prefix}__scales`, type: bf16 ? 'uint16_t' : 'float', values, comment: `${what}: ${bf16 ? 'bfloat16 ' : ''}scales` });
+  }
   if (layer.levels.length > 0) arrays.push({ name: `${prefix}__levels`, type: 'float', values: layer.levels, comment: `${what}: codebook levels` });
   const pointer = (suffix: string, present: boolean) => (present ? `${prefix}__${suffix}` : 'NULL');
   return {
-    init: `{${ENCODING_ENUM[encoding]}, ${QUANTIZER_ENUM[spec.quantizer]}, ${spec.bits}, ${encoded.indexBits}, ${rows}, ${rowLength}, NULL, ${pointer('codes', encoded.codeBytes.length > 0)}, ${pointer('index', encoded.indexBytes.length > 0)}, ${pointer('scales', layer.scales.length > 0)}, ${pointer('levels', layer.levels.length > 0)}}`,
+    init: `{${ENCODING_ENUM[encoding]}, ${QUANTIZER_ENUM[spec.quantizer]}, ${spec.bits}, ${encoded.indexBits}, ${rows}, ${rowLength}, NULL, ${pointer('codes', encoded.codeBytes.length > 0)}, ${pointer('index', encoded.indexBytes.length > 0)}, ${pointer('scales', layer.scales.length > 0 && !bf16)}, ${pointer('scales', layer.scales.length > 0 && bf16)}, ${pointer('levels', layer.levels.length > 0)}}`,
     arrays,
     size: { ...size, encoding, indexBytes: encoded.indexBytes.length, codeBytes: encoded.codeBytes.length, total: encoded.indexBytes.length + encoded.codeBytes.length + size.scaleBytes + size.levelBytes + size.biasBytes },
     packed: true,

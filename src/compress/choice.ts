@@ -17,7 +17,7 @@ import { fail } from '../errors.js';
 import { type LayerSize, floatLayerSize, quantizedLayerSize } from '../pack/size.js';
 import { codebookLevels } from './codebook.js';
 import type { WeightLayer } from './layers.js';
-import { type QuantizedLayer, type Quantizer, type QuantizerSpec, quantizeLayer } from './quantize.js';
+import { type QuantizedLayer, type Quantizer, type QuantizerSpec, type ScaleFormat, quantizeLayer } from './quantize.js';
 
 export const FLOAT_BITS = 32;
 
@@ -63,6 +63,7 @@ export class LayerWeights {
   constructor(
     readonly layer: WeightLayer,
     readonly rows: Float32Array,
+    readonly scaleFormat: ScaleFormat = 'float32',
   ) {
     this.sortedMagnitudes = rows.map(Math.abs).sort();
   }
@@ -85,7 +86,7 @@ export class LayerWeights {
       const dequantized = this.rows.map((w) => (Math.abs(w) <= threshold ? 0 : w));
       return { choice, quantizer, threshold, sparsity: zeroFraction(dequantized), dequantized, size: floatLayerSize(dequantized, this.layer.rows, this.layer.biasCount) };
     }
-    const spec: QuantizerSpec = { bits: choice.bits, quantizer, threshold };
+    const spec: QuantizerSpec = { bits: choice.bits, quantizer, threshold, scaleFormat: this.scaleFormat };
     if (quantizer === 'codebook') spec.levels = codebookLevels(this.rows, choice.bits, threshold);
     const quantized = quantizeLayer(this.rows, this.layer.rows, spec);
     return {

@@ -34,10 +34,10 @@ export interface CompressResult {
 }
 
 /** What compress and sweep start from: the weight layers, their search space and an evaluator on `data`. */
-export async function openSearch(graph: Graph, modelFile: string, data: Calibration, settings: Pick<SearchSettings, 'alpha' | 'beta' | 'metric'>, threads?: number) {
+export async function openSearch(graph: Graph, modelFile: string, data: Calibration, settings: Pick<SearchSettings, 'alpha' | 'beta' | 'metric' | 'scaleFormat'>, threads?: number) {
   const layers = findWeightLayers(graph);
   if (layers.length === 0) fail(`${modelFile}: has no weight-bearing layer (Conv, Gemm or MatMul with a constant weight of its own): nothing to compress`);
-  const space = new SearchSpace(graph, layers, settings.alpha, settings.beta);
+  const space = new SearchSpace(graph, layers, settings.alpha, settings.beta, settings.scaleFormat);
   return { layers, space, evaluator: await evaluatorOn(graph, layers, data, settings.metric, threads) };
 }
 
@@ -88,6 +88,7 @@ export async function compressModel(request: CompressRequest): Promise<CompressR
       gamma: search.gamma,
       laqRule: settings.method.kind === 'laq' || settings.method.kind === 'laq+lap' ? settings.laqRule : null,
       quantizer: settings.quantizer,
+      scaleFormat: settings.scaleFormat,
       data: data.source,
       test: request.test?.source ?? null,
     },

@@ -15,8 +15,10 @@
  *     prune        the pruning fraction asked for, in [0, 1)
  *     threshold    weights with |w| <= threshold are zero (-1: none pruned); a float32 value
  *     sparsity     fraction of the layer's weights that are exactly zero, in [0, 1)
- *     scales       the quantizer's float32 scales (per row; one for uniform-layer; none for
- *                  codebook and float32)
+ *     scales       the quantizer's scales (per row; one for uniform-layer; none for
+ *                  codebook and float32), float32 values
+ *     scaleFormat  how the C stores them: 'float32', or 'bfloat16' (then every scale is a
+ *                  bfloat16 value); absent in older plans: float32
  *     levels       codebook only: 2^bits float32 levels, levels[0] = 0
  *     encoding     'dense' | 'bitmap' | 'delta' (src/pack/encode.ts); float32 layers: 'float32' (dense) or 'bitmap' | 'delta' (indices + nonzero float32 weights)
  *     bytes        { index, codes, scales, levels, bias, total }: flash bytes by section,
@@ -52,7 +54,7 @@ import { readFileOrFail, writeFileAtomic } from '../util/files.js';
 import { FLOAT_BITS, type QuantizerFamily, type RealizedLayer } from './choice.js';
 import type { LayerImportance } from './importance.js';
 import { type WeightLayer, findWeightLayers, readRows, writeRows } from './layers.js';
-import { QUANTIZERS, type Quantizer, quantizeLayer, validateSpec } from './quantize.js';
+import { QUANTIZERS, type Quantizer, type QuantizerSpec, SCALE_FORMATS, type ScaleFormat, quantizeLayer, validateSpec } from './quantize.js';
 
 export const PLAN_SCHEMA = 'ecgc.plan/1';
 const PLAN_VERSION = 1;
@@ -75,6 +77,8 @@ export interface PlanMethod {
   gamma: number | null;
   laqRule: 'printed' | 'intended' | null;
   quantizer: QuantizerFamily;
+  /** Absent in plans from before bfloat16 scales: float32. */
+  scaleFormat?: ScaleFormat;
   data: string | null;
   test: string | null;
 }
@@ -115,6 +119,8 @@ export interface PlanLayer {
   threshold: number;
   sparsity: number;
   scales: number[];
+  /** How the C stores the scales (absent in older plans: float32). */
+  scaleFormat?: ScaleFormat;
   levels: number[];
   encoding: LayerSize['encoding'];
   bytes: { index: number; codes: number; scales: number; levels: number; bias: number; total: number };
@@ -170,6 +176,7 @@ export function planLayer(layer: WeightLayer, importance: LayerImportance, reali
     threshold: realized.threshold,
     sparsity: realized.sparsity,
     scales: Array.from(realized.quantized?.scales ?? []),
+    scaleFormat: realized.quantized?.scaleFormat ?? 'float32',
     levels: realized.levels ?? [],
     encoding: s.encoding,
     bytes: { index: s.indexBytes, codes: s.codeBytes, scales: s.scaleBytes, levels: s.levelBytes, bias: s.biasBytes, total: s.total },
@@ -245,7 +252,13 @@ function validateLayer(entry: PlanLayer, layer: WeightLayer, where: string): voi
   };
   float32Values('scales', entry.scales);
   float32Values('levels', entry.levels);
-  if (quantizer !== 'float32') validateSpec({ bits, quantizer, threshold: entry.threshold, levels: quantizer === 'codebook' ? entry.levels : undefined }, where);
+  if (entry.scaleFormat !== undefined && !(SCALE_FORMATS as readonly string[]).includes(entry.scaleFormat)) bad(`unknown scale format '${String(entry.scaleFormat)}' (${SCALE_FORMATS.join(', ')})`);
+  if (quantizer !== 'float32') validateSpec(quantizerSpec(entry as PlanLayer & { quantizer: Quantizer }), where);
+}
+
+/** The quantizer a plan layer (not float32) describes. */
+export function quantizerSpec(entry: PlanLayer & { quantizer: Quantizer }): QuantizerSpec {
+  return { bits: entry.bits, quantizer: entry.quantizer, threshold: entry.threshold, levels: entry.quantizer === 'codebook' ? entry.levels : undefined, scaleFormat: entry.scaleFormat ?? 'float32' };
 }
 
 /**
@@ -267,7 +280,7 @@ export function applyPlan(graph: Graph, plan: Plan): Graph {
 
 function dequantizeEntry(rows: Float32Array, layer: WeightLayer, entry: PlanLayer): Float32Array {
   if (entry.quantizer === 'float32') return rows.map((w) => (Math.abs(w) <= entry.threshold ? 0 : w));
-  const q = quantizeLayer(rows, layer.rows, { bits: entry.bits, quantizer: entry.quantizer, threshold: entry.threshold, levels: entry.quantizer === 'codebook' ? entry.levels : undefined });
+  const q = quantizeLayer(rows, layer.rows, quantizerSpec({ ...entry, quantizer: entry.quantizer }));
   const scales = Array.from(q.scales);
   if (scales.length !== entry.scales.length || scales.some((s, i) => !Object.is(s, entry.scales[i]))) {
     fail(`plan layer '${layer.node}': its scales do not match what quantizing the model's weights gives (the plan was edited, or made for other weights)`);

@@ -45,6 +45,7 @@ import { FLOAT_BITS, type LayerChoice, LayerWeights, type QuantizerFamily, type 
 import type { Evaluator, MetricName, Outcome, Requirement } from './evaluator.js';
 import { type LayerImportance, layerImportance } from './importance.js';
 import { type WeightLayer, readRows } from './layers.js';
+import type { ScaleFormat } from './quantize.js';
 
 export type MethodSpec = { kind: 'fixed-q'; bits: number } | { kind: 'fixed-p'; prune: number } | { kind: 'laq' } | { kind: 'lap' } | { kind: 'laq+lap' };
 export type LaqRule = 'printed' | 'intended';
@@ -62,6 +63,8 @@ export interface SearchSettings {
   gamma?: number;
   laqRule: LaqRule;
   quantizer: QuantizerFamily;
+  /** How quantized layers store their scales. */
+  scaleFormat: ScaleFormat;
   minSnrDb?: number;
   progress?: (done: number, total: number, what: string) => void;
 }
@@ -125,8 +128,9 @@ export class SearchSpace {
     readonly layers: WeightLayer[],
     alpha: number,
     beta: number,
+    scaleFormat: ScaleFormat = 'float32',
   ) {
-    this.weights = layers.map((l) => new LayerWeights(l, readRows(graph, l)));
+    this.weights = layers.map((l) => new LayerWeights(l, readRows(graph, l), scaleFormat));
     this.importance = layerImportance(graph, layers, alpha, beta);
   }
 

@@ -1,6 +1,6 @@
 /**
  * The flash bytes of one weight-bearing layer as the C backend emits it: the encoded codes
- * (indices + packed codes), float32 scales or codebook levels, and the float32 bias. A layer
+ * (indices + packed codes), float32 or bfloat16 scales or float32 codebook levels, and the float32 bias. A layer
  * left in float32 costs 4 bytes per weight, or its nonzeros and their indices when pruned.
  * The compressor's budgets sum these.
  */
@@ -19,7 +19,7 @@ export interface LayerSize {
 
 export function quantizedLayerSize(layer: QuantizedLayer, rows: number, bits: number, biasCount: number): LayerSize {
   const e = chooseEncoding(layer.codes, rows, bits, layer.zeroRepresentable);
-  const scaleBytes = 4 * layer.scales.length;
+  const scaleBytes = (layer.scaleFormat === 'bfloat16' ? 2 : 4) * layer.scales.length;
   const levelBytes = 4 * layer.levels.length;
   const biasBytes = 4 * biasCount;
   return { encoding: e.encoding, indexBytes: e.indexBytes, codeBytes: e.codeBytes, scaleBytes, levelBytes, biasBytes, total: e.total + scaleBytes + levelBytes + biasBytes };

@@ -3,7 +3,12 @@
  * front end's ADC, into a ring buffer; a streaming Pan-Tompkins detector (qrs.c) finds each
  * R peak; once the 256 samples around it are in (90 before the R peak, 166 from it), the beat
  * is converted to millivolts, z-scored (the model's preprocessing) and classified by the beat
- * model that `ecgc compile` generated (beat.h); one line is printed per decision.
+ * model that `ecgc compile` generated (beat.h). Each sample, in millivolts, also goes straight
+ * into the rhythm model (rhythm.h), which classifies each 10-s window as it ends. One line is
+ * printed per decision.
+ *
+ * Both models run depth first (ecgc compile --schedule stream) and take their input a sample
+ * at a time (<name>_begin / _push / _end): neither window is ever stored.
  *
  * Here the ADC is a host file read through semihosting (a real patch would push samples from
  * its ADC interrupt into on_sample). File: "ECGADC1\0", uint32 sampling rate, int32 ADC zero,
@@ -18,6 +23,7 @@
 #include "beat.h"
 #include "ecgc_device.h"
 #include "qrs.h"
+#include "rhythm.h"
 
 #define BEFORE_R 90 /* samples of the window before the R peak (the training windows') */
 #define WINDOW BEAT_INPUT_SIZE
@@ -34,14 +40,23 @@
 #if WINDOW != 256
 #error "the beat model's window is not 256 samples (90 before the R peak)"
 #endif
+#if !defined(BEAT_INPUT_LENGTH) || !defined(RHYTHM_INPUT_LENGTH) || BEAT_INPUT_CHANNELS != 1 || RHYTHM_INPUT_CHANNELS != 1
+#error "both models must take one lead a sample at a time (ecgc compile --schedule stream)"
+#endif
+#if !defined(BEAT_CLASS_COUNT) || !defined(RHYTHM_CLASS_COUNT)
+#error "both models must carry their dataset definition (ONNX metadata 'ecgc.dataset': class names, rate)"
+#endif
+#if RHYTHM_SAMPLING_RATE_HZ != QRS_SAMPLING_RATE_HZ
+#error "the rhythm model expects another sampling rate than the detector's 360 Hz"
+#endif
 
 static int16_t ring[RING];
 static int32_t pending[PENDING], pending_count;
 static qrs_detector_t detector;
-static float window[WINDOW], scores[BEAT_OUTPUT_SIZE];
-static int32_t adc_zero;
+static float scores[BEAT_OUTPUT_SIZE], rhythm_scores[RHYTHM_OUTPUT_SIZE];
+static int32_t adc_zero, rhythm_pushed;
 static float adc_per_mv;
-static uint32_t beats, skipped, counts[BEAT_OUTPUT_SIZE];
+static uint32_t beats, skipped, counts[BEAT_OUTPUT_SIZE], rhythms, rhythm_counts[RHYTHM_OUTPUT_SIZE];
 
 static void print_int(int32_t value) {
   if (value < 0) {
@@ -51,49 +66,79 @@ static void print_int(int32_t value) {
   ecgc_print_uint((uint32_t)value);
 }
 
-/* Millivolts, then per-window z-score: float32, sums in index order. */
-static void preprocess(int32_t start) {
-  float sum = 0.0f, mean, squares = 0.0f, scale;
+static float millivolts(int16_t adc) {
+  return (float)(adc - adc_zero) / adc_per_mv;
+}
+
+/* The beat window from the ring in millivolts, z-scored (float32, sums in index order), pushed
+   into the beat model sample by sample. */
+static int beat_classify(int32_t start, float *out) {
+  float sum = 0.0f, mean, squares = 0.0f, scale, x;
   int32_t i;
-  for (i = 0; i < WINDOW; i++) {
-    window[i] = (float)(ring[(start + i) & (RING - 1)] - adc_zero) / adc_per_mv;
-    sum += window[i];
-  }
+  for (i = 0; i < WINDOW; i++) sum += millivolts(ring[(start + i) & (RING - 1)]);
   mean = sum / (float)WINDOW;
   for (i = 0; i < WINDOW; i++) {
-    const float d = window[i] - mean;
+    const float d = millivolts(ring[(start + i) & (RING - 1)]) - mean;
     squares += d * d;
   }
   scale = 1.0f / (sqrtf(squares / (float)WINDOW) + ZSCORE_EPSILON);
-  for (i = 0; i < WINDOW; i++) window[i] = (window[i] - mean) * scale;
+  beat_begin();
+  for (i = 0; i < WINDOW; i++) {
+    x = (millivolts(ring[(start + i) & (RING - 1)]) - mean) * scale;
+    if (beat_push(&x) != 0) return -1;
+  }
+  return beat_end(out);
 }
 
-static void classify(int32_t r) {
+static int32_t argmax(const float *values, int32_t count) {
   int32_t k, best = 0;
+  for (k = 1; k < count; k++)
+    if (values[k] > values[best]) best = k;
+  return best;
+}
+
+/* " <sample> <ms> ms class <name> score 0x<bits>" */
+static void print_decision(int32_t sample, const char *name, float score) {
   uint32_t bits;
-  preprocess(r - BEFORE_R);
-  if (beat_run(window, scores) != 0) ecgc_fail("beat_run failed", ECGC_EXIT_MODEL);
-  for (k = 1; k < BEAT_OUTPUT_SIZE; k++)
-    if (scores[k] > scores[best]) best = k;
-  memcpy(&bits, &scores[best], sizeof bits);
-  beats++;
-  counts[best]++;
-  ecgc_print("beat ");
-  print_int(r);
+  memcpy(&bits, &score, sizeof bits);
   ecgc_print(" ");
-  print_int(r / 9 * 25 + r % 9 * 25 / 9); /* r * 1000 / 360 (r >= 0), in 32 bits */
+  print_int(sample);
+  ecgc_print(" ");
+  print_int(sample / 9 * 25 + sample % 9 * 25 / 9); /* sample * 1000 / 360 (sample >= 0), in 32 bits */
   ecgc_print(" ms class ");
-#ifdef BEAT_CLASS_COUNT
-  ecgc_print(beat_class_names[best]);
-#else
-  ecgc_print_uint((uint32_t)best);
-#endif
+  ecgc_print(name);
   ecgc_print(" score ");
   ecgc_print_hex(bits);
   ecgc_print("\n");
 }
 
-/* One ADC sample: the ring buffer, the detector, and every beat whose window is complete. */
+static void classify(int32_t r) {
+  int32_t best;
+  if (beat_classify(r - BEFORE_R, scores) != 0) ecgc_fail("the beat model refused its window", ECGC_EXIT_MODEL);
+  best = argmax(scores, BEAT_OUTPUT_SIZE);
+  beats++;
+  counts[best]++;
+  ecgc_print("beat");
+  print_decision(r, beat_class_names[best], scores[best]);
+}
+
+/* Sample n into the rhythm model; when it ends a 10-s window, that window's decision. */
+static void rhythm_sample(int32_t n, int16_t adc) {
+  const float x = millivolts(adc);
+  int32_t best;
+  if (rhythm_pushed == 0) rhythm_begin();
+  if (rhythm_push(&x) != 0) ecgc_fail("the rhythm model refused a sample", ECGC_EXIT_MODEL);
+  if (++rhythm_pushed < RHYTHM_INPUT_LENGTH) return;
+  rhythm_pushed = 0;
+  if (rhythm_end(rhythm_scores) != 0) ecgc_fail("the rhythm model's window is incomplete", ECGC_EXIT_MODEL);
+  best = argmax(rhythm_scores, RHYTHM_OUTPUT_SIZE);
+  rhythms++;
+  rhythm_counts[best]++;
+  ecgc_print("rhythm");
+  print_decision(n + 1 - RHYTHM_INPUT_LENGTH, rhythm_class_names[best], rhythm_scores[best]);
+}
+
+/* One ADC sample: the ring buffer, the detector, every beat whose window is complete, the rhythm model. */
 static void on_sample(int32_t n, int16_t adc) {
   int32_t found[QRS_MAX_OUT], count, i, kept = 0;
   ring[n & (RING - 1)] = adc;
@@ -109,6 +154,7 @@ static void on_sample(int32_t n, int16_t adc) {
     else classify(r);
   }
   pending_count = kept;
+  rhythm_sample(n, adc);
 }
 
 static uint32_t u32(const uint8_t *p) {
@@ -123,12 +169,14 @@ int main(void) {
   int32_t handle, got, n = 0, i;
   uint32_t rate, count;
   if (ecgc_command_line(arguments, sizeof arguments) > 0) {
-    char *space = strchr(arguments, ' ');
-    if (space && space[1] != '\0') file = space + 1;
+    for (i = 0; arguments[i] != '\0' && arguments[i] != ' '; i++) continue;
+    if (arguments[i] == ' ' && arguments[i + 1] != '\0') file = &arguments[i + 1];
   }
   handle = ecgc_open(file, ECGC_OPEN_READ_BINARY);
   if (handle < 0) ecgc_fail("cannot open the ADC file (the first semihosting argument)", ECGC_EXIT_IO);
-  if (ecgc_read(handle, header, sizeof header) != (int32_t)sizeof header || memcmp(header, "ECGADC1", 8) != 0) ecgc_fail("not an ECGADC1 file", ECGC_EXIT_IO);
+  if (ecgc_read(handle, header, sizeof header) != (int32_t)sizeof header) ecgc_fail("not an ECGADC1 file", ECGC_EXIT_IO);
+  for (i = 0; i < 8; i++)
+    if (header[i] != (uint8_t)"ECGADC1"[i]) ecgc_fail("not an ECGADC1 file", ECGC_EXIT_IO);
   rate = u32(header + 8);
   adc_zero = (int32_t)u32(header + 12);
   {
@@ -156,6 +204,13 @@ int main(void) {
   for (i = 0; i < BEAT_OUTPUT_SIZE; i++) {
     ecgc_print(" ");
     ecgc_print_uint(counts[i]);
+  }
+  ecgc_print("; ");
+  ecgc_print_uint(rhythms);
+  ecgc_print(" rhythm windows; per class");
+  for (i = 0; i < RHYTHM_OUTPUT_SIZE; i++) {
+    ecgc_print(" ");
+    ecgc_print_uint(rhythm_counts[i]);
   }
   ecgc_print("; stack peak ");
   ecgc_print_uint(ecgc_stack_peak());
