@@ -7,6 +7,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadPlan } from '../src/codegen/plan.js';
 import { type DeviceVerifyResult, verifyDevice } from '../src/codegen/verify.js';
 import type { LayerQuantization } from '../src/codegen/weights.js';
 import { modelData } from '../src/data/model-data.js';
@@ -148,6 +149,12 @@ describe.skipIf(!available || examples.length === 0).concurrent('the shipped exa
         // 4-bit weights: under a third of the float32 bytes; the linked image shrinks too (the decoders cost some code)
         expect(compressed.generated.weightBytes).toBeLessThan(float32.generated.weightBytes / 3);
         expect(compressed.runs[0].sizes.flash).toBeLessThan(float32.runs[0].sizes.flash - (float32.generated.weightBytes - compressed.generated.weightBytes) / 2);
+        // and the plans the example ships (the ECG patch's), depth first as the firmware runs them
+        for (const plan of readdirSync(join(EXAMPLES, example)).filter((f) => /^plan.*\.json$/.test(f))) {
+          const { quantization } = loadPlan(join(EXAMPLES, example, plan), file, graph);
+          const result = await verifyDevice(graph, file, windows.x, 2, cortexTarget(target)!, { optimizations: ['-O2'], quantization, schedule: 'stream' });
+          expect(result.mismatch, `${plan} on ${target}: ${JSON.stringify(result.mismatch)}`).toBeUndefined();
+        }
       }, 120_000);
     }
   }
