@@ -103,6 +103,26 @@ def train(model, train_xy, val_xy, classes, epochs, lr=1e-3, weight_decay=1e-3, 
     return best[0]
 
 
+def train_by_record(make_model, task, out_dir, args, epochs, batch=64, predict_batch=128, augment=None):
+    """The record-split recipe: trains make_model(classes) on `task`'s record-train (the epoch with
+    the best record-val macro F1 kept), exports out_dir/model.onnx and evaluates the export on
+    record-test. Returns the test figures (epochs and training time included) and the dataset's meta."""
+    start = time.time()
+    _, x, y, meta = dataset(args.mitdb, task, "record-train", args.cache)
+    _, vx, vy, _ = dataset(args.mitdb, task, "record-val", args.cache)
+    test_dir, tx, ty, meta_test = dataset(args.mitdb, task, "record-test", args.cache)
+    print(f"train {len(y)}, val {len(vy)}, test {len(ty)} windows", flush=True)
+    torch.manual_seed(0)  # the initial weights too (train() seeds only what follows)
+    model = make_model(len(meta["classes"]))
+    train(model, (x, y), (vx, vy), len(meta["classes"]), epochs, batch=batch, augment=augment)
+    path = os.path.join(out_dir, "model.onnx")
+    export(model, path, x.shape[1:], meta)
+    figures = evaluate_export(path, test_dir, meta_test, predict(model, tx, batch=predict_batch))
+    figures.update(epochs=epochs, trainingSeconds=round(time.time() - start, 1))
+    print(json.dumps({k: figures[k] for k in ("accuracy", "macroF1", "params", "argmaxAgreementWithTorch")}))
+    return figures, meta
+
+
 def export(model, path, sample_shape, meta, opset=17):
     model.eval()
     dummy = torch.zeros(2, *sample_shape)

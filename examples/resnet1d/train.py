@@ -6,12 +6,11 @@ repository root:
 import json
 import os
 import sys
-import time
 
 import torch.nn as nn
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from ecgtrain import arguments, dataset, evaluate_export, export, figures_section, predict, train, write_card  # noqa: E402
+from ecgtrain import arguments, figures_section, train_by_record, write_card  # noqa: E402
 
 OUT = os.path.dirname(os.path.abspath(__file__))
 RETRAIN = "/usr/bin/python3 examples/resnet1d/train.py"
@@ -48,19 +47,8 @@ class ResNet1D(nn.Module):
 
 args = arguments()
 epochs = args.epochs or 6
-start = time.time()
-_, x, y, meta = dataset(args.mitdb, "rhythm", "record-train", args.cache)
-_, vx, vy, _ = dataset(args.mitdb, "rhythm", "record-val", args.cache)
-test_dir, tx, ty, meta_test = dataset(args.mitdb, "rhythm", "record-test", args.cache)
-print(f"train {len(y)}, val {len(vy)}, test {len(ty)} windows", flush=True)
-model = ResNet1D(len(meta["classes"]))
-train(model, (x, y), (vx, vy), len(meta["classes"]), epochs, batch=64)
-path = os.path.join(OUT, "model.onnx")
-export(model, path, x.shape[1:], meta)
-figures = evaluate_export(path, test_dir, meta_test, predict(model, tx, batch=128))
-seconds = time.time() - start
-figures.update(epochs=epochs, trainingSeconds=round(seconds, 1))
-print(json.dumps({k: figures[k] for k in ("accuracy", "macroF1", "params", "argmaxAgreementWithTorch")}))
+figures, meta = train_by_record(ResNet1D, "rhythm", OUT, args, epochs, predict_batch=128)
+seconds = figures["trainingSeconds"]
 rows = [("task", f"`rhythm` ({', '.join(meta['classes'])})"),
         ("data", f"MIT-BIH Arrhythmia Database, lead MLII: {meta['howMade']}"),
         ("input", "[N, 1, 5120]: 10 s at 500 Hz (5,000 samples) and 120 zeros"),

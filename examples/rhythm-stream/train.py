@@ -7,13 +7,12 @@ stores a window. Run from the repository root:
 import json
 import os
 import sys
-import time
 
 import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
-from ecgtrain import arguments, dataset, evaluate_export, export, figures_section, predict, train, write_card  # noqa: E402
+from ecgtrain import arguments, figures_section, train_by_record, write_card  # noqa: E402
 
 OUT = os.path.dirname(os.path.abspath(__file__))
 RETRAIN = "/usr/bin/python3 examples/rhythm-stream/train.py"
@@ -52,19 +51,8 @@ def augment(x):
 
 args = arguments()
 epochs = args.epochs or 20
-start = time.time()
-_, x, y, meta = dataset(args.mitdb, "rhythm-stream", "record-train", args.cache)
-_, vx, vy, _ = dataset(args.mitdb, "rhythm-stream", "record-val", args.cache)
-test_dir, tx, ty, meta_test = dataset(args.mitdb, "rhythm-stream", "record-test", args.cache)
-print(f"train {len(y)}, val {len(vy)}, test {len(ty)} windows", flush=True)
-model = RhythmStream(len(meta["classes"]))
-train(model, (x, y), (vx, vy), len(meta["classes"]), epochs, batch=64, augment=augment)
-path = os.path.join(OUT, "model.onnx")
-export(model, path, x.shape[1:], meta)
-figures = evaluate_export(path, test_dir, meta_test, predict(model, tx, batch=256))
-seconds = time.time() - start
-figures.update(epochs=epochs, trainingSeconds=round(seconds, 1))
-print(json.dumps({k: figures[k] for k in ("accuracy", "macroF1", "params", "argmaxAgreementWithTorch")}))
+figures, meta = train_by_record(RhythmStream, "rhythm-stream", OUT, args, epochs, predict_batch=256, augment=augment)
+seconds = figures["trainingSeconds"]
 layers = ", ".join(f"{cin}->{cout} k={k} s={s}" for cin, cout, k, s in LAYERS)
 rows = [("task", f"`rhythm-stream` ({', '.join(meta['classes'])})"),
         ("data", f"MIT-BIH Arrhythmia Database, lead MLII: {meta['howMade']}"),

@@ -157,6 +157,14 @@ static void on_sample(int32_t n, int16_t adc) {
   rhythm_sample(n, adc);
 }
 
+static void print_counts(const uint32_t *values, int32_t count) {
+  int32_t i;
+  for (i = 0; i < count; i++) {
+    ecgc_print(" ");
+    ecgc_print_uint(values[i]);
+  }
+}
+
 static uint32_t u32(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
@@ -201,17 +209,11 @@ int main(void) {
   ecgc_print(" beats, ");
   ecgc_print_uint(skipped);
   ecgc_print(" skipped; per class");
-  for (i = 0; i < BEAT_OUTPUT_SIZE; i++) {
-    ecgc_print(" ");
-    ecgc_print_uint(counts[i]);
-  }
+  print_counts(counts, BEAT_OUTPUT_SIZE);
   ecgc_print("; ");
   ecgc_print_uint(rhythms);
   ecgc_print(" rhythm windows; per class");
-  for (i = 0; i < RHYTHM_OUTPUT_SIZE; i++) {
-    ecgc_print(" ");
-    ecgc_print_uint(rhythm_counts[i]);
-  }
+  print_counts(rhythm_counts, RHYTHM_OUTPUT_SIZE);
   ecgc_print("; stack peak ");
   ecgc_print_uint(ecgc_stack_peak());
   ecgc_print(" B\n");
