@@ -14,7 +14,16 @@
  */
 #include "ecgc.h"
 
-/* int32 only, so 16 bytes on every target (ecgc's TypeScript side counts them). */
+/*
+ * The scratch: a layout_t, a stage_state_t per stage, then floats (hand-offs, window, decoded
+ * row, sparse positions, tap columns, rings). Both structs are int32 only, so 24 and 16 bytes
+ * on every target (ecgc's TypeScript side counts them). The layout, where each region starts
+ * in 4-byte words after the states, is computed once by ecgc_stream_begin, so a push need not.
+ */
+typedef struct {
+  int32_t handoff1, window, row, positions, columns, rings;
+} layout_t;
+
 typedef struct {
   int32_t received, produced; /* input columns arrived, output columns computed */
   int32_t pending;            /* the newest column is still in the hand-off, not yet in the ring */
@@ -33,29 +42,34 @@ static int32_t ring_length(const ecgc_conv1d_t *p) { return (p->kernel - 1) * p-
 
 static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
 
-/* The scratch, in 4-byte words: hand-offs, window, decoded row, sparse positions, tap columns, rings (as ecgc_stream lays them out). */
-static void scratch_words(const ecgc_stream_t *s, size_t *handoff, size_t *window, size_t *row, size_t *positions, size_t *columns, size_t *rings) {
+/* The regions after the states, in 4-byte words, as ecgc_stream lays them out; returns their total. */
+static size_t layout_of(const ecgc_stream_t *s, layout_t *layout) {
+  size_t handoff = (size_t)s->stages[s->stage_count - 1].conv->out_channels, window = 0, row = 0, positions = 0, columns = 0, rings = 0;
   int32_t k;
-  *handoff = (size_t)s->stages[s->stage_count - 1].conv->out_channels;
-  *window = *row = *positions = *columns = *rings = 0;
   for (k = 0; k < s->stage_count; k++) {
     const ecgc_conv1d_t *p = s->stages[k].conv;
     const size_t row_length = (size_t)p->weights.row_length;
-    *handoff = max_size(*handoff, (size_t)p->in_channels);
+    handoff = max_size(handoff, (size_t)p->in_channels);
     if (p->kernel > 1) {
-      *window = max_size(*window, row_length);
-      *columns = max_size(*columns, (size_t)p->kernel);
+      window = max_size(window, row_length);
+      columns = max_size(columns, (size_t)p->kernel);
     }
-    if (p->weights.encoding != ECGC_F32) *row = max_size(*row, row_length);
-    if (p->sparse) *positions = max_size(*positions, row_length);
-    *rings += (size_t)ring_length(p) * (size_t)p->in_channels;
+    if (p->weights.encoding != ECGC_F32) row = max_size(row, row_length);
+    if (p->sparse) positions = max_size(positions, row_length);
+    rings += (size_t)ring_length(p) * (size_t)p->in_channels;
   }
+  layout->handoff1 = (int32_t)handoff;
+  layout->window = layout->handoff1 + (int32_t)handoff;
+  layout->row = layout->window + (int32_t)window;
+  layout->positions = layout->row + (int32_t)row;
+  layout->columns = layout->positions + (int32_t)positions;
+  layout->rings = layout->columns + (int32_t)columns;
+  return (size_t)layout->rings + rings;
 }
 
 size_t ecgc_stream_get_buffer_size(const ecgc_stream_t *s) {
-  size_t handoff, window, row, positions, columns, rings;
-  scratch_words(s, &handoff, &window, &row, &positions, &columns, &rings);
-  return (size_t)s->stage_count * sizeof(stage_state_t) + (2u * handoff + window + row + positions + columns + rings) * 4u;
+  layout_t layout;
+  return sizeof(layout_t) + (size_t)s->stage_count * sizeof(stage_state_t) + layout_of(s, &layout) * 4u;
 }
 
 /* Input column `index` of stage k (one that has arrived and is still kept). */
@@ -200,25 +214,28 @@ static void drain(const stream_t *st) {
   }
 }
 
-/* The views of `scratch` in the layout ecgc_stream_get_buffer_size counts: the states, then floats. */
+/* The views of `scratch`, from the layout ecgc_stream_begin wrote at its start. */
 static void attach(stream_t *st, const ecgc_stream_t *s, float *y, void *scratch) {
-  size_t handoff, window, row, positions, columns, rings;
-  scratch_words(s, &handoff, &window, &row, &positions, &columns, &rings);
+  const layout_t *layout = (const layout_t *)scratch;
+  float *floats;
   st->s = s;
   st->y = y;
-  st->states = (stage_state_t *)scratch;
-  st->handoff[0] = (float *)(void *)(st->states + s->stage_count);
-  st->handoff[1] = st->handoff[0] + handoff;
-  st->window = st->handoff[1] + handoff;
-  st->row = st->window + window;
-  st->positions = (int32_t *)(void *)(st->row + row);
-  st->columns = st->positions + positions;
-  st->rings = (float *)(void *)(st->columns + columns);
+  st->states = (stage_state_t *)(void *)(layout + 1);
+  floats = (float *)(void *)(st->states + s->stage_count);
+  st->handoff[0] = floats;
+  st->handoff[1] = floats + layout->handoff1;
+  st->window = floats + layout->window;
+  st->row = floats + layout->row;
+  st->positions = (int32_t *)(void *)(floats + layout->positions);
+  st->columns = (int32_t *)(void *)(floats + layout->columns);
+  st->rings = floats + layout->rings;
 }
 
 void ecgc_stream_begin(const ecgc_stream_t *s, void *scratch) {
-  stage_state_t *states = (stage_state_t *)scratch;
+  layout_t *layout = (layout_t *)scratch;
+  stage_state_t *states = (stage_state_t *)(void *)(layout + 1);
   int32_t k, offset = 0;
+  (void)layout_of(s, layout);
   for (k = 0; k < s->stage_count; k++) {
     states[k].received = states[k].produced = states[k].pending = 0;
     states[k].ring = offset;
@@ -246,7 +263,7 @@ int ecgc_stream_push(const ecgc_stream_t *s, const float *column, float *y, void
 
 int ecgc_stream_end(const ecgc_stream_t *s, float *y, void *scratch) {
   const ecgc_conv1d_t *first = s->stages[0].conv, *last = s->stages[s->stage_count - 1].conv;
-  stage_state_t *states = (stage_state_t *)scratch;
+  stage_state_t *states = (stage_state_t *)(void *)((layout_t *)scratch + 1);
   int32_t c;
   if (states[0].received != first->in_length) return -1;
   states[0].received = -1; /* ended: ecgc_stream_begin starts the next window */
@@ -259,8 +276,8 @@ void ecgc_stream(const ecgc_stream_t *s, const float *x, float *y, void *scratch
   const ecgc_conv1d_t *first = s->stages[0].conv;
   stream_t st;
   int32_t i, c;
-  attach(&st, s, y, scratch);
   ecgc_stream_begin(s, scratch);
+  attach(&st, s, y, scratch);
   for (i = 0; i < first->in_length; i++) {
     for (c = 0; c < first->in_channels; c++) st.handoff[0][c] = x[c * first->in_length + i];
     arrived(&st);

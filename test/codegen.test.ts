@@ -335,8 +335,8 @@ describe('the depth-first schedule (--schedule stream): the same bits from rings
         rmSync(dir, { recursive: true, force: true });
       }
     }
-    // float32: 3 states; hand-offs of 8 floats; a window of 15 taps (c0: 3 x 5) and 5 tap columns; rings (5-1) x 3 + (3-1) x 2 x 8, none for c2
-    expect(asked[0]).toBe(3 * 16 + 4 * (2 * 8 + 15 + 5 + 4 * 3 + 4 * 8));
+    // float32: the layout; 3 states; hand-offs of 8 floats; a window of 15 taps (c0: 3 x 5) and 5 tap columns; rings (5-1) x 3 + (3-1) x 2 x 8, none for c2
+    expect(asked[0]).toBe(24 + 3 * 16 + 4 * (2 * 8 + 15 + 5 + 4 * 3 + 4 * 8));
     // packed: a decoded row of 15 weights (c0) and 15 sparse positions (c0, bitmap) more
     expect(asked[1]).toBe(asked[0] + 4 * (15 + 15));
   });

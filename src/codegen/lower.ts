@@ -375,10 +375,11 @@ function rowScratchBytes(emitted: EmittedWeights, rowLength: number, sparseRows:
 }
 
 /**
- * ecgc_stream_get_buffer_size: per stage a 16-byte state; two hand-off columns (the widest
- * stage input or the last output); for kernels above 1, a group's taps and where each tap's
- * column is; a decoded row for packed or sparse weights and sparse positions; each stage's
- * ring of (kernel-1)*dilation columns before the newest. All in 4-byte words.
+ * ecgc_stream_get_buffer_size: a 24-byte layout; per stage a 16-byte state; two hand-off
+ * columns (the widest stage input or the last output); for kernels above 1, a group's taps
+ * and where each tap's column is; a decoded row for packed or sparse weights and sparse
+ * positions; each stage's ring of (kernel-1)*dilation columns before the newest. All in
+ * 4-byte words.
  */
 function streamScratchBytes(stages: { g: ConvGeometry; rowLength: number; packed: boolean; sparse: boolean }[]): number {
   const widest = (pick: (s: (typeof stages)[number]) => number) => Math.max(0, ...stages.map(pick));
@@ -388,7 +389,7 @@ function streamScratchBytes(stages: { g: ConvGeometry; rowLength: number; packed
   const row = widest((s) => (s.packed ? s.rowLength : 0));
   const positions = widest((s) => (s.sparse ? s.rowLength : 0));
   const rings = stages.reduce((sum, s) => sum + (s.g.window.kernel - 1) * s.g.window.dilation * s.g.inChannels, 0);
-  return 16 * stages.length + 4 * (2 * handoff + window + row + positions + columns + rings);
+  return 24 + 16 * stages.length + 4 * (2 * handoff + window + row + positions + columns + rings);
 }
 
 function transpose(values: Float32Array, rows: number, cols: number): Float32Array {
