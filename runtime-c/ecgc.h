@@ -90,8 +90,8 @@ void ecgc_conv1d(const ecgc_conv1d_t *p, const float *x, float *y, void *scratch
 
 /* ---- Element-wise, one input (ecgc_unary.c) ------------------------------------------- */
 
-/* y = op(x); a, b: alpha (LeakyRelu), min/max (Clip),
-   integer exponent or 0.5 (Pow, in a); the other ops ignore them. */
+/* y = op(x); a, b: alpha (LeakyRelu), min/max (Clip), integer exponent or 0.5 (Pow, in a);
+   the other ops ignore them. */
 typedef void (*ecgc_unary_t)(const float *x, float *y, int32_t n, float a, float b);
 void ecgc_relu(const float *x, float *y, int32_t n, float a, float b);
 void ecgc_leaky_relu(const float *x, float *y, int32_t n, float a, float b);
@@ -160,7 +160,6 @@ size_t ecgc_linear_get_buffer_size(const ecgc_linear_t *p);
 void ecgc_linear(const ecgc_linear_t *p, const float *x, float *y, void *scratch);
 
 /* ---- Element-wise, two inputs --------------------------------------------------------- */
-
 
 enum { ECGC_ADD, ECGC_SUB, ECGC_MUL, ECGC_DIV };
 /*

@@ -136,7 +136,10 @@ function fourBit(graph: Graph): Map<string, LayerQuantization> {
   return q;
 }
 
-describe.skipIf(!available || examples.length === 0).concurrent('the shipped example models are bit-exact on Cortex-M, float32 and compressed', () => {
+describe.skipIf(!available).concurrent('the shipped example models are bit-exact on Cortex-M, float32 and compressed', () => {
+  it('finds the shipped models (a missing one must not pass unseen)', () => {
+    expect(examples).toEqual(expect.arrayContaining(['arrhythminet-v1', 'arrhythminet-v2', 'resnet1d', 'rhythm-stream']));
+  });
   for (const example of examples) {
     for (const target of REQUIRED) {
       it(`${example} on ${target}`, async () => {

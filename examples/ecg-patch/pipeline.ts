@@ -10,6 +10,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { generate } from '../../src/codegen/emit.js';
 import { loadPlan } from '../../src/codegen/plan.js';
+import { argmaxRows } from '../../src/compress/metrics.js';
 import { modelData } from '../../src/data/model-data.js';
 import { mliiChannel } from '../../src/data/mitdb.js';
 import { readRecord } from '../../src/data/wfdb/index.js';
@@ -95,17 +96,24 @@ export function preprocess(ring: Int16Array, start: number, adc: AdcRecord): Flo
   return w;
 }
 
-/** A deployed model (generate(...).reference) and the file it came from (its class names). */
+/** A model as the firmware runs it (generate(...).reference), with its class names and window. */
 export interface PatchModel {
   graph: Graph;
-  file: string;
+  classes: string[];
+  window: number;
 }
 
 /** The model as the firmware runs it, with a compression plan if any. */
 export function deployed(file: string, name: string, plan?: string): PatchModel {
   const graph = loadModel(file);
+  const data = modelData(graph, file);
+  if (!data) throw new Error(`${file}: the model carries no dataset definition (class names, window)`);
   const quantization = plan ? loadPlan(plan, file, graph).quantization : undefined;
-  return { graph: generate(graph, file, { target: 'cortex-m4f', name, quantization, schedule: 'stream' }).reference, file };
+  return {
+    graph: generate(graph, file, { target: 'cortex-m4f', name, quantization, schedule: 'stream' }).reference,
+    classes: data.classes.map((c) => c.replace(/[^\x20-\x7e]/g, '?')),
+    window: data.window.samples,
+  };
 }
 
 export interface PatchRun {
@@ -119,19 +127,13 @@ export interface PatchRun {
 /** Runs `model` on the windows; per window the best class and the float32 bits of its score. */
 function decide(model: PatchModel, windows: Float32Array[]): { label: number; name: string; bits: string }[] {
   if (windows.length === 0) return [];
-  const names = modelData(model.graph, model.file)?.classes.map((c) => c.replace(/[^\x20-\x7e]/g, '?'));
-  if (!names) throw new Error(`${model.file}: the model carries no dataset definition (class names)`);
-  const length = windows[0].length;
-  const input = new Float32Array(windows.length * length);
-  windows.forEach((w, i) => input.set(w, i * length));
+  const input = new Float32Array(windows.length * model.window);
+  windows.forEach((w, i) => input.set(w, i * model.window));
   const scores = runBatch(compileGraph(model.graph), input, windows.length);
-  const outputs = names.length;
-  return windows.map((_, i) => {
-    const row = scores.subarray(i * outputs, (i + 1) * outputs);
-    let best = 0;
-    for (let k = 1; k < outputs; k++) if (row[k] > row[best]) best = k;
-    const bits = new Uint32Array(Float32Array.of(row[best]).buffer)[0];
-    return { label: best, name: names[best], bits: `0x${bits.toString(16).padStart(8, '0')}` };
+  const outputs = model.classes.length;
+  return Array.from(argmaxRows(scores, outputs), (label, i) => {
+    const bits = new Uint32Array(Float32Array.of(scores[i * outputs + label]).buffer)[0];
+    return { label, name: model.classes[label], bits: `0x${bits.toString(16).padStart(8, '0')}` };
   });
 }
 
@@ -141,8 +143,7 @@ const decision = (kind: string, sample: number, d: { name: string; bits: string 
 /** What the firmware prints for `adc`, with its beat and rhythm models. */
 export function patchDecisions(beat: PatchModel, rhythm: PatchModel, adc: AdcRecord): PatchRun {
   if (adc.samplingRate !== QRS_SAMPLING_RATE_HZ) throw new Error(`the ADC record is sampled at ${adc.samplingRate} Hz; the detector runs at 360 Hz`);
-  const rhythmLength = modelData(rhythm.graph, rhythm.file)?.window.samples;
-  if (!rhythmLength) throw new Error(`${rhythm.file}: the model carries no dataset definition (window)`);
+  const rhythmLength = rhythm.window;
   const ring = new Int16Array(RING);
   const detector = new QrsDetector();
   let pending: number[] = [];
@@ -180,8 +181,8 @@ export function patchDecisions(beat: PatchModel, rhythm: PatchModel, adc: AdcRec
   });
   const beatDecisions = decide(beat, beatWindows);
   const rhythmDecisions = decide(rhythm, rhythmWindows);
-  const beatCounts = new Array<number>(modelData(beat.graph, beat.file)!.classes.length).fill(0);
-  const rhythmCounts = new Array<number>(modelData(rhythm.graph, rhythm.file)!.classes.length).fill(0);
+  const beatCounts = new Array<number>(beat.classes.length).fill(0);
+  const rhythmCounts = new Array<number>(rhythm.classes.length).fill(0);
   const lines = [`ecg-patch: ${adc.samples.length} samples at 360 Hz`];
   let beatIndex = 0;
   let rhythmIndex = 0;

@@ -62,7 +62,11 @@ export interface Generated {
   pushApi: boolean;
 }
 
-const template = (file: string) => Handlebars.compile(readFileSync(join(TEMPLATE_DIR, file), 'utf8'), { noEscape: true, strict: true });
+// The check of <name>_begin/_push/_end against <name>_run that the host and Cortex-M harnesses share.
+Handlebars.registerPartial('pushCheck', readFileSync(join(TEMPLATE_DIR, 'push-check.c.hbs'), 'utf8'));
+
+/** A template of templates/ (the partials above registered). */
+export const template = (file: string) => Handlebars.compile(readFileSync(join(TEMPLATE_DIR, file), 'utf8'), { noEscape: true, strict: true });
 
 /** The API prefix: --name, else the file's name, or its directory's when the file is just model.onnx. */
 export function modelName(file: string, name?: string): string {

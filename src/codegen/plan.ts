@@ -11,7 +11,7 @@ export function quantizationFromPlan(plan: Plan): Map<string, LayerQuantization>
     plan.layers.map((entry): [string, LayerQuantization] =>
       entry.quantizer === 'float32'
         ? [entry.node, { float32Threshold: entry.threshold }]
-        : [entry.node, { spec: quantizerSpec({ ...entry, quantizer: entry.quantizer }), encoding: entry.encoding === 'float32' ? undefined : entry.encoding }],
+        : [entry.node, { spec: quantizerSpec(entry, entry.quantizer), encoding: entry.encoding === 'float32' ? undefined : entry.encoding }],
     ),
   );
 }

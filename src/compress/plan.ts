@@ -253,12 +253,12 @@ function validateLayer(entry: PlanLayer, layer: WeightLayer, where: string): voi
   float32Values('scales', entry.scales);
   float32Values('levels', entry.levels);
   if (entry.scaleFormat !== undefined && !(SCALE_FORMATS as readonly string[]).includes(entry.scaleFormat)) bad(`unknown scale format '${String(entry.scaleFormat)}' (${SCALE_FORMATS.join(', ')})`);
-  if (quantizer !== 'float32') validateSpec(quantizerSpec(entry as PlanLayer & { quantizer: Quantizer }), where);
+  if (quantizer !== 'float32') validateSpec(quantizerSpec(entry, quantizer), where);
 }
 
-/** The quantizer a plan layer (not float32) describes. */
-export function quantizerSpec(entry: PlanLayer & { quantizer: Quantizer }): QuantizerSpec {
-  return { bits: entry.bits, quantizer: entry.quantizer, threshold: entry.threshold, levels: entry.quantizer === 'codebook' ? entry.levels : undefined, scaleFormat: entry.scaleFormat ?? 'float32' };
+/** The quantizer a plan layer describes (`quantizer`: its quantizer, known not to be float32). */
+export function quantizerSpec(entry: PlanLayer, quantizer: Quantizer): QuantizerSpec {
+  return { bits: entry.bits, quantizer, threshold: entry.threshold, levels: quantizer === 'codebook' ? entry.levels : undefined, scaleFormat: entry.scaleFormat ?? 'float32' };
 }
 
 /**
@@ -280,7 +280,7 @@ export function applyPlan(graph: Graph, plan: Plan): Graph {
 
 function dequantizeEntry(rows: Float32Array, layer: WeightLayer, entry: PlanLayer): Float32Array {
   if (entry.quantizer === 'float32') return rows.map((w) => (Math.abs(w) <= entry.threshold ? 0 : w));
-  const q = quantizeLayer(rows, layer.rows, quantizerSpec({ ...entry, quantizer: entry.quantizer }));
+  const q = quantizeLayer(rows, layer.rows, quantizerSpec(entry, entry.quantizer));
   const scales = Array.from(q.scales);
   if (scales.length !== entry.scales.length || scales.some((s, i) => !Object.is(s, entry.scales[i]))) {
     fail(`plan layer '${layer.node}': its scales do not match what quantizing the model's weights gives (the plan was edited, or made for other weights)`);

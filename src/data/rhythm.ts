@@ -66,9 +66,10 @@ export function buildRhythmDataset(dir: string, split: string, task: keyof typeo
       const label = GROUP[interval.rhythm] ?? OTHER;
       for (let start = interval.start; start + windowLength <= interval.end; start += stride) {
         const window = resampleLinear(mv.subarray(start, start + windowLength), SOURCE_RATE, rate);
-        if (normalize) zscore(window);
         const padded = new Float32Array(input);
         padded.set(window);
+        // (on the copy: at the record's own rate resampleLinear returns the record's samples)
+        if (normalize) zscore(padded.subarray(0, window.length));
         windows.push({ label, window: padded });
         rhythmsSeen.set(interval.rhythm, (rhythmsSeen.get(interval.rhythm) ?? 0) + 1);
       }

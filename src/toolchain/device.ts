@@ -4,18 +4,14 @@
  * and a linker script sized to the device or the budget; linked, measured and run under QEMU.
  * Shared by `ecgc verify`, `ecgc compile` (sizes) and `ecgc bench` (instruction counts).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Handlebars from 'handlebars';
 import { EXIT_BUDGET, EcgcError } from '../errors.js';
-import type { Generated } from '../codegen/emit.js';
+import { type Generated, template } from '../codegen/emit.js';
 import { DEVICE_DIR, DEVICE_SOURCES, type Image, type Overflow, buildImage } from './cortex.js';
 import { runQemu } from './qemu.js';
 import { type Budget, type Estimate, type ImageSizes, breakdown, checkImageBudget, formatSize, imageSizes } from './size.js';
 import type { Board, CortexTarget } from './targets.js';
-
-const TEMPLATE_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
 
 export interface DeviceSettings {
   target: CortexTarget;
@@ -37,8 +33,7 @@ export function writeDeviceBuild(dir: string, generated: Generated, target: Cort
 }
 
 function deviceHarness(name: string, target: CortexTarget, bench: boolean): string {
-  const template = Handlebars.compile(readFileSync(join(TEMPLATE_DIR, 'harness-cortex.c.hbs'), 'utf8'), { noEscape: true, strict: true });
-  return template({ name, NAME: name.toUpperCase(), target: target.name, bench });
+  return template('harness-cortex.c.hbs')({ name, NAME: name.toUpperCase(), target: target.name, bench });
 }
 
 const INCLUDE_DIRS = ['.', 'runtime', DEVICE_DIR];

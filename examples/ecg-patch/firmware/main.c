@@ -34,20 +34,17 @@
 #if QRS_SAMPLING_RATE_HZ != 360
 #error "the times printed assume 360 Hz"
 #endif
-#if defined(BEAT_SAMPLING_RATE_HZ) && BEAT_SAMPLING_RATE_HZ != QRS_SAMPLING_RATE_HZ
-#error "the beat model expects another sampling rate than the detector's 360 Hz"
+#if !defined(BEAT_CLASS_COUNT) || !defined(RHYTHM_CLASS_COUNT)
+#error "both models must carry their dataset definition (ONNX metadata 'ecgc.dataset': class names, rate)"
+#endif
+#if BEAT_SAMPLING_RATE_HZ != QRS_SAMPLING_RATE_HZ || RHYTHM_SAMPLING_RATE_HZ != QRS_SAMPLING_RATE_HZ
+#error "a model expects another sampling rate than the detector's 360 Hz"
 #endif
 #if WINDOW != 256
 #error "the beat model's window is not 256 samples (90 before the R peak)"
 #endif
 #if !defined(BEAT_INPUT_LENGTH) || !defined(RHYTHM_INPUT_LENGTH) || BEAT_INPUT_CHANNELS != 1 || RHYTHM_INPUT_CHANNELS != 1
 #error "both models must take one lead a sample at a time (ecgc compile --schedule stream)"
-#endif
-#if !defined(BEAT_CLASS_COUNT) || !defined(RHYTHM_CLASS_COUNT)
-#error "both models must carry their dataset definition (ONNX metadata 'ecgc.dataset': class names, rate)"
-#endif
-#if RHYTHM_SAMPLING_RATE_HZ != QRS_SAMPLING_RATE_HZ
-#error "the rhythm model expects another sampling rate than the detector's 360 Hz"
 #endif
 
 static int16_t ring[RING];
@@ -71,7 +68,8 @@ static float millivolts(int16_t adc) {
 }
 
 /* The beat window from the ring in millivolts, z-scored (float32, sums in index order), pushed
-   into the beat model sample by sample. */
+   into the beat model sample by sample. Each pass converts the ring's samples again: 768
+   divisions a beat instead of a 1 KB window buffer. */
 static int beat_classify(int32_t start, float *out) {
   float sum = 0.0f, mean, squares = 0.0f, scale, x;
   int32_t i;
