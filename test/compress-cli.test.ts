@@ -144,6 +144,45 @@ describe('ecgc compress', () => {
     expect(readFileSync(join(dir, 'bf16-c', 'beatnet_weights.c'), 'utf8')).toMatch(/const uint16_t \w+__scales\[/);
   });
 
+  it('rounds with error compensation under --rounding gptq: better on the data, codes in the plan, bit-exact in C', async () => {
+    const plans = { nearest: join(dir, 'round-nearest.json'), gptq: join(dir, 'round-gptq.json') };
+    for (const [rounding, out] of Object.entries(plans)) {
+      const result = await ecgc('compress', BEATNET, '--data', val, '--test', test, '--method', 'fixed-q:2', '--scales', 'bfloat16', '--rounding', rounding, '--out', out);
+      expect(result.exitCode, result.stderr).toBe(0);
+    }
+    const [nearest, gptq]: Plan[] = [plans.nearest, plans.gptq].map((f) => JSON.parse(readFileSync(f, 'utf8')));
+    expect(gptq.method.rounding).toBe('gptq');
+    expect(nearest.layers.every((l) => l.codes === undefined)).toBe(true);
+    expect(gptq.layers.every((l) => typeof l.codes === 'string')).toBe(true);
+    // the same scales and sizes; better fidelity to the full model on the data searched on
+    gptq.layers.forEach((l, i) => expect(l.scales).toEqual(nearest.layers[i].scales));
+    expect(gptq.figures.data.final.snrDb!).toBeGreaterThan(nearest.figures.data.final.snrDb! + 1);
+    expect(gptq.figures.data.final.agreement).toBeGreaterThan(nearest.figures.data.final.agreement);
+    // the plan's codes are what eval and the C run
+    const evaluated = JSON.parse((await ecgc('eval', BEATNET, '--data', test, '--plan', plans.gptq, '--json')).stdout);
+    expect(evaluated.accuracy).toBe(gptq.figures.test!.final.accuracy);
+    const verified = await ecgc('verify', BEATNET, '--target', 'host', '--plan', plans.gptq, '--count', '4');
+    expect(verified.exitCode, verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(/^bit-exact: 4 inputs/);
+
+    const edited = (name: string, edit: (p: Plan) => void) => {
+      const copy: Plan = JSON.parse(readFileSync(plans.gptq, 'utf8'));
+      edit(copy);
+      writeFileSync(join(dir, name), JSON.stringify(copy));
+      return join(dir, name);
+    };
+    const refused = async (file: string, message: RegExp) => {
+      const result = await ecgc('eval', BEATNET, '--data', test, '--plan', file);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(message);
+    };
+    await refused(edited('codes-short.json', (p) => (p.layers[1].codes = p.layers[1].codes!.slice(0, 8))), /codes must be base64 of \d+ bytes/);
+    const l = gptq.layers[1];
+    // 2-bit codes are -1..1: the field 0b10 (-2) is out of range
+    await refused(edited('codes-range.json', (p) => (p.layers[1].codes = Buffer.alloc(Math.ceil((l.rows * l.rowLength * 2) / 8), 0xaa).toString('base64'))), /plan layer '.*': code -2 for weight 0 is outside the 2-bit uniform range/);
+  }, 120_000);
+
   it('searches label-free but still reports the labels of --test (never searched on)', async () => {
     const out = join(dir, 'label-free-test.json');
     const result = await ecgc('compress', BEATNET, '--data', val, '--label-free', '--test', val, '--method', 'fixed-q:4', '--out', out);
@@ -179,6 +218,7 @@ describe('ecgc compress', () => {
     });
     it('bits outside 1..8', () => wrong([BEATNET, '--method', 'fixed-q:9'], /bits must be an integer 1\.\.8/));
     it('an unknown method', () => wrong([BEATNET, '--method', 'fastest'], /is not one of/));
+    it('an unknown rounding', () => wrong([BEATNET, '--data', val, '--method', 'fixed-q:4', '--rounding', 'stochastic'], /--rounding must be one of nearest, gptq, got 'stochastic'/));
     it('an unknown scale format', () => wrong([BEATNET, '--data', val, '--method', 'fixed-q:4', '--scales', 'float16'], /--scales must be one of float32, bfloat16, got 'float16'/));
     it('an --out in a directory that does not exist (before any search)', () => wrong([BEATNET, '--method', 'fixed-q:4'], /does not exist/, join(dir, 'missing', 'plan.json')));
     it('a negative --max-drop', () => wrong([BEATNET, '--method', 'laq', '--max-drop', '-1'], /--max-drop must be a number in \[0, 100\]/));

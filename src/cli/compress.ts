@@ -11,7 +11,7 @@ import { QUANTIZER_FAMILIES, type QuantizerFamily } from '../compress/choice.js'
 import { compressModel } from '../compress/compress.js';
 import { type Figures, type Plan, writePlan } from '../compress/plan.js';
 import { SCALE_FORMATS, type ScaleFormat } from '../compress/quantize.js';
-import { BudgetError, type LaqRule, type SearchSettings, parseMethod } from '../compress/search.js';
+import { BudgetError, type LaqRule, ROUNDINGS, type Rounding, type SearchSettings, parseMethod } from '../compress/search.js';
 import type { Sensitivity } from '../compress/sensitivity.js';
 import type { Graph } from '../ir/graph.js';
 import { loadModel } from '../ir/load.js';
@@ -34,6 +34,7 @@ export interface SearchFlags {
   laqRule?: string;
   quantizer?: string;
   scales?: string;
+  rounding?: string;
   labelFree?: boolean;
   minSnr?: string;
   calibration?: string;
@@ -77,6 +78,8 @@ export function searchSettings(flags: SearchFlags & { method?: string; flash?: s
   if (!QUANTIZER_FAMILIES.includes(quantizer)) fail(`--quantizer must be one of ${QUANTIZER_FAMILIES.join(', ')}, got '${flags.quantizer}'`);
   const scaleFormat = (flags.scales ?? 'float32') as ScaleFormat;
   if (!SCALE_FORMATS.includes(scaleFormat)) fail(`--scales must be one of ${SCALE_FORMATS.join(', ')}, got '${flags.scales}'`);
+  const rounding = (flags.rounding ?? 'nearest') as Rounding;
+  if (!ROUNDINGS.includes(rounding)) fail(`--rounding must be one of ${ROUNDINGS.join(', ')}, got '${flags.rounding}'`);
   const labelFree = data.labels === undefined;
   if (flags.minSnr !== undefined && !labelFree) fail('--min-snr applies in label-free mode only (no labels, or --label-free)');
   return {
@@ -91,6 +94,7 @@ export function searchSettings(flags: SearchFlags & { method?: string; flash?: s
     laqRule,
     quantizer,
     scaleFormat,
+    rounding,
     minSnrDb: labelFree ? parseNumber(flags.minSnr, '--min-snr', DEFAULT_MIN_SNR_DB, -1000, 1000) : undefined,
   };
 }

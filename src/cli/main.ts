@@ -85,6 +85,7 @@ function searchOptions(command: Command): Command {
     .option('--laq-rule <rule>', "LAQ's inequality: printed (w_l = I_l, as the paper prints it) or intended (w_l = 1 - I_l: important layers lose less)", 'intended')
     .option('--quantizer <q>', 'for 2..8 bits: uniform (per output channel), uniform-layer (one scale) or codebook (k-means levels); 1 bit is always sign', 'uniform')
     .option('--scales <format>', 'how quantized layers store their scales: float32, or bfloat16 (2 bytes a row instead of 4; the codes use the rounded scale)', 'float32')
+    .option('--rounding <r>', 'how weights become codes: nearest (round half to even), or gptq (error-compensating: each rounding error is spread over the weights not yet rounded, least squares on the --data windows; the plan carries the codes)', 'nearest')
     .option('--label-free', 'ignore the labels of --data: constrain fidelity to the full model (top-1 agreement, output SNR)')
     .option('--min-snr <dB>', 'label-free mode: minimum output SNR against the full model (default 20)')
     .option('--calibration <n>', 'without --data: how many synthetic windows (default 512)')

@@ -11,11 +11,14 @@
  * bits 32 leaves the layer float32 (pruned weights exact zeros; the C stores the nonzeros and
  * their indices when that is smaller than dense float32, src/pack/size.ts).
  * bits 1 is always the sign quantizer; 2..8 use the chosen quantizer (uniform per row,
- * uniform-layer, or codebook with k-means levels, src/compress/codebook.ts).
+ * uniform-layer, or codebook with k-means levels, src/compress/codebook.ts). With
+ * error-compensating rounding (src/compress/gptq.ts), uniform, uniform-layer and sign codes
+ * come from it; float32 and codebook layers are unaffected.
  */
 import { fail } from '../errors.js';
 import { type LayerSize, floatLayerSize, quantizedLayerSize } from '../pack/size.js';
 import { codebookLevels } from './codebook.js';
+import type { Compensation } from './gptq.js';
 import type { WeightLayer } from './layers.js';
 import { type QuantizedLayer, type Quantizer, type QuantizerSpec, type ScaleFormat, quantizeLayer } from './quantize.js';
 
@@ -64,6 +67,8 @@ export class LayerWeights {
     readonly layer: WeightLayer,
     readonly rows: Float32Array,
     readonly scaleFormat: ScaleFormat = 'float32',
+    /** Error-compensating rounding for uniform, uniform-layer and sign; plain rounding without. */
+    readonly compensation?: Compensation,
   ) {
     this.sortedMagnitudes = rows.map(Math.abs).sort();
   }
@@ -88,6 +93,7 @@ export class LayerWeights {
     }
     const spec: QuantizerSpec = { bits: choice.bits, quantizer, threshold, scaleFormat: this.scaleFormat };
     if (quantizer === 'codebook') spec.levels = codebookLevels(this.rows, choice.bits, threshold);
+    else if (this.compensation) spec.codes = this.compensation.codes(this.rows, this.layer.rows, spec);
     const quantized = quantizeLayer(this.rows, this.layer.rows, spec);
     return {
       choice,

@@ -8,6 +8,7 @@ import { fail } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import type { Calibration } from './calibration.js';
 import { Evaluator, type MetricName } from './evaluator.js';
+import { layerHessians } from './hessian.js';
 import { type WeightLayer, findWeightLayers } from './layers.js';
 import { type FigurePair, type Plan, PLAN_SCHEMA, modelIdentity, planLayer, sizeTotals } from './plan.js';
 import { type SearchResult, type SearchSettings, SearchSpace, evaluateChoices, runSearch } from './search.js';
@@ -34,10 +35,12 @@ export interface CompressResult {
 }
 
 /** What compress and sweep start from: the weight layers, their search space and an evaluator on `data`. */
-export async function openSearch(graph: Graph, modelFile: string, data: Calibration, settings: Pick<SearchSettings, 'alpha' | 'beta' | 'metric' | 'scaleFormat'>, threads?: number) {
+export async function openSearch(graph: Graph, modelFile: string, data: Calibration, settings: Pick<SearchSettings, 'alpha' | 'beta' | 'metric' | 'scaleFormat' | 'rounding'>, threads?: number) {
   const layers = findWeightLayers(graph);
   if (layers.length === 0) fail(`${modelFile}: has no weight-bearing layer (Conv, Gemm or MatMul with a constant weight of its own): nothing to compress`);
-  const space = new SearchSpace(graph, layers, settings.alpha, settings.beta, settings.scaleFormat);
+  // Error-compensating rounding learns from the windows the search measures on (never from --test).
+  const hessians = settings.rounding === 'gptq' ? layerHessians(graph, layers, data.x, data.count) : undefined;
+  const space = new SearchSpace(graph, layers, settings.alpha, settings.beta, settings.scaleFormat, hessians);
   return { layers, space, evaluator: await evaluatorOn(graph, layers, data, settings.metric, threads) };
 }
 
@@ -89,6 +92,7 @@ export async function compressModel(request: CompressRequest): Promise<CompressR
       laqRule: settings.method.kind === 'laq' || settings.method.kind === 'laq+lap' ? settings.laqRule : null,
       quantizer: settings.quantizer,
       scaleFormat: settings.scaleFormat,
+      rounding: settings.rounding,
       data: data.source,
       test: request.test?.source ?? null,
     },

@@ -20,6 +20,9 @@
  *     scaleFormat  how the C stores them: 'float32', or 'bfloat16' (then every scale is a
  *                  bfloat16 value); absent in older plans: float32
  *     levels       codebook only: 2^bits float32 levels, levels[0] = 0
+ *     codes        present when error-compensating rounding (method.rounding 'gptq') chose
+ *                  the codes: base64 of the row-major codes as max(bits, 2)-bit two's
+ *                  complement fields (src/pack/bits.ts); absent: codes are w / scale rounded
  *     encoding     'dense' | 'bitmap' | 'delta' (src/pack/encode.ts); float32 layers: 'float32' (dense) or 'bitmap' | 'delta' (indices + nonzero float32 weights)
  *     bytes        { index, codes, scales, levels, bias, total }: flash bytes by section,
  *                  from src/pack/size.ts (what the C backend emits)
@@ -43,7 +46,8 @@
  *
  * The quantizer's scales are a function of the weights: applyPlan recomputes them with
  * quantizeLayer and refuses a plan whose scales differ (edited, or for other weights). The
- * codebook levels are data: applyPlan uses the plan's.
+ * codebook levels and error-compensated codes are data: applyPlan uses the plan's (and
+ * refuses codes out of range or nonzero where a weight is pruned).
  */
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
@@ -51,9 +55,11 @@ import { EcgcError, fail } from '../errors.js';
 import { type Graph, type Tensor, shapeText } from '../ir/graph.js';
 import type { LayerSize } from '../pack/size.js';
 import { readFileOrFail, writeFileAtomic } from '../util/files.js';
+import { packBits, packedBytes, unpackBits } from '../pack/bits.js';
 import { FLOAT_BITS, type QuantizerFamily, type RealizedLayer } from './choice.js';
 import type { LayerImportance } from './importance.js';
 import { type WeightLayer, findWeightLayers, readRows, writeRows } from './layers.js';
+import type { Rounding } from './search.js';
 import { QUANTIZERS, type Quantizer, type QuantizerSpec, SCALE_FORMATS, type ScaleFormat, quantizeLayer, validateSpec } from './quantize.js';
 
 export const PLAN_SCHEMA = 'ecgc.plan/1';
@@ -79,6 +85,8 @@ export interface PlanMethod {
   quantizer: QuantizerFamily;
   /** Absent in plans from before bfloat16 scales: float32. */
   scaleFormat?: ScaleFormat;
+  /** Absent in plans from before error-compensating rounding: nearest. */
+  rounding?: Rounding;
   data: string | null;
   test: string | null;
 }
@@ -122,6 +130,8 @@ export interface PlanLayer {
   /** How the C stores the scales (absent in older plans: float32). */
   scaleFormat?: ScaleFormat;
   levels: number[];
+  /** Error-compensated codes (see the schema above); absent: rounded to nearest. */
+  codes?: string;
   encoding: LayerSize['encoding'];
   bytes: { index: number; codes: number; scales: number; levels: number; bias: number; total: number };
   float32Bytes: number;
@@ -178,6 +188,7 @@ export function planLayer(layer: WeightLayer, importance: LayerImportance, reali
     scales: Array.from(realized.quantized?.scales ?? []),
     scaleFormat: realized.quantized?.scaleFormat ?? 'float32',
     levels: realized.levels ?? [],
+    ...(realized.quantized?.codesGiven ? { codes: encodeCodes(realized.quantized.codes, realized.choice.bits) } : {}),
     encoding: s.encoding,
     bytes: { index: s.indexBytes, codes: s.codeBytes, scales: s.scaleBytes, levels: s.levelBytes, bias: s.biasBytes, total: s.total },
     float32Bytes: 4 * (layer.rows * layer.rowLength + layer.biasCount),
@@ -253,12 +264,33 @@ function validateLayer(entry: PlanLayer, layer: WeightLayer, where: string): voi
   float32Values('scales', entry.scales);
   float32Values('levels', entry.levels);
   if (entry.scaleFormat !== undefined && !(SCALE_FORMATS as readonly string[]).includes(entry.scaleFormat)) bad(`unknown scale format '${String(entry.scaleFormat)}' (${SCALE_FORMATS.join(', ')})`);
+  if (entry.codes !== undefined && (quantizer === 'float32' || quantizer === 'codebook')) bad(`a ${quantizer} layer has no codes of its own`);
   if (quantizer !== 'float32') validateSpec(quantizerSpec(entry, quantizer), where);
 }
 
 /** The quantizer a plan layer describes (`quantizer`: its quantizer, known not to be float32). */
 export function quantizerSpec(entry: PlanLayer, quantizer: Quantizer): QuantizerSpec {
-  return { bits: entry.bits, quantizer, threshold: entry.threshold, levels: quantizer === 'codebook' ? entry.levels : undefined, scaleFormat: entry.scaleFormat ?? 'float32' };
+  return {
+    bits: entry.bits,
+    quantizer,
+    threshold: entry.threshold,
+    levels: quantizer === 'codebook' ? entry.levels : undefined,
+    scaleFormat: entry.scaleFormat ?? 'float32',
+    codes: entry.codes === undefined ? undefined : decodeCodes(entry),
+  };
+}
+
+/** Codes as a plan stores them: max(bits, 2)-bit fields (sign's -1, 0, +1 need two bits), base64. */
+function encodeCodes(codes: Int32Array, bits: number): string {
+  return Buffer.from(packBits(codes, Math.max(bits, 2), true)).toString('base64');
+}
+
+function decodeCodes(entry: PlanLayer): Int32Array {
+  const count = entry.rows * entry.rowLength;
+  const width = Math.max(entry.bits, 2);
+  const bytes = typeof entry.codes === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(entry.codes) ? Buffer.from(entry.codes, 'base64') : undefined;
+  if (bytes?.length !== packedBytes(count, width)) fail(`plan layer '${entry.node}': codes must be base64 of ${packedBytes(count, width)} bytes (${count} ${width}-bit codes)`);
+  return unpackBits(bytes, count, width, true);
 }
 
 /**
@@ -280,7 +312,13 @@ export function applyPlan(graph: Graph, plan: Plan): Graph {
 
 function dequantizeEntry(rows: Float32Array, layer: WeightLayer, entry: PlanLayer): Float32Array {
   if (entry.quantizer === 'float32') return rows.map((w) => (Math.abs(w) <= entry.threshold ? 0 : w));
-  const q = quantizeLayer(rows, layer.rows, quantizerSpec(entry, entry.quantizer));
+  let q;
+  try {
+    q = quantizeLayer(rows, layer.rows, quantizerSpec(entry, entry.quantizer));
+  } catch (e) {
+    if (e instanceof EcgcError) fail(`plan layer '${layer.node}': ${e.message.replace(/^quantizeLayer: /, '')}`);
+    throw e;
+  }
   const scales = Array.from(q.scales);
   if (scales.length !== entry.scales.length || scales.some((s, i) => !Object.is(s, entry.scales[i]))) {
     fail(`plan layer '${layer.node}': its scales do not match what quantizing the model's weights gives (the plan was edited, or made for other weights)`);

@@ -20,6 +20,9 @@
  * nearest even: 2 bytes a row instead of 4, at 0.4% of relative error in the scale); then the
  * codes are computed with the rounded scale, so the device's weights are still code * scale.
  *
+ * Given codes (spec.codes, from error-compensating rounding) replace the rounding; they must
+ * be 0 where a weight is pruned and within the quantizer's range elsewhere.
+ *
  * Dequantized weight: fround(code * scale) (uniform, sign) or levels[code] (codebook); the C
  * kernels compute exactly that, (float)code * scale in float32.
  */
@@ -39,6 +42,12 @@ export interface QuantizerSpec {
   levels?: number[];
   /** How the scales are stored (uniform, uniform-layer, sign); float32 when absent. */
   scaleFormat?: ScaleFormat;
+  /**
+   * uniform, uniform-layer, sign: the codes, row-major, when they come from error-compensating
+   * rounding (src/compress/gptq.ts) rather than from rounding w / scale. The scales and the
+   * pruned weights are the same either way.
+   */
+  codes?: Int32Array;
 }
 
 export interface QuantizedLayer {
@@ -54,6 +63,8 @@ export interface QuantizedLayer {
   scaleFormat: ScaleFormat;
   levels: Float32Array;
   dequantized: Float32Array;
+  /** Whether the codes were given (spec.codes: error-compensating rounding) rather than rounded here. */
+  codesGiven: boolean;
 }
 
 /** Round half to even, as numpy's round. */
@@ -66,6 +77,7 @@ export function validateSpec(spec: QuantizerSpec, where: string): void {
   const { bits, quantizer } = spec;
   const ok = quantizer === 'sign' ? bits === 1 : Number.isInteger(bits) && bits >= 2 && bits <= 8;
   if (!ok) fail(`${where}: quantizer '${quantizer}' cannot use ${bits} bits (sign: 1; uniform, uniform-layer, codebook: 2 to 8)`);
+  if (quantizer === 'codebook' && spec.codes) fail(`${where}: a codebook quantizer takes no given codes`);
   if (quantizer === 'codebook' && (spec.levels?.length !== 2 ** bits || spec.levels[0] !== 0)) fail(`${where}: a ${bits}-bit codebook needs ${2 ** bits} levels, the first 0`);
 }
 
@@ -87,7 +99,7 @@ export function quantizeLayer(weights: Float32Array, rows: number, spec: Quantiz
       codes[i] = best;
       dequantized[i] = levels[best];
     }
-    return { codes, fields: codes, signed: false, zeroRepresentable: true, scales: new Float32Array(0), scaleFormat: 'float32', levels, dequantized };
+    return { codes, fields: codes, signed: false, zeroRepresentable: true, scales: new Float32Array(0), scaleFormat: 'float32', levels, dequantized, codesGiven: false };
   }
 
   const scaleFormat = spec.scaleFormat ?? 'float32';
@@ -110,11 +122,22 @@ export function quantizeLayer(weights: Float32Array, rows: number, spec: Quantiz
     if (scaleFormat === 'bfloat16') scales[s] = bfloat16(scales[s]);
   }
   const fields = spec.quantizer === 'sign' ? new Int32Array(n) : codes;
+  const given = spec.codes;
+  if (given && given.length !== n) fail(`quantizeLayer: ${given.length} codes for ${n} weights`);
   for (let i = 0; i < n; i++) {
     const scale = scales[perLayer ? 0 : Math.floor(i / rowLength)];
     const w = weights[i];
-    if (!kept(w) || scale === 0) continue;
-    if (spec.quantizer === 'sign') {
+    if (!kept(w) || scale === 0) {
+      if (given && given[i] !== 0) fail(`quantizeLayer: code ${given[i]} for weight ${i}, which is pruned (must be 0)`);
+      continue;
+    }
+    if (given) {
+      const code = given[i];
+      const range = spec.quantizer === 'sign' ? 1 : qmax;
+      if (!Number.isInteger(code) || Math.abs(code) > range || (spec.quantizer === 'sign' && code === 0 && w !== 0)) fail(`quantizeLayer: code ${code} for weight ${i} is outside the ${spec.bits}-bit ${spec.quantizer} range`);
+      codes[i] = code;
+      if (spec.quantizer === 'sign') fields[i] = code > 0 ? 1 : 0;
+    } else if (spec.quantizer === 'sign') {
       if (w === 0) continue; // no sign to keep: a zero weight
       codes[i] = w > 0 ? 1 : -1;
       fields[i] = w > 0 ? 1 : 0;
@@ -123,7 +146,7 @@ export function quantizeLayer(weights: Float32Array, rows: number, spec: Quantiz
     }
     dequantized[i] = f(codes[i] * scale);
   }
-  return { codes, fields, signed: spec.quantizer !== 'sign', zeroRepresentable: spec.quantizer !== 'sign', scales, scaleFormat, levels: new Float32Array(0), dequantized };
+  return { codes, fields, signed: spec.quantizer !== 'sign', zeroRepresentable: spec.quantizer !== 'sign', scales, scaleFormat, levels: new Float32Array(0), dequantized, codesGiven: given !== undefined };
 }
 
 const bits32 = new Uint32Array(1);

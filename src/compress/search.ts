@@ -45,10 +45,14 @@ import { FLOAT_BITS, type LayerChoice, LayerWeights, type QuantizerFamily, type 
 import type { Evaluator, MetricName, Outcome, Requirement } from './evaluator.js';
 import { type LayerImportance, layerImportance } from './importance.js';
 import { type WeightLayer, readRows } from './layers.js';
+import { Compensation } from './gptq.js';
+import type { LayerHessian } from './hessian.js';
 import type { ScaleFormat } from './quantize.js';
 
 export type MethodSpec = { kind: 'fixed-q'; bits: number } | { kind: 'fixed-p'; prune: number } | { kind: 'laq' } | { kind: 'lap' } | { kind: 'laq+lap' };
 export type LaqRule = 'printed' | 'intended';
+export const ROUNDINGS = ['nearest', 'gptq'] as const;
+export type Rounding = (typeof ROUNDINGS)[number];
 
 export interface SearchSettings {
   method: MethodSpec;
@@ -65,6 +69,8 @@ export interface SearchSettings {
   quantizer: QuantizerFamily;
   /** How quantized layers store their scales. */
   scaleFormat: ScaleFormat;
+  /** How weights are rounded to codes: to nearest, or with error compensation (src/compress/gptq.ts). */
+  rounding: Rounding;
   minSnrDb?: number;
   progress?: (done: number, total: number, what: string) => void;
 }
@@ -129,8 +135,13 @@ export class SearchSpace {
     alpha: number,
     beta: number,
     scaleFormat: ScaleFormat = 'float32',
+    /** Per layer, for error-compensating rounding (null: plain rounding); none: plain rounding everywhere. */
+    hessians?: (LayerHessian | null)[],
   ) {
-    this.weights = layers.map((l) => new LayerWeights(l, readRows(graph, l), scaleFormat));
+    this.weights = layers.map((l, i) => {
+      const hessian = hessians?.[i];
+      return new LayerWeights(l, readRows(graph, l), scaleFormat, hessian ? new Compensation(hessian) : undefined);
+    });
     this.importance = layerImportance(graph, layers, alpha, beta);
   }
 

@@ -24,7 +24,7 @@ export function planMarkdown(plan: Plan, sensitivity?: Sensitivity): string {
   const lines = [
     `# Compression plan: ${cell(plan.model.file)}`,
     '',
-    `Method \`${m.name}\`${m.laqRule ? ` (LAQ rule: ${m.laqRule}, gamma ${m.gamma?.toPrecision(4)})` : ''}, metric ${m.metric}, max drop ${m.maxDrop} points${m.flash ? `, flash budget ${m.flash} bytes` : ''}${m.ram ? `, RAM budget ${m.ram} bytes (checked by the C backend)` : ''}; quantizer ${m.quantizer}; alpha ${m.alpha}, beta ${m.beta}${m.labelFree ? `; label-free (fidelity to the full model${m.minSnrDb !== null ? `, SNR >= ${m.minSnrDb} dB` : ''})` : ''}.`,
+    `Method \`${m.name}\`${m.laqRule ? ` (LAQ rule: ${m.laqRule}, gamma ${m.gamma?.toPrecision(4)})` : ''}, metric ${m.metric}, max drop ${m.maxDrop} points${m.flash ? `, flash budget ${m.flash} bytes` : ''}${m.ram ? `, RAM budget ${m.ram} bytes (checked by the C backend)` : ''}; quantizer ${m.quantizer}, ${m.scaleFormat ?? 'float32'} scales, ${m.rounding === 'gptq' ? 'error-compensating (GPTQ) rounding' : 'rounded to nearest'}; alpha ${m.alpha}, beta ${m.beta}${m.labelFree ? `; label-free (fidelity to the full model${m.minSnrDb !== null ? `, SNR >= ${m.minSnrDb} dB` : ''})` : ''}.`,
     '',
     `Model sha256 \`${plan.model.sha256}\`. Searched on ${plan.figures.data.dir ?? 'synthetic ECG windows'} (${plan.figures.data.windows} windows)${plan.figures.test ? `; reported on ${plan.figures.test.dir} (${plan.figures.test.windows} windows, never searched on)` : ''}.`,
     '',
