@@ -35,25 +35,34 @@ export const HESSIAN_WINDOWS = 512;
  * `x`; null for a layer whose input layout is not one of the above (it keeps plain rounding).
  */
 export function layerHessians(graph: Graph, layers: WeightLayer[], x: Float32Array, count: number): (LayerHessian | null)[] {
-  const accumulators = layers.map((layer) => accumulatorFor(graph, layer));
-  const inputs = layers.map((l) => graph.nodes[l.nodeIndex].inputs[0]);
-  const compiled = compileGraph({ ...graph, outputs: inputs });
+  const sources = layers.map((layer) => inputVectors(graph, layer));
+  const h = layers.map((layer, i) => Array.from({ length: sources[i]?.groups ?? 0 }, () => new Float64Array(layer.rowLength ** 2)));
+  const column = new Float64Array(Math.max(...layers.map((l) => l.rowLength)));
+  const nonzero = new Int32Array(column.length);
+  const compiled = compileGraph({ ...graph, outputs: layers.map((l) => graph.nodes[l.nodeIndex].inputs[0]) });
   const [inSize] = compiled.inputSizes;
   const used = Math.min(count, HESSIAN_WINDOWS);
   for (let s = 0; s < used; s++) {
     const window = Math.floor((s * count) / used);
     const values = compiled.run([x.subarray(window * inSize, (window + 1) * inSize)]);
-    accumulators.forEach((a, i) => a?.add(values[i]));
+    sources.forEach((source, i) => {
+      for (let g = 0; g < (source?.groups ?? 0); g++) {
+        for (let v = 0; v < source!.perWindow; v++) addOuter(h[i][g], layers[i].rowLength, column, nonzero, source!.fill(values[i], g, v, column, nonzero));
+      }
+    });
   }
-  return accumulators.map((a) => a?.finish() ?? null);
+  return sources.map((source, i) => source && { n: layers[i].rowLength, rowsPerGroup: layers[i].rows / source.groups, h: h[i].map((m) => symmetric(m, layers[i].rowLength)), vectors: used * source.perWindow });
 }
 
-interface Accumulator {
-  add(input: Float32Array): void;
-  finish(): LayerHessian;
+/** Where a layer's input vectors come from: `perWindow` of them per group and window. */
+interface InputVectors {
+  groups: number;
+  perWindow: number;
+  /** Writes vector v of group g of `input` into `column` and its nonzero indices into `nonzero`; returns their count. */
+  fill(input: Float32Array, g: number, v: number, column: Float64Array, nonzero: Int32Array): number;
 }
 
-function accumulatorFor(graph: Graph, layer: WeightLayer): Accumulator | null {
+function inputVectors(graph: Graph, layer: WeightLayer): InputVectors | null {
   const node = graph.nodes[layer.nodeIndex];
   const n = layer.rowLength;
   if (layer.op === 'Conv') {
@@ -61,30 +70,22 @@ function accumulatorFor(graph: Graph, layer: WeightLayer): Accumulator | null {
     const { window, inChannels, group } = convGeometry(opContext(graph, node));
     const { kernel: K, stride, dilation, padBegin, inLength: T, outLength } = window;
     const inPerGroup = inChannels / group;
-    const h = Array.from({ length: group }, () => new Float64Array(n * n));
-    const column = new Float64Array(n);
-    const nonzero = new Int32Array(n);
-    let vectors = 0;
     return {
-      add(input) {
-        for (let g = 0; g < group; g++) {
-          for (let t = 0; t < outLength; t++) {
-            let nz = 0;
-            for (let c = 0; c < inPerGroup; c++) {
-              const channel = (g * inPerGroup + c) * T;
-              for (let k = 0; k < K; k++) {
-                const at = t * stride - padBegin + k * dilation;
-                const v = at >= 0 && at < T ? input[channel + at] : 0;
-                column[c * K + k] = v;
-                if (v !== 0) nonzero[nz++] = c * K + k;
-              }
-            }
-            addOuter(h[g], n, column, nonzero, nz);
+      groups: group,
+      perWindow: outLength,
+      fill(input, g, t, column, nonzero) {
+        let count = 0;
+        for (let c = 0; c < inPerGroup; c++) {
+          const channel = (g * inPerGroup + c) * T;
+          for (let k = 0; k < K; k++) {
+            const at = t * stride - padBegin + k * dilation;
+            const value = at >= 0 && at < T ? input[channel + at] : 0;
+            column[c * K + k] = value;
+            if (value !== 0) nonzero[count++] = c * K + k;
           }
         }
-        vectors += outLength;
+        return count;
       },
-      finish: () => ({ n, rowsPerGroup: layer.rows / group, h: h.map((m) => symmetric(m, n)), vectors }),
     };
   }
   // Gemm (A [M, K], or [K, M] when transA) and MatMul (A [..., K]): one vector per row of A.
@@ -92,24 +93,18 @@ function accumulatorFor(graph: Graph, layer: WeightLayer): Accumulator | null {
   const size = sizeOf(graph.values.get(node.inputs[0])?.shape ?? []);
   if (size % n !== 0) return null;
   const m = size / n;
-  const h = new Float64Array(n * n);
-  const column = new Float64Array(n);
-  const nonzero = new Int32Array(n);
-  let vectors = 0;
   return {
-    add(input) {
-      for (let r = 0; r < m; r++) {
-        let nz = 0;
-        for (let k = 0; k < n; k++) {
-          const v = transA ? input[k * m + r] : input[r * n + k];
-          column[k] = v;
-          if (v !== 0) nonzero[nz++] = k;
-        }
-        addOuter(h, n, column, nonzero, nz);
+    groups: 1,
+    perWindow: m,
+    fill(input, _g, r, column, nonzero) {
+      let count = 0;
+      for (let k = 0; k < n; k++) {
+        const value = transA ? input[k * m + r] : input[r * n + k];
+        column[k] = value;
+        if (value !== 0) nonzero[count++] = k;
       }
-      vectors += m;
+      return count;
     },
-    finish: () => ({ n, rowsPerGroup: layer.rows, h: [symmetric(h, n)], vectors }),
   };
 }
 
