@@ -99,12 +99,15 @@ describe('GPTQ rounding', () => {
   });
 
   it('keeps a layer it cannot improve as it is: codes of weights already on the grid are those of rounding', () => {
-    const layer = layers[0];
-    const rows = readRows(graph, layer);
-    const spec = { bits: 4, quantizer: 'uniform' as const, threshold: -1 };
-    const onGrid = quantizeLayer(rows, layer.rows, spec).dequantized;
-    const codes = new Compensation(hessians[0]!).codes(onGrid, layer.rows, spec);
-    expect(Array.from(codes)).toEqual(Array.from(quantizeLayer(onGrid, layer.rows, spec).codes));
+    layers.forEach((layer, i) => {
+      const rows = readRows(graph, layer);
+      const spec = { bits: 4, quantizer: 'uniform' as const, threshold: -1 };
+      const onGrid = quantizeLayer(rows, layer.rows, spec).dequantized;
+      const plain = quantizeLayer(onGrid, layer.rows, spec);
+      // the compensation alone (codes() would fall back to these codes anyway)
+      const codes = new Compensation(hessians[i]!).compensated(onGrid, layer.rows, spec, plain.scales);
+      expect(Array.from(codes), layer.node).toEqual(Array.from(plain.codes));
+    });
   });
 
   it('refuses given codes that the quantizer cannot store', () => {

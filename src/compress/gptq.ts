@@ -24,7 +24,7 @@ import { type QuantizerSpec, quantizeLayer, roundHalfEven } from './quantize.js'
 const DAMPING = 0.01;
 
 interface GroupFactor {
-  /** Processing order: order[i] is the row index of the i-th weight rounded. */
+  /** Processing order: order[i] is the index within a row of the i-th weight rounded. */
   order: Int32Array;
   /** n x n upper triangular, in processing order. */
   u: Float64Array;
@@ -37,20 +37,34 @@ export class Compensation {
   constructor(readonly hessian: LayerHessian) {}
 
   /**
-   * The codes of `rows` (row-major [rows, n]) under `spec` (uniform, uniform-layer or sign),
-   * rounded with error compensation. quantizeLayer(rows, rowCount, { ...spec, codes }) then
-   * gives the layer as the device stores it.
+   * The codes of `rows` (row-major [rows, n]) under `spec` (uniform, uniform-layer or sign):
+   * per row the compensated codes, or the plain ones where those move the row's output less.
+   * quantizeLayer(rows, rowCount, { ...spec, codes }) then gives the layer as the device stores it.
    */
   codes(rows: Float32Array, rowCount: number, spec: QuantizerSpec): Int32Array {
-    const { n, rowsPerGroup } = this.hessian;
+    const { n, rowsPerGroup, h } = this.hessian;
     const plain = quantizeLayer(rows, rowCount, { ...spec, codes: undefined });
+    const codes = this.compensated(rows, rowCount, spec, plain.scales);
+    const d = new Float64Array(n);
+    for (let r = 0; r < rowCount; r++) {
+      const scale = plain.scales[plain.scales.length === 1 ? 0 : r];
+      const groupH = h[Math.floor(r / rowsPerGroup)];
+      const base = r * n;
+      if (rowError(groupH, n, rows, base, codes, scale, d) > rowError(groupH, n, rows, base, plain.codes, scale, d)) codes.set(plain.codes.subarray(base, base + n), base);
+    }
+    return codes;
+  }
+
+  /** The compensated codes alone, with the plain rounding's `scales` (no choice against plain rounding). */
+  compensated(rows: Float32Array, rowCount: number, spec: QuantizerSpec, scales: Float32Array): Int32Array {
+    const { n, rowsPerGroup } = this.hessian;
     const factors = (this.factors ??= this.hessian.h.map((h) => factor(h, n)));
     const codes = new Int32Array(rows.length);
     const qmax = 2 ** (spec.bits - 1) - 1;
     const w = new Float64Array(n);
     for (let r = 0; r < rowCount; r++) {
       const { order, u } = factors[Math.floor(r / rowsPerGroup)];
-      const scale = plain.scales[plain.scales.length === 1 ? 0 : r];
+      const scale = scales[scales.length === 1 ? 0 : r];
       const base = r * n;
       for (let i = 0; i < n; i++) w[i] = rows[base + order[i]];
       for (let i = 0; i < n; i++) {
@@ -65,17 +79,13 @@ export class Compensation {
         if (error === 0) continue;
         for (let j = i + 1; j < n; j++) w[j] -= error * u[i * n + j];
       }
-      // Greedy is not always better (the sign quantizer's fixed scale): keep the row that moves the output less.
-      const h = this.hessian.h[Math.floor(r / rowsPerGroup)];
-      if (rowError(h, n, rows, base, codes, scale) > rowError(h, n, rows, base, plain.codes, scale)) codes.set(plain.codes.subarray(base, base + n), base);
     }
     return codes;
   }
 }
 
-/** d^T H d with d = the row's weights minus code * scale: the row's squared output error on the calibration inputs. */
-function rowError(h: Float64Array, n: number, rows: Float32Array, base: number, codes: Int32Array, scale: number): number {
-  const d = new Float64Array(n);
+/** d^T H d with d = the row's weights minus code * scale (in `d`): the row's squared output error on the calibration inputs. */
+function rowError(h: Float64Array, n: number, rows: Float32Array, base: number, codes: Int32Array, scale: number, d: Float64Array): number {
   for (let i = 0; i < n; i++) d[i] = rows[base + i] - Math.fround(codes[base + i] * scale);
   let total = 0;
   for (let i = 0; i < n; i++) {

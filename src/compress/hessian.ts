@@ -23,8 +23,6 @@ export interface LayerHessian {
   rowsPerGroup: number;
   /** Per group, n x n, row-major, symmetric. */
   h: Float64Array[];
-  /** Input vectors summed. */
-  vectors: number;
 }
 
 /** H is accumulated over at most this many windows (evenly spread over the data). */
@@ -51,7 +49,7 @@ export function layerHessians(graph: Graph, layers: WeightLayer[], x: Float32Arr
       }
     });
   }
-  return sources.map((source, i) => source && { n: layers[i].rowLength, rowsPerGroup: layers[i].rows / source.groups, h: h[i].map((m) => symmetric(m, layers[i].rowLength)), vectors: used * source.perWindow });
+  return sources.map((source, i) => source && { n: layers[i].rowLength, rowsPerGroup: layers[i].rows / source.groups, h: h[i].map((m) => symmetric(m, layers[i].rowLength)) });
 }
 
 /** Where a layer's input vectors come from: `perWindow` of them per group and window. */

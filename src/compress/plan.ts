@@ -59,8 +59,7 @@ import { packBits, packedBytes, unpackBits } from '../pack/bits.js';
 import { FLOAT_BITS, type QuantizerFamily, type RealizedLayer } from './choice.js';
 import type { LayerImportance } from './importance.js';
 import { type WeightLayer, findWeightLayers, readRows, writeRows } from './layers.js';
-import type { Rounding } from './search.js';
-import { QUANTIZERS, type Quantizer, type QuantizerSpec, SCALE_FORMATS, type ScaleFormat, quantizeLayer, validateSpec } from './quantize.js';
+import { QUANTIZERS, type Quantizer, type QuantizerSpec, type Rounding, SCALE_FORMATS, type ScaleFormat, quantizeLayer, validateSpec } from './quantize.js';
 
 export const PLAN_SCHEMA = 'ecgc.plan/1';
 const PLAN_VERSION = 1;
@@ -312,13 +311,7 @@ export function applyPlan(graph: Graph, plan: Plan): Graph {
 
 function dequantizeEntry(rows: Float32Array, layer: WeightLayer, entry: PlanLayer): Float32Array {
   if (entry.quantizer === 'float32') return rows.map((w) => (Math.abs(w) <= entry.threshold ? 0 : w));
-  let q;
-  try {
-    q = quantizeLayer(rows, layer.rows, quantizerSpec(entry, entry.quantizer));
-  } catch (e) {
-    if (e instanceof EcgcError) fail(`plan layer '${layer.node}': ${e.message.replace(/^quantizeLayer: /, '')}`);
-    throw e;
-  }
+  const q = quantizeLayer(rows, layer.rows, quantizerSpec(entry, entry.quantizer), `plan layer '${layer.node}'`);
   const scales = Array.from(q.scales);
   if (scales.length !== entry.scales.length || scales.some((s, i) => !Object.is(s, entry.scales[i]))) {
     fail(`plan layer '${layer.node}': its scales do not match what quantizing the model's weights gives (the plan was edited, or made for other weights)`);

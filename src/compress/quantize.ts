@@ -32,6 +32,9 @@ export const QUANTIZERS = ['uniform', 'uniform-layer', 'sign', 'codebook'] as co
 export type Quantizer = (typeof QUANTIZERS)[number];
 export const SCALE_FORMATS = ['float32', 'bfloat16'] as const;
 export type ScaleFormat = (typeof SCALE_FORMATS)[number];
+/** How weights become codes: w / scale rounded half to even, or given (src/compress/gptq.ts). */
+export const ROUNDINGS = ['nearest', 'gptq'] as const;
+export type Rounding = (typeof ROUNDINGS)[number];
 
 export interface QuantizerSpec {
   bits: number;
@@ -81,8 +84,9 @@ export function validateSpec(spec: QuantizerSpec, where: string): void {
   if (quantizer === 'codebook' && (spec.levels?.length !== 2 ** bits || spec.levels[0] !== 0)) fail(`${where}: a ${bits}-bit codebook needs ${2 ** bits} levels, the first 0`);
 }
 
-export function quantizeLayer(weights: Float32Array, rows: number, spec: QuantizerSpec): QuantizedLayer {
-  validateSpec(spec, 'quantizeLayer');
+/** `where` starts the error messages (given codes can come from a plan file). */
+export function quantizeLayer(weights: Float32Array, rows: number, spec: QuantizerSpec, where = 'quantizeLayer'): QuantizedLayer {
+  validateSpec(spec, where);
   const n = weights.length;
   const rowLength = n / rows;
   const kept = (w: number) => Math.abs(w) > spec.threshold;
@@ -123,18 +127,18 @@ export function quantizeLayer(weights: Float32Array, rows: number, spec: Quantiz
   }
   const fields = spec.quantizer === 'sign' ? new Int32Array(n) : codes;
   const given = spec.codes;
-  if (given && given.length !== n) fail(`quantizeLayer: ${given.length} codes for ${n} weights`);
+  if (given && given.length !== n) fail(`${where}: ${given.length} codes for ${n} weights`);
   for (let i = 0; i < n; i++) {
     const scale = scales[perLayer ? 0 : Math.floor(i / rowLength)];
     const w = weights[i];
     if (!kept(w) || scale === 0) {
-      if (given && given[i] !== 0) fail(`quantizeLayer: code ${given[i]} for weight ${i}, which is pruned (must be 0)`);
+      if (given && given[i] !== 0) fail(`${where}: code ${given[i]} for weight ${i}, which is pruned (must be 0)`);
       continue;
     }
     if (given) {
       const code = given[i];
       const range = spec.quantizer === 'sign' ? 1 : qmax;
-      if (!Number.isInteger(code) || Math.abs(code) > range || (spec.quantizer === 'sign' && code === 0 && w !== 0)) fail(`quantizeLayer: code ${code} for weight ${i} is outside the ${spec.bits}-bit ${spec.quantizer} range`);
+      if (!Number.isInteger(code) || Math.abs(code) > range || (spec.quantizer === 'sign' && code === 0 && w !== 0)) fail(`${where}: code ${code} for weight ${i} is outside the ${spec.bits}-bit ${spec.quantizer} range`);
       codes[i] = code;
       if (spec.quantizer === 'sign') fields[i] = code > 0 ? 1 : 0;
     } else if (spec.quantizer === 'sign') {

@@ -47,12 +47,10 @@ import { type LayerImportance, layerImportance } from './importance.js';
 import { type WeightLayer, readRows } from './layers.js';
 import { Compensation } from './gptq.js';
 import type { LayerHessian } from './hessian.js';
-import type { ScaleFormat } from './quantize.js';
+import type { Rounding, ScaleFormat } from './quantize.js';
 
 export type MethodSpec = { kind: 'fixed-q'; bits: number } | { kind: 'fixed-p'; prune: number } | { kind: 'laq' } | { kind: 'lap' } | { kind: 'laq+lap' };
 export type LaqRule = 'printed' | 'intended';
-export const ROUNDINGS = ['nearest', 'gptq'] as const;
-export type Rounding = (typeof ROUNDINGS)[number];
 
 export interface SearchSettings {
   method: MethodSpec;

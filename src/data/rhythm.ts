@@ -51,6 +51,7 @@ export function rhythmIntervals(annotations: Annotation[], length: number): { st
 export function buildRhythmDataset(dir: string, split: string, task: keyof typeof RHYTHM_VARIANTS = 'rhythm'): Dataset {
   if (!RHYTHM_SPLITS.includes(split)) fail(`task ${task} has splits ${RHYTHM_SPLITS.join(', ')}; got '${split}'`);
   const { rate, normalize, input } = RHYTHM_VARIANTS[task];
+  const padded = input !== SECONDS * rate;
   const part = split.slice('record-'.length) as Part;
   const windowLength = SECONDS * SOURCE_RATE;
   const stride = STRIDE_SECONDS * SOURCE_RATE;
@@ -66,11 +67,11 @@ export function buildRhythmDataset(dir: string, split: string, task: keyof typeo
       const label = GROUP[interval.rhythm] ?? OTHER;
       for (let start = interval.start; start + windowLength <= interval.end; start += stride) {
         const window = resampleLinear(mv.subarray(start, start + windowLength), SOURCE_RATE, rate);
-        const padded = new Float32Array(input);
-        padded.set(window);
+        const copy = new Float32Array(input);
+        copy.set(window);
         // (on the copy: at the record's own rate resampleLinear returns the record's samples)
-        if (normalize) zscore(padded.subarray(0, window.length));
-        windows.push({ label, window: padded });
+        if (normalize) zscore(copy.subarray(0, window.length));
+        windows.push({ label, window: copy });
         rhythmsSeen.set(interval.rhythm, (rhythmsSeen.get(interval.rhythm) ?? 0) + 1);
       }
     }
@@ -90,9 +91,9 @@ export function buildRhythmDataset(dir: string, split: string, task: keyof typeo
     units: 'mV',
     resample: rate === SOURCE_RATE ? null : { from: SOURCE_RATE, to: rate },
     normalize: normalize ? { kind: 'zscore', epsilon: ZSCORE_EPSILON } : null,
-    padTo: input === SECONDS * rate ? null : input,
+    padTo: padded ? input : null,
   };
-  const made = [rate === SOURCE_RATE ? 'at 360 Hz' : `resampled to ${rate} Hz`, normalize ? 'z-scored' : 'in mV, not normalised', input === SECONDS * rate ? '' : `zero-padded to ${input}`];
+  const made = [rate === SOURCE_RATE ? 'at 360 Hz' : `resampled to ${rate} Hz`, normalize ? 'z-scored' : 'in mV, not normalised', padded ? `zero-padded to ${input}` : ''];
   return {
     x,
     shape: [chosen.length, 1, input],
