@@ -8,6 +8,7 @@ import { compileCommand, verifyCommand } from './compile.js';
 import { compressCommand } from './compress.js';
 import { dataCommand } from './data.js';
 import { evalCommand } from './eval.js';
+import { finetuneCommand } from './finetune.js';
 import { inspectCommand } from './inspect.js';
 import { runCommand } from './run.js';
 import { sweepCommand } from './sweep.js';
@@ -114,6 +115,25 @@ searchOptions(
   .option('--no-sensitivity', 'skip the per-layer sensitivity measurement')
   .requiredOption('--out <dir>', 'output directory: table.md, table.csv, sweep.json, sweep.html')
   .action(action(sweepCommand));
+
+program
+  .command('finetune')
+  .description("quantization-aware fine-tuning of a plan from 'ecgc compress' (torch): writes a model whose weights are the quantized values, and its plan")
+  .argument('<model>', 'the model.onnx the plan was made for')
+  .requiredOption('--plan <plan.json>', 'the plan: each layer keeps its bits, quantizer, scale format and pruning')
+  .requiredOption('--train <dir>', "training windows: a dataset from 'ecgc data' (distillation from the model + cross-entropy), or X.npy only (distillation)")
+  .requiredOption('--data <dir>', 'validation windows: choose the epoch kept; the plan is reported on them')
+  .option('--test <dir>', 'held-out windows: reported, never trained or chosen on')
+  .option('--label-free', 'ignore the labels: distillation only, the epoch chosen by top-1 agreement with the model')
+  .requiredOption('--out <plan.json>', 'the fine-tuned plan (plan.md goes beside it)')
+  .option('--model-out <model.onnx>', 'the fine-tuned model (default: the plan path with .onnx)')
+  .option('--epochs <n>', 'training epochs (default 3)')
+  .option('--lr <rate>', 'Adam learning rate, cosine-annealed to 0 (default 3e-4)')
+  .option('--batch <n>', 'batch size (default 128)')
+  .option('--seed <n>', 'random seed (default 0)')
+  .option('--python <path>', 'a Python with torch and onnx', '/usr/bin/python3')
+  .option('--threads <n>', 'threads for torch and the reference (default: up to 2)')
+  .action(action(finetuneCommand));
 
 program
   .command('compile')

@@ -26,7 +26,7 @@ import { compileStepped } from '../ref/interpreter.js';
 import { BatchRunner } from '../ref/parallel.js';
 import type { Figures } from './plan.js';
 import { type WeightLayer, rowsToStorage } from './layers.js';
-import { argmaxRows, classificationMetrics } from './metrics.js';
+import { argmaxRows, classificationMetrics, outputFigures } from './metrics.js';
 
 export type MetricName = 'accuracy' | 'f1';
 
@@ -282,29 +282,10 @@ export class Evaluator {
 
   /** Figures and score of complete outputs (dataset order). */
   private finish(outputs: Float32Array, windows: number): Outcome {
-    const k = this.classes;
-    const predicted = argmaxRows(outputs, k);
-    const names = Array.from({ length: k }, (_, c) => String(c));
-    const metrics = classificationMetrics(this.labels, predicted, names);
-    const reference = this.reference ?? outputs;
-    let agree = 0;
-    const referenceClasses = argmaxRows(reference, k);
-    for (let i = 0; i < this.count; i++) if (predicted[i] === referenceClasses[i]) agree++;
-    let signal = 0;
-    let noise = 0;
-    for (let i = 0; i < outputs.length; i++) {
-      signal += reference[i] * reference[i];
-      noise += (outputs[i] - reference[i]) ** 2;
-    }
-    const figures: Figures = {
-      windows: this.count,
-      accuracy: this.labeled ? metrics.accuracy : null,
-      macroPrecision: this.labeled ? metrics.macroPrecision : null,
-      macroRecall: this.labeled ? metrics.macroRecall : null,
-      macroF1: this.labeled ? metrics.macroF1 : null,
-      agreement: agree / this.count,
-      snrDb: noise === 0 ? null : 10 * Math.log10(signal / noise),
-    };
+    const names = Array.from({ length: this.classes }, (_, c) => String(c));
+    // Label-free, the labels are the full model's classes: the score is then fidelity.
+    const metrics = classificationMetrics(this.labels, argmaxRows(outputs, this.classes), names);
+    const figures = outputFigures(this.labeled ? metrics : null, outputs, this.reference ?? outputs, this.classes);
     const score = 100 * (this.metric === 'accuracy' ? metrics.accuracy : metrics.macroF1);
     return { accepted: true, complete: true, score, windows, figures, outputs };
   }

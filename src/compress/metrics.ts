@@ -2,7 +2,9 @@
  * Classification metrics: accuracy, per-class precision / recall / F1, their macro means
  * (unweighted over classes), and the confusion matrix (rows: true class, columns:
  * predicted). A class never predicted has precision 0, as scikit-learn's zero_division=0.
+ * And a compressed model's figures against its full model (top-1 agreement, output SNR).
  */
+import type { Figures } from './plan.js';
 
 export interface ClassMetrics {
   name: string;
@@ -58,5 +60,32 @@ export function classificationMetrics(truth: Int32Array, predicted: Int32Array, 
     macroF1: mean('f1'),
     perClass,
     confusion,
+  };
+}
+
+/**
+ * A compressed model's figures: `metrics` against the labels (null when unlabelled), top-1
+ * agreement with the full model's `reference` outputs and the output SNR against them (null
+ * when the outputs are exactly the reference).
+ */
+export function outputFigures(metrics: Metrics | null, outputs: Float32Array, reference: Float32Array, classes: number): Figures {
+  const predicted = argmaxRows(outputs, classes);
+  const referenceClasses = argmaxRows(reference, classes);
+  let agree = 0;
+  for (let i = 0; i < predicted.length; i++) if (predicted[i] === referenceClasses[i]) agree++;
+  let signal = 0;
+  let noise = 0;
+  for (let i = 0; i < outputs.length; i++) {
+    signal += reference[i] * reference[i];
+    noise += (outputs[i] - reference[i]) ** 2;
+  }
+  return {
+    windows: predicted.length,
+    accuracy: metrics?.accuracy ?? null,
+    macroPrecision: metrics?.macroPrecision ?? null,
+    macroRecall: metrics?.macroRecall ?? null,
+    macroF1: metrics?.macroF1 ?? null,
+    agreement: agree / predicted.length,
+    snrDb: noise === 0 ? null : 10 * Math.log10(signal / noise),
   };
 }

@@ -39,6 +39,11 @@
  *   search    { candidates, evaluations (full-model equivalents), seconds, tolerance (the cap
  *             on each layer's drop, points: maxDrop; null under a flash budget without
  *             --max-drop) }
+ *   finetune  present when `ecgc finetune` made the plan (src/compress/finetune.ts): { from
+ *             ({ file, sha256 } of the model the plan was searched on: the figures' baseline),
+ *             train ({ dir, dataset, windows, labelled }), epochs, epochKept, lr, batch, seed,
+ *             seconds }. `model` is then the fine-tuned model, whose layer weights are already
+ *             the quantized values; `search` is the original search's.
  *
  * Float32 values (scales, levels, thresholds) are written as JSON numbers: JavaScript prints
  * the shortest decimal that reads back as the same double, and a float32 is a double, so
@@ -57,7 +62,6 @@ import type { LayerSize } from '../pack/size.js';
 import { readFileOrFail, writeFileAtomic } from '../util/files.js';
 import { packBits, packedBytes, unpackBits } from '../pack/bits.js';
 import { FLOAT_BITS, type QuantizerFamily, type RealizedLayer } from './choice.js';
-import type { LayerImportance } from './importance.js';
 import { type WeightLayer, findWeightLayers, readRows, writeRows } from './layers.js';
 import { QUANTIZERS, type Quantizer, type QuantizerSpec, type Rounding, SCALE_FORMATS, type ScaleFormat, quantizeLayer, validateSpec } from './quantize.js';
 
@@ -152,6 +156,21 @@ export interface Plan {
   totals: { layers: SizeTotals; model: SizeTotals };
   figures: { metric: PlanMethod['metric']; labelFree: boolean; data: FigurePair; test: FigurePair | null };
   search: { candidates: number; evaluations: number; seconds: number; tolerance: number | null };
+  /** Present when `ecgc finetune` made the plan (see the schema above). */
+  finetune?: FinetuneRecord;
+}
+
+export interface FinetuneRecord {
+  /** The model the plan was first made for: the teacher, and the baseline of the figures. */
+  from: { file: string; sha256: string };
+  train: { dir: string | null; dataset?: { task: string; split: string }; windows: number; labelled: boolean };
+  epochs: number;
+  /** The epoch with the best validation score (0: none beat the start). */
+  epochKept: number;
+  lr: number;
+  batch: number;
+  seed: number;
+  seconds: number;
 }
 
 export function sha256(bytes: Uint8Array): string {
@@ -166,7 +185,7 @@ export function modelIdentity(graph: Graph, modelFile: string, modelBytes: Uint8
   };
 }
 
-export function planLayer(layer: WeightLayer, importance: LayerImportance, realized: RealizedLayer): PlanLayer {
+export function planLayer(layer: WeightLayer, importance: PlanLayer['importance'], realized: RealizedLayer): PlanLayer {
   const s = realized.size;
   return {
     node: layer.node,

@@ -18,6 +18,15 @@ function figureRows(label: string, f: Figures): string[] {
 
 const FIGURE_HEADER = ['', 'accuracy %', 'macro precision %', 'macro recall %', 'macro F1 %', 'agreement %', 'output SNR'];
 
+function finetuneLines(plan: Plan): string[] {
+  const f = plan.finetune;
+  if (!f) return [];
+  return [
+    `Fine-tuned (\`ecgc finetune\`, quantization-aware) from ${cell(f.from.file)} (sha256 \`${f.from.sha256}\`): ${f.train.windows} training windows from ${f.train.dir ?? 'memory'}${f.train.labelled ? ' (distillation and cross-entropy)' : ' (distillation only)'}, ${f.epochs} epochs, the best on the validation windows kept (epoch ${f.epochKept}), Adam lr ${f.lr}, batch ${f.batch}, seed ${f.seed}, ${f.seconds} s. The weights of ${cell(plan.model.file)} are the quantized values; the full model in the figures is ${cell(f.from.file)}.`,
+    '',
+  ];
+}
+
 export function planMarkdown(plan: Plan, sensitivity?: Sensitivity): string {
   const m = plan.method;
   const t = plan.totals;
@@ -28,6 +37,7 @@ export function planMarkdown(plan: Plan, sensitivity?: Sensitivity): string {
     '',
     `Model sha256 \`${plan.model.sha256}\`. Searched on ${plan.figures.data.dir ?? 'synthetic ECG windows'} (${plan.figures.data.windows} windows)${plan.figures.test ? `; reported on ${plan.figures.test.dir} (${plan.figures.test.windows} windows, never searched on)` : ''}.`,
     '',
+    ...finetuneLines(plan),
     '## Layers',
     '',
     mdTable(

@@ -1,0 +1,79 @@
+/**
+ * `ecgc finetune <model.onnx> --plan <plan.json> --train <dir> --data <dir> --out <plan.json>`:
+ * quantization-aware fine-tuning of a plan (src/compress/finetune.ts). Writes the fine-tuned
+ * model (--model-out, default beside the plan), then its plan and plan.md.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fail } from '../errors.js';
+import { readCalibration } from '../compress/calibration.js';
+import { DEFAULT_PYTHON, finetuneModel, requireTorch } from '../compress/finetune.js';
+import { readPlan, writePlan } from '../compress/plan.js';
+import { loadModel } from '../ir/load.js';
+import { planMarkdown } from '../report/markdown.js';
+import { readFileOrFail, writeFileAtomic } from '../util/files.js';
+import { percent, planSummary, version } from './compress.js';
+import { parseThreads } from './options.js';
+import { parseNumber } from './size.js';
+
+interface FinetuneFlags {
+  plan: string;
+  train: string;
+  data: string;
+  test?: string;
+  labelFree?: boolean;
+  out: string;
+  modelOut?: string;
+  epochs?: string;
+  lr?: string;
+  batch?: string;
+  seed?: string;
+  python?: string;
+  threads?: string;
+}
+
+export async function finetuneCommand(model: string, flags: FinetuneFlags): Promise<void> {
+  const base = flags.out.replace(/\.json$/i, '');
+  const modelOut = flags.modelOut ?? `${base}.onnx`;
+  for (const file of [flags.out, modelOut]) if (!existsSync(dirname(resolve(file)))) fail(`${file}: the directory ${dirname(file)} does not exist`);
+  if (resolve(modelOut) === resolve(model)) fail(`${modelOut}: would overwrite the model being fine-tuned; give another --model-out`);
+  const epochs = parseNumber(flags.epochs, '--epochs', 3, 1, 1000);
+  const batch = parseNumber(flags.batch, '--batch', 128, 1, 1 << 16);
+  const seed = parseNumber(flags.seed, '--seed', 0, 0, 2 ** 31 - 1);
+  for (const [flag, value] of [['--epochs', epochs], ['--batch', batch], ['--seed', seed]] as const) if (!Number.isInteger(value)) fail(`${flag} must be a whole number, got ${value}`);
+  const lr = parseNumber(flags.lr, '--lr', 3e-4, 1e-9, 1);
+
+  const python = flags.python ?? DEFAULT_PYTHON;
+  await requireTorch(python);
+  const graph = loadModel(model);
+  const plan = readPlan(flags.plan, graph, readFileOrFail(model));
+  const labelFree = flags.labelFree ?? false;
+  const train = readCalibration(flags.train, graph, model, { labelFree });
+  const data = readCalibration(flags.data, graph, model, { labelFree });
+  const test = flags.test === undefined ? undefined : readCalibration(flags.test, graph, model);
+  if (test && test.labels === undefined && data.labels !== undefined) fail(`${flags.test}: is unlabelled but --data is labelled; give labelled test data or use --label-free`);
+  process.stderr.write(`training windows: ${train.count} from ${train.description}\nvalidation windows: ${data.count} from ${data.description}\n`);
+
+  const { plan: tuned, model: bytes } = await finetuneModel({
+    graph,
+    modelFile: model,
+    plan,
+    train,
+    data,
+    test,
+    modelOut,
+    settings: { epochs, lr, batch, seed, python, threads: parseThreads(flags.threads) },
+    version: version(),
+    log: (line) => process.stderr.write(line + '\n'),
+  });
+  // The model first: a plan on disk always has its model beside it.
+  writeFileAtomic(modelOut, bytes);
+  writePlan(flags.out, tuned);
+  writeFileAtomic(`${base}.md`, planMarkdown(tuned));
+  const f = tuned.figures;
+  process.stdout.write(
+    planSummary(tuned) +
+      `\nfine-tuned ${tuned.finetune!.epochKept} of ${epochs} epochs; before fine-tuning the plan had ${percent(plan.figures.data.final.accuracy ?? plan.figures.data.final.agreement)}% on ${plan.figures.data.dir ?? 'its search windows'}, now ${percent(f.data.final.accuracy ?? f.data.final.agreement)}%` +
+      `\nwrote ${modelOut}, ${flags.out}, ${base}.md\n`,
+  );
+}

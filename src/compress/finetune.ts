@@ -1,0 +1,229 @@
+/**
+ * `ecgc finetune` as a library call: quantization-aware fine-tuning of a plan.
+ *
+ * A plan fixes each layer's bits, quantizer, scale format and pruning. Fine-tuning trains the
+ * model's weights and biases through exactly those quantizers (src/compress/finetune.py, in
+ * torch: the fake-quantized forward pass is the device's, gradients pass the rounding
+ * straight through), distilling the original model on the training windows, with the
+ * cross-entropy of their labels when they have them. The pruning mask is the plan's.
+ *
+ * The result is a new model whose layer weights are the quantized weights themselves
+ * (code * scale, pruned weights zero) and a plan for it with the same choices: quantizing
+ * those weights again gives the same codes, so `ecgc compile` packs exactly what was trained.
+ * Its figures are measured here by the reference interpreter, against the ORIGINAL model
+ * (agreement, SNR, and the accuracy a user compares with), on the validation windows that
+ * chose the epoch and on held-out test windows.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { fail } from '../errors.js';
+import type { Graph } from '../ir/graph.js';
+import { loadModel } from '../ir/load.js';
+import { BatchRunner } from '../ref/parallel.js';
+import { readFileOrFail } from '../util/files.js';
+import { readNpyFloat32, writeNpy } from '../util/npy.js';
+import type { Calibration } from './calibration.js';
+import { FLOAT_BITS, type LayerChoice } from './choice.js';
+import { findWeightLayers } from './layers.js';
+import { argmaxRows, classificationMetrics, outputFigures } from './metrics.js';
+import { type FigurePair, type Plan, applyPlan, modelIdentity, planLayer, sizeTotals } from './plan.js';
+import { SearchSpace } from './search.js';
+
+export interface FinetuneSettings {
+  epochs: number;
+  lr: number;
+  batch: number;
+  seed: number;
+  /** The Python interpreter with torch and onnx. */
+  python: string;
+  threads: number;
+}
+
+export interface FinetuneRequest {
+  graph: Graph;
+  modelFile: string;
+  plan: Plan;
+  /** Training windows: labelled (distillation + cross-entropy) or not (distillation only). */
+  train: Calibration;
+  /** Validation windows: choose the epoch; the plan's `data` figures. */
+  data: Calibration;
+  test?: Calibration;
+  /** Where the fine-tuned model will be written (its name goes in the plan). */
+  modelOut: string;
+  settings: FinetuneSettings;
+  version: string;
+  /** Receives the trainer's progress lines. */
+  log?: (line: string) => void;
+}
+
+export interface FinetuneResult {
+  plan: Plan;
+  /** The fine-tuned ONNX model's bytes. */
+  model: Uint8Array;
+}
+
+export const DEFAULT_PYTHON = '/usr/bin/python3';
+/** The trainer's exit code for input it cannot train (its last stderr line says why). */
+const REFUSED = 10;
+/** max |torch - reference| / max |reference| of the original model's outputs (float32, different summation orders). */
+const TRAINER_TOLERANCE = 1e-4;
+const SCRIPT = fileURLToPath(new URL('../../src/compress/finetune.py', import.meta.url));
+
+export async function finetuneModel(request: FinetuneRequest): Promise<FinetuneResult> {
+  const { graph, plan, settings } = request;
+  const codebook = plan.layers.find((l) => l.quantizer === 'codebook');
+  if (codebook) fail(`layer '${codebook.node}': finetune trains uniform, uniform-layer, sign and float32 layers; a codebook's levels are not trained (compress with --quantizer uniform)`);
+
+  const work = mkdtempSync(join(tmpdir(), 'ecgc-finetune-'));
+  try {
+    const start = performance.now();
+    const trained = join(work, 'model.onnx');
+    const config = {
+      model: request.modelFile,
+      layers: plan.layers.map((l) => ({ node: l.node, weight: l.weight, bias: l.bias, rows: l.rows, transposed: l.transposed, shape: l.shape, bits: l.bits, quantizer: l.quantizer, threshold: l.threshold, scaleFormat: l.scaleFormat ?? 'float32' })),
+      train: windowFiles(work, 'train', graph, request.train),
+      val: windowFiles(work, 'val', graph, request.data),
+      metric: request.data.labels === undefined ? 'agreement' : plan.method.metric,
+      epochs: settings.epochs,
+      lr: settings.lr,
+      batch: settings.batch,
+      seed: settings.seed,
+      threads: settings.threads,
+      out: trained,
+      valOutputs: join(work, 'val-outputs.npy'),
+    };
+    const configFile = join(work, 'config.json');
+    writeFileSync(configFile, JSON.stringify(config));
+    const report = await runTrainer(settings.python, configFile, request.log);
+    const reference = await runAll(graph, request.data, settings.threads);
+    checkTrainerGraph(readNpyFloat32(config.valOutputs).data, reference, request.modelFile);
+    const bytes = readFileOrFail(trained);
+    const tuned = loadModel(trained);
+    const layers = findWeightLayers(tuned);
+    if (layers.map((l) => `${l.node} ${l.shape}`).join('\n') !== plan.model.layers.map((l) => `${l.node} ${l.shape}`).join('\n')) {
+      fail(`internal: the fine-tuned model's layers differ from ${request.modelFile}'s`);
+    }
+
+    // The plan's choices on the trained weights (already on the grid: plain rounding keeps them).
+    const space = new SearchSpace(tuned, layers, plan.method.alpha, plan.method.beta, plan.method.scaleFormat ?? 'float32');
+    const planLayers = layers.map((layer, i) => planLayer(layer, plan.layers[i].importance, space.realize(i, choiceOf(plan, i))));
+    const compressed = applyPlan(tuned, { ...plan, layers: planLayers });
+    const tunedPlan: Plan = {
+      ...plan,
+      tool: { name: 'ecgc', version: request.version },
+      model: modelIdentity(tuned, request.modelOut, bytes),
+      method: { ...plan.method, rounding: 'nearest', data: request.data.source, test: request.test?.source ?? null },
+      layers: planLayers,
+      totals: sizeTotals(tuned, planLayers),
+      figures: {
+        metric: plan.method.metric,
+        labelFree: request.data.labels === undefined,
+        data: await figurePair(reference, compressed, request.data, settings.threads),
+        test: request.test ? await figurePair(await runAll(graph, request.test, settings.threads), compressed, request.test, settings.threads) : null,
+      },
+      finetune: {
+        from: { file: plan.model.file, sha256: plan.model.sha256 },
+        train: { dir: request.train.source, dataset: request.train.dataset, windows: request.train.count, labelled: request.train.labels !== undefined },
+        epochs: settings.epochs,
+        epochKept: report.epoch,
+        lr: settings.lr,
+        batch: settings.batch,
+        seed: settings.seed,
+        seconds: Number(((performance.now() - start) / 1000).toFixed(2)),
+      },
+    };
+    return { plan: tunedPlan, model: bytes };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function choiceOf(plan: Plan, i: number): LayerChoice {
+  const entry = plan.layers[i];
+  const family = entry.quantizer === 'float32' || entry.quantizer === 'sign' ? plan.method.quantizer : entry.quantizer;
+  return { bits: entry.quantizer === 'float32' ? FLOAT_BITS : entry.bits, family, prune: entry.prune };
+}
+
+/** The original model's outputs (`reference`) and the fine-tuned, compressed one's on the same windows. */
+async function figurePair(reference: Float32Array, compressed: Graph, windows: Calibration, threads: number): Promise<FigurePair> {
+  const outputs = await runAll(compressed, windows, threads);
+  const classes = reference.length / windows.count;
+  const metrics = (values: Float32Array) => (windows.labels ? classificationMetrics(windows.labels, argmaxRows(values, classes), windows.classNames!) : null);
+  return {
+    dir: windows.source,
+    dataset: windows.dataset,
+    windows: windows.count,
+    baseline: outputFigures(metrics(reference), reference, reference, classes),
+    final: outputFigures(metrics(outputs), outputs, reference, classes),
+  };
+}
+
+async function runAll(graph: Graph, windows: Calibration, threads: number): Promise<Float32Array> {
+  const runner = new BatchRunner(graph, threads);
+  try {
+    return await runner.run(windows.x, windows.count);
+  } finally {
+    await runner.close();
+  }
+}
+
+/**
+ * The trainer runs the ONNX graph with its own torch ops: its outputs of the original model on
+ * the validation windows must be the reference interpreter's (up to summation order), or it
+ * trained some other network.
+ */
+function checkTrainerGraph(trainer: Float32Array, reference: Float32Array, modelFile: string): void {
+  let peak = 0;
+  let error = 0;
+  for (let i = 0; i < reference.length; i++) {
+    peak = Math.max(peak, Math.abs(reference[i]));
+    error = Math.max(error, Math.abs(trainer[i] - reference[i]));
+  }
+  if (trainer.length !== reference.length || !(error <= TRAINER_TOLERANCE * peak)) {
+    fail(`internal: torch runs ${modelFile} differently from the reference interpreter (max |difference| ${error.toPrecision(3)} against outputs up to ${peak.toPrecision(3)}); please report it`);
+  }
+}
+
+/** The windows (and labels) as .npy files for the trainer. */
+function windowFiles(work: string, name: string, graph: Graph, windows: Calibration): { x: string; y: string | null } {
+  const sample = graph.values.get(graph.inputs[0])!.shape.slice(1);
+  const x = join(work, `${name}-x.npy`);
+  writeNpy(x, [windows.count, ...sample], windows.x);
+  if (!windows.labels) return { x, y: null };
+  const y = join(work, `${name}-y.npy`);
+  writeNpy(y, [windows.count], windows.labels);
+  return { x, y };
+}
+
+/** Fails with the way to install them unless `python` can import torch and onnx. */
+export async function requireTorch(python: string): Promise<void> {
+  const probe = await execa(python, ['-c', 'import torch, onnx'], { reject: false });
+  if (probe.exitCode !== 0) {
+    const why = probe.failed && probe.exitCode === undefined ? `cannot run ${python}` : `${python} cannot import torch and onnx`;
+    fail(`finetune trains with torch: ${why} (on Debian: apt-get install python3-torch python3-onnx, or give --python)`);
+  }
+}
+
+async function runTrainer(python: string, configFile: string, log?: (line: string) => void): Promise<{ epoch: number; validation: number }> {
+  const child = execa(python, [SCRIPT, configFile], { reject: false, stdin: 'ignore' });
+  const lines: string[] = [];
+  child.stderr!.setEncoding('utf8');
+  let partial = '';
+  child.stderr!.on('data', (chunk: string) => {
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop()!;
+    for (const line of parts) {
+      lines.push(line);
+      log?.(line);
+    }
+  });
+  const result = await child;
+  if (partial) lines.push(partial);
+  if (result.exitCode === REFUSED && lines.length > 0) fail(lines[lines.length - 1]);
+  if (result.exitCode !== 0) fail(`finetune: the trainer failed (exit ${result.exitCode ?? result.signal}): ${lines.slice(-5).join(' | ')}`);
+  return JSON.parse(String(result.stdout));
+}
+
