@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { generate, harnessSource } from '../src/codegen/emit.js';
 import { cComment, cFloat, cIdentifier } from '../src/codegen/names.js';
 import { verifyHost } from '../src/codegen/verify.js';
+import { buildHost, runHarness } from '../src/toolchain/host.js';
 import type { LayerQuantization } from '../src/codegen/weights.js';
 import { syntheticWindows } from '../src/data/synthetic-windows.js';
 import type { Graph } from '../src/ir/graph.js';
@@ -286,11 +287,9 @@ describe('the depth-first schedule (--schedule stream): the same bits from rings
       writeFileSync(join(dir, 'ecgc_stream.c'), broken);
       writeFileSync(join(dir, 'harness.c'), harnessSource('pool'));
       writeFileSync(join(dir, 'input.bin'), randomFloats(3 * 50, 11));
-      const sources = [...result.generated.runtimeSources.map((f) => f.replace(/^runtime\//, '')), 'harness.c'].filter((f) => f.endsWith('.c'));
-      await execa('gcc', ['-std=c99', '-ffp-contract=off', '-I.', '-o', 'model', ...sources, '-lm'], { cwd: dir });
-      const run = await execa('./model', ['input.bin', 'output.bin'], { cwd: dir, reject: false });
-      expect(run.exitCode).toBe(7);
-      expect(run.stderr).toMatch(/pool_begin\/_push\/_end differ from pool_run/);
+      const sources = [...result.generated.runtimeSources.map((f) => f.replace(/^runtime\//, '')), 'harness.c'];
+      await buildHost({ dir, sources, output: 'model', optimization: '-O0' });
+      await expect(runHarness('./model', ['input.bin', 'output.bin'], dir)).rejects.toThrow(/exit 7\): pool_begin\/_push\/_end differ from pool_run/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -313,6 +312,25 @@ describe('the depth-first schedule (--schedule stream): the same bits from rings
     expect(generated.pushApi).toBe(false);
     expect(generated.files.get('res.h')).not.toMatch(/res_push/);
   });
+
+  it('sizes the column-at-a-time API by the chain input when the graph input reaches it through a view', async () => {
+    // x [N, 20] -> Unsqueeze -> [N, 1, 20] -> two Convs: a column is 1 value, the window 20 columns
+    const graph = graphOf({
+      inputs: [{ name: 'x', shape: ['N', 20] }],
+      outputs: ['y'],
+      initializers: { axes: { shape: [1], data: [1], int64: true }, w0: { shape: [2, 1, 3], data: [0.25, 0.5, 0.25, 1, -1, 0.5] }, w1: { shape: [1, 2, 3], data: [0.5, -0.25, 1, 0.75, 0.125, -1] } },
+      nodes: [
+        { op: 'Unsqueeze', inputs: ['x', 'axes'], outputs: ['u'] },
+        { name: 'c0', op: 'Conv', inputs: ['u', 'w0'], outputs: ['a'], attrs: { kernel_shape: [3], pads: [1, 1] } },
+        { name: 'c1', op: 'Conv', inputs: ['a', 'w1'], outputs: ['y'], attrs: { kernel_shape: [3], pads: [1, 1] } },
+      ],
+    });
+    const result = await verifyHost(graph, 'flat.onnx', randomFloats(2 * 20, 12), 2, { schedule: 'stream', optimizations: ['-O0'] });
+    expect(result.mismatch).toBeUndefined();
+    expect(result.generated.pushApi).toBe(true);
+    expect(result.generated.files.get('flat.h')).toMatch(/#define FLAT_INPUT_CHANNELS 1 /);
+    expect(result.generated.files.get('flat.h')).toMatch(/#define FLAT_INPUT_LENGTH 20 /);
+  }, 60_000);
 
   it('reserves exactly the scratch ecgc_stream_get_buffer_size asks for: rings of (k-1)*d columns, no ring for pointwise layers', async () => {
     const packed = new Map<string, LayerQuantization>([

@@ -111,11 +111,13 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
   // A model whose input goes only into a depth-first chain can take it a column at a time.
   const first = lowered.steps[0];
   const readsInput = (step: Step) => step.inputs.some((value) => resolveView(value, lowered.views) === input);
+  // Sized by the chain's own input [1, C, L]: the graph input may reach it through a view (an Unsqueeze).
+  const chainInput = first?.stream ? graph.values.get(first.inputs[0])!.shape : [];
   const push =
     first?.stream && readsInput(first) && !lowered.steps.slice(1).some(readsInput)
       ? {
-          channels: inputShape[1],
-          length: inputShape[2],
+          channels: chainInput[1],
+          length: chainInput[2],
           begin: `ecgc_stream_begin(&${first.stream}, ${scratch(0)});`,
           push: `return ecgc_stream_push(&${first.stream}, column, ${at(first.output)}, ${scratch(0)});`,
           end: `if (ecgc_stream_end(&${first.stream}, ${at(first.output)}, ${scratch(0)}) != 0) return -1;`,
