@@ -214,13 +214,18 @@ static void drain(const stream_t *st) {
   }
 }
 
+/* The stages' states, right after the layout at the start of `scratch`. */
+static stage_state_t *states_of(void *scratch) {
+  return (stage_state_t *)(void *)((layout_t *)scratch + 1);
+}
+
 /* The views of `scratch`, from the layout ecgc_stream_begin wrote at its start. */
 static void attach(stream_t *st, const ecgc_stream_t *s, float *y, void *scratch) {
   const layout_t *layout = (const layout_t *)scratch;
   float *floats;
   st->s = s;
   st->y = y;
-  st->states = (stage_state_t *)(void *)(layout + 1);
+  st->states = states_of(scratch);
   floats = (float *)(void *)(st->states + s->stage_count);
   st->handoff[0] = floats;
   st->handoff[1] = floats + layout->handoff1;
@@ -232,10 +237,9 @@ static void attach(stream_t *st, const ecgc_stream_t *s, float *y, void *scratch
 }
 
 void ecgc_stream_begin(const ecgc_stream_t *s, void *scratch) {
-  layout_t *layout = (layout_t *)scratch;
-  stage_state_t *states = (stage_state_t *)(void *)(layout + 1);
+  stage_state_t *states = states_of(scratch);
   int32_t k, offset = 0;
-  (void)layout_of(s, layout);
+  (void)layout_of(s, (layout_t *)scratch);
   for (k = 0; k < s->stage_count; k++) {
     states[k].received = states[k].produced = states[k].pending = 0;
     states[k].ring = offset;
@@ -263,7 +267,7 @@ int ecgc_stream_push(const ecgc_stream_t *s, const float *column, float *y, void
 
 int ecgc_stream_end(const ecgc_stream_t *s, float *y, void *scratch) {
   const ecgc_conv1d_t *first = s->stages[0].conv, *last = s->stages[s->stage_count - 1].conv;
-  stage_state_t *states = (stage_state_t *)(void *)((layout_t *)scratch + 1);
+  stage_state_t *states = states_of(scratch);
   int32_t c;
   if (states[0].received != first->in_length) return -1;
   states[0].received = -1; /* ended: ecgc_stream_begin starts the next window */

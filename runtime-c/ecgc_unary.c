@@ -35,4 +35,12 @@ ECGC_UNARY(ecgc_erf, ecgc_erff(x[i]))
 ECGC_UNARY(ecgc_sqrt, root(x[i]))
 ECGC_UNARY(ecgc_reciprocal, 1.0f / x[i])
 ECGC_UNARY(ecgc_neg, -x[i])
-ECGC_UNARY(ecgc_pow, a == 0.5f ? root(x[i]) : power(x[i], a))
+/* Pow by a constant exponent a: x^0.5 is sqrt (as pow.ts), chosen once, not per element. */
+void ecgc_pow(const float *x, float *y, int32_t n, float a, float b) {
+  int32_t i;
+  (void)b;
+  if (a == 0.5f)
+    for (i = 0; i < n; i++) y[i] = root(x[i]);
+  else
+    for (i = 0; i < n; i++) y[i] = power(x[i], a);
+}
