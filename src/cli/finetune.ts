@@ -9,10 +9,9 @@ import { fail } from '../errors.js';
 import { readCalibration } from '../compress/calibration.js';
 import { DEFAULT_PYTHON, finetuneModel, requireTorch } from '../compress/finetune.js';
 import { readPlan, writePlan } from '../compress/plan.js';
-import { loadModel } from '../ir/load.js';
 import { planMarkdown } from '../report/markdown.js';
-import { readFileOrFail, writeFileAtomic } from '../util/files.js';
-import { percent, planSummary, version } from './compress.js';
+import { writeFileAtomic } from '../util/files.js';
+import { loadInputs, percent, planSummary, version } from './compress.js';
 import { parseThreads } from './options.js';
 import { parseNumber } from './size.js';
 
@@ -45,16 +44,12 @@ export async function finetuneCommand(model: string, flags: FinetuneFlags): Prom
 
   const python = flags.python ?? DEFAULT_PYTHON;
   await requireTorch(python);
-  const graph = loadModel(model);
-  const plan = readPlan(flags.plan, graph, readFileOrFail(model));
-  const labelFree = flags.labelFree ?? false;
-  const train = readCalibration(flags.train, graph, model, { labelFree });
-  const data = readCalibration(flags.data, graph, model, { labelFree });
-  const test = flags.test === undefined ? undefined : readCalibration(flags.test, graph, model);
-  if (test && test.labels === undefined && data.labels !== undefined) fail(`${flags.test}: is unlabelled but --data is labelled; give labelled test data or use --label-free`);
+  const { graph, bytes, data, test } = loadInputs(model, flags);
+  const plan = readPlan(flags.plan, graph, bytes);
+  const train = readCalibration(flags.train, graph, model, { labelFree: flags.labelFree });
   process.stderr.write(`training windows: ${train.count} from ${train.description}\nvalidation windows: ${data.count} from ${data.description}\n`);
 
-  const { plan: tuned, model: bytes } = await finetuneModel({
+  const { plan: tuned, model: tunedModel } = await finetuneModel({
     graph,
     modelFile: model,
     plan,
@@ -67,7 +62,7 @@ export async function finetuneCommand(model: string, flags: FinetuneFlags): Prom
     log: (line) => process.stderr.write(line + '\n'),
   });
   // The model first: a plan on disk always has its model beside it.
-  writeFileAtomic(modelOut, bytes);
+  writeFileAtomic(modelOut, tunedModel);
   writePlan(flags.out, tuned);
   writeFileAtomic(`${base}.md`, planMarkdown(tuned));
   const f = tuned.figures;

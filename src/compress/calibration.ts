@@ -24,6 +24,8 @@ export interface Calibration {
   /** `ecgc data`'s task and split, when the windows are such a dataset. */
   dataset?: { task: string; split: string };
   description: string;
+  /** The .npy files of the windows and (when labelled) their labels; none for synthetic windows. */
+  files?: { x: string; y?: string };
 }
 
 export const DEFAULT_SYNTHETIC_WINDOWS = 512;
@@ -45,6 +47,7 @@ export function readCalibration(source: string | undefined, graph: Graph, modelF
   let classNames: string[] | undefined;
   let description: string;
   let dataset: Calibration['dataset'];
+  let files: Calibration['files'];
   if (existsSync(source) && statSync(source).isDirectory() && existsSync(join(source, 'y.npy')) && existsSync(join(source, 'meta.json'))) {
     const data = readDataset(source);
     x = { shape: data.shape, data: data.x };
@@ -54,16 +57,18 @@ export function readCalibration(source: string | undefined, graph: Graph, modelF
       classNames = data.meta.classes;
     }
     dataset = { task: data.meta.task, split: data.meta.split };
+    files = { x: join(source, 'X.npy'), y: labels ? join(source, 'y.npy') : undefined };
     description = `${source} (${data.meta.task}, ${data.meta.split})${options.labelFree ? ', labels ignored (label-free)' : ''}`;
   } else {
     const file = existsSync(source) && statSync(source).isDirectory() ? join(source, 'X.npy') : source;
     if (!existsSync(file)) fail(`${source}: no dataset here (expected a directory written by 'ecgc data', a directory with X.npy, or an .npy file)`);
     x = readNpyFloat32(file);
+    files = { x: file };
     description = `${file} (unlabelled: label-free, fidelity to the full model)`;
   }
   const count = x.shape[0];
   if (x.shape.slice(1).join() !== sample.join()) fail(`${source}: windows are ${shapeText(x.shape.slice(1))}, but ${modelFile} takes ${shapeText(sample)} per sample`);
   if (!(count > 0)) fail(`${source}: the data set is empty`);
   for (let i = 0; i < x.data.length; i++) if (!Number.isFinite(x.data[i])) fail(`${source}: contains ${x.data[i]} at flat index ${i}; inputs must be finite`);
-  return { x: x.data, count, labels, classNames, source, dataset, description };
+  return { x: x.data, count, labels, classNames, source, dataset, description, files };
 }

@@ -230,14 +230,19 @@ class Quantizer(torch.nn.Module):
 class Graph(torch.nn.Module):
     def __init__(self, model, layers):
         super().__init__()
-        self.nodes = list(model.graph.node)
-        for node in self.nodes:
+        for node in model.graph.node:
             if node.op_type not in OPS and node.op_type != "Constant":
                 raise Refused(f"node '{node.name}': op {node.op_type} is not supported by finetune (supported: {', '.join(sorted(OPS))}, Constant)")
         initializers = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in model.graph.initializer}
-        self.constants = {}
-        for name, value in initializers.items():
-            self.constants[name] = value.float() if value.dtype == torch.float64 else value
+        self.constants = {name: value.float() if value.dtype == torch.float64 else value for name, value in initializers.items()}
+        # Attributes decoded and Constant nodes made tensors once, not on every batch.
+        self.nodes = []
+        for node in model.graph.node:
+            a = attrs(node)
+            if node.op_type == "Constant":
+                self.constants[node.output[0]] = torch.from_numpy(numpy_helper.to_array(a["value"]).copy())
+            else:
+                self.nodes.append((node, a))
         self.quantizers = torch.nn.ModuleDict()
         self.biases = torch.nn.ParameterDict()
         self.names = {}  # initializer -> key of its trainable module
@@ -268,11 +273,7 @@ class Graph(torch.nn.Module):
     def forward(self, x):
         weights = {key: q() for key, q in self.quantizers.items()}
         values = {self.input: x}
-        for node in self.nodes:
-            a = attrs(node)
-            if node.op_type == "Constant":
-                values[node.output[0]] = torch.from_numpy(numpy_helper.to_array(a["value"]).copy())
-                continue
+        for node, a in self.nodes:
             inputs = [None if n == "" else values[n] if n in values else self.value(n, weights) for n in node.input]
             while inputs and inputs[-1] is None:
                 inputs.pop()
@@ -294,7 +295,7 @@ def macro_f1(truth, predicted, classes):
 def batches(n, size, rng=None):
     order = rng.permutation(n) if rng is not None else np.arange(n)
     for i in range(0, n, size):
-        yield torch.from_numpy(np.sort(order[i:i + size]))
+        yield torch.from_numpy(order[i:i + size])
 
 
 def outputs(net, x, size=512):

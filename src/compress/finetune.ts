@@ -24,7 +24,7 @@ import type { Graph } from '../ir/graph.js';
 import { loadModel } from '../ir/load.js';
 import { BatchRunner } from '../ref/parallel.js';
 import { readFileOrFail } from '../util/files.js';
-import { readNpyFloat32, writeNpy } from '../util/npy.js';
+import { readNpyFloat32 } from '../util/npy.js';
 import type { Calibration } from './calibration.js';
 import { FLOAT_BITS, type LayerChoice } from './choice.js';
 import { findWeightLayers } from './layers.js';
@@ -84,8 +84,8 @@ export async function finetuneModel(request: FinetuneRequest): Promise<FinetuneR
     const config = {
       model: request.modelFile,
       layers: plan.layers.map((l) => ({ node: l.node, weight: l.weight, bias: l.bias, rows: l.rows, transposed: l.transposed, shape: l.shape, bits: l.bits, quantizer: l.quantizer, threshold: l.threshold, scaleFormat: l.scaleFormat ?? 'float32' })),
-      train: windowFiles(work, 'train', graph, request.train),
-      val: windowFiles(work, 'val', graph, request.data),
+      train: windowFiles(request.train, '--train'),
+      val: windowFiles(request.data, '--data'),
       metric: request.data.labels === undefined ? 'agreement' : plan.method.metric,
       epochs: settings.epochs,
       lr: settings.lr,
@@ -187,15 +187,10 @@ function checkTrainerGraph(trainer: Float32Array, reference: Float32Array, model
   }
 }
 
-/** The windows (and labels) as .npy files for the trainer. */
-function windowFiles(work: string, name: string, graph: Graph, windows: Calibration): { x: string; y: string | null } {
-  const sample = graph.values.get(graph.inputs[0])!.shape.slice(1);
-  const x = join(work, `${name}-x.npy`);
-  writeNpy(x, [windows.count, ...sample], windows.x);
-  if (!windows.labels) return { x, y: null };
-  const y = join(work, `${name}-y.npy`);
-  writeNpy(y, [windows.count], windows.labels);
-  return { x, y };
+/** The trainer reads the windows (and labels) from the files ecgc validated them in. */
+function windowFiles(windows: Calibration, flag: string): { x: string; y: string | null } {
+  if (!windows.files) fail(`${flag}: finetune needs windows from files (a dataset directory, a directory with X.npy, or an .npy file)`);
+  return { x: windows.files.x, y: windows.files.y ?? null };
 }
 
 /** Fails with the way to install them unless `python` can import torch and onnx. */
@@ -210,20 +205,12 @@ export async function requireTorch(python: string): Promise<void> {
 async function runTrainer(python: string, configFile: string, log?: (line: string) => void): Promise<{ epoch: number; validation: number }> {
   const child = execa(python, [SCRIPT, configFile], { reject: false, stdin: 'ignore' });
   const lines: string[] = [];
-  child.stderr!.setEncoding('utf8');
-  let partial = '';
-  child.stderr!.on('data', (chunk: string) => {
-    const parts = (partial + chunk).split('\n');
-    partial = parts.pop()!;
-    for (const line of parts) {
-      lines.push(line);
-      log?.(line);
-    }
-  });
+  for await (const line of child.iterable({ from: 'stderr' })) {
+    lines.push(line);
+    log?.(line);
+  }
   const result = await child;
-  if (partial) lines.push(partial);
   if (result.exitCode === REFUSED && lines.length > 0) fail(lines[lines.length - 1]);
   if (result.exitCode !== 0) fail(`finetune: the trainer failed (exit ${result.exitCode ?? result.signal}): ${lines.slice(-5).join(' | ')}`);
   return JSON.parse(String(result.stdout));
 }
-
