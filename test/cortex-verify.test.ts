@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../src/codegen/plan.js';
 import { type DeviceVerifyResult, verifyDevice } from '../src/codegen/verify.js';
+import type { Schedule } from '../src/codegen/lower.js';
 import type { LayerQuantization } from '../src/codegen/weights.js';
 import { modelData } from '../src/data/model-data.js';
 import { syntheticWindows } from '../src/data/synthetic-windows.js';
@@ -24,8 +25,8 @@ import { randomFloats } from './helpers/random.js';
 const available = await cortexToolsAvailable('Cortex-M verification');
 const REQUIRED = ['cortex-m4f', 'cortex-m7', 'cortex-m33', 'cortex-m0'];
 
-async function expectBitExact(graph: Graph, source: string, inputs: Float32Array, count: number, target: string, optimizations: string[], quantization?: Map<string, LayerQuantization>): Promise<DeviceVerifyResult> {
-  const result = await verifyDevice(graph, source, inputs, count, cortexTarget(target)!, { optimizations, quantization });
+async function expectBitExact(graph: Graph, source: string, inputs: Float32Array, count: number, target: string, optimizations: string[], quantization?: Map<string, LayerQuantization>, schedule?: Schedule): Promise<DeviceVerifyResult> {
+  const result = await verifyDevice(graph, source, inputs, count, cortexTarget(target)!, { optimizations, quantization, schedule });
   expect(result.mismatch, `${target}: ${JSON.stringify(result.mismatch)}`).toBeUndefined();
   expect(result.runs.map((r) => r.optimization)).toEqual(optimizations);
   for (const run of result.runs) {
@@ -137,8 +138,12 @@ function fourBit(graph: Graph): Map<string, LayerQuantization> {
 }
 
 describe.skipIf(!available).concurrent('the shipped example models are bit-exact on Cortex-M, float32 and compressed', () => {
-  it('finds the shipped models (a missing one must not pass unseen)', () => {
+  const shippedPlans = (example: string) => readdirSync(join(EXAMPLES, example)).filter((f) => /^plan.*\.json$/.test(f));
+  it('finds the shipped models and plans (a missing one must not pass unseen)', () => {
     expect(examples).toEqual(expect.arrayContaining(['arrhythminet-v1', 'arrhythminet-v2', 'resnet1d', 'rhythm-stream']));
+    // the ECG patch's two plans
+    expect(shippedPlans('arrhythminet-v2')).toContain('plan-laq-lap.json');
+    expect(shippedPlans('rhythm-stream')).toContain('plan-laq-lap.json');
   });
   for (const example of examples) {
     for (const target of REQUIRED) {
@@ -153,10 +158,9 @@ describe.skipIf(!available).concurrent('the shipped example models are bit-exact
         expect(compressed.generated.weightBytes).toBeLessThan(float32.generated.weightBytes / 3);
         expect(compressed.runs[0].sizes.flash).toBeLessThan(float32.runs[0].sizes.flash - (float32.generated.weightBytes - compressed.generated.weightBytes) / 2);
         // and the plans the example ships (the ECG patch's), depth first as the firmware runs them
-        for (const plan of readdirSync(join(EXAMPLES, example)).filter((f) => /^plan.*\.json$/.test(f))) {
+        for (const plan of shippedPlans(example)) {
           const { quantization } = loadPlan(join(EXAMPLES, example, plan), file, graph);
-          const result = await verifyDevice(graph, file, windows.x, 2, cortexTarget(target)!, { optimizations: ['-O2'], quantization, schedule: 'stream' });
-          expect(result.mismatch, `${plan} on ${target}: ${JSON.stringify(result.mismatch)}`).toBeUndefined();
+          await expectBitExact(graph, file, windows.x, 2, target, ['-O2'], quantization, 'stream');
         }
       }, 120_000);
     }
