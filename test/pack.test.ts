@@ -107,6 +107,11 @@ describe('quantizers', () => {
 
   it('bfloat16 scales: the float32 scale rounded to its top 16 bits (nearest even), the codes computed with it', () => {
     expect([1, 1 + 2 ** -8, 1 + 3 * 2 ** -8, 1 + 2 ** -7, 0.1].map((x) => bfloat16Bits(Math.fround(x)).toString(16))).toEqual(['3f80', '3f80', '3f82', '3f81', '3dcd']);
+    // a weight that the float32 scale rounds down and its bfloat16 rounding (1.0035 -> 1) up: the code follows the stored scale
+    const s = Math.fround(1.0035);
+    const edge = Float32Array.of(3 * s, 1.5 * s * 0.9999);
+    expect(Array.from(quantizeLayer(edge, 1, { bits: 3, quantizer: 'uniform', threshold: -1 }).codes)).toEqual([3, 1]);
+    expect(Array.from(quantizeLayer(edge, 1, { bits: 3, quantizer: 'uniform', threshold: -1, scaleFormat: 'bfloat16' }).codes)).toEqual([3, 2]);
     for (const quantizer of ['uniform', 'uniform-layer', 'sign'] as const) {
       const bits = quantizer === 'sign' ? 1 : 3;
       const float = quantizeLayer(w, rows, { bits, quantizer, threshold: 0.02 });
@@ -122,6 +127,11 @@ describe('quantizers', () => {
         const scale = q.scales[quantizer === 'uniform-layer' ? 0 : Math.floor(i / rowLength)];
         expect(Math.abs(q.codes[i])).toBeLessThanOrEqual(2 ** (bits - 1) - (bits === 1 ? 0 : 1));
         expect(q.dequantized[i]).toBe(Math.fround(q.codes[i] * scale));
+        // the code is rounded with the bfloat16 scale itself (sign keeps the sign either way)
+        const kept = Math.abs(w[i]) > 0.02;
+        const qmax = 2 ** (bits - 1) - 1;
+        const expected = !kept ? 0 : quantizer === 'sign' ? Math.sign(w[i]) : Math.max(-qmax, Math.min(qmax, roundHalfEven(w[i] / scale)));
+        expect(q.codes[i] + 0).toBe(expected + 0);
       }
       // the scales' bytes halve; nothing else changes size
       const size = (layer: typeof q) => quantizedLayerSize(layer, rows, bits, rows);
