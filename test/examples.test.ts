@@ -7,9 +7,9 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { argmaxRows, classificationMetrics } from '../src/compress/metrics.js';
-import { applyPlan, readPlan, sha256 } from '../src/compress/plan.js';
+import { type Plan, applyPlan, readPlan, sha256 } from '../src/compress/plan.js';
 import type { Sweep } from '../src/compress/sweep.js';
-import { sweepCsv, sweepMarkdown } from '../src/report/markdown.js';
+import { planMarkdown, sweepCsv, sweepMarkdown } from '../src/report/markdown.js';
 import { modelData } from '../src/data/model-data.js';
 import { buildDataset } from '../src/data/tasks.js';
 import { loadModel } from '../src/ir/load.js';
@@ -73,6 +73,10 @@ describe('example models', () => {
     }, 300_000);
     // shipped compression plans: their held-out (test) figures are reproduced with the plan applied
     for (const planFile of readdirSync(dir).filter((f) => /^plan.*\.json$/.test(f))) {
+      it(`${example}/${planFile}: the shipped report beside it is the plan's (planMarkdown)`, () => {
+        const plan = JSON.parse(readFileSync(join(dir, planFile), 'utf8')) as Plan;
+        expect(readFileSync(join(dir, planFile.replace(/\.json$/, '.md')), 'utf8')).toBe(planMarkdown(plan));
+      });
       it.skipIf(!hasData(MITDB, `${example} plan check`))(`${example}/${planFile}: ecgc eval --plan on its test split reproduces the plan's figures`, async () => {
         const file = join(dir, 'model.onnx');
         const graph = loadModel(file);
