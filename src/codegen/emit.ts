@@ -121,6 +121,7 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
           begin: `ecgc_stream_begin(&${first.stream}, ${scratch(0)});`,
           push: `return ecgc_stream_push(&${first.stream}, column, ${at(first.output)}, ${scratch(0)});`,
           end: `if (ecgc_stream_end(&${first.stream}, ${at(first.output)}, ${scratch(0)}) != 0) return -1;`,
+          first: steps[0],
           steps: steps.slice(1),
         }
       : false;
