@@ -181,6 +181,9 @@ describe('ecgc compress', () => {
     const l = gptq.layers[1];
     // 2-bit codes are -1..1: the field 0b10 (-2) is out of range
     await refused(edited('codes-range.json', (p) => (p.layers[1].codes = Buffer.alloc(Math.ceil((l.rows * l.rowLength * 2) / 8), 0xaa).toString('base64'))), /plan layer '.*': code -2 for weight 0 is outside the 2-bit uniform range/);
+    // codes belong to uniform, uniform-layer and sign layers only
+    await refused(edited('codes-codebook.json', (p) => (p.layers[1].quantizer = 'codebook')), /layer '.*': a codebook quantizer takes no given codes/);
+    await refused(edited('codes-float.json', (p) => Object.assign(p.layers[1], { quantizer: 'float32', bits: 32 })), /layer '.*': a float32 layer has no codes of its own/);
   }, 120_000);
 
   it('searches label-free but still reports the labels of --test (never searched on)', async () => {

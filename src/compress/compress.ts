@@ -52,7 +52,9 @@ export function evaluatorOn(graph: Graph, layers: WeightLayer[], windows: Calibr
 export async function compressModel(request: CompressRequest): Promise<CompressResult> {
   const { graph, data, settings } = request;
   const start = performance.now();
-  const { layers, space, evaluator } = await openSearch(graph, request.modelFile, data, settings, request.threads);
+  // fixed-p and lap keep float32 weights: nothing is rounded, so no H to gather for gptq
+  const rounds = settings.method.kind !== 'fixed-p' && settings.method.kind !== 'lap';
+  const { layers, space, evaluator } = await openSearch(graph, request.modelFile, data, { ...settings, rounding: rounds ? settings.rounding : 'nearest' }, request.threads);
   let search: SearchResult;
   let sensitivity: Sensitivity | undefined;
   try {

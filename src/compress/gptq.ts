@@ -19,7 +19,7 @@
  * rounding can, at 1 bit) keeps the plain codes.
  */
 import type { LayerHessian } from './hessian.js';
-import { type QuantizerSpec, quantizeLayer, roundHalfEven } from './quantize.js';
+import { type QuantizerSpec, quantizeLayer, uniformCode } from './quantize.js';
 
 const DAMPING = 0.01;
 
@@ -72,7 +72,7 @@ export class Compensation {
         let code = 0;
         if (Math.abs(original) > spec.threshold && scale !== 0) {
           if (spec.quantizer === 'sign') code = original === 0 ? 0 : (w[i] === 0 ? original : w[i]) > 0 ? 1 : -1;
-          else code = Math.max(-qmax, Math.min(qmax, roundHalfEven(w[i] / scale)));
+          else code = uniformCode(w[i], scale, qmax);
         }
         codes[base + order[i]] = code;
         const error = (w[i] - Math.fround(code * scale)) / u[i * n + i];

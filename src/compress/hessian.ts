@@ -64,7 +64,6 @@ function inputVectors(graph: Graph, layer: WeightLayer): InputVectors | null {
   const node = graph.nodes[layer.nodeIndex];
   const n = layer.rowLength;
   if (layer.op === 'Conv') {
-    if (layer.shape.length !== 3) return null;
     const { window, inChannels, group } = convGeometry(opContext(graph, node));
     const { kernel: K, stride, dilation, padBegin, inLength: T, outLength } = window;
     const inPerGroup = inChannels / group;

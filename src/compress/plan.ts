@@ -282,7 +282,8 @@ function validateLayer(entry: PlanLayer, layer: WeightLayer, where: string): voi
   float32Values('scales', entry.scales);
   float32Values('levels', entry.levels);
   if (entry.scaleFormat !== undefined && !(SCALE_FORMATS as readonly string[]).includes(entry.scaleFormat)) bad(`unknown scale format '${String(entry.scaleFormat)}' (${SCALE_FORMATS.join(', ')})`);
-  if (entry.codes !== undefined && (quantizer === 'float32' || quantizer === 'codebook')) bad(`a ${quantizer} layer has no codes of its own`);
+  // (a codebook layer with codes is refused by validateSpec, as quantizeLayer's callers are)
+  if (entry.codes !== undefined && quantizer === 'float32') bad('a float32 layer has no codes of its own');
   if (quantizer !== 'float32') validateSpec(quantizerSpec(entry, quantizer), where);
 }
 

@@ -76,6 +76,11 @@ export function roundHalfEven(x: number): number {
   return Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
+/** A kept weight's uniform code: w / scale rounded half to even, clamped to [-qmax, qmax] (GPTQ rounds with it too). */
+export function uniformCode(w: number, scale: number, qmax: number): number {
+  return Math.max(-qmax, Math.min(qmax, roundHalfEven(w / scale)));
+}
+
 export function validateSpec(spec: QuantizerSpec, where: string): void {
   const { bits, quantizer } = spec;
   const ok = quantizer === 'sign' ? bits === 1 : Number.isInteger(bits) && bits >= 2 && bits <= 8;
@@ -146,7 +151,7 @@ export function quantizeLayer(weights: Float32Array, rows: number, spec: Quantiz
       codes[i] = w > 0 ? 1 : -1;
       fields[i] = w > 0 ? 1 : 0;
     } else {
-      codes[i] = Math.max(-qmax, Math.min(qmax, roundHalfEven(w / scale)));
+      codes[i] = uniformCode(w, scale, qmax);
     }
     dequantized[i] = f(codes[i] * scale);
   }
