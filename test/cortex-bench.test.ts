@@ -34,6 +34,18 @@ describe('per-layer marks in a copy of the model code', () => {
     expect(marked.text).toContain(`void ${MARK}(void);`);
     expect(graph.nodes.map((n) => layerKind(graph, n))).toEqual(expect.arrayContaining(['dense conv', 'depthwise conv', 'pointwise conv', 'fc']));
   });
+
+  it('depth first, also marks the steps _run leaves to <name>_finish (the layers after the chain) and its output copy', () => {
+    const { graph } = loadFixture('mobilenet1d');
+    const code = generate(graph, 'mobilenet1d.onnx', { target: 'cortex-m4f', schedule: 'stream' }).files.get('mobilenet1d.c')!;
+    expect(code).toMatch(/^ {2}return mobilenet1d_finish\(output\);$/m);
+    const marked = withLayerMarks(code, 'mobilenet1d');
+    expect(marked.steps).toEqual([
+      { node: `${graph.nodes[0].name} .. /gap/GlobalAveragePool`, op: 'Stream' },
+      { node: '/fc/Gemm', op: 'Gemm' },
+    ]);
+    expect(marked.text.match(new RegExp(`^  ${MARK}\\(\\);$`, 'gm'))).toHaveLength(marked.steps.length + 1);
+  });
 });
 
 describe.skipIf(!available)('the instruction-count plugin', () => {
@@ -78,6 +90,12 @@ describe.skipIf(!available)('the instruction-count plugin', () => {
       expect(layer.instructions / layer.macs, layer.node).toBeLessThan(40);
     }
     expect(first.sizes.flash).toBeGreaterThan(first.weightBytes);
+    // depth first: the chain and the layer after it, adding up the same way
+    const stream = await benchOnDevice(graph, fixturePath('mobilenet1d', 'model.onnx'), m4f, input.data, 2, { schedule: 'stream' });
+    expect(stream.layers.map((l) => l.op)).toEqual(['Stream', 'Gemm']);
+    expect(stream.layers.reduce((s, l) => s + l.macs, 0)).toBe(first.macs);
+    const streamSum = stream.layers.reduce((s, l) => s + l.instructions, 0) + stream.outsideLayers;
+    expect(Math.abs(streamSum - stream.perInference) / stream.perInference).toBeLessThan(1e-4);
   }, 60_000);
 
   it('a compressed build costs what its layers cost: 4-bit pointwise layers beside float32', async () => {

@@ -87,26 +87,29 @@ export function layerKind(graph: Graph, node: Node): string {
 }
 
 /**
- * <name>.c with a mark before every step of <name>_run (each step starts with its comment line
- * "/* node (op) -> [shape] *\/") and before the output copy; the steps in order.
+ * <name>.c with a mark before every step of <name>_run and of <name>_finish, which _run calls
+ * last when the model has a depth-first chain (each step starts with its comment line
+ * "/* node (op) -> [shape] *\/"), and before the output copy; the steps in execution order.
  */
 export function withLayerMarks(modelC: string, name: string): { text: string; steps: { node: string; op: string }[] } {
   const lines = modelC.split('\n');
-  const start = lines.indexOf(`int ${name}_run(const float *input, float *output) {`);
-  if (start < 0) fail(`internal: ${name}.c has no ${name}_run definition to mark`);
-  const steps: { node: string; op: string }[] = [];
+  const run = `int ${name}_run(const float *input, float *output) {`;
+  const finish = `static int ${name}_finish(float *output) {`;
+  if (!lines.includes(run)) fail(`internal: ${name}.c has no ${name}_run definition to mark`);
+  const steps = { run: [] as { node: string; op: string }[], finish: [] as { node: string; op: string }[] };
   const out: string[] = [];
-  let inside = false;
-  for (const [i, line] of lines.entries()) {
-    if (i === start) inside = true;
-    else if (inside && line === '}') inside = false;
+  let inside: keyof typeof steps | undefined;
+  for (const line of lines) {
+    if (line === run) inside = 'run';
+    else if (line === finish) inside = 'finish';
+    else if (line === '}') inside = undefined;
     const step = inside ? /^ {2}\/\* (.*) \(([A-Za-z0-9_]+)\) -> \[[\d, ]*\] \*\/$/.exec(line) : null;
-    if (step) steps.push({ node: step[1], op: step[2] });
+    if (step) steps[inside!].push({ node: step[1], op: step[2] });
     if (step || (inside && line.startsWith('  memcpy(output, '))) out.push(`  ${MARK}();`);
     out.push(line);
     if (line === `#include "${name}.h"`) out.push(`void ${MARK}(void);`);
   }
-  return { text: out.join('\n'), steps };
+  return { text: out.join('\n'), steps: [...steps.run, ...steps.finish] };
 }
 
 export async function benchOnDevice(graph: Graph, source: string, target: CortexTarget, inputs: Float32Array, count: number, options: DeviceBenchOptions = {}): Promise<DeviceBench> {
