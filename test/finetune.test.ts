@@ -59,7 +59,12 @@ describe.runIf(hasTorch)('ecgc finetune', () => {
     expect(tuned.finetune!.from).toEqual({ file: 'beatnet.onnx', sha256: q3.model.sha256 });
     expect(tuned.finetune!.train).toMatchObject({ dir: train, windows: 1500, labelled: true });
     expect(tuned.finetune!.epochKept).toBeGreaterThan(0);
-    expect(finetune.stdout).toMatch(/fine-tuned \d of 3 epochs; before fine-tuning the plan had/);
+    // the trainer's own scores (torch) on the validation windows: the reference's up to a window or two
+    const printed = /fine-tuned: epoch (\d) of 3 kept; validation accuracy ([\d.]+)% before training, ([\d.]+)% after/.exec(finetune.stdout);
+    expect(printed, finetune.stdout).not.toBeNull();
+    expect(Number(printed![1])).toBe(tuned.finetune!.epochKept);
+    expect(Math.abs(Number(printed![2]) - 100 * q3.figures.data.final.accuracy!)).toBeLessThanOrEqual(1);
+    expect(Math.abs(Number(printed![3]) - 100 * tuned.figures.data.final.accuracy!)).toBeLessThanOrEqual(1);
   });
 
   it('keeps every choice and size of the plan, for a model whose weights are the quantized values', () => {
@@ -97,6 +102,7 @@ describe.runIf(hasTorch)('ecgc finetune', () => {
     const result = await ecgc('finetune', BEATNET, '--plan', pruned, '--train', join(train, 'X.npy'), '--data', join(val, 'X.npy'), '--out', out, '--epochs', '1');
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toMatch(/validation agreement/);
+    expect(result.stdout).toMatch(/kept; validation agreement [\d.]+% before training, [\d.]+% after/);
     const tuned = read(out);
     expect(tuned.finetune!.train.labelled).toBe(false);
     expect(tuned.figures.labelFree).toBe(true);

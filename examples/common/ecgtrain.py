@@ -179,6 +179,20 @@ def figures_section(title, model_file, figures, classes):
     return lines
 
 
+def kept_compression_section(card):
+    """The card's hand-written '## Compression' section, kept across retraining: its figures are
+    the old model's, and npm test says so (the sweep's model hash) until ecgc sweep runs again."""
+    if not os.path.exists(card):
+        return []
+    kept, inside = [], False
+    for line in open(card).read().split("\n"):
+        if line.startswith("## "):
+            inside = line.startswith("## Compression")
+        if inside:
+            kept.append(line)
+    return kept
+
+
 def write_card(out_dir, title, intro, rows, sections, models, seconds, retrain):
     """README.md (the model card) and card.json ({model file: figures}), which the tests check."""
     with open(os.path.join(out_dir, "card.json"), "w") as f:
@@ -188,6 +202,7 @@ def write_card(out_dir, title, intro, rows, sections, models, seconds, retrain):
     lines += [f"| training time | {seconds:.0f} s on this machine's 2 shared CPU cores, torch using 1 or 2 threads (all models of this card) |", ""]
     for section in sections:
         lines += section
+    lines += kept_compression_section(os.path.join(out_dir, "README.md"))
     lines += ["## Retrain", "", "From the repository root, after `npm ci` (which builds ecgc), with Debian's python3-torch:", "", "    " + retrain, "",
               "It rebuilds the datasets with `ecgc data`, trains, exports, and rewrites this card and `card.json` from `ecgc eval`;",
               "`npm test` re-runs `ecgc eval` on each test split and checks the figures.", ""]

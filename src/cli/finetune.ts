@@ -49,7 +49,7 @@ export async function finetuneCommand(model: string, flags: FinetuneFlags): Prom
   const train = readCalibration(flags.train, graph, model, { labelFree: flags.labelFree });
   process.stderr.write(`training windows: ${train.count} from ${train.description}\nvalidation windows: ${data.count} from ${data.description}\n`);
 
-  const { plan: tuned, model: tunedModel } = await finetuneModel({
+  const { plan: tuned, model: tunedModel, validation } = await finetuneModel({
     graph,
     modelFile: model,
     plan,
@@ -65,10 +65,10 @@ export async function finetuneCommand(model: string, flags: FinetuneFlags): Prom
   writeFileAtomic(modelOut, tunedModel);
   writePlan(flags.out, tuned);
   writeFileAtomic(`${base}.md`, planMarkdown(tuned));
-  const f = tuned.figures;
+  const v = validation;
   process.stdout.write(
     planSummary(tuned) +
-      `\nfine-tuned ${tuned.finetune!.epochKept} of ${epochs} epochs; before fine-tuning the plan had ${percent(plan.figures.data.final.accuracy ?? plan.figures.data.final.agreement)}% on ${plan.figures.data.dir ?? 'its search windows'}, now ${percent(f.data.final.accuracy ?? f.data.final.agreement)}%` +
+      `\nfine-tuned: epoch ${v.epoch} of ${epochs} kept; validation ${v.metric} ${percent(v.before)}% before training, ${percent(v.after)}% after (torch, on ${data.source})` +
       `\nwrote ${modelOut}, ${flags.out}, ${base}.md\n`,
   );
 }

@@ -342,7 +342,8 @@ def main(config_path):
         return (macro_f1(vy, predicted, teacher_logits.shape[1]) if metric == "f1" else float(np.mean(predicted == vy))), agreement
 
     best = (score()[0], {k: v.clone() for k, v in net.state_dict().items()}, 0)
-    log(f"finetune: before training, validation {metric} {100 * best[0]:.2f}%")
+    before = best[0]
+    log(f"finetune: before training, validation {metric} {100 * before:.2f}%")
     optimizer = torch.optim.Adam(net.parameters(), lr=config["lr"])
     steps = config["epochs"] * ((len(x) + config["batch"] - 1) // config["batch"])
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
@@ -360,7 +361,8 @@ def main(config_path):
             schedule.step()
             total += loss.item() * len(idx)
         value, agreement = score()
-        log(f"finetune: epoch {epoch}/{config['epochs']}: loss {total / len(x):.4f}, validation {metric} {100 * value:.2f}%, agreement {100 * agreement:.2f}% ({time.time() - start:.0f} s)")
+        also = "" if metric == "agreement" else f", agreement {100 * agreement:.2f}%"
+        log(f"finetune: epoch {epoch}/{config['epochs']}: loss {total / len(x):.4f}, validation {metric} {100 * value:.2f}%{also} ({time.time() - start:.0f} s)")
         if value > best[0]:
             best = (value, {k: v.clone() for k, v in net.state_dict().items()}, epoch)
     net.load_state_dict(best[1])
@@ -374,7 +376,7 @@ def main(config_path):
                 value = weights[key] if kind == "weight" else net.biases[key]
                 tensor.CopyFrom(numpy_helper.from_array(value.detach().numpy().astype(np.float32), tensor.name))
     onnx.save(model, config["out"])
-    print(json.dumps({"epoch": best[2], "validation": best[0], "seconds": round(time.time() - start, 1)}))
+    print(json.dumps({"epoch": best[2], "metric": metric, "before": before, "after": best[0]}))
 
 
 def log(text):

@@ -63,6 +63,16 @@ export interface FinetuneResult {
   plan: Plan;
   /** The fine-tuned ONNX model's bytes. */
   model: Uint8Array;
+  /** The trainer's score on the validation windows (torch), before training and of the epoch kept. */
+  validation: TrainerReport;
+}
+
+interface TrainerReport {
+  epoch: number;
+  /** What chose the epoch: the plan's metric, or top-1 agreement with the model without labels. */
+  metric: 'accuracy' | 'f1' | 'agreement';
+  before: number;
+  after: number;
 }
 
 export const DEFAULT_PYTHON = '/usr/bin/python3';
@@ -135,7 +145,7 @@ export async function finetuneModel(request: FinetuneRequest): Promise<FinetuneR
         seconds: Number(((performance.now() - start) / 1000).toFixed(2)),
       },
     };
-    return { plan: tunedPlan, model: bytes };
+    return { plan: tunedPlan, model: bytes, validation: report };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -202,7 +212,7 @@ export async function requireTorch(python: string): Promise<void> {
   }
 }
 
-async function runTrainer(python: string, configFile: string, log?: (line: string) => void): Promise<{ epoch: number; validation: number }> {
+async function runTrainer(python: string, configFile: string, log?: (line: string) => void): Promise<TrainerReport> {
   const child = execa(python, [SCRIPT, configFile], { reject: false, stdin: 'ignore' });
   const lines: string[] = [];
   for await (const line of child.iterable({ from: 'stderr' })) {
