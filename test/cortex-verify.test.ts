@@ -18,6 +18,7 @@ import { loadModel } from '../src/ir/load.js';
 import { sumParts } from '../src/toolchain/size.js';
 import { cortexTarget } from '../src/toolchain/targets.js';
 import { cortexToolsAvailable } from './helpers/cortex.js';
+import { EXAMPLES, shippedPlans } from './helpers/examples.js';
 import { fixturePath, loadFixture, manifest } from './helpers/fixtures.js';
 import { codebookLevels, convChain } from './helpers/conv-chain.js';
 import { randomFloats } from './helpers/random.js';
@@ -122,7 +123,6 @@ describe.skipIf(!available).concurrent('quantized layers are bit-exact on Cortex
   }
 });
 
-const EXAMPLES = join(import.meta.dirname, '..', 'examples');
 const examples = readdirSync(EXAMPLES).filter((d) => existsSync(join(EXAMPLES, d, 'model.onnx')));
 
 /** 4-bit uniform weights, 30% pruned, encodings as src/pack chooses: what a compression plan gives. */
@@ -138,12 +138,12 @@ function fourBit(graph: Graph): Map<string, LayerQuantization> {
 }
 
 describe.skipIf(!available).concurrent('the shipped example models are bit-exact on Cortex-M, float32 and compressed', () => {
-  const shippedPlans = (example: string) => readdirSync(join(EXAMPLES, example)).filter((f) => /^plan.*\.json$/.test(f));
+  const planNames = (example: string) => shippedPlans(example).map((p) => p.name);
   it('finds the shipped models and plans (a missing one must not pass unseen)', () => {
     expect(examples).toEqual(expect.arrayContaining(['arrhythminet-v1', 'arrhythminet-v2', 'resnet1d', 'rhythm-stream']));
     // the ECG patch's two plans
-    expect(shippedPlans('arrhythminet-v2')).toContain('plan-laq-lap.json');
-    expect(shippedPlans('rhythm-stream')).toContain('plan-laq-lap.json');
+    expect(planNames('arrhythminet-v2')).toEqual(expect.arrayContaining(['plan-laq-lap.json', 'plan-qat.json']));
+    expect(planNames('rhythm-stream')).toContain('plan-laq-lap.json');
   });
   for (const example of examples) {
     for (const target of REQUIRED) {
@@ -158,9 +158,10 @@ describe.skipIf(!available).concurrent('the shipped example models are bit-exact
         expect(compressed.generated.weightBytes).toBeLessThan(float32.generated.weightBytes / 3);
         expect(compressed.runs[0].sizes.flash).toBeLessThan(float32.runs[0].sizes.flash - (float32.generated.weightBytes - compressed.generated.weightBytes) / 2);
         // and the plans the example ships (the ECG patch's), depth first as the firmware runs them
-        for (const plan of shippedPlans(example)) {
-          const { quantization } = loadPlan(join(EXAMPLES, example, plan), file, graph);
-          await expectBitExact(graph, file, windows.x, 2, target, ['-O2'], quantization, 'stream');
+        for (const shipped of shippedPlans(example)) {
+          const model = loadModel(shipped.model);
+          const { quantization } = loadPlan(shipped.plan, shipped.model, model);
+          await expectBitExact(model, shipped.model, windows.x, 2, target, ['-O2'], quantization, 'stream');
         }
       }, 120_000);
     }

@@ -82,8 +82,8 @@ describe.skipIf(!data)('the QRS detector on MIT-BIH', () => {
 });
 
 describe.skipIf(!data || !tools)('the ECG-patch firmware under QEMU', () => {
-  const run = async (build: string, adcFile: string) => {
-    const r = await execa('make', ['-C', PATCH, '--no-print-directory', 'run', `BUILD=${build}`, `ADC=${adcFile}`, `MODEL=${MODEL}`, `RHYTHM=${RHYTHM}`, 'TIMEOUT=300'], { reject: false });
+  const run = async (build: string, adcFile: string, model = MODEL) => {
+    const r = await execa('make', ['-C', PATCH, '--no-print-directory', 'run', `BUILD=${build}`, `ADC=${adcFile}`, `MODEL=${model}`, `RHYTHM=${RHYTHM}`, 'TIMEOUT=300'], { reject: false });
     expect(r.exitCode, r.stderr).toBe(0);
     return r.stdout.split('\n').filter((line) => /^(ecg-patch|beat|rhythm|done):? /.test(line));
   };
@@ -115,11 +115,12 @@ describe.skipIf(!data || !tools)('the ECG-patch firmware under QEMU', () => {
     expect(matchBeats(expected.beats.map((b) => b.r), annotated).sensitivity).toBeGreaterThan(0.97);
   }, 180_000);
 
-  it('with compressed ArrhythmiNet V2 and rhythm model (their shipped plans, -Os) fits 32 KB of flash and 16 KB of RAM and decides exactly as its TypeScript twin', async () => {
-    const plan = join(EXAMPLE, 'plan-laq-lap.json');
+  it('with compressed ArrhythmiNet V2 (fine-tuned) and rhythm model (their shipped plans, -Os) fits 32 KB of flash and 16 KB of RAM and decides exactly as its TypeScript twin', async () => {
+    const model = join(EXAMPLE, 'model-qat.onnx');
+    const plan = join(EXAMPLE, 'plan-qat.json');
     const rhythmPlan = join(RHYTHM_EXAMPLE, 'plan-laq-lap.json');
     const build = join(dir, 'laq');
-    const make = await execa('make', ['-C', PATCH, '--no-print-directory', `BUILD=${build}`, `MODEL=${MODEL}`, `PLAN=${plan}`, `RHYTHM=${RHYTHM}`, `RHYTHM_PLAN=${rhythmPlan}`, 'OPT=-Os'], { reject: false });
+    const make = await execa('make', ['-C', PATCH, '--no-print-directory', `BUILD=${build}`, `MODEL=${model}`, `PLAN=${plan}`, `RHYTHM=${RHYTHM}`, `RHYTHM_PLAN=${rhythmPlan}`, 'OPT=-Os'], { reject: false });
     expect(make.exitCode, make.stderr).toBe(0);
     const size = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+\d+\s+[0-9a-f]+\s+\S*firmware\.elf$/m.exec(make.stdout);
     expect(size).not.toBeNull();
@@ -132,8 +133,8 @@ describe.skipIf(!data || !tools)('the ECG-patch firmware under QEMU', () => {
     const adc = mitdbAdc(MITDB, '100', 20);
     const adcFile = join(dir, '100.adc');
     writeFileSync(adcFile, encodeAdc(adc));
-    const lines = await run(build, adcFile);
-    expectSameLines(lines, patchDecisions(deployed(MODEL, 'beat', plan), deployed(RHYTHM, 'rhythm', rhythmPlan), adc).lines);
-    expect(readFileSync(join(build, 'beat', 'beat_weights.c'), 'utf8')).toMatch(/2-bit uniform, 78\.7% pruned, bitmap/);
+    const lines = await run(build, adcFile, model);
+    expectSameLines(lines, patchDecisions(deployed(model, 'beat', plan), deployed(RHYTHM, 'rhythm', rhythmPlan), adc).lines);
+    expect(readFileSync(join(build, 'beat', 'beat_weights.c'), 'utf8')).toMatch(/2-bit uniform, 91\.5% pruned, delta/);
   }, 180_000);
 });
