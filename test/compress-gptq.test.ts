@@ -4,11 +4,12 @@
  * rounding to nearest, on the compression fixture (beatnet, synthetic beats).
  */
 import { describe, expect, it } from 'vitest';
-import { LayerWeights } from '../src/compress/choice.js';
+import { FLOAT_BITS, LayerWeights } from '../src/compress/choice.js';
 import { Compensation } from '../src/compress/gptq.js';
 import { type LayerHessian, layerHessians } from '../src/compress/hessian.js';
 import { type WeightLayer, findWeightLayers, readRows, writeRows } from '../src/compress/layers.js';
 import { quantizeLayer } from '../src/compress/quantize.js';
+import { SearchSpace } from '../src/compress/search.js';
 import type { Graph } from '../src/ir/graph.js';
 import { compileGraph } from '../src/ref/interpreter.js';
 import { beatnetDataset, loadBeatnet } from './helpers/compress.js';
@@ -79,11 +80,13 @@ describe('GPTQ rounding', () => {
         for (const s of specs) {
           const spec = { ...s, threshold: weights.threshold(prune), scaleFormat: 'bfloat16' as const };
           const nearest = quantizeLayer(rows, layer.rows, spec);
-          const gptq = quantizeLayer(rows, layer.rows, { ...spec, codes: compensation.codes(rows, layer.rows, spec) });
+          const codes = compensation.codes(rows, layer.rows, spec);
+          const gptq = quantizeLayer(rows, layer.rows, { ...spec, codes });
           expect(gptq.codesGiven).toBe(true);
           expect(Array.from(gptq.scales)).toEqual(Array.from(nearest.scales));
+          // the compensation's own codes (quantizeLayer would refuse a nonzero pruned one)
           rows.forEach((w, k) => {
-            if (Math.abs(w) <= spec.threshold) expect(gptq.codes[k]).toBe(0);
+            if (Math.abs(w) <= spec.threshold) expect(codes[k]).toBe(0);
           });
           const error = (q: Float32Array) => outputError(hessians[i]!, rows.map((w, k) => w - q[k]), layer.rows);
           const [e, e0] = [error(gptq.dequantized), error(nearest.dequantized)];
@@ -126,5 +129,23 @@ describe('GPTQ rounding', () => {
     const pruned = rows.findIndex((w) => Math.abs(w) <= threshold);
     codes.fill(0)[pruned] = 1;
     expect(() => quantizeLayer(rows, layer.rows, { bits: 4, quantizer: 'uniform', threshold, codes })).toThrow(/which is pruned/);
+  });
+});
+
+describe('a search space with error-compensating rounding', () => {
+  it('gathers H once, when a layer is first rounded: never for float32 or pruned-only choices, nor for a codebook', () => {
+    let gathered = 0;
+    const space = new SearchSpace(graph, layers, 0.5, 0.5, 'float32', () => (gathered++, hessians));
+    space.realize(0, { bits: FLOAT_BITS, family: 'uniform', prune: 0.3 });
+    space.realize(1, { bits: 3, family: 'codebook', prune: 0 });
+    expect(gathered).toBe(0);
+    const rounded = space.realize(1, { bits: 3, family: 'uniform', prune: 0 });
+    space.realize(2, { bits: 2, family: 'uniform', prune: 0.2 });
+    expect(gathered).toBe(1);
+    // and the codes are the compensation's, not plain rounding's
+    const rows = readRows(graph, layers[1]);
+    const spec = { bits: 3, quantizer: 'uniform' as const, threshold: rounded.threshold };
+    expect(Array.from(rounded.dequantized)).toEqual(Array.from(quantizeLayer(rows, layers[1].rows, { ...spec, codes: new Compensation(hessians[1]!).codes(rows, layers[1].rows, spec) }).dequantized));
+    expect(Array.from(rounded.dequantized)).not.toEqual(Array.from(quantizeLayer(rows, layers[1].rows, spec).dequantized));
   });
 });

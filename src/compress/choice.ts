@@ -67,8 +67,11 @@ export class LayerWeights {
     readonly layer: WeightLayer,
     readonly rows: Float32Array,
     readonly scaleFormat: ScaleFormat = 'float32',
-    /** Error-compensating rounding for uniform, uniform-layer and sign; plain rounding without. */
-    readonly compensation?: Compensation,
+    /**
+     * Error-compensating rounding for uniform, uniform-layer and sign (looked up when a choice
+     * is first rounded: H is gathered only if something is); plain rounding without.
+     */
+    readonly compensation?: () => Compensation | undefined,
   ) {
     this.sortedMagnitudes = rows.map(Math.abs).sort();
   }
@@ -93,7 +96,7 @@ export class LayerWeights {
     }
     const spec: QuantizerSpec = { bits: choice.bits, quantizer, threshold, scaleFormat: this.scaleFormat };
     if (quantizer === 'codebook') spec.levels = codebookLevels(this.rows, choice.bits, threshold);
-    else if (this.compensation) spec.codes = this.compensation.codes(this.rows, this.layer.rows, spec);
+    else spec.codes = this.compensation?.()?.codes(this.rows, this.layer.rows, spec);
     const quantized = quantizeLayer(this.rows, this.layer.rows, spec);
     return {
       choice,

@@ -38,8 +38,9 @@ export interface CompressResult {
 export async function openSearch(graph: Graph, modelFile: string, data: Calibration, settings: Pick<SearchSettings, 'alpha' | 'beta' | 'metric' | 'scaleFormat' | 'rounding'>, threads?: number) {
   const layers = findWeightLayers(graph);
   if (layers.length === 0) fail(`${modelFile}: has no weight-bearing layer (Conv, Gemm or MatMul with a constant weight of its own): nothing to compress`);
-  // Error-compensating rounding learns from the windows the search measures on (never from --test).
-  const hessians = settings.rounding === 'gptq' ? layerHessians(graph, layers, data.x, data.count) : undefined;
+  // Error-compensating rounding learns from the windows the search measures on (never from --test);
+  // H is gathered when a layer is first rounded (fixed-p and lap round nothing, codebooks do not use it).
+  const hessians = settings.rounding === 'gptq' ? () => layerHessians(graph, layers, data.x, data.count) : undefined;
   const space = new SearchSpace(graph, layers, settings.alpha, settings.beta, settings.scaleFormat, hessians);
   return { layers, space, evaluator: await evaluatorOn(graph, layers, data, settings.metric, threads) };
 }
@@ -52,9 +53,7 @@ export function evaluatorOn(graph: Graph, layers: WeightLayer[], windows: Calibr
 export async function compressModel(request: CompressRequest): Promise<CompressResult> {
   const { graph, data, settings } = request;
   const start = performance.now();
-  // fixed-p and lap keep float32 weights: nothing is rounded, so no H to gather for gptq
-  const rounds = settings.method.kind !== 'fixed-p' && settings.method.kind !== 'lap';
-  const { layers, space, evaluator } = await openSearch(graph, request.modelFile, data, { ...settings, rounding: rounds ? settings.rounding : 'nearest' }, request.threads);
+  const { layers, space, evaluator } = await openSearch(graph, request.modelFile, data, settings, request.threads);
   let search: SearchResult;
   let sensitivity: Sensitivity | undefined;
   try {

@@ -133,13 +133,15 @@ export class SearchSpace {
     alpha: number,
     beta: number,
     scaleFormat: ScaleFormat = 'float32',
-    /** Per layer, for error-compensating rounding (null: plain rounding); none: plain rounding everywhere. */
-    hessians?: (LayerHessian | null)[],
+    /**
+     * For error-compensating rounding: gathers every layer's H (null: that layer rounds plainly),
+     * called once, when a layer is first rounded; none: plain rounding everywhere.
+     */
+    hessians?: () => (LayerHessian | null)[],
   ) {
-    this.weights = layers.map((l, i) => {
-      const hessian = hessians?.[i];
-      return new LayerWeights(l, readRows(graph, l), scaleFormat, hessian ? new Compensation(hessian) : undefined);
-    });
+    let compensations: (Compensation | undefined)[] | undefined;
+    const compensation = hessians && ((i: number) => (compensations ??= hessians().map((h) => (h ? new Compensation(h) : undefined)))[i]);
+    this.weights = layers.map((l, i) => new LayerWeights(l, readRows(graph, l), scaleFormat, compensation && (() => compensation(i))));
     this.importance = layerImportance(graph, layers, alpha, beta);
   }
 
