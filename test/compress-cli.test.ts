@@ -177,7 +177,9 @@ describe('ecgc compress', () => {
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(result.stderr).toMatch(message);
     };
-    await refused(edited('codes-short.json', (p) => (p.layers[1].codes = p.layers[1].codes!.slice(0, 8))), /codes must be base64 of \d+ bytes/);
+    // named by the plan file, as every problem readPlan finds
+    await refused(edited('codes-short.json', (p) => (p.layers[1].codes = p.layers[1].codes!.slice(0, 8))), /codes-short\.json: layer '.*': codes must be base64 of \d+ bytes/);
+    await refused(edited('rows.json', (p) => (p.layers[1].rows += 1)), /rows\.json: layer '.*': entry has \d+ rows of \d+, the layer \d+ of \d+/);
     const l = gptq.layers[1];
     // 2-bit codes are -1..1: the field 0b10 (-2) is out of range
     await refused(edited('codes-range.json', (p) => (p.layers[1].codes = Buffer.alloc(Math.ceil((l.rows * l.rowLength * 2) / 8), 0xaa).toString('base64'))), /plan layer '.*': code -2 for weight 0 is outside the 2-bit uniform range/);

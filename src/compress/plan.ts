@@ -269,6 +269,7 @@ export function readPlan(file: string, graph: Graph, modelBytes?: Uint8Array): P
 function validateLayer(entry: PlanLayer, layer: WeightLayer, where: string): void {
   const bad = (what: string): never => fail(`${where}: ${what}`);
   if (entry.node !== layer.node || entry.weight !== layer.weight) bad(`entry names node '${entry.node}' weight '${entry.weight}', expected weight '${layer.weight}'`);
+  if (entry.rows !== layer.rows || entry.rowLength !== layer.rowLength) bad(`entry has ${entry.rows} rows of ${entry.rowLength}, the layer ${layer.rows} of ${layer.rowLength}`);
   const { bits, quantizer } = entry;
   if (!(Number.isInteger(bits) && ((bits >= 1 && bits <= 8) || bits === FLOAT_BITS))) bad(`bits ${JSON.stringify(bits)} is outside 1..8 (or 32 for float32)`);
   if (!(quantizer === 'float32' || (QUANTIZERS as readonly string[]).includes(quantizer))) bad(`unknown quantizer '${String(quantizer)}' (${[...QUANTIZERS, 'float32'].join(', ')})`);
@@ -284,18 +285,18 @@ function validateLayer(entry: PlanLayer, layer: WeightLayer, where: string): voi
   if (entry.scaleFormat !== undefined && !(SCALE_FORMATS as readonly string[]).includes(entry.scaleFormat)) bad(`unknown scale format '${String(entry.scaleFormat)}' (${SCALE_FORMATS.join(', ')})`);
   // (a codebook layer with codes is refused by validateSpec, as quantizeLayer's callers are)
   if (entry.codes !== undefined && quantizer === 'float32') bad('a float32 layer has no codes of its own');
-  if (quantizer !== 'float32') validateSpec(quantizerSpec(entry, quantizer), where);
+  if (quantizer !== 'float32') validateSpec(quantizerSpec(entry, quantizer, where), where);
 }
 
-/** The quantizer a plan layer describes (`quantizer`: its quantizer, known not to be float32). */
-export function quantizerSpec(entry: PlanLayer, quantizer: Quantizer): QuantizerSpec {
+/** The quantizer a plan layer describes (`quantizer`: its quantizer, known not to be float32); `where` names it in errors. */
+export function quantizerSpec(entry: PlanLayer, quantizer: Quantizer, where = `plan layer '${entry.node}'`): QuantizerSpec {
   return {
     bits: entry.bits,
     quantizer,
     threshold: entry.threshold,
     levels: quantizer === 'codebook' ? entry.levels : undefined,
     scaleFormat: entry.scaleFormat ?? 'float32',
-    codes: entry.codes === undefined ? undefined : decodeCodes(entry),
+    codes: entry.codes === undefined ? undefined : decodeCodes(entry, where),
   };
 }
 
@@ -304,11 +305,11 @@ function encodeCodes(codes: Int32Array, bits: number): string {
   return Buffer.from(packBits(codes, Math.max(bits, 2), true)).toString('base64');
 }
 
-function decodeCodes(entry: PlanLayer): Int32Array {
+function decodeCodes(entry: PlanLayer, where: string): Int32Array {
   const count = entry.rows * entry.rowLength;
   const width = Math.max(entry.bits, 2);
   const bytes = typeof entry.codes === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(entry.codes) ? Buffer.from(entry.codes, 'base64') : undefined;
-  if (bytes?.length !== packedBytes(count, width)) fail(`plan layer '${entry.node}': codes must be base64 of ${packedBytes(count, width)} bytes (${count} ${width}-bit codes)`);
+  if (bytes?.length !== packedBytes(count, width)) fail(`${where}: codes must be base64 of ${packedBytes(count, width)} bytes (${count} ${width}-bit codes)`);
   return unpackBits(bytes, count, width, true);
 }
 
