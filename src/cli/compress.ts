@@ -21,7 +21,7 @@ import { readFileOrFail, writeFileAtomic } from '../util/files.js';
 import { formatBytes, table } from './format.js';
 import { parseThreads } from './options.js';
 import { progressBar } from './progress.js';
-import { parseNumber, parseSize } from './size.js';
+import { parseNumber, parseSize, parseWholeNumber } from './size.js';
 
 export interface SearchFlags {
   data?: string;
@@ -60,8 +60,7 @@ export function version(): string {
 export function loadInputs(model: string, flags: SearchFlags): { graph: Graph; bytes: Uint8Array; data: Calibration; test?: Calibration } {
   const bytes = readFileOrFail(model);
   const graph = loadModel(model);
-  const synthetic = flags.calibration === undefined ? undefined : parseNumber(flags.calibration, '--calibration', 0, 1, 1e7);
-  if (synthetic !== undefined && !Number.isInteger(synthetic)) fail(`--calibration must be a whole number of windows, got '${flags.calibration}'`);
+  const synthetic = flags.calibration === undefined ? undefined : parseWholeNumber(flags.calibration, '--calibration', 0, 1, 1e7);
   const data = readCalibration(flags.data, graph, model, { labelFree: flags.labelFree, synthetic });
   // Held-out labels are only reported, never searched on: a label-free search keeps them too.
   const test = flags.test === undefined ? undefined : readCalibration(flags.test, graph, model);

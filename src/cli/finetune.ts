@@ -13,7 +13,7 @@ import { planMarkdown } from '../report/markdown.js';
 import { writeFileAtomic } from '../util/files.js';
 import { loadInputs, percent, planSummary, version } from './compress.js';
 import { parseThreads } from './options.js';
-import { parseNumber } from './size.js';
+import { parseNumber, parseWholeNumber } from './size.js';
 
 interface FinetuneFlags {
   plan: string;
@@ -36,10 +36,9 @@ export async function finetuneCommand(model: string, flags: FinetuneFlags): Prom
   const modelOut = flags.modelOut ?? `${base}.onnx`;
   for (const file of [flags.out, modelOut]) if (!existsSync(dirname(resolve(file)))) fail(`${file}: the directory ${dirname(file)} does not exist`);
   if (resolve(modelOut) === resolve(model)) fail(`${modelOut}: would overwrite the model being fine-tuned; give another --model-out`);
-  const epochs = parseNumber(flags.epochs, '--epochs', 3, 1, 1000);
-  const batch = parseNumber(flags.batch, '--batch', 128, 1, 1 << 16);
-  const seed = parseNumber(flags.seed, '--seed', 0, 0, 2 ** 31 - 1);
-  for (const [flag, value] of [['--epochs', epochs], ['--batch', batch], ['--seed', seed]] as const) if (!Number.isInteger(value)) fail(`${flag} must be a whole number, got ${value}`);
+  const epochs = parseWholeNumber(flags.epochs, '--epochs', 3, 1, 1000);
+  const batch = parseWholeNumber(flags.batch, '--batch', 128, 1, 1 << 16);
+  const seed = parseWholeNumber(flags.seed, '--seed', 0, 0, 2 ** 31 - 1);
   const lr = parseNumber(flags.lr, '--lr', 3e-4, 1e-9, 1);
 
   const python = flags.python ?? DEFAULT_PYTHON;

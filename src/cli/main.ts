@@ -2,6 +2,7 @@
 /** The ecgc command line: parses flags, calls the library, prints. */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { DEFAULT_PYTHON } from '../compress/finetune.js';
 import { EcgcError } from '../errors.js';
 import { benchCommand } from './bench.js';
 import { compileCommand, verifyCommand } from './compile.js';
@@ -131,7 +132,7 @@ program
   .option('--lr <rate>', 'Adam learning rate, cosine-annealed to 0 (default 3e-4)')
   .option('--batch <n>', 'batch size (default 128)')
   .option('--seed <n>', 'random seed (default 0)')
-  .option('--python <path>', 'a Python with torch and onnx', '/usr/bin/python3')
+  .option('--python <path>', `a Python with torch and onnx (default ${DEFAULT_PYTHON})`)
   .option('--threads <n>', 'threads for torch and the reference (default: up to 2)')
   .action(action(finetuneCommand));
 

@@ -16,3 +16,10 @@ export function parseNumber(value: string | undefined, flag: string, fallback: n
   if (value.trim() === '' || !Number.isFinite(number) || number < min || number > max) fail(`${flag} must be a number in [${min}, ${max}], got '${value}'`);
   return number;
 }
+
+/** parseNumber for a count, a number of epochs or a seed. */
+export function parseWholeNumber(value: string | undefined, flag: string, fallback: number, min: number, max: number): number {
+  const number = parseNumber(value, flag, fallback, min, max);
+  if (!Number.isInteger(number)) fail(`${flag} must be a whole number, got '${value}'`);
+  return number;
+}
