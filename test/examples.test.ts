@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { argmaxRows, classificationMetrics } from '../src/compress/metrics.js';
 import { type Plan, applyPlan, readPlan, sha256 } from '../src/compress/plan.js';
 import type { Sweep } from '../src/compress/sweep.js';
+import { sweepHtml } from '../src/report/html.js';
 import { planMarkdown, sweepCsv, sweepMarkdown } from '../src/report/markdown.js';
 import { modelData } from '../src/data/model-data.js';
 import type { Dataset } from '../src/data/dataset.js';
@@ -53,6 +54,7 @@ describe('example models', () => {
         expect(sweep.model.sha256, 'model.onnx changed since the sweep: run ecgc sweep again').toBe(sha256(readFileSync(join(dir, 'model.onnx'))));
         expect(readFileSync(join(dir, 'sweep', 'table.md'), 'utf8')).toBe(sweepMarkdown(sweep));
         expect(readFileSync(join(dir, 'sweep', 'table.csv'), 'utf8')).toBe(sweepCsv(sweep));
+        expect(readFileSync(join(dir, 'sweep', 'sweep.html'), 'utf8'), 'sweep.html is stale: render it again from sweep.json').toBe(sweepHtml(sweep));
         expect(sweep.rows.map((r) => r.name)).toContain('full precision');
         expect(sweep.rows.every((r) => r.test !== null)).toBe(true);
         // the card's LAQ+LAP row, on the test split, is the sweep's

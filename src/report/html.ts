@@ -15,6 +15,9 @@ table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px soli
 td:first-child,th:first-child{text-align:left}h1{font-size:22px}h2{font-size:17px;margin-top:1.6em}
 .charts{display:flex;flex-wrap:wrap;gap:1em}code{background:#f3f3f3;padding:0 3px}`;
 
+/** The score charts show this many points below the full model's score; lower candidates sit on the bottom edge. */
+const FOCUS_POINTS = 5;
+
 /** A minimal Markdown to HTML for the reports' own Markdown: headings, paragraphs, tables. */
 function markdownToHtml(markdown: string): string {
   const out: string[] = [];
@@ -67,7 +70,7 @@ export function planHtml(plan: Plan, trace: TracePoint[], sensitivity?: Sensitiv
     markdownToHtml(planMarkdown(plan).split('\n## Figures')[0]),
     '<h2>Charts</h2>',
     layerCharts(plan.layers.map((l) => l.node), plan.layers.map((l) => l.bits), plan.layers.map((l) => l.sparsity), plan.layers.map((l) => l.importance.importance)),
-    scatterChart(`${metric} against compression ratio: candidates evaluated in full, and their Pareto front`, 'compression ratio (float32 bytes / bytes) of the weight-bearing layers', metric, points),
+    scatterChart(`${metric} against compression ratio: candidates evaluated in full, and their Pareto front`, 'compression ratio (float32 bytes / bytes) of the weight-bearing layers', metric, points, baselineScore - FOCUS_POINTS),
     markdownToHtml('## Figures' + planMarkdown(plan).split('\n## Figures')[1].split('\n## Measured sensitivity')[0]),
     sensitivity ? markdownToHtml(sensitivityMarkdown(sensitivity)) : '',
   ];
@@ -85,7 +88,7 @@ export function sweepHtml(sweep: Sweep): string {
   const layerBits = best.bits;
   const body = [
     markdownToHtml(sweepMarkdown(sweep).split('\n## Layers')[0]),
-    scatterChart(`${metricName} (%) ${onTest ? 'on the test data' : 'on the search data'} against compression ratio, with the Pareto front`, 'compression ratio of the weight-bearing layers', `${metricName} (%)`, points),
+    scatterChart(`${metricName} (%) ${onTest ? 'on the test data' : 'on the search data'} against compression ratio, with the Pareto front`, 'compression ratio of the weight-bearing layers', `${metricName} (%)`, points, points[sweep.rows.findIndex((r) => r.method === 'float32')].y - FOCUS_POINTS),
     `<h2>${escapeXml(best.name)}: per layer</h2>`,
     layerCharts(sweep.layers.map((l) => l.node), layerBits, best.sparsity, sweep.layers.map((l) => l.importance)),
     markdownToHtml('## Layers' + sweepMarkdown(sweep).split('\n## Layers')[1]),

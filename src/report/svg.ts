@@ -71,14 +71,21 @@ export function paretoFront(points: ScatterPoint[]): ScatterPoint[] {
   return front.reverse();
 }
 
-export function scatterChart(title: string, xLabel: string, yLabel: string, points: ScatterPoint[]): string {
+/**
+ * Score against compression ratio. `yFloor` focuses the chart on the scores that matter: points
+ * below it are drawn as triangles on the bottom edge (their value in the tooltip) and listed
+ * under the axis, so a collapsed candidate at 7% does not squeeze the rest into one band.
+ */
+export function scatterChart(title: string, xLabel: string, yLabel: string, points: ScatterPoint[], yFloor?: number): string {
   const [width, height] = [640, 380];
   const [left, right, top, bottom] = [60, 20, 30, 50];
   if (points.length === 0) return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="40"><text x="10" y="20" ${FONT}>${escapeXml(title)}: no points</text></svg>`;
+  const below = yFloor === undefined ? [] : points.filter((p) => p.y < yFloor);
+  const shown = points.filter((p) => !below.includes(p));
   const xs = points.map((p) => p.x);
-  const ys = points.map((p) => p.y);
+  const ys = shown.length > 0 ? shown.map((p) => p.y) : [yFloor!];
   const [x0, x1] = padRange(Math.min(...xs), Math.max(...xs));
-  const [y0, y1] = padRange(Math.min(...ys), Math.max(...ys));
+  const [y0, y1] = padRange(Math.min(...ys, ...(below.length > 0 ? [yFloor!] : [])), Math.max(...ys));
   const px = (x: number) => left + ((x - x0) / (x1 - x0)) * (width - left - right);
   const py = (y: number) => top + (1 - (y - y0) / (y1 - y0)) * (height - top - bottom);
   const parts = [
@@ -96,21 +103,65 @@ export function scatterChart(title: string, xLabel: string, yLabel: string, poin
     parts.push(`<line x1="${left}" y1="${py(v).toFixed(1)}" x2="${width - right}" y2="${py(v).toFixed(1)}" stroke="#eee"/>`);
     parts.push(`<text x="${left - 4}" y="${(py(v) + 4).toFixed(1)}" ${FONT} text-anchor="end">${formatTick(v)}</text>`);
   }
-  const front = paretoFront(points);
+  const front = paretoFront(shown);
   if (front.length > 1) {
     // The front, joined in order of ratio.
     const path = front.map((p, i) => `${i === 0 ? 'M' : 'L'}${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ');
     parts.push(`<path d="${path}" fill="none" stroke="#d0573f" stroke-width="1.5"/>`);
   }
   const onFront = new Set(front);
-  for (const p of points) {
+  const tooltip = (p: ScatterPoint) => `<title>${escapeXml(`${p.label}: ${p.x.toFixed(2)}x, ${p.y.toFixed(2)}`)}</title>`;
+  for (const p of shown) {
     const r = p.highlight ? 6 : 3;
     const fill = p.highlight ? '#d0573f' : onFront.has(p) ? '#e39a4c' : '#7a8fa6';
-    parts.push(`<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="${r}" fill="${fill}" fill-opacity="0.85"><title>${escapeXml(`${p.label}: ${p.x.toFixed(2)}x, ${p.y.toFixed(2)}`)}</title></circle>`);
-    if (p.highlight) parts.push(`<text x="${(px(p.x) + 8).toFixed(1)}" y="${(py(p.y) - 6).toFixed(1)}" ${FONT}>${escapeXml(p.label)}</text>`);
+    parts.push(`<circle cx="${px(p.x).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="${r}" fill="${fill}" fill-opacity="0.85">${tooltip(p)}</circle>`);
   }
+  const edge = height - bottom;
+  for (const p of below) {
+    const x = px(p.x);
+    parts.push(`<path d="M${(x - 4).toFixed(1)},${edge - 7} L${(x + 4).toFixed(1)},${edge - 7} L${x.toFixed(1)},${edge - 1} Z" fill="#7a8fa6">${tooltip(p)}</path>`);
+  }
+  // Right of the point, or left of it where the plot ends.
+  const beside = (p: ScatterPoint) => (px(p.x) + 8 + labelWidth(p.label) <= width - right ? px(p.x) + 8 : px(p.x) - 8 - labelWidth(p.label));
+  for (const label of placeLabels(shown.filter((p) => p.highlight).map((p) => ({ x: beside(p), y: py(p.y) - 6, text: p.label })), top + 11, edge - 2)) {
+    parts.push(`<text x="${label.x.toFixed(1)}" y="${label.y.toFixed(1)}" ${FONT}>${escapeXml(label.text)}</text>`);
+  }
+  const notes = wrap(below.length > 0 ? `▼ below ${yFloor!.toFixed(1)}: ${below.map((p) => `${p.label} ${p.y.toFixed(2)}`).join(', ')}` : '', Math.floor((width - left) / 6.2));
+  notes.forEach((line, i) => parts.push(`<text x="${left}" y="${height + 8 + LABEL_HEIGHT * i}" ${FONT}>${escapeXml(line)}</text>`));
+  parts[0] = parts[0].replace(`height="${height}"`, `height="${height + LABEL_HEIGHT * notes.length + 4}"`);
   parts.push('</svg>');
   return parts.join('\n');
+}
+
+const LABEL_HEIGHT = 12;
+
+/** Words into lines of at most `columns` characters. */
+function wrap(text: string, columns: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(' ').filter(Boolean)) {
+    if (lines.length > 0 && lines[lines.length - 1].length + 1 + word.length <= columns) lines[lines.length - 1] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+/** Rough width of a label at font-size 11, enough to keep labels apart. */
+const labelWidth = (text: string) => 6.2 * text.length;
+
+/**
+ * Labels beside their points, moved down (then up) just enough that no two overlap and none
+ * leaves the plot: greedy, in order of height.
+ */
+export function placeLabels(labels: { x: number; y: number; text: string }[], minY: number, maxY: number): { x: number; y: number; text: string }[] {
+  const placed: { x: number; y: number; text: string }[] = [];
+  const clashes = (x: number, y: number, text: string) => placed.some((o) => Math.abs(o.y - y) < LABEL_HEIGHT && x < o.x + labelWidth(o.text) && o.x < x + labelWidth(text));
+  for (const label of [...labels].sort((a, b) => a.y - b.y || a.x - b.x)) {
+    const start = Math.min(maxY, Math.max(minY, label.y));
+    let y = start;
+    while (clashes(label.x, y, label.text) && y + LABEL_HEIGHT <= maxY) y += LABEL_HEIGHT;
+    if (clashes(label.x, y, label.text)) for (y = start; clashes(label.x, y, label.text) && y - LABEL_HEIGHT >= minY; ) y -= LABEL_HEIGHT;
+    placed.push({ ...label, y });
+  }
+  return placed;
 }
 
 /** About five round values (1, 2 or 5 times a power of ten apart) inside [lo, hi]. */
