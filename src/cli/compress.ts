@@ -3,8 +3,7 @@
  * layer's bits and pruning, prints the per-layer table and totals, writes plan.json
  * atomically with a Markdown report (plan.md) and an HTML page (plan.html) beside it.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fail } from '../errors.js';
 import { type Calibration, readCalibration } from '../compress/calibration.js';
 import { QUANTIZER_FAMILIES, type QuantizerFamily } from '../compress/choice.js';
@@ -17,10 +16,10 @@ import type { Graph } from '../ir/graph.js';
 import { loadModel } from '../ir/load.js';
 import { planHtml } from '../report/html.js';
 import { planMarkdown } from '../report/markdown.js';
-import { readFileOrFail, writeFileAtomic } from '../util/files.js';
+import { checkOutputFile, readFileOrFail, writeFileAtomic } from '../util/files.js';
 import { formatBytes, table } from './format.js';
 import { parseThreads } from './options.js';
-import { progressBar } from './progress.js';
+import { progressReporter } from './progress.js';
 import { parseNumber, parseSize, parseWholeNumber } from './size.js';
 
 export interface SearchFlags {
@@ -47,6 +46,7 @@ interface CompressFlags extends SearchFlags {
   ram?: string;
   sensitivity?: boolean;
   out: string;
+  force?: boolean;
 }
 
 /** Label-free mode's default SNR floor (dB): below it outputs drift even when the top-1 class holds. */
@@ -101,12 +101,13 @@ export function searchSettings(flags: SearchFlags & { method?: string; flash?: s
 export async function compressCommand(model: string, flags: CompressFlags): Promise<void> {
   parseMethod(flags.method); // a mistyped method fails before the model and data are read
   // and a plan that could not be written fails before the search, not after it
-  if (!existsSync(dirname(resolve(flags.out)))) fail(`${flags.out}: the directory ${dirname(flags.out)} does not exist`);
+  const base = flags.out.replace(/\.json$/i, '');
+  for (const file of [flags.out, `${base}.md`, `${base}.html`]) checkOutputFile(file, flags.force === true);
   const { graph, bytes, data, test } = loadInputs(model, flags);
   const settings = searchSettings(flags, data);
   const ram = flags.ram === undefined ? undefined : parseSize(flags.ram, '--ram');
-  const bar = progressBar('compress');
-  settings.progress = bar.update;
+  const progress = progressReporter('compress');
+  settings.progress = progress.update;
   process.stderr.write(`calibration: ${data.count} windows from ${data.description}\n`);
   let result;
   try {
@@ -123,19 +124,19 @@ export async function compressCommand(model: string, flags: CompressFlags): Prom
       version: version(),
     });
   } catch (e) {
-    bar.end();
+    progress.end();
     if (e instanceof BudgetError) {
       process.stderr.write(`smallest achievable: ${e.smallestBytes} bytes (${formatBytes(e.smallestBytes)})\n`);
       process.stderr.write(table(['layer', 'choice', 'bytes'], e.breakdown.map((b) => [b.node, b.choice, String(b.bytes)])) + '\n');
     }
     throw e;
   }
-  bar.end();
   const { plan, search, sensitivity } = result;
+  // The result first: nothing in reporting can lose it.
   writePlan(flags.out, plan);
-  const base = flags.out.replace(/\.json$/i, '');
   writeFileAtomic(`${base}.md`, planMarkdown(plan, sensitivity));
   writeFileAtomic(`${base}.html`, planHtml(plan, search.trace, sensitivity));
+  progress.end();
   process.stdout.write(planSummary(plan, sensitivity) + `\nwrote ${flags.out}, ${base}.md, ${base}.html\n`);
 }
 

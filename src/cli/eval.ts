@@ -2,6 +2,7 @@
 import { fail } from '../errors.js';
 import { argmaxRows, classificationMetrics } from '../compress/metrics.js';
 import { readDataset } from '../data/dataset.js';
+import { requireModelClasses } from '../data/model-data.js';
 import { shapeText } from '../ir/graph.js';
 import { BatchRunner } from '../ref/parallel.js';
 import { table } from './format.js';
@@ -14,12 +15,11 @@ export async function evalCommand(model: string, options: { data: string; json?:
   const graph = loadModelWithPlan(model, options.plan);
   const data = readDataset(options.data);
   const sample = graph.values.get(graph.inputs[0])!.shape.slice(1);
-  const outShape = graph.values.get(graph.outputs[0])!.shape;
   if (sample.join() !== data.shape.slice(1).join()) {
     fail(`${options.data}: windows are ${shapeText(data.shape.slice(1))}, but ${model} takes ${shapeText(sample)} per sample`);
   }
-  const classes = outShape.slice(1).reduce((a, b) => a * b, 1);
-  if (classes !== data.meta.classes.length) fail(`${model} outputs ${classes} values per sample, but ${options.data} has ${data.meta.classes.length} classes (${data.meta.classes.join(', ')})`);
+  requireModelClasses(graph, model, options.data, data.meta.classes, true);
+  const classes = data.meta.classes.length;
   const runner = new BatchRunner(graph, parseThreads(options.threads));
   let logits: Float32Array;
   try {

@@ -3,16 +3,16 @@
  * quantization-aware fine-tuning of a plan (src/compress/finetune.ts). Writes the fine-tuned
  * model (--model-out, default beside the plan), then its plan and plan.md.
  */
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fail } from '../errors.js';
 import { readCalibration } from '../compress/calibration.js';
 import { DEFAULT_PYTHON, finetuneModel, requireTorch } from '../compress/finetune.js';
 import { readPlan, writePlan } from '../compress/plan.js';
 import { planMarkdown } from '../report/markdown.js';
-import { writeFileAtomic } from '../util/files.js';
+import { checkOutputFile, writeFileAtomic } from '../util/files.js';
 import { loadInputs, percent, planSummary, version } from './compress.js';
 import { parseThreads } from './options.js';
+import { progressReporter } from './progress.js';
 import { parseNumber, parseWholeNumber } from './size.js';
 
 interface FinetuneFlags {
@@ -23,6 +23,7 @@ interface FinetuneFlags {
   labelFree?: boolean;
   out: string;
   modelOut?: string;
+  force?: boolean;
   epochs?: string;
   lr?: string;
   batch?: string;
@@ -34,8 +35,8 @@ interface FinetuneFlags {
 export async function finetuneCommand(model: string, flags: FinetuneFlags): Promise<void> {
   const base = flags.out.replace(/\.json$/i, '');
   const modelOut = flags.modelOut ?? `${base}.onnx`;
-  for (const file of [flags.out, modelOut]) if (!existsSync(dirname(resolve(file)))) fail(`${file}: the directory ${dirname(file)} does not exist`);
   if (resolve(modelOut) === resolve(model)) fail(`${modelOut}: would overwrite the model being fine-tuned; give another --model-out`);
+  for (const file of [flags.out, `${base}.md`, modelOut]) checkOutputFile(file, flags.force === true);
   const epochs = parseWholeNumber(flags.epochs, '--epochs', 3, 1, 1000);
   const batch = parseWholeNumber(flags.batch, '--batch', 128, 1, 1 << 16);
   const seed = parseWholeNumber(flags.seed, '--seed', 0, 0, 2 ** 31 - 1);
@@ -48,22 +49,32 @@ export async function finetuneCommand(model: string, flags: FinetuneFlags): Prom
   const train = readCalibration(flags.train, graph, model, { labelFree: flags.labelFree });
   process.stderr.write(`training windows: ${train.count} from ${train.description}\nvalidation windows: ${data.count} from ${data.description}\n`);
 
-  const { plan: tuned, model: tunedModel, validation } = await finetuneModel({
-    graph,
-    modelFile: model,
-    plan,
-    train,
-    data,
-    test,
-    modelOut,
-    settings: { epochs, lr, batch, seed, python, threads: parseThreads(flags.threads) },
-    version: version(),
-    log: (line) => process.stderr.write(line + '\n'),
-  });
-  // The model first: a plan on disk always has its model beside it.
+  const progress = progressReporter('finetune');
+  let result;
+  try {
+    result = await finetuneModel({
+      graph,
+      modelFile: model,
+      plan,
+      train,
+      data,
+      test,
+      modelOut,
+      settings: { epochs, lr, batch, seed, python, threads: parseThreads(flags.threads) },
+      version: version(),
+      log: progress.log,
+      progress: progress.update,
+    });
+  } catch (e) {
+    progress.end();
+    throw e;
+  }
+  const { plan: tuned, model: tunedModel, validation } = result;
+  // The model first: a plan on disk always has its model beside it; both before any reporting.
   writeFileAtomic(modelOut, tunedModel);
   writePlan(flags.out, tuned);
   writeFileAtomic(`${base}.md`, planMarkdown(tuned));
+  progress.end();
   const v = validation;
   process.stdout.write(
     planSummary(tuned) +

@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { DEFAULT_PYTHON } from '../compress/finetune.js';
+import { TASKS } from '../data/tasks.js';
 import { EcgcError } from '../errors.js';
+import { exitCleanlyOnInterrupt } from '../util/interrupt.js';
 import { benchCommand } from './bench.js';
 import { compileCommand, verifyCommand } from './compile.js';
 import { compressCommand } from './compress.js';
@@ -50,6 +52,7 @@ program
   .argument('<model>', 'model.onnx')
   .option('--input <x.npy>', 'float32 input, [N, ...sample shape] or one sample (default: synthetic ECG windows)')
   .requiredOption('--output <y.npy>', 'where to write the outputs, [N, ...]')
+  .option('--force', 'replace an existing --output file')
   .option('--count <n>', 'how many synthetic windows without --input (default 30)')
   .option('--threads <n>', 'worker threads (default: up to 2)')
   .option('--plan <plan.json>', "a compression plan from 'ecgc compress': runs the compressed weights, as the device will")
@@ -59,9 +62,10 @@ program
   .command('data')
   .description('builds a dataset (X.npy, y.npy, meta.json) from real ECG records')
   .argument('<source>', 'data directory, e.g. ../shared/data/mitdb or ../shared/data/cpsc2018')
-  .requiredOption('--task <task>', 'beats-nlrav, beats-aami, rhythm or cpsc2018')
+  .requiredOption('--task <task>', Object.keys(TASKS).join(', '))
   .requiredOption('--split <split>', 'e.g. random-train, record-test, ds1-train, ds2-test, all')
-  .requiredOption('--out <dir>', 'output directory (replaced if it exists)')
+  .requiredOption('--out <dir>', 'output directory (written whole: an interrupted run leaves nothing)')
+  .option('--force', 'replace an existing dataset directory (one that holds only X.npy, y.npy, meta.json)')
   .action(action(dataCommand));
 
 program
@@ -105,6 +109,7 @@ searchOptions(
   .option('--ram <size>', 'RAM budget: recorded in the plan and checked by the C backend (ecgc compile), not here')
   .option('--sensitivity', 'also measure each layer alone at 1..8 bits and compare with the importance heuristic (slow)')
   .requiredOption('--out <plan.json>', 'where to write the plan (plan.md and plan.html go beside it)')
+  .option('--force', 'replace an existing plan (and its .md, .html)')
   .action(action(compressCommand));
 
 searchOptions(
@@ -115,6 +120,7 @@ searchOptions(
 )
   .option('--no-sensitivity', 'skip the per-layer sensitivity measurement')
   .requiredOption('--out <dir>', 'output directory: table.md, table.csv, sweep.json, sweep.html')
+  .option('--force', 'replace an existing sweep directory (one that holds only those four files)')
   .action(action(sweepCommand));
 
 program
@@ -128,6 +134,7 @@ program
   .option('--label-free', 'ignore the labels: distillation only, the epoch chosen by top-1 agreement with the model')
   .requiredOption('--out <plan.json>', 'the fine-tuned plan (plan.md goes beside it)')
   .option('--model-out <model.onnx>', 'the fine-tuned model (default: the plan path with .onnx)')
+  .option('--force', 'replace an existing plan, plan.md or model')
   .option('--epochs <n>', 'training epochs (default 3)')
   .option('--lr <rate>', 'Adam learning rate, cosine-annealed to 0 (default 3e-4)')
   .option('--batch <n>', 'batch size (default 128)')
@@ -144,7 +151,7 @@ program
   .requiredOption('--out <dir>', 'output directory')
   .option('--plan <plan.json>', "a compression plan from 'ecgc compress' (default: float32 weights)")
   .option('--name <name>', 'C prefix of the API (default: from the file name)')
-  .option('--force', 'replace an existing, non-empty output directory')
+  .option('--force', 'replace an existing output directory (one that holds only code ecgc generated)')
   .option('--flash <size>', 'Cortex-M: flash budget (bytes, K or M), e.g. 512K: checked on the estimate, then on the linked image (exit 3)')
   .option('--ram <size>', 'Cortex-M: RAM budget (arena, data, stack), e.g. 64K: checked like --flash')
   .option('--stack <size>', 'Cortex-M: stack reserved in RAM (default 2K)')
@@ -187,4 +194,5 @@ program
   .option('--json', 'machine-readable output (schema ecgc.bench/1)')
   .action(action(benchCommand));
 
+exitCleanlyOnInterrupt();
 await program.parseAsync();

@@ -7,6 +7,7 @@ import { syntheticWindows } from '../data/synthetic-windows.js';
 import { shapeText } from '../ir/graph.js';
 import { summarize } from '../ir/summary.js';
 import { BatchRunner } from '../ref/parallel.js';
+import { checkOutputFile } from '../util/files.js';
 import { readNpyFloat32, writeNpy } from '../util/npy.js';
 import { parseThreads } from './options.js';
 import { loadModelWithPlan } from './plan.js';
@@ -14,12 +15,14 @@ import { loadModelWithPlan } from './plan.js';
 interface RunOptions {
   input?: string;
   output: string;
+  force?: boolean;
   threads?: string;
   count?: string;
   plan?: string;
 }
 
 export async function runCommand(model: string, options: RunOptions): Promise<void> {
+  checkOutputFile(options.output, options.force === true);
   const graph = loadModelWithPlan(model, options.plan);
   if (graph.inputs.length !== 1 || graph.outputs.length !== 1) {
     fail(`${model}: has ${graph.inputs.length} inputs and ${graph.outputs.length} outputs; ecgc run feeds models with one input and one output`);

@@ -3,7 +3,7 @@
  * <name>.h, <name>.c, <name>_weights.c, ecgc.mk and the runtime-c files the model uses.
  * Deterministic: the same graph and options give byte-identical files.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
@@ -14,6 +14,7 @@ import { type LayerReport, type Lowered, type Schedule, type Step, UNARY, lower 
 import { type MemoryPlan, planMemory, resolveView } from './planner.js';
 import { cComment, cFloat, cIdentifier } from './names.js';
 import type { LayerQuantization } from './weights.js';
+import { generatedByEcgc, writeDirectoryAtomic } from '../util/files.js';
 
 export const RUNTIME_DIR = fileURLToPath(new URL('../../runtime-c/', import.meta.url));
 const TEMPLATE_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
@@ -166,25 +167,10 @@ export function harnessSource(name: string): string {
 }
 
 /**
- * Writes the files into `dir` through a temporary sibling, so a failure never leaves a
- * half-written directory. An existing directory with other files is refused unless `force`.
+ * Writes the files as the directory `dir`, whole or not at all (writeDirectoryAtomic). An
+ * existing directory that is not empty is refused unless `force`.
  */
 export function writeGenerated(dir: string, files: Map<string, string>, force: boolean): void {
-  if (existsSync(dir) && readdirSync(dir).length > 0 && !force) {
-    fail(`${dir}: exists and is not empty; pass --force to replace it`);
-  }
-  if (!existsSync(dirname(dir) || '.')) fail(`${dir}: the parent directory does not exist`);
-  const temporary = `${dir}.tmp-${process.pid}`;
-  rmSync(temporary, { recursive: true, force: true });
-  try {
-    for (const [file, content] of files) {
-      mkdirSync(dirname(join(temporary, file)), { recursive: true });
-      writeFileSync(join(temporary, file), content);
-    }
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(temporary, dir);
-  } catch (e) {
-    rmSync(temporary, { recursive: true, force: true });
-    fail(`${dir}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  // With --force, a directory is replaced only when all it holds is generated code (this set, the runtime, or a file ecgc marked).
+  writeDirectoryAtomic(dir, files, force, (file, full) => files.has(file) || file.startsWith('runtime/') || generatedByEcgc(full));
 }

@@ -8,9 +8,9 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fail } from '../errors.js';
 import { readDataset } from '../data/dataset.js';
-import { modelData } from '../data/model-data.js';
+import { modelData, requireModelClasses } from '../data/model-data.js';
 import { syntheticWindows } from '../data/synthetic-windows.js';
-import { type Graph, shapeText, sizeOf } from '../ir/graph.js';
+import { type Graph, shapeText } from '../ir/graph.js';
 import { readNpyFloat32 } from '../util/npy.js';
 
 export interface Calibration {
@@ -33,7 +33,6 @@ export const DEFAULT_SYNTHETIC_WINDOWS = 512;
 export function readCalibration(source: string | undefined, graph: Graph, modelFile: string, options: { labelFree?: boolean; synthetic?: number } = {}): Calibration {
   if (graph.inputs.length !== 1 || graph.outputs.length !== 1) fail(`${modelFile}: has ${graph.inputs.length} inputs and ${graph.outputs.length} outputs; compression measures models with one input and one output`);
   const sample = graph.values.get(graph.inputs[0])!.shape.slice(1);
-  const classes = sizeOf(graph.values.get(graph.outputs[0])!.shape.slice(1));
 
   if (source === undefined) {
     const count = options.synthetic ?? DEFAULT_SYNTHETIC_WINDOWS;
@@ -51,7 +50,7 @@ export function readCalibration(source: string | undefined, graph: Graph, modelF
   if (existsSync(source) && statSync(source).isDirectory() && existsSync(join(source, 'y.npy')) && existsSync(join(source, 'meta.json'))) {
     const data = readDataset(source);
     x = { shape: data.shape, data: data.x };
-    if (data.meta.classes.length !== classes) fail(`${modelFile} outputs ${classes} values per sample, but ${source} has ${data.meta.classes.length} classes (${data.meta.classes.join(', ')})`);
+    requireModelClasses(graph, modelFile, source, data.meta.classes, !options.labelFree);
     if (!options.labelFree) {
       labels = data.y;
       classNames = data.meta.classes;

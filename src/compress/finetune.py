@@ -14,7 +14,8 @@ validation split (accuracy, or top-1 agreement with the original model when unla
 
 The written model holds the quantized weights themselves (every weight code * scale), so
 quantizing it again with the same settings gives the same codes; ecgc then measures it.
-Input: one JSON file (argv[1]) written by finetune.ts; progress on stderr; the result (epoch
+Input: one JSON file (argv[1]) written by finetune.ts; log and progress lines (`progress <step>
+<steps> <what>`, at most every PROGRESS_SECONDS) on stderr; the result (epoch
 kept, its validation score) as JSON on stdout; exit 10 with one line on stderr for a model it
 cannot train.
 """
@@ -353,12 +354,14 @@ def main(config_path):
     before = best[0]
     log(f"finetune: before training, validation {metric} {100 * before:.2f}%")
     optimizer = torch.optim.Adam(net.parameters(), lr=config["lr"])
-    steps = config["epochs"] * ((len(x) + config["batch"] - 1) // config["batch"])
+    per_epoch = (len(x) + config["batch"] - 1) // config["batch"]
+    steps = config["epochs"] * per_epoch
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
+    reported = 0.0
     for epoch in range(1, config["epochs"] + 1):
         net.train()
         total = 0.0
-        for idx in batches(len(x), config["batch"], rng):
+        for step, idx in enumerate(batches(len(x), config["batch"], rng), start=(epoch - 1) * per_epoch + 1):
             optimizer.zero_grad()
             logits = net(x[idx])
             loss = F.kl_div(F.log_softmax(logits, 1), F.log_softmax(teacher_logits[idx], 1), reduction="batchmean", log_target=True)
@@ -368,6 +371,9 @@ def main(config_path):
             optimizer.step()
             schedule.step()
             total += loss.item() * len(idx)
+            if time.time() - reported >= PROGRESS_SECONDS:
+                progress(step, steps, f"epoch {epoch}/{config['epochs']}")
+                reported = time.time()
         value, agreement = score()
         also = "" if metric == "agreement" else f", agreement {100 * agreement:.2f}%"
         log(f"finetune: epoch {epoch}/{config['epochs']}: loss {total / len(x):.4f}, validation {metric} {100 * value:.2f}%{also} ({time.time() - start:.0f} s)")
@@ -389,6 +395,14 @@ def main(config_path):
 
 def log(text):
     print(text, file=sys.stderr, flush=True)
+
+
+PROGRESS_SECONDS = 0.5  # between two progress lines: enough for a bar, never a flood
+
+
+def progress(step, steps, what):
+    """A line finetune.ts turns into its progress bar (not a log line)."""
+    log(f"progress {step} {steps} {what}")
 
 
 if __name__ == "__main__":

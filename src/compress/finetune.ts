@@ -14,8 +14,7 @@
  * (agreement, SNR, and the accuracy a user compares with), on the validation windows that
  * chose the epoch and on held-out test windows.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -23,7 +22,7 @@ import { fail } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { loadModel } from '../ir/load.js';
 import { BatchRunner } from '../ref/parallel.js';
-import { readFileOrFail } from '../util/files.js';
+import { readFileOrFail, temporaryDirectory } from '../util/files.js';
 import { writeNpy } from '../util/npy.js';
 import type { Calibration } from './calibration.js';
 import { type LayerChoice, LayerWeights } from './choice.js';
@@ -54,8 +53,10 @@ export interface FinetuneRequest {
   modelOut: string;
   settings: FinetuneSettings;
   version: string;
-  /** Receives the trainer's progress lines. */
+  /** Receives the trainer's log lines (before training, each epoch, the epoch kept). */
   log?: (line: string) => void;
+  /** Training steps (batches) done, of all epochs' steps. */
+  progress?: (done: number, total: number, what: string) => void;
 }
 
 export interface FinetuneResult {
@@ -86,7 +87,7 @@ export async function finetuneModel(request: FinetuneRequest): Promise<FinetuneR
   const codebook = plan.layers.find((l) => l.quantizer === 'codebook');
   if (codebook) fail(`layer '${codebook.node}': finetune trains uniform, uniform-layer, sign and float32 layers; a codebook's levels are not trained (compress with --quantizer uniform)`);
 
-  const work = mkdtempSync(join(tmpdir(), 'ecgc-finetune-'));
+  const work = temporaryDirectory('ecgc-finetune-');
   try {
     const start = performance.now();
     const trained = join(work, 'model.onnx');
@@ -111,7 +112,7 @@ export async function finetuneModel(request: FinetuneRequest): Promise<FinetuneR
     writeNpy(config.reference, [request.data.count, reference.data.length / request.data.count], reference.data);
     const configFile = join(work, 'config.json');
     writeFileSync(configFile, JSON.stringify(config));
-    const report = await runTrainer(settings.python, configFile, request.log);
+    const report = await runTrainer(settings.python, configFile, request);
     const bytes = readFileOrFail(trained);
     const tuned = loadModel(trained);
     // The trainer only replaced initializers: the layers are the plan's, in its order.
@@ -197,10 +198,18 @@ export async function requireTorch(python: string): Promise<void> {
   }
 }
 
-async function runTrainer(python: string, configFile: string, log?: (line: string) => void): Promise<TrainerReport> {
+/** The trainer's progress lines: `progress <step> <steps> <what>` (finetune.py). */
+const PROGRESS_LINE = /^progress (\d+) (\d+) (.*)$/;
+
+async function runTrainer(python: string, configFile: string, { log, progress }: Pick<FinetuneRequest, 'log' | 'progress'>): Promise<TrainerReport> {
   const child = execa(python, [SCRIPT, configFile], { reject: false, stdin: 'ignore' });
   const lines: string[] = [];
   for await (const line of child.iterable({ from: 'stderr' })) {
+    const step = PROGRESS_LINE.exec(line);
+    if (step) {
+      progress?.(Number(step[1]), Number(step[2]), step[3]);
+      continue;
+    }
     lines.push(line);
     log?.(line);
   }

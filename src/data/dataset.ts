@@ -1,11 +1,12 @@
 /**
  * A dataset on disk: X.npy (float32 [N, C, T]), y.npy (int64 [N]) and meta.json. Written
- * into a temporary directory and renamed into place, so an interrupted run never leaves a
- * directory that looks complete.
+ * whole through a temporary directory (writeDirectoryAtomic), so an interrupted run never
+ * leaves a directory that looks complete.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fail } from '../errors.js';
+import { type OwnedBy, writeDirectoryAtomic } from '../util/files.js';
 import { encodeNpy, readNpy, readNpyFloat32 } from '../util/npy.js';
 import type { Preprocessing } from './preprocess.js';
 
@@ -34,22 +35,16 @@ export interface Dataset {
   meta: DatasetMeta;
 }
 
-export function writeDataset(dir: string, dataset: Dataset): void {
-  const parent = dirname(dir);
-  if (!existsSync(parent)) fail(`${dir}: the parent directory ${parent} does not exist`);
-  const temporary = `${dir}.tmp-${process.pid}`;
-  rmSync(temporary, { recursive: true, force: true });
-  try {
-    mkdirSync(temporary);
-    writeFileSync(join(temporary, 'X.npy'), encodeNpy(dataset.shape, dataset.x));
-    writeFileSync(join(temporary, 'y.npy'), encodeNpy([dataset.y.length], BigInt64Array.from(dataset.y, (v) => BigInt(v))));
-    writeFileSync(join(temporary, 'meta.json'), JSON.stringify(dataset.meta, null, 2) + '\n');
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(temporary, dir);
-  } catch (e) {
-    rmSync(temporary, { recursive: true, force: true });
-    fail(`${dir}: cannot write the dataset (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+/** With `force`, a directory holding only a dataset's files (X.npy, y.npy, meta.json) is replaced. */
+export const ownedByDataset: OwnedBy = (file) => ['X.npy', 'y.npy', 'meta.json'].includes(file);
+
+export function writeDataset(dir: string, dataset: Dataset, force = false): void {
+  const files = new Map<string, Uint8Array | string>([
+    ['X.npy', encodeNpy(dataset.shape, dataset.x)],
+    ['y.npy', encodeNpy([dataset.y.length], BigInt64Array.from(dataset.y, (v) => BigInt(v)))],
+    ['meta.json', JSON.stringify(dataset.meta, null, 2) + '\n'],
+  ]);
+  writeDirectoryAtomic(dir, files, force, ownedByDataset);
 }
 
 export function readDataset(dir: string): Dataset {

@@ -2,9 +2,12 @@
  * ONNX ModelProto -> IR graph (before any pass): decoding, validation, initializers,
  * Constant nodes, attributes, and the graph input's batch dimension.
  */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fail } from '../errors.js';
 import { readFileOrFail } from '../util/files.js';
 import type { AttrValue, Graph, Node, Tensor, ValueInfo } from '../ir/graph.js';
+import { foreignModelFormat, savedModel } from './foreign.js';
 import { type OnnxTypes, onnx, toNumber } from './proto.js';
 import { tensorFromProto } from './tensor.js';
 
@@ -12,11 +15,14 @@ export const MIN_OPSET = 11;
 export const MAX_OPSET = 17;
 
 export function readModelFile(file: string): Graph {
+  if (existsSync(join(file, 'saved_model.pb')) && statSync(file).isDirectory()) fail(`${file}: ${savedModel(file)}`);
   return importModel(readFileOrFail(file), file);
 }
 
 export function decodeModel(bytes: Uint8Array, file: string): OnnxTypes.ModelProto {
   if (bytes.length === 0) fail(`${file}: the file is empty, not an ONNX model`);
+  const foreign = foreignModelFormat(bytes, file);
+  if (foreign) fail(`${file}: ${foreign}`);
   let model: OnnxTypes.ModelProto;
   try {
     model = onnx.ModelProto.decode(bytes);
