@@ -93,15 +93,16 @@ export function layerKind(graph: Graph, node: Node): string {
  */
 export function withLayerMarks(modelC: string, name: string): { text: string; steps: { node: string; op: string }[] } {
   const lines = modelC.split('\n');
-  const run = `int ${name}_run(const float *input, float *output) {`;
-  const finish = `static int ${name}_finish(float *output) {`;
-  if (!lines.includes(run)) fail(`internal: ${name}.c has no ${name}_run definition to mark`);
+  // _run's body (or _run_arena's, which _run calls with the static arena) and _finish's.
+  const run = new RegExp(`^int ${name}_run(?:_arena)?\\([^)]*\\) \\{$`);
+  const finish = new RegExp(`^static int ${name}_finish\\([^)]*\\) \\{$`);
+  if (!lines.some((line) => run.test(line))) fail(`internal: ${name}.c has no ${name}_run definition to mark`);
   const steps = { run: [] as { node: string; op: string }[], finish: [] as { node: string; op: string }[] };
   const out: string[] = [];
   let inside: keyof typeof steps | undefined;
   for (const line of lines) {
-    if (line === run) inside = 'run';
-    else if (line === finish) inside = 'finish';
+    if (run.test(line)) inside = 'run';
+    else if (finish.test(line)) inside = 'finish';
     else if (line === '}') inside = undefined;
     const step = inside ? /^ {2}\/\* (.*) \(([A-Za-z0-9_]+)\) -> \[[\d, ]*\] \*\/$/.exec(line) : null;
     if (step) steps[inside!].push({ node: step[1], op: step[2] });

@@ -3,34 +3,26 @@
  * instructions per inference, per layer and per MAC under QEMU (never cycles), the compressed
  * build beside the dense float32 one; and the break-even sparsity of a sparse conv1d layer.
  *
- * --json, schema 'ecgc.bench/1':
- *   note        what the numbers are (executed instructions, not cycles)
- *   model       (with a model) { model, plan (file or null), float32, planBuild (null without
- *               --plan) }, each build: name, target, board, optimization, windows,
- *               instructionsPerInference (mean), macs, instructionsPerMac, outsideLayers (the
- *               run function's own instructions), markCost, layers [{ node, op, kind, macs,
- *               instructions, instructionsPerMac }], byKind { kind: { macs, instructions,
- *               instructionsPerMac } }, flash, ram (the linked image, bytes), model { flash, ram }
- *               (without ecgc's harness), stackPeak, weightBytes, arenaBytes
- *   breakEven   (with --break-even) { shape, bits, macs, float32 (instructions of the dense
- *               float32 layer), points [{ sparsity, zeros, encoding, instructions, weightBytes }],
- *               breakEven { bitmap, delta }, breakEvenFloat32 { bitmap, delta } (zero fractions,
- *               null when not reached) }
+ * The schedule is resolved as `ecgc compile` resolves it (--schedule auto with --ram, --stack
+ * and the plan), so bench measures what compile ships. --json: schema 'ecgc.bench/1',
+ * documented in docs/json.md.
  */
 import { fail } from '../errors.js';
 import { type DeviceBench, type SparsitySweep, benchOnDevice, sparsitySweep } from '../bench/device.js';
-import type { Schedule } from '../codegen/lower.js';
 import { loadPlan } from '../codegen/plan.js';
 import { modelData } from '../data/model-data.js';
 import { syntheticWindows } from '../data/synthetic-windows.js';
 import { shapeText } from '../ir/graph.js';
 import { loadModel } from '../ir/load.js';
 import { CROSS_GCC } from '../toolchain/cortex.js';
-import { breakdown, formatSize, modelFootprint } from '../toolchain/size.js';
+import { scheduleJson } from '../report/build.js';
+import { breakdown, formatSize, harnessFootprint, modelFootprint } from '../toolchain/size.js';
 import { CORTEX_TARGET_NAMES, cortexTarget } from '../toolchain/targets.js';
 import { readNpyFloat32 } from '../util/npy.js';
+import { clockLine, parseClock, timeAtClock } from './clock.js';
 import { parseDeviceFlags } from './device.js';
 import { formatCount, table } from './format.js';
+import { type ScheduleChoice, resolveSchedule, scheduleLine } from './options.js';
 
 export interface BenchFlags {
   target: string;
@@ -45,20 +37,18 @@ export interface BenchFlags {
   bits?: string;
   shape?: string;
   schedule?: string;
+  ram?: string;
+  clock?: string;
 }
 
 const NOTE = 'executed instructions counted by a QEMU TCG plugin (QEMU has no cycle model: these are instructions, not cycles)';
-
-function parseBenchSchedule(value: string | undefined): Schedule {
-  if (value === undefined || value === 'layers' || value === 'stream') return value ?? 'layers';
-  return fail(`--schedule must be layers or stream, got '${value}'`);
-}
 
 export async function benchCommand(model: string | undefined, flags: BenchFlags): Promise<void> {
   const target = cortexTarget(flags.target);
   if (!target) fail(`ecgc bench runs on a Cortex-M target under QEMU; '${flags.target}' is not one of ${CORTEX_TARGET_NAMES.join(', ')}`);
   if (!model && !flags.breakEven) fail('ecgc bench needs a model, or --break-even');
-  const device = parseDeviceFlags({ stack: flags.stack, timeout: flags.timeout, opt: flags.opt });
+  const device = parseDeviceFlags({ stack: flags.stack, timeout: flags.timeout, opt: flags.opt, ram: flags.ram });
+  const clock = flags.clock === undefined ? undefined : parseClock(flags.clock);
   const optimization = device.optimizations?.[0] ?? '-O2';
   const report: { schema: string; note: string; model?: unknown; breakEven?: unknown } = { schema: 'ecgc.bench/1', note: NOTE };
   const text: string[] = [];
@@ -79,11 +69,13 @@ export async function benchCommand(model: string | undefined, flags: BenchFlags)
       inputs = syntheticWindows(sample, modelData(graph, model), Math.max(1, count)).x;
     }
     if (!Number.isInteger(count) || count < 1) fail(`--count must be a positive integer, got '${flags.count}'`);
-    const options = { optimization, stackBytes: device.stackBytes, timeoutSeconds: device.timeoutSeconds, schedule: parseBenchSchedule(flags.schedule) };
+    // The schedule `ecgc compile` would ship with the same flags (and the plan, if any), for both builds.
+    const choice = resolveSchedule(flags.schedule, graph, model, { quantization: planned?.quantization, ram: device.budget.ram, stackBytes: device.stackBytes });
+    const options = { optimization, stackBytes: device.stackBytes, timeoutSeconds: device.timeoutSeconds, schedule: choice.schedule };
     const dense = await benchOnDevice(graph, model, target, inputs, count, options);
     const compressed = planned ? await benchOnDevice(graph, model, target, inputs, count, { ...options, quantization: planned.quantization }) : undefined;
-    report.model = { model, plan: flags.plan ?? null, float32: benchJson(dense), planBuild: compressed ? benchJson(compressed) : null };
-    text.push(...modelText(model, dense, compressed, flags.plan));
+    report.model = { model, plan: flags.plan ?? null, schedule: scheduleJson(choice), float32: benchJson(dense, clock), planBuild: compressed ? benchJson(compressed, clock) : null };
+    text.push(...modelText(model, dense, compressed, flags.plan, choice, clock));
   }
   if (flags.breakEven) {
     const [inChannels, outChannels, kernel, length] = (flags.shape ?? '32x32x5x128').split('x').map(Number);
@@ -97,14 +89,15 @@ export async function benchCommand(model: string | undefined, flags: BenchFlags)
   process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${text.join('\n')}\n`);
 }
 
-function benchJson(b: DeviceBench) {
+function benchJson(b: DeviceBench, clock: number | undefined) {
   return {
     name: b.name, target: b.target.name, board: b.board.machine, optimization: b.optimization, windows: b.windows,
     instructionsPerInference: b.perInference, macs: b.macs, instructionsPerMac: b.macs ? b.perInference / b.macs : null,
     outsideLayers: b.outsideLayers, markCost: b.markCost,
     layers: b.layers.map((l) => ({ ...l, instructionsPerMac: l.macs ? l.instructions / l.macs : null })),
     byKind: byKind(b),
-    flash: b.sizes.flash, ram: b.sizes.ram, model: modelFootprint(b.sizes), stackPeak: b.stackPeak, weightBytes: b.weightBytes, arenaBytes: b.arenaBytes,
+    flash: b.sizes.flash, ram: b.sizes.ram, model: modelFootprint(b.sizes), harness: harnessFootprint(b.sizes), stackPeak: b.stackPeak, weightBytes: b.weightBytes, arenaBytes: b.arenaBytes,
+    clock: clock === undefined ? null : timeAtClock(b.perInference, clock, b.target.name),
   };
 }
 
@@ -123,7 +116,7 @@ function byKind(b: DeviceBench): Record<string, { macs: number; instructions: nu
 const count = (n: number) => formatCount(Math.round(n));
 const perMac = (instructions: number, macs: number) => (macs > 0 ? (instructions / macs).toFixed(2) : '-');
 
-function modelText(model: string, dense: DeviceBench, compressed: DeviceBench | undefined, plan: string | undefined): string[] {
+function modelText(model: string, dense: DeviceBench, compressed: DeviceBench | undefined, plan: string | undefined, choice: ScheduleChoice, clock: number | undefined): string[] {
   const header = ['layer', 'kind', 'MACs', 'float32 instr', 'per MAC'];
   if (compressed) header.push('plan instr', 'per MAC', 'plan/float32');
   const rows = dense.layers.map((l, i) => {
@@ -142,11 +135,13 @@ function modelText(model: string, dense: DeviceBench, compressed: DeviceBench | 
   return [
     `ecgc bench: ${model} on ${dense.target.name} (qemu-system-arm -M ${dense.board.machine}, ${CROSS_GCC} ${dense.optimization}), mean of ${dense.windows} window${dense.windows > 1 ? 's' : ''}`,
     NOTE,
+    scheduleLine(choice),
     '',
     table(header, rows),
     '',
     `per inference: float32 ${count(dense.perInference)} instructions, ${perMac(dense.perInference, dense.macs)} per MAC (${count(dense.macs)} MACs)` +
       (compressed ? `; plan ${count(compressed.perInference)}, ${perMac(compressed.perInference, compressed.macs)} per MAC (${(compressed.perInference / dense.perInference).toFixed(2)}x)` : ''),
+    ...(clock === undefined ? [] : [`float32 ${clockLine(timeAtClock(dense.perInference, clock, dense.target.name))}`, ...(compressed ? [`plan ${clockLine(timeAtClock(compressed.perInference, clock, compressed.target.name))}`] : [])]),
     `instructions per MAC by layer kind${compressed ? ' (float32 -> plan)' : ''}: ${kindText.join('; ')}`,
     `outside the layers (call, prologue, output copy): ${count(dense.outsideLayers)} instructions`,
     `float32 build: ${sizes(dense)}`,

@@ -1,17 +1,25 @@
 /** `ecgc compile <model.onnx> --target host --out <dir>` and `ecgc verify <model.onnx> --target host` */
+import { benchOnDevice } from '../bench/device.js';
 import { EXIT_MISMATCH, EcgcError, fail } from '../errors.js';
-import { generate, writeGenerated } from '../codegen/emit.js';
+import { type Generated, generate, writeGenerated } from '../codegen/emit.js';
+import type { Schedule } from '../codegen/lower.js';
 import { checkPredictedBytes, loadPlan } from '../codegen/plan.js';
 import { verifyHost } from '../codegen/verify.js';
+import type { LayerQuantization } from '../codegen/weights.js';
 import { modelData } from '../data/model-data.js';
 import { syntheticWindows } from '../data/synthetic-windows.js';
 import type { Graph } from '../ir/graph.js';
 import { shapeText } from '../ir/graph.js';
 import { loadModel } from '../ir/load.js';
+import { summarize } from '../ir/summary.js';
+import { type CompileReport, compileMarkdown, imageJson, layerRows, scheduleJson } from '../report/build.js';
+import { cortexTarget } from '../toolchain/targets.js';
+import { checkOutputFile, writeFileAtomic } from '../util/files.js';
 import { readNpyFloat32 } from '../util/npy.js';
-import { type DeviceFlags, compileOnDevice, isCortex, parseDeviceFlags, verifyOnDevice } from './device.js';
+import { clockLine, parseClock, timeAtClock } from './clock.js';
+import { type DeviceFlags, type DeviceOptions, compileDeviceLines, compileOnDevice, isCortex, parseDeviceFlags, verifyDeviceLines, verifyOnDevice } from './device.js';
 import { formatBytes, formatCount, table } from './format.js';
-import { resolveSchedule } from './options.js';
+import { type ScheduleChoice, resolveSchedule, scheduleLine } from './options.js';
 
 export const TARGETS = ['host', 'cortex-m0', 'cortex-m3', 'cortex-m4f', 'cortex-m7', 'cortex-m33', 'cortex-m55'];
 
@@ -26,56 +34,154 @@ function layerTable(layers: ReturnType<typeof generate>['layers']): string {
   );
 }
 
-export async function compileCommand(model: string, options: { target: string; out: string; force?: boolean; name?: string; plan?: string; schedule?: string } & DeviceFlags): Promise<void> {
+export interface CompileFlags extends DeviceFlags {
+  target: string;
+  out: string;
+  force?: boolean;
+  name?: string;
+  plan?: string;
+  schedule?: string;
+  json?: boolean;
+  report?: string;
+  measure?: boolean;
+  clock?: string;
+}
+
+/** --report: a .json or .md file, or any other name for both (<name>.json and <name>.md). */
+function reportFiles(report: string): { json?: string; markdown?: string } {
+  if (report.endsWith('.json')) return { json: report };
+  if (report.endsWith('.md')) return { markdown: report };
+  return { json: `${report}.json`, markdown: `${report}.md` };
+}
+
+export async function compileCommand(model: string, options: CompileFlags): Promise<void> {
   checkTarget(options.target);
   const device = parseDeviceFlags(options);
+  const clock = options.clock === undefined ? undefined : parseClock(options.clock);
+  const measure = options.measure === true || clock !== undefined;
+  if (measure && !isCortex(options.target)) fail(`${options.measure ? '--measure' : '--clock'}: only for Cortex-M targets (instructions counted under QEMU), not --target ${options.target}`);
+  const reports = options.report === undefined ? {} : reportFiles(options.report);
+  for (const file of [reports.json, reports.markdown]) if (file !== undefined) checkOutputFile(file, options.force ?? false);
   const graph = loadModel(model);
   const planned = options.plan ? loadPlan(options.plan, model, graph) : undefined;
-  const schedule = resolveSchedule(options.schedule, graph, model, { quantization: planned?.quantization, ram: device.budget.ram, stackBytes: device.stackBytes });
+  const choice = resolveSchedule(options.schedule, graph, model, { quantization: planned?.quantization, ram: device.budget.ram, stackBytes: device.stackBytes });
+  const { schedule } = choice;
   const generated = generate(graph, model, { name: options.name, target: options.target, quantization: planned?.quantization, schedule });
   if (planned) checkPredictedBytes(planned.plan, generated.layers);
   // Cortex-M: the budget is checked (estimate, then the linked image) before anything is written.
-  const deviceLines = isCortex(options.target) ? await compileOnDevice(generated, options.target, device) : [];
+  const linked = isCortex(options.target) ? await compileOnDevice(generated, options.target, device) : undefined;
+  const measured = measure ? await measureOnDevice(graph, model, generated, options, device, choice, planned?.quantization, clock) : null;
   writeGenerated(options.out, generated.files, options.force ?? false);
   const m = generated.memory;
+  const report: CompileReport = {
+    schema: 'ecgc.compile/1',
+    model, plan: options.plan ?? null, target: options.target, name: generated.name, out: options.out, files: [...generated.files.keys()],
+    schedule: scheduleJson(choice),
+    weightBytes: generated.weightBytes,
+    arena: { bytes: m.arenaBytes, lowerBound: m.lowerBound, scratchBytes: m.scratchBytes },
+    macs: summarize(graph).totals.macs,
+    layers: layerRows(graph, generated),
+    budget: { flash: device.budget.flash ?? null, ram: device.budget.ram ?? null, stack: linked ? device.stackBytes : null },
+    device: linked
+      ? { target: linked.target.name, estimate: { weightBytes: linked.estimate.weightBytes, arenaBytes: linked.estimate.arenaBytes, stackBytes: linked.estimate.stackBytes }, images: linked.images.map(imageJson), skipped: linked.skipped ?? null }
+      : null,
+    measured,
+  };
+  if (reports.json) writeFileAtomic(reports.json, `${JSON.stringify(report, null, 2)}\n`);
+  if (reports.markdown) writeFileAtomic(reports.markdown, compileMarkdown(report));
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
   process.stdout.write(
     [
       layerTable(generated.layers),
       '',
       `wrote ${options.out}: ${[...generated.files.keys()].join(', ')}`,
-      `weights ${formatBytes(generated.weightBytes)} (const, flash); arena ${formatBytes(m.arenaBytes)} (lower bound ${formatBytes(m.lowerBound)}, largest scratch ${formatBytes(m.scratchBytes)}); schedule ${schedule}`,
+      `weights ${formatBytes(generated.weightBytes)} (const, flash); arena ${formatBytes(m.arenaBytes)} (lower bound ${formatBytes(m.lowerBound)}, largest scratch ${formatBytes(m.scratchBytes)})`,
+      scheduleLine(choice),
       `API: int ${generated.name}_run(const float *input, float *output)${generated.pushApi ? `, or a column at a time: ${generated.name}_begin(), ${generated.name}_push(column), ${generated.name}_end(output)` : ''}; build flags in ecgc.mk (-ffp-contract=off, never -ffast-math)`,
-      ...deviceLines,
+      ...(linked ? compileDeviceLines(linked, device.budget) : []),
+      ...(measured ? measuredLines(measured, schedule) : linked ? ['instructions per inference: not measured (--measure, or ecgc bench with the same flags)'] : []),
+      ...[reports.json, reports.markdown].filter((f) => f !== undefined).map((f) => `report: ${f}`),
     ].join('\n') + '\n',
   );
 }
 
-export async function verifyCommand(model: string, options: { target: string; input?: string; count?: string; name?: string; plan?: string; schedule?: string } & DeviceFlags): Promise<void> {
+/**
+ * --measure: instructions per inference of the build compile ships, under QEMU at the first
+ * --opt level on one synthetic window; when auto weighed both schedules, the other's too, so
+ * the price of the choice is printed.
+ */
+async function measureOnDevice(
+  graph: Graph, model: string, generated: Generated, options: CompileFlags, device: DeviceOptions, choice: ScheduleChoice,
+  quantization: Map<string, LayerQuantization> | undefined, clock: number | undefined,
+): Promise<NonNullable<CompileReport['measured']>> {
+  const target = cortexTarget(options.target)!;
+  const sample = graph.values.get(graph.inputs[0])!.shape.slice(1);
+  const window = syntheticWindows(sample, modelData(graph, model), 1).x;
+  const settings = { name: options.name, quantization, optimization: device.optimizations?.[0] ?? '-O2', stackBytes: device.stackBytes, timeoutSeconds: device.timeoutSeconds };
+  const bench = await benchOnDevice(graph, model, target, window, 1, { ...settings, schedule: choice.schedule });
+  const other: Schedule = choice.schedule === 'layers' ? 'stream' : 'layers';
+  const otherBench = choice.ram ? await benchOnDevice(graph, model, target, window, 1, { ...settings, schedule: other, perInference: false }) : undefined;
+  if (bench.name !== generated.name) fail(`internal: measured ${bench.name}, compiled ${generated.name}`);
+  return {
+    optimization: bench.optimization, board: bench.board.machine, windows: bench.windows,
+    instructionsPerInference: bench.perInference, instructionsPerMac: bench.macs ? bench.perInference / bench.macs : null,
+    layers: bench.layers.map((l) => ({ node: l.node, op: l.op, kind: l.kind, macs: l.macs, instructions: l.instructions })),
+    otherSchedule: otherBench ? { name: other, instructionsPerInference: otherBench.perInference } : null,
+    clock: clock === undefined ? null : timeAtClock(bench.perInference, clock, target.name),
+  };
+}
+
+function measuredLines(m: NonNullable<CompileReport['measured']>, schedule: Schedule): string[] {
+  const millions = (n: number) => `${(n / 1e6).toFixed(2)} M`;
+  return [
+    `measured (${m.optimization}, qemu-system-arm -M ${m.board}; instructions, not cycles): ${formatCount(Math.round(m.instructionsPerInference))} instructions per inference (${millions(m.instructionsPerInference)}), schedule ${schedule}` +
+      (m.otherSchedule ? `; the ${m.otherSchedule.name} schedule would take ${millions(m.otherSchedule.instructionsPerInference)} (this one costs ${(m.instructionsPerInference / m.otherSchedule.instructionsPerInference).toFixed(2)}x that)` : ''),
+    ...(m.clock ? [clockLine(m.clock)] : []),
+  ];
+}
+
+export async function verifyCommand(model: string, options: { target: string; input?: string; count?: string; name?: string; plan?: string; schedule?: string; json?: boolean } & DeviceFlags): Promise<void> {
   checkTarget(options.target);
   const device = parseDeviceFlags(options);
   const graph = loadModel(model);
   const planned = options.plan ? loadPlan(options.plan, model, graph) : undefined;
-  const schedule = resolveSchedule(options.schedule, graph, model, { quantization: planned?.quantization, ram: device.budget.ram, stackBytes: device.stackBytes });
+  const choice = resolveSchedule(options.schedule, graph, model, { quantization: planned?.quantization, ram: device.budget.ram, stackBytes: device.stackBytes });
+  const { schedule } = choice;
   const { inputs, count, description } = verificationInputs(graph, model, options);
+  const outputShape = graph.values.get(graph.outputs[0])!.shape.slice(1);
+  const base = { schema: 'ecgc.verify/1', model, plan: options.plan ?? null, target: options.target, schedule: scheduleJson(choice), inputs: { count, description }, outputShape, bitExact: true };
+  const arena = (m: Generated['memory']) => ({ bytes: m.arenaBytes, lowerBound: m.lowerBound, scratchBytes: m.scratchBytes });
   if (isCortex(options.target)) {
-    const generated = await verifyOnDevice(graph, model, { inputs, count, description }, options.target, { ...device, name: options.name, quantization: planned?.quantization, schedule });
-    if (planned) checkPredictedBytes(planned.plan, generated.layers);
-    process.stdout.write(`schedule ${schedule}${schedule === 'stream' ? ': Conv chains depth first, one time step at a time' : ''}\n`);
+    const verified = await verifyOnDevice(graph, model, { inputs, count }, options.target, { ...device, name: options.name, quantization: planned?.quantization, schedule });
+    if (planned) checkPredictedBytes(planned.plan, verified.generated.layers);
+    const report = {
+      ...base, optimizations: verified.optimizations, weightBytes: verified.generated.weightBytes, arena: arena(verified.generated.memory),
+      budget: { flash: device.budget.flash ?? null, ram: device.budget.ram ?? null, stack: device.stackBytes },
+      device: { target: verified.target.name, estimate: { weightBytes: verified.estimate.weightBytes, arenaBytes: verified.estimate.arenaBytes, stackBytes: verified.estimate.stackBytes }, images: verified.images.map(imageJson) },
+      compileSeconds: verified.compileSeconds,
+    };
+    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : [...verifyDeviceLines(verified, { count, description }, outputShape, device.budget), scheduleLine(choice)].join('\n') + '\n');
     return;
   }
   const result = await verifyHost(graph, model, inputs, count, { name: options.name, quantization: planned?.quantization, schedule });
   if (planned) checkPredictedBytes(planned.plan, result.generated.layers);
   const m = result.generated.memory;
-  const outputShape = graph.values.get(graph.outputs[0])!.shape;
   if (result.mismatch) {
     const { optimization, sample, index, expected, actual } = result.mismatch;
     throw new EcgcError(`verification failed: the C built with gcc ${optimization} differs from the reference at sample ${sample}, output ${index}: expected ${expected}, got ${actual}`, EXIT_MISMATCH);
   }
+  const report = { ...base, optimizations: result.optimizations, weightBytes: result.generated.weightBytes, arena: arena(m), budget: null, device: null, compileSeconds: result.compileSeconds };
   process.stdout.write(
-    [
-      `bit-exact: ${count} inputs (${description}) x ${shapeText(outputShape.slice(1))} outputs, gcc ${result.optimizations.join(' ')}: every float32 equal to the reference's`,
-      `weights ${formatBytes(result.generated.weightBytes)}; arena ${formatBytes(m.arenaBytes)} (lower bound ${formatBytes(m.lowerBound)}); schedule ${schedule}; compile time ${result.compileSeconds.toFixed(2)} s`,
-    ].join('\n') + '\n',
+    options.json
+      ? `${JSON.stringify(report, null, 2)}\n`
+      : [
+          `bit-exact: ${count} inputs (${description}) x ${shapeText(outputShape)} outputs, gcc ${result.optimizations.join(' ')}: every float32 equal to the reference's`,
+          `weights ${formatBytes(result.generated.weightBytes)}; arena ${formatBytes(m.arenaBytes)} (lower bound ${formatBytes(m.lowerBound)}); compile time ${result.compileSeconds.toFixed(2)} s`,
+          scheduleLine(choice),
+        ].join('\n') + '\n',
   );
 }
 

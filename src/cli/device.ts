@@ -16,7 +16,7 @@ import { CROSS_GCC, CROSS_GCC_PACKAGE, requireCrossCompiler } from '../toolchain
 import { estimateOf, linkModel, writeDeviceBuild } from '../toolchain/device.js';
 import { DEFAULT_TIMEOUT_SECONDS } from '../toolchain/qemu.js';
 import { type Budget, type Estimate, type ImageSizes, breakdown, checkEstimateBudget, formatSize, modelFootprint } from '../toolchain/size.js';
-import { type CortexTarget, DEFAULT_STACK_BYTES, cortexTarget } from '../toolchain/targets.js';
+import { type Board, type CortexTarget, DEFAULT_STACK_BYTES, cortexTarget } from '../toolchain/targets.js';
 import { parseSize } from './size.js';
 
 export interface DeviceFlags {
@@ -60,12 +60,30 @@ function estimateLine(estimate: Estimate): string {
   return `estimate before linking: flash >= weights ${formatSize(estimate.weightBytes)}; RAM >= arena ${formatSize(estimate.arenaBytes)} + stack ${formatSize(estimate.stackBytes)} reserved`;
 }
 
-function sizeLines(label: string, sizes: ImageSizes, stackPeak?: number): string[] {
+/** A linked image's totals, the model's part against the budget, and what takes the space. */
+function sizeLines(label: string, sizes: ImageSizes, budget: Budget, stackPeak?: number): string[] {
   const model = modelFootprint(sizes);
+  const of = (bytes: number, limit: number | undefined) => `${formatSize(bytes)}${limit === undefined ? '' : ` of ${formatSize(limit)}`}`;
   return [
-    `${label}: flash ${formatSize(sizes.flash)} (text ${sizes.text} + data ${sizes.data} B), RAM ${formatSize(sizes.ram)} (data ${sizes.data} + bss ${sizes.bss} B, stack included); the model without ecgc's harness: flash ${formatSize(model.flash)}, RAM ${formatSize(model.ram)}`,
+    `${label}: flash ${formatSize(sizes.flash)} (text ${sizes.text} + data ${sizes.data} B), RAM ${formatSize(sizes.ram)} (data ${sizes.data} + bss ${sizes.bss} B, stack included); the model (what --flash / --ram count): flash ${of(model.flash, budget.flash)}, RAM ${of(model.ram, budget.ram)}`,
     ...breakdown(sizes, stackPeak).map((line) => `  ${line}`),
   ];
+}
+
+export interface LinkedImage {
+  optimization: string;
+  board: Board;
+  sizes: ImageSizes;
+  /** Measured under QEMU (verify). */
+  stackPeak?: number;
+}
+
+export interface DeviceCompile {
+  target: CortexTarget;
+  estimate: Estimate;
+  images: LinkedImage[];
+  /** Why there are no linked sizes (no cross compiler), if so. */
+  skipped?: string;
 }
 
 /**
@@ -73,40 +91,60 @@ function sizeLines(label: string, sizes: ImageSizes, stackPeak?: number): string
  * model is then linked (with ecgc's harness) to report and check the real sizes. Without a
  * budget a missing cross compiler only skips the linked sizes.
  */
-export async function compileOnDevice(generated: Generated, targetName: string, options: DeviceOptions): Promise<string[]> {
+export async function compileOnDevice(generated: Generated, targetName: string, options: DeviceOptions): Promise<DeviceCompile> {
   const target = cortexTarget(targetName)!;
   const what = `${generated.name} on ${target.name}`;
   const estimate = estimateOf(generated, options.stackBytes);
   checkEstimateBudget(estimate, options.budget, what);
-  const lines = [`target ${target.name}: ${CROSS_GCC} ${target.flags.join(' ')} and the flags in ecgc.mk`, estimateLine(estimate)];
   const budgeted = options.budget.flash !== undefined || options.budget.ram !== undefined;
   try {
     await requireCrossCompiler();
   } catch (e) {
     if (budgeted) throw new EcgcError(`${(e as Error).message} (needed to check --flash / --ram on the linked image)`);
-    return [...lines, `linked sizes: skipped, ${CROSS_GCC} is not installed (apt-get install ${CROSS_GCC_PACKAGE})`];
+    return { target, estimate, images: [], skipped: `${CROSS_GCC} is not installed (apt-get install ${CROSS_GCC_PACKAGE})` };
   }
   const dir = mkdtempSync(join(tmpdir(), 'ecgc-compile-device-'));
+  const images: LinkedImage[] = [];
   try {
     const sources = writeDeviceBuild(dir, generated, target);
-    const levels = options.optimizations ?? ['-O2'];
-    for (const level of levels) {
-      const linked = await linkModel(dir, sources, generated, { target, budget: options.budget, stackBytes: options.stackBytes }, level, `image${level}`, `${what} (${level})`);
-      lines.push(...sizeLines(`linked with ${CROSS_GCC} ${level} (${linked.board.machine} memory map)`, linked.sizes));
+    for (const optimization of options.optimizations ?? ['-O2']) {
+      const linked = await linkModel(dir, sources, generated, { target, budget: options.budget, stackBytes: options.stackBytes }, optimization, `image${optimization}`, `${what} (${optimization})`);
+      images.push({ optimization, board: linked.board, sizes: linked.sizes });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return lines;
+  return { target, estimate, images };
+}
+
+export function compileDeviceLines(device: DeviceCompile, budget: Budget): string[] {
+  return [
+    `target ${device.target.name}: ${CROSS_GCC} ${device.target.flags.join(' ')} and the flags in ecgc.mk`,
+    estimateLine(device.estimate),
+    ...(device.skipped ? [`linked sizes: skipped, ${device.skipped}`] : []),
+    ...device.images.flatMap((image) => sizeLines(`linked with ${CROSS_GCC} ${image.optimization} (${image.board.machine} memory map)`, image.sizes, budget)),
+  ];
+}
+
+export interface DeviceVerify {
+  generated: Generated;
+  target: CortexTarget;
+  estimate: Estimate;
+  optimizations: string[];
+  images: LinkedImage[];
+  compileSeconds: number;
+  /** The boards the images ran on, and why a larger one when the target's was too small. */
+  boards: string;
+  fallback: string;
 }
 
 export async function verifyOnDevice(
   graph: Graph,
   model: string,
-  input: { inputs: Float32Array; count: number; description: string },
+  input: { inputs: Float32Array; count: number },
   targetName: string,
   options: DeviceOptions & { name?: string; quantization?: Map<string, LayerQuantization>; schedule?: Schedule },
-): Promise<Generated> {
+): Promise<DeviceVerify> {
   const target: CortexTarget = cortexTarget(targetName)!;
   const result = await verifyDevice(graph, model, input.inputs, input.count, target, {
     name: options.name,
@@ -122,15 +160,18 @@ export async function verifyOnDevice(
     const { optimization, sample, index, expected, actual } = result.mismatch;
     throw new EcgcError(`verification failed: the C built with ${CROSS_GCC} ${optimization} for ${target.name}, run on ${boards}, differs from the reference at sample ${sample}, output ${index}: expected ${expected}, got ${actual}`, EXIT_MISMATCH);
   }
-  const outputShape = graph.values.get(graph.outputs[0])!.shape;
   const fallback = result.runs.some((r) => r.board !== target.board) ? ` (the image does not fit ${target.board.machine}'s ${formatSize(target.board.ram.bytes)} RAM / ${formatSize(target.board.flash.bytes)} flash: the ${target.name} code ran on ${target.largeBoard?.machine}, whose core executes the same instructions)` : '';
-  process.stdout.write(
-    [
-      `bit-exact: ${input.count} inputs (${input.description}) x ${shapeText(outputShape.slice(1))} outputs on ${target.name}, ${CROSS_GCC} ${result.optimizations.join(' ')}, qemu-system-arm -M ${boards}${fallback}: every float32 equal to the reference's`,
-      estimateLine(result.estimate),
-      ...result.runs.flatMap((run) => sizeLines(`${run.optimization}`, run.sizes, run.report.stackPeak)),
-      `compile time ${result.compileSeconds.toFixed(2)} s (objects cached in the ecgc cache)`,
-    ].join('\n') + '\n',
-  );
-  return result.generated;
+  return {
+    generated: result.generated, target, estimate: result.estimate, optimizations: result.optimizations, compileSeconds: result.compileSeconds, boards, fallback,
+    images: result.runs.map((run) => ({ optimization: run.optimization, board: run.board, sizes: run.sizes, stackPeak: run.report.stackPeak })),
+  };
+}
+
+export function verifyDeviceLines(device: DeviceVerify, input: { count: number; description: string }, outputShape: number[], budget: Budget): string[] {
+  return [
+    `bit-exact: ${input.count} inputs (${input.description}) x ${shapeText(outputShape)} outputs on ${device.target.name}, ${CROSS_GCC} ${device.optimizations.join(' ')}, qemu-system-arm -M ${device.boards}${device.fallback}: every float32 equal to the reference's`,
+    estimateLine(device.estimate),
+    ...device.images.flatMap((image) => sizeLines(image.optimization, image.sizes, budget, image.stackPeak)),
+    `compile time ${device.compileSeconds.toFixed(2)} s (objects cached in the ecgc cache)`,
+  ];
 }

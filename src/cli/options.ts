@@ -4,6 +4,7 @@ import type { LayerQuantization } from '../codegen/weights.js';
 import { fail } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { defaultThreads } from '../ref/parallel.js';
+import { formatSize } from '../toolchain/size.js';
 
 /** --threads: a positive integer, by default up to 2 (the cores this kind of machine has). */
 export function parseThreads(value: string | undefined): number {
@@ -13,15 +14,32 @@ export function parseThreads(value: string | undefined): number {
   return threads;
 }
 
+export interface ScheduleChoice {
+  schedule: Schedule;
+  /** Why: the flag given, or what auto weighed. */
+  reason: string;
+  /** Arena + stack reserved of each schedule, when auto weighed both against --ram. */
+  ram: Record<Schedule, number> | null;
+}
+
 /**
- * --schedule: layers (one kernel call per op), stream (Conv chains depth first: the least
- * RAM) or auto (the default): layers, unless a --ram budget is given that the layer
- * schedule's arena and stack exceed, in which case stream.
+ * --schedule: layers (one kernel call per op: the fewest instructions), stream (Conv chains
+ * depth first: the least RAM, more instructions) or auto (the default): layers, unless a --ram
+ * budget is given that the layer schedule's arena and stack exceed, in which case stream.
+ * `compile`, `verify` and `bench` all resolve it here, so bench measures what compile ships.
  */
-export function resolveSchedule(value: string | undefined, graph: Graph, model: string, options: { quantization?: Map<string, LayerQuantization>; ram?: number; stackBytes: number }): Schedule {
-  if (value === 'layers' || value === 'stream') return value;
+export function resolveSchedule(value: string | undefined, graph: Graph, model: string, options: { quantization?: Map<string, LayerQuantization>; ram?: number; stackBytes: number }): ScheduleChoice {
+  if (value === 'layers' || value === 'stream') return { schedule: value, reason: `--schedule ${value}`, ram: null };
   if (value !== undefined && value !== 'auto') fail(`--schedule must be auto, layers or stream, got '${value}'`);
-  if (options.ram === undefined) return 'layers';
-  const layers = generate(graph, model, { quantization: options.quantization, target: 'host' });
-  return layers.memory.arenaBytes + options.stackBytes > options.ram ? 'stream' : 'layers';
+  if (options.ram === undefined) return { schedule: 'layers', reason: 'auto: no --ram budget, so layer by layer (the fewest instructions)', ram: null };
+  const ramOf = (schedule: Schedule) => generate(graph, model, { quantization: options.quantization, target: 'host', schedule }).memory.arenaBytes + options.stackBytes;
+  const ram = { layers: ramOf('layers'), stream: ramOf('stream') };
+  const layers = `the layer-by-layer arena and stack (${formatSize(ram.layers)})`;
+  if (ram.layers <= options.ram) return { schedule: 'layers', reason: `auto: ${layers} fit --ram ${formatSize(options.ram)} (depth first would take ${formatSize(ram.stream)})`, ram };
+  return { schedule: 'stream', reason: `auto: ${layers} exceed --ram ${formatSize(options.ram)}; depth first they take ${formatSize(ram.stream)}, at the price of more instructions per inference (each layer reads its weights again for every time step)`, ram };
+}
+
+/** "schedule stream (auto: ...)", and what stream means. */
+export function scheduleLine(choice: ScheduleChoice): string {
+  return `schedule ${choice.schedule}${choice.schedule === 'stream' ? ' (Conv chains depth first, one time step at a time)' : ' (layer by layer)'}: ${choice.reason}`;
 }

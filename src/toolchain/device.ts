@@ -10,7 +10,7 @@ import { EXIT_BUDGET, EcgcError } from '../errors.js';
 import { type Generated, template } from '../codegen/emit.js';
 import { DEVICE_DIR, DEVICE_SOURCES, type Image, type Overflow, buildImage } from './cortex.js';
 import { runQemu } from './qemu.js';
-import { type Budget, type Estimate, type ImageSizes, breakdown, checkImageBudget, formatSize, imageSizes } from './size.js';
+import { type Budget, type Estimate, type ImageSizes, breakdown, budgetMemory, checkImageBudget, formatSize, harnessFootprint, imageSizes } from './size.js';
 import type { Board, CortexTarget } from './targets.js';
 
 export interface DeviceSettings {
@@ -55,9 +55,10 @@ export interface LinkedModel {
 }
 
 /**
- * Links the model's image with MEMORY = the budget (else the board's memory). An overflow of a
- * budget is exit 3 with the breakdown of an image linked without it; an image too large for
- * the target's QEMU board runs on its larger board if it has one.
+ * Links the model's image against the board's memory, checks the model's part (everything but
+ * ecgc's harness) against the budget (exit 3 with the breakdown), then relinks with MEMORY =
+ * the budget + the harness's measured share, so the linker checks the same bound. An image too
+ * large for the target's QEMU board runs on its larger board if it has one.
  */
 export async function linkModel(dir: string, sources: string[], generated: Generated, settings: DeviceSettings, optimization: string, output: string, what: string): Promise<LinkedModel> {
   const { target, budget } = settings;
@@ -68,23 +69,19 @@ export async function linkModel(dir: string, sources: string[], generated: Gener
   for (const board of boards) {
     const link = (flashBytes: number, ramBytes: number, suffix = '') =>
       buildImage({ dir, target, board, optimization, sources, includeDirs: INCLUDE_DIRS, flashBytes, ramBytes, stackBytes: settings.stackBytes, output: `${output}${suffix}`, extraFlags: settings.extraFlags });
-    const flashBytes = Math.min(budget.flash ?? Infinity, board.flash.bytes);
-    const ramBytes = Math.min(budget.ram ?? Infinity, board.ram.bytes);
-    const linked = await link(flashBytes, ramBytes);
-    if ('image' in linked) {
-      const sizes = await imageSizes(linked.image.elf, linked.image.map, origins);
-      checkImageBudget(sizes, budget, what);
-      return { image: linked.image, sizes, board };
+    const linked = await link(board.flash.bytes, board.ram.bytes);
+    if (!('image' in linked)) {
+      overflow = linked.overflow;
+      continue;
     }
-    overflow = linked.overflow;
-    const overBudget = overflow.filter((o) => (o.region === 'FLASH' ? flashBytes < board.flash.bytes : ramBytes < board.ram.bytes));
-    if (overBudget.length > 0) {
-      // The linker refused the budget: link against the board's memory to show what takes the space.
-      const unbounded = await link(board.flash.bytes, board.ram.bytes, '-unbounded');
-      const detail = 'image' in unbounded ? breakdown(await imageSizes(unbounded.image.elf, unbounded.image.map, origins)).map((line) => `  ${line}`) : [];
-      const text = overBudget.map((o) => `${o.region === 'FLASH' ? 'flash' : 'RAM'} overflowed the --${o.region === 'FLASH' ? 'flash' : 'ram'} budget ${formatSize(o.region === 'FLASH' ? flashBytes : ramBytes)} by ${o.bytes} bytes`);
-      throw new EcgcError([`over budget: ${what}: the linker refused the image: ${text.join(', ')}`, ...detail].join('\n'), EXIT_BUDGET);
-    }
+    const sizes = await imageSizes(linked.image.elf, linked.image.map, origins);
+    checkImageBudget(sizes, budget, what);
+    if (budget.flash === undefined && budget.ram === undefined) return { image: linked.image, sizes, board };
+    const memory = budgetMemory(budget, harnessFootprint(sizes), { flash: board.flash.bytes, ram: board.ram.bytes });
+    const bounded = await link(memory.flashBytes, memory.ramBytes, '-budget');
+    if ('image' in bounded) return { image: bounded.image, sizes: await imageSizes(bounded.image.elf, bounded.image.map, origins), board };
+    const text = bounded.overflow.map((o) => `${o.region === 'FLASH' ? 'flash' : 'RAM'} overflowed the --${o.region === 'FLASH' ? 'flash' : 'ram'} budget + ecgc's harness (${formatSize(o.region === 'FLASH' ? memory.flashBytes : memory.ramBytes)}) by ${o.bytes} bytes`);
+    throw new EcgcError([`over budget: ${what}: the linker refused the image: ${text.join(', ')}`, ...breakdown(sizes).map((line) => `  ${line}`)].join('\n'), EXIT_BUDGET);
   }
   const board = boards[boards.length - 1];
   const text = overflow.map((o) => `${o.region === 'FLASH' ? 'flash' : 'RAM'} (${formatSize(o.region === 'FLASH' ? board.flash.bytes : board.ram.bytes)}) overflowed by ${o.bytes} bytes`);
