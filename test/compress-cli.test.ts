@@ -98,6 +98,120 @@ describe('ecgc compress', () => {
     expect(existsSync(join(dir, 'tight.json'))).toBe(false);
   });
 
+  describe('constraints', () => {
+    const tight = join(dir, 'ruinous.json');
+    let refused: Awaited<ReturnType<typeof ecgc>>;
+    beforeAll(async () => {
+      refused = await ecgc('compress', BEATNET, '--data', val, '--method', 'laq+lap', '--flash', '1400', '--out', tight);
+    }, 60_000);
+
+    it('holds --max-drop 0.5 under --flash: a budget only a ruinous plan fits exits 3 and leaves no plan that looks complete', () => {
+      expect(refused.exitCode).toBe(3);
+      const message = refused.stderr.trim().split('\n').at(-1)!;
+      expect(message).toMatch(/^ecgc: no laq\+lap plan fits --flash 1400 bytes within the constraints \(accuracy >= 99\.50% \(--max-drop 0\.5 below the full model's 100\.00%\)\): the smallest that meets them is (\d+) bytes; the best plan that fits \((\d+) bytes\) misses them: accuracy ([\d.]+)% \(needs >= 99\.50%; full model 100\.00%\); that plan is written to .*ruinous\.rejected\.json \(marked rejected: not a passing plan\)$/);
+      for (const file of ['ruinous.json', 'ruinous.md', 'ruinous.html']) expect(existsSync(join(dir, file))).toBe(false);
+      const rejected: Plan = JSON.parse(readFileSync(join(dir, 'ruinous.rejected.json'), 'utf8'));
+      expect(rejected.rejected).toBe(message.slice('ecgc: '.length).split('; that plan is written')[0]);
+      expect(rejected.totals.layers.bytes).toBeLessThanOrEqual(1400);
+      expect(rejected.figures.data.final.accuracy!).toBeLessThan(0.995);
+      expect(message).toContain(`best plan that fits (${rejected.totals.layers.bytes} bytes) misses them: accuracy ${(100 * rejected.figures.data.final.accuracy!).toFixed(2)}%`);
+      // the per-layer breakdown of both plans, and the rejected plan's per-class recall
+      expect(refused.stderr).toMatch(/layer\s+choice \(smallest within the constraints\)\s+bytes\s+choice \(best that fits\)\s+bytes/);
+      const collapsed = rejected.figures.data.final.perClass!.find((c) => c.recall < 0.9)!;
+      expect(refused.stderr).toMatch(new RegExp(`per-class recall of the rejected plan:[\\s\\S]*\\n${collapsed.name}\\s+\\d+\\s+100\\.00\\s+${(100 * collapsed.recall).toFixed(2)}`));
+    });
+
+    it('--max-drop none lifts it: the same plan, written as a plan whose header says so', async () => {
+      const out = join(dir, 'lifted.json');
+      const result = await ecgc('compress', BEATNET, '--data', val, '--method', 'laq+lap', '--flash', '1400', '--max-drop', 'none', '--out', out);
+      expect(result.exitCode, result.stderr).toBe(0);
+      const lifted: Plan = JSON.parse(readFileSync(out, 'utf8'));
+      const rejected: Plan = JSON.parse(readFileSync(join(dir, 'ruinous.rejected.json'), 'utf8'));
+      expect(lifted.layers.map((l) => [l.bits, l.sparsity])).toEqual(rejected.layers.map((l) => [l.bits, l.sparsity]));
+      expect(lifted.method.maxDrop).toBeNull();
+      expect(lifted.rejected).toBeUndefined();
+      expect(result.stdout).toMatch(/laq\+lap .*; constraints: no accuracy constraint, flash budget 1400 bytes/);
+      expect(readFileSync(join(dir, 'lifted.md'), 'utf8')).toContain('constraints: no accuracy constraint, flash budget 1400 bytes');
+      const laq = await ecgc('compress', BEATNET, '--data', val, '--method', 'laq', '--max-drop', 'none', '--out', join(dir, 'none.json'));
+      expect(laq.exitCode).toBe(1);
+      expect(laq.stderr).toMatch(/--max-drop none: laq shares --max-drop out between layers; give it a number of points, or a --flash budget to fit/);
+    });
+
+    it('--max-class-drop refuses a plan --max-drop alone accepts (fixed-q:4 loses 4 points of class A recall)', async () => {
+      const accepted = await ecgc('compress', BEATNET, '--data', val, '--method', 'fixed-q:4', '--max-drop', '0.5', '--out', join(dir, 'q4.json'));
+      expect(accepted.exitCode).toBe(0);
+      const q4: Plan = JSON.parse(readFileSync(join(dir, 'q4.json'), 'utf8'));
+      const lostA = 100 * (1 - q4.figures.data.final.perClass!.find((c) => c.name === 'A')!.recall);
+      expect(lostA).toBeGreaterThan(2);
+      const out = join(dir, 'q4-classes.json');
+      const result = await ecgc('compress', BEATNET, '--data', val, '--method', 'fixed-q:4', '--max-drop', '0.5', '--max-class-drop', '2', '--out', out);
+      expect(result.exitCode).toBe(3);
+      expect(result.stderr).toContain(`the fixed-q:4 plan misses the constraints (accuracy >= 99.50% (--max-drop 0.5 below the full model's 100.00%) and every class's recall at most 2 points below the full model's (--max-class-drop)): class A recall ${(100 - lostA).toFixed(2)}% (full model 100.00%, ${lostA.toFixed(2)} points lost)`);
+      expect(existsSync(out)).toBe(false);
+      expect(JSON.parse(readFileSync(join(dir, 'q4-classes.rejected.json'), 'utf8')).method.maxClassDrop).toBe(2);
+    });
+
+    it('--max-class-drop holds every class in a search, label-free too (per full-model class agreement)', async () => {
+      for (const args of [['--max-drop', '2'], ['--max-drop', '2', '--label-free']]) {
+        const out = join(dir, `laq-classes${args.length}.json`);
+        const result = await ecgc('compress', BEATNET, '--data', val, '--method', 'laq', ...args, '--max-class-drop', '3', '--out', out);
+        expect(result.exitCode, result.stderr).toBe(0);
+        const p: Plan = JSON.parse(readFileSync(out, 'utf8'));
+        expect(p.method.maxClassDrop).toBe(3);
+        const drops = p.figures.data.final.perClass!.map((c, i) => 100 * (p.figures.data.baseline.perClass![i].recall - c.recall));
+        expect(Math.max(...drops)).toBeLessThanOrEqual(3 + 1e-9);
+        expect(result.stdout).toContain(`each class's ${args.includes('--label-free') ? 'agreement' : 'recall'} at most 3 points below the full model's`);
+      }
+      // without it, the same search lets class A lose 8 points
+      const alone = await ecgc('compress', BEATNET, '--data', val, '--method', 'laq', '--max-drop', '2', '--out', join(dir, 'laq-alone.json'));
+      const p: Plan = JSON.parse(readFileSync(join(dir, 'laq-alone.json'), 'utf8'));
+      expect(alone.exitCode).toBe(0);
+      expect(Math.min(...p.figures.data.final.perClass!.map((c) => c.recall))).toBeLessThan(0.97);
+    }, 60_000);
+
+    it('every report shows per-class recall, the full model beside the plan, as the evaluator measures it', async () => {
+      const out = join(dir, 'q3.json');
+      const result = await ecgc('compress', BEATNET, '--data', val, '--test', test, '--method', 'fixed-q:3', '--out', out);
+      expect(result.exitCode, result.stderr).toBe(0);
+      const p: Plan = JSON.parse(readFileSync(out, 'utf8'));
+      const graph = loadBeatnet();
+      const recallOf = (g: typeof graph, seed: number) => {
+        const data = beatnetDataset(300, seed);
+        return classificationMetrics(data.y, argmaxRows(runReference(g, data.x, 300), 5), data.meta.classes).perClass;
+      };
+      const compressed = applyPlan(graph, readPlan(out, graph));
+      const expected = { data: { full: recallOf(graph, 31), plan: recallOf(compressed, 31) }, test: { full: recallOf(graph, 32), plan: recallOf(compressed, 32) } };
+      for (const set of ['data', 'test'] as const) {
+        const pair = p.figures[set]!;
+        expect(pair.baseline.perClass).toEqual(expected[set].full.map(({ name, support, recall }) => ({ name, support, recall })));
+        expect(pair.final.perClass).toEqual(expected[set].plan.map(({ name, support, recall }) => ({ name, support, recall })));
+      }
+      expect(expected.test.plan.some((c, i) => c.recall < expected.test.full[i].recall - 0.05)).toBe(true); // the columns differ
+      const pct = (v: number) => (100 * v).toFixed(2);
+      const change = (a: number, b: number) => `${b >= a ? '+' : ''}${(100 * (b - a)).toFixed(2)}`;
+      const md = readFileSync(join(dir, 'q3.md'), 'utf8');
+      const html = readFileSync(join(dir, 'q3.html'), 'utf8');
+      expect(md).toContain('## Per-class recall');
+      expect(html).toContain('<h2>Per-class recall</h2>');
+      expected.data.full.forEach((full, i) => {
+        const d = expected.data.plan[i];
+        const t = expected.test.plan[i];
+        const tf = expected.test.full[i];
+        const cells = [full.name, String(full.support), pct(full.recall), pct(d.recall), change(full.recall, d.recall), String(tf.support), pct(tf.recall), pct(t.recall), change(tf.recall, t.recall)];
+        expect(md).toContain(`| ${cells.join(' | ')} |`);
+        expect(html).toContain(`<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`);
+        expect(result.stdout).toMatch(new RegExp(`\\n${cells.map((c) => c.replace('+', '\\+')).join('\\s+')}\\n`));
+      });
+      // eval --plan: the plan's recall with the full model's beside it, in text and JSON
+      const evaluated = JSON.parse((await ecgc('eval', BEATNET, '--data', test, '--plan', out, '--json')).stdout);
+      expect(evaluated.perClass.map((c: { recall: number }) => c.recall)).toEqual(expected.test.plan.map((c) => c.recall));
+      expect(evaluated.fullModel.perClass.map((c: { recall: number }) => c.recall)).toEqual(expected.test.full.map((c) => c.recall));
+      const text = (await ecgc('eval', BEATNET, '--data', test, '--plan', out)).stdout;
+      expect(text).toMatch(/class\s+precision %\s+recall %\s+full model recall %\s+change \(points\)\s+F1 %\s+support/);
+      expected.test.plan.forEach((c, i) => expect(text).toMatch(new RegExp(`\\n${c.name}\\s+[\\d.]+\\s+${pct(c.recall)}\\s+${pct(expected.test.full[i].recall)}\\s+${(100 * (c.recall - expected.test.full[i].recall)).toFixed(2)}\\s`)));
+    }, 60_000);
+  });
+
   it('runs label-free without --data (synthetic windows, fidelity to the full model)', async () => {
     const out = join(dir, 'label-free.json');
     const result = await ecgc('compress', BEATNET, '--method', 'laq', '--calibration', '120', '--out', out);
@@ -116,7 +230,7 @@ describe('ecgc compress', () => {
     const x = join(dir, 'unlabelled.npy');
     writeFileSync(x, encodeNpy(data.shape, data.x));
     for (const args of [['--data', x], ['--data', val, '--label-free']]) {
-      const out = join(dir, 'unlabelled.json');
+      const out = join(dir, `unlabelled${args.length}.json`);
       const result = await ecgc('compress', BEATNET, ...args, '--method', 'fixed-q:8', '--out', out);
       expect(result.exitCode).toBe(0);
       const p: Plan = JSON.parse(readFileSync(out, 'utf8'));
@@ -240,6 +354,9 @@ describe('ecgc sweep', () => {
     expect(result.exitCode).toBe(0);
     const sweep = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
     const names: string[] = sweep.rows.map((r: { name: string }) => r.name);
+    // every row carries its per-class recall, as the plan figures do
+    for (const row of sweep.rows) expect(row.data.perClass.map((c: { name: string }) => c.name)).toEqual(['N', 'L', 'R', 'A', 'V']);
+    expect(readFileSync(join(out, 'table.md'), 'utf8')).toMatch(/## Per-class recall[\s\S]*\| method \| N \(\d+\) \| L \(\d+\) \|/);
     expect(names).toEqual(expect.arrayContaining(['full precision', 'fixed-q:8', 'fixed-q:1', 'fixed-q:4 codebook', 'fixed-p:10', 'fixed-p:90', 'laq (printed rule)', 'laq (intended rule)', 'lap']));
     expect(names.some((n) => n.startsWith('laq+lap'))).toBe(true);
     expect(['printed', 'intended']).toContain(sweep.laqWinner.rule);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LayerWeights } from '../src/compress/choice.js';
 import { Evaluator } from '../src/compress/evaluator.js';
 import { findWeightLayers, readRows, writeRows } from '../src/compress/layers.js';
-import { argmaxRows } from '../src/compress/metrics.js';
+import { argmaxRows, classificationMetrics } from '../src/compress/metrics.js';
 import type { Graph } from '../src/ir/graph.js';
 import { compileStepped } from '../src/ref/interpreter.js';
 import { BatchRunner } from '../src/ref/parallel.js';
@@ -150,5 +150,30 @@ describe('Evaluator', () => {
       expect(early).toBeGreaterThan(5);
     }
     expect(evaluator.evaluations).toBeGreaterThan(1);
+  });
+
+  it('reports per-class recall as classificationMetrics does, and stops early on a class only when its recall is out of reach', async () => {
+    const rows = weights[6].realize({ bits: 2, family: 'uniform', prune: 0 }).dequantized;
+    await evaluator.resetCommits();
+    const full = await evaluator.evaluate(new Map([[6, rows]]));
+    const metrics = classificationMetrics(data.y, argmaxRows(full.outputs!, 5), ['0', '1', '2', '3', '4']);
+    expect(full.figures!.perClass).toEqual(metrics.perClass.map(({ name, support, recall }) => ({ name, support, recall })));
+    let early = 0;
+    for (let i = 0; i < layers.length; i += 2) {
+      await evaluator.focus(i);
+      for (const bits of [1, 2, 3]) {
+        const candidate = weights[i].realize({ bits, family: 'uniform', prune: 0 }).dequantized;
+        const complete = await evaluator.evaluate(new Map([[i, candidate]]));
+        for (const maxClassDrop of [0, 5, 20, 60]) {
+          const requirement = { minScore: -Infinity, maxClassDrop };
+          const fast = await evaluator.evaluate(new Map([[i, candidate]]), requirement);
+          const worst = Math.max(...complete.figures!.perClass!.map((c, k) => 100 * (evaluator.baseline.figures!.perClass![k].recall - c.recall)));
+          expect(fast.accepted).toBe(worst <= maxClassDrop + 1e-9);
+          expect(evaluator.meets(complete, requirement)).toBe(fast.accepted);
+          if (!fast.complete) early++;
+        }
+      }
+    }
+    expect(early).toBeGreaterThan(3);
   });
 });

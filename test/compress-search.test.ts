@@ -29,7 +29,6 @@ const settings = (method: MethodSpec, extra: Partial<SearchSettings> = {}): Sear
   method,
   metric: 'accuracy',
   maxDrop: 1,
-  maxDropGiven: true,
   alpha: 0.5,
   beta: 0.5,
   laqRule: 'intended',
@@ -38,15 +37,16 @@ const settings = (method: MethodSpec, extra: Partial<SearchSettings> = {}): Sear
 });
 
 describe('fixed policies', () => {
+  // (unconstrained, as a fixed method is without --flash or an explicit constraint)
   it('8 bits keeps accuracy within half a point; 1 bit collapses', async () => {
     expect(evaluator.baseline.score).toBeGreaterThan(90);
-    const eight = await runSearch(space, evaluator, settings({ kind: 'fixed-q', bits: 8 }));
+    const eight = await runSearch(space, evaluator, settings({ kind: 'fixed-q', bits: 8 }, { maxDrop: Infinity }));
     expect(eight.final.score).toBeGreaterThanOrEqual(evaluator.baseline.score - 0.5);
     expect(eight.choices.every((c) => c.bits === 8)).toBe(true);
-    const one = await runSearch(space, evaluator, settings({ kind: 'fixed-q', bits: 1 }));
+    const one = await runSearch(space, evaluator, settings({ kind: 'fixed-q', bits: 1 }, { maxDrop: Infinity }));
     expect(one.final.score).toBeLessThan(60);
     expect(one.realized.every((r) => r.quantizer === 'sign')).toBe(true);
-    const pruned = await runSearch(space, evaluator, settings({ kind: 'fixed-p', prune: 0.5 }));
+    const pruned = await runSearch(space, evaluator, settings({ kind: 'fixed-p', prune: 0.5 }, { maxDrop: Infinity }));
     expect(pruned.realized.every((r, i) => r.sparsity >= Math.floor(0.5 * layers[i].rows * layers[i].rowLength) / (layers[i].rows * layers[i].rowLength))).toBe(true);
   });
 });
@@ -102,7 +102,7 @@ describe('flash budgets', () => {
   it('finds a plan that fits a feasible budget', async () => {
     const smallest = space.bytes(space.smallest({ kind: 'laq' }, 'uniform'));
     const flash = Math.round((smallest + space.bytes(layers.map(() => ({ bits: 4, family: 'uniform' as const, prune: 0 })))) / 2);
-    const result = await runSearch(space, evaluator, settings({ kind: 'laq' }, { flash, maxDropGiven: false }));
+    const result = await runSearch(space, evaluator, settings({ kind: 'laq' }, { flash, maxDrop: Infinity }));
     expect(space.bytes(result.choices)).toBeLessThanOrEqual(flash);
     expect(result.final.score).toBeGreaterThan(0);
   });
@@ -112,8 +112,60 @@ describe('flash budgets', () => {
     const error = await runSearch(space, evaluator, settings({ kind: 'laq+lap' }, { flash: smallest - 1 })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BudgetError);
     expect((error as BudgetError).exitCode).toBe(3);
-    expect((error as BudgetError).smallestBytes).toBe(smallest);
-    expect((error as BudgetError).breakdown).toHaveLength(layers.length);
+    expect((error as BudgetError).plans.map((p) => p.bytes)).toEqual([smallest]);
+    expect((error as BudgetError).plans[0].layers).toHaveLength(layers.length);
+    expect((error as BudgetError).rejected).toBeUndefined();
+  });
+});
+
+describe('constraints', () => {
+  const recallDrops = (final: { figures?: { perClass?: { recall: number }[] } }) => final.figures!.perClass!.map((c, k) => 100 * (evaluator.baseline.figures!.perClass![k].recall - c.recall));
+
+  it('holds --max-drop under --flash: a budget only a ruinous plan fits is refused, with that plan; lifted, it is the plan', async () => {
+    const flash = space.bytes(space.smallest({ kind: 'laq+lap' }, 'uniform')) + 100;
+    const error = await runSearch(space, evaluator, settings({ kind: 'laq+lap' }, { flash, maxDrop: 0.5 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BudgetError);
+    const refused = error as BudgetError;
+    expect(refused.exitCode).toBe(3);
+    const rejected = refused.rejected!;
+    expect(space.bytes(rejected.choices)).toBeLessThanOrEqual(flash);
+    expect(rejected.final.score).toBeLessThan(evaluator.baseline.score - 0.5);
+    expect(refused.message).toContain(`the best plan that fits (${space.bytes(rejected.choices)} bytes) misses them: accuracy ${rejected.final.score.toFixed(2)}% (needs >= 99.50%`);
+    // the smallest plan within the constraint, named beside it, does not fit
+    expect(refused.plans.map((p) => p.label)).toEqual(['smallest within the constraints', 'best that fits']);
+    expect(refused.plans[0].bytes).toBeGreaterThan(flash);
+    const lifted = await runSearch(space, evaluator, settings({ kind: 'laq+lap' }, { flash, maxDrop: Infinity }));
+    expect(lifted.choices).toEqual(rejected.choices);
+    expect(lifted.final.score).toBe(rejected.final.score);
+  });
+
+  for (const method of [{ kind: 'laq' }, { kind: 'laq+lap' }, { kind: 'lap' }] as MethodSpec[]) {
+    it(`--max-class-drop holds every class in ${method.kind}, where --max-drop alone lets one fall further`, async () => {
+      // lap at 1 point and laq at 2 points each let a class lose more than the class bound (A: 2.2 and 6.7 points here)
+      const maxDrop = method.kind === 'lap' ? 1 : 2;
+      const maxClassDrop = method.kind === 'lap' ? 2 : 3;
+      const alone = await runSearch(space, evaluator, settings(method, { maxDrop }));
+      expect(Math.max(...recallDrops(alone.final))).toBeGreaterThan(maxClassDrop);
+      const both = await runSearch(space, evaluator, settings(method, { maxDrop, maxClassDrop }));
+      expect(Math.max(...recallDrops(both.final))).toBeLessThanOrEqual(maxClassDrop + 1e-9);
+      expect(both.final.score).toBeGreaterThanOrEqual(evaluator.baseline.score - maxDrop - 1e-9);
+      // and under a budget the first plan fits, the class bound still holds
+      const flash = space.bytes(alone.choices);
+      const budgeted = await runSearch(space, evaluator, settings(method, { maxDrop, maxClassDrop, flash })).catch((e: unknown) => e);
+      if (budgeted instanceof BudgetError) expect(budgeted.message).toMatch(/class \w+ recall [\d.]+% \(full model 100\.00%/);
+      else expect(Math.max(...recallDrops((budgeted as Awaited<ReturnType<typeof runSearch>>).final))).toBeLessThanOrEqual(maxClassDrop + 1e-9);
+    });
+  }
+
+  it('refuses a fixed method whose plan misses a class bound, naming the class', async () => {
+    const eight = await runSearch(space, evaluator, settings({ kind: 'fixed-q', bits: 8 }, { maxDrop: Infinity, maxClassDrop: 0 }));
+    expect(Math.max(...recallDrops(eight.final))).toBe(0);
+    const error = await runSearch(space, evaluator, settings({ kind: 'fixed-q', bits: 2 }, { maxDrop: Infinity, maxClassDrop: 5 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BudgetError);
+    const rejected = (error as BudgetError).rejected!;
+    const failing = rejected.final.figures!.perClass!.filter((c) => c.recall < 0.95);
+    expect(failing.length).toBeGreaterThan(0);
+    for (const c of failing) expect((error as BudgetError).message).toContain(`class ${c.name} recall ${(100 * c.recall).toFixed(2)}%`);
   });
 });
 

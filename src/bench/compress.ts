@@ -49,7 +49,7 @@ const { plan } = await compressModel({
   modelFile: model,
   modelBytes: readFileOrFail(model),
   data: { x, count: wanted, labels: y, classNames: dataset.meta.classes, source: 'beats-nlrav random-val', description: '' },
-  settings: { method: { kind: 'laq+lap' }, metric: 'accuracy', maxDrop: 0.5, maxDropGiven: true, alpha: 0.5, beta: 0.5, laqRule: 'intended', quantizer: 'uniform', scaleFormat: 'float32', rounding: 'nearest' },
+  settings: { method: { kind: 'laq+lap' }, metric: 'accuracy', maxDrop: 0.5, alpha: 0.5, beta: 0.5, laqRule: 'intended', quantizer: 'uniform', scaleFormat: 'float32', rounding: 'nearest' },
   version: 'bench',
 });
 const seconds = (performance.now() - start) / 1000;

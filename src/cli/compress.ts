@@ -1,21 +1,23 @@
 /**
  * `ecgc compress <model.onnx> [--data <dir>] --method <...> --out <plan.json>`: chooses each
  * layer's bits and pruning, prints the per-layer table and totals, writes plan.json
- * atomically with a Markdown report (plan.md) and an HTML page (plan.html) beside it.
+ * atomically with a Markdown report (plan.md) and an HTML page (plan.html) beside it. A plan
+ * that misses its constraints or budget (exit 3) is written as <name>.rejected.json only.
  */
 import { readFileSync } from 'node:fs';
-import { fail } from '../errors.js';
+import { EcgcError, fail } from '../errors.js';
 import { type Calibration, readCalibration } from '../compress/calibration.js';
 import { QUANTIZER_FAMILIES, type QuantizerFamily } from '../compress/choice.js';
 import { compressModel } from '../compress/compress.js';
 import { type Figures, type Plan, writePlan } from '../compress/plan.js';
 import { ROUNDINGS, type Rounding, SCALE_FORMATS, type ScaleFormat } from '../compress/quantize.js';
-import { BudgetError, type LaqRule, type SearchSettings, parseMethod } from '../compress/search.js';
+import { BudgetError, type LaqRule, type PlanSketch, type SearchSettings, methodName, parseMethod } from '../compress/search.js';
 import type { Sensitivity } from '../compress/sensitivity.js';
 import type { Graph } from '../ir/graph.js';
 import { loadModel } from '../ir/load.js';
 import { planHtml } from '../report/html.js';
-import { planMarkdown } from '../report/markdown.js';
+import { classRecallTable } from '../report/classes.js';
+import { constraintsLine, planMarkdown } from '../report/markdown.js';
 import { checkOutputFile, readFileOrFail, writeFileAtomic } from '../util/files.js';
 import { formatBytes, table } from './format.js';
 import { parseThreads } from './options.js';
@@ -27,6 +29,7 @@ export interface SearchFlags {
   test?: string;
   metric?: string;
   maxDrop?: string;
+  maxClassDrop?: string;
   alpha?: string;
   beta?: string;
   gamma?: string;
@@ -51,6 +54,7 @@ interface CompressFlags extends SearchFlags {
 
 /** Label-free mode's default SNR floor (dB): below it outputs drift even when the top-1 class holds. */
 export const DEFAULT_MIN_SNR_DB = 20;
+export const DEFAULT_MAX_DROP = 0.5;
 
 export function version(): string {
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -81,11 +85,16 @@ export function searchSettings(flags: SearchFlags & { method?: string; flash?: s
   if (!ROUNDINGS.includes(rounding)) fail(`--rounding must be one of ${ROUNDINGS.join(', ')}, got '${flags.rounding}'`);
   const labelFree = data.labels === undefined;
   if (flags.minSnr !== undefined && !labelFree) fail('--min-snr applies in label-free mode only (no labels, or --label-free)');
+  const method = parseMethod(flags.method ?? 'laq');
+  // A fixed method makes one plan: without a budget, only the constraints given explicitly are checked.
+  const defaults = (method.kind !== 'fixed-q' && method.kind !== 'fixed-p') || flags.flash !== undefined;
+  const maxDrop = flags.maxDrop === 'none' ? Infinity : parseNumber(flags.maxDrop, '--max-drop', defaults ? DEFAULT_MAX_DROP : Infinity, 0, 100);
+  if (maxDrop === Infinity && defaults && flags.flash === undefined) fail(`--max-drop none: ${methodName(method)} shares --max-drop out between layers; give it a number of points, or a --flash budget to fit`);
   return {
-    method: parseMethod(flags.method ?? 'laq'),
+    method,
     metric,
-    maxDrop: parseNumber(flags.maxDrop, '--max-drop', 0.5, 0, 100),
-    maxDropGiven: flags.maxDrop !== undefined,
+    maxDrop,
+    maxClassDrop: flags.maxClassDrop === undefined ? undefined : parseNumber(flags.maxClassDrop, '--max-class-drop', 0, 0, 100),
     flash: flags.flash === undefined ? undefined : parseSize(flags.flash, '--flash'),
     alpha: parseNumber(flags.alpha, '--alpha', 0.5, 0, 1e6),
     beta: parseNumber(flags.beta, '--beta', 0.5, 0, 1e6),
@@ -94,7 +103,7 @@ export function searchSettings(flags: SearchFlags & { method?: string; flash?: s
     quantizer,
     scaleFormat,
     rounding,
-    minSnrDb: labelFree ? parseNumber(flags.minSnr, '--min-snr', DEFAULT_MIN_SNR_DB, -1000, 1000) : undefined,
+    minSnrDb: labelFree && (defaults || flags.minSnr !== undefined) ? parseNumber(flags.minSnr, '--min-snr', DEFAULT_MIN_SNR_DB, -1000, 1000) : undefined,
   };
 }
 
@@ -102,7 +111,7 @@ export async function compressCommand(model: string, flags: CompressFlags): Prom
   parseMethod(flags.method); // a mistyped method fails before the model and data are read
   // and a plan that could not be written fails before the search, not after it
   const base = flags.out.replace(/\.json$/i, '');
-  for (const file of [flags.out, `${base}.md`, `${base}.html`]) checkOutputFile(file, flags.force === true);
+  for (const file of [flags.out, `${base}.md`, `${base}.html`, `${base}.rejected.json`]) checkOutputFile(file, flags.force === true);
   const { graph, bytes, data, test } = loadInputs(model, flags);
   const settings = searchSettings(flags, data);
   const ram = flags.ram === undefined ? undefined : parseSize(flags.ram, '--ram');
@@ -125,10 +134,7 @@ export async function compressCommand(model: string, flags: CompressFlags): Prom
     });
   } catch (e) {
     progress.end();
-    if (e instanceof BudgetError) {
-      process.stderr.write(`smallest achievable: ${e.smallestBytes} bytes (${formatBytes(e.smallestBytes)})\n`);
-      process.stderr.write(table(['layer', 'choice', 'bytes'], e.breakdown.map((b) => [b.node, b.choice, String(b.bytes)])) + '\n');
-    }
+    if (e instanceof BudgetError) throw refusal(e, base);
     throw e;
   }
   const { plan, search, sensitivity } = result;
@@ -138,6 +144,27 @@ export async function compressCommand(model: string, flags: CompressFlags): Prom
   writeFileAtomic(`${base}.html`, planHtml(plan, search.trace, sensitivity));
   progress.end();
   process.stdout.write(planSummary(plan, sensitivity) + `\nwrote ${flags.out}, ${base}.md, ${base}.html\n`);
+}
+
+/**
+ * Prints what a refused budget or constraint leaves to go on (each plan's bytes and per-layer
+ * choices; the rejected plan's per-class recall), writes the rejected plan as
+ * <base>.rejected.json, and returns the error to exit with, its message saying so.
+ */
+function refusal(e: BudgetError, base: string): EcgcError {
+  for (const p of e.plans) process.stderr.write(`${p.label}: ${p.bytes} bytes (${formatBytes(p.bytes)})\n`);
+  process.stderr.write(breakdownTable(e.plans) + '\n');
+  if (!e.plan) return e;
+  const file = `${base}.rejected.json`;
+  writePlan(file, e.plan);
+  const recall = classRecallTable(e.plan.figures);
+  if (recall) process.stderr.write(`per-class recall of the rejected plan:\n${table(recall.header, recall.rows)}\n`);
+  return new EcgcError(`${e.message}; that plan is written to ${file} (marked rejected: not a passing plan)`, e.exitCode);
+}
+
+function breakdownTable(plans: PlanSketch[]): string {
+  const header = plans.length === 1 ? ['layer', 'choice', 'bytes'] : ['layer', ...plans.flatMap((p) => [`choice (${p.label})`, 'bytes'])];
+  return table(header, plans[0].layers.map((l, i) => [l.node, ...plans.flatMap((p) => [p.layers[i].choice, String(p.layers[i].bytes)])]));
 }
 
 export function percent(value: number | null): string {
@@ -166,7 +193,7 @@ export function planSummary(plan: Plan, sensitivity?: Sensitivity): string {
   ]);
   const t = plan.totals;
   const lines = [
-    `${plan.model.file}: ${plan.method.name}${plan.method.laqRule ? ` (rule ${plan.method.laqRule}, gamma ${plan.method.gamma?.toPrecision(4)})` : ''}, ${plan.method.metric}, max drop ${plan.method.maxDrop} points${plan.method.flash ? `, flash ${plan.method.flash} bytes` : ''}`,
+    `${plan.model.file}: ${plan.method.name}${plan.method.laqRule ? ` (rule ${plan.method.laqRule}, gamma ${plan.method.gamma?.toPrecision(4)})` : ''}, ${plan.method.metric}; ${constraintsLine(plan.method)}`,
     '',
     table(['layer', 'op', 'weights', 'bits', 'quantizer', 'sparsity %', 'encoding', 'bytes', 'f32 bytes', 'importance'], rows),
     '',
@@ -179,6 +206,8 @@ export function planSummary(plan: Plan, sensitivity?: Sensitivity): string {
     lines.push(figuresLine(`full model on ${plan.figures.test.dir} (test)`, plan.figures.test.baseline, plan.figures.labelFree));
     lines.push(figuresLine(`plan on ${plan.figures.test.dir} (test)`, plan.figures.test.final, plan.figures.labelFree));
   }
+  const recall = classRecallTable(plan.figures);
+  if (recall) lines.push('', table(recall.header, recall.rows), '');
   lines.push(`search: ${plan.search.candidates} candidates, ${plan.search.evaluations} full-model-equivalent evaluations, ${plan.search.seconds} s`);
   if (sensitivity) lines.push(`importance vs measured sensitivity: Spearman ${sensitivity.spearman === null ? 'undefined' : sensitivity.spearman.toFixed(3)}`);
   return lines.join('\n');

@@ -1,9 +1,13 @@
-/** `ecgc eval <model.onnx> --data <dir> [--plan <plan.json>] [--json]` */
+/**
+ * `ecgc eval <model.onnx> --data <dir> [--plan <plan.json>] [--json]`; with a plan, the full
+ * model is measured too, so that each class's recall shows beside the plan's.
+ */
 import { fail } from '../errors.js';
 import { argmaxRows, classificationMetrics } from '../compress/metrics.js';
 import { readDataset } from '../data/dataset.js';
 import { requireModelClasses } from '../data/model-data.js';
-import { shapeText } from '../ir/graph.js';
+import { type Graph, shapeText } from '../ir/graph.js';
+import { loadModel } from '../ir/load.js';
 import { BatchRunner } from '../ref/parallel.js';
 import { table } from './format.js';
 import { parseThreads } from './options.js';
@@ -20,25 +24,32 @@ export async function evalCommand(model: string, options: { data: string; json?:
   }
   requireModelClasses(graph, model, options.data, data.meta.classes, true);
   const classes = data.meta.classes.length;
-  const runner = new BatchRunner(graph, parseThreads(options.threads));
-  let logits: Float32Array;
-  try {
-    logits = await runner.run(data.x, data.shape[0]);
-  } finally {
-    await runner.close();
-  }
-  const predicted = argmaxRows(logits, classes);
-  const metrics = classificationMetrics(data.y, predicted, data.meta.classes);
+  const metricsOf = async (g: Graph) => {
+    const runner = new BatchRunner(g, parseThreads(options.threads));
+    try {
+      return classificationMetrics(data.y, argmaxRows(await runner.run(data.x, data.shape[0]), classes), data.meta.classes);
+    } finally {
+      await runner.close();
+    }
+  };
+  const metrics = await metricsOf(graph);
+  const fullModel = options.plan ? await metricsOf(loadModel(model)) : null;
   if (options.json) {
-    process.stdout.write(JSON.stringify({ schema: EVAL_SCHEMA, model, plan: options.plan ?? null, data: options.data, task: data.meta.task, split: data.meta.split, ...metrics }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ schema: EVAL_SCHEMA, model, plan: options.plan ?? null, data: options.data, task: data.meta.task, split: data.meta.split, ...metrics, fullModel }, null, 2) + '\n');
     return;
   }
   const pct = (v: number) => (100 * v).toFixed(2);
+  const summary = (m: typeof metrics) => `accuracy ${pct(m.accuracy)}%  macro precision ${pct(m.macroPrecision)}%  recall ${pct(m.macroRecall)}%  F1 ${pct(m.macroF1)}%`;
+  const beside = (i: number) => (fullModel ? [pct(fullModel.perClass[i].recall), (100 * (metrics.perClass[i].recall - fullModel.perClass[i].recall)).toFixed(2)] : []);
   const lines = [
     `${model}${options.plan ? ` with plan ${options.plan}` : ''} on ${options.data} (${data.meta.task}, ${data.meta.split}): ${metrics.count} windows`,
-    `accuracy ${pct(metrics.accuracy)}%  macro precision ${pct(metrics.macroPrecision)}%  recall ${pct(metrics.macroRecall)}%  F1 ${pct(metrics.macroF1)}%`,
+    summary(metrics),
+    ...(fullModel ? [`full model: ${summary(fullModel)}`] : []),
     '',
-    table(['class', 'precision %', 'recall %', 'F1 %', 'support'], metrics.perClass.map((c) => [c.name, pct(c.precision), pct(c.recall), pct(c.f1), String(c.support)])),
+    table(
+      ['class', 'precision %', 'recall %', ...(fullModel ? ['full model recall %', 'change (points)'] : []), 'F1 %', 'support'],
+      metrics.perClass.map((c, i) => [c.name, pct(c.precision), pct(c.recall), ...beside(i), pct(c.f1), String(c.support)]),
+    ),
     '',
     'confusion matrix (rows: true class, columns: predicted)',
     table(['', ...data.meta.classes], metrics.confusion.map((row, i) => [data.meta.classes[i], ...row.map(String)])),

@@ -84,7 +84,8 @@ function searchOptions(command: Command): Command {
     .option('--data <dir>', "calibration windows: a dataset from 'ecgc data' (labelled), or a directory with X.npy / an .npy file (label-free); default: synthetic ECG windows (label-free)")
     .option('--test <dir>', 'held-out windows: the chosen plan is reported on them, never searched on')
     .option('--metric <metric>', 'accuracy or f1 (macro F1): what --max-drop is measured in', 'accuracy')
-    .option('--max-drop <points>', 'points of the metric the plan may lose against the full model on --data (label-free: of top-1 agreement; default 0.5)')
+    .option('--max-drop <points>', "points of the metric the plan may lose against the full model on --data (label-free: of top-1 agreement; default 0.5, with --flash too); 'none' lifts it (with --flash, or a fixed method)")
+    .option('--max-class-drop <points>', "points of recall any one class may lose against the full model on --data (label-free: of that full-model class's top-1 agreement); default: no per-class constraint")
     .option('--alpha <a>', 'importance I = alpha * rho + beta * delta: weight of the parameter share rho', '0.5')
     .option('--beta <b>', 'weight of the (log-scaled, normalised) weight variance delta', '0.5')
     .option('--gamma <g>', 'LAQ: tolerance of layer l = min(max-drop, gamma * w_l) (default: max-drop / max w_l)')
@@ -109,7 +110,7 @@ searchOptions(
   .option('--ram <size>', 'RAM budget: recorded in the plan and checked by the C backend (ecgc compile), not here')
   .option('--sensitivity', 'also measure each layer alone at 1..8 bits and compare with the importance heuristic (slow)')
   .requiredOption('--out <plan.json>', 'where to write the plan (plan.md and plan.html go beside it)')
-  .option('--force', 'replace an existing plan (and its .md, .html)')
+  .option('--force', 'replace an existing plan (and its .md, .html, .rejected.json)')
   .action(action(compressCommand));
 
 searchOptions(
@@ -157,6 +158,10 @@ program
   .option('--stack <size>', 'Cortex-M: stack reserved in RAM (default 2K)')
   .option('--opt <levels>', 'Cortex-M: arm-none-eabi-gcc levels to link and size, e.g. "-O2,-Os" (default -O2)')
   .option('--schedule <s>', 'layers (one kernel call per op), stream (Conv chains depth first, one time step at a time: least RAM, same bits) or auto: stream only when --ram needs it', 'auto')
+  .option('--measure', 'Cortex-M: count instructions per inference under QEMU (per layer; and the other schedule when auto weighed both)')
+  .option('--clock <Hz>', 'Cortex-M: core clock, e.g. 64M: the measured instructions as a time (a lower bound; implies --measure)')
+  .option('--report <file>', 'also write the report: file.json, file.md, or both for a name without either extension')
+  .option('--json', 'machine-readable output (schema ecgc.compile/1, docs/json.md)')
   .action(action(compileCommand));
 
 program
@@ -174,6 +179,7 @@ program
   .option('--opt <levels>', 'Cortex-M: arm-none-eabi-gcc levels, e.g. "-O2,-Os" (the default)')
   .option('--timeout <seconds>', 'Cortex-M: limit of each QEMU run (default 60)')
   .option('--schedule <s>', 'layers (one kernel call per op), stream (Conv chains depth first, one time step at a time: least RAM, same bits) or auto: stream only when --ram needs it', 'auto')
+  .option('--json', 'machine-readable output (schema ecgc.verify/1, docs/json.md)')
   .action(action(verifyCommand));
 
 program
@@ -186,12 +192,14 @@ program
   .option('--count <n>', 'how many windows (default 2; instructions are averaged)')
   .option('--opt <level>', 'arm-none-eabi-gcc level (default -O2)')
   .option('--stack <size>', 'stack reserved in RAM (default 2K)')
+  .option('--ram <size>', "RAM budget: chooses the schedule as 'ecgc compile --ram' does")
+  .option('--clock <Hz>', 'core clock, e.g. 64M: instructions per inference as a time (a lower bound: QEMU has no cycle model)')
   .option('--timeout <seconds>', 'limit of each QEMU run (default 60)')
   .option('--break-even', 'also sweep sparsity on one conv1d layer: where a sparse encoding beats the dense one')
   .option('--shape <CinxCoutxKxT>', 'the --break-even layer (default 32x32x5x128)')
   .option('--bits <b>', 'the --break-even weight bits (default 4)')
-  .option('--schedule <s>', 'layers or stream (Conv chains depth first): the schedule of both builds', 'layers')
-  .option('--json', 'machine-readable output (schema ecgc.bench/1)')
+  .option('--schedule <s>', "auto, layers or stream (Conv chains depth first): resolved as 'ecgc compile' does (with the plan, if any), for both builds", 'auto')
+  .option('--json', 'machine-readable output (schema ecgc.bench/1, docs/json.md)')
   .action(action(benchCommand));
 
 exitCleanlyOnInterrupt();

@@ -18,6 +18,7 @@ export interface Calibration {
   count: number;
   /** Undefined: label-free. */
   labels?: Int32Array;
+  /** The classes' names, when the windows are an `ecgc data` dataset (labelled or not). */
   classNames?: string[];
   /** The directory or file, or null for synthetic windows. */
   source: string | null;
@@ -51,10 +52,8 @@ export function readCalibration(source: string | undefined, graph: Graph, modelF
     const data = readDataset(source);
     x = { shape: data.shape, data: data.x };
     requireModelClasses(graph, modelFile, source, data.meta.classes, !options.labelFree);
-    if (!options.labelFree) {
-      labels = data.y;
-      classNames = data.meta.classes;
-    }
+    if (!options.labelFree) labels = data.y;
+    classNames = data.meta.classes;
     dataset = { task: data.meta.task, split: data.meta.split };
     files = { x: join(source, 'X.npy'), y: labels ? join(source, 'y.npy') : undefined };
     description = `${source} (${data.meta.task}, ${data.meta.split})${options.labelFree ? ', labels ignored (label-free)' : ''}`;

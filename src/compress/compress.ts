@@ -1,7 +1,8 @@
 /**
  * `ecgc compress` as a library call: measures the full model on the calibration windows,
  * runs the policy (src/compress/search.ts), reports the chosen plan on held-out windows
- * when given, and assembles plan.json (src/compress/plan.ts).
+ * when given, and assembles plan.json (src/compress/plan.ts). A plan that misses its
+ * constraints is assembled too, marked `rejected`, and travels in the BudgetError.
  */
 import { performance } from 'node:perf_hooks';
 import { fail } from '../errors.js';
@@ -11,7 +12,7 @@ import { Evaluator, type MetricName } from './evaluator.js';
 import { layerHessians } from './hessian.js';
 import { type WeightLayer, findWeightLayers } from './layers.js';
 import { type FigurePair, type Plan, PLAN_SCHEMA, modelIdentity, planLayer, sizeTotals } from './plan.js';
-import { type SearchResult, type SearchSettings, SearchSpace, evaluateChoices, runSearch } from './search.js';
+import { BudgetError, type SearchResult, type SearchSettings, SearchSpace, evaluateChoices, runSearch } from './search.js';
 import { type Sensitivity, measureSensitivity } from './sensitivity.js';
 
 export interface CompressRequest {
@@ -47,7 +48,7 @@ export async function openSearch(graph: Graph, modelFile: string, data: Calibrat
 
 /** An evaluator on a calibration set's windows (and labels, if it has them). */
 export function evaluatorOn(graph: Graph, layers: WeightLayer[], windows: Calibration, metric: MetricName, threads?: number): Promise<Evaluator> {
-  return Evaluator.create(graph, layers, windows.x, windows.count, windows.labels, { threads, metric });
+  return Evaluator.create(graph, layers, windows.x, windows.count, windows.labels, { threads, metric, classNames: windows.classNames });
 }
 
 export async function compressModel(request: CompressRequest): Promise<CompressResult> {
@@ -56,9 +57,16 @@ export async function compressModel(request: CompressRequest): Promise<CompressR
   const { layers, space, evaluator } = await openSearch(graph, request.modelFile, data, settings, request.threads);
   let search: SearchResult;
   let sensitivity: Sensitivity | undefined;
+  let refused: BudgetError | undefined;
   try {
     if (request.sensitivityBits) sensitivity = await measureSensitivity(space, evaluator, request.sensitivityBits, settings.quantizer, settings.progress);
-    search = await runSearch(space, evaluator, settings);
+    try {
+      search = await runSearch(space, evaluator, settings);
+    } catch (e) {
+      if (!(e instanceof BudgetError && e.rejected)) throw e;
+      refused = e;
+      search = e.rejected;
+    }
   } finally {
     await evaluator.close();
   }
@@ -83,7 +91,8 @@ export async function compressModel(request: CompressRequest): Promise<CompressR
       name: search.method,
       metric: settings.metric,
       labelFree: data.labels === undefined,
-      maxDrop: settings.maxDrop,
+      maxDrop: Number.isFinite(settings.maxDrop) ? settings.maxDrop : null,
+      maxClassDrop: settings.maxClassDrop ?? null,
       minSnrDb: settings.minSnrDb ?? null,
       flash: settings.flash ?? null,
       ram: request.ram ?? null,
@@ -107,6 +116,11 @@ export async function compressModel(request: CompressRequest): Promise<CompressR
     },
     search: { candidates: evaluator.candidates, evaluations: round(evaluator.evaluations, 3), seconds: round(searchSeconds, 2), tolerance: Number.isFinite(search.tolerance) ? search.tolerance : null },
   };
+  if (refused) {
+    const { schema, ...rest } = plan;
+    refused.plan = { schema, rejected: refused.message, ...rest };
+    throw refused;
+  }
   return { plan, search, sensitivity };
 }
 

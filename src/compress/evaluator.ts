@@ -12,8 +12,9 @@
  * - Early stop: a candidate with a requirement is run in growing chunks (1/64 of the windows,
  *   then 1/64, 2/64, 4/64, then 8/64 at a time), hardest windows first (smallest top-1 margin of the full
  *   model), and rejected as soon as even every remaining window right could not bring it up
- *   to the requirement. The decision is the one a full evaluation makes: accuracy (and
- *   macro F1) can only grow when more windows are right, and no wrong window helps.
+ *   to the requirement (its score, or a class's recall). The decision is the one a full
+ *   evaluation makes: accuracy, macro F1 and every recall can only grow when more windows
+ *   are right, and no wrong window helps.
  * - Cost: `evaluations` counts full-model equivalents: MACs actually run (candidates and
  *   cached prefixes) over the MACs of one full pass over every window.
  *
@@ -35,6 +36,8 @@ export interface Requirement {
   minScore: number;
   /** Minimum output SNR against the full model, dB (checked on complete runs). */
   minSnrDb?: number;
+  /** Points of recall any one class may lose against the full model (label-free: of its top-1 agreement). */
+  maxClassDrop?: number;
 }
 
 export interface Outcome {
@@ -55,6 +58,8 @@ export interface EvaluatorOptions {
   metric?: MetricName;
   /** Whether `labels` are real labels (false: the full model's classes, label-free mode). */
   labeled?: boolean;
+  /** The classes' names, in output order (default: their indices). */
+  classNames?: string[];
   maxCacheBytes?: number;
 }
 
@@ -69,6 +74,7 @@ export class Evaluator {
   readonly classes: number;
   readonly metric: MetricName;
   readonly labeled: boolean;
+  readonly classNames: string[];
   /** Full-model-equivalent evaluations so far. */
   evaluations = 0;
   candidates = 0;
@@ -106,6 +112,7 @@ export class Evaluator {
     this.classes = classes;
     this.metric = options.metric ?? 'accuracy';
     this.labeled = options.labeled ?? true;
+    this.classNames = options.classNames ?? Array.from({ length: classes }, (_, c) => String(c));
     this.labels = labels;
     this.order = order;
     this.orderedLabels = this.order.map((i) => labels[i]);
@@ -228,15 +235,31 @@ export class Evaluator {
       this.evaluations += (part.length / this.classes / this.count) * (this.suffixMacs[cut] / this.totalMacs);
       if (requirement && done < PARTS) {
         const bound = this.bestPossible(output, ran);
-        if (bound < requirement.minScore - EPSILON) return { accepted: false, complete: false, score: bound, windows };
+        if (bound < requirement.minScore - EPSILON || this.classBoundFails(output, ran, requirement)) return { accepted: false, complete: false, score: bound, windows };
       }
     }
     const outputs = toDatasetOrder(output, this.order, this.classes);
     const result = this.finish(outputs, windows);
-    if (requirement) {
-      result.accepted = result.score >= requirement.minScore - EPSILON && (requirement.minSnrDb === undefined || (result.figures!.snrDb ?? Infinity) >= requirement.minSnrDb);
-    }
+    if (requirement) result.accepted = this.meets(result, requirement);
     return result;
+  }
+
+  /** Whether a complete outcome meets `requirement`: its score, its output SNR and every class's recall. */
+  meets(outcome: Outcome, requirement: Requirement): boolean {
+    const figures = outcome.figures!;
+    return (
+      outcome.score >= requirement.minScore - EPSILON &&
+      (requirement.minSnrDb === undefined || (figures.snrDb ?? Infinity) >= requirement.minSnrDb) &&
+      this.failingClasses(figures, requirement).length === 0
+    );
+  }
+
+  /** The classes (indices) whose recall falls more than requirement.maxClassDrop below the full model's. */
+  failingClasses(figures: Figures, requirement: Pick<Requirement, 'maxClassDrop'>): number[] {
+    const { maxClassDrop } = requirement;
+    if (maxClassDrop === undefined) return [];
+    const full = this.baseline.figures!.perClass!;
+    return figures.perClass!.map((_, i) => i).filter((i) => full[i].support > 0 && 100 * figures.perClass![i].recall < 100 * full[i].recall - maxClassDrop - EPSILON);
   }
 
   async close(): Promise<void> {
@@ -280,12 +303,24 @@ export class Evaluator {
     return 100 * macroF1(confusion);
   }
 
+  /** Whether some class could not reach its minimum recall even if every window not yet run were right. */
+  private classBoundFails(output: Float32Array, ran: Uint8Array, requirement: Requirement): boolean {
+    if (requirement.maxClassDrop === undefined) return false;
+    const k = this.classes;
+    const reachable = new Array<number>(k).fill(0);
+    for (let i = 0; i < this.count; i++) {
+      const truth = this.orderedLabels[i];
+      if (!ran[i] || argmaxAt(output, i, k) === truth) reachable[truth]++;
+    }
+    const full = this.baseline.figures!.perClass!;
+    return full.some((c, i) => c.support > 0 && (100 * reachable[i]) / c.support < 100 * c.recall - requirement.maxClassDrop! - EPSILON);
+  }
+
   /** Figures and score of complete outputs (dataset order). */
   private finish(outputs: Float32Array, windows: number): Outcome {
-    const names = Array.from({ length: this.classes }, (_, c) => String(c));
     // Label-free, the labels are the full model's classes: the score is then fidelity.
-    const metrics = classificationMetrics(this.labels, argmaxRows(outputs, this.classes), names);
-    const figures = outputFigures(this.labeled ? metrics : null, outputs, this.reference ?? outputs, this.classes);
+    const metrics = classificationMetrics(this.labels, argmaxRows(outputs, this.classes), this.classNames);
+    const figures = outputFigures(this.labeled ? metrics : null, outputs, this.reference ?? outputs, this.classes, this.classNames);
     const score = 100 * (this.metric === 'accuracy' ? metrics.accuracy : metrics.macroF1);
     return { accepted: true, complete: true, score, windows, figures, outputs };
   }

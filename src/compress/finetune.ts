@@ -178,8 +178,8 @@ function figurePair(reference: Float32Array, outputs: Float32Array, windows: Cal
     dir: windows.source,
     dataset: windows.dataset,
     windows: windows.count,
-    baseline: outputFigures(metrics(reference), reference, reference, classes),
-    final: outputFigures(metrics(outputs), outputs, reference, classes),
+    baseline: outputFigures(metrics(reference), reference, reference, classes, windows.classNames),
+    final: outputFigures(metrics(outputs), outputs, reference, classes, windows.classNames),
   };
 }
 

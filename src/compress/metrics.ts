@@ -66,11 +66,14 @@ export function classificationMetrics(truth: Int32Array, predicted: Int32Array, 
 /**
  * A compressed model's figures: `metrics` against the labels (null when unlabelled), top-1
  * agreement with the full model's `reference` outputs and the output SNR against them (null
- * when the outputs are exactly the reference).
+ * when the outputs are exactly the reference), and each class's recall: against the labels,
+ * or unlabelled against the full model's classes (per-class top-1 agreement).
  */
-export function outputFigures(metrics: Metrics | null, outputs: Float32Array, reference: Float32Array, classes: number): Figures {
+export function outputFigures(metrics: Metrics | null, outputs: Float32Array, reference: Float32Array, classes: number, classNames?: string[]): Figures {
   const predicted = argmaxRows(outputs, classes);
   const referenceClasses = argmaxRows(reference, classes);
+  const names = classNames ?? Array.from({ length: classes }, (_, c) => String(c));
+  const perClass = (metrics ?? classificationMetrics(referenceClasses, predicted, names)).perClass.map(({ name, support, recall }) => ({ name, support, recall }));
   let agree = 0;
   for (let i = 0; i < predicted.length; i++) if (predicted[i] === referenceClasses[i]) agree++;
   let signal = 0;
@@ -87,5 +90,6 @@ export function outputFigures(metrics: Metrics | null, outputs: Float32Array, re
     macroF1: metrics?.macroF1 ?? null,
     agreement: agree / predicted.length,
     snrDb: noise === 0 ? null : 10 * Math.log10(signal / noise),
+    perClass,
   };
 }

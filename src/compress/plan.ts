@@ -6,7 +6,10 @@
  *   tool      { name: 'ecgc', version }
  *   model     { file (base name), sha256 (of the ONNX bytes), layers: [{ node, weight, shape }] }
  *             A plan is refused for a model whose bytes or layers differ.
- *   method    the policy and every setting that produced the plan (PlanMethod below).
+ *   method    the policy and every setting that produced the plan (PlanMethod below); the
+ *             constraints are those applied: maxDrop null = no score constraint (--max-drop
+ *             none, or a fixed method without --flash or --max-drop), maxClassDrop null or
+ *             absent = none.
  *   layers    one entry per weight-bearing layer (src/compress/layers.ts), in graph order:
  *     node, op, weight, shape, rows, rowLength, transposed, bias (name or null), biasCount
  *     importance   { rho, delta, importance } (src/compress/importance.ts)
@@ -35,10 +38,15 @@
  *             directory), windows, baseline, final }, each of
  *             baseline / final a Figures record (fractions in [0, 1]; accuracy, macro
  *             precision / recall / F1 null on unlabeled data; agreement = top-1 agreement
- *             with the full model; snrDb = output SNR against the full model, null if exact).
+ *             with the full model; snrDb = output SNR against the full model, null if exact;
+ *             perClass = [{ name, support, recall }] in output order: recall against the
+ *             labels, or unlabelled against the full model's classes (per-class top-1
+ *             agreement); absent in older plans).
  *   search    { candidates, evaluations (full-model equivalents), seconds, tolerance (the cap
  *             on each layer's drop, points: maxDrop; null under a flash budget without
  *             --max-drop) }
+ *   rejected  present only in <name>.rejected.json, a plan that did not meet its constraints
+ *             or budget (`ecgc compress` exit 3): why, in one line. Never a passing plan.
  *   finetune  present when `ecgc finetune` made the plan (src/compress/finetune.ts): { from
  *             ({ file, sha256 } of the model the plan was searched on: the figures' baseline),
  *             train ({ dir, dataset, windows, labelled }), epochs, epochKept, lr, batch, seed,
@@ -73,8 +81,10 @@ export interface PlanMethod {
   name: string;
   metric: 'accuracy' | 'f1';
   labelFree: boolean;
-  /** Points (percent) the metric may lose against the full model. */
-  maxDrop: number;
+  /** Points (percent) the metric may lose against the full model; null: no such constraint. */
+  maxDrop: number | null;
+  /** Points of recall any one class may lose against the full model; null or absent: none. */
+  maxClassDrop?: number | null;
   /** Label-free: the minimum output SNR against the full model, dB. */
   minSnrDb: number | null;
   flash: number | null;
@@ -102,6 +112,14 @@ export interface Figures {
   macroF1: number | null;
   agreement: number;
   snrDb: number | null;
+  /** Per class, in output order (absent in older plans); see the schema above. */
+  perClass?: ClassRecall[];
+}
+
+export interface ClassRecall {
+  name: string;
+  support: number;
+  recall: number;
 }
 
 export interface FigurePair {
@@ -156,6 +174,8 @@ export interface Plan {
   totals: { layers: SizeTotals; model: SizeTotals };
   figures: { metric: PlanMethod['metric']; labelFree: boolean; data: FigurePair; test: FigurePair | null };
   search: { candidates: number; evaluations: number; seconds: number; tolerance: number | null };
+  /** Present only in a plan that failed its constraints (see the schema above). */
+  rejected?: string;
   /** Present when `ecgc finetune` made the plan (see the schema above). */
   finetune?: FinetuneRecord;
 }

@@ -30,23 +30,32 @@
  *             bytes is not tried: its candidates would cost a whole evaluation each for
  *             nothing). A laq+lap plan is never larger than the laq plan of the same rule.
  *
- * With a flash budget (--flash) the objective becomes the best score that fits: the smallest
- * size the method can reach at all (any score) is checked first (exit 3 if it does not fit);
- * then laq and laq+lap run with gamma searched for (x4 steps from 0.25 / max w, then three
- * bisection steps), each layer's tolerance min(D, gamma * w_l) with D = --max-drop when
- * given, else unbounded: the plan of the smallest gamma that fits, i.e. the least loss of the
- * rule's family (the searched gamma replaces --gamma). If even the largest tolerances do not
- * fit (D, or an SNR floor, binding), exit 3. Fixed methods just check their size; lap's float32 plan always fits once the
- * float32 model does.
+ * Every candidate is also held to the other constraints (src/compress/constraints.ts): with
+ * --max-class-drop, no class's recall more than that below the full model's; label-free, an
+ * output SNR floor. A layer no choice suits stays float32, so laq, lap and laq+lap always meet
+ * them; a fixed method's one plan is checked, and refused (exit 3) if it misses one.
+ *
+ * With a flash budget (--flash) the objective becomes the best score that fits, still within
+ * the constraints (D = --max-drop, 0.5 unless lifted with --max-drop none): the smallest size
+ * the method can reach at all (any score) is checked first (exit 3 if it does not fit); then
+ * laq and laq+lap run with gamma searched for (x4 steps from 0.25 / max w, then three
+ * bisection steps), each layer's tolerance min(D, gamma * w_l): the plan of the smallest
+ * gamma that fits, i.e. the least loss of the rule's family (the searched gamma replaces
+ * --gamma); lap takes, of its scales (and no pruning) whose plan fits, the best that meets the
+ * constraints. If nothing fits within the constraints, exit 3, naming the smallest plan that
+ * meets them and the best plan that fits (the same search without constraints) with what it
+ * misses; that plan is the error's `rejected`.
  */
 import { EXIT_BUDGET, EcgcError, fail } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { FLOAT_BITS, type LayerChoice, LayerWeights, type QuantizerFamily, type RealizedLayer, choiceText } from './choice.js';
-import type { Evaluator, MetricName, Outcome, Requirement } from './evaluator.js';
+import { constraintsText, requirementOf, shortfalls, unconstrained } from './constraints.js';
+import type { Evaluator, MetricName, Outcome } from './evaluator.js';
 import { type LayerImportance, layerImportance } from './importance.js';
 import { type WeightLayer, readRows } from './layers.js';
 import { Compensation } from './gptq.js';
 import type { LayerHessian } from './hessian.js';
+import type { Plan } from './plan.js';
 import type { Rounding, ScaleFormat } from './quantize.js';
 
 export type MethodSpec = { kind: 'fixed-q'; bits: number } | { kind: 'fixed-p'; prune: number } | { kind: 'laq' } | { kind: 'lap' } | { kind: 'laq+lap' };
@@ -55,10 +64,10 @@ export type LaqRule = 'printed' | 'intended';
 export interface SearchSettings {
   method: MethodSpec;
   metric: MetricName;
-  /** Points. */
+  /** Points the score may lose against the full model; Infinity: no score constraint. */
   maxDrop: number;
-  /** Whether maxDrop was given (with a flash budget it then bounds the tolerance). */
-  maxDropGiven: boolean;
+  /** Points of recall any one class may lose against the full model; undefined: no such constraint. */
+  maxClassDrop?: number;
   flash?: number;
   alpha: number;
   beta: number;
@@ -89,7 +98,7 @@ export interface SearchResult {
   final: Outcome;
   /** gamma as used (laq, laq+lap). */
   gamma: number | null;
-  /** The cap on every layer's tolerance, points (maxDrop; under a flash budget without --max-drop, Infinity). */
+  /** The cap on every layer's tolerance, points (maxDrop: Infinity when lifted). */
   tolerance: number;
   trace: TracePoint[];
 }
@@ -197,11 +206,23 @@ export class SearchSpace {
   }
 }
 
+/** A plan's per-layer choices and bytes, as a refused budget prints them. */
+export interface PlanSketch {
+  label: string;
+  bytes: number;
+  layers: { node: string; choice: string; bytes: number }[];
+}
+
 export class BudgetError extends EcgcError {
+  /** The rejected plan assembled (by compressModel), when there is one. */
+  plan?: Plan;
+
   constructor(
     message: string,
-    readonly smallestBytes: number,
-    readonly breakdown: { node: string; choice: string; bytes: number }[],
+    /** The plans the message names, for the per-layer breakdown. */
+    readonly plans: PlanSketch[],
+    /** The best plan that fits the budget but misses a constraint (none when nothing fits at all). */
+    readonly rejected?: SearchResult,
   ) {
     super(message, EXIT_BUDGET);
   }
@@ -209,29 +230,56 @@ export class BudgetError extends EcgcError {
 
 export async function runSearch(space: SearchSpace, evaluator: Evaluator, settings: SearchSettings): Promise<SearchResult> {
   const { method } = settings;
+  const name = methodName(method);
   if (settings.flash !== undefined) {
     const smallest = space.smallest(method, settings.quantizer);
     const bytes = space.bytes(smallest);
     if (bytes > settings.flash) {
-      throw budgetError(space, smallest, `no ${methodName(method)} plan fits --flash ${settings.flash} bytes: the smallest it can make is ${bytes} bytes (whatever the accuracy)`);
+      throw new BudgetError(`no ${name} plan fits --flash ${settings.flash} bytes: the smallest it can make is ${bytes} bytes (whatever the accuracy)`, [sketch(space, 'smallest achievable', smallest)]);
     }
-    if (method.kind === 'fixed-q' || method.kind === 'fixed-p') return runPolicy(space, evaluator, settings, settings.maxDrop);
-    return searchUnderBudget(space, evaluator, settings, settings.flash);
+    if (method.kind === 'laq' || method.kind === 'laq+lap') return searchUnderBudget(space, evaluator, settings, settings.flash);
+    if (method.kind === 'lap') return lapUnderBudget(space, evaluator, settings, settings.flash);
   }
-  return runPolicy(space, evaluator, settings, settings.maxDrop);
+  const result = await runPolicy(space, evaluator, settings, settings.maxDrop);
+  // Only a fixed method can miss (see above): its plan is the only one it has.
+  if (!evaluator.meets(result.final, requirementOf(settings, evaluator))) {
+    const fits = settings.flash === undefined ? '' : ` (${space.bytes(result.choices)} bytes: fits --flash ${settings.flash})`;
+    throw new BudgetError(`the ${name} plan${fits} misses the constraints (${constraintsText(settings, evaluator)}): ${shortfalls(settings, evaluator, result.final).join(', ')}`, [sketch(space, `${name} plan`, result.choices)], result);
+  }
+  return result;
 }
 
-function budgetError(space: SearchSpace, choices: LayerChoice[], message: string): BudgetError {
-  const breakdown = choices.map((c, i) => ({ node: space.layers[i].node, choice: choiceText(c), bytes: space.realize(i, c).size.total }));
-  const total = breakdown.reduce((sum, b) => sum + b.bytes, 0);
-  return new BudgetError(message, total, breakdown);
+function sketch(space: SearchSpace, label: string, choices: LayerChoice[]): PlanSketch {
+  const layers = choices.map((c, i) => ({ node: space.layers[i].node, choice: choiceText(c), bytes: space.realize(i, c).size.total }));
+  return { label, bytes: layers.reduce((sum, l) => sum + l.bytes, 0), layers };
 }
 
+/**
+ * Nothing fits within the constraints: names the smallest plan that meets them (`smallest`)
+ * and the best that fits without them (`best`, undefined if none does), which is `rejected`.
+ */
+function infeasible(space: SearchSpace, evaluator: Evaluator, settings: SearchSettings, flash: number, smallest: SearchResult, best: SearchResult | undefined): BudgetError {
+  const within = `within the constraints (${constraintsText(settings, evaluator)})`;
+  const smallestBytes = space.bytes(smallest.choices);
+  const bestText = best ? `; the best plan that fits (${space.bytes(best.choices)} bytes) misses them: ${shortfalls(settings, evaluator, best.final).join(', ')}` : '';
+  const plans = [sketch(space, 'smallest within the constraints', smallest.choices), ...(best ? [sketch(space, 'best that fits', best.choices)] : [])];
+  return new BudgetError(`no ${smallest.method} plan fits --flash ${flash} bytes ${within}: the smallest that meets them is ${smallestBytes} bytes${bestText}`, plans, best);
+}
+
+/** laq / laq+lap under a budget (see above); without a plan within the constraints, the search again without them, for the error. */
 async function searchUnderBudget(space: SearchSpace, evaluator: Evaluator, settings: SearchSettings, flash: number): Promise<SearchResult> {
+  const constrained = await leastLossThatFits(space, evaluator, settings, flash);
+  if (constrained.fits) return constrained.result;
+  const free = await leastLossThatFits(space, evaluator, unconstrained(settings), flash);
+  // (the greedy searches are not monotone: the unconstrained one may find a plan within them)
+  if (free.fits && evaluator.meets(free.result.final, requirementOf(settings, evaluator))) return free.result;
+  throw infeasible(space, evaluator, settings, flash, constrained.result, free.fits ? free.result : undefined);
+}
+
+/** The plan of the smallest gamma that fits (fits: true), or the plan at the largest tolerances, which does not (fits: false). */
+async function leastLossThatFits(space: SearchSpace, evaluator: Evaluator, settings: SearchSettings, flash: number): Promise<{ fits: boolean; result: SearchResult }> {
   const fits = (r: SearchResult) => space.bytes(r.choices) <= flash;
-  // lap keeps float32 weights, whose size pruning does not change: the float32 model fits.
-  if (settings.method.kind === 'lap') return runPolicy(space, evaluator, settings, settings.maxDrop);
-  const cap = settings.maxDropGiven ? settings.maxDrop : Infinity;
+  const cap = settings.maxDrop;
   const weight = laqWeights(space, settings.laqRule);
   const wMax = Math.max(...weight);
   const wMin = Math.min(...weight.map((w) => Math.max(w, 1e-3 * wMax)));
@@ -247,10 +295,7 @@ async function searchUnderBudget(space: SearchSpace, evaluator: Evaluator, setti
       best = result;
       break;
     }
-    if (gamma * wMin >= Math.min(cap, 100)) {
-      const kept = [settings.maxDropGiven ? `within --max-drop ${settings.maxDrop} points` : '', settings.minSnrDb !== undefined ? `with output SNR >= ${settings.minSnrDb} dB` : ''].filter(Boolean).join(' and ');
-      throw budgetError(space, result.choices, `no ${methodName(settings.method)} plan ${kept} fits --flash ${flash} bytes: the smallest it found ${kept} is ${space.bytes(result.choices)} bytes`);
-    }
+    if (gamma * wMin >= Math.min(cap, 100)) return { fits: false, result };
     low = gamma;
     gamma *= 4;
   }
@@ -269,7 +314,32 @@ async function searchUnderBudget(space: SearchSpace, evaluator: Evaluator, setti
       }
     }
   }
-  return best;
+  return { fits: true, result: best };
+}
+
+/** lap under a budget: of the scales (and no pruning) whose plan fits, the best score within the constraints. */
+async function lapUnderBudget(space: SearchSpace, evaluator: Evaluator, settings: SearchSettings, flash: number): Promise<SearchResult> {
+  await evaluator.resetCommits();
+  const requirement = requirementOf(settings, evaluator);
+  const trace: TracePoint[] = [];
+  const plans: { choices: LayerChoice[]; bytes: number; final: Outcome }[] = [];
+  for (const [step, scale] of [0, ...LAP_SCALES].entries()) {
+    settings.progress?.(step, LAP_SCALES.length + 1, `lap: prune scale ${scale}`);
+    const choices = space.layers.map((_, i): LayerChoice => ({ bits: FLOAT_BITS, family: settings.quantizer, prune: space.lapPrune(i, scale) }));
+    const bytes = space.bytes(choices);
+    const final = scale === 0 ? evaluator.baseline : await evaluateChoices(space, evaluator, choices);
+    trace.push({ bytes, score: final.score, label: `lap s=${scale}` });
+    plans.push({ choices, bytes, final });
+  }
+  settings.progress?.(1, 1, 'done');
+  const best = (candidates: typeof plans) => candidates.reduce<(typeof plans)[number] | undefined>((a, b) => (a === undefined || b.final.score > a.final.score ? b : a), undefined);
+  const meeting = plans.filter((p) => evaluator.meets(p.final, requirement));
+  const result = (p: (typeof plans)[number]) => searchResult(space, evaluator, settings.method, p.choices, p.final, null, settings.maxDrop, trace);
+  const chosen = best(meeting.filter((p) => p.bytes <= flash));
+  if (chosen) return result(chosen);
+  const smallest = meeting.reduce((a, b) => (b.bytes < a.bytes ? b : a));
+  const fitting = best(plans.filter((p) => p.bytes <= flash));
+  throw infeasible(space, evaluator, settings, flash, result(smallest), fitting && result(fitting));
 }
 
 /** LAQ's per-layer weights w_l: I_l (printed) or 1 - I_l (intended). */
@@ -284,7 +354,7 @@ async function runPolicy(space: SearchSpace, evaluator: Evaluator, settings: Sea
   const A0 = evaluator.baseline.score;
   const trace: TracePoint[] = [];
   const choices: LayerChoice[] = space.layers.map(() => FLOAT_CHOICE);
-  const requirement = (drop: number): Requirement => ({ minScore: A0 - drop, minSnrDb: settings.minSnrDb });
+  const requirement = (drop: number) => requirementOf(settings, evaluator, drop);
   const record = (outcome: Outcome, bytes: number, label: string) => {
     if (outcome.complete) trace.push({ bytes, score: outcome.score, label });
   };
@@ -348,17 +418,11 @@ async function runPolicy(space: SearchSpace, evaluator: Evaluator, settings: Sea
   settings.progress?.(1, 1, 'done');
   const final = method.kind === 'fixed-q' || method.kind === 'fixed-p' ? await evaluator.evaluate(changesOf(choices)) : committed;
   record(final, space.bytes(choices), `${methodName(method)} plan`);
-  return {
-    method: methodName(method),
-    choices,
-    realized: choices.map((c, i) => space.realize(i, c)),
-    importance: space.importance,
-    baseline: evaluator.baseline,
-    final,
-    gamma,
-    tolerance,
-    trace,
-  };
+  return searchResult(space, evaluator, method, choices, final, gamma, tolerance, trace);
+}
+
+function searchResult(space: SearchSpace, evaluator: Evaluator, method: MethodSpec, choices: LayerChoice[], final: Outcome, gamma: number | null, tolerance: number, trace: TracePoint[]): SearchResult {
+  return { method: methodName(method), choices, realized: choices.map((c, i) => space.realize(i, c)), importance: space.importance, baseline: evaluator.baseline, final, gamma, tolerance, trace };
 }
 
 /** Options sorted by bytes (then more bits first), without ones whose weights equal a cheaper one's. */

@@ -33,6 +33,8 @@ export interface SweepRow {
   test: Figures | null;
   /** Whether the row's score on --data is within --max-drop of the full model's (and, label-free, its SNR above the floor). */
   meetsMaxDrop: boolean;
+  /** With --max-class-drop: whether no class's recall on --data falls more than that below the full model's (null: not asked). */
+  meetsMaxClassDrop: boolean | null;
   seconds: number;
 }
 
@@ -43,7 +45,7 @@ export interface Sweep {
   data: { dir: string | null; windows: number; labelFree: boolean };
   test: { dir: string | null; windows: number } | null;
   /** gamma: as given (null: derived per rule from maxDrop, see the rows). */
-  settings: { metric: SearchSettings['metric']; maxDrop: number; alpha: number; beta: number; gamma: number | null; quantizer: string; scaleFormat?: SearchSettings['scaleFormat']; rounding?: SearchSettings['rounding']; minSnrDb: number | null };
+  settings: { metric: SearchSettings['metric']; maxDrop: number; maxClassDrop?: number | null; alpha: number; beta: number; gamma: number | null; quantizer: string; scaleFormat?: SearchSettings['scaleFormat']; rounding?: SearchSettings['rounding']; minSnrDb: number | null };
   layers: { node: string; weights: number; importance: number; rho: number; delta: number }[];
   rows: SweepRow[];
   laqWinner: { rule: LaqRule; why: string };
@@ -91,6 +93,7 @@ export async function runSweep(request: SweepRequest): Promise<Sweep> {
         data: outcome.figures!,
         test: test?.figures ?? null,
         meetsMaxDrop: outcome.score >= A0 - settings.maxDrop - 1e-9 && (settings.minSnrDb === undefined || (outcome.figures!.snrDb ?? Infinity) >= settings.minSnrDb),
+        meetsMaxClassDrop: settings.maxClassDrop === undefined ? null : evaluator.failingClasses(outcome.figures!, settings).length === 0,
         seconds,
       });
     };
@@ -139,7 +142,7 @@ export async function runSweep(request: SweepRequest): Promise<Sweep> {
       model: modelIdentity(graph, request.modelFile, request.modelBytes),
       data: { dir: data.source, windows: data.count, labelFree: data.labels === undefined },
       test: request.test ? { dir: request.test.source, windows: request.test.count } : null,
-      settings: { metric: settings.metric, maxDrop: settings.maxDrop, alpha: settings.alpha, beta: settings.beta, gamma: settings.gamma ?? null, quantizer: settings.quantizer, scaleFormat: settings.scaleFormat, rounding: settings.rounding, minSnrDb: settings.minSnrDb ?? null },
+      settings: { metric: settings.metric, maxDrop: settings.maxDrop, maxClassDrop: settings.maxClassDrop ?? null, alpha: settings.alpha, beta: settings.beta, gamma: settings.gamma ?? null, quantizer: settings.quantizer, scaleFormat: settings.scaleFormat, rounding: settings.rounding, minSnrDb: settings.minSnrDb ?? null },
       layers: layers.map((l, i) => ({ node: l.node, weights: l.rows * l.rowLength, importance: space.importance[i].importance, rho: space.importance[i].rho, delta: space.importance[i].delta })),
       rows,
       laqWinner: { rule, why },

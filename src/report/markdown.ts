@@ -1,7 +1,8 @@
 /** Markdown reports of a plan (plan.md beside plan.json) and of a sweep (table.md). */
-import type { Figures, Plan } from '../compress/plan.js';
+import type { Figures, Plan, PlanMethod } from '../compress/plan.js';
 import type { Sensitivity } from '../compress/sensitivity.js';
 import type { Sweep } from '../compress/sweep.js';
+import { classRecallTable } from './classes.js';
 
 const pct = (v: number | null) => (v === null ? '-' : (100 * v).toFixed(2));
 const snr = (f: Figures) => (f.snrDb === null ? 'exact' : `${f.snrDb.toFixed(1)} dB`);
@@ -27,13 +28,23 @@ function finetuneLines(plan: Plan): string[] {
   ];
 }
 
+/** The constraints a plan was held to, as applied (older plans: as recorded). */
+export function constraintsLine(m: PlanMethod): string {
+  const score = m.labelFree ? 'top-1 agreement' : m.metric === 'f1' ? 'macro F1' : 'accuracy';
+  const parts = [m.maxDrop === null ? `no ${score} constraint` : `${score} at most ${m.maxDrop} points below the full model's`];
+  if (m.maxClassDrop != null) parts.push(`each class's ${m.labelFree ? 'agreement' : 'recall'} at most ${m.maxClassDrop} points below the full model's`);
+  if (m.labelFree && m.minSnrDb !== null) parts.push(`output SNR >= ${m.minSnrDb} dB`);
+  if (m.flash) parts.push(`flash budget ${m.flash} bytes`);
+  return `constraints: ${parts.join(', ')}`;
+}
+
 export function planMarkdown(plan: Plan, sensitivity?: Sensitivity): string {
   const m = plan.method;
   const t = plan.totals;
   const lines = [
     `# Compression plan: ${cell(plan.model.file)}`,
     '',
-    `Method \`${m.name}\`${m.laqRule ? ` (LAQ rule: ${m.laqRule}, gamma ${m.gamma?.toPrecision(4)})` : ''}, metric ${m.metric}, max drop ${m.maxDrop} points${m.flash ? `, flash budget ${m.flash} bytes` : ''}${m.ram ? `, RAM budget ${m.ram} bytes (checked by the C backend)` : ''}; quantizer ${m.quantizer}, ${m.scaleFormat ?? 'float32'} scales, ${m.rounding === 'gptq' ? 'error-compensating (GPTQ) rounding' : 'rounded to nearest'}; alpha ${m.alpha}, beta ${m.beta}${m.labelFree ? `; label-free (fidelity to the full model${m.minSnrDb !== null ? `, SNR >= ${m.minSnrDb} dB` : ''})` : ''}.`,
+    `Method \`${m.name}\`${m.laqRule ? ` (LAQ rule: ${m.laqRule}, gamma ${m.gamma?.toPrecision(4)})` : ''}, metric ${m.metric}; ${constraintsLine(m)}${m.ram ? `; RAM budget ${m.ram} bytes (checked by the C backend)` : ''}; quantizer ${m.quantizer}, ${m.scaleFormat ?? 'float32'} scales, ${m.rounding === 'gptq' ? 'error-compensating (GPTQ) rounding' : 'rounded to nearest'}; alpha ${m.alpha}, beta ${m.beta}${m.labelFree ? '; label-free (fidelity to the full model)' : ''}.`,
     '',
     `Model sha256 \`${plan.model.sha256}\`. Searched on ${plan.figures.data.dir ?? 'synthetic ECG windows'} (${plan.figures.data.windows} windows)${plan.figures.test ? `; reported on ${plan.figures.test.dir} (${plan.figures.test.windows} windows, never searched on)` : ''}.`,
     '',
@@ -77,10 +88,18 @@ export function planMarkdown(plan: Plan, sensitivity?: Sensitivity): string {
       ...(plan.figures.test ? [figureRows('full model, test', plan.figures.test.baseline), figureRows('plan, test', plan.figures.test.final)] : []),
     ]),
     '',
+    ...classRecallSection(plan),
     `Search: ${plan.search.candidates} candidates, ${plan.search.evaluations} full-model-equivalent evaluations, ${plan.search.seconds} s.`,
   ];
   if (sensitivity) lines.push('', sensitivityMarkdown(sensitivity));
   return lines.join('\n') + '\n';
+}
+
+function classRecallSection(plan: Plan): string[] {
+  const recall = classRecallTable(plan.figures);
+  if (!recall) return [];
+  const note = plan.figures.labelFree ? ' On the unlabelled search data the labels are the full model\'s classes: recall there is per-class top-1 agreement.' : '';
+  return ['## Per-class recall', '', `Each class's recall, the full model's and the plan's, and the change in points.${note}`, '', mdTable(recall.header, recall.rows), ''];
 }
 
 export function sensitivityMarkdown(s: Sensitivity): string {
@@ -96,8 +115,25 @@ export function sensitivityMarkdown(s: Sensitivity): string {
   ].join('\n');
 }
 
+/** Per-class recall of every row (on the figures' data), when the sweep has it. */
+function sweepClassRecall(sweep: Sweep, shown: (row: Sweep['rows'][number]) => Figures): string[] {
+  const classes = shown(sweep.rows[0]).perClass;
+  if (!classes || sweep.rows.some((row) => !shown(row).perClass)) return [];
+  const unlabelled = sweep.test === null && sweep.data.labelFree;
+  return [
+    '## Per-class recall',
+    '',
+    `Each class's ${unlabelled ? 'top-1 agreement with the full model' : 'recall'} (%) ${sweep.test !== null ? 'on the test data' : 'on the search data'}; support in the header.`,
+    '',
+    mdTable(['method', ...classes.map((c) => `${c.name} (${c.support})`)], sweep.rows.map((row) => [row.name, ...shown(row).perClass!.map((c) => pct(c.recall))])),
+    '',
+  ];
+}
+
 export function sweepMarkdown(sweep: Sweep): string {
   const onTest = sweep.test !== null;
+  const classDropHeader = sweep.settings.maxClassDrop != null ? ['meets max class drop'] : [];
+  const classDrop = (row: Sweep['rows'][number]) => (row.meetsMaxClassDrop == null ? [] : [row.meetsMaxClassDrop ? 'yes' : 'no']);
   const shown = (row: Sweep['rows'][number]) => (onTest ? row.test! : row.data);
   const weights = sweep.layers.reduce((sum, l) => sum + l.weights, 0);
   const zeros = (row: Sweep['rows'][number]) => ((100 * row.sparsity.reduce((sum, s, i) => sum + s * sweep.layers[i].weights, 0)) / weights).toFixed(1);
@@ -108,23 +144,25 @@ export function sweepMarkdown(sweep: Sweep): string {
       (sweep.data.labelFree
         ? `Constraint (label-free): top-1 agreement with the full model at most ${sweep.settings.maxDrop} points below 100%${sweep.settings.minSnrDb !== null ? ` and output SNR at least ${sweep.settings.minSnrDb} dB` : ''} on the search data. `
         : `Constraint: at most ${sweep.settings.maxDrop} points of ${sweep.settings.metric} lost on the search data. `) +
+      (sweep.settings.maxClassDrop != null ? `And no class's ${sweep.data.labelFree ? 'agreement' : 'recall'} more than ${sweep.settings.maxClassDrop} points below the full model's (the searched rows keep it; "meets max class drop" says which rows do). ` : '') +
       'CR: float32 bytes of the weight-bearing layers (weights and biases) over the bytes the C stores for them (packed codes, indices, scales or codebooks, float32 biases); a pruned float32 layer is stored as sparse indices and its nonzero weights when that is smaller, so pruning alone (fixed-p, lap) saves flash from about 50% sparsity on.',
     '',
     sweep.data.labelFree
       ? mdTable(
-          ['method', 'top-1 agreement %', 'output SNR', 'CR', 'bytes', 'zero weights %', 'meets the constraint (search data)'],
-          sweep.rows.map((row) => [row.name, pct(shown(row).agreement), snr(shown(row)), `${row.totals.layers.compressionRatio.toFixed(2)}x`, String(row.totals.layers.bytes), zeros(row), row.meetsMaxDrop ? 'yes' : 'no']),
+          ['method', 'top-1 agreement %', 'output SNR', 'CR', 'bytes', 'zero weights %', 'meets the constraint (search data)', ...classDropHeader],
+          sweep.rows.map((row) => [row.name, pct(shown(row).agreement), snr(shown(row)), `${row.totals.layers.compressionRatio.toFixed(2)}x`, String(row.totals.layers.bytes), zeros(row), row.meetsMaxDrop ? 'yes' : 'no', ...classDrop(row)]),
         )
       : mdTable(
-          ['method', 'accuracy %', 'precision %', 'recall %', 'F1 %', 'CR', 'bytes', 'zero weights %', 'meets max drop (search data)'],
+          ['method', 'accuracy %', 'precision %', 'recall %', 'F1 %', 'CR', 'bytes', 'zero weights %', 'meets max drop (search data)', ...classDropHeader],
           sweep.rows.map((row) => {
             const f = shown(row);
-            return [row.name, pct(f.accuracy), pct(f.macroPrecision), pct(f.macroRecall), pct(f.macroF1), `${row.totals.layers.compressionRatio.toFixed(2)}x`, String(row.totals.layers.bytes), zeros(row), row.meetsMaxDrop ? 'yes' : 'no'];
+            return [row.name, pct(f.accuracy), pct(f.macroPrecision), pct(f.macroRecall), pct(f.macroF1), `${row.totals.layers.compressionRatio.toFixed(2)}x`, String(row.totals.layers.bytes), zeros(row), row.meetsMaxDrop ? 'yes' : 'no', ...classDrop(row)];
           }),
         ),
     '',
     `LAQ rule: **${sweep.laqWinner.rule}** wins (${sweep.laqWinner.why}).`,
     '',
+    ...sweepClassRecall(sweep, shown),
     '## Layers',
     '',
     mdTable(

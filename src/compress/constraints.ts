@@ -1,0 +1,51 @@
+/**
+ * The constraints a plan is held to, besides a flash budget: its score at most --max-drop
+ * points below the full model's, every class's recall at most --max-class-drop points below
+ * the full model's (label-free: each full-model class's top-1 agreement), and label-free an
+ * output SNR floor. As a Requirement for the evaluator, and in words for the user.
+ */
+import type { Evaluator, Outcome, Requirement } from './evaluator.js';
+import type { SearchSettings } from './search.js';
+
+type Constraints = Pick<SearchSettings, 'maxDrop' | 'maxClassDrop' | 'minSnrDb'>;
+
+/** The requirement of `settings` with a score tolerance of `drop` points (default: --max-drop). */
+export function requirementOf(settings: Constraints, evaluator: Evaluator, drop = settings.maxDrop): Requirement {
+  return { minScore: evaluator.baseline.score - drop, minSnrDb: settings.minSnrDb, maxClassDrop: settings.maxClassDrop };
+}
+
+export function unconstrained<S extends Constraints>(settings: S): S {
+  return { ...settings, maxDrop: Infinity, maxClassDrop: undefined, minSnrDb: undefined };
+}
+
+function scoreName(evaluator: Evaluator): string {
+  if (!evaluator.labeled) return 'top-1 agreement';
+  return evaluator.metric === 'f1' ? 'macro F1' : 'accuracy';
+}
+
+const points = (value: number) => `${value.toFixed(2)}%`;
+
+/** The constraints in words, with the thresholds they put on this data: "accuracy >= 97.89% (...)". */
+export function constraintsText(settings: Constraints, evaluator: Evaluator): string {
+  const A0 = evaluator.baseline.score;
+  const parts: string[] = [];
+  if (Number.isFinite(settings.maxDrop)) parts.push(`${scoreName(evaluator)} >= ${points(A0 - settings.maxDrop)} (--max-drop ${settings.maxDrop} below the full model's ${points(A0)})`);
+  if (settings.maxClassDrop !== undefined) parts.push(`every class's ${evaluator.labeled ? 'recall' : 'agreement'} at most ${settings.maxClassDrop} points below the full model's (--max-class-drop)`);
+  if (settings.minSnrDb !== undefined) parts.push(`output SNR >= ${settings.minSnrDb} dB`);
+  return parts.join(' and ');
+}
+
+/** What a complete outcome misses, one item per failed constraint (each failing class its own). */
+export function shortfalls(settings: Constraints, evaluator: Evaluator, outcome: Outcome): string[] {
+  const figures = outcome.figures!;
+  const A0 = evaluator.baseline.score;
+  const missed: string[] = [];
+  if (outcome.score < A0 - settings.maxDrop - 1e-9) missed.push(`${scoreName(evaluator)} ${points(outcome.score)} (needs >= ${points(A0 - settings.maxDrop)}; full model ${points(A0)})`);
+  const full = evaluator.baseline.figures!.perClass!;
+  for (const c of evaluator.failingClasses(figures, settings)) {
+    const mine = figures.perClass![c];
+    missed.push(`class ${mine.name} ${evaluator.labeled ? 'recall' : 'agreement'} ${points(100 * mine.recall)} (full model ${points(100 * full[c].recall)}, ${(100 * (full[c].recall - mine.recall)).toFixed(2)} points lost)`);
+  }
+  if (settings.minSnrDb !== undefined && (figures.snrDb ?? Infinity) < settings.minSnrDb) missed.push(`output SNR ${figures.snrDb!.toFixed(1)} dB (needs >= ${settings.minSnrDb} dB)`);
+  return missed;
+}

@@ -1,0 +1,26 @@
+/** Per-class recall of a plan beside its full model's, as table rows for every report of a plan. */
+import type { FigurePair, Plan } from '../compress/plan.js';
+
+const pct = (v: number) => (100 * v).toFixed(2);
+const change = (points: number) => `${points >= 0 ? '+' : ''}${points.toFixed(2)}`;
+
+/**
+ * One row per class: support, the full model's recall, the plan's and the change in points, on
+ * the search data and (when reported) the test data; null when the figures predate per-class
+ * recall. Unlabelled search data's recall is against the full model's classes (agreement).
+ */
+export function classRecallTable(figures: Plan['figures']): { header: string[]; rows: string[][] } | null {
+  const sets: [string, FigurePair][] = [[figures.labelFree ? 'agreement' : 'recall', figures.data]];
+  if (figures.test) sets.push(['test recall', figures.test]);
+  if (sets.some(([, pair]) => !pair.baseline.perClass || !pair.final.perClass)) return null;
+  const header = ['class', ...sets.flatMap(([name]) => [`${name}: support`, 'full model %', 'plan %', 'change'])];
+  const rows = figures.data.baseline.perClass!.map((c, i) => [
+    c.name,
+    ...sets.flatMap(([, pair]) => {
+      const full = pair.baseline.perClass![i];
+      const plan = pair.final.perClass![i];
+      return [String(full.support), pct(full.recall), pct(plan.recall), change(100 * (plan.recall - full.recall))];
+    }),
+  ]);
+  return { header, rows };
+}
