@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { argmaxRows, classificationMetrics } from '../src/compress/metrics.js';
 import { DATASET_SCHEMA, writeDataset } from '../src/data/dataset.js';
+import { TASKS } from '../src/data/tasks.js';
 import { loadModel } from '../src/ir/load.js';
 import { compileGraph, runBatch } from '../src/ref/interpreter.js';
 import { fixturePath } from './helpers/fixtures.js';
@@ -118,5 +119,14 @@ describe.skipIf(!hasData(MITDB, 'ecgc data CLI tests'))('ecgc data', () => {
     expect(source.exitCode).toBe(1);
     expect(source.stderr).toMatch(/data directory not found/);
     expect(existsSync(join(dir, 'o'))).toBe(false);
+  });
+});
+
+describe('ecgc data --help', () => {
+  it('lists every task of the registry (src/data/tasks.ts)', async () => {
+    const help = await ecgc('data', '--help');
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toContain(`--task <task>    ${Object.keys(TASKS).join(', ')}`);
+    expect(Object.keys(TASKS)).toContain('rhythm-stream');
   });
 });

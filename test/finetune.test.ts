@@ -44,7 +44,9 @@ describe.runIf(hasTorch)('ecgc finetune', () => {
     writeBeatnetDataset(test, 300, 32);
     // 3 bits everywhere loses most of the fixture's accuracy: something for training to win back.
     expect((await ecgc('compress', BEATNET, '--method', 'fixed-q:3', '--scales', 'bfloat16', '--data', val, '--test', test, '--out', before)).exitCode).toBe(0);
+    process.env.ECGC_PROGRESS_SECONDS = '0'; // every progress line, not one per 30 s
     finetune = await ecgc('finetune', BEATNET, '--plan', before, '--train', train, '--data', val, '--test', test, '--out', after, '--epochs', '3', '--lr', '1e-3');
+    delete process.env.ECGC_PROGRESS_SECONDS;
     expect(finetune.stderr).not.toMatch(/internal error|Traceback/);
     expect(finetune.exitCode).toBe(0);
   }, 120_000);
@@ -67,6 +69,12 @@ describe.runIf(hasTorch)('ecgc finetune', () => {
     expect(Number(printed![1])).toBe(tuned.finetune!.epochKept);
     expect(Math.abs(Number(printed![2]) - 100 * q3.figures.data.final.accuracy!)).toBeLessThanOrEqual(1);
     expect(Math.abs(Number(printed![3]) - 100 * tuned.figures.data.final.accuracy!)).toBeLessThanOrEqual(1);
+  });
+
+  it("shows the trainer's progress within an epoch (12 batches of 128 windows an epoch), apart from its log lines", () => {
+    expect(finetune.stderr).toMatch(/^finetune: \d+% \(1\/36, epoch 1\/3\), \d+s elapsed/m);
+    expect(finetune.stderr).not.toMatch(/^progress /m);
+    expect(finetune.stderr).toMatch(/^finetune: epoch 1\/3: loss [\d.]+, validation accuracy/m);
   });
 
   it('keeps every choice and size of the plan, for a model whose weights are the quantized values', () => {

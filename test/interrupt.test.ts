@@ -1,7 +1,8 @@
 /**
  * Ctrl-C (SIGINT) and SIGTERM in the middle of long commands (src/util/interrupt.ts): the
  * command exits non-zero, leaves no output that looks complete and no temporaries, beside the
- * output or in the temporary directory, and no child process (the torch trainer) behind.
+ * output or in the temporary directory (TMPDIR, one per test), and no child process (the
+ * torch trainer) behind.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ecgc } from './helpers/cli.js';
 import { BEATNET, writeBeatnetDataset } from './helpers/compress.js';
 import { MITDB, hasData } from './helpers/data.js';
+import { fixturePath } from './helpers/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ecgc-interrupt-'));
 const data = join(dir, 'data');
@@ -69,6 +71,14 @@ describe('an interrupted command', () => {
     expect(result.exitCode === 130 || result.signal === 'SIGINT').toBe(true);
     expect(existsSync(out)).toBe(false);
     expect(strays()).toEqual([]);
+  }, 60_000);
+
+  it('verify (SIGINT while gcc builds): its build directory removed', async () => {
+    const temporary = join(dir, 'tmp-verify');
+    const result = await interrupt(['verify', fixturePath('resnet1d', 'model.onnx'), '--target', 'host'], 'SIGINT', null, 1000, temporary);
+    expect(result.stdout).not.toMatch(/bit-exact/); // interrupted before it finished
+    expect(result.exitCode === 130 || result.signal === 'SIGINT').toBe(true);
+    expect(readdirSync(temporary)).toEqual([]);
   }, 60_000);
 
   const hasTorch = execaSync('/usr/bin/python3', ['-c', 'import torch, onnx'], { reject: false }).exitCode === 0;

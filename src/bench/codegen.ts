@@ -3,8 +3,7 @@
  * 4-bit with 60% of the weights pruned, encodings as src/pack chooses them) against the
  * dense float32 build of the same model by ecgc, measured in one run; weight bytes beside.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -13,6 +12,7 @@ import type { LayerQuantization } from '../codegen/weights.js';
 import { sizeOf, type Graph } from '../ir/graph.js';
 import { summarize } from '../ir/summary.js';
 import { C_FLAGS } from '../toolchain/host.js';
+import { temporaryDirectory } from '../util/files.js';
 
 const TIMING = fileURLToPath(new URL('../../src/bench/timing.c', import.meta.url));
 
@@ -51,7 +51,7 @@ async function timeBuild(graph: Graph, name: string, quantization: Map<string, L
 }
 
 export async function benchGeneratedC(name: string, graph: Graph): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'ecgc-bench-c-'));
+  const dir = temporaryDirectory('ecgc-bench-c-');
   try {
     const dense = await timeBuild(graph, `${name}_f32`, undefined, dir);
     const ms = (s: number) => `${(s * 1e3).toFixed(3)} ms`;

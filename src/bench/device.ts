@@ -10,8 +10,7 @@
  * encodings, and finds the break-even sparsity at which a sparse encoding executes fewer
  * instructions than the dense one.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT_MISMATCH, EcgcError, fail } from '../errors.js';
 import { type Generated, generate } from '../codegen/emit.js';
@@ -31,6 +30,7 @@ import { type LinkedModel, linkModel, runDevice, writeDeviceBuild } from '../too
 import { instructionCountPlugin, readMarks, symbolAddress } from '../toolchain/plugin.js';
 import type { ImageSizes } from '../toolchain/size.js';
 import { type Board, type CortexTarget, DEFAULT_STACK_BYTES } from '../toolchain/targets.js';
+import { temporaryDirectory } from '../util/files.js';
 
 export const MARK = 'ecgc_bench_mark';
 
@@ -119,7 +119,7 @@ export async function benchOnDevice(graph: Graph, source: string, target: Cortex
   const settings = { target, budget: {}, stackBytes: options.stackBytes ?? DEFAULT_STACK_BYTES, timeoutSeconds: options.timeoutSeconds };
   const what = `${generated.name} on ${target.name} (${optimization})`;
   const plugin = await instructionCountPlugin();
-  const dir = mkdtempSync(join(tmpdir(), 'ecgc-bench-device-'));
+  const dir = temporaryDirectory('ecgc-bench-device-');
   try {
     const sources = writeDeviceBuild(dir, generated, target, { bench: true });
     const windows = inputs.subarray(0, count * sizeOf(graph.values.get(graph.inputs[0])!.shape));

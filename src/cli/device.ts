@@ -2,9 +2,7 @@
  * The Cortex-M side of `ecgc compile` and `ecgc verify`: budgets (--flash, --ram, --stack),
  * the estimate before linking, the linked image's sizes, and verification under QEMU.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { EXIT_MISMATCH, EcgcError, fail } from '../errors.js';
 import type { Generated } from '../codegen/emit.js';
 import { verifyDevice } from '../codegen/verify.js';
@@ -17,6 +15,7 @@ import { estimateOf, linkModel, writeDeviceBuild } from '../toolchain/device.js'
 import { DEFAULT_TIMEOUT_SECONDS } from '../toolchain/qemu.js';
 import { type Budget, type Estimate, type ImageSizes, breakdown, checkEstimateBudget, formatSize, modelFootprint } from '../toolchain/size.js';
 import { type Board, type CortexTarget, DEFAULT_STACK_BYTES, cortexTarget } from '../toolchain/targets.js';
+import { temporaryDirectory } from '../util/files.js';
 import { parseSize } from './size.js';
 
 export interface DeviceFlags {
@@ -103,7 +102,7 @@ export async function compileOnDevice(generated: Generated, targetName: string, 
     if (budgeted) throw new EcgcError(`${(e as Error).message} (needed to check --flash / --ram on the linked image)`);
     return { target, estimate, images: [], skipped: `${CROSS_GCC} is not installed (apt-get install ${CROSS_GCC_PACKAGE})` };
   }
-  const dir = mkdtempSync(join(tmpdir(), 'ecgc-compile-device-'));
+  const dir = temporaryDirectory('ecgc-compile-device-');
   const images: LinkedImage[] = [];
   try {
     const sources = writeDeviceBuild(dir, generated, target);

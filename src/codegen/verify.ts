@@ -5,8 +5,7 @@
  * On a Cortex-M target (verifyDevice) the same, built with arm-none-eabi-gcc and run under
  * qemu-system-arm, the inputs fed through semihosting; with the image's sizes and stack peak.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Graph, sizeOf } from '../ir/graph.js';
 import { compileGraph, runBatch } from '../ref/interpreter.js';
@@ -14,6 +13,7 @@ import { type DeviceReport, type DeviceSettings, estimateOf, linkModel, runDevic
 import { buildHost, runHarness } from '../toolchain/host.js';
 import { type Board, type CortexTarget, DEFAULT_STACK_BYTES } from '../toolchain/targets.js';
 import { type Budget, type Estimate, type ImageSizes, checkEstimateBudget } from '../toolchain/size.js';
+import { temporaryDirectory } from '../util/files.js';
 import { type Generated, generate, harnessSource } from './emit.js';
 import type { Schedule } from './lower.js';
 import type { LayerQuantization } from './weights.js';
@@ -51,7 +51,7 @@ export async function verifyHost(graph: Graph, source: string, inputs: Float32Ar
   const expectedBits = new Uint32Array(expected.buffer);
   const outputSize = sizeOf(graph.values.get(graph.outputs[0])!.shape);
   const optimizations = options.optimizations ?? ['-O0', '-O2', '-O3'];
-  const dir = mkdtempSync(join(tmpdir(), 'ecgc-verify-'));
+  const dir = temporaryDirectory('ecgc-verify-');
   let compileSeconds = 0;
   try {
     for (const [file, content] of generated.files) {
@@ -122,7 +122,7 @@ export async function verifyDevice(graph: Graph, source: string, inputs: Float32
   const expectedBits = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
   const outputSize = sizeOf(graph.values.get(graph.outputs[0])!.shape);
   const optimizations = options.optimizations ?? ['-O2', '-Os'];
-  const dir = mkdtempSync(join(tmpdir(), 'ecgc-verify-device-'));
+  const dir = temporaryDirectory('ecgc-verify-device-');
   const runs: DeviceRun[] = [];
   let compileSeconds = 0;
   try {
