@@ -60,14 +60,16 @@ describe('progress on a terminal', () => {
     it(`draws and clears a bar on a terminal of ${columns} columns without failing`, async () => {
       const out = capture(true, columns);
       const progress = progressReporter('compress', { stream: out.stream });
+      progress.log('before any step');
       for (let step = 0; step <= 10; step++) progress.update(step, 10, `layer ${step}`);
       await new Promise((resolve) => setTimeout(resolve, 150)); // a redraw
       progress.log('epoch 1');
       progress.update(3, 5, 'a new phase');
       await new Promise((resolve) => setTimeout(resolve, 150));
+      progress.log('the last line, just before the end');
       progress.end();
       expect(out.text()).toMatch(/compress \[#+-*\] \d+% \| \d+s elapsed/);
-      expect(out.text()).toContain('epoch 1\n');
+      for (const line of ['before any step', 'epoch 1', 'the last line, just before the end']) expect(out.text()).toContain(`${line}\n`);
       expect(out.text()).toContain('a new phase');
     });
   }

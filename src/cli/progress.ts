@@ -41,11 +41,12 @@ export function progressReporter(label: string, options: ProgressOptions = {}): 
       broken = true;
     }
   };
+  const guardedLog = guarded(reporter.log);
   const end = guarded(reporter.end);
   const unregister = onInterrupt(end);
   return {
     update: guarded(reporter.update),
-    log: (line) => (broken ? stream.write(line + '\n') : guarded(reporter.log)(line)),
+    log: (line) => (broken ? stream.write(line + '\n') : guardedLog(line)),
     end: () => {
       unregister();
       end();
@@ -76,7 +77,11 @@ function terminalReporter(label: string, stream: NodeJS.WriteStream, start: numb
       else bar.update(done, { what });
       phase = { total, done };
     },
-    log: (line) => bars.log(line + '\n'),
+    log(line) {
+      if (bar === undefined) return void stream.write(line + '\n');
+      bars.log(line + '\n');
+      bars.update(); // now: cli-progress otherwise keeps the line until its next redraw, and drops it on stop
+    },
     end: () => bars.stop(),
   };
 }

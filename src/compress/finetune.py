@@ -371,7 +371,7 @@ def main(config_path):
             optimizer.step()
             schedule.step()
             total += loss.item() * len(idx)
-            if time.time() - reported >= PROGRESS_SECONDS:
+            if time.time() - reported >= PROGRESS_SECONDS or step == steps:
                 progress(step, steps, f"epoch {epoch}/{config['epochs']}")
                 reported = time.time()
         value, agreement = score()
