@@ -26,7 +26,7 @@ beforeAll(() => {
 const MISMATCH = /aami: its classes are N, S, V, F, Q, but .*beatnet\.onnx classifies N, L, R, A, V \(task beats-nlrav\)/;
 
 describe('a dataset of other classes', () => {
-  it('eval refuses it in one line, exit 1; the model's own classes pass', async () => {
+  it("eval refuses it in one line, exit 1; the model's own classes pass", async () => {
     const refused = await ecgc(['eval', BEATNET, '--data', aami]);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
