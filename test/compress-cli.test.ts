@@ -121,6 +121,12 @@ describe('ecgc compress', () => {
       expect(refused.stderr).toMatch(new RegExp(`per-class recall of the rejected plan:[\\s\\S]*\\n${collapsed.name}\\s+\\d+\\s+100\\.00\\s+${(100 * collapsed.recall).toFixed(2)}`));
     });
 
+    it('a rejected plan can still be evaluated or fine-tuned, never without a warning', async () => {
+      const result = await ecgc('eval', BEATNET, '--data', val, '--plan', join(dir, 'ruinous.rejected.json'));
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stderr).toContain(`ecgc: warning: ${join(dir, 'ruinous.rejected.json')} is a plan 'ecgc compress' rejected: no laq+lap plan fits --flash 1400 bytes`);
+    });
+
     it('--max-drop none lifts it: the same plan, written as a plan whose header says so', async () => {
       const out = join(dir, 'lifted.json');
       const result = await ecgc('compress', BEATNET, '--data', val, '--method', 'laq+lap', '--flash', '1400', '--max-drop', 'none', '--out', out);

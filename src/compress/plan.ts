@@ -283,6 +283,8 @@ export function readPlan(file: string, graph: Graph, modelBytes?: Uint8Array): P
   }
   if (plan.layers.length !== layers.length) bad(`has ${plan.layers.length} layer entries, the model ${layers.length} weight-bearing layers`);
   plan.layers.forEach((entry, i) => validateLayer(entry, layers[i], `${file}: layer '${layers[i].node}'`));
+  // Usable (to inspect it, or to fine-tune it back within its constraints), but never silently.
+  if (plan.rejected) process.stderr.write(`ecgc: warning: ${file} is a plan 'ecgc compress' rejected: ${plan.rejected}\n`);
   return plan;
 }
 
