@@ -10,6 +10,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * Which runtime this is: `ecgc compile` writes here the first 32 bits of the SHA-256 of the
+ * runtime-c sources of the ecgc that generated the model (0 in ecgc's own tree). A model's .c
+ * refuses to compile (#error) against another runtime's ecgc.h, and ecgc.mk refuses two models
+ * from different runtimes in one build: one copy of the runtime serves every model.
+ */
+#define ECGC_RUNTIME_ID 0x00000000UL
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ---- Encoded weights (src/pack, src/compress/quantize.ts) --------------------------- */
 
 enum { ECGC_F32 = 0, ECGC_DENSE = 1, ECGC_BITMAP = 2, ECGC_DELTA = 3 };                 /* encoding */
@@ -209,5 +221,9 @@ enum { ECGC_PAD_CONSTANT, ECGC_PAD_EDGE, ECGC_PAD_REFLECT };
 /* y[i] = x at the source of output index i: constant `value` outside (constant mode), the nearest
    edge (edge), or the mirror image without repeating the edge (reflect); begin[d] may be negative (crop). */
 void ecgc_pad(const float *x, const int32_t *in_shape, float *y, const int32_t *out_shape, const int32_t *begin, int32_t rank, int32_t mode, float value);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -172,7 +172,7 @@ int32_t ecgc_row_sparse(ecgc_row_reader_t *reader, float *values, int32_t *posit
 const float *ecgc_row_dense(ecgc_row_reader_t *reader, float *scratch) {
   const ecgc_weights_t *w = reader->w;
   const int32_t row = reader->row++;
-  if (w->encoding == ECGC_F32) return w->f32 + (size_t)row * w->row_length;
+  if (w->encoding == ECGC_F32) return w->f32 + (size_t)row * (size_t)w->row_length;
   decode_dense_row(w, row, (uint32_t)row * (uint32_t)w->row_length * w->bits, scratch);
   return scratch;
 }

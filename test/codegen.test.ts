@@ -263,7 +263,7 @@ describe('the depth-first schedule (--schedule stream): the same bits from rings
       const result = await verifyHost(graph, 'pool.onnx', inputs, 3, { schedule: 'stream', optimizations: ['-O2'] });
       expect(result.mismatch, `${pool}: ${JSON.stringify(result.mismatch)}`).toBeUndefined();
       // one step: the whole chain, pool included
-      const run = /int pool_run\([^]*?\n}/.exec(result.generated.files.get('pool.c')!)![0];
+      const run = /int pool_run_arena\([^]*?\n}/.exec(result.generated.files.get('pool.c')!)![0];
       expect(run.match(/ecgc_[a-z_0-9]+\(/g)).toEqual(['ecgc_stream(']);
     }
   }, 120_000);

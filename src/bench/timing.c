@@ -17,6 +17,6 @@ int main(int argc, char **argv) {
   clock_gettime(CLOCK_MONOTONIC, &start);
   for (i = 0; i < repeats; i++) MODEL_RUN(x, y);
   clock_gettime(CLOCK_MONOTONIC, &end);
-  printf("%.9f\n", ((end.tv_sec - start.tv_sec) + (end.tv_nsec - start.tv_nsec) * 1e-9) / repeats);
+  printf("%.9f\n", ((double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) * 1e-9) / repeats);
   return y[0] != y[0];
 }

@@ -3,7 +3,8 @@
  * <name>.h, <name>.c, <name>_weights.c, ecgc.mk and the runtime-c files the model uses.
  * Deterministic: the same graph and options give byte-identical files.
  */
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
@@ -14,11 +15,14 @@ import { type LayerReport, type Lowered, type Schedule, type Step, UNARY, lower 
 import { type MemoryPlan, planMemory, resolveView } from './planner.js';
 import { cComment, cFloat, cIdentifier } from './names.js';
 import type { LayerQuantization } from './weights.js';
+import { preprocessSource, preprocessSpec, preprocessSteps } from './preprocess.js';
 import { generatedByEcgc, writeDirectoryAtomic } from '../util/files.js';
 
 export const RUNTIME_DIR = fileURLToPath(new URL('../../runtime-c/', import.meta.url));
 const TEMPLATE_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** The runtime's identity (ECGC_RUNTIME_ID): models may share one runtime only when theirs are equal. */
+const RUNTIME_ID = runtimeId();
 
 /** Which runtime file defines each kernel the schedule may call. */
 const KERNEL_FILES: Record<string, string[]> = {
@@ -73,7 +77,9 @@ export const template = (file: string) => Handlebars.compile(readFileSync(join(T
 export function modelName(file: string, name?: string): string {
   const stem = basename(file).replace(/\.onnx$/i, '');
   const chosen = name ?? (stem.toLowerCase() === 'model' && basename(dirname(file)) !== '.' ? basename(dirname(file)) : stem);
-  return cIdentifier(chosen.toLowerCase(), 'model');
+  const id = cIdentifier(chosen.toLowerCase(), 'model');
+  // ecgc and ecgc_* belong to the runtime (ecgc.h, ecgc_conv1d.c, ...): a model there would clash with it.
+  return /^ecgc(_|$)/.test(id) ? cIdentifier(`model_${id}`) : id;
 }
 
 export function generate(graph: Graph, source: string, options: GenerateOptions): Generated {
@@ -127,12 +133,15 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
         }
       : false;
   const data = modelData(graph, source);
+  const preprocess = data ? preprocessSpec(data, inputShape) : null;
+  const outputs = outputKind(graph, lowered);
   const guard = `${NAME}_H`;
   const header = template('model.h.hbs')({
     version: VERSION, source: cComment(basename(source)), guard, NAME, name,
     inputSize: sizeOf(inputShape), inputShape: shapeText(inputShape), outputSize: sizeOf(outputShape), outputShape: shapeText(outputShape),
     arenaBytes: memory.arenaBytes, push, data: data ? sanitizeData(data) : false, classCount: data?.classes.length ?? 0,
     leads: cComment(data?.leads.join(', ') ?? ''), rPeak: data?.window.rPeakAt ?? false, preprocessing: cComment(JSON.stringify(data?.preprocessing ?? {})),
+    arenaAlign: ARENA_ALIGN, weightBytes, outputs, preprocess: preprocess ? { ...preprocess, steps: preprocessSteps(preprocess) } : false,
   });
   const model = template('model.c.hbs')({
     version: VERSION, source: cComment(basename(source)), name, NAME,
@@ -141,20 +150,54 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
     classNames: data ? data.classes.map((c) => JSON.stringify(c.replace(/[^\x20-\x7e]/g, '?')).replace(/\?\?/g, '?\\?')).join(', ') : false,
     arenaDoubles: Math.max(1, Math.ceil(memory.arenaBytes / 8)),
     steps, push, output: at(outputValue), outputBytes: sizeOf(outputShape) * 4,
+    runtimeId: RUNTIME_ID, logits: !outputs.probabilities,
   });
   const weightFile = template('weights.c.hbs')({ version: VERSION, source: cComment(basename(source)), totalBytes: weightBytes, arrays: weights });
 
   const called = new Set(steps.flatMap((s) => [...s.matchAll(/\b(ecgc_[a-z0-9_]+)\(/g)].map((m) => m[1])));
-  const runtimeSources = [...new Set([...called].flatMap((f) => KERNEL_FILES[f] ?? []))].sort();
+  // <name>_softmax (logits only) calls ecgc_softmax.
+  const runtimeSources = [...new Set([...called, ...(outputs.probabilities ? [] : ['ecgc_softmax'])].flatMap((f) => KERNEL_FILES[f] ?? []))].sort();
   const files = new Map<string, string>([
     [`${name}.h`, header],
     [`${name}.c`, model],
     [`${name}_weights.c`, weightFile],
   ]);
-  for (const file of ['ecgc.h', 'ecgc_approx.h', ...runtimeSources]) files.set(`runtime/${file}`, readFileSync(join(RUNTIME_DIR, file), 'utf8'));
-  const sources = [`${name}.c`, `${name}_weights.c`, ...runtimeSources.map((f) => `runtime/${f}`)];
-  files.set('ecgc.mk', template('ecgc.mk.hbs')({ version: VERSION, name, NAME, target: options.target, sources }));
+  for (const file of ['ecgc.h', 'ecgc_approx.h', ...runtimeSources]) files.set(`runtime/${file}`, runtimeFile(file));
+  if (preprocess) files.set(`${name}_preprocess.c`, preprocessSource(preprocess, name, { version: VERSION, source: cComment(basename(source)) }));
+  const modelSources = [`${name}.c`, `${name}_weights.c`, ...(preprocess ? [`${name}_preprocess.c`] : [])];
+  const sources = [...modelSources, ...runtimeSources.map((f) => `runtime/${f}`)];
+  files.set('ecgc.mk', template('ecgc.mk.hbs')({ version: VERSION, name, NAME, target: options.target, modelSources, runtimeSources, runtimeId: RUNTIME_ID }));
   return { name, files, reference: lowered.reference, memory, layers: lowered.layers, weightBytes, runtimeSources: sources, pushApi: push !== false };
+}
+
+/**
+ * The arena's alignment in bytes: the planner's offsets are multiples of it, and the static arena
+ * (an array of double) has it on every target ecgc builds for.
+ */
+const ARENA_ALIGN = 8;
+
+/** Whether the output holds probabilities: the graph ends in Softmax or Sigmoid (views after it aside). */
+function outputKind(graph: Graph, lowered: Lowered): { probabilities: boolean; text: string } {
+  const last = resolveView(graph.outputs[0], lowered.views);
+  const op = graph.nodes.find((node) => node.outputs.includes(last))?.op;
+  if (op === 'Softmax') return { probabilities: true, text: 'probabilities (the graph ends in Softmax)' };
+  if (op === 'Sigmoid') return { probabilities: true, text: 'probabilities, each output on its own (the graph ends in Sigmoid)' };
+  return { probabilities: false, text: 'logits (no Softmax or Sigmoid at the end of the graph)' };
+}
+
+/** The first 32 bits of the SHA-256 of runtime-c's sources, as a C constant. */
+function runtimeId(): string {
+  const hash = createHash('sha256');
+  for (const file of readdirSync(RUNTIME_DIR).filter((f) => /\.[ch]$/.test(f)).sort()) hash.update(file).update('\0').update(readFileSync(join(RUNTIME_DIR, file))).update('\0');
+  return `0x${hash.digest('hex').slice(0, 8)}UL`;
+}
+
+/** A runtime-c file as a model ships it: ecgc.h carries the runtime's identity. */
+function runtimeFile(file: string): string {
+  const text = readFileSync(join(RUNTIME_DIR, file), 'utf8');
+  if (file !== 'ecgc.h') return text;
+  if (!/^#define ECGC_RUNTIME_ID 0x00000000UL$/m.test(text)) throw new Error('internal: runtime-c/ecgc.h has no ECGC_RUNTIME_ID line');
+  return text.replace(/^#define ECGC_RUNTIME_ID 0x00000000UL$/m, `#define ECGC_RUNTIME_ID ${RUNTIME_ID}`);
 }
 
 /** Only what the header prints, with text from the model file made safe for a comment. */

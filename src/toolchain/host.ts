@@ -2,8 +2,12 @@
 import { execa } from 'execa';
 import { EcgcError, fail } from '../errors.js';
 
-/** The flags that make the C bit-exact (-ffp-contract=off: no FMA contraction), and strict. */
-export const C_FLAGS = ['-std=c99', '-ffp-contract=off', '-fno-math-errno', '-Wall', '-Wextra', '-Werror', '-pedantic'];
+/**
+ * The flags that make the C bit-exact (-ffp-contract=off: no FMA contraction), and the strict
+ * warnings a firmware build may use, as errors: the generated C and the runtime compile clean
+ * with them (-pedantic is -Wpedantic).
+ */
+export const C_FLAGS = ['-std=c99', '-ffp-contract=off', '-fno-math-errno', '-Wall', '-Wextra', '-Wconversion', '-Wshadow', '-Werror', '-pedantic'];
 
 export async function requireTool(tool: string, debianPackage: string): Promise<void> {
   try {
