@@ -20,6 +20,7 @@ import { runQemu } from '../src/toolchain/qemu.js';
 import { cortexTarget } from '../src/toolchain/targets.js';
 import { cortexToolsAvailable } from './helpers/cortex.js';
 import { EXAMPLES } from './helpers/examples.js';
+import { convChain } from './helpers/conv-chain.js';
 import { fixturePath, manifest, runReference } from './helpers/fixtures.js';
 import { graphOf } from './helpers/model.js';
 import { randomFloats } from './helpers/random.js';
@@ -275,6 +276,17 @@ describe('the header states what a firmware needs', () => {
     expect(modelName('ecgc.onnx')).toBe('model_ecgc');
     expect(modelName('x/ECGC_conv1d.onnx')).toBe('model_ecgc_conv1d');
     expect(modelName('ecgcnet.onnx')).toBe('ecgcnet');
+  });
+
+  it("never shares a global name between two models, even model 'a' with node 'b_conv0' and model 'a_b' with node 'conv0'", () => {
+    const globals = (generated: Generated) => new Set([...generated.files.get(`${generated.name}_weights.c`)!.matchAll(/^const \w+ (\w+)\[/gm)].map((m) => m[1]));
+    const chain = convChain(128, 3);
+    const renamed = convChain(128, 3);
+    for (const node of renamed.nodes) node.name = `b_${node.name}`;
+    const a = globals(generate(renamed, 'a.onnx', { target: 'host' }));
+    const ab = globals(generate(chain, 'a_b.onnx', { target: 'host' }));
+    expect(a.size).toBeGreaterThan(0);
+    expect([...a].filter((id) => ab.has(id))).toEqual([]);
   });
 });
 

@@ -129,7 +129,7 @@ describe('quantized layers: every bit width, quantizer and encoding, bit-exact',
     const generated = generate(graph, 'chain.onnx', { target: 'host', quantization });
     const weightsFile = generated.files.get('chain_weights.c')!;
     const arrays = [...weightsFile.matchAll(/^const (float|uint8_t) (\w+)\[(\d+)\]/gm)].map((m) => ({ name: m[2], bytes: Number(m[3]) * (m[1] === 'float' ? 4 : 1) }));
-    const conv3 = arrays.filter((a) => a.name.startsWith('chain_conv3__')).reduce((sum, a) => sum + a.bytes, 0);
+    const conv3 = arrays.filter((a) => a.name.startsWith('chain__conv3__')).reduce((sum, a) => sum + a.bytes, 0);
     expect(conv3).toBe(generated.layers.find((l) => l.node === 'conv3')!.size.total);
     expect(arrays.reduce((sum, a) => sum + a.bytes, 0)).toBe(generated.weightBytes);
   });
@@ -224,7 +224,7 @@ describe('the depth-first schedule (--schedule stream): the same bits from rings
     const layered = await expectBitExact(chain, 'chain.onnx', x, 4, undefined, ['-O2']);
     const streamed = await verifyHost(chain, 'chain.onnx', x, 4, { schedule: 'stream', optimizations: ['-O0', '-O2'] });
     expect(streamed.mismatch, JSON.stringify(streamed.mismatch)).toBeUndefined();
-    expect(streamed.generated.files.get('chain.c')).toMatch(/ecgc_stream\(&chain_conv0_stream/);
+    expect(streamed.generated.files.get('chain.c')).toMatch(/ecgc_stream\(&chain__conv0_stream/);
     expect(streamed.generated.memory.arenaBytes).toBeLessThan(layered.generated.memory.arenaBytes);
     for (const [encoding, bits] of [['dense', 4], ['bitmap', 3], ['delta', 2]] as const) {
       const quantization = new Map<string, LayerQuantization>();
@@ -343,7 +343,7 @@ describe('the depth-first schedule (--schedule stream): the same bits from rings
       const dir = mkdtempSync(join(tmpdir(), 'ecgc-scratch-'));
       try {
         for (const [file, content] of generated.files) writeFileSync(join(dir, file.replace(/^runtime\//, '')), content);
-        writeFileSync(join(dir, 'size.c'), '#include <stdio.h>\n#include "pool.c"\nint main(void) { printf("%zu\\n", ecgc_stream_get_buffer_size(&pool_c0_stream)); return 0; }\n');
+        writeFileSync(join(dir, 'size.c'), '#include <stdio.h>\n#include "pool.c"\nint main(void) { printf("%zu\\n", ecgc_stream_get_buffer_size(&pool__c0_stream)); return 0; }\n');
         const sources = generated.runtimeSources.map((f) => f.replace(/^runtime\//, '')).filter((f) => f.endsWith('.c'));
         await execa('gcc', ['-std=c99', '-I.', '-o', 'size', 'size.c', ...sources.filter((f) => f !== 'pool.c'), '-lm'], { cwd: dir });
         asked.push(Number((await execa('./size', [], { cwd: dir })).stdout));
@@ -381,8 +381,8 @@ describe('bfloat16 scales', () => {
       const result = await verifyHost(graph, 'chain.onnx', randomFloats(3 * 2 * 40, 12), 3, { quantization, schedule, optimizations: ['-O0', '-O2'] });
       expect(result.mismatch, schedule).toBeUndefined();
       const weights = result.generated.files.get('chain_weights.c')!;
-      expect(weights).toMatch(/const uint16_t chain_conv1__scales\[/);
-      expect(weights).not.toMatch(/const float chain_conv\d__scales/);
+      expect(weights).toMatch(/const uint16_t chain__conv1__scales\[/);
+      expect(weights).not.toMatch(/const float chain__conv\d__scales/);
     }
   }, 120_000);
 });

@@ -27,7 +27,7 @@ describe('ecgc compile', () => {
     expect(readdirSync(dir)).toEqual(['c']);
   });
 
-  it('refuses a non-empty output directory unless --force, leaving it untouched', async () => {
+  it('refuses a non-empty output directory, leaving it untouched; --force never deletes files ecgc did not write', async () => {
     const out = join(dir, 'c');
     mkdirSync(out);
     writeFileSync(join(out, 'mine.txt'), 'keep');
@@ -36,8 +36,9 @@ describe('ecgc compile', () => {
     expect(r.stderr).toMatch(/exists and is not empty; pass --force/);
     expect(readdirSync(out)).toEqual(['mine.txt']);
     const forced = await ecgc(['compile', model, '--target', 'host', '--out', out, '--force']);
-    expect(forced.exitCode).toBe(0);
-    expect(readdirSync(out)).not.toContain('mine.txt');
+    expect(forced.exitCode).toBe(1);
+    expect(forced.stderr).toMatch(/holds files ecgc did not write \(mine\.txt\)/);
+    expect(readdirSync(out)).toEqual(['mine.txt']);
   });
 
   it('names an op without a C kernel, and writes nothing', async () => {

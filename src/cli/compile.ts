@@ -100,7 +100,7 @@ export async function compileCommand(model: string, options: CompileFlags): Prom
       `wrote ${options.out}: ${[...generated.files.keys()].join(', ')}`,
       `weights ${formatBytes(generated.weightBytes)} (const, flash); arena ${formatBytes(m.arenaBytes)} (lower bound ${formatBytes(m.lowerBound)}, largest scratch ${formatBytes(m.scratchBytes)})`,
       scheduleLine(choice),
-      `API: int ${generated.name}_run(const float *input, float *output)${generated.pushApi ? `, or a column at a time: ${generated.name}_begin(), ${generated.name}_push(column), ${generated.name}_end(output)` : ''}; build flags in ecgc.mk (-ffp-contract=off, never -ffast-math)`,
+      `API: int ${generated.name}_run(const float *input, float *output)${generated.pushApi ? `, or a column at a time: ${generated.name}_begin(), ${generated.name}_push(column), ${generated.name}_end(output)` : ''}; each also as *_arena(void *arena, ...) on a buffer of yours (${generated.name.toUpperCase()}_ARENA_BYTES, aligned to 8; build with -D${generated.name.toUpperCase()}_CALLER_ARENA to drop the static one); build flags in ecgc.mk (-ffp-contract=off, never -ffast-math; the runtime once for all models: ECGC_RUNTIME_SOURCES)`,
       ...(linked ? compileDeviceLines(linked, device.budget) : []),
       ...(measured ? measuredLines(measured, schedule) : linked ? ['instructions per inference: not measured (--measure, or ecgc bench with the same flags)'] : []),
       ...[reports.json, reports.markdown].filter((f) => f !== undefined).map((f) => `report: ${f}`),

@@ -79,7 +79,7 @@ export const C_OPS = [...VIEWS, ...Object.keys(UNARY), ...Object.keys(BINARY), '
 export type Schedule = 'layers' | 'stream';
 
 export function lower(graph: Graph, modelName: string, quantization: Map<string, LayerQuantization> = new Map(), schedule: Schedule = 'layers'): Lowered {
-  const names = new NameTable();
+  const names = new NameTable(modelName);
   const out: Lowered = { steps: [], views: new Map(), declarations: [], weights: [], layers: [], reference: { ...graph, constants: new Map(graph.constants) } };
   const constantArrays = new Map<string, string>();
   const isConstant = (name: string) => graph.constants.has(name);
@@ -88,7 +88,7 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
   const constantArray = (name: string): string => {
     let id = constantArrays.get(name);
     if (!id) {
-      id = names.take(`${modelName}_c_${name}`);
+      id = names.take(`c_${name}`);
       const data = graph.constants.get(name)!.data;
       out.declarations.push(`static const float ${id}[${Math.max(1, data.length)}] = {${Array.from(data, cFloat).join(', ') || '0.0f'}}; /* ${cComment(name)} */`);
       constantArrays.set(name, id);
@@ -134,7 +134,7 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
     if (node.op in BINARY) {
       if (outShape.length > MAX_RANK) fail(`${where(node)}: rank ${outShape.length} is above the C kernel's ${MAX_RANK}`);
       const strides = node.inputs.map((name) => broadcastStrides(graph.values.get(name)!.shape, outShape));
-      const id = names.take(`${modelName}_${node.name}`, 'op');
+      const id = names.take(node.name, 'op');
       out.declarations.push(`static const int32_t ${id}__shape[] = ${ints(outShape.length ? outShape : [1])}, ${id}__a[] = ${ints(strides[0].length ? strides[0] : [0])}, ${id}__b[] = ${ints(strides[1].length ? strides[1] : [0])};`);
       const rank = Math.max(1, outShape.length);
       // In place only when the first operand has the output's shape (no broadcast along it).
@@ -176,7 +176,7 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
       }
       case 'AveragePool': {
         const { channels, window: w } = averagePoolGeometry(ctx);
-        const id = names.take(`${modelName}_${node.name}_divisor`, 'op');
+        const id = names.take(`${node.name}_divisor`, 'op');
         out.declarations.push(`static const float ${id}[] = {${Array.from(averagePoolWindows(ctx).divisor, cFloat).join(', ')}};`);
         push(node, false, 0, (at) => `${comment}\n  ecgc_avgpool1d(${at(node.inputs[0])}, ${at(node.outputs[0])}, ${channels}, ${w.inLength}, ${w.outLength}, ${w.kernel}, ${w.stride}, ${w.padBegin}, ${id});`);
         break;
@@ -226,7 +226,7 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
         const strides = stridesOf(shape);
         const after = shape.slice(axis + 1);
         const block = sizeOf(after);
-        const id = names.take(`${modelName}_${node.name}`, 'op');
+        const id = names.take(node.name, 'op');
         const shape1 = after.length ? after : [1];
         out.declarations.push(`static const int32_t ${id}__shape[] = ${ints(shape1)}, ${id}__src[] = ${ints(after.length ? strides.slice(axis + 1) : [0])}, ${id}__dst[] = ${ints(stridesOf(shape1))};`);
         push(node, false, 0, (at) => `${comment}\n${values.map((v, j) => `  ecgc_copy(${at(node.inputs[0])}, ${v * strides[axis]}, ${id}__src, ${at(node.outputs[0])}, ${j * block}, ${id}__dst, ${id}__shape, ${shape1.length});`).join('\n')}`);
@@ -235,7 +235,7 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
       case 'Concat': {
         const { outer, blocks } = concatGeometry(ctx);
         const outBlock = blocks.reduce((a, b) => a + b, 0);
-        const id = names.take(`${modelName}_${node.name}`, 'op');
+        const id = names.take(node.name, 'op');
         let offset = 0;
         const parts = node.inputs.map((name, k) => {
           const part = { name, offset, block: blocks[k] };
@@ -254,7 +254,7 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
       case 'Pad': {
         const { shape, begin, outShape: to, mode, value } = padGeometry(ctx);
         if (shape.length > MAX_RANK) fail(`${where(node)}: rank ${shape.length} is above the C kernel's ${MAX_RANK}`);
-        const id = names.take(`${modelName}_${node.name}`, 'op');
+        const id = names.take(node.name, 'op');
         out.declarations.push(`static const int32_t ${id}__in[] = ${ints(shape)}, ${id}__out[] = ${ints(to)}, ${id}__begin[] = ${ints(begin)};`);
         const modeEnum = { constant: 'ECGC_PAD_CONSTANT', edge: 'ECGC_PAD_EDGE', reflect: 'ECGC_PAD_REFLECT' }[mode];
         push(node, false, 0, (at) => `${comment}\n  ecgc_pad(${at(node.inputs[0])}, ${id}__in, ${at(node.outputs[0])}, ${id}__out, ${id}__begin, ${shape.length}, ${modeEnum}, ${cFloat(value)});`);
@@ -274,7 +274,7 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
     const innerBegin = Math.min(w.outLength, Math.max(0, ...first));
     const innerEnd = Math.max(innerBegin, Math.min(w.outLength, ...end));
     const weight = graph.constants.get(node.inputs[1]) ?? fail(`${where(node)}: the weight must be a constant to compile to C`);
-    const id = names.take(`${modelName}_${node.name}`, 'layer');
+    const id = names.take(node.name, 'layer');
     const rowLength = (g.inChannels / g.group) * w.kernel;
     const emitted = layerWeights(node, id, weight.data as Float32Array, g.outChannels, false, g.outChannels);
     const bias = biasArray(node, 2, id, g.outChannels);
@@ -284,7 +284,7 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
 
   /** A chain run depth first by ecgc_stream (see stream.ts): one step, whose scratch holds the rings. */
   function lowerStream(chain: StreamChain): void {
-    const id = names.take(`${modelName}_${chain.nodes[0].name}_stream`, 'stream');
+    const id = names.take(`${chain.nodes[0].name}_stream`, 'stream');
     const stages = chain.stages.map((stage, k) => {
       const conv = convLayer(stage.conv, opContext(graph, stage.conv));
       const post = stage.post.map((op) => {
@@ -310,7 +310,7 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
 
   function stridedCopy(node: Node, comment: string, offset: number, strides: number[], shape: number[]): void {
     if (shape.length > MAX_RANK) fail(`${where(node)}: rank ${shape.length} is above the C kernel's ${MAX_RANK}`);
-    const id = names.take(`${modelName}_${node.name}`, 'op');
+    const id = names.take(node.name, 'op');
     const shape1 = shape.length ? shape : [1];
     out.declarations.push(`static const int32_t ${id}__shape[] = ${ints(shape1)}, ${id}__src[] = ${ints(strides.length ? strides : [0])}, ${id}__dst[] = ${ints(stridesOf(shape1))};`);
     push(node, false, 0, (at) => `${comment}\n  ecgc_copy(${at(node.inputs[0])}, ${offset}, ${id}__src, ${at(node.outputs[0])}, 0, ${id}__dst, ${id}__shape, ${shape1.length});`);
@@ -338,7 +338,7 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
 
   function lowerLinear(node: Node, ctx: OpContext, comment: string): void {
     let m: number, k: number, n: number, rowMajor: Float32Array, transposed: boolean;
-    const id = names.take(`${modelName}_${node.name}`, 'layer');
+    const id = names.take(node.name, 'layer');
     let biasIndex = -1;
     if (node.op === 'Gemm') {
       const g = gemmGeometry(ctx);

@@ -2,7 +2,8 @@
  * Names and text from a model file never reach C as they are: identifiers are rebuilt from
  * [A-Za-z0-9_] only, and comments cannot close themselves or start a preprocessor line.
  * A sanitised identifier never contains '__', so names derived from one with a '__' suffix
- * (layer__codes, layer__bias) cannot collide with another.
+ * (layer__codes, layer__bias) cannot collide with another, and a model's identifiers,
+ * `<model>__<node>`, split at their first '__': two models in one firmware never share one.
  */
 
 const C_KEYWORDS = new Set(
@@ -22,12 +23,14 @@ export function cComment(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?').replace(/\*\//g, '*\\/').replace(/\/\*/g, '/\\*').replace(/\\$/g, '\\ ');
 }
 
-/** Hands out distinct identifiers. */
+/** Hands out a model's distinct identifiers, `<model>__<text>`. */
 export class NameTable {
   private readonly used = new Set<string>();
 
+  constructor(private readonly model: string) {}
+
   take(text: string, prefix = 'm'): string {
-    const base = cIdentifier(text, prefix);
+    const base = `${this.model}__${cIdentifier(text, prefix)}`;
     let name = base;
     for (let i = 2; this.used.has(name); i++) name = `${base}_${i}`;
     this.used.add(name);
