@@ -266,27 +266,35 @@ function infeasible(space: SearchSpace, evaluator: Evaluator, settings: SearchSe
   return new BudgetError(`no ${smallest.method} plan fits --flash ${flash} bytes ${within}: the smallest that meets them is ${smallestBytes} bytes${bestText}`, plans, best);
 }
 
+const BISECTION_STEPS = 3;
+
 /** laq / laq+lap under a budget (see above); without a plan within the constraints, the search again without them, for the error. */
 async function searchUnderBudget(space: SearchSpace, evaluator: Evaluator, settings: SearchSettings, flash: number): Promise<SearchResult> {
-  const constrained = await leastLossThatFits(space, evaluator, settings, flash);
+  const constrained = await leastLossThatFits(space, evaluator, settings, flash, 'within the constraints');
   if (constrained.fits) return constrained.result;
-  const free = await leastLossThatFits(space, evaluator, unconstrained(settings), flash);
+  const free = await leastLossThatFits(space, evaluator, unconstrained(settings), flash, 'without the constraints (none fits within them)');
   // (the greedy searches are not monotone: the unconstrained one may find a plan within them)
   if (free.fits && evaluator.meets(free.result.final, requirementOf(settings, evaluator))) return free.result;
   throw infeasible(space, evaluator, settings, flash, constrained.result, free.fits ? free.result : undefined);
 }
 
 /** The plan of the smallest gamma that fits (fits: true), or the plan at the largest tolerances, which does not (fits: false). */
-async function leastLossThatFits(space: SearchSpace, evaluator: Evaluator, settings: SearchSettings, flash: number): Promise<{ fits: boolean; result: SearchResult }> {
+async function leastLossThatFits(space: SearchSpace, evaluator: Evaluator, settings: SearchSettings, flash: number, purpose: string): Promise<{ fits: boolean; result: SearchResult }> {
   const fits = (r: SearchResult) => space.bytes(r.choices) <= flash;
   const cap = settings.maxDrop;
   const weight = laqWeights(space, settings.laqRule);
   const wMax = Math.max(...weight);
   const wMin = Math.min(...weight.map((w) => Math.max(w, 1e-3 * wMax)));
-  const run = (gamma: number) => runPolicy(space, evaluator, { ...settings, gamma }, cap);
   // gamma grows 4x from "the most tolerant layer may lose 0.25 points" until the plan fits, or
   // until every layer's tolerance is at the cap (or 100 points: no constraint left).
   let gamma = 0.25 / wMax;
+  // Each pass is a whole search: the progress says which, of at most how many.
+  const passes = Math.max(0, Math.ceil(Math.log(Math.min(cap, 100) / (gamma * wMin)) / Math.log(4))) + 1 + BISECTION_STEPS;
+  let pass = 0;
+  const run = (g: number) => {
+    const label = `budget search ${purpose}, pass ${++pass} of at most ${passes}`;
+    return runPolicy(space, evaluator, { ...settings, gamma: g, progress: settings.progress && ((done, total, what) => settings.progress!(done, total, `${label}: ${what}`)) }, cap);
+  };
   let low: number | undefined;
   let best: SearchResult;
   for (;;) {
@@ -303,7 +311,7 @@ async function leastLossThatFits(space: SearchSpace, evaluator: Evaluator, setti
   if (low !== undefined) {
     let lowGamma = low;
     let high = gamma;
-    for (let step = 0; step < 3; step++) {
+    for (let step = 0; step < BISECTION_STEPS; step++) {
       const middle = (lowGamma + high) / 2;
       const result = await run(middle);
       if (fits(result)) {
