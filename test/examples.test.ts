@@ -92,7 +92,12 @@ describe('example models', () => {
         expect(metrics.macroF1).toBe(test.final.macroF1);
         // the baseline is the example's model.onnx (for a fine-tuned plan too: the model it was trained from)
         const full = await fullModelPredictions(join(dir, 'model.onnx'), data);
-        expect(classificationMetrics(data.y, full, data.meta.classes).accuracy).toBe(test.baseline.accuracy);
+        const fullMetrics = classificationMetrics(data.y, full, data.meta.classes);
+        expect(fullMetrics.accuracy).toBe(test.baseline.accuracy);
+        // each class's recall, which every report of the plan shows beside the full model's
+        const recalls = (m: typeof metrics) => m.perClass.map(({ name, support, recall }) => ({ name, support, recall }));
+        expect(recalls(metrics)).toEqual(test.final.perClass);
+        expect(recalls(fullMetrics)).toEqual(test.baseline.perClass);
         const agreement = predicted.filter((p, i) => p === full[i]).length / predicted.length;
         expect(agreement).toBe(test.final.agreement);
         if (shipped.finetuned) {
