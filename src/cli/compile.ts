@@ -13,6 +13,8 @@ import { shapeText } from '../ir/graph.js';
 import { loadModel } from '../ir/load.js';
 import { summarize } from '../ir/summary.js';
 import { type CompileReport, compileMarkdown, imageJson, layerRows, scheduleJson } from '../report/build.js';
+import { installed } from '../toolchain/host.js';
+import { QEMU } from '../toolchain/qemu.js';
 import { cortexTarget } from '../toolchain/targets.js';
 import { checkOutputFile, writeFileAtomic } from '../util/files.js';
 import { readNpyFloat32 } from '../util/npy.js';
@@ -70,7 +72,9 @@ export async function compileCommand(model: string, options: CompileFlags): Prom
   if (planned) checkPredictedBytes(planned.plan, generated.layers);
   // Cortex-M: the budget is checked (estimate, then the linked image) before anything is written.
   const linked = isCortex(options.target) ? await compileOnDevice(generated, options.target, device) : undefined;
-  const measured = measure ? await measureOnDevice(graph, model, generated, options, device, choice, planned?.quantization, clock) : null;
+  // auto traded instructions for RAM: that price is measured unasked wherever QEMU can count it.
+  const priced = !measure && choice.schedule === 'stream' && choice.ram !== null && linked !== undefined && linked.skipped === undefined && (await installed(QEMU)) && (await installed('gcc'));
+  const measured = measure || priced ? await measureOnDevice(graph, model, generated, options, device, choice, planned?.quantization, clock) : null;
   writeGenerated(options.out, generated.files, options.force ?? false);
   const m = generated.memory;
   const report: CompileReport = {
@@ -102,7 +106,7 @@ export async function compileCommand(model: string, options: CompileFlags): Prom
       scheduleLine(choice),
       `API: int ${generated.name}_run(const float *input, float *output)${generated.pushApi ? `, or a column at a time: ${generated.name}_begin(), ${generated.name}_push(column), ${generated.name}_end(output)` : ''}; each also as *_arena(void *arena, ...) on a buffer of yours (${generated.name.toUpperCase()}_ARENA_BYTES, aligned to 8; build with -D${generated.name.toUpperCase()}_CALLER_ARENA to drop the static one); build flags in ecgc.mk (-ffp-contract=off, never -ffast-math; the runtime once for all models: ECGC_RUNTIME_SOURCES)`,
       ...(linked ? compileDeviceLines(linked, device.budget) : []),
-      ...(measured ? measuredLines(measured, schedule) : linked ? ['instructions per inference: not measured (--measure, or ecgc bench with the same flags)'] : []),
+      ...(measured ? measuredLines(measured, schedule) : linked ? [`instructions per inference: not measured (--measure${choice.schedule === 'stream' && choice.ram !== null ? `; needs ${QEMU}` : ''}, or ecgc bench with the same flags)`] : []),
       ...[reports.json, reports.markdown].filter((f) => f !== undefined).map((f) => `report: ${f}`),
     ].join('\n') + '\n',
   );

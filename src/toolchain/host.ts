@@ -10,10 +10,16 @@ import { EcgcError, fail } from '../errors.js';
 export const C_FLAGS = ['-std=c99', '-ffp-contract=off', '-fno-math-errno', '-Wall', '-Wextra', '-Wconversion', '-Wshadow', '-Werror', '-pedantic'];
 
 export async function requireTool(tool: string, debianPackage: string): Promise<void> {
+  if (!(await installed(tool))) fail(`${tool} is not installed: apt-get install ${debianPackage}`);
+}
+
+/** Whether `tool --version` runs. */
+export async function installed(tool: string): Promise<boolean> {
   try {
     await execa(tool, ['--version']);
+    return true;
   } catch {
-    fail(`${tool} is not installed: apt-get install ${debianPackage}`);
+    return false;
   }
 }
 
