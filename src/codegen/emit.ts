@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Handlebars from 'handlebars';
 import { fail, inFile } from '../errors.js';
 import { type Graph, shapeText, sizeOf } from '../ir/graph.js';
 import { modelData } from '../data/model-data.js';
@@ -16,10 +15,10 @@ import { type MemoryPlan, planMemory, resolveView } from './planner.js';
 import { cComment, cFloat, cIdentifier } from './names.js';
 import type { LayerQuantization } from './weights.js';
 import { preprocessSource, preprocessSpec, preprocessSteps } from './preprocess.js';
+import { template } from './templates.js';
 import { generatedByEcgc, writeDirectoryAtomic } from '../util/files.js';
 
 export const RUNTIME_DIR = fileURLToPath(new URL('../../runtime-c/', import.meta.url));
-const TEMPLATE_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 /** The runtime's identity (ECGC_RUNTIME_ID): models may share one runtime only when theirs are equal. */
 const RUNTIME_ID = runtimeId();
@@ -67,11 +66,6 @@ export interface Generated {
   pushApi: boolean;
 }
 
-// The check of <name>_begin/_push/_end against <name>_run that the host and Cortex-M harnesses share.
-Handlebars.registerPartial('pushCheck', readFileSync(join(TEMPLATE_DIR, 'push-check.c.hbs'), 'utf8'));
-
-/** A template of templates/ (the partials above registered). */
-export const template = (file: string) => Handlebars.compile(readFileSync(join(TEMPLATE_DIR, file), 'utf8'), { noEscape: true, strict: true });
 
 /** The API prefix: --name, else the file's name, or its directory's when the file is just model.onnx. */
 export function modelName(file: string, name?: string): string {

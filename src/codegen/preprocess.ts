@@ -10,7 +10,7 @@
  */
 import type { ModelData } from '../data/model-data.js';
 import { resampleLinear, zscore } from '../data/preprocess.js';
-import { template } from './emit.js';
+import { template } from './templates.js';
 
 export interface PreprocessSpec {
   leads: number;

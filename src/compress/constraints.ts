@@ -5,9 +5,15 @@
  * output SNR floor. As a Requirement for the evaluator, and in words for the user.
  */
 import type { Evaluator, Outcome, Requirement } from './evaluator.js';
-import type { SearchSettings } from './search.js';
 
-type Constraints = Pick<SearchSettings, 'maxDrop' | 'maxClassDrop' | 'minSnrDb'>;
+export interface Constraints {
+  /** Points the score may lose against the full model; Infinity: no score constraint. */
+  maxDrop: number;
+  /** Points of recall any one class may lose against the full model; undefined: no such constraint. */
+  maxClassDrop?: number;
+  /** Label-free: the least output SNR against the full model, dB; undefined: none. */
+  minSnrDb?: number;
+}
 
 /** The requirement of `settings` with a score tolerance of `drop` points (default: --max-drop). */
 export function requirementOf(settings: Constraints, evaluator: Evaluator, drop = settings.maxDrop): Requirement {

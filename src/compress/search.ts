@@ -49,7 +49,7 @@
 import { EXIT_BUDGET, EcgcError, fail } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { FLOAT_BITS, type LayerChoice, LayerWeights, type QuantizerFamily, type RealizedLayer, choiceText } from './choice.js';
-import { constraintsText, requirementOf, shortfalls, unconstrained } from './constraints.js';
+import { type Constraints, constraintsText, requirementOf, shortfalls, unconstrained } from './constraints.js';
 import type { Evaluator, MetricName, Outcome } from './evaluator.js';
 import { type LayerImportance, layerImportance } from './importance.js';
 import { type WeightLayer, readRows } from './layers.js';
@@ -61,13 +61,9 @@ import type { Rounding, ScaleFormat } from './quantize.js';
 export type MethodSpec = { kind: 'fixed-q'; bits: number } | { kind: 'fixed-p'; prune: number } | { kind: 'laq' } | { kind: 'lap' } | { kind: 'laq+lap' };
 export type LaqRule = 'printed' | 'intended';
 
-export interface SearchSettings {
+export interface SearchSettings extends Constraints {
   method: MethodSpec;
   metric: MetricName;
-  /** Points the score may lose against the full model; Infinity: no score constraint. */
-  maxDrop: number;
-  /** Points of recall any one class may lose against the full model; undefined: no such constraint. */
-  maxClassDrop?: number;
   flash?: number;
   alpha: number;
   beta: number;
@@ -78,7 +74,6 @@ export interface SearchSettings {
   scaleFormat: ScaleFormat;
   /** How weights are rounded to codes: to nearest, or with error compensation (src/compress/gptq.ts). */
   rounding: Rounding;
-  minSnrDb?: number;
   progress?: (done: number, total: number, what: string) => void;
 }
 

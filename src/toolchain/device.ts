@@ -7,7 +7,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { EXIT_BUDGET, EcgcError } from '../errors.js';
-import { type Generated, template } from '../codegen/emit.js';
+import type { Generated } from '../codegen/emit.js';
+import { template } from '../codegen/templates.js';
 import { DEVICE_DIR, DEVICE_SOURCES, type Image, type Overflow, buildImage } from './cortex.js';
 import { runQemu } from './qemu.js';
 import { type Budget, type Estimate, type ImageSizes, breakdown, budgetMemory, checkImageBudget, formatSize, harnessFootprint, imageSizes } from './size.js';
