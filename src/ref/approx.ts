@@ -5,7 +5,7 @@
  * in a path the generated C must match. Every + - * / below is rounded to float32
  * (Math.fround), and runtime-c/ecgc_approx.h performs the same operations in the same
  * order, so both produce the same bits. Coefficients come from src/ref/fit_approximations.py.
- * Accuracy (measured by test/approx.test.ts): a few float32 ulps.
+ * Accuracy (measured by test/ref/approx.test.ts): a few float32 ulps.
  */
 const f = Math.fround;
 

@@ -3,7 +3,7 @@
 Run with /usr/bin/python3 (numpy). Each fit is a least-squares fit on Chebyshev nodes in
 float64 (close to minimax), printed as float32 values, so the table in approx.ts can be
 re-derived and audited. The accuracy measured in float32 arithmetic is checked by
-test/approx.test.ts, not here.
+test/ref/approx.test.ts, not here.
 """
 import math
 import numpy as np

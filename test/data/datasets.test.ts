@@ -1,0 +1,127 @@
+/** The dataset builders on the real MIT-BIH and CPSC 2018 files (../shared/data). */
+import { describe, expect, it } from 'vitest';
+import { BEAT_WINDOW, DS1, DS2, buildBeatDataset } from '../../src/data/beats.js';
+import { buildCpscDataset } from '../../src/data/cpsc.js';
+import { buildRhythmDataset, rhythmIntervals } from '../../src/data/rhythm.js';
+import { resampleLinear, zscore } from '../../src/data/preprocess.js';
+import { physical, readAnnotations, readRecord } from '../../src/data/wfdb/index.js';
+import { listRecords, mliiChannel } from '../../src/data/mitdb.js';
+import { CPSC, MITDB, hasData } from '../helpers/data.js';
+
+describe('preprocessing', () => {
+  it('z-scores a window to mean 0 and standard deviation ~1', () => {
+    const x = Float32Array.from({ length: 256 }, (_, i) => 3 + Math.sin(i / 5));
+    zscore(x);
+    const mean = x.reduce((a, b) => a + b, 0) / x.length;
+    const std = Math.sqrt(x.reduce((a, b) => a + (b - mean) ** 2, 0) / x.length);
+    expect(Math.abs(mean)).toBeLessThan(1e-6);
+    expect(std).toBeGreaterThan(0.99);
+    expect(std).toBeLessThan(1.0);
+  });
+
+  it('resamples 360 -> 500 Hz by linear interpolation', () => {
+    const x = Float32Array.from({ length: 3600 }, (_, i) => i);
+    const y = resampleLinear(x, 360, 500);
+    expect(y.length).toBe(5000);
+    expect(y[0]).toBe(0);
+    expect(y[5]).toBeCloseTo(3.6, 4); // 5 * 360 / 500
+  });
+});
+
+describe.skipIf(!hasData(MITDB, 'MIT-BIH dataset tests'))('beat datasets (MIT-BIH)', () => {
+  const nlrav = Object.fromEntries(['random-train', 'random-val', 'random-test', 'record-train', 'record-val', 'record-test'].map((s) => [s, buildBeatDataset(MITDB, 'beats-nlrav', s)]));
+
+  it('beats-nlrav holds every N, L, R, A, V beat of the MLII records once per split scheme', () => {
+    const expected = [0, 0, 0, 0, 0];
+    for (const record of listRecords(MITDB)) {
+      if (record === '102' || record === '104') continue; // no MLII lead
+      for (const a of readAnnotations(MITDB, record)) {
+        const c = ['N', 'L', 'R', 'A', 'V'].indexOf(a.code);
+        if (c >= 0 && a.sample >= BEAT_WINDOW.before && a.sample - BEAT_WINDOW.before + BEAT_WINDOW.samples <= 650000) expected[c]++;
+      }
+    }
+    for (const scheme of ['random', 'record']) {
+      const counts = [0, 0, 0, 0, 0];
+      for (const part of ['train', 'val', 'test']) for (const v of nlrav[`${scheme}-${part}`].y) counts[v]++;
+      expect(counts).toEqual(expected);
+    }
+    expect(expected[0]).toBeGreaterThan(70000);
+  });
+
+  it('the random split is stratified 80/10/10 within each class', () => {
+    const total = (s: string) => nlrav[s].y.length;
+    const all = total('random-train') + total('random-val') + total('random-test');
+    expect(total('random-test') / all).toBeCloseTo(0.1, 2);
+    for (let c = 0; c < 5; c++) {
+      const count = (s: string) => nlrav[s].y.filter((v: number) => v === c).length;
+      expect(count('random-test') / (count('random-train') + count('random-val') + count('random-test'))).toBeCloseTo(0.1, 2);
+    }
+  });
+
+  it('the record split puts no record in two parts, and every class in every part', () => {
+    const parts = ['record-train', 'record-val', 'record-test'].map((s) => new Set(nlrav[s].meta.records));
+    for (let i = 0; i < 3; i++) for (let j = i + 1; j < 3; j++) expect([...parts[i]].filter((r) => parts[j].has(r))).toEqual([]);
+    for (const s of ['record-train', 'record-val', 'record-test']) expect(Object.values(nlrav[s].meta.counts).every((n) => (n as number) > 0)).toBe(true);
+  });
+
+  it('windows are [1, 256], z-scored, with the R peak at sample 90, and the build is deterministic', () => {
+    const d = nlrav['random-test'];
+    expect(d.shape.slice(1)).toEqual([1, 256]);
+    expect(d.meta.window.rPeakAt).toBe(90);
+    const w = d.x.subarray(0, 256);
+    expect(Math.abs(w.reduce((a, b) => a + b, 0) / 256)).toBeLessThan(1e-4);
+    const again = buildBeatDataset(MITDB, 'beats-nlrav', 'random-test');
+    expect(Buffer.from(again.x.buffer).equals(Buffer.from(d.x.buffer))).toBe(true);
+    expect(Array.from(again.y)).toEqual(Array.from(d.y));
+  });
+
+  it('beats-aami uses DS1 for training and DS2 for the test, without paced records', () => {
+    const train = buildBeatDataset(MITDB, 'beats-aami', 'ds1-train');
+    const test = buildBeatDataset(MITDB, 'beats-aami', 'ds2-test');
+    expect(new Set(train.meta.records)).toEqual(new Set(DS1));
+    expect(new Set(test.meta.records)).toEqual(new Set(DS2));
+    for (const paced of ['102', '104', '107', '217']) expect([...DS1, ...DS2]).not.toContain(paced);
+    expect(train.meta.classes).toEqual(['N', 'S', 'V', 'F', 'Q']);
+  });
+});
+
+describe.skipIf(!hasData(MITDB, 'MIT-BIH rhythm tests'))('rhythm dataset (MIT-BIH)', () => {
+  it('10-s windows resampled to 500 Hz and padded to 5,120, four classes, split by record', () => {
+    const parts = ['record-train', 'record-val', 'record-test'].map((s) => buildRhythmDataset(MITDB, s));
+    for (const d of parts) {
+      expect(d.shape.slice(1)).toEqual([1, 5120]);
+      expect(Object.values(d.meta.counts).every((n) => n > 0)).toBe(true);
+      // the 120 padding samples are zeros
+      expect(Array.from(d.x.subarray(5000, 5120)).every((v) => v === 0)).toBe(true);
+    }
+    const records = parts.map((d) => new Set(d.meta.records));
+    expect([...records[2]].filter((r) => records[0].has(r) || records[1].has(r))).toEqual([]);
+    // AF windows come from the AF records only
+    expect(parts.reduce((sum, d) => sum + d.meta.counts['af-flutter'], 0)).toBeGreaterThan(1000);
+  });
+
+  it('rhythm-stream: the same windows, split and labels at 360 Hz in mV, not normalised (what a device streams)', () => {
+    const zscored = buildRhythmDataset(MITDB, 'record-test');
+    const streamed = buildRhythmDataset(MITDB, 'record-test', 'rhythm-stream');
+    expect(streamed.shape).toEqual([zscored.shape[0], 1, 3600]);
+    expect(Array.from(streamed.y)).toEqual(Array.from(zscored.y));
+    expect(streamed.meta.records).toEqual(zscored.meta.records);
+    expect(streamed.meta.preprocessing).toEqual({ units: 'mV', resample: null, normalize: null, padTo: null });
+    expect(streamed.meta.samplingRate).toBe(360);
+    // the first window is the record's samples in mV, as they are: the first record's physical values
+    const name = streamed.meta.records[0];
+    const record = readRecord(MITDB, name);
+    const mv = physical(record, mliiChannel(record)!);
+    const start = rhythmIntervals(readAnnotations(MITDB, name), mv.length).find((i) => i.end - i.start >= 3600)!.start;
+    expect(Array.from(streamed.x.subarray(0, 3600))).toEqual(Array.from(mv.subarray(start, start + 3600)));
+  });
+});
+
+describe.skipIf(!hasData(CPSC, 'CPSC 2018 dataset tests'))('cpsc2018 dataset', () => {
+  it('150 twelve-lead windows with the first diagnosis as label', () => {
+    const d = buildCpscDataset(CPSC, 'all');
+    expect(d.shape).toEqual([150, 12, 5120]);
+    expect(d.meta.leads).toEqual(['I', 'II', 'III', 'aVR', 'aVL', 'aVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6']);
+    expect(Object.values(d.meta.counts).reduce((a, b) => a + b, 0)).toBe(150);
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * The float32 approximations (exp, tanh, sigmoid, erf) against float64 references over
+ * dense grids: error in float32 ulps, and the special points they must get exactly.
+ */
+import { describe, expect, it } from 'vitest';
+import { erfF32, expF32, sigmoidF32, tanhF32 } from '../../src/ref/approx.js';
+
+const f = Math.fround;
+const bits = new Int32Array(2);
+const floats = new Float32Array(bits.buffer);
+
+/** Distance in float32 ulps (same-sign values; the grids avoid sign changes except at 0). */
+function ulps(actual: number, expected: number): number {
+  floats[0] = actual;
+  floats[1] = expected;
+  return Math.abs(bits[0] - bits[1]);
+}
+
+/** erf in float64 by its Taylor series (|x| < 3) or Laplace's continued fraction for erfc. */
+function erf64(x: number): number {
+  const a = Math.abs(x);
+  let r: number;
+  if (a < 3) {
+    let sum = 0;
+    let term = a;
+    for (let n = 0; Math.abs(term) > 1e-17 * Math.abs(sum) || n < 3; n++) {
+      sum += term / (2 * n + 1);
+      term *= (-a * a) / (n + 1);
+    }
+    r = (2 / Math.sqrt(Math.PI)) * sum;
+  } else {
+    let fraction = 0;
+    for (let k = 60; k >= 1; k--) fraction = k / 2 / (a + fraction);
+    r = 1 - Math.exp(-a * a) / Math.sqrt(Math.PI) / (a + fraction);
+  }
+  return x < 0 ? -r : r;
+}
+
+function maxUlps(fn: (x: number) => number, reference: (x: number) => number, lo: number, hi: number, steps = 200_000): number {
+  let worst = 0;
+  for (let i = 0; i <= steps; i++) {
+    const x = f(lo + ((hi - lo) * i) / steps);
+    worst = Math.max(worst, ulps(fn(x), f(reference(x))));
+  }
+  return worst;
+}
+
+describe('float32 approximations', () => {
+  it('exp is within 1 ulp on [-87, 88] and clamps outside', () => {
+    expect(maxUlps(expF32, Math.exp, -87, 88)).toBeLessThanOrEqual(1);
+    expect(expF32(0)).toBe(1);
+    expect(expF32(-1000)).toBe(expF32(-87));
+    expect(Number.isFinite(expF32(1000))).toBe(true);
+  });
+
+  it('tanh is within 1 ulp on [-12, 12], odd, exact at 0 and saturating', () => {
+    expect(maxUlps(tanhF32, Math.tanh, -12, 12)).toBeLessThanOrEqual(1);
+    expect(maxUlps(tanhF32, Math.tanh, 1e-6, 0.7)).toBeLessThanOrEqual(1);
+    expect(tanhF32(0)).toBe(0);
+    expect(tanhF32(f(-0.3))).toBe(-tanhF32(f(0.3)));
+    expect(tanhF32(50)).toBe(1);
+  });
+
+  it('sigmoid is within 2 ulps on [-30, 30]', () => {
+    expect(maxUlps(sigmoidF32, (x) => 1 / (1 + Math.exp(-x)), -30, 30)).toBeLessThanOrEqual(2);
+    expect(sigmoidF32(0)).toBe(0.5);
+  });
+
+  it('erf is within 2 ulps on [-5, 5], odd and saturating', () => {
+    expect(maxUlps(erfF32, erf64, -5, 5)).toBeLessThanOrEqual(2);
+    expect(maxUlps(erfF32, erf64, 1e-6, 0.01)).toBeLessThanOrEqual(2);
+    expect(erfF32(0)).toBe(0);
+    expect(erfF32(f(-1.7))).toBe(-erfF32(f(1.7)));
+    expect(erfF32(10)).toBe(1);
+  });
+
+  it('never produces NaN, even at the extremes', () => {
+    for (const x of [-3.4e38, -1e10, -88.5, -87, 0, 88, 88.8, 1e10, 3.4e38]) {
+      for (const fn of [expF32, tanhF32, sigmoidF32, erfF32]) expect(Number.isNaN(fn(x))).toBe(false);
+    }
+  });
+});
