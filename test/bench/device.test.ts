@@ -7,7 +7,6 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MARK, benchOnDevice, layerKind, sparsitySweep, withLayerMarks } from '../../src/bench/device.js';
 import { generate } from '../../src/codegen/emit.js';
@@ -16,6 +15,7 @@ import { DEVICE_SOURCES, buildImage } from '../../src/toolchain/cortex.js';
 import { instructionCountPlugin, readMarks, symbolAddress } from '../../src/toolchain/plugin.js';
 import { runQemu } from '../../src/toolchain/qemu.js';
 import { cortexTarget } from '../../src/toolchain/targets.js';
+import { ecgc } from '../helpers/cli.js';
 import { cortexToolsAvailable } from '../helpers/cortex.js';
 import { fixturePath, loadFixture } from '../helpers/fixtures.js';
 
@@ -113,7 +113,7 @@ describe.skipIf(!available)('the instruction-count plugin', () => {
 
 describe.skipIf(!available)('ecgc bench', () => {
   it('reports instructions per inference, per layer and per MAC, never cycles', async () => {
-    const r = await execa(process.execPath, ['dist/cli/main.js', 'bench', fixturePath('mobilenet1d', 'model.onnx'), '--target', 'cortex-m4f', '--count', '1', '--json'], { reject: false });
+    const r = await ecgc(['bench', fixturePath('mobilenet1d', 'model.onnx'), '--target', 'cortex-m4f', '--count', '1', '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.schema).toBe('ecgc.bench/1');
@@ -123,17 +123,17 @@ describe.skipIf(!available)('ecgc bench', () => {
     expect(float32.instructionsPerMac).toBeCloseTo(float32.instructionsPerInference / 148_056, 6);
     expect(Object.keys(float32.byKind).sort()).toEqual(['dense conv', 'depthwise conv', 'fc', 'pointwise conv']);
     expect(report.model.planBuild).toBeNull();
-    const text = await execa(process.execPath, ['dist/cli/main.js', 'bench', fixturePath('mobilenet1d', 'model.onnx'), '--target', 'cortex-m4f', '--count', '1'], { reject: false });
+    const text = await ecgc(['bench', fixturePath('mobilenet1d', 'model.onnx'), '--target', 'cortex-m4f', '--count', '1']);
     expect(text.stdout).toMatch(/^per inference: float32 [\d,]+ instructions, [\d.]+ per MAC \(148,056 MACs\)$/m);
     // "cycle" appears once: in the note that these are not cycles
     expect(text.stdout.split('\n').filter((line) => /cycle/i.test(line))).toEqual([report.note]);
   }, 60_000);
 
   it('refuses the host target and a missing model', async () => {
-    const host = await execa(process.execPath, ['dist/cli/main.js', 'bench', fixturePath('mobilenet1d', 'model.onnx'), '--target', 'host'], { reject: false });
+    const host = await ecgc(['bench', fixturePath('mobilenet1d', 'model.onnx'), '--target', 'host']);
     expect(host.exitCode).toBe(1);
     expect(host.stderr).toMatch(/ecgc bench runs on a Cortex-M target under QEMU; 'host' is not one of cortex-m0/);
-    const none = await execa(process.execPath, ['dist/cli/main.js', 'bench', '--target', 'cortex-m4f'], { reject: false });
+    const none = await ecgc(['bench', '--target', 'cortex-m4f']);
     expect(none.exitCode).toBe(1);
     expect(none.stderr).toMatch(/needs a model, or --break-even/);
   });

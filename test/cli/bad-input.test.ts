@@ -9,21 +9,16 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import onnxProto from 'onnx-proto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildModel, type ModelSpec } from '../../src/onnx/build.js';
 import { encodeNpy, readNpyFloat32 } from '../../src/util/npy.js';
+import { ecgc } from '../helpers/cli.js';
+import { fixturePath } from '../helpers/fixtures.js';
 
 const { onnx } = onnxProto;
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const MOBILENET = join(ROOT, 'test', 'fixtures', 'mobilenet1d', 'model.onnx');
-const MOBILENET_INPUT = join(ROOT, 'test', 'fixtures', 'mobilenet1d', 'input.npy');
-
-function ecgc(...args: string[]) {
-  return execa('node', ['dist/cli/main.js', ...args], { reject: false, cwd: ROOT });
-}
+const MOBILENET = fixturePath('mobilenet1d', 'model.onnx');
+const MOBILENET_INPUT = fixturePath('mobilenet1d', 'input.npy');
 
 let dir: string;
 beforeEach(() => {
@@ -115,7 +110,7 @@ const modelCases: ModelCase[] = [
   {
     name: 'a truncated model (60% of resnet1d)',
     bytes: () => {
-      const full = readFileSync(join(ROOT, 'test', 'fixtures', 'resnet1d', 'model.onnx'));
+      const full = readFileSync(fixturePath('resnet1d', 'model.onnx'));
       return Uint8Array.from(full.subarray(0, Math.floor(full.length * 0.6)));
     },
     phrases: (file) => [file, ONNX_NOT_MODEL, 'truncated'],
@@ -207,7 +202,7 @@ describe.each([['inspect'], ['run']])('ecgc %s on a bad model', (command) => {
       args.push('--input', input, '--output', output);
     }
     const before = listing();
-    const r = await ecgc(...args);
+    const r = await ecgc(args);
     expectCleanFailure(r, before, c.phrases(model), output);
   });
 });
@@ -217,7 +212,7 @@ describe('ecgc inspect on a directory', () => {
     const model = join(dir, 'model.onnx');
     mkdirSync(model);
     const before = listing();
-    const r = await ecgc('inspect', model);
+    const r = await ecgc(['inspect', model]);
     expectCleanFailure(r, before, [model, /cannot read|EISDIR/i]);
   });
 });
@@ -229,7 +224,7 @@ describe('ecgc run with a bad input or output', () => {
     if (inputBytes) writeFileSync(input, inputBytes);
     const output = options.output ?? join(dir, 'y.npy');
     const before = listing();
-    const r = await ecgc('run', MOBILENET, '--input', input, '--output', output, ...(options.extra ?? []));
+    const r = await ecgc(['run', MOBILENET, '--input', input, '--output', output, ...(options.extra ?? [])]);
     return { r, before, input, output };
   }
 
@@ -312,7 +307,7 @@ describe('usage errors (commander)', () => {
   /** Commander's own messages: exit 1, no stack trace, nothing on stdout, the key phrase. */
   async function expectUsageError(args: string[], phrase: RegExp) {
     const before = listing();
-    const r = await ecgc(...args);
+    const r = await ecgc(args);
     const context = `exit ${r.exitCode}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
     expect(r.exitCode, context).toBe(1);
     expectNoStackTrace(r.stderr);

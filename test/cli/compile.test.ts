@@ -2,13 +2,12 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildModel } from '../../src/onnx/build.js';
+import { ecgc, onlyPath } from '../helpers/cli.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { randomFloats } from '../helpers/random.js';
 
-const ecgc = (args: string[], env?: Record<string, string>) => execa(process.execPath, ['dist/cli/main.js', ...args], { reject: false, env, extendEnv: env === undefined });
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'ecgc-compile-'))));
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -73,7 +72,7 @@ describe('ecgc verify', () => {
   });
 
   it('says which package to install when gcc is missing', async () => {
-    const r = await ecgc(['verify', model, '--target', 'host', '--count', '1'], { PATH: dir });
+    const r = await ecgc(['verify', model, '--target', 'host', '--count', '1'], onlyPath(dir));
     expect(r.exitCode).toBe(1);
     expect(r.stderr.trim()).toBe('ecgc: gcc is not installed: apt-get install gcc');
   });
@@ -83,7 +82,7 @@ describe('ecgc verify', () => {
     mkdirSync(bin);
     writeFileSync(join(bin, 'gcc'), '#!/bin/sh\nif [ "$1" = "--version" ]; then echo fake; exit 0; fi\necho "In file included from x.h:1," >&2\necho "model.c:3:1: error: fake failure" >&2\nexit 1\n');
     chmodSync(join(bin, 'gcc'), 0o755);
-    const r = await ecgc(['verify', model, '--target', 'host', '--count', '1'], { PATH: `${bin}:/usr/bin:/bin` });
+    const r = await ecgc(['verify', model, '--target', 'host', '--count', '1'], onlyPath(`${bin}:/usr/bin:/bin`));
     expect(r.exitCode).toBe(1);
     expect(r.stderr.trim()).toBe('ecgc: gcc failed to compile the generated C (-O0): model.c:3:1: error: fake failure');
   });

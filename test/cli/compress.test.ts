@@ -6,8 +6,6 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findWeightLayers } from '../../src/compress/layers.js';
 import { argmaxRows, classificationMetrics } from '../../src/compress/metrics.js';
@@ -15,11 +13,11 @@ import { type Plan, applyPlan, readPlan } from '../../src/compress/plan.js';
 import { SearchSpace } from '../../src/compress/search.js';
 import { writeDataset } from '../../src/data/dataset.js';
 import { encodeNpy, readNpyFloat32 } from '../../src/util/npy.js';
+import { bitsOf, expectBitExact } from '../helpers/bit-exact.js';
+import { ecgc } from '../helpers/cli.js';
 import { BEATNET, beatnetDataset, loadBeatnet, writeBeatnetDataset } from '../helpers/compress.js';
 import { fixturePath, runReference } from '../helpers/fixtures.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const ecgc = (...args: string[]) => execa('node', ['dist/cli/main.js', ...args], { reject: false, cwd: ROOT });
 const dir = mkdtempSync(join(tmpdir(), 'ecgc-compress-'));
 const val = join(dir, 'val');
 const test = join(dir, 'test');
@@ -29,7 +27,7 @@ let plan: Plan;
 beforeAll(async () => {
   writeBeatnetDataset(val, 300, 31);
   writeBeatnetDataset(test, 300, 32);
-  const result = await ecgc('compress', BEATNET, '--data', val, '--test', test, '--method', 'laq+lap', '--max-drop', '1', '--out', planFile);
+  const result = await ecgc(['compress', BEATNET, '--data', val, '--test', test, '--method', 'laq+lap', '--max-drop', '1', '--out', planFile]);
   expect(result.stderr).not.toMatch(/internal error/);
   expect(result.exitCode).toBe(0);
   plan = JSON.parse(readFileSync(planFile, 'utf8'));
@@ -56,18 +54,18 @@ describe('ecgc compress', () => {
     const x = join(dir, 'x.npy');
     writeFileSync(x, encodeNpy(data.shape, data.x));
     const y = join(dir, 'y.npy');
-    const result = await ecgc('run', BEATNET, '--input', x, '--output', y, '--plan', planFile);
+    const result = await ecgc(['run', BEATNET, '--input', x, '--output', y, '--plan', planFile]);
     expect(result.exitCode).toBe(0);
     const graph = loadBeatnet();
     const expected = runReference(applyPlan(graph, readPlan(planFile, graph)), data.x, 12);
-    expect(Buffer.from(readNpyFloat32(y).data.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+    expectBitExact(readNpyFloat32(y).data, expected, 'run --plan');
     const plain = join(dir, 'plain.npy');
-    await ecgc('run', BEATNET, '--input', x, '--output', plain);
-    expect(Buffer.from(readNpyFloat32(plain).data.buffer).equals(Buffer.from(expected.buffer))).toBe(false);
+    await ecgc(['run', BEATNET, '--input', x, '--output', plain]);
+    expect(bitsOf(readNpyFloat32(plain).data)).not.toEqual(bitsOf(expected));
   });
 
   it('eval --plan reports the metrics of the compressed graph, equal to the plan figures on the test data', async () => {
-    const result = await ecgc('eval', BEATNET, '--data', test, '--plan', planFile, '--json');
+    const result = await ecgc(['eval', BEATNET, '--data', test, '--plan', planFile, '--json']);
     expect(result.exitCode).toBe(0);
     const report = JSON.parse(result.stdout);
     const graph = loadBeatnet();
@@ -79,11 +77,11 @@ describe('ecgc compress', () => {
   });
 
   it('refuses a plan made for another model (exit 1, one line)', async () => {
-    const result = await ecgc('run', fixturePath('mobilenet1d', 'model.onnx'), '--input', fixturePath('mobilenet1d', 'input.npy'), '--output', join(dir, 'o.npy'), '--plan', planFile);
+    const result = await ecgc(['run', fixturePath('mobilenet1d', 'model.onnx'), '--input', fixturePath('mobilenet1d', 'input.npy'), '--output', join(dir, 'o.npy'), '--plan', planFile]);
     expect(result.exitCode).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/plan\.json: is a plan for another model \(beatnet\.onnx\)/);
-    const evalResult = await ecgc('eval', fixturePath('mobilenet1d', 'model.onnx'), '--data', test, '--plan', planFile);
+    const evalResult = await ecgc(['eval', fixturePath('mobilenet1d', 'model.onnx'), '--data', test, '--plan', planFile]);
     expect(evalResult.exitCode).toBe(1);
   });
 
@@ -91,7 +89,7 @@ describe('ecgc compress', () => {
     const graph = loadBeatnet();
     const space = new SearchSpace(graph, findWeightLayers(graph), 0.5, 0.5);
     const smallest = space.bytes(space.smallest({ kind: 'laq+lap' }, 'uniform'));
-    const result = await ecgc('compress', BEATNET, '--data', val, '--method', 'laq+lap', '--flash', String(smallest - 1), '--out', join(dir, 'tight.json'));
+    const result = await ecgc(['compress', BEATNET, '--data', val, '--method', 'laq+lap', '--flash', String(smallest - 1), '--out', join(dir, 'tight.json')]);
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toContain(`smallest achievable: ${smallest} bytes`);
     expect(result.stderr).toMatch(/\/features\/features\.0\/features\.0\.0\/Conv\s+1-bit sign/);
@@ -102,7 +100,7 @@ describe('ecgc compress', () => {
     const tight = join(dir, 'ruinous.json');
     let refused: Awaited<ReturnType<typeof ecgc>>;
     beforeAll(async () => {
-      refused = await ecgc('compress', BEATNET, '--data', val, '--method', 'laq+lap', '--flash', '1400', '--out', tight);
+      refused = await ecgc(['compress', BEATNET, '--data', val, '--method', 'laq+lap', '--flash', '1400', '--out', tight]);
     }, 60_000);
 
     it('holds --max-drop 0.5 under --flash: a budget only a ruinous plan fits exits 3 and leaves no plan that looks complete', () => {
@@ -122,14 +120,14 @@ describe('ecgc compress', () => {
     });
 
     it('a rejected plan can still be evaluated or fine-tuned, never without a warning', async () => {
-      const result = await ecgc('eval', BEATNET, '--data', val, '--plan', join(dir, 'ruinous.rejected.json'));
+      const result = await ecgc(['eval', BEATNET, '--data', val, '--plan', join(dir, 'ruinous.rejected.json')]);
       expect(result.exitCode, result.stderr).toBe(0);
       expect(result.stderr).toContain(`ecgc: warning: ${join(dir, 'ruinous.rejected.json')} is a plan 'ecgc compress' rejected: no laq+lap plan fits --flash 1400 bytes`);
     });
 
     it('--max-drop none lifts it: the same plan, written as a plan whose header says so', async () => {
       const out = join(dir, 'lifted.json');
-      const result = await ecgc('compress', BEATNET, '--data', val, '--method', 'laq+lap', '--flash', '1400', '--max-drop', 'none', '--out', out);
+      const result = await ecgc(['compress', BEATNET, '--data', val, '--method', 'laq+lap', '--flash', '1400', '--max-drop', 'none', '--out', out]);
       expect(result.exitCode, result.stderr).toBe(0);
       const lifted: Plan = JSON.parse(readFileSync(out, 'utf8'));
       const rejected: Plan = JSON.parse(readFileSync(join(dir, 'ruinous.rejected.json'), 'utf8'));
@@ -138,19 +136,19 @@ describe('ecgc compress', () => {
       expect(lifted.rejected).toBeUndefined();
       expect(result.stdout).toMatch(/laq\+lap .*; constraints: no accuracy constraint, flash budget 1400 bytes/);
       expect(readFileSync(join(dir, 'lifted.md'), 'utf8')).toContain('constraints: no accuracy constraint, flash budget 1400 bytes');
-      const laq = await ecgc('compress', BEATNET, '--data', val, '--method', 'laq', '--max-drop', 'none', '--out', join(dir, 'none.json'));
+      const laq = await ecgc(['compress', BEATNET, '--data', val, '--method', 'laq', '--max-drop', 'none', '--out', join(dir, 'none.json')]);
       expect(laq.exitCode).toBe(1);
       expect(laq.stderr).toMatch(/--max-drop none: laq shares --max-drop out between layers; give it a number of points, or a --flash budget to fit/);
     });
 
     it('--max-class-drop refuses a plan --max-drop alone accepts (fixed-q:4 loses 4 points of class A recall)', async () => {
-      const accepted = await ecgc('compress', BEATNET, '--data', val, '--method', 'fixed-q:4', '--max-drop', '0.5', '--out', join(dir, 'q4.json'));
+      const accepted = await ecgc(['compress', BEATNET, '--data', val, '--method', 'fixed-q:4', '--max-drop', '0.5', '--out', join(dir, 'q4.json')]);
       expect(accepted.exitCode).toBe(0);
       const q4: Plan = JSON.parse(readFileSync(join(dir, 'q4.json'), 'utf8'));
       const lostA = 100 * (1 - q4.figures.data.final.perClass!.find((c) => c.name === 'A')!.recall);
       expect(lostA).toBeGreaterThan(2);
       const out = join(dir, 'q4-classes.json');
-      const result = await ecgc('compress', BEATNET, '--data', val, '--method', 'fixed-q:4', '--max-drop', '0.5', '--max-class-drop', '2', '--out', out);
+      const result = await ecgc(['compress', BEATNET, '--data', val, '--method', 'fixed-q:4', '--max-drop', '0.5', '--max-class-drop', '2', '--out', out]);
       expect(result.exitCode).toBe(3);
       expect(result.stderr).toContain(`the fixed-q:4 plan misses the constraints (accuracy >= 99.50% (--max-drop 0.5 below the full model's 100.00%) and every class's recall at most 2 points below the full model's (--max-class-drop)): class A recall ${(100 - lostA).toFixed(2)}% (full model 100.00%, ${lostA.toFixed(2)} points lost)`);
       expect(existsSync(out)).toBe(false);
@@ -160,7 +158,7 @@ describe('ecgc compress', () => {
     it('--max-class-drop holds every class in a search, label-free too (per full-model class agreement)', async () => {
       for (const args of [['--max-drop', '2'], ['--max-drop', '2', '--label-free']]) {
         const out = join(dir, `laq-classes${args.length}.json`);
-        const result = await ecgc('compress', BEATNET, '--data', val, '--method', 'laq', ...args, '--max-class-drop', '3', '--out', out);
+        const result = await ecgc(['compress', BEATNET, '--data', val, '--method', 'laq', ...args, '--max-class-drop', '3', '--out', out]);
         expect(result.exitCode, result.stderr).toBe(0);
         const p: Plan = JSON.parse(readFileSync(out, 'utf8'));
         expect(p.method.maxClassDrop).toBe(3);
@@ -169,7 +167,7 @@ describe('ecgc compress', () => {
         expect(result.stdout).toContain(`each class's ${args.includes('--label-free') ? 'agreement' : 'recall'} at most 3 points below the full model's`);
       }
       // without it, the same search lets class A lose 8 points
-      const alone = await ecgc('compress', BEATNET, '--data', val, '--method', 'laq', '--max-drop', '2', '--out', join(dir, 'laq-alone.json'));
+      const alone = await ecgc(['compress', BEATNET, '--data', val, '--method', 'laq', '--max-drop', '2', '--out', join(dir, 'laq-alone.json')]);
       const p: Plan = JSON.parse(readFileSync(join(dir, 'laq-alone.json'), 'utf8'));
       expect(alone.exitCode).toBe(0);
       expect(Math.min(...p.figures.data.final.perClass!.map((c) => c.recall))).toBeLessThan(0.97);
@@ -177,7 +175,7 @@ describe('ecgc compress', () => {
 
     it('every report shows per-class recall, the full model beside the plan, as the evaluator measures it', async () => {
       const out = join(dir, 'q3.json');
-      const result = await ecgc('compress', BEATNET, '--data', val, '--test', test, '--method', 'fixed-q:3', '--out', out);
+      const result = await ecgc(['compress', BEATNET, '--data', val, '--test', test, '--method', 'fixed-q:3', '--out', out]);
       expect(result.exitCode, result.stderr).toBe(0);
       const p: Plan = JSON.parse(readFileSync(out, 'utf8'));
       const graph = loadBeatnet();
@@ -209,10 +207,10 @@ describe('ecgc compress', () => {
         expect(result.stdout).toMatch(new RegExp(`\\n${cells.map((c) => c.replace('+', '\\+')).join('\\s+')}\\n`));
       });
       // eval --plan: the plan's recall with the full model's beside it, in text and JSON
-      const evaluated = JSON.parse((await ecgc('eval', BEATNET, '--data', test, '--plan', out, '--json')).stdout);
+      const evaluated = JSON.parse((await ecgc(['eval', BEATNET, '--data', test, '--plan', out, '--json'])).stdout);
       expect(evaluated.perClass.map((c: { recall: number }) => c.recall)).toEqual(expected.test.plan.map((c) => c.recall));
       expect(evaluated.fullModel.perClass.map((c: { recall: number }) => c.recall)).toEqual(expected.test.full.map((c) => c.recall));
-      const text = (await ecgc('eval', BEATNET, '--data', test, '--plan', out)).stdout;
+      const text = (await ecgc(['eval', BEATNET, '--data', test, '--plan', out])).stdout;
       expect(text).toMatch(/class\s+precision %\s+recall %\s+full model recall %\s+change \(points\)\s+F1 %\s+support/);
       expected.test.plan.forEach((c, i) => expect(text).toMatch(new RegExp(`\\n${c.name}\\s+[\\d.]+\\s+${pct(c.recall)}\\s+${pct(expected.test.full[i].recall)}\\s+${(100 * (c.recall - expected.test.full[i].recall)).toFixed(2)}\\s`)));
     }, 60_000);
@@ -220,7 +218,7 @@ describe('ecgc compress', () => {
 
   it('runs label-free without --data (synthetic windows, fidelity to the full model)', async () => {
     const out = join(dir, 'label-free.json');
-    const result = await ecgc('compress', BEATNET, '--method', 'laq', '--calibration', '120', '--out', out);
+    const result = await ecgc(['compress', BEATNET, '--method', 'laq', '--calibration', '120', '--out', out]);
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toMatch(/120 synthetic beats/);
     const p: Plan = JSON.parse(readFileSync(out, 'utf8'));
@@ -237,7 +235,7 @@ describe('ecgc compress', () => {
     writeFileSync(x, encodeNpy(data.shape, data.x));
     for (const args of [['--data', x], ['--data', val, '--label-free']]) {
       const out = join(dir, `unlabelled${args.length}.json`);
-      const result = await ecgc('compress', BEATNET, ...args, '--method', 'fixed-q:8', '--out', out);
+      const result = await ecgc(['compress', BEATNET, ...args, '--method', 'fixed-q:8', '--out', out]);
       expect(result.exitCode).toBe(0);
       const p: Plan = JSON.parse(readFileSync(out, 'utf8'));
       expect(p.method.labelFree).toBe(true);
@@ -250,7 +248,7 @@ describe('ecgc compress', () => {
   it('stores bfloat16 scales with --scales bfloat16: 2 bytes a row, recorded in the plan, and compile emits exactly those bytes', async () => {
     const plans = { float32: join(dir, 'scales-f32.json'), bfloat16: join(dir, 'scales-bf16.json') };
     for (const [format, out] of Object.entries(plans)) {
-      expect((await ecgc('compress', BEATNET, '--data', val, '--method', 'fixed-q:4', '--scales', format, '--out', out)).exitCode).toBe(0);
+      expect((await ecgc(['compress', BEATNET, '--data', val, '--method', 'fixed-q:4', '--scales', format, '--out', out])).exitCode).toBe(0);
     }
     const [f32, bf16]: Plan[] = [plans.float32, plans.bfloat16].map((f) => JSON.parse(readFileSync(f, 'utf8')));
     expect(bf16.method.scaleFormat).toBe('bfloat16');
@@ -259,7 +257,7 @@ describe('ecgc compress', () => {
       expect(f32.layers[i].bytes.total - l.bytes.total).toBe(2 * l.scales.length);
     });
     // compile checks that the C it writes takes the bytes the plan predicted
-    const compiled = await ecgc('compile', BEATNET, '--target', 'host', '--plan', plans.bfloat16, '--out', join(dir, 'bf16-c'));
+    const compiled = await ecgc(['compile', BEATNET, '--target', 'host', '--plan', plans.bfloat16, '--out', join(dir, 'bf16-c')]);
     expect(compiled.exitCode, compiled.stderr).toBe(0);
     expect(readFileSync(join(dir, 'bf16-c', 'beatnet_weights.c'), 'utf8')).toMatch(/const uint16_t \w+__scales\[/);
   });
@@ -267,7 +265,7 @@ describe('ecgc compress', () => {
   it('rounds with error compensation under --rounding gptq: better on the data, codes in the plan, bit-exact in C', async () => {
     const plans = { nearest: join(dir, 'round-nearest.json'), gptq: join(dir, 'round-gptq.json') };
     for (const [rounding, out] of Object.entries(plans)) {
-      const result = await ecgc('compress', BEATNET, '--data', val, '--test', test, '--method', 'fixed-q:2', '--scales', 'bfloat16', '--rounding', rounding, '--out', out);
+      const result = await ecgc(['compress', BEATNET, '--data', val, '--test', test, '--method', 'fixed-q:2', '--scales', 'bfloat16', '--rounding', rounding, '--out', out]);
       expect(result.exitCode, result.stderr).toBe(0);
     }
     const [nearest, gptq]: Plan[] = [plans.nearest, plans.gptq].map((f) => JSON.parse(readFileSync(f, 'utf8')));
@@ -279,9 +277,9 @@ describe('ecgc compress', () => {
     expect(gptq.figures.data.final.snrDb!).toBeGreaterThan(nearest.figures.data.final.snrDb! + 1);
     expect(gptq.figures.data.final.agreement).toBeGreaterThan(nearest.figures.data.final.agreement);
     // the plan's codes are what eval and the C run
-    const evaluated = JSON.parse((await ecgc('eval', BEATNET, '--data', test, '--plan', plans.gptq, '--json')).stdout);
+    const evaluated = JSON.parse((await ecgc(['eval', BEATNET, '--data', test, '--plan', plans.gptq, '--json'])).stdout);
     expect(evaluated.accuracy).toBe(gptq.figures.test!.final.accuracy);
-    const verified = await ecgc('verify', BEATNET, '--target', 'host', '--plan', plans.gptq, '--count', '4');
+    const verified = await ecgc(['verify', BEATNET, '--target', 'host', '--plan', plans.gptq, '--count', '4']);
     expect(verified.exitCode, verified.stderr).toBe(0);
     expect(verified.stdout).toMatch(/^bit-exact: 4 inputs/);
 
@@ -292,7 +290,7 @@ describe('ecgc compress', () => {
       return join(dir, name);
     };
     const refused = async (file: string, message: RegExp) => {
-      const result = await ecgc('eval', BEATNET, '--data', test, '--plan', file);
+      const result = await ecgc(['eval', BEATNET, '--data', test, '--plan', file]);
       expect(result.exitCode).toBe(1);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(result.stderr).toMatch(message);
@@ -310,7 +308,7 @@ describe('ecgc compress', () => {
 
   it('searches label-free but still reports the labels of --test (never searched on)', async () => {
     const out = join(dir, 'label-free-test.json');
-    const result = await ecgc('compress', BEATNET, '--data', val, '--label-free', '--test', val, '--method', 'fixed-q:4', '--out', out);
+    const result = await ecgc(['compress', BEATNET, '--data', val, '--label-free', '--test', val, '--method', 'fixed-q:4', '--out', out]);
     expect(result.exitCode).toBe(0);
     const p: Plan = JSON.parse(readFileSync(out, 'utf8'));
     expect(p.figures.labelFree).toBe(true);
@@ -324,7 +322,7 @@ describe('ecgc compress', () => {
 
   describe('bad input (exit 1, one line)', () => {
     const wrong = async (args: string[], message: RegExp, out = join(dir, 'bad.json')) => {
-      const result = await ecgc('compress', ...args, '--out', out);
+      const result = await ecgc(['compress', ...args, '--out', out]);
       expect(result.exitCode).toBe(1);
       expect(result.stderr.trim().split('\n').filter((l) => !l.startsWith('calibration:'))).toHaveLength(1);
       expect(result.stderr).toMatch(message);
@@ -356,7 +354,7 @@ describe('ecgc sweep', () => {
     const small = join(dir, 'small');
     writeBeatnetDataset(small, 150, 33);
     const out = join(dir, 'sweep');
-    const result = await ecgc('sweep', BEATNET, '--data', small, '--out', out, '--no-sensitivity', '--max-drop', '2');
+    const result = await ecgc(['sweep', BEATNET, '--data', small, '--out', out, '--no-sensitivity', '--max-drop', '2']);
     expect(result.exitCode).toBe(0);
     const sweep = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
     const names: string[] = sweep.rows.map((r: { name: string }) => r.name);

@@ -13,10 +13,10 @@ import { DEVICE_SOURCES, buildImage, linkerScript } from '../../src/toolchain/co
 import { runQemu } from '../../src/toolchain/qemu.js';
 import { cortexTarget } from '../../src/toolchain/targets.js';
 import { cortexToolsAvailable } from '../helpers/cortex.js';
+import { ecgc, onlyPath } from '../helpers/cli.js';
 import { fixturePath } from '../helpers/fixtures.js';
 
 const available = await cortexToolsAvailable('Cortex-M CLI');
-const ecgc = (args: string[], env?: Record<string, string>) => execa(process.execPath, ['dist/cli/main.js', ...args], { reject: false, env, extendEnv: env === undefined });
 const model = fixturePath('mobilenet1d', 'model.onnx');
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'ecgc-cortex-cli-'))));
@@ -150,13 +150,13 @@ describe('missing tools name their Debian package', () => {
   };
 
   it('the cross compiler', async () => {
-    const r = await ecgc(['verify', model, '--target', 'cortex-m4f', '--count', '1'], { PATH: bin() });
+    const r = await ecgc(['verify', model, '--target', 'cortex-m4f', '--count', '1'], onlyPath(bin()));
     expect(r.exitCode).toBe(1);
     expect(r.stderr.trim()).toBe('ecgc: arm-none-eabi-gcc is not installed: apt-get install gcc-arm-none-eabi');
-    const budgeted = await ecgc(['compile', model, '--target', 'cortex-m4f', '--out', join(dir, 'c'), '--flash', '512K'], { PATH: join(dir, 'bin') });
+    const budgeted = await ecgc(['compile', model, '--target', 'cortex-m4f', '--out', join(dir, 'c'), '--flash', '512K'], onlyPath(join(dir, 'bin')));
     expect(budgeted.exitCode).toBe(1);
     expect(budgeted.stderr.trim()).toBe('ecgc: arm-none-eabi-gcc is not installed: apt-get install gcc-arm-none-eabi (needed to check --flash / --ram on the linked image)');
-    const plain = await ecgc(['compile', model, '--target', 'cortex-m4f', '--out', join(dir, 'c')], { PATH: join(dir, 'bin') });
+    const plain = await ecgc(['compile', model, '--target', 'cortex-m4f', '--out', join(dir, 'c')], onlyPath(join(dir, 'bin')));
     expect(plain.exitCode, plain.stderr).toBe(0);
     expect(plain.stdout).toMatch(/linked sizes: skipped, arm-none-eabi-gcc is not installed \(apt-get install gcc-arm-none-eabi\)/);
   });
@@ -165,7 +165,7 @@ describe('missing tools name their Debian package', () => {
     const path = bin();
     writeFileSync(join(path, 'arm-none-eabi-gcc'), '#!/bin/sh\ncase "$1" in --version) echo "arm-none-eabi-gcc (fake) 12";; -print-file-name=*) echo "${1#-print-file-name=}";; esac\n');
     chmodSync(join(path, 'arm-none-eabi-gcc'), 0o755);
-    const r = await ecgc(['verify', model, '--target', 'cortex-m4f', '--count', '1'], { PATH: path });
+    const r = await ecgc(['verify', model, '--target', 'cortex-m4f', '--count', '1'], onlyPath(path));
     expect(r.exitCode).toBe(1);
     expect(r.stderr.trim()).toBe('ecgc: newlib for arm-none-eabi-gcc (nano.specs) is not installed: apt-get install libnewlib-arm-none-eabi');
   });
@@ -173,7 +173,7 @@ describe('missing tools name their Debian package', () => {
   it.skipIf(!available)('QEMU', async () => {
     const path = bin();
     for (const tool of ['arm-none-eabi-gcc', 'arm-none-eabi-size', 'arm-none-eabi-nm']) symlinkSync((await execa('sh', ['-c', `command -v ${tool}`])).stdout.trim(), join(path, tool));
-    const r = await ecgc(['verify', model, '--target', 'cortex-m4f', '--count', '1'], { PATH: path });
+    const r = await ecgc(['verify', model, '--target', 'cortex-m4f', '--count', '1'], onlyPath(path));
     expect(r.exitCode).toBe(1);
     expect(r.stderr.trim()).toBe('ecgc: qemu-system-arm is not installed: apt-get install qemu-system-arm');
   });

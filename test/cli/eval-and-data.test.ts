@@ -2,18 +2,17 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { argmaxRows, classificationMetrics } from '../../src/compress/metrics.js';
 import { DATASET_SCHEMA, writeDataset } from '../../src/data/dataset.js';
 import { TASKS } from '../../src/data/tasks.js';
 import { loadModel } from '../../src/ir/load.js';
 import { compileGraph, runBatch } from '../../src/ref/interpreter.js';
+import { ecgc } from '../helpers/cli.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { MITDB, hasData } from '../helpers/data.js';
 import { randomFloats } from '../helpers/random.js';
 
-const ecgc = (...args: string[]) => execa('node', ['dist/cli/main.js', ...args], { reject: false });
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'ecgc-eval-'))));
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,7 +42,7 @@ describe('ecgc eval', () => {
     const predicted = argmaxRows(runBatch(compileGraph(loadModel(model)), x, 40), 5);
     const expected = classificationMetrics(y, predicted, ['N', 'L', 'R', 'A', 'V']);
 
-    const json = await ecgc('eval', model, '--data', data, '--json');
+    const json = await ecgc(['eval', model, '--data', data, '--json']);
     expect(json.exitCode).toBe(0);
     const report = JSON.parse(json.stdout);
     expect(report.schema).toBe('ecgc.eval/1');
@@ -51,7 +50,7 @@ describe('ecgc eval', () => {
     expect(report.accuracy).toBe(expected.accuracy);
     expect(report.macroF1).toBe(expected.macroF1);
 
-    const text = await ecgc('eval', model, '--data', data);
+    const text = await ecgc(['eval', model, '--data', data]);
     expect(text.exitCode).toBe(0);
     expect(text.stdout).toContain(`accuracy ${(100 * expected.accuracy).toFixed(2)}%`);
     expect(text.stdout).toContain('confusion matrix');
@@ -60,10 +59,10 @@ describe('ecgc eval', () => {
   it('refuses a dataset whose windows do not fit the model, and a missing dataset', async () => {
     const data = join(dir, 'd');
     smallDataset(data, 4, 100);
-    const wrong = await ecgc('eval', fixturePath('mobilenet1d', 'model.onnx'), '--data', data);
+    const wrong = await ecgc(['eval', fixturePath('mobilenet1d', 'model.onnx'), '--data', data]);
     expect(wrong.exitCode).toBe(1);
     expect(wrong.stderr).toMatch(/windows are \[1, 100\], but .* takes \[1, 187\]/);
-    const missing = await ecgc('eval', fixturePath('mobilenet1d', 'model.onnx'), '--data', join(dir, 'nothing'));
+    const missing = await ecgc(['eval', fixturePath('mobilenet1d', 'model.onnx'), '--data', join(dir, 'nothing')]);
     expect(missing.exitCode).toBe(1);
     expect(missing.stderr).toMatch(/not a dataset directory/);
   });
@@ -72,7 +71,7 @@ describe('ecgc eval', () => {
 describe.skipIf(!hasData(MITDB, 'ecgc data CLI tests'))('ecgc data', () => {
   it('writes X.npy, y.npy and meta.json, and nothing else', async () => {
     const out = join(dir, 'beats');
-    const r = await ecgc('data', MITDB, '--task', 'beats-aami', '--split', 'ds2-test', '--out', out);
+    const r = await ecgc(['data', MITDB, '--task', 'beats-aami', '--split', 'ds2-test', '--out', out]);
     expect(r.exitCode).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['X.npy', 'meta.json', 'y.npy']);
     expect(readdirSync(dir)).toEqual(['beats']);
@@ -83,7 +82,7 @@ describe.skipIf(!hasData(MITDB, 'ecgc data CLI tests'))('ecgc data', () => {
     mkdirSync(few);
     for (const record of ['100', '101', '103']) for (const ext of ['hea', 'dat', 'atr']) symlinkSync(join(MITDB, `${record}.${ext}`), join(few, `${record}.${ext}`));
     const out = join(dir, 'out');
-    const r = await ecgc('data', few, '--task', 'beats-nlrav', '--split', 'random-test', '--out', out);
+    const r = await ecgc(['data', few, '--task', 'beats-nlrav', '--split', 'random-test', '--out', out]);
     expect(r.exitCode).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/no windows for class\(es\) L, R/);
@@ -100,7 +99,7 @@ describe.skipIf(!hasData(MITDB, 'ecgc data CLI tests'))('ecgc data', () => {
       writeFileSync(join(damaged, `${record}.dat`), record === '109' ? dat.subarray(0, 1000) : dat);
     }
     const out = join(dir, 'out');
-    const r = await ecgc('data', damaged, '--task', 'beats-nlrav', '--split', 'random-train', '--out', out);
+    const r = await ecgc(['data', damaged, '--task', 'beats-nlrav', '--split', 'random-train', '--out', out]);
     expect(r.exitCode).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/109\.dat/);
@@ -110,12 +109,12 @@ describe.skipIf(!hasData(MITDB, 'ecgc data CLI tests'))('ecgc data', () => {
   });
 
   it('names unknown tasks and splits, and a missing source', async () => {
-    const task = await ecgc('data', MITDB, '--task', 'beats', '--split', 'x', '--out', join(dir, 'o'));
+    const task = await ecgc(['data', MITDB, '--task', 'beats', '--split', 'x', '--out', join(dir, 'o')]);
     expect(task.exitCode).toBe(1);
     expect(task.stderr).toMatch(/unknown task 'beats'; tasks: beats-nlrav, beats-aami, rhythm, rhythm-stream, cpsc2018/);
-    const split = await ecgc('data', MITDB, '--task', 'rhythm', '--split', 'random-test', '--out', join(dir, 'o'));
+    const split = await ecgc(['data', MITDB, '--task', 'rhythm', '--split', 'random-test', '--out', join(dir, 'o')]);
     expect(split.stderr).toMatch(/task rhythm has splits record-train, record-val, record-test/);
-    const source = await ecgc('data', join(dir, 'none'), '--task', 'rhythm', '--split', 'record-test', '--out', join(dir, 'o'));
+    const source = await ecgc(['data', join(dir, 'none'), '--task', 'rhythm', '--split', 'record-test', '--out', join(dir, 'o')]);
     expect(source.exitCode).toBe(1);
     expect(source.stderr).toMatch(/data directory not found/);
     expect(existsSync(join(dir, 'o'))).toBe(false);
@@ -124,7 +123,7 @@ describe.skipIf(!hasData(MITDB, 'ecgc data CLI tests'))('ecgc data', () => {
 
 describe('ecgc data --help', () => {
   it('lists every task of the registry (src/data/tasks.ts)', async () => {
-    const help = await ecgc('data', '--help');
+    const help = await ecgc(['data', '--help']);
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toContain(`--task <task>    ${Object.keys(TASKS).join(', ')}`);
     expect(Object.keys(TASKS)).toContain('rhythm-stream');

@@ -8,15 +8,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import onnxProto from 'onnx-proto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeNpy, parseNpy, readNpyFloat32 } from '../../src/util/npy.js';
+import { ROOT, ecgc } from '../helpers/cli.js';
+import { FIXTURES } from '../helpers/fixtures.js';
 
 const { onnx } = onnxProto;
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const FIXTURES = join(ROOT, 'test', 'fixtures');
 
 interface ManifestEntry {
   name: string;
@@ -28,10 +26,6 @@ interface ManifestEntry {
   known_issue?: string;
 }
 const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as ManifestEntry[];
-
-function ecgc(...args: string[]) {
-  return execa('node', ['dist/cli/main.js', ...args], { reject: false, cwd: ROOT });
-}
 
 const fixture = (name: string, file: string) => join('test', 'fixtures', name, file);
 
@@ -136,7 +130,7 @@ describe('ecgc inspect', () => {
     expect(expected.params).toBe(expected.initializerTotal);
     expect(expected.params).toBe(1613);
 
-    const r = await ecgc('inspect', file);
+    const r = await ecgc(['inspect', file]);
     expect(r.exitCode, r.stderr).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toContain(file);
@@ -164,7 +158,7 @@ describe('ecgc inspect', () => {
   it('--json matches the independent count for mobilenet1d', async () => {
     const file = fixture('mobilenet1d', 'model.onnx');
     const expected = independentCounts(join(ROOT, file));
-    const r = await ecgc('inspect', file, '--json');
+    const r = await ecgc(['inspect', file, '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s.totals.params).toBe(expected.params);
@@ -177,7 +171,7 @@ describe('ecgc inspect', () => {
 
   it.each(manifest.map((e) => [e.name, e] as const))('--json on %s follows schema ecgc.inspect/1', async (name, entry) => {
     const file = fixture(name, 'model.onnx');
-    const r = await ecgc('inspect', file, '--json');
+    const r = await ecgc(['inspect', file, '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s.schema).toBe('ecgc.inspect/1');
@@ -225,7 +219,7 @@ describe('ecgc run', () => {
     'runs %s on the fixture batch and matches torch',
     async (name) => {
       const out = join(dir, 'y.npy');
-      const r = await ecgc('run', fixture(name, 'model.onnx'), '--input', fixture(name, 'input.npy'), '--output', out);
+      const r = await ecgc(['run', fixture(name, 'model.onnx'), '--input', fixture(name, 'input.npy'), '--output', out]);
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.stderr).toContain('ran 3 samples');
       const y = parseNpy(readFileSync(out), out);
@@ -246,7 +240,7 @@ describe('ecgc run', () => {
     const input = join(dir, 'x.npy');
     writeFileSync(input, encodeNpy([c, t], x.data.slice(0, c * t)));
     const out = join(dir, 'y.npy');
-    const r = await ecgc('run', fixture('mobilenet1d', 'model.onnx'), '--input', input, '--output', out);
+    const r = await ecgc(['run', fixture('mobilenet1d', 'model.onnx'), '--input', input, '--output', out]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain('ran 1 sample ');
     const y = readNpyFloat32(out);
@@ -272,10 +266,10 @@ describe('ecgc run', () => {
 
     const one = join(dir, 'y1.npy');
     const two = join(dir, 'y2.npy');
-    const r1 = await ecgc('run', fixture(name, 'model.onnx'), '--input', input, '--output', one, '--threads', '1');
+    const r1 = await ecgc(['run', fixture(name, 'model.onnx'), '--input', input, '--output', one, '--threads', '1']);
     expect(r1.exitCode, r1.stderr).toBe(0);
     expect(r1.stderr).toContain('1 thread)');
-    const r2 = await ecgc('run', fixture(name, 'model.onnx'), '--input', input, '--output', two, '--threads', '2');
+    const r2 = await ecgc(['run', fixture(name, 'model.onnx'), '--input', input, '--output', two, '--threads', '2']);
     expect(r2.exitCode, r2.stderr).toBe(0);
     expect(r2.stderr).toContain('2 threads');
 
@@ -294,13 +288,13 @@ describe('ecgc run', () => {
 describe('ecgc --version / --help', () => {
   it('--version prints the package.json version', async () => {
     const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-    const r = await ecgc('--version');
+    const r = await ecgc(['--version']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout.trim()).toBe(version);
   });
 
   it('--help lists inspect and run', async () => {
-    const r = await ecgc('--help');
+    const r = await ecgc(['--help']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^\s+inspect\b/m);
     expect(r.stdout).toMatch(/^\s+run\b/m);

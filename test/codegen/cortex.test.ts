@@ -18,6 +18,7 @@ import { loadModel } from '../../src/ir/load.js';
 import { sumParts } from '../../src/toolchain/size.js';
 import { cortexTarget } from '../../src/toolchain/targets.js';
 import { cortexToolsAvailable } from '../helpers/cortex.js';
+import { expectVerified } from '../helpers/bit-exact.js';
 import { EXAMPLES, shippedPlans } from '../helpers/examples.js';
 import { fixturePath, loadFixture, manifest } from '../helpers/fixtures.js';
 import { codebookLevels, convChain } from '../helpers/conv-chain.js';
@@ -26,9 +27,9 @@ import { randomFloats } from '../helpers/random.js';
 const available = await cortexToolsAvailable('Cortex-M verification');
 const REQUIRED = ['cortex-m4f', 'cortex-m7', 'cortex-m33', 'cortex-m0'];
 
-async function expectBitExact(graph: Graph, source: string, inputs: Float32Array, count: number, target: string, optimizations: string[], quantization?: Map<string, LayerQuantization>, schedule?: Schedule): Promise<DeviceVerifyResult> {
-  const result = await verifyDevice(graph, source, inputs, count, cortexTarget(target)!, { optimizations, quantization, schedule });
-  expect(result.mismatch, `${target}: ${JSON.stringify(result.mismatch)}`).toBeUndefined();
+/** verifyDevice, bit-exact at every level, and the linked image's sizes add up. */
+async function verifyOnCortex(graph: Graph, source: string, inputs: Float32Array, count: number, target: string, optimizations: string[], quantization?: Map<string, LayerQuantization>, schedule?: Schedule): Promise<DeviceVerifyResult> {
+  const result = expectVerified(await verifyDevice(graph, source, inputs, count, cortexTarget(target)!, { optimizations, quantization, schedule }), target);
   expect(result.runs.map((r) => r.optimization)).toEqual(optimizations);
   for (const run of result.runs) {
     expect(run.report.windows).toBe(count);
@@ -53,7 +54,7 @@ describe.skipIf(!available).concurrent('every fixture is bit-exact on Cortex-M',
       for (const entry of manifest) {
         it(entry.name, async () => {
           const { graph, input } = loadFixture(entry.name);
-          const result = await expectBitExact(graph, fixturePath(entry.name, 'model.onnx'), input.data, input.shape[0], target, levels);
+          const result = await verifyOnCortex(graph, fixturePath(entry.name, 'model.onnx'), input.data, input.shape[0], target, levels);
           // the arena in the image is the planner's (the model's only zeroed RAM)
           expect(sumParts(result.runs[0].sizes.parts, (p) => p.group === 'model' && p.kind === 'bss')).toBe(Math.max(8, Math.ceil(result.generated.memory.arenaBytes / 8) * 8));
         }, 60_000);
@@ -65,7 +66,7 @@ describe.skipIf(!available).concurrent('every fixture is bit-exact on Cortex-M',
     for (const target of ['cortex-m3', 'cortex-m55']) {
       for (const name of ['mobilenet1d', 'transformer_opset17', 'activations']) {
         const { graph, input } = loadFixture(name);
-        await expectBitExact(graph, fixturePath(name, 'model.onnx'), input.data, input.shape[0], target, ['-O2']);
+        await verifyOnCortex(graph, fixturePath(name, 'model.onnx'), input.data, input.shape[0], target, ['-O2']);
       }
     }
   }, 120_000);
@@ -83,11 +84,11 @@ describe.skipIf(!available).concurrent('every fixture is bit-exact on Cortex-M',
 
   it('runs an image too large for the micro:bit on the M3 board, and says so', async () => {
     const { graph, input } = loadFixture('activations');
-    const result = await expectBitExact(graph, 'activations.onnx', input.data, 1, 'cortex-m0', ['-O2']);
+    const result = await verifyOnCortex(graph, 'activations.onnx', input.data, 1, 'cortex-m0', ['-O2']);
     expect(result.generated.memory.arenaBytes).toBeGreaterThan(16 * 1024);
     expect(result.runs[0].board.machine).toBe('mps2-an385');
     const small = loadFixture('pools_max');
-    expect((await expectBitExact(small.graph, 'pools_max.onnx', small.input.data, 1, 'cortex-m0', ['-O2'])).runs[0].board.machine).toBe('microbit');
+    expect((await verifyOnCortex(small.graph, 'pools_max.onnx', small.input.data, 1, 'cortex-m0', ['-O2'])).runs[0].board.machine).toBe('microbit');
   }, 60_000);
 });
 
@@ -115,10 +116,10 @@ describe.skipIf(!available).concurrent('quantized layers are bit-exact on Cortex
 
   for (const target of REQUIRED) {
     it(target, async () => {
-      for (const encoding of ['dense', 'bitmap', 'delta'] as const) await expectBitExact(graph, 'chain.onnx', x, 3, target, ['-O2'], uniform(encoding));
-      await expectBitExact(graph, 'chain.onnx', x, 3, target, ['-O2'], bfloat16Scales);
-      await expectBitExact(graph, 'chain.onnx', x, 3, target, ['-Os'], codebooks);
-      await expectBitExact(graph, 'chain.onnx', x, 3, target, ['-O2'], prunedFloat);
+      for (const encoding of ['dense', 'bitmap', 'delta'] as const) await verifyOnCortex(graph, 'chain.onnx', x, 3, target, ['-O2'], uniform(encoding));
+      await verifyOnCortex(graph, 'chain.onnx', x, 3, target, ['-O2'], bfloat16Scales);
+      await verifyOnCortex(graph, 'chain.onnx', x, 3, target, ['-Os'], codebooks);
+      await verifyOnCortex(graph, 'chain.onnx', x, 3, target, ['-O2'], prunedFloat);
     }, 120_000);
   }
 });
@@ -152,8 +153,8 @@ describe.skipIf(!available).concurrent('the shipped example models are bit-exact
         const graph = loadModel(file);
         const windows = syntheticWindows(graph.values.get(graph.inputs[0])!.shape.slice(1), modelData(graph, file), 2, 5);
         const levels = target === 'cortex-m4f' ? ['-O2', '-Os'] : ['-O2'];
-        const float32 = await expectBitExact(graph, file, windows.x, 2, target, levels);
-        const compressed = await expectBitExact(graph, file, windows.x, 2, target, levels, fourBit(graph));
+        const float32 = await verifyOnCortex(graph, file, windows.x, 2, target, levels);
+        const compressed = await verifyOnCortex(graph, file, windows.x, 2, target, levels, fourBit(graph));
         // 4-bit weights: under a third of the float32 bytes; the linked image shrinks too (the decoders cost some code)
         expect(compressed.generated.weightBytes).toBeLessThan(float32.generated.weightBytes / 3);
         expect(compressed.runs[0].sizes.flash).toBeLessThan(float32.runs[0].sizes.flash - (float32.generated.weightBytes - compressed.generated.weightBytes) / 2);
@@ -161,7 +162,7 @@ describe.skipIf(!available).concurrent('the shipped example models are bit-exact
         for (const shipped of shippedPlans(example)) {
           const model = loadModel(shipped.model);
           const { quantization } = loadPlan(shipped.plan, shipped.model, model);
-          await expectBitExact(model, shipped.model, windows.x, 2, target, ['-O2'], quantization, 'stream');
+          await verifyOnCortex(model, shipped.model, windows.x, 2, target, ['-O2'], quantization, 'stream');
         }
       }, 120_000);
     }

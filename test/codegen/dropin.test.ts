@@ -18,6 +18,7 @@ import { Softmax } from '../../src/ref/ops/softmax.js';
 import { DEVICE_DIR, linkerScript } from '../../src/toolchain/cortex.js';
 import { runQemu } from '../../src/toolchain/qemu.js';
 import { cortexTarget } from '../../src/toolchain/targets.js';
+import { expectBitExact, float32sOf } from '../helpers/bit-exact.js';
 import { cortexToolsAvailable } from '../helpers/cortex.js';
 import { EXAMPLES } from '../helpers/examples.js';
 import { convChain } from '../helpers/conv-chain.js';
@@ -70,7 +71,6 @@ function referenceSoftmax(outputs: Float32Array, size: number): Float32Array {
   return y;
 }
 
-const bits = (values: Float32Array | Uint8Array) => Array.from(new Uint32Array(values.buffer, values.byteOffset, values.byteLength / 4));
 
 /** A program (valid C99 and C++) that runs every model on its windows and writes what it computed. */
 function mainSource(): string {
@@ -228,14 +228,14 @@ function expectReferenceBits(root: string): void {
   for (const { generated, expected, softmax } of models) {
     const name = generated.name;
     const size = expected.length / WINDOWS;
-    expect(bits(readFileSync(join(root, `${name}.out`))), `${name}: outputs`).toEqual(bits(expected));
+    expectBitExact(float32sOf(readFileSync(join(root, `${name}.out`))), expected, `${name}: outputs`);
     const classes = Array.from({ length: WINDOWS }, (_, w) => {
       const window = Array.from(expected.subarray(w * size, (w + 1) * size));
       return window.indexOf(Math.max(...window));
     });
     expect(Array.from(new Int32Array(Uint8Array.from(readFileSync(join(root, `${name}.class`))).buffer)), `${name}: argmax`).toEqual(classes);
-    if (softmax) expect(bits(readFileSync(join(root, `${name}.p`))), `${name}: softmax`).toEqual(bits(softmax));
-    if (generated.pushApi) expect(bits(readFileSync(join(root, `${name}.s`))), `${name}: begin/push/end`).toEqual(bits(expected));
+    if (softmax) expectBitExact(float32sOf(readFileSync(join(root, `${name}.p`))), softmax, `${name}: softmax`);
+    if (generated.pushApi) expectBitExact(float32sOf(readFileSync(join(root, `${name}.s`))), expected, `${name}: begin/push/end`);
   }
 }
 

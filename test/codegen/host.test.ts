@@ -14,18 +14,12 @@ import { verifyHost } from '../../src/codegen/verify.js';
 import { buildHost, runHarness } from '../../src/toolchain/host.js';
 import type { LayerQuantization } from '../../src/codegen/weights.js';
 import { syntheticWindows } from '../../src/data/synthetic-windows.js';
-import type { Graph } from '../../src/ir/graph.js';
 import type { ModelSpec, NodeSpec } from '../../src/onnx/build.js';
+import { expectVerified } from '../helpers/bit-exact.js';
 import { fixturePath, loadFixture, manifest } from '../helpers/fixtures.js';
 import { CONV_GEOMETRIES, codebookLevels, convChain } from '../helpers/conv-chain.js';
 import { graphOf } from '../helpers/model.js';
 import { lcg, randomFloats } from '../helpers/random.js';
-
-async function expectBitExact(graph: Graph, source: string, inputs: Float32Array, count: number, quantization?: Map<string, LayerQuantization>, optimizations = ['-O0', '-O2', '-O3']) {
-  const result = await verifyHost(graph, source, inputs, count, { quantization, optimizations });
-  expect(result.mismatch, JSON.stringify(result.mismatch)).toBeUndefined();
-  return result;
-}
 
 describe('every fixture compiles to bit-exact C', () => {
   for (const entry of manifest) {
@@ -33,12 +27,12 @@ describe('every fixture compiles to bit-exact C', () => {
       const { graph, input } = loadFixture(entry.name);
       // All three optimisation levels on a few, -O2 on the rest (the suite's time).
       const levels = ['mobilenet1d', 'transformer_opset17', 'resnet1d', 'elementwise_broadcast'].includes(entry.name) ? ['-O0', '-O2', '-O3'] : ['-O2'];
-      const result = await expectBitExact(graph, fixturePath(entry.name, 'model.onnx'), input.data, input.shape[0], undefined, levels);
+      const result = expectVerified(await verifyHost(graph, fixturePath(entry.name, 'model.onnx'), input.data, input.shape[0], { optimizations: levels }));
       const memory = result.generated.memory;
       expect(memory.arenaBytes).toBeGreaterThanOrEqual(memory.lowerBound);
       // depth first (Conv chains from rings of columns): the same bits, never more RAM
       const streamed = await verifyHost(graph, fixturePath(entry.name, 'model.onnx'), input.data, input.shape[0], { schedule: 'stream', optimizations: ['-O2'] });
-      expect(streamed.mismatch, JSON.stringify(streamed.mismatch)).toBeUndefined();
+      expectVerified(streamed);
       expect(streamed.generated.memory.arenaBytes).toBeLessThanOrEqual(memory.arenaBytes);
       // no two buffers alive at the same step overlap in the arena
       const placements = memory.placements;
@@ -66,7 +60,7 @@ describe('quantized layers: every bit width, quantizer and encoding, bit-exact',
         quantization.set(`conv${i}`, { spec: { bits, quantizer: sign ? 'sign' : i % 2 ? 'uniform' : 'uniform-layer', threshold: 0.02 }, encoding: sign && encoding === 'dense' ? 'bitmap' : encoding });
       });
       quantization.set('fc', { spec: { bits: 4, quantizer: 'uniform', threshold: 0.01 }, encoding });
-      const result = await expectBitExact(graph, 'chain.onnx', x, 4, quantization);
+      const result = expectVerified(await verifyHost(graph, 'chain.onnx', x, 4, { quantization }));
       // every layer emits exactly the bytes src/pack predicted
       for (const layer of result.generated.layers) {
         const s = layer.size;
@@ -88,7 +82,7 @@ describe('quantized layers: every bit width, quantizer and encoding, bit-exact',
       quantization.set(`conv${i}`, { spec: { bits, quantizer, threshold: bits === 1 ? 0 : 0.02 }, encoding: 'dense' });
     });
     quantization.set('fc', { spec: { bits: 2, quantizer: 'uniform', threshold: 0.01 }, encoding: 'dense' });
-    await expectBitExact(unpruned, 'chain.onnx', x, 4, quantization);
+    expectVerified(await verifyHost(unpruned, 'chain.onnx', x, 4, { quantization }));
   }, 120_000);
 
   it('refuses a dense sign stream for a layer with zero weights', () => {
@@ -102,7 +96,7 @@ describe('quantized layers: every bit width, quantizer and encoding, bit-exact',
     quantization.set('fc', { float32Threshold: 0.1 });
     for (const schedule of ['layers', 'stream'] as const) {
       const result = await verifyHost(graph, 'chain.onnx', x, 4, { quantization, schedule, optimizations: ['-O0', '-O2'] });
-      expect(result.mismatch, `${schedule}: ${JSON.stringify(result.mismatch)}`).toBeUndefined();
+      expectVerified(result, schedule);
       const layers = result.generated.layers;
       expect(new Set(layers.map((l) => l.size.encoding))).toEqual(new Set(['bitmap', 'delta']));
       for (const l of layers) {
@@ -121,7 +115,7 @@ describe('quantized layers: every bit width, quantizer and encoding, bit-exact',
       const bits = 2 + (i % 7);
       quantization.set(`conv${i}`, { spec: { bits, quantizer: 'codebook', threshold: 0.02, levels: codebookLevels(bits) }, encoding: (['dense', 'bitmap', 'delta'] as const)[i % 3] });
     });
-    await expectBitExact(graph, 'chain.onnx', x, 4, quantization);
+    expectVerified(await verifyHost(graph, 'chain.onnx', x, 4, { quantization }));
   }, 120_000);
 
   it('the weights file holds exactly the predicted bytes', () => {
@@ -161,7 +155,7 @@ describe('generated code', () => {
       expect(code, file).not.toContain('system(');
       expect(code, file).not.toMatch(/^#define float/m);
     }
-    await expectBitExact(graph, '*/evil.onnx', randomFloats(2 * 16, 3), 2, undefined, ['-O2']);
+    expectVerified(await verifyHost(graph, '*/evil.onnx', randomFloats(2 * 16, 3), 2, { optimizations: ['-O2'] }));
     expect(cIdentifier('9 a-b*/c')).toBe('m_9_a_b_c');
     expect(cComment('a */ b /* c')).not.toMatch(/\*\/|\/\*/);
     expect(cFloat(0.1)).toBe('0.100000001f');
@@ -211,7 +205,7 @@ describe('random graphs (seeded fuzzer)', () => {
       nodes.push({ op: 'Identity', inputs: [x], outputs: ['y'] });
       const graph = graphOf({ inputs: [input], outputs: ['y'], initializers, nodes });
       const inputs = syntheticWindows([channels === 0 ? 1 : (input.shape[1] as number), input.shape[2] as number], undefined, 3, seed).x;
-      await expectBitExact(graph, `fuzz${seed}.onnx`, inputs, 3, quantization, ['-O2']);
+      expectVerified(await verifyHost(graph, `fuzz${seed}.onnx`, inputs, 3, { quantization, optimizations: ['-O2'] }));
     }, 60_000);
   }
 });
@@ -221,16 +215,16 @@ describe('the depth-first schedule (--schedule stream): the same bits from rings
   const x = randomFloats(4 * 2 * 61, 11);
 
   it('runs every conv geometry of the chain depth first, float32 and packed, bit-exact', async () => {
-    const layered = await expectBitExact(chain, 'chain.onnx', x, 4, undefined, ['-O2']);
+    const layered = expectVerified(await verifyHost(chain, 'chain.onnx', x, 4, { optimizations: ['-O2'] }));
     const streamed = await verifyHost(chain, 'chain.onnx', x, 4, { schedule: 'stream', optimizations: ['-O0', '-O2'] });
-    expect(streamed.mismatch, JSON.stringify(streamed.mismatch)).toBeUndefined();
+    expectVerified(streamed);
     expect(streamed.generated.files.get('chain.c')).toMatch(/ecgc_stream\(&chain__conv0_stream/);
     expect(streamed.generated.memory.arenaBytes).toBeLessThan(layered.generated.memory.arenaBytes);
     for (const [encoding, bits] of [['dense', 4], ['bitmap', 3], ['delta', 2]] as const) {
       const quantization = new Map<string, LayerQuantization>();
       CONV_GEOMETRIES.forEach((_, i) => quantization.set(`conv${i}`, { spec: { bits: bits + (i % 3), quantizer: i % 2 ? 'uniform' : 'uniform-layer', threshold: 0.02 }, encoding }));
       const result = await verifyHost(chain, 'chain.onnx', x, 4, { schedule: 'stream', quantization, optimizations: ['-O2'] });
-      expect(result.mismatch, `${encoding}: ${JSON.stringify(result.mismatch)}`).toBeUndefined();
+      expectVerified(result, encoding);
     }
   }, 120_000);
 
@@ -261,7 +255,7 @@ describe('the depth-first schedule (--schedule stream): the same bits from rings
       const graph = pooled(pool);
       const inputs = randomFloats(3 * 3 * 50, 9);
       const result = await verifyHost(graph, 'pool.onnx', inputs, 3, { schedule: 'stream', optimizations: ['-O2'] });
-      expect(result.mismatch, `${pool}: ${JSON.stringify(result.mismatch)}`).toBeUndefined();
+      expectVerified(result, pool);
       // one step: the whole chain, pool included
       const run = /int pool_run_arena\([^]*?\n}/.exec(result.generated.files.get('pool.c')!)![0];
       expect(run.match(/ecgc_[a-z_0-9]+\(/g)).toEqual(['ecgc_stream(']);
@@ -271,7 +265,7 @@ describe('the depth-first schedule (--schedule stream): the same bits from rings
   it('takes the input a column at a time (begin, push, end) with the bits of _run, and counts the columns', async () => {
     // verifyHost's harness runs every window both ways and fails on any difference in bits
     const result = await verifyHost(pooled('GlobalAveragePool'), 'pool.onnx', randomFloats(2 * 3 * 50, 10), 2, { schedule: 'stream', optimizations: ['-O0', '-O2'] });
-    expect(result.mismatch).toBeUndefined();
+    expectVerified(result);
     expect(result.generated.pushApi).toBe(true);
     const header = result.generated.files.get('pool.h')!;
     expect(header).toMatch(/#define POOL_INPUT_CHANNELS 3 /);
@@ -326,7 +320,7 @@ describe('the depth-first schedule (--schedule stream): the same bits from rings
       ],
     });
     const result = await verifyHost(graph, 'flat.onnx', randomFloats(2 * 20, 12), 2, { schedule: 'stream', optimizations: ['-O0'] });
-    expect(result.mismatch).toBeUndefined();
+    expectVerified(result);
     expect(result.generated.pushApi).toBe(true);
     expect(result.generated.files.get('flat.h')).toMatch(/#define FLAT_INPUT_CHANNELS 1 /);
     expect(result.generated.files.get('flat.h')).toMatch(/#define FLAT_INPUT_LENGTH 20 /);
@@ -379,7 +373,7 @@ describe('bfloat16 scales', () => {
     const graph = convChain(40, 3, { cases: CONV_GEOMETRIES.slice(0, 4) });
     for (const schedule of ['layers', 'stream'] as const) {
       const result = await verifyHost(graph, 'chain.onnx', randomFloats(3 * 2 * 40, 12), 3, { quantization, schedule, optimizations: ['-O0', '-O2'] });
-      expect(result.mismatch, schedule).toBeUndefined();
+      expectVerified(result, schedule);
       const weights = result.generated.files.get('chain_weights.c')!;
       expect(weights).toMatch(/const uint16_t chain__conv1__scales\[/);
       expect(weights).not.toMatch(/const float chain__conv\d__scales/);
@@ -404,7 +398,7 @@ describe('memory safety of the generated code', () => {
     ] as const) {
       for (const schedule of ['layers', 'stream'] as const) {
         const result = await verifyHost(graph, name, x, count, { quantization: q, schedule, optimizations: ['-O1'], extraFlags: sanitize, env: { ASAN_OPTIONS: 'detect_leaks=1', UBSAN_OPTIONS: 'print_stacktrace=1' } });
-        expect(result.mismatch, schedule).toBeUndefined();
+        expectVerified(result, schedule);
       }
     }
   }, 180_000);
@@ -412,10 +406,10 @@ describe('memory safety of the generated code', () => {
   it('runs clean under valgrind', async () => {
     const { graph, input } = loadFixture('mobilenet1d');
     const result = await verifyHost(graph, 'mobilenet1d.onnx', input.data, 3, { optimizations: ['-O2'], valgrind: true });
-    expect(result.mismatch).toBeUndefined();
+    expectVerified(result);
     const quantized = await verifyHost(chain(), 'chain.onnx', randomFloats(2 * 2 * 40, 6), 2, { quantization, optimizations: ['-O2'], valgrind: true });
-    expect(quantized.mismatch).toBeUndefined();
+    expectVerified(quantized);
     const streamed = await verifyHost(chain(), 'chain.onnx', randomFloats(2 * 2 * 40, 6), 2, { quantization, schedule: 'stream', optimizations: ['-O2'], valgrind: true });
-    expect(streamed.mismatch).toBeUndefined();
+    expectVerified(streamed);
   }, 180_000);
 });

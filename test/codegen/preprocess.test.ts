@@ -14,6 +14,7 @@ import { type PreprocessSpec, preprocessReference, preprocessSource, preprocessS
 import { modelData } from '../../src/data/model-data.js';
 import { loadModel } from '../../src/ir/load.js';
 import { buildHost } from '../../src/toolchain/host.js';
+import { expectBitExact, float32sOf } from '../helpers/bit-exact.js';
 import { EXAMPLES } from '../helpers/examples.js';
 import { lcg } from '../helpers/random.js';
 
@@ -68,10 +69,7 @@ async function compareWithReference(spec: PreprocessSpec, count: number, seed: n
   for (const optimization of ['-O0', '-O2']) {
     await buildHost({ dir, sources: ['main.c', 'net_preprocess.c'], output: 'pre', optimization, extraFlags: ['-Wconversion', '-Wshadow'] });
     await execa(join(dir, 'pre'), [String(count), 'raw.bin', 'out.bin'], { cwd: dir });
-    const actual = new Uint32Array(Uint8Array.from(readFileSync(join(dir, 'out.bin'))).buffer);
-    expect(actual.length).toBe(expected.length);
-    const differ = actual.findIndex((bits, i) => bits !== new Uint32Array(expected.buffer)[i]);
-    expect(differ, `${optimization}: first differing value`).toBe(-1);
+    expectBitExact(float32sOf(readFileSync(join(dir, 'out.bin'))), expected, optimization);
   }
   // z-scoring was not trivial: the outputs are not the inputs
   if (spec.epsilon !== null) expect(expected.slice(spec.inputLength, spec.inputLength + 8)).not.toEqual(raw.slice(spec.rawSamples, spec.rawSamples + 8));
@@ -137,8 +135,8 @@ describe('the square root of the z-score', () => {
     writeFileSync(join(dir, 'mv.c'), `#include <stdio.h>\n#include "net_preprocess.c"\nint main(void) {\n  long adc;\n  for (adc = -1100; adc <= 1100; adc += 7) { float v = net_mv(adc, 1024, 200.0); fwrite(&v, sizeof v, 1, stdout); }\n  return 0;\n}\n`);
     await buildHost({ dir, sources: ['mv.c'], output: 'mv', optimization: '-O2' });
     const out = await execa(join(dir, 'mv'), [], { cwd: dir, encoding: 'buffer' });
-    const actual = new Float32Array(Uint8Array.from(out.stdout as Uint8Array).buffer);
+    const actual = float32sOf(out.stdout);
     const expected = Float32Array.from({ length: actual.length }, (_, i) => (-1100 + 7 * i - 1024) / 200);
-    expect(new Uint32Array(actual.buffer)).toEqual(new Uint32Array(expected.buffer));
+    expectBitExact(actual, expected, 'mV');
   });
 });

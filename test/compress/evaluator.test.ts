@@ -12,10 +12,9 @@ import { argmaxRows, classificationMetrics } from '../../src/compress/metrics.js
 import type { Graph } from '../../src/ir/graph.js';
 import { compileStepped } from '../../src/ref/interpreter.js';
 import { BatchRunner } from '../../src/ref/parallel.js';
+import { expectBitExact } from '../helpers/bit-exact.js';
 import { beatnetDataset, loadBeatnet } from '../helpers/compress.js';
 import { loadFixture, runReference } from '../helpers/fixtures.js';
-
-const same = (a: Float32Array, b: Float32Array) => a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 /** A copy of the graph with some layers' weights replaced (row-major). */
 function withWeights(graph: Graph, changes: Map<number, Float32Array>): Graph {
@@ -46,7 +45,7 @@ describe('resuming the interpreter from a cut', () => {
         stepped.runNodes(0, graph.nodes.length);
         stepped.loadState(cut, state, 0);
         stepped.runNodes(cut, graph.nodes.length);
-        expect(same(stepped.outputs[0], whole.subarray(n * 4, (n + 1) * 4))).toBe(true);
+        expectBitExact(stepped.outputs[0], whole.subarray(n * 4, (n + 1) * 4));
       }
     }
     // The state after the first residual block's split holds the skip branch too.
@@ -70,16 +69,16 @@ describe('BatchRunner constant updates and cached runs', () => {
         const changed = withWeights(graph, new Map([[3, halved]]));
         await runner.updateConstants({ [layers[3].weight]: new Float32Array(own.constants.get(layers[3].weight)!.data.length).map((_, i) => graph.constants.get(layers[3].weight)!.data[i] / 2) });
         const expected = runReference(changed, x, 24);
-        expect(same(await runner.run(x.slice(), 24), expected)).toBe(true);
+        expectBitExact(await runner.run(x.slice(), 24), expected);
         const cut = layers[3].nodeIndex;
         await runner.prepareCut(0, cut);
         const { ranges, output } = await runner.runCached(cut, 0, 4, 4);
         expect(ranges.reduce((s, [a, b]) => s + b - a, 0)).toBe(24);
-        expect(same(output, expected)).toBe(true);
+        expectBitExact(output, expected);
         const part = await runner.runCached(cut, 1, 2, 4);
         let at = 0;
         for (const [a, b] of part.ranges) {
-          expect(same(part.output.subarray(at * 4, (at + b - a) * 4), expected.subarray(a * 4, b * 4))).toBe(true);
+          expectBitExact(part.output.subarray(at * 4, (at + b - a) * 4), expected.subarray(a * 4, b * 4));
           at += b - a;
         }
       } finally {
@@ -119,12 +118,12 @@ describe('Evaluator', () => {
     const candidate = weights[4].realize({ bits: 3, family: 'codebook', prune: 0.2 }).dequantized;
     const outcome = await evaluator.evaluate(new Map([[4, candidate]]));
     const direct = runReference(withWeights(graph, new Map([[1, evaluator.committedRows(1)!], [4, candidate]])), data.x, 300);
-    expect(same(outcome.outputs!, direct)).toBe(true);
+    expectBitExact(outcome.outputs!, direct);
     // The candidate is gone on the next evaluation: only the committed layer remains.
     const next = await evaluator.evaluate(new Map());
-    expect(same(next.outputs!, runReference(withWeights(graph, new Map([[1, evaluator.committedRows(1)!]])), data.x, 300))).toBe(true);
+    expectBitExact(next.outputs!, runReference(withWeights(graph, new Map([[1, evaluator.committedRows(1)!]])), data.x, 300));
     await evaluator.resetCommits();
-    expect(same((await evaluator.evaluate(new Map())).outputs!, evaluator.reference)).toBe(true);
+    expectBitExact((await evaluator.evaluate(new Map())).outputs!, evaluator.reference);
   });
 
   it('stops early only when the requirement is out of reach: the same decisions as full evaluations', async () => {

@@ -6,19 +6,18 @@
 import { readFileSync, readdirSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execa, execaSync } from 'execa';
+import { execaSync } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCalibration } from '../../src/compress/calibration.js';
 import { DEFAULT_PYTHON, finetuneModel } from '../../src/compress/finetune.js';
 import { findWeightLayers, readRows } from '../../src/compress/layers.js';
 import { type Plan, applyPlan, readPlan } from '../../src/compress/plan.js';
 import { loadModel } from '../../src/ir/load.js';
+import { expectBitExact } from '../helpers/bit-exact.js';
+import { ecgc } from '../helpers/cli.js';
 import { BEATNET, writeBeatnetDataset } from '../helpers/compress.js';
+import { FIXTURES } from '../helpers/fixtures.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const FIXTURES = join(ROOT, 'test', 'fixtures');
-const ecgc = (...args: string[]) => execa('node', ['dist/cli/main.js', ...args], { reject: false, cwd: ROOT });
 const hasTorch = execaSync('/usr/bin/python3', ['-c', 'import torch, onnx'], { reject: false }).exitCode === 0;
 if (!hasTorch) {
   if (process.env.CI === 'true') throw new Error('CI must run the finetune tests: /usr/bin/python3 lacks torch or onnx (.ci/run installs python3-torch python3-onnx)');
@@ -43,9 +42,9 @@ describe.runIf(hasTorch)('ecgc finetune', () => {
     writeBeatnetDataset(val, 300, 31);
     writeBeatnetDataset(test, 300, 32);
     // 3 bits everywhere loses most of the fixture's accuracy: something for training to win back.
-    expect((await ecgc('compress', BEATNET, '--method', 'fixed-q:3', '--scales', 'bfloat16', '--data', val, '--test', test, '--out', before)).exitCode).toBe(0);
+    expect((await ecgc(['compress', BEATNET, '--method', 'fixed-q:3', '--scales', 'bfloat16', '--data', val, '--test', test, '--out', before])).exitCode).toBe(0);
     process.env.ECGC_PROGRESS_SECONDS = '0'; // every progress line, not one per 30 s
-    finetune = await ecgc('finetune', BEATNET, '--plan', before, '--train', train, '--data', val, '--test', test, '--out', after, '--epochs', '3', '--lr', '1e-3');
+    finetune = await ecgc(['finetune', BEATNET, '--plan', before, '--train', train, '--data', val, '--test', test, '--out', after, '--epochs', '3', '--lr', '1e-3']);
     delete process.env.ECGC_PROGRESS_SECONDS;
     expect(finetune.stderr).not.toMatch(/internal error|Traceback/);
     expect(finetune.exitCode).toBe(0);
@@ -86,8 +85,7 @@ describe.runIf(hasTorch)('ecgc finetune', () => {
     const graph = loadModel(model);
     const applied = applyPlan(graph, readPlan(after, graph, readFileSync(model)));
     for (const layer of findWeightLayers(graph)) {
-      const own = new Uint32Array(readRows(graph, layer).buffer);
-      expect(new Uint32Array(readRows(applied, layer).buffer)).toEqual(own);
+      expectBitExact(readRows(applied, layer), readRows(graph, layer), layer.node);
     }
     expect(existsSync(join(dir, 'q3-ft.md'))).toBe(true);
     expect(readFileSync(join(dir, 'q3-ft.md'), 'utf8')).toMatch(/Fine-tuned/);
@@ -95,10 +93,10 @@ describe.runIf(hasTorch)('ecgc finetune', () => {
 
   it('eval --plan reproduces the test figures, and verify --plan is bit-exact on the host', async () => {
     const tuned = read(after);
-    const evaluation = await ecgc('eval', model, '--plan', after, '--data', test, '--json');
+    const evaluation = await ecgc(['eval', model, '--plan', after, '--data', test, '--json']);
     expect(evaluation.exitCode).toBe(0);
     expect(JSON.parse(evaluation.stdout).accuracy).toBe(tuned.figures.test!.final.accuracy);
-    const verify = await ecgc('verify', model, '--plan', after, '--target', 'host');
+    const verify = await ecgc(['verify', model, '--plan', after, '--target', 'host']);
     expect(verify.stderr).toBe('');
     expect(verify.exitCode).toBe(0);
   }, 60_000);
@@ -106,10 +104,10 @@ describe.runIf(hasTorch)('ecgc finetune', () => {
   it('keeps the pruning mask of a pruned plan, label-free (distillation only)', async () => {
     const pruned = join(dir, 'pruned.json');
     const out = join(dir, 'pruned-ft.json');
-    expect((await ecgc('compress', BEATNET, '--method', 'laq+lap', '--max-drop', '5', '--data', join(val, 'X.npy'), '--out', pruned)).exitCode).toBe(0);
+    expect((await ecgc(['compress', BEATNET, '--method', 'laq+lap', '--max-drop', '5', '--data', join(val, 'X.npy'), '--out', pruned])).exitCode).toBe(0);
     const plan = read(pruned);
     expect(plan.layers.some((l) => l.prune > 0)).toBe(true);
-    const result = await ecgc('finetune', BEATNET, '--plan', pruned, '--train', join(train, 'X.npy'), '--data', join(val, 'X.npy'), '--out', out, '--epochs', '1');
+    const result = await ecgc(['finetune', BEATNET, '--plan', pruned, '--train', join(train, 'X.npy'), '--data', join(val, 'X.npy'), '--out', out, '--epochs', '1']);
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toMatch(/validation agreement/);
     expect(result.stdout).toMatch(/kept; validation agreement [\d.]+% before training, [\d.]+% after/);
@@ -139,9 +137,9 @@ describe.runIf(hasTorch)('ecgc finetune', () => {
       const input = join(FIXTURES, name, 'input.npy');
       const plan = join(dir, `${name}.json`);
       if (findWeightLayers(loadModel(fixture)).length === 0) continue;
-      expect((await ecgc('compress', fixture, '--method', 'fixed-q:8', '--data', input, '--out', plan)).exitCode).toBe(0);
+      expect((await ecgc(['compress', fixture, '--method', 'fixed-q:8', '--data', input, '--out', plan])).exitCode).toBe(0);
       // The trainer's outputs of the original model are checked against the reference's on --data.
-      const result = await ecgc('finetune', fixture, '--plan', plan, '--train', input, '--data', input, '--out', join(dir, `${name}-ft.json`), '--epochs', '1');
+      const result = await ecgc(['finetune', fixture, '--plan', plan, '--train', input, '--data', input, '--out', join(dir, `${name}-ft.json`), '--epochs', '1']);
       if (refusals[name]) {
         expect(result.exitCode, name).toBe(1);
         expect(result.stderr.trim().split('\n').at(-1), name).toMatch(refusals[name]);
@@ -160,9 +158,9 @@ describe.runIf(hasTorch)('ecgc finetune: bad input', () => {
   const plan = join(dir, 'bad.json');
   beforeAll(async () => {
     writeBeatnetDataset(val, 100, 33);
-    expect((await ecgc('compress', BEATNET, '--method', 'fixed-q:4', '--data', val, '--out', plan)).exitCode).toBe(0);
+    expect((await ecgc(['compress', BEATNET, '--method', 'fixed-q:4', '--data', val, '--out', plan])).exitCode).toBe(0);
   }, 60_000);
-  const run = (...args: string[]) => ecgc('finetune', BEATNET, '--train', val, '--data', val, '--out', join(dir, 'never.json'), ...args);
+  const run = (...args: string[]) => ecgc(['finetune', BEATNET, '--train', val, '--data', val, '--out', join(dir, 'never.json'), ...args]);
 
   it.each([
     [['--plan', '__PLAN__', '--python', '/nonexistent/python3'], /finetune trains with torch: cannot run \/nonexistent\/python3 \(on Debian: apt-get install python3-torch python3-onnx, or give --python\)/],
@@ -194,12 +192,12 @@ describe.runIf(hasTorch)('ecgc finetune: bad input', () => {
 
   it('refuses a plan for another model, and a codebook plan', async () => {
     const other = join(dir, 'other.json');
-    expect((await ecgc('compress', join(FIXTURES, 'mobilenet1d', 'model.onnx'), '--method', 'fixed-q:4', '--out', other)).exitCode).toBe(0);
+    expect((await ecgc(['compress', join(FIXTURES, 'mobilenet1d', 'model.onnx'), '--method', 'fixed-q:4', '--out', other])).exitCode).toBe(0);
     const wrong = await run('--plan', other);
     expect(wrong.exitCode).toBe(1);
     expect(wrong.stderr).toMatch(/is a plan for another model/);
     const codebook = join(dir, 'codebook.json');
-    expect((await ecgc('compress', BEATNET, '--method', 'fixed-q:3', '--quantizer', 'codebook', '--data', val, '--out', codebook)).exitCode).toBe(0);
+    expect((await ecgc(['compress', BEATNET, '--method', 'fixed-q:3', '--quantizer', 'codebook', '--data', val, '--out', codebook])).exitCode).toBe(0);
     const refused = await run('--plan', codebook);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toMatch(/finetune trains uniform, uniform-layer, sign and float32 layers; a codebook's levels are not trained/);

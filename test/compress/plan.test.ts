@@ -17,6 +17,7 @@ import { quantizationFromPlan } from '../../src/codegen/plan.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { encodeWeights } from '../../src/pack/encode.js';
 import { readFileOrFail } from '../../src/util/files.js';
+import { expectBitExact } from '../helpers/bit-exact.js';
 import { BEATNET, loadBeatnet } from '../helpers/compress.js';
 import { fixturePath, loadFixture } from '../helpers/fixtures.js';
 import { randomFloats } from '../helpers/random.js';
@@ -144,8 +145,8 @@ describe('plan.json', () => {
         entry.quantizer === 'float32'
           ? original[i].map((w) => (Math.abs(w) <= entry.threshold ? 0 : w))
           : quantizeLayer(original[i], layer.rows, { bits: entry.bits, quantizer: entry.quantizer, threshold: entry.threshold, levels: entry.quantizer === 'codebook' ? entry.levels : undefined }).dequantized;
-      expect(Buffer.from(rows.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
-      expect(Buffer.from(readRows(graph, layer).buffer).equals(Buffer.from(original[i].buffer))).toBe(true);
+      expectBitExact(rows, expected, `${layer.node}: applied`);
+      expectBitExact(readRows(graph, layer), original[i], `${layer.node}: the model's own`);
       const n = layer.rows * layer.rowLength;
       expect(entry.sparsity).toBeGreaterThanOrEqual(Math.floor(entry.prune * n) / n); // floor(p n) smallest |w| pruned
     });
@@ -216,7 +217,7 @@ describe('plan.json', () => {
     const applied = applyPlan(graph, readPlan(bf16File, graph));
     layers.forEach((layer, i) => {
       const expected = quantizeLayer(readRows(graph, layer), layer.rows, { bits: 4, quantizer: 'uniform', threshold: entries[i].threshold, scaleFormat: 'bfloat16' }).dequantized;
-      expect(Buffer.from(readRows(applied, layer).buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+      expectBitExact(readRows(applied, layer), expected, layer.node);
     });
     // a plan written before scale formats existed has none: float32
     const older = join(dir, 'plan-older.json');

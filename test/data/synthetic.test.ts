@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type BeatKind, type SyntheticEcg, type SyntheticOptions, syntheticEcg } from '../../src/data/synthetic.js';
+import { expectBitExact } from '../helpers/bit-exact.js';
 
 type Beats = SyntheticEcg['beats'];
 
@@ -110,7 +111,7 @@ describe('syntheticEcg: determinism and shape of the output', () => {
     const options: SyntheticOptions = { seconds: 30, ectopic: { apc: 0.05, pvc: 0.05 }, seed: 7 };
     const a = syntheticEcg(options);
     const b = syntheticEcg({ ...options, ectopic: { ...options.ectopic } });
-    expect(Buffer.from(a.signal.buffer).equals(Buffer.from(b.signal.buffer))).toBe(true);
+    expectBitExact(a.signal, b.signal, 'signal');
     expect(a.beats).toEqual(b.beats);
 
     const c = syntheticEcg({ ...options, seed: 8 });

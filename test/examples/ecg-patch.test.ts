@@ -16,11 +16,12 @@ import { deployed, encodeAdc, mitdbAdc, patchDecisions } from '../../examples/ec
 import { BEAT_CODES, detectQrs, matchBeats } from '../../examples/ecg-patch/qrs.js';
 import { cortexToolsAvailable } from '../helpers/cortex.js';
 import { MITDB, hasData } from '../helpers/data.js';
+import { EXAMPLES } from '../helpers/examples.js';
 
-const PATCH = join(import.meta.dirname, '..', '..', 'examples', 'ecg-patch');
-const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'arrhythminet-v2');
+const PATCH = join(EXAMPLES, 'ecg-patch');
+const EXAMPLE = join(EXAMPLES, 'arrhythminet-v2');
 const MODEL = join(EXAMPLE, 'model.onnx');
-const RHYTHM_EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'rhythm-stream');
+const RHYTHM_EXAMPLE = join(EXAMPLES, 'rhythm-stream');
 const RHYTHM = join(RHYTHM_EXAMPLE, 'model.onnx');
 const data = hasData(MITDB, 'the ECG-patch tests on MIT-BIH');
 const tools = (await cortexToolsAvailable('ECG-patch firmware')) && (await makeAvailable());

@@ -13,6 +13,7 @@ import { readDataset } from '../../src/data/dataset.js';
 import { mliiChannel } from '../../src/data/mitdb.js';
 import { zscore } from '../../src/data/preprocess.js';
 import { physical, readAnnotations, readRecord } from '../../src/data/wfdb/index.js';
+import { expectBitExact } from '../helpers/bit-exact.js';
 import { cortexToolsAvailable } from '../helpers/cortex.js';
 import { MITDB, hasData } from '../helpers/data.js';
 import { EXAMPLES } from '../helpers/examples.js';
@@ -41,7 +42,7 @@ describe('the main-job example', () => {
       const start = Number(sample) - BEAT_WINDOW.before;
       const window = physical(wfdb, mliiChannel(wfdb)!).slice(start, start + BEAT_WINDOW.samples);
       zscore(window);
-      expect(new Uint32Array(window.buffer)).toEqual(new Uint32Array(x.slice(i * BEAT_WINDOW.samples, (i + 1) * BEAT_WINDOW.samples).buffer));
+      expectBitExact(window, x.subarray(i * BEAT_WINDOW.samples, (i + 1) * BEAT_WINDOW.samples), `${record}@${sample}`);
     });
   });
 

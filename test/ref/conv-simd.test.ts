@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileGraph, runBatch } from '../../src/ref/interpreter.js';
 import { simdConv } from '../../src/ref/simd.js';
+import { expectBitExact } from '../helpers/bit-exact.js';
 import { CONV_GEOMETRIES, type ConvCase } from '../helpers/conv-chain.js';
 import { graphOf } from '../helpers/model.js';
 import { randomFloats } from '../helpers/random.js';
@@ -61,7 +62,7 @@ describe('the reference conv1d with WebAssembly SIMD', () => {
       const outSize = y.length / 2;
       for (let n = 0; n < 2; n++) {
         const expected = plainConv(x.subarray(n * cin * length, (n + 1) * cin * length), w, bias, cin, length, c);
-        expect(new Uint32Array(y.slice(n * outSize, (n + 1) * outSize).buffer)).toEqual(new Uint32Array(expected.buffer));
+        expectBitExact(y.subarray(n * outSize, (n + 1) * outSize), expected, `window ${n}`);
       }
     });
   }

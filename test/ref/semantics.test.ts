@@ -7,20 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import { compileGraph } from '../../src/ref/interpreter.js';
 import { BatchRunner } from '../../src/ref/parallel.js';
+import { expectBitExact } from '../helpers/bit-exact.js';
 import { loadFixture, runReference } from '../helpers/fixtures.js';
 import { graphOf } from '../helpers/model.js';
 import { randomFloats } from '../helpers/random.js';
 
 const f = Math.fround;
-
-function bitsOf(values: Float32Array): Uint32Array {
-  return new Uint32Array(values.buffer, values.byteOffset, values.length);
-}
-
-function expectBitExact(actual: Float32Array, expected: Float32Array): void {
-  expect(actual.length).toBe(expected.length);
-  expect(bitsOf(actual)).toEqual(bitsOf(expected));
-}
 
 interface ConvCase {
   cin: number;
