@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Generated, generate, modelName } from '../../src/codegen/emit.js';
 import { type Graph, sizeOf } from '../../src/ir/graph.js';
 import { loadModel } from '../../src/ir/load.js';
+import type { OpContext } from '../../src/ref/op.js';
 import { Softmax } from '../../src/ref/ops/softmax.js';
 import { DEVICE_DIR, linkerScript } from '../../src/toolchain/cortex.js';
 import { runQemu } from '../../src/toolchain/qemu.js';
@@ -65,7 +66,8 @@ function outputSize(graph: Graph): number {
 /** The reference interpreter's Softmax over each window's outputs. */
 function referenceSoftmax(outputs: Float32Array, size: number): Float32Array {
   const node = { name: 'softmax', op: 'Softmax', inputs: ['x'], outputs: ['y'], attrs: {} };
-  const kernel = Softmax.prepare!({ node, opset: 13, inputs: [{ dtype: 'float32', shape: [1, size] }], constants: [undefined] });
+  const ctx: OpContext = { node, opset: 13, inputs: [{ dtype: 'float32', shape: [1, size] }], constants: [undefined] };
+  const kernel = Softmax.prepare(ctx, Softmax.infer(ctx));
   const y = new Float32Array(outputs.length);
   for (let w = 0; w < outputs.length / size; w++) kernel([outputs.subarray(w * size, (w + 1) * size)], [y.subarray(w * size, (w + 1) * size)]);
   return y;

@@ -33,6 +33,8 @@ const settings = (method: MethodSpec, extra: Partial<SearchSettings> = {}): Sear
   beta: 0.5,
   laqRule: 'intended',
   quantizer: 'uniform',
+  scaleFormat: 'float32',
+  rounding: 'nearest',
   ...extra,
 });
 

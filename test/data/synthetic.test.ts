@@ -247,7 +247,6 @@ describe('syntheticEcg: rhythm', () => {
     const sinusRr = mean(all.filter((x) => x.from === 'N' && x.to === 'N').map((x) => x.rr));
     const pvcs = isolated(ecg, 'V');
     expect(pvcs.length).toBeGreaterThan(30);
-    let compared = 0;
     for (const i of pvcs) {
       const before = all[i - 1].rr;
       const after = all[i].rr;
