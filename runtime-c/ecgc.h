@@ -203,6 +203,13 @@ void ecgc_softmax(const float *x, float *y, int32_t outer, int32_t n, int32_t in
 /* LayerNorm over rows of n: mean, d = x - mean, var = sum(d*d)/n, y = d / sqrt(var + eps) * scale + bias. */
 void ecgc_layer_norm(const float *x, const float *scale, const float *bias, float *y, int32_t rows, int32_t n, float epsilon);
 
+/* ---- The input's preprocessing (ecgc_preprocess.c; <name>_preprocess calls it) ------------ */
+
+/* sqrt(x), correctly rounded (as IEEE 754 and JS Math.sqrt), in integer arithmetic: no libm. */
+double ecgc_sqrt_f64(double x);
+/* In place: x = (x - mean) / (std + epsilon), mean and variance accumulated in double, in order. */
+void ecgc_zscore_f32(float *x, int32_t n, double epsilon);
+
 /* ---- MatMul of two run-time operands --------------------------------------------------- */
 
 /* y[p] = a[p] (m x k) times b[p] (k x n); a_step, b_step: elements between batches (0 = broadcast). acc = 0, k ascending. */

@@ -3,7 +3,7 @@
  * 4-bit with 60% of the weights pruned, encodings as src/pack chooses them) against the
  * dense float32 build of the same model by ecgc, measured in one run; weight bytes beside.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -12,7 +12,7 @@ import type { LayerQuantization } from '../codegen/weights.js';
 import { sizeOf, type Graph } from '../ir/graph.js';
 import { summarize } from '../ir/summary.js';
 import { C_FLAGS } from '../toolchain/host.js';
-import { temporaryDirectory } from '../util/files.js';
+import { withTemporaryDirectory } from '../util/files.js';
 
 const TIMING = fileURLToPath(new URL('../../src/bench/timing.c', import.meta.url));
 
@@ -51,8 +51,7 @@ async function timeBuild(graph: Graph, name: string, quantization: Map<string, L
 }
 
 export async function benchGeneratedC(name: string, graph: Graph): Promise<void> {
-  const dir = temporaryDirectory('ecgc-bench-c-');
-  try {
+  return withTemporaryDirectory('ecgc-bench-c-', async (dir) => {
     const dense = await timeBuild(graph, `${name}_f32`, undefined, dir);
     const ms = (s: number) => `${(s * 1e3).toFixed(3)} ms`;
     console.log(`  generated C, host gcc -O2: float32 ${ms(dense.seconds)}/inference, weights ${(dense.weightBytes / 1024).toFixed(1)} KB`);
@@ -60,7 +59,5 @@ export async function benchGeneratedC(name: string, graph: Graph): Promise<void>
       const c = await timeBuild(graph, `${name}_q${bits}_${pruned * 100}`, quantizeAll(graph, bits, pruned), dir);
       console.log(`    ${label.padEnd(18)} ${ms(c.seconds)}/inference (${(c.seconds / dense.seconds).toFixed(2)}x the float32 build's time), weights ${(c.weightBytes / 1024).toFixed(1)} KB (${(dense.weightBytes / c.weightBytes).toFixed(2)}x smaller)`);
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }

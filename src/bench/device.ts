@@ -10,7 +10,7 @@
  * encodings, and finds the break-even sparsity at which a sparse encoding executes fewer
  * instructions than the dense one.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT_MISMATCH, EcgcError, fail } from '../errors.js';
 import { type Generated, generate } from '../codegen/emit.js';
@@ -30,7 +30,7 @@ import { type LinkedModel, linkModel, runDevice, writeDeviceBuild } from '../too
 import { instructionCountPlugin, readMarks, symbolAddress } from '../toolchain/plugin.js';
 import type { ImageSizes } from '../toolchain/size.js';
 import { type Board, type CortexTarget, DEFAULT_STACK_BYTES } from '../toolchain/targets.js';
-import { temporaryDirectory } from '../util/files.js';
+import { withTemporaryDirectory } from '../util/files.js';
 
 export const MARK = 'ecgc_bench_mark';
 
@@ -73,6 +73,8 @@ export interface DeviceBenchOptions {
   timeoutSeconds?: number;
   /** false: per-layer counts only (one image, one run). */
   perInference?: boolean;
+  /** The C already generated from `graph` with these options (ecgc compile's), measured as it is. */
+  generated?: Generated;
 }
 
 export function layerKind(graph: Graph, node: Node): string {
@@ -114,13 +116,12 @@ export function withLayerMarks(modelC: string, name: string): { text: string; st
 }
 
 export async function benchOnDevice(graph: Graph, source: string, target: CortexTarget, inputs: Float32Array, count: number, options: DeviceBenchOptions = {}): Promise<DeviceBench> {
-  const generated = generate(graph, source, { name: options.name, quantization: options.quantization, schedule: options.schedule, target: target.name });
+  const generated = options.generated ?? generate(graph, source, { name: options.name, quantization: options.quantization, schedule: options.schedule, target: target.name });
   const optimization = options.optimization ?? '-O2';
   const settings = { target, budget: {}, stackBytes: options.stackBytes ?? DEFAULT_STACK_BYTES, timeoutSeconds: options.timeoutSeconds };
   const what = `${generated.name} on ${target.name} (${optimization})`;
   const plugin = await instructionCountPlugin();
-  const dir = temporaryDirectory('ecgc-bench-device-');
-  try {
+  return withTemporaryDirectory('ecgc-bench-device-', async (dir) => {
     const sources = writeDeviceBuild(dir, generated, target, { bench: true });
     const windows = inputs.subarray(0, count * sizeOf(graph.values.get(graph.inputs[0])!.shape));
     writeFileSync(join(dir, 'input.bin'), new Uint8Array(windows.buffer, windows.byteOffset, windows.byteLength));
@@ -163,9 +164,7 @@ export async function benchOnDevice(graph: Graph, source: string, target: Cortex
       name: generated.name, target, board: image.board, optimization, windows: count, perInference, layers, outsideLayers, markCost,
       macs: summarize(graph).totals.macs, sizes: image.sizes, stackPeak: whole?.stackPeak ?? report.stackPeak, weightBytes: generated.weightBytes, arenaBytes: generated.memory.arenaBytes,
     };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** The graph node of each marked step, in order (the comment holds the sanitised name). */

@@ -4,8 +4,7 @@
  * (gcc -O2 -ffp-contract=off) measured in the same run, with the C output's bits checked
  * against the reference; then ecgc's generated C, compressed against dense float32.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -17,6 +16,7 @@ import { importModel } from '../onnx/import.js';
 import { compileGraph } from '../ref/interpreter.js';
 import { BatchRunner } from '../ref/parallel.js';
 import { benchGeneratedC } from './codegen.js';
+import { withTemporaryDirectory } from '../util/files.js';
 import { depthwiseSeparableCnn, resnet1d } from './models.js';
 
 const PLAIN_C = fileURLToPath(new URL('../../src/bench/plain.c', import.meta.url));
@@ -152,15 +152,12 @@ if (model) {
   const [name, build] = MODELS[model];
   await benchModel(name, build(), dir, binary);
 } else {
-  const work = mkdtempSync(join(tmpdir(), 'ecgc-bench-'));
-  try {
+  await withTemporaryDirectory('ecgc-bench-', async (work) => {
     const plain = join(work, 'plain');
     await execa('gcc', ['-O2', '-ffp-contract=off', '-std=c99', '-D_POSIX_C_SOURCE=199309L', '-o', plain, PLAIN_C]);
     console.log('ecgc bench: reference interpreter against plain C (same machine, same run)');
     for (const key of Object.keys(MODELS)) {
       await execa(process.execPath, [fileURLToPath(import.meta.url), key, plain, work], { stdio: 'inherit' });
     }
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 }

@@ -1,7 +1,7 @@
 /** `ecgc compile <model.onnx> --target host --out <dir>` and `ecgc verify <model.onnx> --target host` */
 import { benchOnDevice } from '../bench/device.js';
 import { EXIT_MISMATCH, EcgcError, fail } from '../errors.js';
-import { type Generated, generate, writeGenerated } from '../codegen/emit.js';
+import { type Generated, checkGeneratedOutput, generate, writeGenerated } from '../codegen/emit.js';
 import type { Schedule } from '../codegen/lower.js';
 import { checkPredictedBytes, loadPlan } from '../codegen/plan.js';
 import { verifyHost } from '../codegen/verify.js';
@@ -70,6 +70,7 @@ export async function compileCommand(model: string, options: CompileFlags): Prom
   const { schedule } = choice;
   const generated = generate(graph, model, { name: options.name, target: options.target, quantization: planned?.quantization, schedule });
   if (planned) checkPredictedBytes(planned.plan, generated.layers);
+  checkGeneratedOutput(options.out, generated.files, options.force ?? false);
   // Cortex-M: the budget is checked (estimate, then the linked image) before anything is written.
   const linked = isCortex(options.target) ? await compileOnDevice(generated, options.target, device) : undefined;
   // auto traded instructions for RAM: that price is measured unasked wherever QEMU can count it.
@@ -125,10 +126,9 @@ async function measureOnDevice(
   const sample = graph.values.get(graph.inputs[0])!.shape.slice(1);
   const window = syntheticWindows(sample, modelData(graph, model), 1).x;
   const settings = { name: options.name, quantization, optimization: device.optimizations?.[0] ?? '-O2', stackBytes: device.stackBytes, timeoutSeconds: device.timeoutSeconds };
-  const bench = await benchOnDevice(graph, model, target, window, 1, { ...settings, schedule: choice.schedule });
+  const bench = await benchOnDevice(graph, model, target, window, 1, { ...settings, schedule: choice.schedule, generated });
   const other: Schedule = choice.schedule === 'layers' ? 'stream' : 'layers';
   const otherBench = choice.ram ? await benchOnDevice(graph, model, target, window, 1, { ...settings, schedule: other, perInference: false }) : undefined;
-  if (bench.name !== generated.name) fail(`internal: measured ${bench.name}, compiled ${generated.name}`);
   return {
     optimization: bench.optimization, board: bench.board.machine, windows: bench.windows,
     instructionsPerInference: bench.perInference, instructionsPerMac: bench.macs ? bench.perInference / bench.macs : null,

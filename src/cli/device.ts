@@ -2,7 +2,6 @@
  * The Cortex-M side of `ecgc compile` and `ecgc verify`: budgets (--flash, --ram, --stack),
  * the estimate before linking, the linked image's sizes, and verification under QEMU.
  */
-import { rmSync } from 'node:fs';
 import { EXIT_MISMATCH, EcgcError, fail } from '../errors.js';
 import type { Generated } from '../codegen/emit.js';
 import { verifyDevice } from '../codegen/verify.js';
@@ -15,7 +14,7 @@ import { estimateOf, linkModel, writeDeviceBuild } from '../toolchain/device.js'
 import { DEFAULT_TIMEOUT_SECONDS } from '../toolchain/qemu.js';
 import { type Budget, type Estimate, type ImageSizes, breakdown, checkEstimateBudget, formatSize, modelFootprint } from '../toolchain/size.js';
 import { type Board, type CortexTarget, DEFAULT_STACK_BYTES, cortexTarget } from '../toolchain/targets.js';
-import { temporaryDirectory } from '../util/files.js';
+import { withTemporaryDirectory } from '../util/files.js';
 import { parseSize } from './size.js';
 
 export interface DeviceFlags {
@@ -102,18 +101,15 @@ export async function compileOnDevice(generated: Generated, targetName: string, 
     if (budgeted) throw new EcgcError(`${(e as Error).message} (needed to check --flash / --ram on the linked image)`);
     return { target, estimate, images: [], skipped: `${CROSS_GCC} is not installed (apt-get install ${CROSS_GCC_PACKAGE})` };
   }
-  const dir = temporaryDirectory('ecgc-compile-device-');
   const images: LinkedImage[] = [];
-  try {
+  return withTemporaryDirectory('ecgc-compile-device-', async (dir) => {
     const sources = writeDeviceBuild(dir, generated, target);
     for (const optimization of options.optimizations ?? ['-O2']) {
       const linked = await linkModel(dir, sources, generated, { target, budget: options.budget, stackBytes: options.stackBytes }, optimization, `image${optimization}`, `${what} (${optimization})`);
       images.push({ optimization, board: linked.board, sizes: linked.sizes });
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  return { target, estimate, images };
+    return { target, estimate, images };
+  });
 }
 
 export function compileDeviceLines(device: DeviceCompile, budget: Budget): string[] {

@@ -11,12 +11,12 @@ import { fail, inFile } from '../errors.js';
 import { type Graph, shapeText, sizeOf } from '../ir/graph.js';
 import { modelData } from '../data/model-data.js';
 import { type LayerReport, type Lowered, type Schedule, type Step, UNARY, lower } from './lower.js';
-import { type MemoryPlan, planMemory, resolveView } from './planner.js';
+import { ARENA_ALIGN, type MemoryPlan, planMemory, resolveView } from './planner.js';
 import { cComment, cFloat, cIdentifier } from './names.js';
 import type { LayerQuantization } from './weights.js';
 import { preprocessSource, preprocessSpec, preprocessSteps } from './preprocess.js';
 import { template } from './templates.js';
-import { generatedByEcgc, writeDirectoryAtomic } from '../util/files.js';
+import { checkOutputDirectory, generatedByEcgc, writeDirectoryAtomic } from '../util/files.js';
 
 export const RUNTIME_DIR = fileURLToPath(new URL('../../runtime-c/', import.meta.url));
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -35,6 +35,7 @@ const KERNEL_FILES: Record<string, string[]> = {
   ecgc_reduce_mean: ['ecgc_reduce.c'],
   ecgc_reduce_max: ['ecgc_reduce.c'],
   ecgc_softmax: ['ecgc_softmax.c'],
+  ecgc_zscore_f32: ['ecgc_preprocess.c'],
   ecgc_layer_norm: ['ecgc_layer_norm.c'],
   ecgc_matmul: ['ecgc_matmul.c'],
   ecgc_copy: ['ecgc_copy.c'],
@@ -142,33 +143,29 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
     externs: weights.map((w) => ({ type: w.type, id: w.id, count: w.count })),
     declarations: lowered.declarations,
     classNames: data ? data.classes.map((c) => JSON.stringify(c.replace(/[^\x20-\x7e]/g, '?')).replace(/\?\?/g, '?\\?')).join(', ') : false,
+    // an array of double: 8-byte aligned on every target ecgc builds for, as ARENA_ALIGN needs
     arenaDoubles: Math.max(1, Math.ceil(memory.arenaBytes / 8)),
     steps, push, output: at(outputValue), outputBytes: sizeOf(outputShape) * 4,
     runtimeId: RUNTIME_ID, logits: !outputs.probabilities,
   });
   const weightFile = template('weights.c.hbs')({ version: VERSION, source: cComment(basename(source)), totalBytes: weightBytes, arrays: weights });
 
-  const called = new Set(steps.flatMap((s) => [...s.matchAll(/\b(ecgc_[a-z0-9_]+)\(/g)].map((m) => m[1])));
-  // <name>_softmax (logits only) calls ecgc_softmax.
-  const runtimeSources = [...new Set([...called, ...(outputs.probabilities ? [] : ['ecgc_softmax'])].flatMap((f) => KERNEL_FILES[f] ?? []))].sort();
+  const preprocessC = preprocess ? preprocessSource(preprocess, name, { version: VERSION, source: cComment(basename(source)) }) : undefined;
+  // The runtime files of every kernel the model's C calls: its steps', its helpers' (<name>_softmax calls ecgc_softmax), its preprocessing's.
+  const called = new Set([...`${model}\n${preprocessC ?? ''}`.matchAll(/\b(ecgc_[a-z0-9_]+)\(/g)].map((m) => m[1]));
+  const runtimeSources = [...new Set([...called].flatMap((f) => KERNEL_FILES[f] ?? []))].sort();
   const files = new Map<string, string>([
     [`${name}.h`, header],
     [`${name}.c`, model],
     [`${name}_weights.c`, weightFile],
   ]);
   for (const file of ['ecgc.h', 'ecgc_approx.h', ...runtimeSources]) files.set(`runtime/${file}`, runtimeFile(file));
-  if (preprocess) files.set(`${name}_preprocess.c`, preprocessSource(preprocess, name, { version: VERSION, source: cComment(basename(source)) }));
+  if (preprocessC) files.set(`${name}_preprocess.c`, preprocessC);
   const modelSources = [`${name}.c`, `${name}_weights.c`, ...(preprocess ? [`${name}_preprocess.c`] : [])];
   const sources = [...modelSources, ...runtimeSources.map((f) => `runtime/${f}`)];
   files.set('ecgc.mk', template('ecgc.mk.hbs')({ version: VERSION, name, NAME, target: options.target, modelSources, runtimeSources, runtimeId: RUNTIME_ID }));
   return { name, files, reference: lowered.reference, memory, layers: lowered.layers, weightBytes, runtimeSources: sources, pushApi: push !== false };
 }
-
-/**
- * The arena's alignment in bytes: the planner's offsets are multiples of it, and the static arena
- * (an array of double) has it on every target ecgc builds for.
- */
-const ARENA_ALIGN = 8;
 
 /** Whether the output holds probabilities: the graph ends in Softmax or Sigmoid (views after it aside). */
 function outputKind(graph: Graph, lowered: Lowered): { probabilities: boolean; text: string } {
@@ -203,11 +200,15 @@ export function harnessSource(name: string): string {
   return template('harness.c.hbs')({ name, NAME: name.toUpperCase() });
 }
 
-/**
- * Writes the files as the directory `dir`, whole or not at all (writeDirectoryAtomic). An
- * existing directory that is not empty is refused unless `force`.
- */
+/** With --force, a directory is replaced only when all it holds is generated code (this set, the runtime, or a file ecgc marked). */
+const generatedOutput = (files: Map<string, string>) => (file: string, full: string) => files.has(file) || file.startsWith('runtime/') || generatedByEcgc(full);
+
+/** Refuses `dir` as writeGenerated would, before any long work: an existing directory that is not empty needs `force`, and holds only generated code. */
+export function checkGeneratedOutput(dir: string, files: Map<string, string>, force: boolean): void {
+  checkOutputDirectory(dir, force, generatedOutput(files));
+}
+
+/** Writes the files as the directory `dir`, whole or not at all (writeDirectoryAtomic), on the terms of checkGeneratedOutput. */
 export function writeGenerated(dir: string, files: Map<string, string>, force: boolean): void {
-  // With --force, a directory is replaced only when all it holds is generated code (this set, the runtime, or a file ecgc marked).
-  writeDirectoryAtomic(dir, files, force, (file, full) => files.has(file) || file.startsWith('runtime/') || generatedByEcgc(full));
+  writeDirectoryAtomic(dir, files, force, generatedOutput(files));
 }

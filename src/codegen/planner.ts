@@ -27,8 +27,9 @@ export interface MemoryPlan {
   placements: Placement[];
 }
 
-const ALIGN = 8;
-const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
+/** Every buffer's offset and size are multiples of it, so the arena must be aligned to it. */
+export const ARENA_ALIGN = 8;
+const align = (n: number) => Math.ceil(n / ARENA_ALIGN) * ARENA_ALIGN;
 
 export function planMemory(steps: Step[], sizes: Map<string, number>, views: Map<string, string>, graphInputs: string[], graphOutputs: string[]): MemoryPlan {
   // Views and in-place outputs share their source's buffer: resolve each value to its root.

@@ -5,7 +5,7 @@
  * On a Cortex-M target (verifyDevice) the same, built with arm-none-eabi-gcc and run under
  * qemu-system-arm, the inputs fed through semihosting; with the image's sizes and stack peak.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Graph, sizeOf } from '../ir/graph.js';
 import { compileGraph, runBatch } from '../ref/interpreter.js';
@@ -13,7 +13,7 @@ import { type DeviceReport, type DeviceSettings, estimateOf, linkModel, runDevic
 import { buildHost, runHarness } from '../toolchain/host.js';
 import { type Board, type CortexTarget, DEFAULT_STACK_BYTES } from '../toolchain/targets.js';
 import { type Budget, type Estimate, type ImageSizes, checkEstimateBudget } from '../toolchain/size.js';
-import { temporaryDirectory } from '../util/files.js';
+import { withTemporaryDirectory } from '../util/files.js';
 import { type Generated, generate, harnessSource } from './emit.js';
 import type { Schedule } from './lower.js';
 import type { LayerQuantization } from './weights.js';
@@ -51,9 +51,8 @@ export async function verifyHost(graph: Graph, source: string, inputs: Float32Ar
   const expectedBits = new Uint32Array(expected.buffer);
   const outputSize = sizeOf(graph.values.get(graph.outputs[0])!.shape);
   const optimizations = options.optimizations ?? ['-O0', '-O2', '-O3'];
-  const dir = temporaryDirectory('ecgc-verify-');
   let compileSeconds = 0;
-  try {
+  return withTemporaryDirectory('ecgc-verify-', async (dir) => {
     for (const [file, content] of generated.files) {
       writeFileSync(join(dir, file.replace(/^runtime\//, '')), content);
     }
@@ -74,10 +73,8 @@ export async function verifyHost(graph: Graph, source: string, inputs: Float32Ar
         return { generated, count, optimizations, compileSeconds, mismatch: { optimization, sample: Math.floor(actual.length / outputSize), index: 0, expected: NaN, actual: NaN } };
       }
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  return { generated, count, optimizations, compileSeconds };
+    return { generated, count, optimizations, compileSeconds };
+  });
 }
 
 export interface DeviceVerifyOptions {
@@ -122,10 +119,9 @@ export async function verifyDevice(graph: Graph, source: string, inputs: Float32
   const expectedBits = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
   const outputSize = sizeOf(graph.values.get(graph.outputs[0])!.shape);
   const optimizations = options.optimizations ?? ['-O2', '-Os'];
-  const dir = temporaryDirectory('ecgc-verify-device-');
   const runs: DeviceRun[] = [];
   let compileSeconds = 0;
-  try {
+  return withTemporaryDirectory('ecgc-verify-device-', async (dir) => {
     const sources = writeDeviceBuild(dir, generated, target);
     writeFileSync(join(dir, 'input.bin'), new Uint8Array(windows.buffer, windows.byteOffset, windows.byteLength));
     for (const optimization of optimizations) {
@@ -144,8 +140,6 @@ export async function verifyDevice(graph: Graph, source: string, inputs: Float32
       }
       if (actual.length !== expectedBits.length) return { ...result, mismatch: { optimization, sample: Math.floor(actual.length / outputSize), index: 0, expected: NaN, actual: NaN } };
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  return { generated, count, optimizations, compileSeconds, target, estimate, runs };
+    return { generated, count, optimizations, compileSeconds, target, estimate, runs };
+  });
 }

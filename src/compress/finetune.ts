@@ -14,7 +14,7 @@
  * (agreement, SNR, and the accuracy a user compares with), on the validation windows that
  * chose the epoch and on held-out test windows.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -22,7 +22,7 @@ import { fail } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { loadModel } from '../ir/load.js';
 import { BatchRunner } from '../ref/parallel.js';
-import { readFileOrFail, temporaryDirectory } from '../util/files.js';
+import { readFileOrFail, withTemporaryDirectory } from '../util/files.js';
 import { writeNpy } from '../util/npy.js';
 import type { Calibration } from './calibration.js';
 import { type LayerChoice, LayerWeights } from './choice.js';
@@ -87,8 +87,7 @@ export async function finetuneModel(request: FinetuneRequest): Promise<FinetuneR
   const codebook = plan.layers.find((l) => l.quantizer === 'codebook');
   if (codebook) fail(`layer '${codebook.node}': finetune trains uniform, uniform-layer, sign and float32 layers; a codebook's levels are not trained (compress with --quantizer uniform)`);
 
-  const work = temporaryDirectory('ecgc-finetune-');
-  try {
+  return withTemporaryDirectory('ecgc-finetune-', async (work) => {
     const start = performance.now();
     const trained = join(work, 'model.onnx');
     const config = {
@@ -150,9 +149,7 @@ export async function finetuneModel(request: FinetuneRequest): Promise<FinetuneR
       },
     };
     return { plan: tunedPlan, model: bytes, validation: report };
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 }
 
 function choiceOf(plan: Plan, entry: PlanLayer): LayerChoice {

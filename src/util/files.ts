@@ -98,11 +98,17 @@ export function generatedByEcgc(file: string): boolean {
   }
 }
 
-/** A fresh directory under the system's temporary directory, removed on an interrupt too (remove it yourself otherwise). */
-export function temporaryDirectory(prefix: string): string {
+/** Runs `work` in a fresh directory under the system's temporary directory, removed when it ends, however it ends (an interrupt too). */
+export async function withTemporaryDirectory<T>(prefix: string, work: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  onInterrupt(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const unregister = onInterrupt(remove);
+  try {
+    return await work(dir);
+  } finally {
+    unregister();
+    remove();
+  }
 }
 
 /** The file's bytes, or an error naming the file and the reason (ENOENT, EISDIR, ...). */

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generate } from '../../src/codegen/emit.js';
+import { RUNTIME_DIR, generate } from '../../src/codegen/emit.js';
 import { type PreprocessSpec, preprocessReference, preprocessSource, preprocessSpec } from '../../src/codegen/preprocess.js';
 import { modelData } from '../../src/data/model-data.js';
 import { loadModel } from '../../src/ir/load.js';
@@ -17,6 +17,9 @@ import { buildHost } from '../../src/toolchain/host.js';
 import { expectBitExact, float32sOf } from '../helpers/bit-exact.js';
 import { EXAMPLES } from '../helpers/examples.js';
 import { lcg } from '../helpers/random.js';
+
+/** The runtime file every model's <name>_preprocess shares (its z-score and square root). */
+const RUNTIME_PREPROCESS = join(RUNTIME_DIR, 'ecgc_preprocess.c');
 
 const dir = mkdtempSync(join(tmpdir(), 'ecgc-preprocess-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -67,7 +70,7 @@ async function compareWithReference(spec: PreprocessSpec, count: number, seed: n
   const window = spec.leads * spec.rawSamples;
   for (let w = 0; w < count; w++) expected.set(preprocessReference(spec, raw.subarray(w * window, (w + 1) * window)), w * spec.leads * spec.inputLength);
   for (const optimization of ['-O0', '-O2']) {
-    await buildHost({ dir, sources: ['main.c', 'net_preprocess.c'], output: 'pre', optimization, extraFlags: ['-Wconversion', '-Wshadow'] });
+    await buildHost({ dir, sources: ['main.c', 'net_preprocess.c', RUNTIME_PREPROCESS], output: 'pre', optimization, extraFlags: [`-I${RUNTIME_DIR}`] });
     await execa(join(dir, 'pre'), [String(count), 'raw.bin', 'out.bin'], { cwd: dir });
     expectBitExact(float32sOf(readFileSync(join(dir, 'out.bin'))), expected, optimization);
   }
@@ -103,6 +106,9 @@ describe('<name>_preprocess equals the reference bit for bit', () => {
     expect(generated.files.get('v2.h')).toMatch(/^#define V2_RAW_SAMPLES 256 /m);
     expect(generated.files.get('ecgc.mk')).toContain('v2_preprocess.c');
     expect(generated.runtimeSources).toContain('v2_preprocess.c');
+    // its z-score is the runtime's, one copy for every model
+    expect(generated.runtimeSources).toContain('runtime/ecgc_preprocess.c');
+    expect(generated.files.get('v2_preprocess.c')).toContain('ecgc_zscore_f32(out, 256, 0.001);');
   });
 });
 
@@ -118,13 +124,11 @@ describe('the square root of the z-score', () => {
       values.push(asDouble[0]);
     }
     writeFileSync(join(dir, 'values.bin'), Float64Array.from(values));
-    writeFileSync(join(dir, 'net.h'), 'float net_mv(long adc, long baseline, double gain);\nvoid net_preprocess(const float *raw, float *input);\n');
-    writeFileSync(join(dir, 'net_preprocess.c'), preprocessSource({ leads: 1, rawSamples: 4, sourceRate: 360, signalSamples: 4, inputLength: 4, resample: null, epsilon: 0.001 }, 'net', { version: 'test', source: 'net.onnx' }));
     writeFileSync(
       join(dir, 'sqrt.c'),
-      `#include <stdio.h>\n#include "net_preprocess.c"\nint main(void) {\n  double x;\n  FILE *in = fopen("values.bin", "rb"), *out = fopen("roots.bin", "wb");\n  while (fread(&x, sizeof x, 1, in) == 1) { double r = net_sqrt(x); fwrite(&r, sizeof r, 1, out); }\n  fclose(in);\n  fclose(out);\n  return 0;\n}\n`,
+      `#include <stdio.h>\n#include "ecgc.h"\nint main(void) {\n  double x;\n  FILE *in = fopen("values.bin", "rb"), *out = fopen("roots.bin", "wb");\n  while (fread(&x, sizeof x, 1, in) == 1) { double r = ecgc_sqrt_f64(x); fwrite(&r, sizeof r, 1, out); }\n  fclose(in);\n  fclose(out);\n  return 0;\n}\n`,
     );
-    await buildHost({ dir, sources: ['sqrt.c'], output: 'sqrt', optimization: '-O2' });
+    await buildHost({ dir, sources: ['sqrt.c', RUNTIME_PREPROCESS], output: 'sqrt', optimization: '-O2', extraFlags: [`-I${RUNTIME_DIR}`] });
     await execa(join(dir, 'sqrt'), [], { cwd: dir });
     const roots = new Float64Array(Uint8Array.from(readFileSync(join(dir, 'roots.bin'))).buffer);
     expect(roots.length).toBe(values.length);
@@ -132,8 +136,10 @@ describe('the square root of the z-score', () => {
   });
 
   it('mV from ADC counts as the WFDB reader computes them', async () => {
+    writeFileSync(join(dir, 'net.h'), 'float net_mv(long adc, long baseline, double gain);\nvoid net_preprocess(const float *raw, float *input);\n');
+    writeFileSync(join(dir, 'net_preprocess.c'), preprocessSource({ leads: 1, rawSamples: 4, sourceRate: 360, signalSamples: 4, inputLength: 4, resample: null, epsilon: null }, 'net', { version: 'test', source: 'net.onnx' }));
     writeFileSync(join(dir, 'mv.c'), `#include <stdio.h>\n#include "net_preprocess.c"\nint main(void) {\n  long adc;\n  for (adc = -1100; adc <= 1100; adc += 7) { float v = net_mv(adc, 1024, 200.0); fwrite(&v, sizeof v, 1, stdout); }\n  return 0;\n}\n`);
-    await buildHost({ dir, sources: ['mv.c'], output: 'mv', optimization: '-O2' });
+    await buildHost({ dir, sources: ['mv.c'], output: 'mv', optimization: '-O2', extraFlags: [`-I${RUNTIME_DIR}`] });
     const out = await execa(join(dir, 'mv'), [], { cwd: dir, encoding: 'buffer' });
     const actual = float32sOf(out.stdout);
     const expected = Float32Array.from({ length: actual.length }, (_, i) => (-1100 + 7 * i - 1024) / 200);
