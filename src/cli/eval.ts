@@ -7,7 +7,6 @@ import { argmaxRows, classificationMetrics } from '../compress/metrics.js';
 import { readDataset } from '../data/dataset.js';
 import { requireModelClasses } from '../data/model-data.js';
 import { type Graph, shapeText } from '../ir/graph.js';
-import { loadModel } from '../ir/load.js';
 import { BatchRunner } from '../ref/parallel.js';
 import { table } from './format.js';
 import { parseThreads } from './options.js';
@@ -16,7 +15,7 @@ import { loadModelWithPlan } from './plan.js';
 export const EVAL_SCHEMA = 'ecgc.eval/1';
 
 export async function evalCommand(model: string, options: { data: string; json?: boolean; threads?: string; plan?: string }): Promise<void> {
-  const graph = loadModelWithPlan(model, options.plan);
+  const { full, graph } = loadModelWithPlan(model, options.plan);
   const data = readDataset(options.data);
   const sample = graph.values.get(graph.inputs[0])!.shape.slice(1);
   if (sample.join() !== data.shape.slice(1).join()) {
@@ -33,7 +32,7 @@ export async function evalCommand(model: string, options: { data: string; json?:
     }
   };
   const metrics = await metricsOf(graph);
-  const fullModel = options.plan ? await metricsOf(loadModel(model)) : null;
+  const fullModel = options.plan ? await metricsOf(full) : null;
   if (options.json) {
     process.stdout.write(JSON.stringify({ schema: EVAL_SCHEMA, model, plan: options.plan ?? null, data: options.data, task: data.meta.task, split: data.meta.split, ...metrics, fullModel }, null, 2) + '\n');
     return;

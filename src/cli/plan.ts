@@ -3,9 +3,8 @@ import type { Graph } from '../ir/graph.js';
 import { loadModel } from '../ir/load.js';
 import { readFileOrFail } from '../util/files.js';
 
-/** The model, with --plan applied when given (validated against the model's bytes and layers). */
-export function loadModelWithPlan(model: string, plan: string | undefined): Graph {
-  const graph = loadModel(model);
-  if (plan === undefined) return graph;
-  return applyPlan(graph, readPlan(plan, graph, readFileOrFail(model)));
+/** The model as read (`full`), and with --plan applied when given (`graph`; validated against the model's bytes and layers). */
+export function loadModelWithPlan(model: string, plan: string | undefined): { full: Graph; graph: Graph } {
+  const full = loadModel(model);
+  return { full, graph: plan === undefined ? full : applyPlan(full, readPlan(plan, full, readFileOrFail(model))) };
 }

@@ -23,7 +23,7 @@ interface RunOptions {
 
 export async function runCommand(model: string, options: RunOptions): Promise<void> {
   checkOutputFile(options.output, options.force === true);
-  const graph = loadModelWithPlan(model, options.plan);
+  const { graph } = loadModelWithPlan(model, options.plan);
   if (graph.inputs.length !== 1 || graph.outputs.length !== 1) {
     fail(`${model}: has ${graph.inputs.length} inputs and ${graph.outputs.length} outputs; ecgc run feeds models with one input and one output`);
   }
