@@ -12,10 +12,9 @@
 import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BEAT_TASKS, BEAT_WINDOW } from '../../src/data/beats.js';
+import { BEAT_TASKS, BEAT_WINDOW, beatWindow } from '../../src/data/beats.js';
 import { type DatasetMeta, readDataset } from '../../src/data/dataset.js';
 import { listRecords, mliiChannel } from '../../src/data/mitdb.js';
-import { zscore } from '../../src/data/preprocess.js';
 import { physical, readAnnotations, readRecord } from '../../src/data/wfdb/index.js';
 import { argmaxRows } from '../../src/compress/metrics.js';
 import { encodeNpy, readNpyFloat32 } from '../../src/util/npy.js';
@@ -43,12 +42,11 @@ for (const name of listRecords(mitdb)) {
   const mv = physical(record, channel);
   for (const beat of readAnnotations(mitdb, name)) {
     const label = task.classOf[beat.code];
-    const start = beat.sample - BEAT_WINDOW.before;
-    if (label === undefined || start < 0 || start + samples > mv.length) continue;
+    if (label === undefined) continue;
     const taken = chosen.filter((c) => c.label === label);
     if (taken.length >= PER_CLASS || taken.some((c) => c.record === name)) continue;
-    const window = mv.slice(start, start + samples);
-    zscore(window);
+    const window = beatWindow(mv, beat.sample);
+    if (window === undefined) continue;
     const i = testIndex.get(key(window));
     if (i === undefined || full[i] !== label || plan[i] !== label) continue;
     chosen.push({ record: name, sample: beat.sample, label, window });

@@ -9,7 +9,7 @@
  * WFDB reader does: (adc - baseline) / gain.
  */
 import type { ModelData } from '../data/model-data.js';
-import { resampleLinear, zscore } from '../data/preprocess.js';
+import { preprocessWindow } from '../data/preprocess.js';
 import { template } from './templates.js';
 
 export interface PreprocessSpec {
@@ -38,15 +38,12 @@ export function preprocessSpec(data: ModelData, inputShape: number[]): Preproces
   return { leads, rawSamples, sourceRate: resample?.from ?? data.samplingRate, signalSamples, inputLength, resample, epsilon: p.normalize?.epsilon ?? null };
 }
 
-/** The reference's preprocessing of one window, raw [leads * rawSamples] -> input [leads * inputLength]. */
+/** The reference's preprocessing of one window, raw [leads * rawSamples] -> input [leads * inputLength]: the dataset builders' own, lead by lead. */
 export function preprocessReference(spec: PreprocessSpec, raw: Float32Array): Float32Array {
+  const preprocessing = { resample: spec.resample, normalize: spec.epsilon === null ? null : { kind: 'zscore' as const, epsilon: spec.epsilon } };
   const input = new Float32Array(spec.leads * spec.inputLength);
   for (let lead = 0; lead < spec.leads; lead++) {
-    const mv = raw.subarray(lead * spec.rawSamples, (lead + 1) * spec.rawSamples);
-    const signal = spec.resample ? resampleLinear(mv, spec.resample.from, spec.resample.to) : mv;
-    const out = input.subarray(lead * spec.inputLength, (lead + 1) * spec.inputLength);
-    out.set(signal);
-    if (spec.epsilon !== null) zscore(out.subarray(0, spec.signalSamples), spec.epsilon);
+    input.set(preprocessWindow(raw.subarray(lead * spec.rawSamples, (lead + 1) * spec.rawSamples), preprocessing, spec.inputLength), lead * spec.inputLength);
   }
   return input;
 }

@@ -43,6 +43,15 @@ export const BEAT_SPLITS: Record<keyof typeof BEAT_TASKS, string[]> = {
   'beats-aami': ['ds1-train', 'ds1-val', 'ds2-test'],
 };
 
+/** The window of the beat whose R peak is at `rPeak` (z-scored millivolts), or undefined where it would cross the record's ends. */
+export function beatWindow(mv: Float32Array, rPeak: number): Float32Array | undefined {
+  const start = rPeak - BEAT_WINDOW.before;
+  if (start < 0 || start + BEAT_WINDOW.samples > mv.length) return undefined;
+  const window = mv.slice(start, start + BEAT_WINDOW.samples);
+  zscore(window);
+  return window;
+}
+
 interface BeatWindows {
   records: string[];
   /** Per window: its record and class. */
@@ -61,10 +70,8 @@ function extractBeats(dir: string, task: BeatTask, records: string[]): BeatWindo
     const mv = physical(record, channel);
     for (const beat of readAnnotations(dir, name)) {
       const label = task.classOf[beat.code];
-      const start = beat.sample - BEAT_WINDOW.before;
-      if (label === undefined || start < 0 || start + BEAT_WINDOW.samples > mv.length) continue;
-      const window = mv.slice(start, start + BEAT_WINDOW.samples);
-      zscore(window);
+      const window = label === undefined ? undefined : beatWindow(mv, beat.sample);
+      if (label === undefined || window === undefined) continue;
       out.windows.push(window);
       out.record.push(name);
       out.label.push(label);

@@ -21,8 +21,7 @@ export const ZSCORE_EPSILON = 1e-3;
 
 /**
  * In place: x = (x - mean) / (std + epsilon), mean and variance accumulated in float64
- * over the window (the firmware may use float32: a model input tolerance, not a bit-exact
- * contract, since it happens before the model).
+ * over the window (<name>_preprocess computes the same in C, bit for bit).
  */
 export function zscore(x: Float32Array, epsilon = ZSCORE_EPSILON): void {
   let sum = 0;
@@ -47,4 +46,17 @@ export function resampleLinear(signal: Float32Array, from: number, to: number): 
     out[i] = signal[left] * (1 - fraction) + signal[right] * fraction;
   }
   return out;
+}
+
+/**
+ * One lead's window as the dataset's preprocessing makes it from millivolts at the source rate:
+ * resampled, zero-padded to `inputLength`, z-scored over the signal part.
+ */
+export function preprocessWindow(mv: Float32Array, preprocessing: Pick<Preprocessing, 'resample' | 'normalize'>, inputLength: number): Float32Array {
+  const { resample, normalize } = preprocessing;
+  const signal = resample ? resampleLinear(mv, resample.from, resample.to) : mv;
+  const window = new Float32Array(inputLength);
+  window.set(signal);
+  if (normalize) zscore(window.subarray(0, signal.length), normalize.epsilon);
+  return window;
 }

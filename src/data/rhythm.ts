@@ -18,7 +18,7 @@ import { fail } from '../errors.js';
 import type { Dataset } from './dataset.js';
 import { DATASET_SCHEMA } from './dataset.js';
 import { listRecords, mliiChannel } from './mitdb.js';
-import { type Preprocessing, ZSCORE_EPSILON, resampleLinear, zscore } from './preprocess.js';
+import { type Preprocessing, ZSCORE_EPSILON, preprocessWindow } from './preprocess.js';
 import { type Part, PARTS, recordSplit } from './splits.js';
 import { type Annotation, physical, readAnnotations, readRecord } from './wfdb/index.js';
 
@@ -55,6 +55,12 @@ export function buildRhythmDataset(dir: string, split: string, task: keyof typeo
   const part = split.slice('record-'.length) as Part;
   const windowLength = SECONDS * SOURCE_RATE;
   const stride = STRIDE_SECONDS * SOURCE_RATE;
+  const preprocessing: Preprocessing = {
+    units: 'mV',
+    resample: rate === SOURCE_RATE ? null : { from: SOURCE_RATE, to: rate },
+    normalize: normalize ? { kind: 'zscore', epsilon: ZSCORE_EPSILON } : null,
+    padTo: padded ? input : null,
+  };
   const perRecord = new Map<string, { label: number; window: Float32Array }[]>();
   const rhythmsSeen = new Map<string, number>();
   for (const name of listRecords(dir)) {
@@ -66,12 +72,7 @@ export function buildRhythmDataset(dir: string, split: string, task: keyof typeo
     for (const interval of rhythmIntervals(readAnnotations(dir, name), mv.length)) {
       const label = GROUP[interval.rhythm] ?? OTHER;
       for (let start = interval.start; start + windowLength <= interval.end; start += stride) {
-        const window = resampleLinear(mv.subarray(start, start + windowLength), SOURCE_RATE, rate);
-        const copy = new Float32Array(input);
-        copy.set(window);
-        // (on the copy: at the record's own rate resampleLinear returns the record's samples)
-        if (normalize) zscore(copy.subarray(0, window.length));
-        windows.push({ label, window: copy });
+        windows.push({ label, window: preprocessWindow(mv.subarray(start, start + windowLength), preprocessing, input) });
         rhythmsSeen.set(interval.rhythm, (rhythmsSeen.get(interval.rhythm) ?? 0) + 1);
       }
     }
@@ -87,12 +88,6 @@ export function buildRhythmDataset(dir: string, split: string, task: keyof typeo
   const classCounts = Object.fromEntries(RHYTHM_CLASSES.map((c, i) => [c, y.filter((v) => v === i).length]));
   const empty = RHYTHM_CLASSES.filter((c) => classCounts[c] === 0);
   if (empty.length > 0) fail(`${dir}: split ${split} of ${task} has no windows for class(es) ${empty.join(', ')}`);
-  const preprocessing: Preprocessing = {
-    units: 'mV',
-    resample: rate === SOURCE_RATE ? null : { from: SOURCE_RATE, to: rate },
-    normalize: normalize ? { kind: 'zscore', epsilon: ZSCORE_EPSILON } : null,
-    padTo: padded ? input : null,
-  };
   const made = [rate === SOURCE_RATE ? 'at 360 Hz' : `resampled to ${rate} Hz`, normalize ? 'z-scored' : 'in mV, not normalised', padded ? `zero-padded to ${input}` : ''];
   return {
     x,
