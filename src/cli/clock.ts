@@ -37,11 +37,11 @@ export function timeAtClock(instructions: number, hz: number, target: string): C
   };
 }
 
-export function formatHz(hz: number): string {
+function formatHz(hz: number): string {
   return hz >= 1e9 ? `${hz / 1e9} GHz` : hz >= 1e6 ? `${hz / 1e6} MHz` : hz >= 1e3 ? `${hz / 1e3} kHz` : `${hz} Hz`;
 }
 
-export function formatSeconds(seconds: number): string {
+function formatSeconds(seconds: number): string {
   return seconds >= 1 ? `${seconds.toFixed(3)} s` : seconds >= 1e-3 ? `${(seconds * 1e3).toFixed(3)} ms` : `${(seconds * 1e6).toFixed(1)} us`;
 }
 

@@ -2,7 +2,7 @@
  * ONNX ModelProto -> IR graph (before any pass): decoding, validation, initializers,
  * Constant nodes, attributes, and the graph input's batch dimension.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fail } from '../errors.js';
 import { readFileOrFail } from '../util/files.js';
@@ -15,7 +15,7 @@ export const MIN_OPSET = 11;
 export const MAX_OPSET = 17;
 
 export function readModelFile(file: string): Graph {
-  if (existsSync(join(file, 'saved_model.pb')) && statSync(file).isDirectory()) fail(`${file}: ${savedModel(file)}`);
+  if (existsSync(join(file, 'saved_model.pb'))) fail(`${file}: ${savedModel(file)}`);
   return importModel(readFileOrFail(file), file);
 }
 
