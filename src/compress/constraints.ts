@@ -4,7 +4,7 @@
  * the full model's (label-free: each full-model class's top-1 agreement), and label-free an
  * output SNR floor. As a Requirement for the evaluator, and in words for the user.
  */
-import type { Evaluator, Outcome, Requirement } from './evaluator.js';
+import type { Evaluator, MetricName, Outcome, Requirement } from './evaluator.js';
 
 export interface Constraints {
   /** Points the score may lose against the full model; Infinity: no score constraint. */
@@ -24,9 +24,10 @@ export function unconstrained<S extends Constraints>(settings: S): S {
   return { ...settings, maxDrop: Infinity, maxClassDrop: undefined, minSnrDb: undefined };
 }
 
-function scoreName(evaluator: Evaluator): string {
-  if (!evaluator.labeled) return 'top-1 agreement';
-  return evaluator.metric === 'f1' ? 'macro F1' : 'accuracy';
+/** What the score is: label-free, top-1 agreement with the full model; else the metric against the labels. */
+export function scoreName(labelFree: boolean, metric: MetricName): string {
+  if (labelFree) return 'top-1 agreement';
+  return metric === 'f1' ? 'macro F1' : 'accuracy';
 }
 
 const points = (value: number) => `${value.toFixed(2)}%`;
@@ -35,7 +36,7 @@ const points = (value: number) => `${value.toFixed(2)}%`;
 export function constraintsText(settings: Constraints, evaluator: Evaluator): string {
   const A0 = evaluator.baseline.score;
   const parts: string[] = [];
-  if (Number.isFinite(settings.maxDrop)) parts.push(`${scoreName(evaluator)} >= ${points(A0 - settings.maxDrop)} (--max-drop ${settings.maxDrop} below the full model's ${points(A0)})`);
+  if (Number.isFinite(settings.maxDrop)) parts.push(`${scoreName(!evaluator.labeled, evaluator.metric)} >= ${points(A0 - settings.maxDrop)} (--max-drop ${settings.maxDrop} below the full model's ${points(A0)})`);
   if (settings.maxClassDrop !== undefined) parts.push(`every class's ${evaluator.labeled ? 'recall' : 'agreement'} at most ${settings.maxClassDrop} points below the full model's (--max-class-drop)`);
   if (settings.minSnrDb !== undefined) parts.push(`output SNR >= ${settings.minSnrDb} dB`);
   return parts.join(' and ');
@@ -46,7 +47,7 @@ export function shortfalls(settings: Constraints, evaluator: Evaluator, outcome:
   const figures = outcome.figures!;
   const A0 = evaluator.baseline.score;
   const missed: string[] = [];
-  if (outcome.score < A0 - settings.maxDrop - 1e-9) missed.push(`${scoreName(evaluator)} ${points(outcome.score)} (needs >= ${points(A0 - settings.maxDrop)}; full model ${points(A0)})`);
+  if (!evaluator.meets(outcome, { minScore: A0 - settings.maxDrop })) missed.push(`${scoreName(!evaluator.labeled, evaluator.metric)} ${points(outcome.score)} (needs >= ${points(A0 - settings.maxDrop)}; full model ${points(A0)})`);
   const full = evaluator.baseline.figures!.perClass!;
   for (const c of evaluator.failingClasses(figures, settings)) {
     const mine = figures.perClass![c];

@@ -81,6 +81,8 @@ export class Evaluator {
   /** The full model's outputs and figures (filled by create). */
   reference!: Float32Array;
   baseline!: Outcome;
+  /** The full model's top-1 classes (dataset order); label-free, also `labels`. */
+  private referenceClasses!: Int32Array;
 
   /** order[i]: the dataset index of the i-th window the threads keep. */
   private readonly order: Int32Array;
@@ -147,8 +149,10 @@ export class Evaluator {
     const xs = new Float32Array(count * inSize);
     for (let i = 0; i < count; i++) xs.set(x.subarray(order[i] * inSize, (order[i] + 1) * inSize), i * inSize);
     await runner.cache(xs, count);
-    const ev = new Evaluator(runner, own, layers, labels ?? argmaxRows(reference, classes), classes, order, { ...options, labeled: labels !== undefined && (options.labeled ?? true) }, options.maxCacheBytes ?? DEFAULT_MAX_CACHE_BYTES);
+    const referenceClasses = argmaxRows(reference, classes);
+    const ev = new Evaluator(runner, own, layers, labels ?? referenceClasses, classes, order, { ...options, labeled: labels !== undefined && (options.labeled ?? true) }, options.maxCacheBytes ?? DEFAULT_MAX_CACHE_BYTES);
     ev.reference = reference;
+    ev.referenceClasses = referenceClasses;
     ev.evaluations += 1;
     ev.baseline = ev.finish(reference, count);
     return ev;
@@ -319,8 +323,11 @@ export class Evaluator {
   /** Figures and score of complete outputs (dataset order). */
   private finish(outputs: Float32Array, windows: number): Outcome {
     // Label-free, the labels are the full model's classes: the score is then fidelity.
-    const metrics = classificationMetrics(this.labels, argmaxRows(outputs, this.classes), this.classNames);
-    const figures = outputFigures(this.labeled ? metrics : null, outputs, this.reference ?? outputs, this.classes, this.classNames);
+    const predicted = argmaxRows(outputs, this.classes);
+    const metrics = classificationMetrics(this.labels, predicted, this.classNames);
+    // (labels that are the full model's classes make these metrics the per-class agreement outputFigures reports)
+    const known = { predicted, referenceClasses: this.referenceClasses, agreement: this.labels === this.referenceClasses ? metrics : undefined };
+    const figures = outputFigures(this.labeled ? metrics : null, outputs, this.reference ?? outputs, this.classes, this.classNames, known);
     const score = 100 * (this.metric === 'accuracy' ? metrics.accuracy : metrics.macroF1);
     return { accepted: true, complete: true, score, windows, figures, outputs };
   }

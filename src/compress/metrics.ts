@@ -63,17 +63,27 @@ export function classificationMetrics(truth: Int32Array, predicted: Int32Array, 
   };
 }
 
+/** What a caller of outputFigures may have computed already, so that it is not computed again. */
+export interface KnownClasses {
+  /** argmaxRows(outputs, classes). */
+  predicted?: Int32Array;
+  /** argmaxRows(reference, classes). */
+  referenceClasses?: Int32Array;
+  /** classificationMetrics(referenceClasses, predicted, class names): the per-class agreement (used when `metrics` is null). */
+  agreement?: Metrics;
+}
+
 /**
  * A compressed model's figures: `metrics` against the labels (null when unlabelled), top-1
  * agreement with the full model's `reference` outputs and the output SNR against them (null
  * when the outputs are exactly the reference), and each class's recall: against the labels,
  * or unlabelled against the full model's classes (per-class top-1 agreement).
  */
-export function outputFigures(metrics: Metrics | null, outputs: Float32Array, reference: Float32Array, classes: number, classNames?: string[]): Figures {
-  const predicted = argmaxRows(outputs, classes);
-  const referenceClasses = argmaxRows(reference, classes);
+export function outputFigures(metrics: Metrics | null, outputs: Float32Array, reference: Float32Array, classes: number, classNames?: string[], known: KnownClasses = {}): Figures {
+  const predicted = known.predicted ?? argmaxRows(outputs, classes);
+  const referenceClasses = known.referenceClasses ?? argmaxRows(reference, classes);
   const names = classNames ?? Array.from({ length: classes }, (_, c) => String(c));
-  const perClass = (metrics ?? classificationMetrics(referenceClasses, predicted, names)).perClass.map(({ name, support, recall }) => ({ name, support, recall }));
+  const perClass = (metrics ?? known.agreement ?? classificationMetrics(referenceClasses, predicted, names)).perClass.map(({ name, support, recall }) => ({ name, support, recall }));
   let agree = 0;
   for (let i = 0; i < predicted.length; i++) if (predicted[i] === referenceClasses[i]) agree++;
   let signal = 0;

@@ -320,29 +320,54 @@ async function leastLossThatFits(space: SearchSpace, evaluator: Evaluator, setti
   return { fits: true, result: best };
 }
 
-/** lap under a budget: of the scales (and no pruning) whose plan fits, the best score within the constraints. */
+/**
+ * lap under a budget: of the scales (and no pruning) whose plan fits, the best score within the
+ * constraints. Only the plans that fit are evaluated; when none of them meets the constraints,
+ * the others, smallest first, until one does: the error names the smallest that meets them.
+ */
 async function lapUnderBudget(space: SearchSpace, evaluator: Evaluator, settings: SearchSettings, flash: number): Promise<SearchResult> {
   await evaluator.resetCommits();
   const requirement = requirementOf(settings, evaluator);
-  const trace: TracePoint[] = [];
-  const plans: { choices: LayerChoice[]; bytes: number; final: Outcome }[] = [];
-  for (const [step, scale] of [0, ...LAP_SCALES].entries()) {
-    settings.progress?.(step, LAP_SCALES.length + 1, `lap: prune scale ${scale}`);
-    const choices = space.layers.map((_, i): LayerChoice => ({ bits: FLOAT_BITS, family: settings.quantizer, prune: space.lapPrune(i, scale) }));
-    const bytes = space.bytes(choices);
-    const final = scale === 0 ? evaluator.baseline : await evaluateChoices(space, evaluator, choices);
-    trace.push({ bytes, score: final.score, label: `lap s=${scale}` });
-    plans.push({ choices, bytes, final });
+  const plans = [0, ...LAP_SCALES].map((scale) => {
+    const choices = lapChoices(space, settings.quantizer, scale);
+    return { scale, choices, bytes: space.bytes(choices), final: undefined as Outcome | undefined };
+  });
+  type LapPlan = (typeof plans)[number] & { final: Outcome };
+  let step = 0;
+  const evaluate = async (plan: (typeof plans)[number]): Promise<LapPlan> => {
+    if (!plan.final) {
+      settings.progress?.(step++, plans.length, `lap: prune scale ${plan.scale}`);
+      plan.final = plan.scale === 0 ? evaluator.baseline : await evaluateChoices(space, evaluator, plan.choices);
+    }
+    return plan as LapPlan;
+  };
+  const fitting: LapPlan[] = [];
+  for (const plan of plans.filter((p) => p.bytes <= flash)) fitting.push(await evaluate(plan));
+  const best = (candidates: LapPlan[]) => candidates.reduce<LapPlan | undefined>((a, b) => (a === undefined || b.final.score > a.final.score ? b : a), undefined);
+  const chosen = best(fitting.filter((p) => evaluator.meets(p.final, requirement)));
+  // None that fits meets the constraints: the smallest that does (the first of the fewest bytes, as the scales go;
+  // there is one: no pruning, the full model, meets them).
+  let smallest: LapPlan | undefined;
+  if (!chosen) {
+    for (const plan of plans.filter((p) => p.bytes > flash).sort((a, b) => a.bytes - b.bytes)) {
+      if (evaluator.meets((await evaluate(plan)).final, requirement)) {
+        smallest = plan as LapPlan;
+        break;
+      }
+    }
   }
   settings.progress?.(1, 1, 'done');
-  const best = (candidates: typeof plans) => candidates.reduce<(typeof plans)[number] | undefined>((a, b) => (a === undefined || b.final.score > a.final.score ? b : a), undefined);
-  const meeting = plans.filter((p) => evaluator.meets(p.final, requirement));
-  const result = (p: (typeof plans)[number]) => searchResult(space, evaluator, settings.method, p.choices, p.final, null, settings.maxDrop, trace);
-  const chosen = best(meeting.filter((p) => p.bytes <= flash));
+  // The trace: the plans evaluated, in the order of the scales.
+  const trace: TracePoint[] = plans.flatMap((p) => (p.final ? [{ bytes: p.bytes, score: p.final.score, label: `lap s=${p.scale}` }] : []));
+  const result = (p: LapPlan) => searchResult(space, evaluator, settings.method, p.choices, p.final, null, settings.maxDrop, trace);
   if (chosen) return result(chosen);
-  const smallest = meeting.reduce((a, b) => (b.bytes < a.bytes ? b : a));
-  const fitting = best(plans.filter((p) => p.bytes <= flash));
-  throw infeasible(space, evaluator, settings, flash, result(smallest), fitting && result(fitting));
+  const fits = best(fitting);
+  throw infeasible(space, evaluator, settings, flash, result(smallest!), fits && result(fits));
+}
+
+/** lap's plan at prune scale `scale`: every layer float32, layer i pruned at space.lapPrune(i, scale) (scale 0: the full model). */
+function lapChoices(space: SearchSpace, family: QuantizerFamily, scale: number): LayerChoice[] {
+  return space.layers.map((_, i): LayerChoice => ({ bits: FLOAT_BITS, family, prune: space.lapPrune(i, scale) }));
 }
 
 /** LAQ's per-layer weights w_l: I_l (printed) or 1 - I_l (intended). */
@@ -374,7 +399,7 @@ async function runPolicy(space: SearchSpace, evaluator: Evaluator, settings: Sea
     let step = 0;
     for (const scale of LAP_SCALES) {
       settings.progress?.(step++, LAP_SCALES.length, `lap: prune scale ${scale}`);
-      const candidate = space.layers.map((_, i): LayerChoice => ({ bits: FLOAT_BITS, family: settings.quantizer, prune: space.lapPrune(i, scale) }));
+      const candidate = lapChoices(space, settings.quantizer, scale);
       const outcome = await evaluator.evaluate(changesOf(candidate), requirement(tolerance));
       record(outcome, space.bytes(candidate), `lap s=${scale}`);
       if (outcome.accepted) {

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { Graph } from '../ir/graph.js';
 import type { Calibration } from './calibration.js';
 import { FLOAT_BITS, type LayerChoice } from './choice.js';
+import { requirementOf } from './constraints.js';
 import { evaluatorOn, openSearch } from './compress.js';
 import type { Outcome } from './evaluator.js';
 import { type Figures, type SizeTotals, modelIdentity, sizeTotals, planLayer } from './plan.js';
@@ -77,7 +78,6 @@ export async function runSweep(request: SweepRequest): Promise<Sweep> {
   const progress = (what: string) => request.progress?.(step++, steps, what);
   let sensitivity: Sensitivity | null = null;
   try {
-    const A0 = evaluator.baseline.score;
     const addRow = async (name: string, method: string, quantizer: string, laqRule: LaqRule | null, gamma: number | null, choices: LayerChoice[], outcome: Outcome, seconds: number) => {
       const test = testEvaluator ? (choices.every((c) => c === FLOAT_CHOICE) ? testEvaluator.baseline : await evaluateChoices(space, testEvaluator, choices)) : undefined;
       const planLayers = layers.map((l, i) => planLayer(l, space.importance[i], space.realize(i, choices[i])));
@@ -92,7 +92,7 @@ export async function runSweep(request: SweepRequest): Promise<Sweep> {
         totals: sizeTotals(graph, planLayers),
         data: outcome.figures!,
         test: test?.figures ?? null,
-        meetsMaxDrop: outcome.score >= A0 - settings.maxDrop - 1e-9 && (settings.minSnrDb === undefined || (outcome.figures!.snrDb ?? Infinity) >= settings.minSnrDb),
+        meetsMaxDrop: evaluator.meets(outcome, requirementOf({ maxDrop: settings.maxDrop, minSnrDb: settings.minSnrDb }, evaluator)),
         meetsMaxClassDrop: settings.maxClassDrop === undefined ? null : evaluator.failingClasses(outcome.figures!, settings).length === 0,
         seconds,
       });

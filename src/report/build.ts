@@ -5,10 +5,12 @@
  * per inference (per layer) and their time at --clock (a lower bound). The JSON pieces for
  * images and schedules are shared with verify's and bench's --json.
  */
+import { formatCount } from '../cli/format.js';
 import type { Generated } from '../codegen/emit.js';
 import type { Graph } from '../ir/graph.js';
 import { summarize } from '../ir/summary.js';
 import { type ImageSizes, harnessFootprint, modelFootprint } from '../toolchain/size.js';
+import { mdTable } from './markdown.js';
 
 export interface ImageInput {
   optimization: string;
@@ -89,9 +91,9 @@ export interface CompileReport {
   } | null;
 }
 
-const count = (n: number) => Math.round(n).toLocaleString('en-US');
-const row = (cells: (string | number)[]) => `| ${cells.map((c) => (typeof c === 'number' ? count(c) : c.replace(/\|/g, '\\|'))).join(' | ')} |`;
-const tableOf = (header: string[], rows: (string | number)[][]) => [row(header), `|${header.map(() => '---').join('|')}|`, ...rows.map(row)];
+const count = (n: number) => formatCount(Math.round(n));
+/** A Markdown table whose numbers are counts. */
+const tableOf = (header: string[], rows: (string | number)[][]) => mdTable(header, rows.map((r) => r.map((c) => (typeof c === 'number' ? count(c) : c))));
 
 export function compileMarkdown(r: CompileReport): string {
   const budget = (bytes: number | null) => (bytes === null ? 'none' : `${count(bytes)} B`);
@@ -106,7 +108,7 @@ export function compileMarkdown(r: CompileReport): string {
     '',
     '## Per layer',
     '',
-    ...tableOf(['layer', 'op', 'MACs', 'params', 'encoding', 'flash B', 'activation RAM B'], r.layers.map((l) => [l.node, l.op, l.macs, l.params, l.encoding ?? '-', l.weightBytes, l.activationBytes])),
+    tableOf(['layer', 'op', 'MACs', 'params', 'encoding', 'flash B', 'activation RAM B'], r.layers.map((l) => [l.node, l.op, l.macs, l.params, l.encoding ?? '-', l.weightBytes, l.activationBytes])),
   ];
   if (r.device) {
     lines.push('', `## Linked image (${r.device.target})`, '');
@@ -115,13 +117,13 @@ export function compileMarkdown(r: CompileReport): string {
       lines.push(
         `### ${image.optimization} (${image.board} memory map)`,
         '',
-        ...tableOf(['', 'flash B', 'RAM B'], [
+        tableOf(['', 'flash B', 'RAM B'], [
           ['the model (counted in budgets)', image.model.flash, image.model.ram],
           ["ecgc's harness (start-up, semihosting, test I/O)", image.harness.flash, image.harness.ram],
           ['image', image.flash, image.ram],
         ]),
         '',
-        ...tableOf(['part', 'kind', 'bytes'], image.parts.map((p) => [p.group, p.kind, p.bytes])),
+        tableOf(['part', 'kind', 'bytes'], image.parts.map((p) => [p.group, p.kind, p.bytes])),
         '',
       );
     }
@@ -134,9 +136,9 @@ export function compileMarkdown(r: CompileReport): string {
       '',
       `- ${count(m.instructionsPerInference)} instructions per inference${m.instructionsPerMac === null ? '' : ` (${m.instructionsPerMac.toFixed(2)} per MAC)`}, ${m.optimization} on ${m.board}, mean of ${m.windows} window(s)`,
       ...(m.otherSchedule ? [`- the ${m.otherSchedule.name} schedule would take ${count(m.otherSchedule.instructionsPerInference)} (${(m.otherSchedule.instructionsPerInference / m.instructionsPerInference).toFixed(2)}x)`] : []),
-      ...(m.clock ? [`- at ${m.clock.hz.toLocaleString('en-US')} Hz: at least ${(m.clock.secondsLowerBound * 1e3).toFixed(3)} ms per inference (${m.clock.note})`] : []),
+      ...(m.clock ? [`- at ${formatCount(m.clock.hz)} Hz: at least ${(m.clock.secondsLowerBound * 1e3).toFixed(3)} ms per inference (${m.clock.note})`] : []),
       '',
-      ...tableOf(['layer', 'kind', 'MACs', 'instructions', 'per MAC'], m.layers.map((l) => [l.node, l.kind, l.macs, l.instructions, l.macs > 0 ? (l.instructions / l.macs).toFixed(2) : '-'])),
+      tableOf(['layer', 'kind', 'MACs', 'instructions', 'per MAC'], m.layers.map((l) => [l.node, l.kind, l.macs, l.instructions, l.macs > 0 ? (l.instructions / l.macs).toFixed(2) : '-'])),
     );
   }
   return `${lines.join('\n')}\n`;

@@ -1,7 +1,8 @@
 /** Per-class recall of a plan beside its full model's, as table rows for every report of a plan. */
 import type { FigurePair, Plan } from '../compress/plan.js';
 
-const pct = (v: number) => (100 * v).toFixed(2);
+/** A fraction as percent with two decimals ('-' for none), as every report prints one. */
+export const pct = (v: number | null) => (v === null ? '-' : (100 * v).toFixed(2));
 const change = (points: number) => `${points >= 0 ? '+' : ''}${points.toFixed(2)}`;
 
 /**

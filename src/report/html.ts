@@ -3,6 +3,7 @@
  * a sweep: the Markdown report's tables plus the charts: per-layer bits, sparsity and
  * importance, and the score against compression ratio with its Pareto front.
  */
+import { scoreName } from '../compress/constraints.js';
 import type { Plan } from '../compress/plan.js';
 import type { TracePoint } from '../compress/search.js';
 import type { Sensitivity } from '../compress/sensitivity.js';
@@ -58,7 +59,7 @@ ${barChart({ title: 'importance I per layer', labels, values: importance, max: M
 
 export function planHtml(plan: Plan, trace: TracePoint[], sensitivity?: Sensitivity): string {
   const float = plan.totals.layers.float32Bytes;
-  const metric = plan.figures.labelFree ? `top-1 agreement with the full model (%)` : `${plan.method.metric === 'f1' ? 'macro F1' : 'accuracy'} (%) on the search data`;
+  const metric = `${scoreName(plan.figures.labelFree, plan.method.metric)}${plan.figures.labelFree ? ' with the full model (%)' : ' (%) on the search data'}`;
   const points: ScatterPoint[] = trace.map((p) => ({ x: float / p.bytes, y: p.score, label: p.label }));
   const final = plan.figures.data.final;
   const finalScore = 100 * ((plan.figures.labelFree ? final.agreement : plan.method.metric === 'f1' ? final.macroF1 : final.accuracy) ?? 0);
@@ -80,15 +81,18 @@ export function planHtml(plan: Plan, trace: TracePoint[], sensitivity?: Sensitiv
 export function sweepHtml(sweep: Sweep): string {
   const onTest = sweep.test !== null;
   const metricName = sweep.data.labelFree ? 'agreement' : 'accuracy';
-  const points: ScatterPoint[] = sweep.rows.map((r) => {
+  const score = (r: Sweep['rows'][number]) => {
     const f = onTest ? r.test! : r.data;
-    return { x: r.totals.layers.compressionRatio, y: 100 * (f.accuracy ?? f.agreement), label: r.name, highlight: r.laqRule !== null || r.method === 'float32' };
-  });
+    return 100 * (f.accuracy ?? f.agreement);
+  };
+  const points: ScatterPoint[] = sweep.rows.map((r) => ({ x: r.totals.layers.compressionRatio, y: score(r), label: r.name, highlight: r.laqRule !== null || r.method === 'float32' }));
+  // The full-precision row (runSweep's first): the chart shows the scores down to FOCUS_POINTS below it.
+  const full = sweep.rows.find((r) => r.method === 'float32') ?? sweep.rows[0];
   const best = sweep.rows.find((r) => r.method === 'laq+lap') ?? sweep.rows[0];
   const layerBits = best.bits;
   const body = [
     markdownToHtml(sweepMarkdown(sweep).split('\n## Layers')[0]),
-    scatterChart(`${metricName} (%) ${onTest ? 'on the test data' : 'on the search data'} against compression ratio, with the Pareto front`, 'compression ratio of the weight-bearing layers', `${metricName} (%)`, points, points[sweep.rows.findIndex((r) => r.method === 'float32')].y - FOCUS_POINTS),
+    scatterChart(`${metricName} (%) ${onTest ? 'on the test data' : 'on the search data'} against compression ratio, with the Pareto front`, 'compression ratio of the weight-bearing layers', `${metricName} (%)`, points, score(full) - FOCUS_POINTS),
     `<h2>${escapeXml(best.name)}: per layer</h2>`,
     layerCharts(sweep.layers.map((l) => l.node), layerBits, best.sparsity, sweep.layers.map((l) => l.importance)),
     markdownToHtml('## Layers' + sweepMarkdown(sweep).split('\n## Layers')[1]),

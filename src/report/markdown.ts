@@ -2,14 +2,15 @@
 import type { Figures, Plan, PlanMethod } from '../compress/plan.js';
 import type { Sensitivity } from '../compress/sensitivity.js';
 import type { Sweep } from '../compress/sweep.js';
-import { classRecallTable } from './classes.js';
+import { scoreName } from '../compress/constraints.js';
+import { classRecallTable, pct } from './classes.js';
 
-const pct = (v: number | null) => (v === null ? '-' : (100 * v).toFixed(2));
 const snr = (f: Figures) => (f.snrDb === null ? 'exact' : `${f.snrDb.toFixed(1)} dB`);
 /** Markdown table cells: pipes and line breaks from model names would break the table. */
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
 
-function mdTable(header: string[], rows: string[][]): string {
+/** A Markdown table; the body's cells escaped (cell). */
+export function mdTable(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
 }
 
@@ -30,7 +31,7 @@ function finetuneLines(plan: Plan): string[] {
 
 /** The constraints a plan was held to, as applied (older plans: as recorded). */
 export function constraintsLine(m: PlanMethod): string {
-  const score = m.labelFree ? 'top-1 agreement' : m.metric === 'f1' ? 'macro F1' : 'accuracy';
+  const score = scoreName(m.labelFree, m.metric);
   const parts = [m.maxDrop === null ? `no ${score} constraint` : `${score} at most ${m.maxDrop} points below the full model's`];
   if (m.maxClassDrop != null) parts.push(`each class's ${m.labelFree ? 'agreement' : 'recall'} at most ${m.maxClassDrop} points below the full model's`);
   if (m.labelFree && m.minSnrDb !== null) parts.push(`output SNR >= ${m.minSnrDb} dB`);

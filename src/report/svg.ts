@@ -88,8 +88,10 @@ export function scatterChart(title: string, xLabel: string, yLabel: string, poin
   const [y0, y1] = padRange(Math.min(...ys, ...(below.length > 0 ? [yFloor!] : [])), Math.max(...ys));
   const px = (x: number) => left + ((x - x0) / (x1 - x0)) * (width - left - right);
   const py = (y: number) => top + (1 - (y - y0) / (y1 - y0)) * (height - top - bottom);
+  // The points below the floor, listed under the axis: the svg grows by their lines.
+  const notes = wrap(below.length > 0 ? `▼ below ${yFloor!.toFixed(1)}: ${below.map((p) => `${p.label} ${p.y.toFixed(2)}`).join(', ')}` : '', Math.floor((width - left) / CHAR_WIDTH));
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${escapeXml(title)}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height + LABEL_HEIGHT * notes.length + 4}" role="img" aria-label="${escapeXml(title)}">`,
     `<text x="${left}" y="16" ${FONT} font-weight="bold">${escapeXml(title)}</text>`,
     `<rect x="${left}" y="${top}" width="${width - left - right}" height="${height - top - bottom}" fill="none" stroke="#444"/>`,
     `<text x="${(left + width - right) / 2}" y="${height - 10}" ${FONT} text-anchor="middle">${escapeXml(xLabel)}</text>`,
@@ -126,9 +128,7 @@ export function scatterChart(title: string, xLabel: string, yLabel: string, poin
   for (const label of placeLabels(shown.filter((p) => p.highlight).map((p) => ({ x: beside(p), y: py(p.y) - 6, text: p.label })), top + 11, edge - 2)) {
     parts.push(`<text x="${label.x.toFixed(1)}" y="${label.y.toFixed(1)}" ${FONT}>${escapeXml(label.text)}</text>`);
   }
-  const notes = wrap(below.length > 0 ? `▼ below ${yFloor!.toFixed(1)}: ${below.map((p) => `${p.label} ${p.y.toFixed(2)}`).join(', ')}` : '', Math.floor((width - left) / 6.2));
   notes.forEach((line, i) => parts.push(`<text x="${left}" y="${height + 8 + LABEL_HEIGHT * i}" ${FONT}>${escapeXml(line)}</text>`));
-  parts[0] = parts[0].replace(`height="${height}"`, `height="${height + LABEL_HEIGHT * notes.length + 4}"`);
   parts.push('</svg>');
   return parts.join('\n');
 }
@@ -144,8 +144,9 @@ function wrap(text: string, columns: number): string[] {
   }
   return lines;
 }
-/** Rough width of a label at font-size 11, enough to keep labels apart. */
-const labelWidth = (text: string) => 6.2 * text.length;
+/** Rough width of a character at font-size 11 (FONT), enough to keep labels apart. */
+const CHAR_WIDTH = 6.2;
+const labelWidth = (text: string) => CHAR_WIDTH * text.length;
 
 /**
  * Labels beside their points, moved down (then up) just enough that no two overlap and none
