@@ -38,7 +38,7 @@ describe('per-layer marks in a copy of the model code', () => {
   it('depth first, also marks the steps _run leaves to <name>_finish (the layers after the chain) and its output copy', () => {
     const { graph } = loadFixture('mobilenet1d');
     const code = generate(graph, 'mobilenet1d.onnx', { target: 'cortex-m4f', schedule: 'stream' }).files.get('mobilenet1d.c')!;
-    expect(code).toMatch(/^ {2}return mobilenet1d_finish\((?:a, )?output\);$/m);
+    expect(code).toMatch(/^ {2}return mobilenet1d_finish\(a, output\);$/m);
     const marked = withLayerMarks(code, 'mobilenet1d');
     expect(marked.steps).toEqual([
       { node: `${graph.nodes[0].name} .. /gap/GlobalAveragePool`, op: 'Stream' },

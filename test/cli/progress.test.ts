@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { progressReporter } from '../../src/cli/progress.js';
 import { CLI, ROOT } from '../helpers/cli.js';
 import { BEATNET, writeBeatnetDataset } from '../helpers/compress.js';
+import { scriptAvailable } from '../helpers/tools.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ecgc-progress-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -75,11 +76,16 @@ describe('progress on a terminal', () => {
   }
 });
 
-describe('ecgc compress on a terminal of 0 columns', () => {
+/** `word` as one word of a POSIX shell command line, whatever it holds. */
+const shellQuote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+
+describe.runIf(scriptAvailable('the pseudo-terminal progress test'))('ecgc compress on a terminal of 0 columns', () => {
   it('completes with exit 0 and writes the plan, its report and page', async () => {
     const data = writeBeatnetDataset(join(dir, 'val'), 300, 31);
     const plan = join(dir, 'plan.json');
-    const command = `stty cols 0 rows 0; node ${CLI} compress ${BEATNET} --data ${data} --method laq+lap --max-drop 1 --out ${plan}`;
+    // this process's node, as helpers/cli.ts runs ecgc, not whichever node PATH finds
+    const ecgcCommand = [process.execPath, CLI, 'compress', BEATNET, '--data', data, '--method', 'laq+lap', '--max-drop', '1', '--out', plan];
+    const command = `stty cols 0 rows 0; ${ecgcCommand.map(shellQuote).join(' ')}`;
     const result = await execa('script', ['-qec', command, '/dev/null'], { reject: false, cwd: ROOT });
     expect(result.stdout).not.toMatch(/RangeError|internal error/);
     expect(result.stdout).toMatch(/compress \[#*-*\] \d+%/); // the bar was drawn

@@ -26,6 +26,7 @@ import { convChain } from '../helpers/conv-chain.js';
 import { fixturePath, manifest, runReference } from '../helpers/fixtures.js';
 import { graphOf } from '../helpers/model.js';
 import { randomFloats } from '../helpers/random.js';
+import { makeAvailable } from '../helpers/tools.js';
 
 /** The warnings a careful firmware build turns on, as errors (the issue's list). */
 const STRICT = ['-Wall', '-Wextra', '-Wpedantic', '-Wconversion', '-Wshadow', '-Werror'];
@@ -292,7 +293,10 @@ describe('the header states what a firmware needs', () => {
   });
 });
 
-describe('models that drop into one host program', () => {
+/** Both drop-in projects are built by their Makefile from the models' ecgc.mk. */
+const hasMake = makeAvailable('the drop-in projects built with make');
+
+describe.runIf(hasMake)('models that drop into one host program', () => {
   const root = join(dir, 'host');
   beforeAll(() => writeModels(root));
 
@@ -344,7 +348,7 @@ describe('models that drop into one host program', () => {
 
 const cortex = await cortexToolsAvailable('drop-in Cortex-M');
 
-describe.skipIf(!cortex)('models that drop into one Cortex-M image', () => {
+describe.runIf(cortex && hasMake)('models that drop into one Cortex-M image', () => {
   it('beat on its static arena placed in another RAM bank by the section hook, the others on the caller arena: bit-exact under QEMU', async () => {
     const root = join(dir, 'cortex');
     writeModels(root);

@@ -6,7 +6,6 @@
 import { readFileSync, readdirSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execaSync } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCalibration } from '../../src/compress/calibration.js';
 import { DEFAULT_PYTHON, finetuneModel } from '../../src/compress/finetune.js';
@@ -17,12 +16,9 @@ import { expectBitExact } from '../helpers/bit-exact.js';
 import { ecgc } from '../helpers/cli.js';
 import { BEATNET, writeBeatnetDataset } from '../helpers/compress.js';
 import { FIXTURES } from '../helpers/fixtures.js';
+import { torchAvailable } from '../helpers/tools.js';
 
-const hasTorch = execaSync('/usr/bin/python3', ['-c', 'import torch, onnx'], { reject: false }).exitCode === 0;
-if (!hasTorch) {
-  if (process.env.CI === 'true') throw new Error('CI must run the finetune tests: /usr/bin/python3 lacks torch or onnx (.ci/run installs python3-torch python3-onnx)');
-  console.warn('SKIPPING test/compress/finetune.test.ts: /usr/bin/python3 cannot import torch and onnx (apt-get install python3-torch python3-onnx)');
-}
+const hasTorch = torchAvailable('test/compress/finetune.test.ts');
 
 const dir = mkdtempSync(join(tmpdir(), 'ecgc-finetune-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,9 +39,8 @@ describe.runIf(hasTorch)('ecgc finetune', () => {
     writeBeatnetDataset(test, 300, 32);
     // 3 bits everywhere loses most of the fixture's accuracy: something for training to win back.
     expect((await ecgc(['compress', BEATNET, '--method', 'fixed-q:3', '--scales', 'bfloat16', '--data', val, '--test', test, '--out', before])).exitCode).toBe(0);
-    process.env.ECGC_PROGRESS_SECONDS = '0'; // every progress line, not one per 30 s
-    finetune = await ecgc(['finetune', BEATNET, '--plan', before, '--train', train, '--data', val, '--test', test, '--out', after, '--epochs', '3', '--lr', '1e-3']);
-    delete process.env.ECGC_PROGRESS_SECONDS;
+    // every progress line, not one per 30 s
+    finetune = await ecgc(['finetune', BEATNET, '--plan', before, '--train', train, '--data', val, '--test', test, '--out', after, '--epochs', '3', '--lr', '1e-3'], { env: { ECGC_PROGRESS_SECONDS: '0' } });
     expect(finetune.stderr).not.toMatch(/internal error|Traceback/);
     expect(finetune.exitCode).toBe(0);
   }, 120_000);

@@ -17,6 +17,7 @@ import { BEAT_CODES, detectQrs, matchBeats } from '../../examples/ecg-patch/qrs.
 import { cortexToolsAvailable } from '../helpers/cortex.js';
 import { MITDB, hasData } from '../helpers/data.js';
 import { EXAMPLES } from '../helpers/examples.js';
+import { makeAvailable } from '../helpers/tools.js';
 
 const PATCH = join(EXAMPLES, 'ecg-patch');
 const EXAMPLE = join(EXAMPLES, 'arrhythminet-v2');
@@ -24,14 +25,7 @@ const MODEL = join(EXAMPLE, 'model.onnx');
 const RHYTHM_EXAMPLE = join(EXAMPLES, 'rhythm-stream');
 const RHYTHM = join(RHYTHM_EXAMPLE, 'model.onnx');
 const data = hasData(MITDB, 'the ECG-patch tests on MIT-BIH');
-const tools = (await cortexToolsAvailable('ECG-patch firmware')) && (await makeAvailable());
-
-async function makeAvailable(): Promise<boolean> {
-  if ((await execa('make', ['--version'], { reject: false }).catch(() => ({ exitCode: 1 }))).exitCode === 0) return true;
-  if (process.env.CI === 'true') throw new Error('CI must run the ECG-patch firmware tests: make is not installed (see .ci/run)');
-  console.log('SKIPPING ECG-patch firmware tests: make not installed');
-  return false;
-}
+const tools = (await cortexToolsAvailable('ECG-patch firmware')) && makeAvailable('the ECG-patch firmware tests');
 const dir = mkdtempSync(join(tmpdir(), 'ecgc-ecg-patch-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

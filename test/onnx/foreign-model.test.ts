@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ecgc } from '../helpers/cli.js';
+import { ecgc, expectOneLine } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ecgc-foreign-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,9 +25,7 @@ describe('a model file that is not ONNX', () => {
       const file = join(dir, name);
       writeFileSync(file, bytes);
       const result = await ecgc(['inspect', file]);
-      expect(result.exitCode).toBe(1);
-      expect(result.stderr.trim().split('\n')).toHaveLength(1);
-      expect(result.stderr).toMatch(message);
+      expectOneLine(result, message);
       expect(result.stderr).not.toMatch(/protobuf/);
     });
   }

@@ -6,18 +6,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeNpy, parseNpy, readNpyFloat32, writeNpy } from '../../src/util/npy.js';
 import { fixturePath } from '../helpers/fixtures.js';
+import { PYTHON, numpyAvailable } from '../helpers/tools.js';
 
-const PYTHON = '/usr/bin/python3';
-const hasNumpy = (() => {
-  try {
-    execFileSync(PYTHON, ['-c', 'import numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!hasNumpy && process.env.CI === 'true') throw new Error('numpy for /usr/bin/python3 is required under CI (.ci/run installs python3-numpy)');
-if (!hasNumpy) console.warn('SKIPPING numpy cross-check: /usr/bin/python3 has no numpy (apt-get install python3-numpy)');
+const hasNumpy = numpyAvailable('the numpy cross-check');
 
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));

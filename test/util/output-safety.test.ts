@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkOutputFile, writeDirectoryAtomic } from '../../src/util/files.js';
 import { encodeNpy } from '../../src/util/npy.js';
-import { ecgc } from '../helpers/cli.js';
+import { ecgc, expectOneLine, strays } from '../helpers/cli.js';
 import { BEATNET, beatnetDataset, writeBeatnetDataset } from '../helpers/compress.js';
 import { MITDB, hasData } from '../helpers/data.js';
 import { fixturePath } from '../helpers/fixtures.js';
@@ -33,16 +33,6 @@ function expectUserFilesKept(folder: string): void {
   expect(readFileSync(join(folder, 'NOTES.md'), 'utf8')).toBe('notes\n');
   expect(readdirSync(folder).sort()).toEqual(['NOTES.md', 'src']);
 }
-
-function expectOneLine(result: { exitCode?: number; stderr: string }, message: RegExp): void {
-  expect(result.exitCode).toBe(1);
-  expect(result.stderr.trim().split('\n')).toHaveLength(1);
-  expect(result.stderr).toMatch(message);
-  expect(result.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
-}
-
-/** The temporaries the writers use beside their outputs. */
-const strays = () => readdirSync(dir).filter((f) => /\.(tmp|old)-\d+$/.test(f));
 
 describe('directory outputs (data, sweep, compile)', () => {
   const writers: { name: string; args: (out: string) => string[]; owned: string }[] = [
@@ -70,7 +60,7 @@ describe('directory outputs (data, sweep, compile)', () => {
       const forced = await ecgc([...writer.args(out), '--force']);
       expect(forced.exitCode).toBe(0);
       expect(readFileSync(stale, 'utf8')).not.toBe('stale');
-      expect(strays()).toEqual([]);
+      expect(strays(dir)).toEqual([]);
     }, 120_000);
   }
 
@@ -142,6 +132,6 @@ describe('the helpers', () => {
     const failing = new Map([['b.txt', 'two'], ['b.txt/c.txt', 'three']]);
     expect(() => writeDirectoryAtomic(out, failing, true, () => true)).toThrow(/whole: cannot write/);
     expect(readdirSync(out)).toEqual(['a.txt']);
-    expect(strays()).toEqual([]);
+    expect(strays(dir)).toEqual([]);
   });
 });
