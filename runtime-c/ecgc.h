@@ -1,7 +1,7 @@
 /*
  * ecgc runtime: the kernels generated models call. C99, no malloc, no libc beyond
  * memcpy/memset, no unaligned access (packed streams are read byte by byte). Every kernel
- * computes exactly what its TypeScript twin in src/ref/ops computes, bit for bit; the
+ * computes exactly what its TypeScript twin in src/ops computes, bit for bit; the
  * summation order is stated beside each declaration. Build with -ffp-contract=off.
  */
 #ifndef ECGC_H
@@ -22,7 +22,7 @@
 extern "C" {
 #endif
 
-/* ---- Encoded weights (src/pack, src/compress/quantize.ts) --------------------------- */
+/* ---- Encoded weights (src/pack, src/plan/quantize.ts) --------------------------- */
 
 enum { ECGC_F32 = 0, ECGC_DENSE = 1, ECGC_BITMAP = 2, ECGC_DELTA = 3 };                 /* encoding */
 enum { ECGC_UNIFORM = 0, ECGC_UNIFORM_LAYER = 1, ECGC_SIGN = 2, ECGC_CODEBOOK = 3, ECGC_FLOAT = 4 }; /* quantizer */
@@ -61,7 +61,7 @@ const float *ecgc_row_dense(ecgc_row_reader_t *reader, float *scratch);
 int32_t ecgc_row_sparse(ecgc_row_reader_t *reader, float *values, int32_t *positions);
 
 /* acc + x . w: acc = acc + x[i] * w[i], i ascending (unrolled by 4; the order of the sum is unchanged). */
-static inline float ecgc_dot(const float *x, const float *w, int32_t n, float acc) {
+static inline float ecgc_dot_f32(const float *x, const float *w, int32_t n, float acc) {
   int32_t i = 0;
   for (; i + 4 <= n; i += 4) {
     acc = acc + x[i] * w[i];
@@ -97,30 +97,30 @@ typedef struct {
   const float *bias;
 } ecgc_conv1d_t;
 
-size_t ecgc_conv1d_get_buffer_size(const ecgc_conv1d_t *p); /* scratch bytes */
-void ecgc_conv1d(const ecgc_conv1d_t *p, const float *x, float *y, void *scratch);
+size_t ecgc_conv1d_f32_get_buffer_size(const ecgc_conv1d_t *p); /* scratch bytes */
+void ecgc_conv1d_f32(const ecgc_conv1d_t *p, const float *x, float *y, void *scratch);
 
 /* ---- Element-wise, one input (ecgc_unary.c) ------------------------------------------- */
 
 /* y = op(x); a, b: alpha (LeakyRelu), min/max (Clip), integer exponent or 0.5 (Pow, in a);
    the other ops ignore them. */
-typedef void (*ecgc_unary_t)(const float *x, float *y, int32_t n, float a, float b);
-void ecgc_relu(const float *x, float *y, int32_t n, float a, float b);
-void ecgc_leaky_relu(const float *x, float *y, int32_t n, float a, float b);
-void ecgc_clip(const float *x, float *y, int32_t n, float a, float b);
-void ecgc_sigmoid(const float *x, float *y, int32_t n, float a, float b);
-void ecgc_tanh(const float *x, float *y, int32_t n, float a, float b);
-void ecgc_erf(const float *x, float *y, int32_t n, float a, float b);
-void ecgc_sqrt(const float *x, float *y, int32_t n, float a, float b);
-void ecgc_reciprocal(const float *x, float *y, int32_t n, float a, float b);
-void ecgc_neg(const float *x, float *y, int32_t n, float a, float b);
-void ecgc_pow(const float *x, float *y, int32_t n, float a, float b);
+typedef void (*ecgc_unary_f32_t)(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_relu_f32(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_leaky_relu_f32(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_clip_f32(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_sigmoid_f32(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_tanh_f32(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_erf_f32(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_sqrt_f32(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_reciprocal_f32(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_neg_f32(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_pow_f32(const float *x, float *y, int32_t n, float a, float b);
 
 /* ---- A chain of conv1d layers, depth first (ecgc_stream.c) ---------------------------- */
 
 /* An element-wise op on each output column: op(a, b), or, when scale is set, y = x * scale[c] + shift[c]. */
 typedef struct {
-  ecgc_unary_t op;
+  ecgc_unary_f32_t op;
   float a, b;
   const float *scale, *shift;
 } ecgc_stream_post_t;
@@ -137,7 +137,7 @@ enum { ECGC_STREAM_NONE, ECGC_STREAM_MEAN, ECGC_STREAM_MAX };
  * (ECGC_STREAM_NONE) or its mean or max over time [C] (GlobalAveragePool, GlobalMaxPool:
  * the sum ascending from 0 then / T; a later maximum wins only when greater). Each stage
  * keeps its last (kernel-1)*dilation+1 input columns (a ring and a shared hand-off column); outputs
- * are ecgc_conv1d's, bit for bit.
+ * are ecgc_conv1d_f32's, bit for bit.
  */
 typedef struct {
   int32_t stage_count;
@@ -145,16 +145,16 @@ typedef struct {
   int32_t reduce;
 } ecgc_stream_t;
 
-size_t ecgc_stream_get_buffer_size(const ecgc_stream_t *s);
-void ecgc_stream(const ecgc_stream_t *s, const float *x, float *y, void *scratch);
+size_t ecgc_stream_f32_get_buffer_size(const ecgc_stream_t *s);
+void ecgc_stream_f32(const ecgc_stream_t *s, const float *x, float *y, void *scratch);
 /*
  * The same, a column x[in_channels] at a time as it arrives: begin, in_length pushes, end
  * (which completes y). The scratch keeps the state between calls. push returns -1 once
  * in_length columns are in, end -1 before they are; both 0 otherwise.
  */
-void ecgc_stream_begin(const ecgc_stream_t *s, void *scratch);
-int ecgc_stream_push(const ecgc_stream_t *s, const float *column, float *y, void *scratch);
-int ecgc_stream_end(const ecgc_stream_t *s, float *y, void *scratch);
+void ecgc_stream_f32_begin(const ecgc_stream_t *s, void *scratch);
+int ecgc_stream_f32_push(const ecgc_stream_t *s, const float *column, float *y, void *scratch);
+int ecgc_stream_f32_end(const ecgc_stream_t *s, float *y, void *scratch);
 
 /* ---- Linear (Gemm / MatMul with constant weights) ------------------------------------ */
 
@@ -168,8 +168,8 @@ typedef struct {
   const float *bias;
 } ecgc_linear_t;
 
-size_t ecgc_linear_get_buffer_size(const ecgc_linear_t *p);
-void ecgc_linear(const ecgc_linear_t *p, const float *x, float *y, void *scratch);
+size_t ecgc_linear_f32_get_buffer_size(const ecgc_linear_t *p);
+void ecgc_linear_f32(const ecgc_linear_t *p, const float *x, float *y, void *scratch);
 
 /* ---- Element-wise, two inputs --------------------------------------------------------- */
 
@@ -178,30 +178,30 @@ enum { ECGC_ADD, ECGC_SUB, ECGC_MUL, ECGC_DIV };
  * y = a op b over an output of `rank` dims (up to 6), with per-dim element strides of a and
  * b (0 where broadcast). Row-major over the output.
  */
-void ecgc_binary(int32_t op, const float *a, const int32_t *a_strides, const float *b, const int32_t *b_strides, float *y, const int32_t *shape, int32_t rank);
+void ecgc_binary_f32(int32_t op, const float *a, const int32_t *a_strides, const float *b, const int32_t *b_strides, float *y, const int32_t *shape, int32_t rank);
 
 /* y[c, i] = x[c, i] * scale[c] + shift[c] (each operation rounded), c over `channels`, i over `inner`. */
-void ecgc_channel_affine(const float *x, const float *scale, const float *shift, float *y, int32_t channels, int32_t inner);
+void ecgc_channel_affine_f32(const float *x, const float *scale, const float *shift, float *y, int32_t channels, int32_t inner);
 
 /* ---- Pooling and reductions ---------------------------------------------------------- */
 
 /* Max over the window's taps inside the input, ascending, a later tap wins only when greater. */
-void ecgc_maxpool1d(const float *x, float *y, int32_t channels, int32_t in_length, int32_t out_length, int32_t kernel, int32_t stride, int32_t dilation, int32_t pad_begin);
+void ecgc_maxpool1d_f32(const float *x, float *y, int32_t channels, int32_t in_length, int32_t out_length, int32_t kernel, int32_t stride, int32_t dilation, int32_t pad_begin);
 /* Sum of the taps inside the input (ascending), then sum / divisor[t] (precomputed per output). */
-void ecgc_avgpool1d(const float *x, float *y, int32_t channels, int32_t in_length, int32_t out_length, int32_t kernel, int32_t stride, int32_t pad_begin, const float *divisor);
+void ecgc_avgpool1d_f32(const float *x, float *y, int32_t channels, int32_t in_length, int32_t out_length, int32_t kernel, int32_t stride, int32_t pad_begin, const float *divisor);
 /*
  * For each of `outer` x `inner` outputs, reduce `n` elements spaced `inner` apart (the middle
  * axis): mean = (sum ascending, each add rounded) / n, or max (a later element wins only when greater).
  */
-void ecgc_reduce_mean(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
-void ecgc_reduce_max(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
+void ecgc_reduce_mean_f32(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
+void ecgc_reduce_max_f32(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
 
 /* ---- Normalisation --------------------------------------------------------------------- */
 
 /* Softmax over the middle axis: max, e = exp(x - max), sum ascending, y = e / sum. */
-void ecgc_softmax(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
+void ecgc_softmax_f32(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
 /* LayerNorm over rows of n: mean, d = x - mean, var = sum(d*d)/n, y = d / sqrt(var + eps) * scale + bias. */
-void ecgc_layer_norm(const float *x, const float *scale, const float *bias, float *y, int32_t rows, int32_t n, float epsilon);
+void ecgc_layer_norm_f32(const float *x, const float *scale, const float *bias, float *y, int32_t rows, int32_t n, float epsilon);
 
 /* ---- The input's preprocessing (ecgc_preprocess.c; <name>_preprocess calls it) ------------ */
 
@@ -213,7 +213,7 @@ void ecgc_zscore_f32(float *x, int32_t n, double epsilon);
 /* ---- MatMul of two run-time operands --------------------------------------------------- */
 
 /* y[p] = a[p] (m x k) times b[p] (k x n); a_step, b_step: elements between batches (0 = broadcast). acc = 0, k ascending. */
-void ecgc_matmul(const float *a, const float *b, float *y, int32_t batch, int32_t m, int32_t k, int32_t n, int32_t a_step, int32_t b_step);
+void ecgc_matmul_f32(const float *a, const float *b, float *y, int32_t batch, int32_t m, int32_t k, int32_t n, int32_t a_step, int32_t b_step);
 
 /* ---- Data movement --------------------------------------------------------------------- */
 
@@ -222,12 +222,12 @@ void ecgc_matmul(const float *a, const float *b, float *y, int32_t batch, int32_
  * x[x_offset + i . x_strides]. Transpose, Slice, Expand and Gather read with strides into a
  * contiguous output; Concat writes each input into its strided region of the output.
  */
-void ecgc_copy(const float *x, int32_t x_offset, const int32_t *x_strides, float *y, int32_t y_offset, const int32_t *y_strides, const int32_t *shape, int32_t rank);
+void ecgc_copy_f32(const float *x, int32_t x_offset, const int32_t *x_strides, float *y, int32_t y_offset, const int32_t *y_strides, const int32_t *shape, int32_t rank);
 
 enum { ECGC_PAD_CONSTANT, ECGC_PAD_EDGE, ECGC_PAD_REFLECT };
 /* y[i] = x at the source of output index i: constant `value` outside (constant mode), the nearest
    edge (edge), or the mirror image without repeating the edge (reflect); begin[d] may be negative (crop). */
-void ecgc_pad(const float *x, const int32_t *in_shape, float *y, const int32_t *out_shape, const int32_t *begin, int32_t rank, int32_t mode, float value);
+void ecgc_pad_f32(const float *x, const int32_t *in_shape, float *y, const int32_t *out_shape, const int32_t *begin, int32_t rank, int32_t mode, float value);
 
 #ifdef __cplusplus
 }

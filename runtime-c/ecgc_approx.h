@@ -1,6 +1,6 @@
 /*
  * Float32 approximations of exp, tanh, sigmoid and erf: the same operations in the same
- * order as src/ref/approx.ts, so host and Cortex-M builds give the TypeScript reference's
+ * order as src/ops/approx.ts, so host and Cortex-M builds give the TypeScript reference's
  * bits (compile with -ffp-contract=off; never -ffast-math). No libm: glibc and newlib differ.
  */
 #ifndef ECGC_APPROX_H

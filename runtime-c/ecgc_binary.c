@@ -1,4 +1,4 @@
-/* Add, Sub, Mul, Div with broadcasting (src/ref/ops/binary.ts): one rounding per element. */
+/* Add, Sub, Mul, Div with broadcasting (src/ops/binary.ts): one rounding per element. */
 #include "ecgc.h"
 
 static float apply(int32_t op, float a, float b) {
@@ -10,7 +10,7 @@ static float apply(int32_t op, float a, float b) {
   }
 }
 
-void ecgc_binary(int32_t op, const float *a, const int32_t *a_strides, const float *b, const int32_t *b_strides, float *y, const int32_t *shape, int32_t rank) {
+void ecgc_binary_f32(int32_t op, const float *a, const int32_t *a_strides, const float *b, const int32_t *b_strides, float *y, const int32_t *shape, int32_t rank) {
   int32_t index[6] = {0, 0, 0, 0, 0, 0}, d, ia = 0, ib = 0, total = 1, i;
   for (d = 0; d < rank; d++) total *= shape[d];
   for (i = 0; i < total; i++) {

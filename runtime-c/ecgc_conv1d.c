@@ -10,7 +10,7 @@
  */
 #include "ecgc.h"
 
-size_t ecgc_conv1d_get_buffer_size(const ecgc_conv1d_t *p) {
+size_t ecgc_conv1d_f32_get_buffer_size(const ecgc_conv1d_t *p) {
   const size_t row = (size_t)p->weights.row_length * sizeof(float);
   /* sparse: values, positions, offsets and taps; dense: a decoded row (none for float32) */
   if (p->sparse) return 4u * row;
@@ -133,7 +133,7 @@ static void conv_row_sparse(const ecgc_conv1d_t *p, int32_t count, const float *
   for (; t < p->out_length; t++) y[t] = sparse_edge(p, count, values, offsets, taps, x, t * S - P, bias);
 }
 
-void ecgc_conv1d(const ecgc_conv1d_t *p, const float *x, float *y, void *scratch) {
+void ecgc_conv1d_f32(const ecgc_conv1d_t *p, const float *x, float *y, void *scratch) {
   const int32_t in_per_group = p->in_channels / p->groups, out_per_group = p->out_channels / p->groups;
   const int32_t row_length = p->weights.row_length;
   float *row = (float *)scratch;

@@ -1,7 +1,7 @@
 /* Strided copies: Transpose, Slice, Expand, Gather and Concat move data, never compute. */
 #include "ecgc.h"
 
-void ecgc_copy(const float *x, int32_t x_offset, const int32_t *x_strides, float *y, int32_t y_offset, const int32_t *y_strides, const int32_t *shape, int32_t rank) {
+void ecgc_copy_f32(const float *x, int32_t x_offset, const int32_t *x_strides, float *y, int32_t y_offset, const int32_t *y_strides, const int32_t *shape, int32_t rank) {
   int32_t index[6] = {0, 0, 0, 0, 0, 0}, d, total = 1, i, src = x_offset, dst = y_offset;
   for (d = 0; d < rank; d++) total *= shape[d];
   for (i = 0; i < total; i++) {

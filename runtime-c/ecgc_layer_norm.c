@@ -1,7 +1,7 @@
-/* LayerNormalization over rows of n (src/ref/ops/layer-normalization.ts; the same bits as the opset-13 decomposition). */
+/* LayerNormalization over rows of n (src/ops/layer-normalization.ts; the same bits as the opset-13 decomposition). */
 #include "ecgc.h"
 
-void ecgc_layer_norm(const float *x, const float *scale, const float *bias, float *y, int32_t rows, int32_t n, float epsilon) {
+void ecgc_layer_norm_f32(const float *x, const float *scale, const float *bias, float *y, int32_t rows, int32_t n, float epsilon) {
   int32_t r, i;
   for (r = 0; r < rows; r++) {
     const float *xr = x + r * n;

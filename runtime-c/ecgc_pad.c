@@ -1,4 +1,4 @@
-/* Pad (src/ref/ops/pad.ts): constant, edge or reflect, any rank up to 6; negative pads crop. */
+/* Pad (src/ops/pad.ts): constant, edge or reflect, any rank up to 6; negative pads crop. */
 #include "ecgc.h"
 
 static int32_t source(int32_t i, int32_t d, int32_t mode) {
@@ -8,7 +8,7 @@ static int32_t source(int32_t i, int32_t d, int32_t mode) {
   return i < 0 ? -i : 2 * (d - 1) - i; /* reflect, without repeating the edge */
 }
 
-void ecgc_pad(const float *x, const int32_t *in_shape, float *y, const int32_t *out_shape, const int32_t *begin, int32_t rank, int32_t mode, float value) {
+void ecgc_pad_f32(const float *x, const int32_t *in_shape, float *y, const int32_t *out_shape, const int32_t *begin, int32_t rank, int32_t mode, float value) {
   int32_t index[6] = {0, 0, 0, 0, 0, 0}, strides[6], d, total = 1, i;
   for (d = rank - 1, i = 1; d >= 0; d--) {
     strides[d] = i;

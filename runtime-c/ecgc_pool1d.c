@@ -1,7 +1,7 @@
-/* MaxPool and AveragePool, 1-D (src/ref/ops/max-pool.ts, average-pool.ts). */
+/* MaxPool and AveragePool, 1-D (src/ops/max-pool.ts, average-pool.ts). */
 #include "ecgc.h"
 
-void ecgc_maxpool1d(const float *x, float *y, int32_t channels, int32_t in_length, int32_t out_length, int32_t kernel, int32_t stride, int32_t dilation, int32_t pad_begin) {
+void ecgc_maxpool1d_f32(const float *x, float *y, int32_t channels, int32_t in_length, int32_t out_length, int32_t kernel, int32_t stride, int32_t dilation, int32_t pad_begin) {
   int32_t c, t, k;
   for (c = 0; c < channels; c++) {
     const float *xc = x + c * in_length;
@@ -20,7 +20,7 @@ void ecgc_maxpool1d(const float *x, float *y, int32_t channels, int32_t in_lengt
   }
 }
 
-void ecgc_avgpool1d(const float *x, float *y, int32_t channels, int32_t in_length, int32_t out_length, int32_t kernel, int32_t stride, int32_t pad_begin, const float *divisor) {
+void ecgc_avgpool1d_f32(const float *x, float *y, int32_t channels, int32_t in_length, int32_t out_length, int32_t kernel, int32_t stride, int32_t pad_begin, const float *divisor) {
   int32_t c, t, i;
   for (c = 0; c < channels; c++) {
     const float *xc = x + c * in_length;

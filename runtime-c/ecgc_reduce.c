@@ -1,7 +1,7 @@
 /* Mean and max over the middle axis (ReduceMean, GlobalAveragePool, GlobalMaxPool). */
 #include "ecgc.h"
 
-void ecgc_reduce_mean(const float *x, float *y, int32_t outer, int32_t n, int32_t inner) {
+void ecgc_reduce_mean_f32(const float *x, float *y, int32_t outer, int32_t n, int32_t inner) {
   int32_t o, i, j;
   for (o = 0; o < outer; o++) {
     for (i = 0; i < inner; i++) {
@@ -13,7 +13,7 @@ void ecgc_reduce_mean(const float *x, float *y, int32_t outer, int32_t n, int32_
   }
 }
 
-void ecgc_reduce_max(const float *x, float *y, int32_t outer, int32_t n, int32_t inner) {
+void ecgc_reduce_max_f32(const float *x, float *y, int32_t outer, int32_t n, int32_t inner) {
   int32_t o, i, j;
   for (o = 0; o < outer; o++) {
     for (i = 0; i < inner; i++) {

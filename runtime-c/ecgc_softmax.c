@@ -1,8 +1,8 @@
-/* Softmax over the middle axis (src/ref/ops/softmax.ts). */
+/* Softmax over the middle axis (src/ops/softmax.ts). */
 #include "ecgc.h"
 #include "ecgc_approx.h"
 
-void ecgc_softmax(const float *x, float *y, int32_t outer, int32_t n, int32_t inner) {
+void ecgc_softmax_f32(const float *x, float *y, int32_t outer, int32_t n, int32_t inner) {
   int32_t o, i, j;
   for (o = 0; o < outer; o++) {
     for (i = 0; i < inner; i++) {

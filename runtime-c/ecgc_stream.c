@@ -5,11 +5,11 @@
  * dilation D keeps only the (K-1)*D input columns before the newest in its own ring (a
  * pointwise layer keeps none); the newest column sits in one of two shared hand-off columns
  * (stage k reads hand-off k % 2 and writes k+1's into the other) and is moved into the ring
- * once the stage has used it. Every output is the same sum as ecgc_conv1d's, in the same
+ * once the stage has used it. Every output is the same sum as ecgc_conv1d_f32's, in the same
  * order (taps in the padding skipped), so the result is bit for bit the layer-by-layer one;
  * the price is that packed weights are decoded once per output column instead of once per layer.
  *
- * ecgc_stream runs a whole input; ecgc_stream_begin / _push / _end take it a column at a time
+ * ecgc_stream_f32 runs a whole input; ecgc_stream_f32_begin / _push / _end take it a column at a time
  * as it arrives (an ADC sample), so not even the input window need be stored.
  */
 #include "ecgc.h"
@@ -18,7 +18,7 @@
  * The scratch: a layout_t, a stage_state_t per stage, then floats (hand-offs, window, decoded
  * row, sparse positions, tap columns, rings). Both structs are int32 only, so 24 and 16 bytes
  * on every target (ecgc's TypeScript side counts them). The layout, where each region starts
- * in 4-byte words after the states, is computed once by ecgc_stream_begin, so a push need not.
+ * in 4-byte words after the states, is computed once by ecgc_stream_f32_begin, so a push need not.
  */
 typedef struct {
   int32_t handoff1, window, row, positions, columns, rings;
@@ -42,7 +42,7 @@ static int32_t ring_length(const ecgc_conv1d_t *p) { return (p->kernel - 1) * p-
 
 static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
 
-/* The regions after the states, in 4-byte words, as ecgc_stream lays them out; returns their total. */
+/* The regions after the states, in 4-byte words, as ecgc_stream_f32 lays them out; returns their total. */
 static size_t layout_of(const ecgc_stream_t *s, layout_t *layout) {
   size_t handoff = (size_t)s->stages[s->stage_count - 1].conv->out_channels, window = 0, row = 0, positions = 0, columns = 0, rings = 0;
   int32_t k;
@@ -67,7 +67,7 @@ static size_t layout_of(const ecgc_stream_t *s, layout_t *layout) {
   return (size_t)layout->rings + rings;
 }
 
-size_t ecgc_stream_get_buffer_size(const ecgc_stream_t *s) {
+size_t ecgc_stream_f32_get_buffer_size(const ecgc_stream_t *s) {
   layout_t layout;
   return sizeof(layout_t) + (size_t)s->stage_count * sizeof(stage_state_t) + layout_of(s, &layout) * 4u;
 }
@@ -147,7 +147,7 @@ static void conv_column(const stream_t *st, int32_t k, int32_t t, float *out) {
     } else {
       const float *w = ecgc_row_dense(&reader, st->row);
       if (first == 0 && end == K) {
-        acc = ecgc_dot(taps, w, n, acc);
+        acc = ecgc_dot_f32(taps, w, n, acc);
       } else {
         for (c = 0; c < n; c += K)
           for (tap = first; tap < end; tap++) acc = acc + w[c + tap] * taps[c + tap];
@@ -162,7 +162,7 @@ static void post(const ecgc_stream_stage_t *stage, float *column) {
   int32_t i;
   for (i = 0; i < stage->post_count; i++) {
     const ecgc_stream_post_t *op = &stage->post[i];
-    if (op->scale) ecgc_channel_affine(column, op->scale, op->shift, column, stage->conv->out_channels, 1);
+    if (op->scale) ecgc_channel_affine_f32(column, op->scale, op->shift, column, stage->conv->out_channels, 1);
     else op->op(column, column, stage->conv->out_channels, op->a, op->b);
   }
 }
@@ -219,7 +219,7 @@ static stage_state_t *states_of(void *scratch) {
   return (stage_state_t *)(void *)((layout_t *)scratch + 1);
 }
 
-/* The views of `scratch`, from the layout ecgc_stream_begin wrote at its start. */
+/* The views of `scratch`, from the layout ecgc_stream_f32_begin wrote at its start. */
 static void attach(stream_t *st, const ecgc_stream_t *s, float *y, void *scratch) {
   const layout_t *layout = (const layout_t *)scratch;
   float *floats;
@@ -236,7 +236,7 @@ static void attach(stream_t *st, const ecgc_stream_t *s, float *y, void *scratch
   st->rings = floats + layout->rings;
 }
 
-void ecgc_stream_begin(const ecgc_stream_t *s, void *scratch) {
+void ecgc_stream_f32_begin(const ecgc_stream_t *s, void *scratch) {
   stage_state_t *states = states_of(scratch);
   int32_t k, offset = 0;
   (void)layout_of(s, (layout_t *)scratch);
@@ -254,7 +254,7 @@ static void arrived(const stream_t *st) {
   drain(st);
 }
 
-int ecgc_stream_push(const ecgc_stream_t *s, const float *column, float *y, void *scratch) {
+int ecgc_stream_f32_push(const ecgc_stream_t *s, const float *column, float *y, void *scratch) {
   const ecgc_conv1d_t *first = s->stages[0].conv;
   stream_t st;
   int32_t c;
@@ -265,26 +265,26 @@ int ecgc_stream_push(const ecgc_stream_t *s, const float *column, float *y, void
   return 0;
 }
 
-int ecgc_stream_end(const ecgc_stream_t *s, float *y, void *scratch) {
+int ecgc_stream_f32_end(const ecgc_stream_t *s, float *y, void *scratch) {
   const ecgc_conv1d_t *first = s->stages[0].conv, *last = s->stages[s->stage_count - 1].conv;
   stage_state_t *states = states_of(scratch);
   int32_t c;
   if (states[0].received != first->in_length) return -1;
-  states[0].received = -1; /* ended: ecgc_stream_begin starts the next window */
+  states[0].received = -1; /* ended: ecgc_stream_f32_begin starts the next window */
   if (s->reduce == ECGC_STREAM_MEAN)
     for (c = 0; c < last->out_channels; c++) y[c] = y[c] / (float)last->out_length;
   return 0;
 }
 
-void ecgc_stream(const ecgc_stream_t *s, const float *x, float *y, void *scratch) {
+void ecgc_stream_f32(const ecgc_stream_t *s, const float *x, float *y, void *scratch) {
   const ecgc_conv1d_t *first = s->stages[0].conv;
   stream_t st;
   int32_t i, c;
-  ecgc_stream_begin(s, scratch);
+  ecgc_stream_f32_begin(s, scratch);
   attach(&st, s, y, scratch);
   for (i = 0; i < first->in_length; i++) {
     for (c = 0; c < first->in_channels; c++) st.handoff[0][c] = x[c * first->in_length + i];
     arrived(&st);
   }
-  (void)ecgc_stream_end(s, y, scratch);
+  (void)ecgc_stream_f32_end(s, y, scratch);
 }

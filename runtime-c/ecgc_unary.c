@@ -1,11 +1,11 @@
 /*
- * Element-wise ops of one input (src/ref/ops: relu.ts, leaky-relu.ts, clip.ts, sigmoid.ts, ...),
+ * Element-wise ops of one input (src/ops: relu.ts, leaky-relu.ts, clip.ts, sigmoid.ts, ...),
  * one function each, so that a firmware links only the ops its models use.
  */
 #include "ecgc.h"
 #include "ecgc_approx.h"
 
-static float power(float x, float exponent) { /* src/ref/ops/pow.ts: left to right, 1/x^|n| for negative n */
+static float power(float x, float exponent) { /* src/ops/pow.ts: left to right, 1/x^|n| for negative n */
   int32_t n = (int32_t)(exponent < 0.0f ? -exponent : exponent), i;
   float r = x;
   if (exponent == 0.0f) return 1.0f;
@@ -26,17 +26,17 @@ static float root(float x) { /* correctly rounded: IEEE sqrt, without libm (vsqr
     for (i = 0; i < n; i++) y[i] = (expression);                     \
   }
 
-ECGC_UNARY(ecgc_relu, x[i] > 0.0f ? x[i] : 0.0f)
-ECGC_UNARY(ecgc_leaky_relu, x[i] < 0.0f ? a * x[i] : x[i])
-ECGC_UNARY(ecgc_clip, x[i] < a ? a : x[i] > b ? b : x[i])
-ECGC_UNARY(ecgc_sigmoid, ecgc_sigmoidf(x[i]))
-ECGC_UNARY(ecgc_tanh, ecgc_tanhf(x[i]))
-ECGC_UNARY(ecgc_erf, ecgc_erff(x[i]))
-ECGC_UNARY(ecgc_sqrt, root(x[i]))
-ECGC_UNARY(ecgc_reciprocal, 1.0f / x[i])
-ECGC_UNARY(ecgc_neg, -x[i])
+ECGC_UNARY(ecgc_relu_f32, x[i] > 0.0f ? x[i] : 0.0f)
+ECGC_UNARY(ecgc_leaky_relu_f32, x[i] < 0.0f ? a * x[i] : x[i])
+ECGC_UNARY(ecgc_clip_f32, x[i] < a ? a : x[i] > b ? b : x[i])
+ECGC_UNARY(ecgc_sigmoid_f32, ecgc_sigmoidf(x[i]))
+ECGC_UNARY(ecgc_tanh_f32, ecgc_tanhf(x[i]))
+ECGC_UNARY(ecgc_erf_f32, ecgc_erff(x[i]))
+ECGC_UNARY(ecgc_sqrt_f32, root(x[i]))
+ECGC_UNARY(ecgc_reciprocal_f32, 1.0f / x[i])
+ECGC_UNARY(ecgc_neg_f32, -x[i])
 /* Pow by a constant exponent a: x^0.5 is sqrt (as pow.ts), chosen once, not per element. */
-void ecgc_pow(const float *x, float *y, int32_t n, float a, float b) {
+void ecgc_pow_f32(const float *x, float *y, int32_t n, float a, float b) {
   int32_t i;
   (void)b;
   if (a == 0.5f)

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { FLOAT_BITS } from '../compress/choice.js';
+import { FLOAT_BITS } from '../plan/quantize.js';
 import { compressModel } from '../compress/compress.js';
 import { buildDataset } from '../data/tasks.js';
 import { loadModel } from '../ir/load.js';

@@ -7,10 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { EcgcError, fail } from '../errors.js';
 import { type Calibration, readCalibration } from '../compress/calibration.js';
-import { QUANTIZER_FAMILIES, type QuantizerFamily } from '../compress/choice.js';
+import { QUANTIZER_FAMILIES, type QuantizerFamily } from '../plan/quantize.js';
 import { compressModel } from '../compress/compress.js';
-import { type Figures, type Plan, writePlan } from '../compress/plan.js';
-import { ROUNDINGS, type Rounding, SCALE_FORMATS, type ScaleFormat } from '../compress/quantize.js';
+import { type Figures, type Plan, writePlan } from '../plan/plan.js';
+import { ROUNDINGS, type Rounding, SCALE_FORMATS, type ScaleFormat } from '../plan/quantize.js';
 import { BudgetError, type LaqRule, type PlanSketch, type SearchSettings, methodName, parseMethod } from '../compress/search.js';
 import type { Sensitivity } from '../compress/sensitivity.js';
 import type { Graph } from '../ir/graph.js';

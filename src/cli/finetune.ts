@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { fail } from '../errors.js';
 import { readCalibration } from '../compress/calibration.js';
 import { DEFAULT_PYTHON, finetuneModel, requireTorch } from '../compress/finetune.js';
-import { readPlan, writePlan } from '../compress/plan.js';
+import { readPlan, writePlan } from '../plan/plan.js';
 import { planMarkdown } from '../report/markdown.js';
 import { checkOutputFile, writeFileAtomic } from '../util/files.js';
 import { loadInputs, percent, planSummary, version } from './compress.js';

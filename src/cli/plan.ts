@@ -1,4 +1,4 @@
-import { applyPlan, readPlan } from '../compress/plan.js';
+import { applyPlan, readPlan } from '../plan/plan.js';
 import type { Graph } from '../ir/graph.js';
 import { loadModel } from '../ir/load.js';
 import { readFileOrFail } from '../util/files.js';

@@ -8,13 +8,16 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fail, inFile } from '../errors.js';
-import { type Graph, shapeText, sizeOf } from '../ir/graph.js';
+import { DTYPES, type Graph, shapeText, sizeOf } from '../ir/graph.js';
 import { modelData } from '../data/model-data.js';
-import { type LayerReport, type Lowered, type Schedule, type Step, UNARY, lower } from './lower.js';
+import { PROBABILITY_OPS, opDef } from '../ops/index.js';
+import type { CKernel } from '../ops/lowering.js';
+import { SOFTMAX_F32 } from '../ops/softmax.js';
+import { type LayerReport, type Lowered, type Schedule, type Step, lower } from './lower.js';
 import { ARENA_ALIGN, type MemoryPlan, planMemory, resolveView } from './planner.js';
-import { cComment, cFloat, cIdentifier } from './names.js';
+import { cComment, cFloat, cIdentifier } from '../util/c.js';
 import type { LayerQuantization } from './weights.js';
-import { preprocessSource, preprocessSpec, preprocessSteps } from './preprocess.js';
+import { ZSCORE_F32, preprocessSource, preprocessSpec, preprocessSteps } from './preprocess.js';
 import { template } from './templates.js';
 import { checkOutputDirectory, generatedByEcgc, writeDirectoryAtomic } from '../util/files.js';
 
@@ -22,26 +25,6 @@ export const RUNTIME_DIR = fileURLToPath(new URL('../../runtime-c/', import.meta
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 /** The runtime's identity (ECGC_RUNTIME_ID): models may share one runtime only when theirs are equal. */
 const RUNTIME_ID = runtimeId();
-
-/** Which runtime file defines each kernel the schedule may call. */
-const KERNEL_FILES: Record<string, string[]> = {
-  ecgc_conv1d: ['ecgc_conv1d.c', 'ecgc_weights.c'],
-  ecgc_linear: ['ecgc_linear.c', 'ecgc_weights.c'],
-  ...Object.fromEntries(Object.values(UNARY).map((f) => [f, ['ecgc_unary.c']])),
-  ecgc_binary: ['ecgc_binary.c'],
-  ecgc_channel_affine: ['ecgc_channel_affine.c'],
-  ecgc_maxpool1d: ['ecgc_pool1d.c'],
-  ecgc_avgpool1d: ['ecgc_pool1d.c'],
-  ecgc_reduce_mean: ['ecgc_reduce.c'],
-  ecgc_reduce_max: ['ecgc_reduce.c'],
-  ecgc_softmax: ['ecgc_softmax.c'],
-  ecgc_zscore_f32: ['ecgc_preprocess.c'],
-  ecgc_layer_norm: ['ecgc_layer_norm.c'],
-  ecgc_matmul: ['ecgc_matmul.c'],
-  ecgc_copy: ['ecgc_copy.c'],
-  ecgc_pad: ['ecgc_pad.c'],
-  ecgc_stream: ['ecgc_stream.c', 'ecgc_weights.c', 'ecgc_unary.c', 'ecgc_channel_affine.c'],
-};
 
 /** Bytes per value and values per line of the weight arrays' C types. */
 const C_TYPES = { float: { size: 4, perLine: 6 }, uint16_t: { size: 2, perLine: 12 }, uint8_t: { size: 1, perLine: 16 } };
@@ -82,7 +65,7 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
   const name = modelName(source, options.name);
   const NAME = name.toUpperCase();
   const lowered: Lowered = inFile(source, () => lower(graph, name, options.quantization, options.schedule));
-  const sizes = new Map([...graph.values].map(([value, info]) => [value, sizeOf(info.shape) * 4]));
+  const sizes = new Map([...graph.values].map(([value, info]) => [value, sizeOf(info.shape) * DTYPES[info.dtype].bytes]));
   const memory = planMemory(lowered.steps, sizes, lowered.views, graph.inputs, graph.outputs);
 
   const input = graph.inputs[0];
@@ -91,9 +74,10 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
     if (buffer === input) return 'input';
     const offset = memory.offsets.get(buffer);
     if (offset === undefined) fail(`internal: value '${value}' has no buffer`);
-    return `(a + ${offset / 4})`;
+    return `(${DTYPES[graph.values.get(value)!.dtype].c} *)(void *)(a + ${offset})`;
   };
-  const scratch = (i: number) => (memory.scratch[i] >= 0 ? `(void *)(a + ${memory.scratch[i] / 4})` : 'NULL');
+  // the arena is addressed in bytes: a value's type is its own (byte offsets are ARENA_ALIGN multiples)
+  const scratch = (i: number) => (memory.scratch[i] >= 0 ? `(void *)(a + ${memory.scratch[i]})` : 'NULL');
   const steps = lowered.steps.map((step, i) => step.code(at, scratch(i)).replace(/^\s+/, ''));
 
   const weights = lowered.weights.map((w) => {
@@ -120,9 +104,9 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
       ? {
           channels: chainInput[1],
           length: chainInput[2],
-          begin: `ecgc_stream_begin(&${first.stream}, ${scratch(0)});`,
-          push: `return ecgc_stream_push(&${first.stream}, column, ${at(first.output)}, ${scratch(0)});`,
-          end: `if (ecgc_stream_end(&${first.stream}, ${at(first.output)}, ${scratch(0)}) != 0) return -1;`,
+          begin: `ecgc_stream_f32_begin(&${first.stream}, ${scratch(0)});`,
+          push: `return ecgc_stream_f32_push(&${first.stream}, column, ${at(first.output)}, ${scratch(0)});`,
+          end: `if (ecgc_stream_f32_end(&${first.stream}, ${at(first.output)}, ${scratch(0)}) != 0) return -1;`,
           first: steps[0],
           steps: steps.slice(1),
         }
@@ -151,9 +135,9 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
   const weightFile = template('weights.c.hbs')({ version: VERSION, source: cComment(basename(source)), totalBytes: weightBytes, arrays: weights });
 
   const preprocessC = preprocess ? preprocessSource(preprocess, name, { version: VERSION, source: cComment(basename(source)) }) : undefined;
-  // The runtime files of every kernel the model's C calls: its steps', its helpers' (<name>_softmax calls ecgc_softmax), its preprocessing's.
-  const called = new Set([...`${model}\n${preprocessC ?? ''}`.matchAll(/\b(ecgc_[a-z0-9_]+)\(/g)].map((m) => m[1]));
-  const runtimeSources = [...new Set([...called].flatMap((f) => KERNEL_FILES[f] ?? []))].sort();
+  // The runtime files of every kernel the model's C calls: its steps', its helpers' (<name>_softmax), its preprocessing's.
+  const kernels: CKernel[] = [...lowered.steps.flatMap((step) => step.kernels), ...(outputs.probabilities ? [] : [SOFTMAX_F32]), ...(preprocessC ? [ZSCORE_F32] : [])];
+  const runtimeSources = [...new Set(kernels.flatMap((kernel) => kernel.files))].sort();
   const files = new Map<string, string>([
     [`${name}.h`, header],
     [`${name}.c`, model],
@@ -167,13 +151,11 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
   return { name, files, reference: lowered.reference, memory, layers: lowered.layers, weightBytes, runtimeSources: sources, pushApi: push !== false };
 }
 
-/** Whether the output holds probabilities: the graph ends in Softmax or Sigmoid (views after it aside). */
+/** Whether the output holds probabilities: the op that ends the graph (views after it aside) says so. */
 function outputKind(graph: Graph, lowered: Lowered): { probabilities: boolean; text: string } {
   const last = resolveView(graph.outputs[0], lowered.views);
-  const op = graph.nodes.find((node) => node.outputs.includes(last))?.op;
-  if (op === 'Softmax') return { probabilities: true, text: 'probabilities (the graph ends in Softmax)' };
-  if (op === 'Sigmoid') return { probabilities: true, text: 'probabilities, each output on its own (the graph ends in Sigmoid)' };
-  return { probabilities: false, text: 'logits (no Softmax or Sigmoid at the end of the graph)' };
+  const producer = graph.nodes.find((node) => node.outputs.includes(last));
+  return (producer && opDef(producer).outputMeaning) ?? { probabilities: false, text: `logits (no ${PROBABILITY_OPS.join(' or ')} at the end of the graph)` };
 }
 
 /** The first 32 bits of the SHA-256 of runtime-c's sources, as a C constant. */

@@ -1,6 +1,6 @@
-/** A compression plan (src/compress/plan.ts) as the C backend's per-layer quantization. */
+/** A compression plan (src/plan/plan.ts) as the C backend's per-layer quantization. */
 import { fail } from '../errors.js';
-import { type Plan, applyPlan, quantizerSpec, readPlan } from '../compress/plan.js';
+import { type Plan, applyPlan, quantizerSpec, readPlan } from '../plan/plan.js';
 import type { Graph } from '../ir/graph.js';
 import { readFileOrFail } from '../util/files.js';
 import type { LayerReport } from './lower.js';

@@ -8,6 +8,9 @@
  */
 import type { Step } from './lower.js';
 
+/** What the planner reads of a step. */
+export type PlannedStep = Pick<Step, 'inputs' | 'output' | 'inPlace' | 'scratch'>;
+
 export interface Placement {
   name: string;
   bytes: number;
@@ -31,7 +34,7 @@ export interface MemoryPlan {
 export const ARENA_ALIGN = 8;
 const align = (n: number) => Math.ceil(n / ARENA_ALIGN) * ARENA_ALIGN;
 
-export function planMemory(steps: Step[], sizes: Map<string, number>, views: Map<string, string>, graphInputs: string[], graphOutputs: string[]): MemoryPlan {
+export function planMemory(steps: PlannedStep[], sizes: Map<string, number>, views: Map<string, string>, graphInputs: string[], graphOutputs: string[]): MemoryPlan {
   // Views and in-place outputs share their source's buffer: resolve each value to its root.
   const root = new Map<string, string>();
   const rootOf = (name: string): string => {
@@ -62,7 +65,8 @@ export function planMemory(steps: Step[], sizes: Map<string, number>, views: Map
   }
   const scratch: Placement[] = [];
   steps.forEach((s, i) => {
-    if (s.scratchBytes > 0) scratch.push({ name: `scratch:${i}`, bytes: align(s.scratchBytes), offset: 0, first: i, last: i });
+    const bytes = s.scratch?.bytes ?? 0;
+    if (bytes > 0) scratch.push({ name: `scratch:${i}`, bytes: align(bytes), offset: 0, first: i, last: i });
   });
 
   const placed = bestPlacement([...buffers.values(), ...scratch]);

@@ -10,7 +10,11 @@
  */
 import type { ModelData } from '../data/model-data.js';
 import { preprocessWindow } from '../data/preprocess.js';
+import { cKernel } from '../ops/lowering.js';
 import { template } from './templates.js';
+
+/** What <name>_preprocess calls (templates/preprocess.c.hbs). */
+export const ZSCORE_F32 = cKernel('ecgc_zscore_f32', 'ecgc_preprocess.c');
 
 export interface PreprocessSpec {
   leads: number;

@@ -1,20 +1,24 @@
 /**
- * The depth-first schedule (`--schedule stream`): chains of 1-D Conv layers, with the
- * element-wise ops between them and an optional closing GlobalAveragePool/GlobalMaxPool,
- * run by runtime-c/ecgc_stream.c one time step at a time. Only each layer's last
- * (kernel-1)*dilation+1 input columns are stored, never a whole intermediate tensor; the
- * outputs are the layer-by-layer ones bit for bit (same sums, same order).
+ * The depth-first schedule (`--schedule stream`): chains of 1-D convolutions (ops whose
+ * definition has a stream stage), with the element-wise ops between them and an optional
+ * closing reduction over time, run by runtime-c/ecgc_stream.c one time step at a time. Only
+ * each layer's last (kernel-1)*dilation+1 input columns are stored, never a whole
+ * intermediate tensor; the outputs are the layer-by-layer ones bit for bit (same sums, same
+ * order).
  */
-import type { Graph, Node } from '../ir/graph.js';
+import { opContext } from '../ir/context.js';
+import { type Graph, type Node, shapeText } from '../ir/graph.js';
+import { opDef } from '../ops/index.js';
+import { type CKernel, type Lowering, type StreamStage, cKernel, designated } from '../ops/lowering.js';
+import { cComment } from '../util/c.js';
+import type { Step } from './lower.js';
+import type { NameTable } from './names.js';
 
-export interface StreamStage {
-  conv: Node;
-  /** Element-wise ops applied to each output column (Relu, Clip, ..., ChannelAffine). */
-  post: Node[];
-}
+/** The stream runs its own conv and calls ecgc_channel_affine_f32 and the element-wise functions. */
+const STREAM_F32 = cKernel('ecgc_stream_f32', 'ecgc_stream.c', 'ecgc_weights.c', 'ecgc_unary.c', 'ecgc_channel_affine.c');
 
 export interface StreamChain {
-  stages: StreamStage[];
+  stages: { conv: Node; post: Node[] }[];
   /** The closing reduction over time, if any. */
   reduce?: Node;
   input: string;
@@ -22,18 +26,20 @@ export interface StreamChain {
   nodes: Node[];
 }
 
-/** Ops applied element by element (or per channel) that a stage applies to each output column. */
-export const STREAM_POST_OPS = new Set(['Relu', 'LeakyRelu', 'Clip', 'Sigmoid', 'Tanh', 'Erf', 'Sqrt', 'Reciprocal', 'Neg', 'Pow', 'ChannelAffine']);
-const REDUCE_OPS = new Set(['GlobalAveragePool', 'GlobalMaxPool']);
+type Role = 'stage' | 'post' | 'reduce';
 
-/** Chains of at least two Conv layers, each value inside used by the next op only. */
+function roleOf(graph: Graph, node: Node): Role | undefined {
+  const role = opDef(node).stream;
+  if (!role) return undefined;
+  if ('stage' in role) return role.stage.accepts(opContext(graph, node)) ? 'stage' : undefined;
+  return 'post' in role ? 'post' : 'reduce';
+}
+
+/** Chains of at least two stages, each value inside used by the next op only. */
 export function findStreamChains(graph: Graph): StreamChain[] {
   const consumers = new Map<string, Node[]>();
   for (const node of graph.nodes) for (const input of node.inputs) if (input) consumers.set(input, [...(consumers.get(input) ?? []), node]);
   const isRuntime = (name: string) => !graph.constants.has(name);
-  const streamable = (node: Node) =>
-    node.op === 'Conv' && graph.values.get(node.inputs[0])?.shape.length === 3 && graph.values.get(node.inputs[0])?.shape[0] === 1 &&
-    graph.constants.has(node.inputs[1]) && (!node.inputs[2] || graph.constants.has(node.inputs[2]));
   /** The only consumer of a value that is not a graph output, reading it as its one run-time input. */
   const next = (value: string): Node | undefined => {
     const users = consumers.get(value) ?? [];
@@ -45,12 +51,13 @@ export function findStreamChains(graph: Graph): StreamChain[] {
   const chains: StreamChain[] = [];
   const taken = new Set<Node>();
   for (const start of graph.nodes) {
-    if (taken.has(start) || !streamable(start) || !isRuntime(start.inputs[0])) continue;
+    if (taken.has(start) || roleOf(graph, start) !== 'stage' || !isRuntime(start.inputs[0])) continue;
     const chain: StreamChain = { stages: [{ conv: start, post: [] }], input: start.inputs[0], output: start.outputs[0], nodes: [start] };
     for (let node = next(chain.output); node; node = next(chain.output)) {
-      if (streamable(node)) chain.stages.push({ conv: node, post: [] });
-      else if (STREAM_POST_OPS.has(node.op)) chain.stages[chain.stages.length - 1].post.push(node);
-      else if (REDUCE_OPS.has(node.op)) chain.reduce = node;
+      const role = roleOf(graph, node);
+      if (role === 'stage') chain.stages.push({ conv: node, post: [] });
+      else if (role === 'post') chain.stages[chain.stages.length - 1].post.push(node);
+      else if (role === 'reduce') chain.reduce = node;
       else break;
       chain.nodes.push(node);
       chain.output = node.outputs[0];
@@ -61,4 +68,60 @@ export function findStreamChains(graph: Graph): StreamChain[] {
     chains.push(chain);
   }
   return chains;
+}
+
+/** Each node of a chain -> its chain. */
+export function streamChains(graph: Graph): Map<Node, StreamChain> {
+  return new Map(findStreamChains(graph).flatMap((chain) => chain.nodes.map((node) => [node, chain] as const)));
+}
+
+/** A chain as one step calling ecgc_stream_f32, whose scratch holds the rings. */
+export function lowerStream(graph: Graph, chain: StreamChain, names: NameTable, loweringOf: (node: Node) => Lowering): Step {
+  const id = names.take(`${chain.nodes[0].name}_stream`, 'stream');
+  const kernels: CKernel[] = [STREAM_F32];
+  const stages = chain.stages.map((stage, k) => {
+    const role = opDef(stage.conv).stream!;
+    const declared = 'stage' in role ? role.stage.declare(opContext(graph, stage.conv), loweringOf(stage.conv)) : undefined;
+    const post = stage.post.map((node) => {
+      const postRole = opDef(node).stream!;
+      if (!('post' in postRole)) throw new Error(`internal: ${node.name} is no post op`);
+      kernels.push(...postRole.post.kernels);
+      return postRole.post.init(opContext(graph, node), loweringOf(node));
+    });
+    const postId = `${id}__post${k}`;
+    if (post.length) loweringOf(stage.conv).declare(`static const ecgc_stream_post_t ${postId}[] = {${post.join(', ')}};`);
+    return { ...declared!, post: post.length ? postId : 'NULL', postCount: post.length };
+  });
+  const reduceRole = chain.reduce && opDef(chain.reduce).stream;
+  const reduce = reduceRole && 'reduce' in reduceRole ? reduceRole.reduce : 'ECGC_STREAM_NONE';
+  const declare = loweringOf(chain.nodes[0]).declare;
+  declare(`static const ecgc_stream_stage_t ${id}__stages[] = {${stages.map((s) => designated({ conv: `&${s.id}`, post_count: s.postCount, post: s.post })).join(', ')}};`);
+  declare(`static const ecgc_stream_t ${id} = ${designated({ stage_count: stages.length, stages: `${id}__stages`, reduce })};`);
+  // "first .. last (Stream)": the step comment ecgc bench reads (see src/bench/device.ts)
+  const shape = shapeText(graph.values.get(chain.output)!.shape);
+  const comment = `/* ${cComment(`${chain.nodes[0].name} .. ${chain.nodes[chain.nodes.length - 1].name} (Stream) -> ${shape}`)} */`;
+  return {
+    node: chain.nodes[0].name, op: 'Stream', inputs: [chain.input], output: chain.output, inPlace: false, kernels,
+    scratch: { bytes: streamScratchBytes(stages), check: `ecgc_stream_f32_get_buffer_size(&${id})` },
+    code: (at, s) => `${comment}\n  ${STREAM_F32.name}(&${id}, ${at(chain.input)}, ${at(chain.output)}, ${s});`,
+    stream: id,
+  };
+}
+
+/**
+ * ecgc_stream_f32_get_buffer_size: a 24-byte layout; per stage a 16-byte state; two hand-off
+ * columns (the widest stage input or the last output); for kernels above 1, a group's taps
+ * and where each tap's column is; a decoded row for packed or sparse weights and sparse
+ * positions; each stage's ring of (kernel-1)*dilation columns before the newest. All in
+ * 4-byte words.
+ */
+export function streamScratchBytes(stages: StreamStage[]): number {
+  const widest = (pick: (s: StreamStage) => number) => Math.max(0, ...stages.map(pick));
+  const handoff = Math.max(stages[stages.length - 1].outChannels, widest((s) => s.inChannels));
+  const window = widest((s) => (s.kernel > 1 ? s.rowLength : 0));
+  const columns = widest((s) => (s.kernel > 1 ? s.kernel : 0));
+  const row = widest((s) => (s.packed ? s.rowLength : 0));
+  const positions = widest((s) => (s.sparse ? s.rowLength : 0));
+  const rings = stages.reduce((sum, s) => sum + (s.kernel - 1) * s.dilation * s.inChannels, 0);
+  return 24 + 16 * stages.length + 4 * (2 * handoff + window + row + positions + columns + rings);
 }

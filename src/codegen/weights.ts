@@ -5,7 +5,8 @@
  * [N, K] (transposed when stored [K, N]).
  */
 import { fail } from '../errors.js';
-import { type QuantizerSpec, bfloat16Bits, quantizeLayer } from '../compress/quantize.js';
+import { designated } from '../ops/lowering.js';
+import { type QuantizerSpec, bfloat16Bits, quantizeLayer } from '../plan/quantize.js';
 import { type Encoding, chooseEncoding, encodeWeights } from '../pack/encode.js';
 import { type LayerSize, floatLayerSize, quantizedLayerSize } from '../pack/size.js';
 
@@ -47,7 +48,7 @@ export function emitWeights(prefix: string, description: string, rowMajor: Float
     const size = floatLayerSize(rowMajor, rows, biasCount);
     if (size.encoding === 'float32') {
       return {
-        init: `{ECGC_F32, 0, 32, 0, ${rows}, ${rowLength}, ${prefix}__f32, NULL, NULL, NULL, NULL, NULL}`,
+        init: designated({ encoding: 'ECGC_F32', bits: 32, rows, row_length: rowLength, f32: `${prefix}__f32` }),
         arrays: [{ name: `${prefix}__f32`, type: 'float', values: rowMajor, comment: `${description}: float32, ${rows} x ${rowLength}` }],
         size,
         packed: false,
@@ -62,7 +63,10 @@ export function emitWeights(prefix: string, description: string, rowMajor: Float
     const what = `${description}: float32, ${(100 * (1 - nonzeros.length / rowMajor.length)).toFixed(1)}% pruned, ${size.encoding}`;
     // (a layer pruned to nothing has no values array: C has no empty arrays)
     return {
-      init: `{${ENCODING_ENUM[size.encoding]}, ECGC_FLOAT, 32, ${index.indexBits}, ${rows}, ${rowLength}, ${nonzeros.length ? `${prefix}__f32` : 'NULL'}, NULL, ${prefix}__index, NULL, NULL, NULL}`,
+      init: designated({
+        encoding: ENCODING_ENUM[size.encoding], quantizer: 'ECGC_FLOAT', bits: 32, index_bits: index.indexBits, rows, row_length: rowLength,
+        ...(nonzeros.length ? { f32: `${prefix}__f32` } : {}), index: `${prefix}__index`,
+      }),
       arrays: [
         { name: `${prefix}__index`, type: 'uint8_t', values: index.indexBytes, comment: `${what}: ${size.encoding === 'bitmap' ? 'nonzero bitmap' : 'row counts and distances'}` },
         ...(nonzeros.length ? [{ name: `${prefix}__f32`, type: 'float' as const, values: nonzeros, comment: `${what}: nonzero weights` }] : []),
@@ -91,9 +95,15 @@ export function emitWeights(prefix: string, description: string, rowMajor: Float
     arrays.push({ name: `${prefix}__scales`, type: bf16 ? 'uint16_t' : 'float', values, comment: `${what}: ${bf16 ? 'bfloat16 ' : ''}scales` });
   }
   if (layer.levels.length > 0) arrays.push({ name: `${prefix}__levels`, type: 'float', values: layer.levels, comment: `${what}: codebook levels` });
-  const pointer = (suffix: string, present: boolean) => (present ? `${prefix}__${suffix}` : 'NULL');
+  // the arrays this layer has (a pointer left out of a designated initializer is NULL)
+  const pointers = {
+    ...(encoded.codeBytes.length > 0 ? { codes: `${prefix}__codes` } : {}),
+    ...(encoded.indexBytes.length > 0 ? { index: `${prefix}__index` } : {}),
+    ...(layer.scales.length > 0 ? { [bf16 ? 'scales_bf16' : 'scales']: `${prefix}__scales` } : {}),
+    ...(layer.levels.length > 0 ? { levels: `${prefix}__levels` } : {}),
+  };
   return {
-    init: `{${ENCODING_ENUM[encoding]}, ${QUANTIZER_ENUM[spec.quantizer]}, ${spec.bits}, ${encoded.indexBits}, ${rows}, ${rowLength}, NULL, ${pointer('codes', encoded.codeBytes.length > 0)}, ${pointer('index', encoded.indexBytes.length > 0)}, ${pointer('scales', layer.scales.length > 0 && !bf16)}, ${pointer('scales', layer.scales.length > 0 && bf16)}, ${pointer('levels', layer.levels.length > 0)}}`,
+    init: designated({ encoding: ENCODING_ENUM[encoding], quantizer: QUANTIZER_ENUM[spec.quantizer], bits: spec.bits, index_bits: encoded.indexBits, rows, row_length: rowLength, ...pointers }),
     arrays,
     size: { ...size, encoding, indexBytes: encoded.indexBytes.length, codeBytes: encoded.codeBytes.length, total: encoded.indexBytes.length + encoded.codeBytes.length + size.scaleBytes + size.levelBytes + size.biasBytes },
     packed: true,

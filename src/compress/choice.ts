@@ -19,14 +19,9 @@ import { fail } from '../errors.js';
 import { type LayerSize, floatLayerSize, quantizedLayerSize } from '../pack/size.js';
 import { codebookLevels } from './codebook.js';
 import type { Compensation } from './gptq.js';
-import type { WeightLayer } from './layers.js';
-import { type QuantizedLayer, type Quantizer, type QuantizerSpec, type ScaleFormat, quantizeLayer } from './quantize.js';
-
-export const FLOAT_BITS = 32;
-
-/** The quantizer family a search uses for 2..8 bits. */
-export type QuantizerFamily = Exclude<Quantizer, 'sign'>;
-export const QUANTIZER_FAMILIES: QuantizerFamily[] = ['uniform', 'uniform-layer', 'codebook'];
+import type { WeightLayer } from '../plan/layers.js';
+import { type PlanLayer, encodeCodes } from '../plan/plan.js';
+import { FLOAT_BITS, type QuantizedLayer, type Quantizer, type QuantizerFamily, type QuantizerSpec, type ScaleFormat, quantizeLayer } from '../plan/quantize.js';
 
 export interface LayerChoice {
   /** 1..8, or 32 (float32). */
@@ -115,4 +110,33 @@ export function zeroFraction(values: ArrayLike<number>): number {
   let zeros = 0;
   for (let i = 0; i < values.length; i++) if (values[i] === 0) zeros++;
   return values.length === 0 ? 0 : zeros / values.length;
+}
+
+/** A layer's entry in a plan: the layer, its importance, and what its choice made of it. */
+export function planLayer(layer: WeightLayer, importance: PlanLayer['importance'], realized: RealizedLayer): PlanLayer {
+  const s = realized.size;
+  return {
+    node: layer.node,
+    op: layer.op,
+    weight: layer.weight,
+    shape: layer.shape,
+    rows: layer.rows,
+    rowLength: layer.rowLength,
+    transposed: layer.transposed,
+    bias: layer.bias ?? null,
+    biasCount: layer.biasCount,
+    importance: { rho: importance.rho, delta: importance.delta, importance: importance.importance },
+    bits: realized.choice.bits,
+    quantizer: realized.quantizer,
+    prune: realized.choice.prune,
+    threshold: realized.threshold,
+    sparsity: realized.sparsity,
+    scales: Array.from(realized.quantized?.scales ?? []),
+    scaleFormat: realized.quantized?.scaleFormat ?? 'float32',
+    levels: realized.levels ?? [],
+    ...(realized.quantized?.codesGiven ? { codes: encodeCodes(realized.quantized.codes, realized.choice.bits) } : {}),
+    encoding: s.encoding,
+    bytes: { index: s.indexBytes, codes: s.codeBytes, scales: s.scaleBytes, levels: s.levelBytes, bias: s.biasBytes, total: s.total },
+    float32Bytes: 4 * (layer.rows * layer.rowLength + layer.biasCount),
+  };
 }

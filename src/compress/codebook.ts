@@ -1,5 +1,5 @@
 /**
- * Codebook levels for the codebook quantizer (src/compress/quantize.ts): 2^b float32 levels
+ * Codebook levels for the codebook quantizer (src/plan/quantize.ts): 2^b float32 levels
  * per layer, level 0 exactly 0, the other 2^b - 1 found by k-means (Lloyd) on the layer's
  * kept weights (|w| > threshold).
  *

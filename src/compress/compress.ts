@@ -1,7 +1,7 @@
 /**
  * `ecgc compress` as a library call: measures the full model on the calibration windows,
  * runs the policy (src/compress/search.ts), reports the chosen plan on held-out windows
- * when given, and assembles plan.json (src/compress/plan.ts). A plan that misses its
+ * when given, and assembles plan.json (src/plan/plan.ts). A plan that misses its
  * constraints is assembled too, marked `rejected`, and travels in the BudgetError.
  */
 import { performance } from 'node:perf_hooks';
@@ -10,8 +10,9 @@ import type { Graph } from '../ir/graph.js';
 import type { Calibration } from './calibration.js';
 import { Evaluator, type MetricName } from './evaluator.js';
 import { layerHessians } from './hessian.js';
-import { type WeightLayer, findWeightLayers } from './layers.js';
-import { type FigurePair, type Plan, PLAN_SCHEMA, modelIdentity, planLayer, sizeTotals } from './plan.js';
+import { type WeightLayer, findWeightLayers } from '../plan/layers.js';
+import { planLayer } from './choice.js';
+import { type FigurePair, type Plan, PLAN_SCHEMA, modelIdentity, sizeTotals } from '../plan/plan.js';
 import { BudgetError, type SearchResult, type SearchSettings, SearchSpace, evaluateChoices, runSearch } from './search.js';
 import { type Sensitivity, measureSensitivity } from './sensitivity.js';
 

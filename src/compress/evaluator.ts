@@ -25,8 +25,8 @@ import type { Graph, Tensor } from '../ir/graph.js';
 import { summarize } from '../ir/summary.js';
 import { compileStepped } from '../ref/interpreter.js';
 import { BatchRunner } from '../ref/parallel.js';
-import type { Figures } from './plan.js';
-import { type WeightLayer, rowsToStorage } from './layers.js';
+import type { Figures } from '../plan/plan.js';
+import { type WeightLayer, rowsToStorage } from '../plan/layers.js';
 import { argmaxRows, classificationMetrics, outputFigures } from './metrics.js';
 
 export type MetricName = 'accuracy' | 'f1';

@@ -25,10 +25,10 @@ import { BatchRunner } from '../ref/parallel.js';
 import { readFileOrFail, withTemporaryDirectory } from '../util/files.js';
 import { writeNpy } from '../util/npy.js';
 import type { Calibration } from './calibration.js';
-import { type LayerChoice, LayerWeights } from './choice.js';
-import { findWeightLayers, readRows } from './layers.js';
+import { type LayerChoice, LayerWeights, planLayer } from './choice.js';
+import { findWeightLayers, readRows } from '../plan/layers.js';
 import { argmaxRows, classificationMetrics, outputFigures } from './metrics.js';
-import { type FigurePair, type Plan, type PlanLayer, applyPlan, modelIdentity, planLayer, sizeTotals } from './plan.js';
+import { type FigurePair, type Plan, type PlanLayer, applyPlan, modelIdentity, sizeTotals } from '../plan/plan.js';
 
 export interface FinetuneSettings {
   epochs: number;

@@ -8,7 +8,7 @@
  * Only the codes change: the scales are still those of plain rounding (max|w| / (2^(b-1) - 1)
  * of the kept weights, mean |w| for sign) and the pruned weights the same, so the stored
  * format, the sizes' formula and the C kernels are unchanged. The codes themselves are no
- * longer a function of the weights, so plan.json carries them (src/compress/plan.ts).
+ * longer a function of the weights, so plan.json carries them (src/plan/plan.ts).
  *
  * Per group of rows sharing one H: H is damped (+1% of its mean diagonal; a dead input, H_ii
  * = 0, gets 1), the weights are taken in order of decreasing H_ii (the inputs that fire most
@@ -19,7 +19,7 @@
  * rounding can, at 1 bit) keeps the plain codes.
  */
 import type { LayerHessian } from './hessian.js';
-import { type QuantizerSpec, quantizeLayer, uniformCode } from './quantize.js';
+import { type QuantizerSpec, quantizeLayer, uniformCode } from '../plan/quantize.js';
 
 const DAMPING = 0.01;
 

@@ -9,12 +9,12 @@
  * layer's H is that of the model as trained and does not depend on what the search decides
  * for the other layers: a layer's rounding for given bits and pruning is computed once.
  */
-import { type Graph, sizeOf } from '../ir/graph.js';
+import type { Graph } from '../ir/graph.js';
 import { opContext } from '../ir/context.js';
-import { attrInt } from '../onnx/attributes.js';
+import { opDef } from '../ops/index.js';
+import type { InputVectors } from '../ops/layer.js';
 import { compileGraph } from '../ref/interpreter.js';
-import { geometry as convGeometry } from '../ref/ops/conv.js';
-import type { WeightLayer } from './layers.js';
+import type { WeightLayer } from '../plan/layers.js';
 
 export interface LayerHessian {
   /** Length of the input vectors: the layer's row length. */
@@ -52,57 +52,10 @@ export function layerHessians(graph: Graph, layers: WeightLayer[], x: Float32Arr
   return sources.map((source, i) => source && { n: layers[i].rowLength, rowsPerGroup: layers[i].rows / source.groups, h: h[i].map((m) => symmetric(m, layers[i].rowLength)) });
 }
 
-/** Where a layer's input vectors come from: `perWindow` of them per group and window. */
-interface InputVectors {
-  groups: number;
-  perWindow: number;
-  /** Writes vector v of group g of `input` into `column` and its nonzero indices into `nonzero`; returns their count. */
-  fill(input: Float32Array, g: number, v: number, column: Float64Array, nonzero: Int32Array): number;
-}
-
+/** A layer's input vectors, as its op's definition reads them (src/ops/layer.ts). */
 function inputVectors(graph: Graph, layer: WeightLayer): InputVectors | null {
   const node = graph.nodes[layer.nodeIndex];
-  const n = layer.rowLength;
-  if (layer.op === 'Conv') {
-    const { window, inChannels, group } = convGeometry(opContext(graph, node));
-    const { kernel: K, stride, dilation, padBegin, inLength: T, outLength } = window;
-    const inPerGroup = inChannels / group;
-    return {
-      groups: group,
-      perWindow: outLength,
-      fill(input, g, t, column, nonzero) {
-        let count = 0;
-        for (let c = 0; c < inPerGroup; c++) {
-          const channel = (g * inPerGroup + c) * T;
-          for (let k = 0; k < K; k++) {
-            const at = t * stride - padBegin + k * dilation;
-            const value = at >= 0 && at < T ? input[channel + at] : 0;
-            column[c * K + k] = value;
-            if (value !== 0) nonzero[count++] = c * K + k;
-          }
-        }
-        return count;
-      },
-    };
-  }
-  // Gemm (A [M, K], or [K, M] when transA) and MatMul (A [..., K]): one vector per row of A.
-  const transA = layer.op === 'Gemm' && attrInt(node, 'transA', 0) === 1;
-  const size = sizeOf(graph.values.get(node.inputs[0])?.shape ?? []);
-  if (size % n !== 0) return null;
-  const m = size / n;
-  return {
-    groups: 1,
-    perWindow: m,
-    fill(input, _g, r, column, nonzero) {
-      let count = 0;
-      for (let k = 0; k < n; k++) {
-        const value = transA ? input[k * m + r] : input[r * n + k];
-        column[k] = value;
-        if (value !== 0) nonzero[count++] = k;
-      }
-      return count;
-    },
-  };
+  return opDef(node).layer?.inputVectors(opContext(graph, node), layer.rowLength) ?? null;
 }
 
 /** h += v v^T on the upper triangle, over v's nonzero entries (ReLU inputs are half zeros). */

@@ -13,7 +13,7 @@
  *  I_l      alpha * rho_l + beta * delta_l (defaults 0.5, 0.5: I in [0, 1]).
  */
 import type { Graph } from '../ir/graph.js';
-import { type WeightLayer, readRows } from './layers.js';
+import { type WeightLayer, readRows } from '../plan/layers.js';
 
 export interface LayerImportance {
   rho: number;

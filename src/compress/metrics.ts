@@ -4,7 +4,7 @@
  * predicted). A class never predicted has precision 0, as scikit-learn's zero_division=0.
  * And a compressed model's figures against its full model (top-1 agreement, output SNR).
  */
-import type { Figures } from './plan.js';
+import type { Figures } from '../plan/plan.js';
 
 export interface ClassMetrics {
   name: string;

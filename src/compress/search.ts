@@ -48,15 +48,16 @@
  */
 import { EXIT_BUDGET, EcgcError, fail } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
-import { FLOAT_BITS, type LayerChoice, LayerWeights, type QuantizerFamily, type RealizedLayer, choiceText } from './choice.js';
+import { type LayerChoice, LayerWeights, type RealizedLayer, choiceText } from './choice.js';
+import { FLOAT_BITS, type QuantizerFamily } from '../plan/quantize.js';
 import { type Constraints, constraintsText, requirementOf, shortfalls, unconstrained } from './constraints.js';
 import type { Evaluator, MetricName, Outcome } from './evaluator.js';
 import { type LayerImportance, layerImportance } from './importance.js';
-import { type WeightLayer, readRows } from './layers.js';
+import { type WeightLayer, readRows } from '../plan/layers.js';
 import { Compensation } from './gptq.js';
 import type { LayerHessian } from './hessian.js';
-import type { Plan } from './plan.js';
-import type { Rounding, ScaleFormat } from './quantize.js';
+import type { Plan } from '../plan/plan.js';
+import type { Rounding, ScaleFormat } from '../plan/quantize.js';
 
 export type MethodSpec = { kind: 'fixed-q'; bits: number } | { kind: 'fixed-p'; prune: number } | { kind: 'laq' } | { kind: 'lap' } | { kind: 'laq+lap' };
 export type LaqRule = 'printed' | 'intended';

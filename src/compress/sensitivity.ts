@@ -5,7 +5,7 @@
  * ties ranked by their mean rank), over the mean drop across the measured b and per b.
  * A positive correlation means the heuristic calls important the layers that are sensitive.
  */
-import type { QuantizerFamily } from './choice.js';
+import type { QuantizerFamily } from '../plan/quantize.js';
 import type { Evaluator } from './evaluator.js';
 import type { SearchSpace } from './search.js';
 

@@ -10,11 +10,12 @@
 import { performance } from 'node:perf_hooks';
 import type { Graph } from '../ir/graph.js';
 import type { Calibration } from './calibration.js';
-import { FLOAT_BITS, type LayerChoice } from './choice.js';
+import { type LayerChoice, planLayer } from './choice.js';
+import { FLOAT_BITS } from '../plan/quantize.js';
 import { requirementOf } from './constraints.js';
 import { evaluatorOn, openSearch } from './compress.js';
 import type { Outcome } from './evaluator.js';
-import { type Figures, type SizeTotals, modelIdentity, sizeTotals, planLayer } from './plan.js';
+import { type Figures, type SizeTotals, modelIdentity, sizeTotals } from '../plan/plan.js';
 import { FLOAT_CHOICE, type LaqRule, type MethodSpec, type SearchSettings, evaluateChoices, runSearch } from './search.js';
 import { type Sensitivity, measureSensitivity } from './sensitivity.js';
 

@@ -1,5 +1,5 @@
 import { fail } from '../errors.js';
-import type { OpContext } from '../ref/op.js';
+import type { OpContext } from '../ops/op.js';
 import type { Graph, Node } from './graph.js';
 
 /** The view of a node that op definitions work from: input types, shapes and constants. */

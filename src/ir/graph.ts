@@ -3,13 +3,28 @@
  *
  * The batch dimension of the model's input is fixed to 1 here: ecgc compiles single-sample
  * inference (the C API takes one window), and the interpreter maps the graph over a batch.
- * Every runtime tensor is float32; integer tensors (shapes, indices) exist only as
- * constants and are folded away before execution.
+ * Every value has a data type (DTYPES): its typed array in the interpreter, its C type and
+ * size in the arena. Today every run-time tensor is float32; integer tensors (shapes,
+ * indices) exist only as constants and are folded away before execution.
  */
 export type DType = 'float32' | 'int64';
 
 /** int64 values are held as exact doubles (shapes and indices are far below 2^53). */
 export type TensorData = Float32Array | Float64Array;
+
+export interface DTypeInfo {
+  /** Bytes an element takes in the arena. */
+  bytes: number;
+  /** The element type of C pointers to it. */
+  c: string;
+  /** The typed array the interpreter holds it in. */
+  array: Float32ArrayConstructor | Float64ArrayConstructor;
+}
+
+export const DTYPES: Record<DType, DTypeInfo> = {
+  float32: { bytes: 4, c: 'float', array: Float32Array },
+  int64: { bytes: 8, c: 'int64_t', array: Float64Array },
+};
 
 export interface Tensor {
   dtype: DType;

@@ -1,5 +1,5 @@
 /** Per-node shapes, parameters and MACs of a graph: what `ecgc inspect` reports. */
-import { opDef } from '../ref/ops/index.js';
+import { opDef } from '../ops/index.js';
 import { opContext } from './context.js';
 import type { Graph } from './graph.js';
 import { sizeOf } from './graph.js';

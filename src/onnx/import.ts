@@ -11,6 +11,11 @@ import { foreignModelFormat, savedModel } from './foreign.js';
 import { type OnnxTypes, onnx, toNumber } from './proto.js';
 import { tensorFromProto } from './tensor.js';
 
+
+const CONSTANT = 'Constant';
+/** Ops the importer reads itself (into constants) rather than passing on as nodes. */
+export const IMPORTER_OPS = [CONSTANT];
+
 export const MIN_OPSET = 11;
 export const MAX_OPSET = 17;
 
@@ -90,7 +95,7 @@ function importBody(proto: OnnxTypes.IGraphProto, file: string): { nodes: Node[]
       attrs[attribute.name ?? ''] = attributeValue(attribute, file, `${file}: node '${name}' attribute '${attribute.name}'`);
     }
     const node: Node = { name, op, inputs: nodeProto.input ?? [], outputs: nodeProto.output ?? [], attrs };
-    if (op === 'Constant') {
+    if (op === CONSTANT) {
       const tensor = constantNodeValue(node, file);
       checkFinite(tensor, `${file}: Constant node '${name}'`);
       constants.set(node.outputs[0], tensor);

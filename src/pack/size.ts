@@ -4,8 +4,16 @@
  * left in float32 costs 4 bytes per weight, or its nonzeros and their indices when pruned.
  * The compressor's budgets sum these.
  */
-import type { QuantizedLayer } from '../compress/quantize.js';
 import { type Encoding, chooseEncoding } from './encode.js';
+
+/** What the size of a quantized layer depends on (src/plan/quantize.ts's QuantizedLayer). */
+export interface CodedLayer {
+  codes: ArrayLike<number>;
+  zeroRepresentable: boolean;
+  scales: ArrayLike<number>;
+  scaleFormat: 'float32' | 'bfloat16';
+  levels: ArrayLike<number>;
+}
 
 export interface LayerSize {
   encoding: Encoding | 'float32';
@@ -17,7 +25,7 @@ export interface LayerSize {
   total: number;
 }
 
-export function quantizedLayerSize(layer: QuantizedLayer, rows: number, bits: number, biasCount: number): LayerSize {
+export function quantizedLayerSize(layer: CodedLayer, rows: number, bits: number, biasCount: number): LayerSize {
   const e = chooseEncoding(layer.codes, rows, bits, layer.zeroRepresentable);
   const scaleBytes = (layer.scaleFormat === 'bfloat16' ? 2 : 4) * layer.scales.length;
   const levelBytes = 4 * layer.levels.length;

@@ -6,9 +6,10 @@
  * then allocates nothing. View ops (Reshape, Flatten, Squeeze, Unsqueeze) share buffers.
  */
 import { fail } from '../errors.js';
-import { type Graph, type TensorData, sizeOf } from '../ir/graph.js';
+import { DTYPES, type Graph, type TensorData, sizeOf } from '../ir/graph.js';
 import { opContext } from '../ir/context.js';
-import { opDef } from './ops/index.js';
+import { opDef } from '../ops/index.js';
+import { referenceKernel } from './fast/index.js';
 
 export interface CompiledGraph {
   inputSizes: number[];
@@ -34,7 +35,7 @@ interface Step {
   /** Index of the node in graph.nodes. */
   node: number;
   ins: TensorData[];
-  outs: Float32Array[];
+  outs: TensorData[];
   run: () => void;
 }
 
@@ -43,10 +44,10 @@ function build(graph: Graph) {
   for (const [name, tensor] of graph.constants) buffers.set(name, tensor.data);
   const bufferOf = (name: string): TensorData =>
     buffers.get(name) ?? fail(`internal: value '${name}' is used before it is computed`);
-  const allocate = (name: string): Float32Array => {
+  /** A value's buffer, a typed array of its data type. */
+  const allocate = (name: string): TensorData => {
     const info = graph.values.get(name) ?? fail(`internal: value '${name}' has no shape`);
-    if (info.dtype !== 'float32') fail(`value '${name}' is an integer tensor computed at run time; ecgc runs float32 graphs only`);
-    const buffer = new Float32Array(sizeOf(info.shape));
+    const buffer = new DTYPES[info.dtype].array(sizeOf(info.shape));
     buffers.set(name, buffer);
     return buffer;
   };
@@ -62,7 +63,7 @@ function build(graph: Graph) {
       return;
     }
     const outputInfos = node.outputs.map((name) => graph.values.get(name) ?? fail(`internal: output '${name}' has no shape`));
-    const kernel = def.prepare(ctx, outputInfos);
+    const kernel = referenceKernel(def)(ctx, outputInfos);
     const outs = node.outputs.map(allocate);
     steps.push({ node: index, ins, outs, run: () => kernel(ins, outs) });
   });

@@ -1,5 +1,5 @@
 /** Per-class recall of a plan beside its full model's, as table rows for every report of a plan. */
-import type { FigurePair, Plan } from '../compress/plan.js';
+import type { FigurePair, Plan } from '../plan/plan.js';
 
 /** A fraction as percent with two decimals ('-' for none), as every report prints one. */
 export const pct = (v: number | null) => (v === null ? '-' : (100 * v).toFixed(2));

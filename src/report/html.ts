@@ -4,7 +4,7 @@
  * importance, and the score against compression ratio with its Pareto front.
  */
 import { scoreName } from '../compress/constraints.js';
-import type { Plan } from '../compress/plan.js';
+import type { Plan } from '../plan/plan.js';
 import type { TracePoint } from '../compress/search.js';
 import type { Sensitivity } from '../compress/sensitivity.js';
 import type { Sweep } from '../compress/sweep.js';

@@ -1,5 +1,5 @@
 /** Markdown reports of a plan (plan.md beside plan.json) and of a sweep (table.md). */
-import type { Figures, Plan, PlanMethod } from '../compress/plan.js';
+import type { Figures, Plan, PlanMethod } from '../plan/plan.js';
 import type { Sensitivity } from '../compress/sensitivity.js';
 import type { Sweep } from '../compress/sweep.js';
 import { scoreName } from '../compress/constraints.js';

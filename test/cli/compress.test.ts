@@ -7,9 +7,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findWeightLayers } from '../../src/compress/layers.js';
+import { findWeightLayers } from '../../src/plan/layers.js';
 import { argmaxRows, classificationMetrics } from '../../src/compress/metrics.js';
-import { type Plan, applyPlan, readPlan } from '../../src/compress/plan.js';
+import { type Plan, applyPlan, readPlan } from '../../src/plan/plan.js';
 import { SearchSpace } from '../../src/compress/search.js';
 import { writeDataset } from '../../src/data/dataset.js';
 import { encodeNpy, readNpyFloat32 } from '../../src/util/npy.js';

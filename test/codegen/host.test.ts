@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { generate, harnessSource } from '../../src/codegen/emit.js';
-import { cComment, cFloat, cIdentifier } from '../../src/codegen/names.js';
+import { cComment, cFloat, cIdentifier } from '../../src/util/c.js';
 import { verifyHost } from '../../src/codegen/verify.js';
 import { buildHost, runHarness } from '../../src/toolchain/host.js';
 import type { LayerQuantization } from '../../src/codegen/weights.js';
@@ -218,7 +218,7 @@ describe('the depth-first schedule (--schedule stream): the same bits from rings
     const layered = expectVerified(await verifyHost(chain, 'chain.onnx', x, 4, { optimizations: ['-O2'] }));
     const streamed = await verifyHost(chain, 'chain.onnx', x, 4, { schedule: 'stream', optimizations: ['-O0', '-O2'] });
     expectVerified(streamed);
-    expect(streamed.generated.files.get('chain.c')).toMatch(/ecgc_stream\(&chain__conv0_stream/);
+    expect(streamed.generated.files.get('chain.c')).toMatch(/ecgc_stream_f32\(&chain__conv0_stream/);
     expect(streamed.generated.memory.arenaBytes).toBeLessThan(layered.generated.memory.arenaBytes);
     for (const [encoding, bits] of [['dense', 4], ['bitmap', 3], ['delta', 2]] as const) {
       const quantization = new Map<string, LayerQuantization>();
@@ -258,7 +258,7 @@ describe('the depth-first schedule (--schedule stream): the same bits from rings
       expectVerified(result, pool);
       // one step: the whole chain, pool included
       const run = /int pool_run_arena\([^]*?\n}/.exec(result.generated.files.get('pool.c')!)![0];
-      expect(run.match(/ecgc_[a-z_0-9]+\(/g)).toEqual(['ecgc_stream(']);
+      expect(run.match(/ecgc_[a-z_0-9]+\(/g)).toEqual(['ecgc_stream_f32(']);
     }
   }, 120_000);
 
@@ -302,7 +302,7 @@ describe('the depth-first schedule (--schedule stream): the same bits from rings
       ],
     });
     const generated = generate(graph, 'res.onnx', { target: 'host', schedule: 'stream' });
-    expect(generated.files.get('res.c')).toMatch(/ecgc_stream\(/);
+    expect(generated.files.get('res.c')).toMatch(/ecgc_stream_f32\(/);
     expect(generated.pushApi).toBe(false);
     expect(generated.files.get('res.h')).not.toMatch(/res_push/);
   });
@@ -326,7 +326,7 @@ describe('the depth-first schedule (--schedule stream): the same bits from rings
     expect(result.generated.files.get('flat.h')).toMatch(/#define FLAT_INPUT_LENGTH 20 /);
   }, 60_000);
 
-  it('reserves exactly the scratch ecgc_stream_get_buffer_size asks for: rings of (k-1)*d columns, no ring for pointwise layers', async () => {
+  it('reserves exactly the scratch ecgc_stream_f32_get_buffer_size asks for: rings of (k-1)*d columns, no ring for pointwise layers', async () => {
     const packed = new Map<string, LayerQuantization>([
       ['c0', { spec: { bits: 3, quantizer: 'uniform', threshold: 0.1 }, encoding: 'bitmap' }],
       ['c2', { spec: { bits: 4, quantizer: 'uniform', threshold: 0 }, encoding: 'dense' }],
@@ -337,7 +337,7 @@ describe('the depth-first schedule (--schedule stream): the same bits from rings
       const dir = mkdtempSync(join(tmpdir(), 'ecgc-scratch-'));
       try {
         for (const [file, content] of generated.files) writeFileSync(join(dir, file.replace(/^runtime\//, '')), content);
-        writeFileSync(join(dir, 'size.c'), '#include <stdio.h>\n#include "pool.c"\nint main(void) { printf("%zu\\n", ecgc_stream_get_buffer_size(&pool__c0_stream)); return 0; }\n');
+        writeFileSync(join(dir, 'size.c'), '#include <stdio.h>\n#include "pool.c"\nint main(void) { printf("%zu\\n", ecgc_stream_f32_get_buffer_size(&pool__c0_stream)); return 0; }\n');
         const sources = generated.runtimeSources.map((f) => f.replace(/^runtime\//, '')).filter((f) => f.endsWith('.c'));
         await execa('gcc', ['-std=c99', '-I.', '-o', 'size', 'size.c', ...sources.filter((f) => f !== 'pool.c'), '-lm'], { cwd: dir });
         asked.push(Number((await execa('./size', [], { cwd: dir })).stdout));

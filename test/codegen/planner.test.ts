@@ -4,14 +4,13 @@
  * alive at one step).
  */
 import { describe, expect, it } from 'vitest';
-import type { Step } from '../../src/codegen/lower.js';
-import { planMemory } from '../../src/codegen/planner.js';
+import { type PlannedStep, planMemory } from '../../src/codegen/planner.js';
 
-function step(inputs: string[], output: string, options: { inPlace?: boolean; scratchBytes?: number } = {}): Step {
-  return { node: output, op: 'Test', inputs, output, inPlace: options.inPlace ?? false, scratchBytes: options.scratchBytes ?? 0, code: () => '' };
+function step(inputs: string[], output: string, options: { inPlace?: boolean; scratchBytes?: number } = {}): PlannedStep {
+  return { inputs, output, inPlace: options.inPlace ?? false, scratch: { bytes: options.scratchBytes ?? 0, check: '' } };
 }
 
-const plan = (steps: Step[], sizes: Record<string, number>, outputs: string[], views: Record<string, string> = {}) =>
+const plan = (steps: PlannedStep[], sizes: Record<string, number>, outputs: string[], views: Record<string, string> = {}) =>
   planMemory(steps, new Map(Object.entries(sizes)), new Map(Object.entries(views)), ['x'], outputs);
 
 describe('planMemory', () => {

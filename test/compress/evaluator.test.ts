@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LayerWeights } from '../../src/compress/choice.js';
 import { Evaluator } from '../../src/compress/evaluator.js';
-import { findWeightLayers, readRows, writeRows } from '../../src/compress/layers.js';
+import { findWeightLayers, readRows, writeRows } from '../../src/plan/layers.js';
 import { argmaxRows, classificationMetrics } from '../../src/compress/metrics.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { compileStepped } from '../../src/ref/interpreter.js';

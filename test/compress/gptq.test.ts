@@ -4,11 +4,12 @@
  * rounding to nearest, on the compression fixture (beatnet, synthetic beats).
  */
 import { describe, expect, it } from 'vitest';
-import { FLOAT_BITS, LayerWeights } from '../../src/compress/choice.js';
+import { LayerWeights } from '../../src/compress/choice.js';
+import { FLOAT_BITS } from '../../src/plan/quantize.js';
 import { Compensation } from '../../src/compress/gptq.js';
 import { type LayerHessian, layerHessians } from '../../src/compress/hessian.js';
-import { type WeightLayer, findWeightLayers, readRows, writeRows } from '../../src/compress/layers.js';
-import { quantizeLayer } from '../../src/compress/quantize.js';
+import { type WeightLayer, findWeightLayers, readRows, writeRows } from '../../src/plan/layers.js';
+import { quantizeLayer } from '../../src/plan/quantize.js';
 import { SearchSpace } from '../../src/compress/search.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { compileGraph } from '../../src/ref/interpreter.js';

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Evaluator } from '../../src/compress/evaluator.js';
-import { findWeightLayers } from '../../src/compress/layers.js';
+import { findWeightLayers } from '../../src/plan/layers.js';
 import { BudgetError, FLOAT_CHOICE, type LaqRule, type MethodSpec, type SearchSettings, SearchSpace, parseMethod, runSearch } from '../../src/compress/search.js';
 import { measureSensitivity, spearman } from '../../src/compress/sensitivity.js';
 import { beatnetDataset, loadBeatnet } from '../helpers/compress.js';

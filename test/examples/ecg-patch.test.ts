@@ -124,7 +124,7 @@ describe.skipIf(!data || !tools)('the ECG-patch firmware under QEMU', () => {
     expect(text + initialised).toBeLessThan(32 * 1024);
     // and its RAM target (stack included): float32 activations layer by layer need a 42 KB arena; depth first, 8 KB
     expect(initialised + zeroed).toBeLessThan(16 * 1024);
-    expect(readFileSync(join(build, 'beat', 'beat.c'), 'utf8')).toMatch(/ecgc_stream_push\(/);
+    expect(readFileSync(join(build, 'beat', 'beat.c'), 'utf8')).toMatch(/ecgc_stream_f32_push\(/);
     const adc = mitdbAdc(MITDB, '100', 20);
     const adcFile = join(dir, '100.adc');
     writeFileSync(adcFile, encodeAdc(adc));

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { argmaxRows, classificationMetrics } from '../../src/compress/metrics.js';
-import { type Plan, applyPlan, readPlan, sha256 } from '../../src/compress/plan.js';
+import { type Plan, applyPlan, readPlan, sha256 } from '../../src/plan/plan.js';
 import type { Sweep } from '../../src/compress/sweep.js';
 import { sweepHtml } from '../../src/report/html.js';
 import { planMarkdown, sweepCsv, sweepMarkdown } from '../../src/report/markdown.js';

@@ -1,7 +1,7 @@
 /** The example models and compression plans the repository ships. */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Plan } from '../../src/compress/plan.js';
+import type { Plan } from '../../src/plan/plan.js';
 
 export const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples');
 

@@ -1,6 +1,6 @@
 /** Bit packing, the sparse encodings and their byte counts, and the quantizers. */
 import { describe, expect, it } from 'vitest';
-import { bfloat16, bfloat16Bits, quantizeLayer, roundHalfEven } from '../../src/compress/quantize.js';
+import { bfloat16, bfloat16Bits, quantizeLayer, roundHalfEven } from '../../src/plan/quantize.js';
 import { packBits, unpackBits } from '../../src/pack/bits.js';
 import { chooseEncoding, encodeWeights, encodingSizes } from '../../src/pack/encode.js';
 import { quantizedLayerSize } from '../../src/pack/size.js';

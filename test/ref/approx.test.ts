@@ -3,7 +3,7 @@
  * dense grids: error in float32 ulps, and the special points they must get exactly.
  */
 import { describe, expect, it } from 'vitest';
-import { erfF32, expF32, sigmoidF32, tanhF32 } from '../../src/ref/approx.js';
+import { erfF32, expF32, sigmoidF32, tanhF32 } from '../../src/ops/approx.js';
 
 const f = Math.fround;
 const bits = new Int32Array(2);

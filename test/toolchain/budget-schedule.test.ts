@@ -42,8 +42,8 @@ Linker script and memory map
 .text           0x00000080      0x4f0
  .text.net_run
                 0x00000080      0x100 ${OBJ}/net.o
- .text.ecgc_conv1d
-                0x00000180      0x200 ${OBJ}/ecgc_conv1d.o
+ .text.ecgc_conv1d_f32
+                0x00000180      0x200 ${OBJ}/ecgc_conv1d_f32.o
  .text.main     0x00000380       0x80 ${OBJ}/harness.o
  .text          0x00000400       0x40 ${LIBC}(lib_a-memcpy-stub.o)
  .text          0x00000440       0x60 ${LIBC}(lib_a-memcmp.o)
@@ -63,7 +63,7 @@ Linker script and memory map
  .bss.buffer    0x20000f00      0x100 ${OBJ}/harness.o
 `;
 
-const origins = { model: 'net', kernels: new Set(['ecgc_conv1d.o']) };
+const origins = { model: 'net', kernels: new Set(['ecgc_conv1d_f32.o']) };
 
 function sizesOf(map: string): ImageSizes {
   const parts = mapParts(map, origins);

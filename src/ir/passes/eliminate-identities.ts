@@ -1,22 +1,21 @@
 /** Removes Identity and (inference-time) Dropout nodes by renaming their outputs. */
 import { fail } from '../../errors.js';
+import { opDef } from '../../ops/index.js';
 import { type Graph, replaceUses } from '../graph.js';
-
-const PASS_THROUGH = new Set(['Identity', 'Dropout']);
 
 export function eliminateIdentities(graph: Graph): Graph {
   const produced = new Set(graph.nodes.flatMap((n) => n.outputs));
   const graphOutputs = new Set(graph.outputs);
   const kept = [];
   for (const node of graph.nodes) {
-    if (!PASS_THROUGH.has(node.op)) {
+    if (!opDef(node).passThrough) {
       kept.push(node);
       continue;
     }
     const [from] = node.inputs;
     const [to, mask] = node.outputs;
     if (mask && graph.nodes.some((n) => n.inputs.includes(mask))) {
-      fail(`node '${node.name}' (Dropout): its mask output '${mask}' is used; ecgc compiles inference graphs, where Dropout has no mask`);
+      fail(`node '${node.name}' (${node.op}): its mask output '${mask}' is used; ecgc compiles inference graphs, where Dropout has no mask`);
     }
     if (!graphOutputs.has(to)) {
       replaceUses(graph, to, from);

@@ -1,0 +1,99 @@
+/**
+ * Float32 approximations of exp, tanh, sigmoid and erf with a fixed operation sequence.
+ *
+ * libm differs between glibc and newlib, so the reference never calls Math.exp and friends
+ * in a path the generated C must match. Every + - * / below is rounded to float32
+ * (Math.fround), and runtime-c/ecgc_approx.h performs the same operations in the same
+ * order, so both produce the same bits. Coefficients come from src/ops/fit_approximations.py.
+ * Accuracy (measured by test/ref/approx.test.ts): a few float32 ulps.
+ */
+const f = Math.fround;
+
+// Inputs are clamped so that 2^n stays a normal float32: exp(-87) > FLT_MIN, exp(88) < FLT_MAX.
+export const EXP_MIN_INPUT = -87;
+export const EXP_MAX_INPUT = 88;
+const LOG2E = f(1.4426950408889634);
+// ln 2 split in two: LN2_HI has trailing zero bits, so n * LN2_HI is exact for |n| < 512.
+const LN2_HI = f(0.693145751953125);
+const LN2_LO = f(1.428606765330187e-6);
+const EXP_C = [0.5, 0.1666666716337204, 0.041666463017463684, 0.0083332983776927, 0.0013933656737208366, 0.0001989927259273827].map(f);
+
+/** 2^n for n in [-126, 127] as exact float32 powers of two (the C builds them from bits). */
+const POW2 = new Float32Array(254);
+for (let n = -126; n <= 127; n++) POW2[n + 126] = 2 ** n;
+
+/** Round half away from zero, as the C does with a truncating (int) cast. */
+function roundToInt(t: number): number {
+  return Math.trunc(t >= 0 ? f(t + 0.5) : f(t - 0.5));
+}
+
+/**
+ * exp(x) = 2^n * e^r with n = round(x / ln2) and r = x - n ln2 (Cody-Waite, two steps);
+ * e^r = 1 + r + r^2 * P(r), P evaluated by Horner from the highest coefficient.
+ */
+export function expF32(x: number): number {
+  x = x < EXP_MIN_INPUT ? EXP_MIN_INPUT : x > EXP_MAX_INPUT ? EXP_MAX_INPUT : x;
+  const n = roundToInt(f(x * LOG2E));
+  let r = f(x - f(n * LN2_HI));
+  r = f(r - f(n * LN2_LO));
+  let p = EXP_C[5];
+  p = f(f(p * r) + EXP_C[4]);
+  p = f(f(p * r) + EXP_C[3]);
+  p = f(f(p * r) + EXP_C[2]);
+  p = f(f(p * r) + EXP_C[1]);
+  p = f(f(p * r) + EXP_C[0]);
+  const er = f(f(f(f(r * r) * p) + r) + 1);
+  return f(er * POW2[n + 126]);
+}
+
+const TANH_C = [-0.3333333134651184, 0.1333288997411728, -0.05386392027139664, 0.02104569412767887, -0.006155206821858883].map(f);
+/** Above this |x|, tanh(x) rounds to +-1 in float32. */
+const TANH_SATURATION = 9;
+
+/** tanh: odd polynomial below |x| = 0.625, else 1 - 2 / (e^{2|x|} + 1) with the sign restored. */
+export function tanhF32(x: number): number {
+  const a = x < 0 ? -x : x;
+  if (a < 0.625) {
+    const s = f(x * x);
+    let p = TANH_C[4];
+    p = f(f(p * s) + TANH_C[3]);
+    p = f(f(p * s) + TANH_C[2]);
+    p = f(f(p * s) + TANH_C[1]);
+    p = f(f(p * s) + TANH_C[0]);
+    return f(f(f(p * s) * x) + x);
+  }
+  const t = a > TANH_SATURATION ? 1 : f(1 - f(2 / f(expF32(f(2 * a)) + 1)));
+  return x < 0 ? -t : t;
+}
+
+/** sigmoid(x) = 1 / (1 + e^-x). */
+export function sigmoidF32(x: number): number {
+  return f(1 / f(1 + expF32(-x)));
+}
+
+const ERF_C = [1.128379225730896, -0.3761262893676758, 0.11283625662326813, -0.02685539983212948, 0.0051912181079387665, -0.0008034844067879021, 7.933485903777182e-5].map(f);
+const ERFC_C = [0.0002749467676039785, 0.5589597225189209, 0.04260820895433426, -0.4739520251750946, 0.5021969676017761, -0.2492048144340515, 0.029908312484622, 0.025662770494818687, -0.008870569989085197].map(f);
+/** Above this |x|, erf(x) rounds to +-1 in float32 (erfc(4) = 1.5e-8). */
+const ERF_SATURATION = 4;
+
+/**
+ * erf: x * P(x^2) below |x| = 1; else 1 - e^{-x^2} * Q(1/|x|) (erfc scaled by e^{x^2} is
+ * smooth in 1/x) with the sign restored; +-1 beyond |x| = 4.
+ */
+export function erfF32(x: number): number {
+  const a = x < 0 ? -x : x;
+  if (a < 1) {
+    const s = f(x * x);
+    let p = ERF_C[6];
+    for (let i = 5; i >= 0; i--) p = f(f(p * s) + ERF_C[i]);
+    return f(p * x);
+  }
+  let t = 1;
+  if (a < ERF_SATURATION) {
+    const u = f(1 / a);
+    let q = ERFC_C[8];
+    for (let i = 7; i >= 0; i--) q = f(f(q * u) + ERFC_C[i]);
+    t = f(1 - f(expF32(-f(a * a)) * q));
+  }
+  return x < 0 ? -t : t;
+}

@@ -1,0 +1,40 @@
+/**
+ * ChannelAffine (ecgc's own op, from a BatchNormalization that cannot be folded):
+ * y[c, ...] = fround(fround(x[c, ...] * scale[c]) + shift[c]), channel axis 1.
+ */
+import type { OpDef } from './op.js';
+import { inputShape } from './shapes.js';
+import { sizeOf } from '../ir/graph.js';
+import { cKernel, designated } from './lowering.js';
+
+const CHANNEL_AFFINE_F32 = cKernel('ecgc_channel_affine_f32', 'ecgc_channel_affine.c');
+
+export function affineKernel(shape: readonly number[]) {
+  const channels = shape[1] ?? 1;
+  const inner = sizeOf(shape.slice(2));
+  const f = Math.fround;
+  return (x: ArrayLike<number>, scale: ArrayLike<number>, shift: ArrayLike<number>, y: Float32Array | Float64Array) => {
+    for (let c = 0, i = 0; c < channels; c++) {
+      const s = scale[c];
+      const t = shift[c];
+      for (let j = 0; j < inner; j++, i++) y[i] = f(x[i] * s) + t;
+    }
+  };
+}
+
+export const ChannelAffine: OpDef = {
+  op: 'ChannelAffine',
+  internal: true,
+  infer: (ctx) => [{ dtype: 'float32', shape: inputShape(ctx, 0) }],
+  prepare(ctx) {
+    const apply = affineKernel(inputShape(ctx, 0));
+    return ([x, scale, shift], [y]) => apply(x, scale, shift, y);
+  },
+  lower(ctx, _outputs, c) {
+    const shape = inputShape(ctx, 0);
+    const [x, scale, shift] = ctx.node.inputs;
+    const y = ctx.node.outputs[0];
+    c.step([CHANNEL_AFFINE_F32], (at) => `${CHANNEL_AFFINE_F32.name}(${at(x)}, ${c.constant(scale)}, ${c.constant(shift)}, ${at(y)}, ${shape[1]}, ${sizeOf(shape.slice(2))});`, { inPlace: true });
+  },
+  stream: { post: { kernels: [CHANNEL_AFFINE_F32], init: (ctx, c) => designated({ scale: c.constant(ctx.node.inputs[1]), shift: c.constant(ctx.node.inputs[2]) }) } },
+};

@@ -1,0 +1,22 @@
+/** Clip: x < min ? min : x > max ? max : x, with min and max constant inputs (ReLU6 exports as Clip). */
+import type { OpContext } from './op.js';
+import { constantInput } from './shapes.js';
+import { unaryOp } from './unary.js';
+
+const FLOAT_MAX = 3.4028234663852886e38;
+
+function bounds(ctx: OpContext, infinite: number): [number, number] {
+  const bound = (i: number, fallback: number): number => (ctx.inputs[i] ? Math.fround(constantInput(ctx, i, i === 1 ? 'min' : 'max').data[0]) : fallback);
+  return [bound(1, -infinite), bound(2, infinite)];
+}
+
+export const Clip = unaryOp(
+  'Clip',
+  'ecgc_clip_f32',
+  (ctx) => {
+    const [min, max] = bounds(ctx, Infinity);
+    return (x) => (x < min ? min : x > max ? max : x);
+  },
+  // C literals are finite (cFloat): an absent bound is FLT_MAX there, the same result for every finite x
+  (ctx) => bounds(ctx, FLOAT_MAX),
+);

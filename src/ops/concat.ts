@@ -1,0 +1,54 @@
+/** Concat along `axis`: for each outer index, each input's block in input order. */
+import { fail } from '../errors.js';
+import { attrInt } from '../onnx/attributes.js';
+import { shapeText, sizeOf } from '../ir/graph.js';
+import type { OpContext, OpDef } from './op.js';
+import { COPY_F32 } from './copy.js';
+import { normalizeAxis, where } from './shapes.js';
+
+export function geometry(ctx: OpContext) {
+  const shapes = ctx.inputs.map((info, i) => info?.shape ?? fail(`${where(ctx.node)}: input ${i} is missing`));
+  const rank = shapes[0].length;
+  const axis = normalizeAxis(ctx.node, attrInt(ctx.node, 'axis'), rank);
+  for (const s of shapes) {
+    if (s.length !== rank || s.some((d, i) => i !== axis && d !== shapes[0][i])) fail(`${where(ctx.node)}: cannot concatenate ${shapes.map(shapeText).join(' and ')} on axis ${axis}`);
+  }
+  const outShape = [...shapes[0]];
+  outShape[axis] = shapes.reduce((sum, s) => sum + s[axis], 0);
+  const blocks = shapes.map((s) => sizeOf(s.slice(axis)));
+  return { outShape, outer: sizeOf(shapes[0].slice(0, axis)), blocks };
+}
+
+export const Concat: OpDef = {
+  op: 'Concat',
+  infer: (ctx) => [{ dtype: ctx.inputs[0]!.dtype, shape: geometry(ctx).outShape }],
+  prepare(ctx) {
+    const { outer, blocks } = geometry(ctx);
+    return (inputs, [y]) => {
+      let o = 0;
+      for (let i = 0; i < outer; i++) {
+        for (let k = 0; k < inputs.length; k++) {
+          const x = inputs[k];
+          const block = blocks[k];
+          for (let j = 0, s = i * block; j < block; j++) y[o++] = x[s + j];
+        }
+      }
+    };
+  },
+  lower(ctx, _outputs, c) {
+    // Input k is an [outer, block_k] matrix copied into columns [offset_k, offset_k + block_k) of the output.
+    const { outer, blocks } = geometry(ctx);
+    const outBlock = blocks.reduce((a, b) => a + b, 0);
+    const id = c.id('op');
+    c.declare(`static const int32_t ${id}__dst[] = {${outBlock}, 1};`);
+    let offset = 0;
+    const parts = ctx.node.inputs.map((name, k) => {
+      const part = { name, offset, block: blocks[k] };
+      offset += blocks[k];
+      c.declare(`static const int32_t ${id}__shape_${part.offset}[] = {${outer}, ${part.block}}, ${id}__src_${part.offset}[] = {${part.block}, 1};`);
+      return part;
+    });
+    const y = ctx.node.outputs[0];
+    c.step([COPY_F32], (at) => parts.map((p) => `${COPY_F32.name}(${c.operand(p.name, at)}, 0, ${id}__src_${p.offset}, ${at(y)}, ${p.offset}, ${id}__dst, ${id}__shape_${p.offset}, 2);`).join('\n  '));
+  },
+};

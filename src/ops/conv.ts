@@ -1,0 +1,143 @@
+/**
+ * Conv, 1-D: input [1, Cin, T], weight [Cout, Cin/group, K], optional bias [Cout].
+ *
+ * Summation order (the C kernels follow it): for each output y[co, t] the accumulator
+ * starts at bias[co] (0 without bias), then adds fround(w * x) for input channels of the
+ * group in ascending order and, within each, taps k in ascending order; every add is
+ * rounded to float32. Taps that fall into padding are skipped. The loop below is that
+ * definition; src/ref/fast/conv.ts computes the same sums several times faster.
+ */
+import { fail } from '../errors.js';
+import { attrInt } from '../onnx/attributes.js';
+import { shapeText } from '../ir/graph.js';
+import type { InputVectors } from './layer.js';
+import { type LayerWeights, type Lowering, type StreamStage, cKernel, designated, rowScratchBytes } from './lowering.js';
+import type { OpContext, OpDef } from './op.js';
+import { inputShape, where } from './shapes.js';
+import { validRanges, type Window1d, window1d } from './window.js';
+
+export interface ConvGeometry {
+  window: Window1d;
+  inChannels: number;
+  outChannels: number;
+  group: number;
+}
+
+export function geometry(ctx: OpContext): ConvGeometry {
+  const x = inputShape(ctx, 0);
+  const w = inputShape(ctx, 1);
+  if (x.length !== 3) fail(`${where(ctx.node)}: only 1-D convolution is supported (input [N, C, T]); the input is ${shapeText(x)}`);
+  if (w.length !== 3) fail(`${where(ctx.node)}: the weight must be [Cout, Cin/group, K], got ${shapeText(w)}`);
+  const group = attrInt(ctx.node, 'group', 1);
+  const [outChannels, inPerGroup, kernel] = w;
+  const inChannels = x[1];
+  if (group < 1 || inChannels % group !== 0 || outChannels % group !== 0 || inPerGroup * group !== inChannels) {
+    fail(`${where(ctx.node)}: weight ${shapeText(w)} with group ${group} does not fit an input of ${inChannels} channels`);
+  }
+  const bias = ctx.inputs[2];
+  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== outChannels)) fail(`${where(ctx.node)}: bias must be [${outChannels}], got ${shapeText(bias.shape)}`);
+  return { window: window1d(ctx.node, x[2], kernel), inChannels, outChannels, group };
+}
+
+/** ecgc_conv1d_f32 reads packed rows through ecgc_weights.c. */
+const CONV1D_F32 = cKernel('ecgc_conv1d_f32', 'ecgc_conv1d.c', 'ecgc_weights.c');
+
+export const Conv: OpDef = {
+  op: 'Conv',
+  infer(ctx) {
+    const g = geometry(ctx);
+    return [{ dtype: 'float32', shape: [1, g.outChannels, g.window.outLength] }];
+  },
+  macs(ctx) {
+    const g = geometry(ctx);
+    return g.outChannels * g.window.outLength * (g.inChannels / g.group) * g.window.kernel;
+  },
+  prepare(ctx) {
+    const { window, inChannels, outChannels, group } = geometry(ctx);
+    const { kernel: K, stride, dilation, padBegin, inLength: T, outLength: To } = window;
+    const inPerGroup = inChannels / group;
+    const outPerGroup = outChannels / group;
+    const hasBias = ctx.inputs[2] !== undefined;
+    const f = Math.fround;
+    return ([x, w, bias], [y]) => {
+      for (let co = 0; co < outChannels; co++) {
+        const firstChannel = Math.floor(co / outPerGroup) * inPerGroup;
+        for (let t = 0; t < To; t++) {
+          let acc = hasBias ? bias[co] : 0;
+          for (let ci = 0; ci < inPerGroup; ci++) {
+            for (let k = 0; k < K; k++) {
+              const i = t * stride + k * dilation - padBegin;
+              if (i >= 0 && i < T) acc = f(acc + f(w[(co * inPerGroup + ci) * K + k] * x[(firstChannel + ci) * T + i]));
+            }
+          }
+          y[co * To + t] = acc;
+        }
+      }
+    };
+  },
+  lower(ctx, _outputs, c) {
+    const layer = declareLayer(ctx, c);
+    const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
+    const scratch = { bytes: rowScratchBytes(layer, layer.rowLength, 4), check: `ecgc_conv1d_f32_get_buffer_size(&${layer.id})` };
+    c.step([CONV1D_F32], (at, s) => `${CONV1D_F32.name}(&${layer.id}, ${at(x)}, ${at(y)}, ${s});`, { scratch });
+  },
+  layer: {
+    weight: 1,
+    bias: 2,
+    layout: (_node, shape) => (shape.length < 2 || shape[0] < 1 ? undefined : { rows: shape[0], transposed: false }),
+    foldsAffine: () => true,
+    inputVectors: (ctx) => convInputVectors(geometry(ctx)),
+  },
+  stream: {
+    stage: {
+      // A chain streams [1, C, T] through layers whose weight and bias are constants.
+      accepts: (ctx) => ctx.inputs[0]?.shape.length === 3 && ctx.inputs[0].shape[0] === 1 && ctx.constants[1] !== undefined && (!ctx.inputs[2] || ctx.constants[2] !== undefined),
+      declare: declareLayer,
+    },
+  },
+};
+
+/** The layer's ecgc_conv1d_t (in <name>.c), for a step of its own or a stage of a depth-first chain. */
+function declareLayer(ctx: OpContext, c: Lowering): StreamStage & LayerWeights {
+  const g = geometry(ctx);
+  const w = g.window;
+  const { first, end } = validRanges(w);
+  const innerBegin = Math.min(w.outLength, Math.max(0, ...first));
+  const innerEnd = Math.max(innerBegin, Math.min(w.outLength, ...end));
+  if (!ctx.constants[1]) fail(`${where(ctx.node)}: the weight must be a constant to compile to C`);
+  const id = c.id('layer');
+  const weights = c.weights(id);
+  const bias = c.bias(id, 2, g.outChannels);
+  c.declare(
+    `static const ecgc_conv1d_t ${id} = ${designated({
+      in_channels: g.inChannels, out_channels: g.outChannels, in_length: w.inLength, out_length: w.outLength, kernel: w.kernel, stride: w.stride,
+      dilation: w.dilation, pad_begin: w.padBegin, groups: g.group, inner_begin: innerBegin, inner_end: innerEnd, sparse: weights.sparse ? 1 : 0,
+      weights: weights.init, bias,
+    })};`,
+  );
+  const rowLength = (g.inChannels / g.group) * w.kernel;
+  return { ...weights, id, inChannels: g.inChannels, outChannels: g.outChannels, kernel: w.kernel, dilation: w.dilation, rowLength };
+}
+
+/** One vector per output position and group: the taps its window reads (zeros in the padding). */
+function convInputVectors({ window, inChannels, group }: ConvGeometry): InputVectors {
+  const { kernel: K, stride, dilation, padBegin, inLength: T, outLength } = window;
+  const inPerGroup = inChannels / group;
+  return {
+    groups: group,
+    perWindow: outLength,
+    fill(input, g, t, column, nonzero) {
+      let count = 0;
+      for (let c = 0; c < inPerGroup; c++) {
+        const channel = (g * inPerGroup + c) * T;
+        for (let k = 0; k < K; k++) {
+          const at = t * stride - padBegin + k * dilation;
+          const value = at >= 0 && at < T ? input[channel + at] : 0;
+          column[c * K + k] = value;
+          if (value !== 0) nonzero[count++] = c * K + k;
+        }
+      }
+      return count;
+    },
+  };
+}

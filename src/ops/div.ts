@@ -1,0 +1,9 @@
+import { binaryOp } from './binary.js';
+
+/** Div: y = fround(a / b); integer constants divide truncating toward zero, as ONNX does. */
+export const Div = binaryOp(
+  'Div',
+  'ECGC_DIV',
+  (a, b) => a / b,
+  (a, b) => Math.trunc(a / b),
+);

@@ -1,0 +1,5 @@
+import { erfF32 } from './approx.js';
+import { unaryOp } from './unary.js';
+
+/** Erf through the shared float32 approximation (see approx.ts); exact GELU exports use it. */
+export const Erf = unaryOp('Erf', 'ecgc_erf_f32', () => erfF32);

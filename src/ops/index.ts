@@ -1,0 +1,71 @@
+/** The op registry: every definition, by op type. Adding an op means its file and one entry here. */
+import { fail } from '../errors.js';
+import type { Node } from '../ir/graph.js';
+import { IMPORTER_OPS } from '../onnx/import.js';
+import type { OpDef } from './op.js';
+import { Add } from './add.js';
+import { AveragePool } from './average-pool.js';
+import { BatchNormalization } from './batch-normalization.js';
+import { Cast } from './cast.js';
+import { ChannelAffine } from './channel-affine.js';
+import { Clip } from './clip.js';
+import { Concat } from './concat.js';
+import { ConstantOfShape } from './constant-of-shape.js';
+import { Conv } from './conv.js';
+import { Div } from './div.js';
+import { Equal } from './equal.js';
+import { Erf } from './erf.js';
+import { Expand } from './expand.js';
+import { Flatten } from './flatten.js';
+import { Gather } from './gather.js';
+import { Gemm } from './gemm.js';
+import { GlobalAveragePool } from './global-average-pool.js';
+import { GlobalMaxPool } from './global-max-pool.js';
+import { Dropout, Identity } from './identity.js';
+import { If } from './if.js';
+import { LayerNormalization } from './layer-normalization.js';
+import { LeakyRelu } from './leaky-relu.js';
+import { MatMul } from './mat-mul.js';
+import { MaxPool } from './max-pool.js';
+import { Mul } from './mul.js';
+import { Neg } from './neg.js';
+import { Pad } from './pad.js';
+import { Pow } from './pow.js';
+import { Reciprocal } from './reciprocal.js';
+import { ReduceMean } from './reduce-mean.js';
+import { Relu } from './relu.js';
+import { Reshape } from './reshape.js';
+import { Shape } from './shape.js';
+import { Sigmoid } from './sigmoid.js';
+import { Slice } from './slice.js';
+import { Softmax } from './softmax.js';
+import { Sqrt } from './sqrt.js';
+import { Squeeze } from './squeeze.js';
+import { Sub } from './sub.js';
+import { Tanh } from './tanh.js';
+import { Transpose } from './transpose.js';
+import { Unsqueeze } from './unsqueeze.js';
+
+/** Every op's definition: the one list of ops. */
+const DEFINITIONS: OpDef[] = [
+  Add, AveragePool, BatchNormalization, Cast, ChannelAffine, Clip, Concat, ConstantOfShape, Conv, Div, Dropout, Equal, Erf, Expand,
+  Flatten, Gather, Gemm, GlobalAveragePool, GlobalMaxPool, Identity, If, LayerNormalization, LeakyRelu, MatMul, MaxPool, Mul, Neg,
+  Pad, Pow, Reciprocal, ReduceMean, Relu, Reshape, Shape, Sigmoid, Slice, Softmax, Sqrt, Squeeze, Sub, Tanh, Transpose, Unsqueeze,
+];
+
+const BY_NAME = new Map(DEFINITIONS.map((def) => [def.op, def]));
+
+/** The ops a model file may contain (the importer reads Constant nodes itself). */
+export const SUPPORTED_OPS = [...DEFINITIONS.filter((def) => !def.internal).map((def) => def.op), ...IMPORTER_OPS].sort();
+
+/** The ops the C backend compiles: those with a C lowering, and views. */
+export const C_OPS = DEFINITIONS.filter((def) => def.lower || def.view).map((def) => def.op).sort();
+
+/** The ops whose output holds probabilities when they end a graph. */
+export const PROBABILITY_OPS = DEFINITIONS.filter((def) => def.outputMeaning?.probabilities).map((def) => def.op).sort();
+
+export function opDef(node: Node): OpDef {
+  const def = BY_NAME.get(node.op);
+  if (!def) fail(`node '${node.name}' uses op '${node.op}', which ecgc does not support. Supported ops: ${SUPPORTED_OPS.join(', ')}`);
+  return def;
+}

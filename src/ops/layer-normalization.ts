@@ -1,0 +1,67 @@
+/**
+ * LayerNormalization (opset 17), over the axes from `axis` on. The op sequence equals
+ * torch's opset-13 decomposition (ReduceMean, Sub, Pow 2, ReduceMean, Add, Sqrt, Div, Mul,
+ * Add) run op by op, so both exports give the same bits:
+ * mean = fround(sum x / n); d = fround(x - mean); var = fround(sum fround(d * d) / n);
+ * s = fround(sqrt(fround(var + eps))); y = fround(fround(fround(d / s) * scale) + bias).
+ * Sums run in ascending order with every add rounded.
+ */
+import { fail } from '../errors.js';
+import { attrFloat, attrInt } from '../onnx/attributes.js';
+import { shapeText, sizeOf } from '../ir/graph.js';
+import type { OpContext, OpDef } from './op.js';
+import { cFloat } from '../util/c.js';
+import { cKernel } from './lowering.js';
+import { inputShape, normalizeAxis, where } from './shapes.js';
+
+const LAYER_NORM_F32 = cKernel('ecgc_layer_norm_f32', 'ecgc_layer_norm.c');
+
+export function geometry(ctx: OpContext) {
+  const shape = inputShape(ctx, 0);
+  const axis = normalizeAxis(ctx.node, attrInt(ctx.node, 'axis', -1), shape.length);
+  const n = sizeOf(shape.slice(axis));
+  for (const i of [1, 2]) {
+    const p = ctx.inputs[i];
+    if (p && sizeOf(p.shape) !== n) fail(`${where(ctx.node)}: ${i === 1 ? 'Scale' : 'B'} ${shapeText(p.shape)} must match the normalized shape ${shapeText(shape.slice(axis))}`);
+  }
+  if (ctx.node.outputs.slice(1).some((o) => o !== '')) fail(`${where(ctx.node)}: the Mean and InvStdDev outputs are not supported`);
+  return { rows: sizeOf(shape) / n, n, epsilon: Math.fround(attrFloat(ctx.node, 'epsilon', 1e-5)) };
+}
+
+export const LayerNormalization: OpDef = {
+  op: 'LayerNormalization',
+  infer: (ctx) => [{ dtype: 'float32', shape: inputShape(ctx, 0) }],
+  prepare(ctx) {
+    const { rows, n, epsilon } = geometry(ctx);
+    const hasScale = ctx.inputs[1] !== undefined;
+    const hasBias = ctx.inputs[2] !== undefined;
+    const f = Math.fround;
+    return ([x, scale, bias], [y]) => {
+      for (let r = 0; r < rows; r++) {
+        const base = r * n;
+        let sum = 0;
+        for (let i = 0; i < n; i++) sum = f(sum + x[base + i]);
+        const mean = f(sum / n);
+        let squares = 0;
+        for (let i = 0; i < n; i++) {
+          const d = f(x[base + i] - mean);
+          y[base + i] = d;
+          squares = f(squares + f(d * d));
+        }
+        const std = f(Math.sqrt(f(f(squares / n) + epsilon)));
+        for (let i = 0; i < n; i++) {
+          let v = f(y[base + i] / std);
+          if (hasScale) v = f(v * scale[i]);
+          if (hasBias) v = f(v + bias[i]);
+          y[base + i] = v;
+        }
+      }
+    };
+  },
+  lower(ctx, _outputs, c) {
+    const { rows, n, epsilon } = geometry(ctx);
+    const optional = (i: number) => (ctx.inputs[i] ? c.constant(ctx.node.inputs[i]) : 'NULL');
+    const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
+    c.step([LAYER_NORM_F32], (at) => `${LAYER_NORM_F32.name}(${at(x)}, ${optional(1)}, ${optional(2)}, ${at(y)}, ${rows}, ${n}, ${cFloat(epsilon)});`);
+  },
+};

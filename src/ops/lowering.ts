@@ -1,0 +1,97 @@
+/**
+ * The contract between an op's definition and the C backend: an op's `lower` says which
+ * runtime kernels a node calls and with what; src/codegen/lower.ts implements `Lowering`
+ * (identifiers, constants, packed weights, where each value lives) and plans the memory.
+ */
+import type { OpContext } from './op.js';
+
+/** A runtime-c function and the runtime files a firmware needs to link it. */
+export interface CKernel {
+  readonly name: string;
+  readonly files: readonly string[];
+}
+
+export const cKernel = (name: string, ...files: string[]): CKernel => ({ name, files });
+
+/** Where a value lives in the generated C: an expression of type float *. */
+export type At = (value: string) => string;
+/** A step's statements, given where values live and the scratch pointer (NULL without scratch). */
+export type StepCode = (at: At, scratch: string) => string;
+
+export interface Scratch {
+  bytes: number;
+  /** The kernel's own *_get_buffer_size call, which the suite checks gives `bytes`. */
+  check: string;
+}
+
+export interface StepOptions {
+  /** The output may take the first run-time input's buffer when this is its last use. */
+  inPlace?: boolean;
+  scratch?: Scratch;
+}
+
+/** A weight-bearing layer's weights as the C backend emits them (float32, or packed as the plan says). */
+export interface LayerWeights {
+  /** Initializer of an ecgc_weights_t. */
+  init: string;
+  /** Rows are decoded into scratch (packed codes or sparse float32), not read in place. */
+  packed: boolean;
+  sparse: boolean;
+}
+
+export interface Lowering {
+  /** A C identifier for this node's declarations, `<model>__<node><suffix>`, unique in the model. */
+  id(kind: 'op' | 'layer', suffix?: string): string;
+  declare(text: string): void;
+  /** A constant input as a static const float array in <name>.c (declared once). */
+  constant(name: string): string;
+  /** Where a kernel reads `name`: its run-time buffer, or its constant array. */
+  operand(name: string, at: At): string;
+  /** One schedule step calling `kernels`. */
+  step(kernels: readonly CKernel[], code: StepCode, options?: StepOptions): void;
+  /** The output is the input's buffer: no code. */
+  view(): void;
+  /** The node's weight through its layer view (src/ops/layer.ts): float32 or packed, as the plan says; arrays named `<id>__*`. */
+  weights(id: string): LayerWeights;
+  /** The float32 bias of input `index` (one value per output) as the array `<id>__bias`, or NULL without one. */
+  bias(id: string, index: number, count: number): string;
+}
+
+/** A Conv's part in a depth-first chain: its layer struct, and what the chain's scratch needs of it. */
+export interface StreamStage {
+  id: string;
+  inChannels: number;
+  outChannels: number;
+  kernel: number;
+  dilation: number;
+  rowLength: number;
+  packed: boolean;
+  sparse: boolean;
+}
+
+/** An op's part in a depth-first chain (src/codegen/stream.ts). */
+export type StreamRole =
+  /** A stage: the chain runs its window one output column at a time. */
+  | { stage: { accepts(ctx: OpContext): boolean; declare(ctx: OpContext, c: Lowering): StreamStage } }
+  /** Applied to each output column of a stage: an ecgc_stream_post_t initializer. */
+  | { post: { kernels: readonly CKernel[]; init(ctx: OpContext, c: Lowering): string } }
+  /** Closes the chain with a reduction over time: an ECGC_STREAM_* constant. */
+  | { reduce: string };
+
+/** A C array initializer of integers. */
+export const ints = (values: readonly number[]): string => `{${values.join(', ')}}`;
+
+/** A C99 designated initializer: fields by name, so no TypeScript repeats ecgc.h's field order. */
+export function designated(fields: Record<string, string | number>): string {
+  return `{${Object.entries(fields).map(([field, value]) => `.${field} = ${value}`).join(', ')}}`;
+}
+
+/**
+ * The scratch of a kernel that decodes weights row by row (runtime-c's *_get_buffer_size):
+ * float32 rows are read in place; a dense packed row is decoded into one row of floats; a
+ * sparse row needs `sparseRows` rows (values, positions and, for conv1d, offsets and taps).
+ */
+export function rowScratchBytes(weights: LayerWeights, rowLength: number, sparseRows: number): number {
+  if (weights.sparse) return sparseRows * rowLength * 4;
+  return weights.packed ? rowLength * 4 : 0;
+}

@@ -1,0 +1,55 @@
+/**
+ * One definition per op: what ecgc knows of an op lives in its file under src/ops, in the
+ * spirit of onnx2c's one unit per op.
+ *
+ *  infer     the output types and shapes;
+ *  prepare   the reference semantics: a plain loop that is the definition, which the C
+ *            kernels follow bit for bit (faster twins live apart, in src/ref/fast);
+ *  lower     the C: which runtime kernel, with which arguments and scratch (src/codegen);
+ *  layer     what it means for compression: which input is a compressible weight and how
+ *            its rows lie (src/compress, src/plan, src/codegen's packed weights);
+ *  stream    its part in a depth-first chain (src/codegen/stream.ts).
+ *
+ * The registry (index.ts) lists the definitions; no other module names an op.
+ */
+import type { Graph, Node, Tensor, TensorData, ValueInfo } from '../ir/graph.js';
+import type { LayerDef } from './layer.js';
+import type { Lowering, StreamRole } from './lowering.js';
+
+export interface OpContext {
+  node: Node;
+  opset: number;
+  /** Type and shape of each input; undefined for an omitted optional input. */
+  inputs: (ValueInfo | undefined)[];
+  /** The data of each input that is a constant. */
+  constants: (Tensor | undefined)[];
+}
+
+/** The reference kernel of a node, for its fixed shapes: called once per sample with the same buffers. */
+export type Kernel = (inputs: TensorData[], outputs: TensorData[]) => void;
+
+export interface OpDef {
+  /** The ONNX op type (or, for an internal op, the name ecgc's passes give it). */
+  readonly op: string;
+  /** Made by ecgc's passes, never read from a model file (ChannelAffine). */
+  internal?: boolean;
+  infer(ctx: OpContext): ValueInfo[];
+  prepare(ctx: OpContext, outputs: ValueInfo[]): Kernel;
+  /** The output shares the input's buffer (Reshape and friends): no kernel runs, no C either. */
+  view?: boolean;
+  /** Passes its input through (Identity, Dropout): removed at import where the graph allows. */
+  passThrough?: boolean;
+  /** Computed from its input's shape alone (Shape): folded whatever the input holds. */
+  shapeOnly?: boolean;
+  /** Replaced by other nodes before inference (If with a constant condition). */
+  inline?(graph: Graph, node: Node): Node[];
+  /** Multiply-accumulates per sample, for `ecgc inspect`. */
+  macs?(ctx: OpContext, outputs: ValueInfo[]): number;
+  /** The C for this node; absent: the op has no C kernel. */
+  lower?(ctx: OpContext, outputs: ValueInfo[], c: Lowering): void;
+  /** A weight-bearing layer: its compressible weight as rows. */
+  layer?: LayerDef;
+  stream?: StreamRole;
+  /** What the graph's output holds when this op ends the graph (probabilities, ...). */
+  outputMeaning?: { probabilities: boolean; text: string };
+}

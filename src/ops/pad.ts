@@ -1,0 +1,60 @@
+/** Pad (opset 11+) with constant pads; modes constant, edge and reflect. Negative pads crop. */
+import { fail } from '../errors.js';
+import { attrString } from '../onnx/attributes.js';
+import type { OpContext, OpDef } from './op.js';
+import { cFloat } from '../util/c.js';
+import { gatherKernel } from './gather-map.js';
+import { cKernel, ints } from './lowering.js';
+import { constantInput, indexMap, inputShape, MAX_C_RANK, stridesOf, where } from './shapes.js';
+
+const PAD_F32 = cKernel('ecgc_pad_f32', 'ecgc_pad.c');
+const MODES = { constant: 'ECGC_PAD_CONSTANT', edge: 'ECGC_PAD_EDGE', reflect: 'ECGC_PAD_REFLECT' };
+
+export function geometry(ctx: OpContext) {
+  const shape = inputShape(ctx, 0);
+  const pads = Array.from(constantInput(ctx, 1, 'pads').data);
+  if (pads.length !== 2 * shape.length) fail(`${where(ctx.node)}: pads must have ${2 * shape.length} values, got ${pads.length}`);
+  const mode = attrString(ctx.node, 'mode', 'constant') as keyof typeof MODES;
+  if (!(mode in MODES)) fail(`${where(ctx.node)}: mode '${mode}' is not supported (constant, edge, reflect)`);
+  const value = ctx.inputs[2] ? constantInput(ctx, 2, 'constant_value').data[0] : 0;
+  const begin = pads.slice(0, shape.length);
+  const outShape = shape.map((d, i) => d + pads[i] + pads[i + shape.length]);
+  if (outShape.some((d) => d < 0)) fail(`${where(ctx.node)}: pads crop more than the input holds`);
+  if (mode === 'reflect' && shape.some((d, i) => (begin[i] > 0 || pads[i + shape.length] > 0) && (pads[i] >= d || pads[i + shape.length] >= d))) {
+    fail(`${where(ctx.node)}: reflect pads must be smaller than the padded dimension`);
+  }
+  return { shape, begin, outShape, mode, value };
+}
+
+export const Pad: OpDef = {
+  op: 'Pad',
+  infer: (ctx) => [{ dtype: ctx.inputs[0]!.dtype, shape: geometry(ctx).outShape }],
+  prepare(ctx) {
+    const { shape, begin, outShape, mode, value } = geometry(ctx);
+    const strides = stridesOf(shape);
+    const source = (i: number, d: number): number => {
+      if (i >= 0 && i < d) return i;
+      if (mode === 'constant') return -1;
+      if (mode === 'edge') return i < 0 ? 0 : d - 1;
+      return i < 0 ? -i : 2 * (d - 1) - i; // reflect, without repeating the edge
+    };
+    const map = indexMap(outShape, (index) => {
+      let offset = 0;
+      for (let i = 0; i < shape.length; i++) {
+        const s = source(index[i] - begin[i], shape[i]);
+        if (s < 0) return -1;
+        offset += s * strides[i];
+      }
+      return offset;
+    });
+    return gatherKernel(map, value);
+  },
+  lower(ctx, _outputs, c) {
+    const { shape, begin, outShape, mode, value } = geometry(ctx);
+    if (shape.length > MAX_C_RANK) fail(`${where(ctx.node)}: rank ${shape.length} is above the C kernel's ${MAX_C_RANK}`);
+    const id = c.id('op');
+    c.declare(`static const int32_t ${id}__in[] = ${ints(shape)}, ${id}__out[] = ${ints(outShape)}, ${id}__begin[] = ${ints(begin)};`);
+    const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
+    c.step([PAD_F32], (at) => `${PAD_F32.name}(${at(x)}, ${id}__in, ${at(y)}, ${id}__out, ${id}__begin, ${shape.length}, ${MODES[mode]}, ${cFloat(value)});`);
+  },
+};

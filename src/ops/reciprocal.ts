@@ -1,0 +1,4 @@
+import { unaryOp } from './unary.js';
+
+/** Reciprocal: fround(1 / x) (torch exports `c / x` this way). */
+export const Reciprocal = unaryOp('Reciprocal', 'ecgc_reciprocal_f32', () => (x) => Math.fround(1 / x));

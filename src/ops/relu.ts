@@ -1,0 +1,4 @@
+import { unaryOp } from './unary.js';
+
+/** Relu: x > 0 ? x : 0 (so -0 becomes +0). */
+export const Relu = unaryOp('Relu', 'ecgc_relu_f32', () => (x) => (x > 0 ? x : 0));

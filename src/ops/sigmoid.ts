@@ -1,0 +1,8 @@
+import { sigmoidF32 } from './approx.js';
+import { unaryOp } from './unary.js';
+
+/** Sigmoid through the shared float32 approximation (see approx.ts). */
+export const Sigmoid = {
+  ...unaryOp('Sigmoid', 'ecgc_sigmoid_f32', () => sigmoidF32),
+  outputMeaning: { probabilities: true, text: 'probabilities, each output on its own (the graph ends in Sigmoid)' },
+};

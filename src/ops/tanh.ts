@@ -1,0 +1,5 @@
+import { tanhF32 } from './approx.js';
+import { unaryOp } from './unary.js';
+
+/** Tanh through the shared float32 approximation (see approx.ts). */
+export const Tanh = unaryOp('Tanh', 'ecgc_tanh_f32', () => tanhF32);

@@ -1,4 +1,0 @@
-import { binaryOp } from './binary.js';
-
-/** Add: y = fround(a + b). */
-export const Add = binaryOp((a, b) => a + b);

@@ -1,7 +1,0 @@
-import { binaryOp } from './binary.js';
-
-/** Div: y = fround(a / b); integer constants divide truncating toward zero, as ONNX does. */
-export const Div = binaryOp(
-  (a, b) => a / b,
-  (a, b) => Math.trunc(a / b),
-);

@@ -1,4 +1,0 @@
-import { binaryOp } from './binary.js';
-
-/** Sub: y = fround(a - b). */
-export const Sub = binaryOp((a, b) => a - b);

@@ -1,5 +1,0 @@
-import { tanhF32 } from '../approx.js';
-import { unaryOp } from './unary.js';
-
-/** Tanh through the shared float32 approximation (see approx.ts). */
-export const Tanh = unaryOp(() => tanhF32);
