@@ -13,7 +13,7 @@ import { argmaxRows, classificationMetrics, outputFigures } from '../../src/comp
 import { type FigurePair, type Plan, applyPlan, writePlan } from '../../src/compress/plan.js';
 import { buildDataset } from '../../src/data/tasks.js';
 import type { Graph } from '../../src/ir/graph.js';
-import { loadModel } from '../../src/ir/load.js';
+import { loadModel } from '../../src/model/load.js';
 import { BatchRunner } from '../../src/ref/parallel.js';
 import { planMarkdown } from '../../src/report/markdown.js';
 

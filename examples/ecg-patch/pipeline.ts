@@ -15,7 +15,7 @@ import { modelData } from '../../src/data/model-data.js';
 import { mliiChannel } from '../../src/data/mitdb.js';
 import { readRecord } from '../../src/data/wfdb/index.js';
 import type { Graph } from '../../src/ir/graph.js';
-import { loadModel } from '../../src/ir/load.js';
+import { loadModel } from '../../src/model/load.js';
 import { compileGraph, runBatch } from '../../src/ref/interpreter.js';
 import { QRS_SAMPLING_RATE_HZ, QrsDetector } from './qrs.js';
 

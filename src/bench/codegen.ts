@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { generate } from '../codegen/emit.js';
 import type { LayerQuantization } from '../codegen/weights.js';
 import { sizeOf, type Graph } from '../ir/graph.js';
-import { summarize } from '../ir/summary.js';
+import { summarize } from '../model/summary.js';
 import { C_FLAGS } from '../toolchain/host.js';
 import { withTemporaryDirectory } from '../util/files.js';
 

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { FLOAT_BITS } from '../plan/quantize.js';
 import { compressModel } from '../compress/compress.js';
 import { buildDataset } from '../data/tasks.js';
-import { loadModel } from '../ir/load.js';
+import { loadModel } from '../model/load.js';
 import { readFileOrFail } from '../util/files.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -4,7 +4,7 @@
  * image, whose copy of <name>.c also calls the marker between kernel calls (the user's
  * generated code is not changed), gives the instructions of every layer. A TCG plugin counts
  * the instructions between marks exactly; the cost of a mark itself (measured by two marks in
- * a row) is subtracted. MACs per layer come from src/ir/summary.ts.
+ * a row) is subtracted. MACs per layer come from src/model/summary.ts.
  *
  * sparsitySweep measures one conv1d layer shape at rising sparsity, dense against the sparse
  * encodings, and finds the break-even sparsity at which a sparse encoding executes fewer
@@ -19,8 +19,8 @@ import { cComment } from '../util/c.js';
 import type { LayerQuantization } from '../codegen/weights.js';
 import { quantizeLayer } from '../plan/quantize.js';
 import { type Graph, type Node, sizeOf } from '../ir/graph.js';
-import { optimize } from '../ir/load.js';
-import { summarize } from '../ir/summary.js';
+import { optimize } from '../model/load.js';
+import { summarize } from '../model/summary.js';
 import { attrInt } from '../onnx/attributes.js';
 import { buildModel } from '../onnx/build.js';
 import { importModel } from '../onnx/import.js';

@@ -13,7 +13,7 @@ import { loadPlan } from '../codegen/plan.js';
 import { modelData } from '../data/model-data.js';
 import { syntheticWindows } from '../data/synthetic-windows.js';
 import { shapeText } from '../ir/graph.js';
-import { loadModel } from '../ir/load.js';
+import { loadModel } from '../model/load.js';
 import { CROSS_GCC } from '../toolchain/cortex.js';
 import { scheduleJson } from '../report/build.js';
 import { breakdown, formatSize, harnessFootprint, modelFootprint } from '../toolchain/size.js';

@@ -14,7 +14,7 @@ import { ROUNDINGS, type Rounding, SCALE_FORMATS, type ScaleFormat } from '../pl
 import { BudgetError, type LaqRule, type PlanSketch, type SearchSettings, methodName, parseMethod } from '../compress/search.js';
 import type { Sensitivity } from '../compress/sensitivity.js';
 import type { Graph } from '../ir/graph.js';
-import { loadModel } from '../ir/load.js';
+import { loadModel } from '../model/load.js';
 import { planHtml } from '../report/html.js';
 import { classRecallTable } from '../report/classes.js';
 import { constraintsLine, planMarkdown } from '../report/markdown.js';

@@ -1,6 +1,6 @@
 /** `ecgc inspect <model.onnx> [--json]` */
-import { loadModel } from '../ir/load.js';
-import { summarize } from '../ir/summary.js';
+import { loadModel } from '../model/load.js';
+import { summarize } from '../model/summary.js';
 import { formatBytes, formatCount, table } from './format.js';
 
 export const INSPECT_SCHEMA = 'ecgc.inspect/1';

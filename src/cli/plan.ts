@@ -1,6 +1,6 @@
 import { applyPlan, readPlan } from '../plan/plan.js';
 import type { Graph } from '../ir/graph.js';
-import { loadModel } from '../ir/load.js';
+import { loadModel } from '../model/load.js';
 import { readFileOrFail } from '../util/files.js';
 
 /** The model as read (`full`), and with --plan applied when given (`graph`; validated against the model's bytes and layers). */

@@ -5,7 +5,7 @@ import { argmaxRows } from '../compress/metrics.js';
 import { modelData } from '../data/model-data.js';
 import { syntheticWindows } from '../data/synthetic-windows.js';
 import { shapeText } from '../ir/graph.js';
-import { summarize } from '../ir/summary.js';
+import { summarize } from '../model/summary.js';
 import { BatchRunner } from '../ref/parallel.js';
 import { checkOutputFile } from '../util/files.js';
 import { readNpyFloat32, writeNpy } from '../util/npy.js';

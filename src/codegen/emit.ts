@@ -11,7 +11,7 @@ import { fail, inFile } from '../errors.js';
 import { DTYPES, type Graph, shapeText, sizeOf } from '../ir/graph.js';
 import { modelData } from '../data/model-data.js';
 import { PROBABILITY_OPS, opDef } from '../ops/index.js';
-import type { CKernel } from '../ops/lowering.js';
+import type { CKernel, Scratch } from '../ops/lowering.js';
 import { SOFTMAX_F32 } from '../ops/softmax.js';
 import { type LayerReport, type Lowered, type Schedule, type Step, lower } from './lower.js';
 import { ARENA_ALIGN, type MemoryPlan, planMemory, resolveView } from './planner.js';
@@ -48,8 +48,11 @@ export interface Generated {
   runtimeSources: string[];
   /** The model also takes its input a column at a time (<name>_begin / _push / _end). */
   pushApi: boolean;
+  /** The scratch each kernel step reserves, with the kernel's own *_get_buffer_size call. */
+  scratch: Scratch[];
+  /** The runtime kernels the model's C calls. */
+  kernels: CKernel[];
 }
-
 
 /** The API prefix: --name, else the file's name, or its directory's when the file is just model.onnx. */
 export function modelName(file: string, name?: string): string {
@@ -148,7 +151,7 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
   const modelSources = [`${name}.c`, `${name}_weights.c`, ...(preprocess ? [`${name}_preprocess.c`] : [])];
   const sources = [...modelSources, ...runtimeSources.map((f) => `runtime/${f}`)];
   files.set('ecgc.mk', template('ecgc.mk.hbs')({ version: VERSION, name, NAME, target: options.target, modelSources, runtimeSources, runtimeId: RUNTIME_ID }));
-  return { name, files, reference: lowered.reference, memory, layers: lowered.layers, weightBytes, runtimeSources: sources, pushApi: push !== false };
+  return { name, files, reference: lowered.reference, memory, layers: lowered.layers, weightBytes, runtimeSources: sources, pushApi: push !== false, scratch: lowered.steps.flatMap((step) => (step.scratch ? [step.scratch] : [])), kernels };
 }
 
 /** Whether the output holds probabilities: the op that ends the graph (views after it aside) says so. */

@@ -7,15 +7,12 @@
  * order).
  */
 import { opContext } from '../ir/context.js';
-import { type Graph, type Node, shapeText } from '../ir/graph.js';
+import type { Graph, Node } from '../ir/graph.js';
 import { opDef } from '../ops/index.js';
-import { type CKernel, type Lowering, type StreamStage, cKernel, designated } from '../ops/lowering.js';
-import { cComment } from '../util/c.js';
-import type { Step } from './lower.js';
-import type { NameTable } from './names.js';
+import { type StreamStage, cKernel } from '../ops/lowering.js';
 
 /** The stream runs its own conv and calls ecgc_channel_affine_f32 and the element-wise functions. */
-const STREAM_F32 = cKernel('ecgc_stream_f32', 'ecgc_stream.c', 'ecgc_weights.c', 'ecgc_unary.c', 'ecgc_channel_affine.c');
+export const STREAM_F32 = cKernel('ecgc_stream_f32', 'ecgc_stream.c', 'ecgc_weights.c', 'ecgc_unary.c', 'ecgc_channel_affine.c');
 
 export interface StreamChain {
   stages: { conv: Node; post: Node[] }[];
@@ -73,39 +70,6 @@ export function findStreamChains(graph: Graph): StreamChain[] {
 /** Each node of a chain -> its chain. */
 export function streamChains(graph: Graph): Map<Node, StreamChain> {
   return new Map(findStreamChains(graph).flatMap((chain) => chain.nodes.map((node) => [node, chain] as const)));
-}
-
-/** A chain as one step calling ecgc_stream_f32, whose scratch holds the rings. */
-export function lowerStream(graph: Graph, chain: StreamChain, names: NameTable, loweringOf: (node: Node) => Lowering): Step {
-  const id = names.take(`${chain.nodes[0].name}_stream`, 'stream');
-  const kernels: CKernel[] = [STREAM_F32];
-  const stages = chain.stages.map((stage, k) => {
-    const role = opDef(stage.conv).stream!;
-    const declared = 'stage' in role ? role.stage.declare(opContext(graph, stage.conv), loweringOf(stage.conv)) : undefined;
-    const post = stage.post.map((node) => {
-      const postRole = opDef(node).stream!;
-      if (!('post' in postRole)) throw new Error(`internal: ${node.name} is no post op`);
-      kernels.push(...postRole.post.kernels);
-      return postRole.post.init(opContext(graph, node), loweringOf(node));
-    });
-    const postId = `${id}__post${k}`;
-    if (post.length) loweringOf(stage.conv).declare(`static const ecgc_stream_post_t ${postId}[] = {${post.join(', ')}};`);
-    return { ...declared!, post: post.length ? postId : 'NULL', postCount: post.length };
-  });
-  const reduceRole = chain.reduce && opDef(chain.reduce).stream;
-  const reduce = reduceRole && 'reduce' in reduceRole ? reduceRole.reduce : 'ECGC_STREAM_NONE';
-  const declare = loweringOf(chain.nodes[0]).declare;
-  declare(`static const ecgc_stream_stage_t ${id}__stages[] = {${stages.map((s) => designated({ conv: `&${s.id}`, post_count: s.postCount, post: s.post })).join(', ')}};`);
-  declare(`static const ecgc_stream_t ${id} = ${designated({ stage_count: stages.length, stages: `${id}__stages`, reduce })};`);
-  // "first .. last (Stream)": the step comment ecgc bench reads (see src/bench/device.ts)
-  const shape = shapeText(graph.values.get(chain.output)!.shape);
-  const comment = `/* ${cComment(`${chain.nodes[0].name} .. ${chain.nodes[chain.nodes.length - 1].name} (Stream) -> ${shape}`)} */`;
-  return {
-    node: chain.nodes[0].name, op: 'Stream', inputs: [chain.input], output: chain.output, inPlace: false, kernels,
-    scratch: { bytes: streamScratchBytes(stages), check: `ecgc_stream_f32_get_buffer_size(&${id})` },
-    code: (at, s) => `${comment}\n  ${STREAM_F32.name}(&${id}, ${at(chain.input)}, ${at(chain.output)}, ${s});`,
-    stream: id,
-  };
 }
 
 /**

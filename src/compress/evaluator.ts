@@ -22,7 +22,7 @@
  * mode are the full model's own top-1 classes (so accuracy is top-1 agreement).
  */
 import type { Graph, Tensor } from '../ir/graph.js';
-import { summarize } from '../ir/summary.js';
+import { summarize } from '../model/summary.js';
 import { compileStepped } from '../ref/interpreter.js';
 import { BatchRunner } from '../ref/parallel.js';
 import type { Figures } from '../plan/plan.js';

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { fail } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
-import { loadModel } from '../ir/load.js';
+import { loadModel } from '../model/load.js';
 import { BatchRunner } from '../ref/parallel.js';
 import { readFileOrFail, withTemporaryDirectory } from '../util/files.js';
 import { writeNpy } from '../util/npy.js';

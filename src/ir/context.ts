@@ -1,8 +1,17 @@
 import { fail } from '../errors.js';
-import type { OpContext } from '../ops/op.js';
-import type { Graph, Node } from './graph.js';
+import type { Graph, Node, Tensor, ValueInfo } from './graph.js';
 
-/** The view of a node that op definitions work from: input types, shapes and constants. */
+/** The view of a node that op definitions work from (src/ops): its input types, shapes and constants. */
+export interface OpContext {
+  node: Node;
+  opset: number;
+  /** Type and shape of each input; undefined for an omitted optional input. */
+  inputs: (ValueInfo | undefined)[];
+  /** The data of each input that is a constant. */
+  constants: (Tensor | undefined)[];
+}
+
+/** A node's OpContext in `graph`. */
 export function opContext(graph: Graph, node: Node): OpContext {
   return {
     node,

@@ -5,7 +5,7 @@ import { binaryOp } from './binary.js';
 const compare = binaryOp('Equal', undefined, (a, b) => +(a === b));
 
 export const Equal: OpDef = {
-  op: 'Equal',
+  op: compare.op,
   infer: (ctx) => compare.infer(ctx).map((info) => ({ ...info, dtype: 'int64' })),
   prepare: compare.prepare,
 };

@@ -3,5 +3,3 @@ import { viewOp } from './view.js';
 
 /** Identity: the input itself. Most are removed by eliminate-identities. */
 export const Identity = { ...viewOp('Identity', (ctx) => inputShape(ctx, 0)), passThrough: true };
-/** Dropout at inference: Identity (its mask output must be unused). */
-export const Dropout = { ...Identity, op: 'Dropout' };

@@ -5,7 +5,7 @@
  * work on this row view (src/plan/layers.ts), so they agree on it.
  */
 import type { Node } from '../ir/graph.js';
-import type { OpContext } from './op.js';
+import type { OpContext } from '../ir/context.js';
 
 export interface LayerLayout {
   /** Output channels: each row holds the weights that produce one. */

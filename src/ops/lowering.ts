@@ -3,7 +3,7 @@
  * runtime kernels a node calls and with what; src/codegen/lower.ts implements `Lowering`
  * (identifiers, constants, packed weights, where each value lives) and plans the memory.
  */
-import type { OpContext } from './op.js';
+import type { OpContext } from '../ir/context.js';
 
 /** A runtime-c function and the runtime files a firmware needs to link it. */
 export interface CKernel {

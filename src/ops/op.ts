@@ -12,18 +12,12 @@
  *
  * The registry (index.ts) lists the definitions; no other module names an op.
  */
-import type { Graph, Node, Tensor, TensorData, ValueInfo } from '../ir/graph.js';
+import type { OpContext } from '../ir/context.js';
+import type { Graph, Node, TensorData, ValueInfo } from '../ir/graph.js';
 import type { LayerDef } from './layer.js';
 import type { Lowering, StreamRole } from './lowering.js';
 
-export interface OpContext {
-  node: Node;
-  opset: number;
-  /** Type and shape of each input; undefined for an omitted optional input. */
-  inputs: (ValueInfo | undefined)[];
-  /** The data of each input that is a constant. */
-  constants: (Tensor | undefined)[];
-}
+export type { OpContext };
 
 /** The reference kernel of a node, for its fixed shapes: called once per sample with the same buffers. */
 export type Kernel = (inputs: TensorData[], outputs: TensorData[]) => void;

@@ -8,7 +8,7 @@
 import { formatCount } from '../cli/format.js';
 import type { Generated } from '../codegen/emit.js';
 import type { Graph } from '../ir/graph.js';
-import { summarize } from '../ir/summary.js';
+import { summarize } from '../model/summary.js';
 import { type ImageSizes, harnessFootprint, modelFootprint } from '../toolchain/size.js';
 import { mdTable } from './markdown.js';
 

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { argmaxRows, classificationMetrics } from '../../src/compress/metrics.js';
 import { DATASET_SCHEMA, writeDataset } from '../../src/data/dataset.js';
 import { TASKS } from '../../src/data/tasks.js';
-import { loadModel } from '../../src/ir/load.js';
+import { loadModel } from '../../src/model/load.js';
 import { compileGraph, runBatch } from '../../src/ref/interpreter.js';
 import { ecgc } from '../helpers/cli.js';
 import { fixturePath } from '../helpers/fixtures.js';

@@ -14,7 +14,7 @@ import type { LayerQuantization } from '../../src/codegen/weights.js';
 import { modelData } from '../../src/data/model-data.js';
 import { syntheticWindows } from '../../src/data/synthetic-windows.js';
 import type { Graph } from '../../src/ir/graph.js';
-import { loadModel } from '../../src/ir/load.js';
+import { loadModel } from '../../src/model/load.js';
 import { sumParts } from '../../src/toolchain/size.js';
 import { cortexTarget } from '../../src/toolchain/targets.js';
 import { cortexToolsAvailable } from '../helpers/cortex.js';

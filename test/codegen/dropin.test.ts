@@ -13,7 +13,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Generated, generate, modelName } from '../../src/codegen/emit.js';
 import { type Graph, sizeOf } from '../../src/ir/graph.js';
-import { loadModel } from '../../src/ir/load.js';
+import { loadModel } from '../../src/model/load.js';
 import type { OpContext } from '../../src/ops/op.js';
 import { Softmax } from '../../src/ops/softmax.js';
 import { DEVICE_DIR, linkerScript } from '../../src/toolchain/cortex.js';

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RUNTIME_DIR, generate } from '../../src/codegen/emit.js';
 import { type PreprocessSpec, preprocessReference, preprocessSource, preprocessSpec } from '../../src/codegen/preprocess.js';
 import { modelData } from '../../src/data/model-data.js';
-import { loadModel } from '../../src/ir/load.js';
+import { loadModel } from '../../src/model/load.js';
 import { buildHost } from '../../src/toolchain/host.js';
 import { expectBitExact, float32sOf } from '../helpers/bit-exact.js';
 import { EXAMPLES } from '../helpers/examples.js';

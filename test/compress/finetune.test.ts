@@ -11,7 +11,7 @@ import { readCalibration } from '../../src/compress/calibration.js';
 import { DEFAULT_PYTHON, finetuneModel } from '../../src/compress/finetune.js';
 import { findWeightLayers, readRows } from '../../src/plan/layers.js';
 import { type Plan, applyPlan, readPlan } from '../../src/plan/plan.js';
-import { loadModel } from '../../src/ir/load.js';
+import { loadModel } from '../../src/model/load.js';
 import { expectBitExact } from '../helpers/bit-exact.js';
 import { ecgc } from '../helpers/cli.js';
 import { BEATNET, writeBeatnetDataset } from '../helpers/compress.js';

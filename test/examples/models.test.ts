@@ -14,7 +14,7 @@ import { planMarkdown, sweepCsv, sweepMarkdown } from '../../src/report/markdown
 import { modelData } from '../../src/data/model-data.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { buildDataset } from '../../src/data/tasks.js';
-import { loadModel } from '../../src/ir/load.js';
+import { loadModel } from '../../src/model/load.js';
 import { BatchRunner } from '../../src/ref/parallel.js';
 import { verifyHost } from '../../src/codegen/verify.js';
 import type { LayerQuantization } from '../../src/codegen/weights.js';

@@ -8,7 +8,7 @@ import { type Dataset, writeDataset } from '../../src/data/dataset.js';
 import { modelData } from '../../src/data/model-data.js';
 import { syntheticWindows } from '../../src/data/synthetic-windows.js';
 import type { Graph } from '../../src/ir/graph.js';
-import { loadModel } from '../../src/ir/load.js';
+import { loadModel } from '../../src/model/load.js';
 
 export const BEATNET = join(import.meta.dirname, '..', 'compress-fixture', 'beatnet.onnx');
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Graph } from '../../src/ir/graph.js';
-import { loadModel } from '../../src/ir/load.js';
+import { loadModel } from '../../src/model/load.js';
 import { compileGraph, runBatch } from '../../src/ref/interpreter.js';
 import { readNpyFloat32 } from '../../src/util/npy.js';
 

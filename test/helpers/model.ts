@@ -1,6 +1,6 @@
 /** Hand-built models loaded through the real import path (bytes -> import -> passes). */
 import type { Graph } from '../../src/ir/graph.js';
-import { optimize } from '../../src/ir/load.js';
+import { optimize } from '../../src/model/load.js';
 import { type ModelSpec, buildModel } from '../../src/onnx/build.js';
 import { importModel } from '../../src/onnx/import.js';
 

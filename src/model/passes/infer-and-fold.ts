@@ -5,8 +5,8 @@
  */
 import { fail } from '../../errors.js';
 import { opDef } from '../../ops/index.js';
-import { opContext } from '../context.js';
-import { type Graph, type Node, type Tensor, sizeOf } from '../graph.js';
+import { opContext } from '../../ir/context.js';
+import { type Graph, type Node, type Tensor, sizeOf } from '../../ir/graph.js';
 
 export function inferAndFold(graph: Graph): Graph {
   const nodes: Node[] = [];

@@ -1,7 +1,7 @@
 /** Reads an ONNX file and runs the import passes: the graph every later stage works on. */
 import { fail, inFile } from '../errors.js';
 import { readModelFile } from '../onnx/import.js';
-import { type Graph, shapeText } from './graph.js';
+import { type Graph, shapeText } from '../ir/graph.js';
 import { eliminateIdentities } from './passes/eliminate-identities.js';
 import { foldBatchNorm } from './passes/fold-batch-norm.js';
 import { inferAndFold } from './passes/infer-and-fold.js';

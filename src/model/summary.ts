@@ -1,8 +1,8 @@
 /** Per-node shapes, parameters and MACs of a graph: what `ecgc inspect` reports. */
 import { opDef } from '../ops/index.js';
-import { opContext } from './context.js';
-import type { Graph } from './graph.js';
-import { sizeOf } from './graph.js';
+import { opContext } from '../ir/context.js';
+import type { Graph } from '../ir/graph.js';
+import { sizeOf } from '../ir/graph.js';
 
 export interface NodeSummary {
   name: string;

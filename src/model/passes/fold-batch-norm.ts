@@ -7,8 +7,8 @@ import { BatchNormalization, batchNormAffine } from '../../ops/batch-normalizati
 import { ChannelAffine } from '../../ops/channel-affine.js';
 import { opDef } from '../../ops/index.js';
 import type { LayerDef } from '../../ops/layer.js';
-import { opContext } from '../context.js';
-import { type Graph, type Node, type Tensor, consumersOf } from '../graph.js';
+import { opContext } from '../../ir/context.js';
+import { type Graph, type Node, type Tensor, consumersOf } from '../../ir/graph.js';
 
 export function foldBatchNorm(graph: Graph): Graph {
   const consumers = consumersOf(graph);

@@ -1,5 +1,5 @@
 /** Drops nodes, constants and values that no graph output depends on. */
-import type { Graph } from '../graph.js';
+import type { Graph } from '../../ir/graph.js';
 
 export function removeUnused(graph: Graph): Graph {
   const needed = new Set(graph.outputs);

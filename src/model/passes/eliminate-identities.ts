@@ -1,7 +1,7 @@
 /** Removes Identity and (inference-time) Dropout nodes by renaming their outputs. */
 import { fail } from '../../errors.js';
 import { opDef } from '../../ops/index.js';
-import { type Graph, replaceUses } from '../graph.js';
+import { type Graph, replaceUses } from '../../ir/graph.js';
 
 export function eliminateIdentities(graph: Graph): Graph {
   const produced = new Set(graph.nodes.flatMap((n) => n.outputs));

@@ -1,0 +1,66 @@
+/**
+ * The depth-first schedule's plan, by hand: which nodes form a chain (stages from their
+ * definitions' stream roles, element-wise ops after a stage, a closing reduction), and the
+ * scratch a chain needs (ecgc_stream_f32_get_buffer_size's layout, in 4-byte words). The C
+ * twin of the scratch figure is checked in buffer-size.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { findStreamChains, streamScratchBytes } from '../../src/codegen/stream.js';
+import type { StreamStage } from '../../src/ops/lowering.js';
+import { graphOf } from '../helpers/model.js';
+import { randomFloats } from '../helpers/random.js';
+
+const stage = (s: Partial<StreamStage>): StreamStage => ({ id: 's', inChannels: 1, outChannels: 1, kernel: 1, dilation: 1, rowLength: 1, packed: false, sparse: false, ...s });
+
+describe('streamScratchBytes', () => {
+  it('two float32 stages: 3 -> 8 channels, k 5; 8 -> 4, k 3 dilation 2', () => {
+    const stages = [stage({ inChannels: 3, outChannels: 8, kernel: 5, rowLength: 15 }), stage({ inChannels: 8, outChannels: 4, kernel: 3, dilation: 2, rowLength: 24 })];
+    // layout 24 + 2 states of 16; words: hand-offs 2 x max(4, 3, 8) = 16, window 24, no decoded row,
+    // no positions, 5 tap columns, rings (5-1)*1*3 + (3-1)*2*8 = 12 + 32 = 44
+    expect(streamScratchBytes(stages)).toBe(24 + 32 + 4 * (16 + 24 + 5 + 44));
+  });
+
+  it('a packed sparse pointwise stage adds a decoded row and positions, but no ring or window', () => {
+    const dense = [stage({ inChannels: 6, outChannels: 6, kernel: 3, rowLength: 18 }), stage({ inChannels: 6, outChannels: 10, rowLength: 6 })];
+    const packed = [dense[0], { ...dense[1], packed: true, sparse: true }];
+    // the widest decoded row and positions: 6 words each (the pointwise stage's row)
+    expect(streamScratchBytes(packed) - streamScratchBytes(dense)).toBe(4 * (6 + 6));
+    // hand-offs 2 x max(10 out, 6 in) = 20; window 18; 3 tap columns; ring (3-1) x 6 = 12
+    expect(streamScratchBytes(dense)).toBe(24 + 32 + 4 * (20 + 18 + 3 + 12));
+  });
+});
+
+describe('findStreamChains', () => {
+  const graph = graphOf({
+    inputs: [{ name: 'x', shape: ['N', 2, 40] }],
+    outputs: ['y'],
+    initializers: {
+      w0: { shape: [4, 2, 3], data: randomFloats(24, 1) },
+      w1: { shape: [4, 4, 3], data: randomFloats(48, 2) },
+      w2: { shape: [3, 4, 1], data: randomFloats(12, 3) },
+      lo: { shape: [], data: [0] }, hi: { shape: [], data: [6] },
+    },
+    nodes: [
+      { name: 'c0', op: 'Conv', inputs: ['x', 'w0'], outputs: ['a'], attrs: { kernel_shape: [3], pads: [1, 1] } },
+      { name: 'r0', op: 'Relu', inputs: ['a'], outputs: ['b'] },
+      { name: 'c1', op: 'Conv', inputs: ['b', 'w1'], outputs: ['c'], attrs: { kernel_shape: [3] } },
+      { name: 'k1', op: 'Clip', inputs: ['c', 'lo', 'hi'], outputs: ['d'] },
+      { name: 'c2', op: 'Conv', inputs: ['d', 'w2'], outputs: ['e'], attrs: { kernel_shape: [1] } },
+      { name: 'p', op: 'GlobalMaxPool', inputs: ['e'], outputs: ['f'] },
+      { name: 's', op: 'Softmax', inputs: ['f'], outputs: ['y'], attrs: { axis: 1 } },
+    ],
+  });
+
+  it('takes three stages, their element-wise ops and the closing pool; leaves the softmax out', () => {
+    const [chain, ...others] = findStreamChains(graph);
+    expect(others).toEqual([]);
+    expect(chain.stages.map((s) => [s.conv.name, s.post.map((p) => p.name)])).toEqual([['c0', ['r0']], ['c1', ['k1']], ['c2', []]]);
+    expect(chain.reduce?.name).toBe('p');
+    expect([chain.input, chain.output]).toEqual(['x', 'f']);
+  });
+
+  it('needs two stages: a value read twice ends the chain before it', () => {
+    const branched = { ...graph, outputs: ['y', 'b'] }; // b is a graph output: c0's chain cannot take c1
+    expect(findStreamChains(branched).map((c) => c.stages.map((s) => s.conv.name))).toEqual([['c1', 'c2']]);
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * The op registry is the one list of ops: each definition names its op once, and every C
+ * kernel a definition lowers to is declared in runtime-c/ecgc.h and defined in the runtime
+ * files it names (a kernel missing from its files would only show as a link error in a
+ * user's firmware). Kernels carry their element type: ecgc_<op>[_variant]_f32.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RUNTIME_DIR, generate } from '../../src/codegen/emit.js';
+import { loadModel } from '../../src/model/load.js';
+import { C_OPS, SUPPORTED_OPS, opDef } from '../../src/ops/index.js';
+import type { CKernel } from '../../src/ops/lowering.js';
+import { EXAMPLES } from '../helpers/examples.js';
+import { fixturePath, manifest } from '../helpers/fixtures.js';
+
+const header = readFileSync(join(RUNTIME_DIR, 'ecgc.h'), 'utf8');
+
+/** Every kernel the C of every fixture and example calls, in both schedules. */
+function kernelsCalled(): Map<string, CKernel> {
+  const kernels = new Map<string, CKernel>();
+  const models = [...manifest.map((f) => fixturePath(f.name, 'model.onnx')), ...['arrhythminet-v2', 'resnet1d', 'rhythm-stream'].map((e) => join(EXAMPLES, e, 'model.onnx'))];
+  for (const model of models) {
+    const graph = loadModel(model);
+    for (const schedule of ['layers', 'stream'] as const) {
+      for (const kernel of generate(graph, 'm.onnx', { target: 'host', schedule }).kernels) kernels.set(kernel.name, kernel);
+    }
+  }
+  return kernels;
+}
+
+describe('the op registry', () => {
+  it('names each op once, by its definition', () => {
+    expect(new Set(SUPPORTED_OPS).size).toBe(SUPPORTED_OPS.length);
+    for (const op of SUPPORTED_OPS.filter((op) => op !== 'Constant')) expect(opDef({ name: 'n', op, inputs: [], outputs: [], attrs: {} }).op).toBe(op);
+    expect(SUPPORTED_OPS).not.toContain('ChannelAffine'); // made by a pass, not read from a file
+  });
+
+  it('lists as C ops exactly the definitions that lower to C or are views', () => {
+    for (const op of C_OPS) {
+      const def = opDef({ name: 'n', op, inputs: [], outputs: [], attrs: {} });
+      expect(def.lower !== undefined || def.view === true).toBe(true);
+    }
+    expect(C_OPS).not.toContain('Shape'); // folded to a constant: no C
+  });
+
+  it('declares every kernel in ecgc.h and defines it in the files it names', () => {
+    const kernels = kernelsCalled();
+    expect(kernels.size).toBeGreaterThan(15);
+    for (const kernel of kernels.values()) {
+      expect(kernel.name).toMatch(/^ecgc_[a-z0-9_]+_f32$/);
+      expect(header, `${kernel.name} in ecgc.h`).toMatch(new RegExp(`\\b${kernel.name}\\(`));
+      const definitions = kernel.files.filter((file) => new RegExp(`^(?:[a-z].*\\b|ECGC_UNARY\\()${kernel.name}\\b`, 'm').test(readFileSync(join(RUNTIME_DIR, file), 'utf8')));
+      expect(definitions, `${kernel.name} defined in ${kernel.files.join(', ')}`).toHaveLength(1);
+    }
+  });
+});
