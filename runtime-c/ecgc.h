@@ -195,6 +195,15 @@ void ecgc_avgpool1d_f32(const float *x, float *y, int32_t channels, int32_t in_l
  */
 void ecgc_reduce_mean_f32(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
 void ecgc_reduce_max_f32(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
+/* The same shape of loop, acc = init then acc = step(acc, v) in order, y = finish(acc):
+   sum (0, acc + v), min (+inf, v < acc ? v : acc), prod (1, acc * v), l1 (0, acc + |v|),
+   l2 (0, acc + v * v, then sqrt), sum_square (0, acc + v * v). */
+void ecgc_reduce_sum_f32(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
+void ecgc_reduce_min_f32(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
+void ecgc_reduce_prod_f32(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
+void ecgc_reduce_l1_f32(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
+void ecgc_reduce_l2_f32(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
+void ecgc_reduce_sum_square_f32(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
 
 /* ---- Normalisation --------------------------------------------------------------------- */
 

@@ -33,7 +33,14 @@ import { Neg } from './neg.js';
 import { Pad } from './pad.js';
 import { Pow } from './pow.js';
 import { Reciprocal } from './reciprocal.js';
+import { ReduceL1 } from './reduce-l1.js';
+import { ReduceL2 } from './reduce-l2.js';
+import { ReduceMax } from './reduce-max.js';
 import { ReduceMean } from './reduce-mean.js';
+import { ReduceMin } from './reduce-min.js';
+import { ReduceProd } from './reduce-prod.js';
+import { ReduceSum } from './reduce-sum.js';
+import { ReduceSumSquare } from './reduce-sum-square.js';
 import { Relu } from './relu.js';
 import { Reshape } from './reshape.js';
 import { Shape } from './shape.js';
@@ -49,9 +56,11 @@ import { Unsqueeze } from './unsqueeze.js';
 
 /** Every op's definition: the one list of ops. */
 const DEFINITIONS: OpDef[] = [
-  Add, AveragePool, BatchNormalization, Cast, ChannelAffine, Clip, Concat, ConstantOfShape, Conv, Div, Dropout, Equal, Erf, Expand,
-  Flatten, Gather, Gemm, GlobalAveragePool, GlobalMaxPool, Identity, If, LayerNormalization, LeakyRelu, MatMul, MaxPool, Mul, Neg,
-  Pad, Pow, Reciprocal, ReduceMean, Relu, Reshape, Shape, Sigmoid, Slice, Softmax, Sqrt, Squeeze, Sub, Tanh, Transpose, Unsqueeze,
+  Add, AveragePool, BatchNormalization, Cast, ChannelAffine, Clip, Concat, ConstantOfShape, Conv, Div, Dropout,
+  Equal, Erf, Expand, Flatten, Gather, Gemm, GlobalAveragePool, GlobalMaxPool, Identity, If, LayerNormalization,
+  LeakyRelu, MatMul, MaxPool, Mul, Neg, Pad, Pow, Reciprocal, ReduceL1, ReduceL2, ReduceMax, ReduceMean, ReduceMin,
+  ReduceProd, ReduceSum, ReduceSumSquare, Relu, Reshape, Shape, Sigmoid, Slice, Softmax, Sqrt, Squeeze, Sub, Tanh,
+  Transpose, Unsqueeze,
 ];
 
 const BY_NAME = new Map(DEFINITIONS.map((def) => [def.op, def]));

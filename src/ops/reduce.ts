@@ -1,9 +1,13 @@
-/** Reduction geometry: which input offsets each output element reduces over, in order. */
+/**
+ * Reductions: which input offsets each output element reduces over, in order (the row-major
+ * order of the reduced axes), and the Reduce* ops, each an accumulator folded over them.
+ */
 import { fail } from '../errors.js';
 import { sizeOf } from '../ir/graph.js';
+import { attrInt, attrInts } from '../onnx/attributes.js';
 import { type CKernel, type Lowering, cKernel } from './lowering.js';
-import type { OpContext } from './op.js';
-import { indexMap, inputShape, requireRank, stridesOf, where } from './shapes.js';
+import type { OpContext, OpDef } from './op.js';
+import { constantInput, indexMap, inputShape, normalizeAxis, requireRank, stridesOf, where } from './shapes.js';
 
 export interface Reduction {
   outShape: number[];
@@ -30,30 +34,15 @@ export function reduction(shape: readonly number[], axes: readonly number[], kee
   return { outShape, base, reduced: sizeOf(reducedAxes.map((i) => shape[i])) === 0 ? new Int32Array(0) : reduced };
 }
 
-const f = Math.fround;
-
-/** mean = fround(sum / n), the sum accumulated in `reduced` order with every add rounded. */
-export function meanKernel(r: Reduction) {
-  const n = r.reduced.length;
+/** The reference of a reduction: acc = init, acc = fround(step(acc, x)) over each output's elements in order, y = finish(acc, n). */
+export function foldReduction({ base, reduced }: Reduction, { init, step, finish }: Reducer) {
+  const n = reduced.length;
+  const f = Math.fround;
   return (x: ArrayLike<number>, y: Float32Array | Float64Array) => {
-    for (let o = 0; o < r.base.length; o++) {
-      const b = r.base[o];
-      let sum = 0;
-      for (let j = 0; j < n; j++) sum = f(sum + x[b + r.reduced[j]]);
-      y[o] = sum / n;
-    }
-  };
-}
-
-/** max over `reduced` in order; a later element wins only when strictly greater. */
-export function maxKernel(r: Reduction) {
-  const n = r.reduced.length;
-  return (x: ArrayLike<number>, y: Float32Array | Float64Array) => {
-    for (let o = 0; o < r.base.length; o++) {
-      const b = r.base[o];
-      let max = -Infinity;
-      for (let j = 0; j < n; j++) if (x[b + r.reduced[j]] > max) max = x[b + r.reduced[j]];
-      y[o] = max;
+    for (let o = 0; o < base.length; o++) {
+      let acc = init;
+      for (let j = 0; j < n; j++) acc = f(step(acc, x[base[o] + reduced[j]]));
+      y[o] = finish(acc, n);
     }
   };
 }
@@ -62,9 +51,6 @@ export function maxKernel(r: Reduction) {
 export function globalPoolReduction(ctx: OpContext): Reduction {
   return reduction(requireRank(ctx, 0, [3], 'the input of a 1-D global pool'), [2], true);
 }
-
-export const REDUCE_MEAN_F32 = cKernel('ecgc_reduce_mean_f32', 'ecgc_reduce.c');
-export const REDUCE_MAX_F32 = cKernel('ecgc_reduce_max_f32', 'ecgc_reduce.c');
 
 /** A reduction over adjacent axes in C: the middle axis of (outer, n, inner). */
 export function lowerReduction(ctx: OpContext, c: Lowering, kernel: CKernel, axes: number[]): void {
@@ -77,3 +63,56 @@ export function lowerReduction(ctx: OpContext, c: Lowering, kernel: CKernel, axe
   const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
   c.step([kernel], (at) => `${kernel.name}(${at(x)}, ${at(y)}, ${outer}, ${n}, ${inner});`);
 }
+
+/**
+ * A Reduce* op: acc = init, then acc = fround(step(acc, x)) over the reduced elements in
+ * order, y = fround(finish(acc, n)). Its C kernel (runtime-c/ecgc_reduce.c) takes the same
+ * steps over the middle axis of (outer, n, inner), so the reduced axes must be adjacent.
+ * `axesInputSince`: the opset from which axes come as an input (with noop_with_empty_axes),
+ * not an attribute.
+ */
+export interface Reducer {
+  init: number;
+  step(acc: number, x: number): number;
+  finish(acc: number, n: number): number;
+  kernel: CKernel;
+}
+
+export function reduceOp(op: string, reducer: Reducer, axesInputSince: number): OpDef {
+  /** The reduced axes; undefined: none (noop_with_empty_axes), the output is the input. */
+  const axes = (ctx: OpContext): number[] | undefined => {
+    const shape = inputShape(ctx, 0);
+    const given = ctx.opset >= axesInputSince ? (ctx.inputs[1] ? Array.from(constantInput(ctx, 1, 'axes').data) : []) : attrInts(ctx.node, 'axes') ?? [];
+    if (given.length === 0) return ctx.opset >= axesInputSince && attrInt(ctx.node, 'noop_with_empty_axes', 0) === 1 ? undefined : shape.map((_, i) => i);
+    return given.map((a) => normalizeAxis(ctx.node, a, shape.length));
+  };
+  const geometry = (ctx: OpContext) => reduction(inputShape(ctx, 0), axes(ctx) ?? [], attrInt(ctx.node, 'keepdims', 1) === 1);
+  return {
+    op,
+    infer: (ctx) => [{ dtype: 'float32', shape: geometry(ctx).outShape }],
+    prepare(ctx) {
+      const fold = foldReduction(geometry(ctx), reducer);
+      return ([x], [y]) => fold(x, y);
+    },
+    lower(ctx, _outputs, c) {
+      const reducedAxes = axes(ctx);
+      if (reducedAxes === undefined) c.view();
+      else lowerReduction(ctx, c, reducer.kernel, reducedAxes);
+    },
+  };
+}
+
+const kernelOf = (name: string) => cKernel(`ecgc_reduce_${name}_f32`, 'ecgc_reduce.c');
+const f32 = Math.fround;
+const same = (acc: number) => acc;
+
+export const REDUCERS = {
+  sum: { init: 0, step: (acc, x) => acc + x, finish: same, kernel: kernelOf('sum') },
+  mean: { init: 0, step: (acc, x) => acc + x, finish: (acc, n) => acc / n, kernel: kernelOf('mean') },
+  max: { init: -Infinity, step: (acc, x) => (x > acc ? x : acc), finish: same, kernel: kernelOf('max') },
+  min: { init: Infinity, step: (acc, x) => (x < acc ? x : acc), finish: same, kernel: kernelOf('min') },
+  prod: { init: 1, step: (acc, x) => acc * x, finish: same, kernel: kernelOf('prod') },
+  l1: { init: 0, step: (acc, x) => acc + Math.abs(x), finish: same, kernel: kernelOf('l1') },
+  l2: { init: 0, step: (acc, x) => acc + f32(x * x), finish: (acc) => Math.sqrt(acc), kernel: kernelOf('l2') },
+  sumSquare: { init: 0, step: (acc, x) => acc + f32(x * x), finish: same, kernel: kernelOf('sum_square') },
+} satisfies Record<string, Reducer>;
