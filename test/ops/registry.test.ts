@@ -36,6 +36,12 @@ describe('the op registry', () => {
     expect(SUPPORTED_OPS).not.toContain('ChannelAffine'); // made by a pass, not read from a file
   });
 
+  it("is the README's list of the ops ecgc reads", () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const list = /\bOps: ([^.]*)\./.exec(readme.slice(readme.indexOf('## What it reads')))![1];
+    expect(list.replace(/\s*\([^)]*\)/g, '').split(/,\s*/)).toEqual(SUPPORTED_OPS);
+  });
+
   it('lists as C ops exactly the definitions that lower to C or are views', () => {
     for (const op of C_OPS) {
       const def = opDef({ name: 'n', op, inputs: [], outputs: [], attrs: {} });
