@@ -15,8 +15,13 @@ export function optimize(graph: Graph): Graph {
   return removeUnused(g);
 }
 
+/**
+ * A model for the commands that feed it windows (run, eval, compress, compile, ...): its input
+ * takes one window, [1, ...] (a symbolic batch, or a fixed batch of 1), and its outputs are
+ * batch-first.
+ */
 export function loadModel(file: string): Graph {
-  const graph = inFile(file, () => optimize(readModelFile(file)));
+  const graph = inFile(file, () => optimize(oneWindow(readModelFile(file), file)));
   for (const name of graph.outputs) {
     const info = graph.values.get(name);
     if (!info) fail(`${file}: graph output '${name}' is not produced by any node`);
@@ -27,3 +32,13 @@ export function loadModel(file: string): Graph {
   return graph;
 }
 
+function oneWindow(graph: Graph, file: string): Graph {
+  for (const name of graph.inputs) {
+    const shape = graph.values.get(name)!.shape;
+    if (shape.length < 2) fail(`${file}: graph input '${name}' has rank ${shape.length}; ecgc expects a batch dimension followed by the sample's dimensions, e.g. [N, C, T]`);
+    if (shape[0] !== 1) {
+      fail(`${file}: graph input '${name}' has a fixed batch size of ${shape[0]}; ecgc compiles single-sample inference: export with a batch of 1 or with dynamic_axes={'${name}': {0: 'N'}}`);
+    }
+  }
+  return graph;
+}

@@ -16,8 +16,9 @@ const CONSTANT = 'Constant';
 /** Ops the importer reads itself (into constants) rather than passing on as nodes. */
 export const IMPORTER_OPS = [CONSTANT];
 
-export const MIN_OPSET = 11;
-export const MAX_OPSET = 17;
+/** The standard opsets ecgc reads; an op whose form changed reads each form (src/ops). */
+export const MIN_OPSET = 7;
+export const MAX_OPSET = 22;
 
 export function readModelFile(file: string): Graph {
   if (existsSync(join(file, 'saved_model.pb'))) fail(`${file}: ${savedModel(file)}`);
@@ -111,14 +112,14 @@ function defaultOpset(model: OnnxTypes.ModelProto, file: string): number {
   if (!entry) fail(`${file}: the model does not import the standard ONNX opset`);
   const version = toNumber(entry.version);
   if (version < MIN_OPSET || version > MAX_OPSET) {
-    fail(`${file}: opset ${version} is not supported; ecgc reads opsets ${MIN_OPSET} to ${MAX_OPSET} (export with torch.onnx.export(..., opset_version=17))`);
+    fail(`${file}: opset ${version} is not supported; ecgc reads opsets ${MIN_OPSET} to ${MAX_OPSET} (export with torch.onnx.export(..., opset_version=17), or convert with onnx.version_converter)`);
   }
   return version;
 }
 
 /**
- * The batch dimension (first) may be symbolic or 1 and becomes 1; every other dimension
- * must be a fixed size.
+ * Shapes as the graph states them: a symbolic first dimension (the batch) becomes 1, every
+ * other dimension must be a fixed size. (Commands that feed windows check the batch: load.ts.)
  */
 function graphInputInfo(input: OnnxTypes.IValueInfoProto, file: string): ValueInfo {
   const name = input.name ?? '';
@@ -129,15 +130,9 @@ function graphInputInfo(input: OnnxTypes.IValueInfoProto, file: string): ValueIn
     fail(`${file}: graph input '${name}' has element type ${typeName}; ecgc models take float32 input`);
   }
   const dims = tensorType.shape?.dim ?? [];
-  if (dims.length < 2) fail(`${file}: graph input '${name}' has rank ${dims.length}; ecgc expects a batch dimension followed by the sample's dimensions, e.g. [N, C, T]`);
   const shape = dims.map((dim, axis) => {
-    const hasValue = dim.dimValue !== null && dim.dimValue !== undefined && toNumber(dim.dimValue) > 0;
-    if (axis === 0) {
-      if (hasValue && toNumber(dim.dimValue) !== 1) {
-        fail(`${file}: graph input '${name}' has a fixed batch size of ${toNumber(dim.dimValue)}; ecgc compiles single-sample inference: export with a batch of 1 or with dynamic_axes={'${name}': {0: 'N'}}`);
-      }
-      return 1;
-    }
+    const hasValue = Object.hasOwn(dim, 'dimValue'); // set, even to 0 (an empty tensor); unset is symbolic
+    if (axis === 0 && !hasValue) return 1;
     if (!hasValue) {
       const symbol = dim.dimParam ? `'${dim.dimParam}'` : 'unknown';
       fail(`${file}: graph input '${name}' has a dynamic dimension (${symbol}) at axis ${axis}; ecgc needs fixed sizes for all but the batch dimension: export with a fixed-size dummy input and dynamic_axes on axis 0 only`);

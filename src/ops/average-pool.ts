@@ -16,7 +16,10 @@ import { ceilMode, kernelShape, window1d } from './window.js';
 export function geometry(ctx: OpContext) {
   const x = inputShape(ctx, 0);
   if (x.length !== 3) fail(`${where(ctx.node)}: only 1-D pooling is supported (input [N, C, T]); the input is ${shapeText(x)}`);
-  return { channels: x[1], window: window1d(ctx.node, x[2], kernelShape(ctx.node), { ceilMode: ceilMode(ctx.node) }) };
+  const window = window1d(ctx.node, x[2], kernelShape(ctx.node), { ceilMode: ceilMode(ctx.node) });
+  if (window.dilation !== 1) fail(`${where(ctx.node)}: dilations other than 1 are not supported`);
+  // every channel of every batch is pooled on its own: N x C rows
+  return { channels: x[0] * x[1], outShape: [x[0], x[1], window.outLength], window };
 }
 
 /** Per output: the taps inside the input [first, last) and the divisor (see the header). */
@@ -43,8 +46,7 @@ const AVGPOOL1D_F32 = cKernel('ecgc_avgpool1d_f32', 'ecgc_pool1d.c');
 export const AveragePool: OpDef = {
   op: 'AveragePool',
   infer(ctx) {
-    const { channels, window } = geometry(ctx);
-    return [{ dtype: 'float32', shape: [1, channels, window.outLength] }];
+    return [{ dtype: 'float32', shape: geometry(ctx).outShape }];
   },
   prepare(ctx) {
     const { channels, window } = geometry(ctx);

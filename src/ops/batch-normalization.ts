@@ -5,7 +5,7 @@
  * it into ChannelAffine, so at run time it is always the affine kernel.
  */
 import { fail } from '../errors.js';
-import { attrFloat } from '../onnx/attributes.js';
+import { attrFloat, attrInt } from '../onnx/attributes.js';
 import type { OpContext, OpDef } from './op.js';
 import { affineKernel } from './channel-affine.js';
 import { constantInput, inputShape, where } from './shapes.js';
@@ -30,6 +30,7 @@ export function batchNormAffine(ctx: OpContext): { scale: Float32Array; shift: F
 export const BatchNormalization: OpDef = {
   op: 'BatchNormalization',
   infer(ctx) {
+    if (ctx.opset < 9 && attrInt(ctx.node, 'spatial', 1) !== 1) fail(`${where(ctx.node)}: spatial = 0 (statistics per element) is not supported`);
     if (ctx.node.outputs.length > 1 && ctx.node.outputs.slice(1).some((o) => o !== '')) {
       fail(`${where(ctx.node)}: training-mode outputs (running mean/var) are not supported; export the model in eval() mode`);
     }

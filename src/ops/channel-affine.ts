@@ -5,21 +5,27 @@
 import type { OpDef } from './op.js';
 import { inputShape } from './shapes.js';
 import { sizeOf } from '../ir/graph.js';
-import { cKernel, designated } from './lowering.js';
+import { type At, cKernel, designated, offset } from './lowering.js';
 
 const CHANNEL_AFFINE_F32 = cKernel('ecgc_channel_affine_f32', 'ecgc_channel_affine.c');
 
 export function affineKernel(shape: readonly number[]) {
-  const channels = shape[1] ?? 1;
-  const inner = sizeOf(shape.slice(2));
+  const { batch, channels, inner } = affineGeometry(shape);
   const f = Math.fround;
   return (x: ArrayLike<number>, scale: ArrayLike<number>, shift: ArrayLike<number>, y: Float32Array | Float64Array) => {
-    for (let c = 0, i = 0; c < channels; c++) {
-      const s = scale[c];
-      const t = shift[c];
-      for (let j = 0; j < inner; j++, i++) y[i] = f(x[i] * s) + t;
+    for (let n = 0, i = 0; n < batch; n++) {
+      for (let c = 0; c < channels; c++) {
+        const s = scale[c];
+        const t = shift[c];
+        for (let j = 0; j < inner; j++, i++) y[i] = f(x[i] * s) + t;
+      }
     }
   };
+}
+
+/** [N, C, ...]: N batches of C channels of `inner` values. */
+function affineGeometry(shape: readonly number[]) {
+  return { batch: shape[0] ?? 1, channels: shape[1] ?? 1, inner: sizeOf(shape.slice(2)) };
 }
 
 export const ChannelAffine: OpDef = {
@@ -31,10 +37,12 @@ export const ChannelAffine: OpDef = {
     return ([x, scale, shift], [y]) => apply(x, scale, shift, y);
   },
   lower(ctx, _outputs, c) {
-    const shape = inputShape(ctx, 0);
+    const { batch, channels, inner } = affineGeometry(inputShape(ctx, 0));
     const [x, scale, shift] = ctx.node.inputs;
     const y = ctx.node.outputs[0];
-    c.step([CHANNEL_AFFINE_F32], (at) => `${CHANNEL_AFFINE_F32.name}(${at(x)}, ${c.constant(scale)}, ${c.constant(shift)}, ${at(y)}, ${shape[1]}, ${sizeOf(shape.slice(2))});`, { inPlace: true });
+    // one call per batch
+    const call = (at: At, n: number) => `${CHANNEL_AFFINE_F32.name}(${offset(at(x), n * channels * inner)}, ${c.constant(scale)}, ${c.constant(shift)}, ${offset(at(y), n * channels * inner)}, ${channels}, ${inner});`;
+    c.step([CHANNEL_AFFINE_F32], (at) => Array.from({ length: batch }, (_, n) => call(at, n)).join('\n  '), { inPlace: true });
   },
   stream: { post: { kernels: [CHANNEL_AFFINE_F32], init: (ctx, c) => designated({ scale: c.constant(ctx.node.inputs[1]), shift: c.constant(ctx.node.inputs[2]) }) } },
 };

@@ -1,4 +1,8 @@
-/** Clip: x < min ? min : x > max ? max : x, with min and max constant inputs (ReLU6 exports as Clip). */
+/**
+ * Clip: x < min ? min : x > max ? max : x (ReLU6 exports as Clip); min and max are constant
+ * inputs from opset 11, attributes before.
+ */
+import { attrFloat } from '../onnx/attributes.js';
 import type { OpContext } from './op.js';
 import { constantInput } from './shapes.js';
 import { unaryOp } from './unary.js';
@@ -6,6 +10,7 @@ import { unaryOp } from './unary.js';
 const FLOAT_MAX = 3.4028234663852886e38;
 
 function bounds(ctx: OpContext, infinite: number): [number, number] {
+  if (ctx.opset < 11) return [Math.fround(attrFloat(ctx.node, 'min', -infinite)), Math.fround(attrFloat(ctx.node, 'max', infinite))];
   const bound = (i: number, fallback: number): number => (ctx.inputs[i] ? Math.fround(constantInput(ctx, i, i === 1 ? 'min' : 'max').data[0]) : fallback);
   return [bound(1, -infinite), bound(2, infinite)];
 }

@@ -1,5 +1,6 @@
 /**
- * Conv, 1-D: input [1, Cin, T], weight [Cout, Cin/group, K], optional bias [Cout].
+ * Conv, 1-D: input [N, Cin, T], weight [Cout, Cin/group, K], optional bias [Cout]; each of the
+ * N batches on its own.
  *
  * Summation order (the C kernels follow it): for each output y[co, t] the accumulator
  * starts at bias[co] (0 without bias), then adds fround(w * x) for input channels of the
@@ -11,13 +12,14 @@ import { fail } from '../errors.js';
 import { attrInt } from '../onnx/attributes.js';
 import { shapeText } from '../ir/graph.js';
 import type { InputVectors } from './layer.js';
-import { type LayerWeights, type Lowering, type StreamStage, cKernel, designated, rowScratchBytes } from './lowering.js';
+import { type At, type LayerWeights, type Lowering, type StreamStage, cKernel, designated, offset, rowScratchBytes } from './lowering.js';
 import type { OpContext, OpDef } from './op.js';
 import { inputShape, where } from './shapes.js';
 import { validRanges, type Window1d, window1d } from './window.js';
 
 export interface ConvGeometry {
   window: Window1d;
+  batch: number;
   inChannels: number;
   outChannels: number;
   group: number;
@@ -36,7 +38,7 @@ export function geometry(ctx: OpContext): ConvGeometry {
   }
   const bias = ctx.inputs[2];
   if (bias && (bias.shape.length !== 1 || bias.shape[0] !== outChannels)) fail(`${where(ctx.node)}: bias must be [${outChannels}], got ${shapeText(bias.shape)}`);
-  return { window: window1d(ctx.node, x[2], kernel), inChannels, outChannels, group };
+  return { window: window1d(ctx.node, x[2], kernel), batch: x[0], inChannels, outChannels, group };
 }
 
 /** ecgc_conv1d_f32 reads packed rows through ecgc_weights.c. */
@@ -46,40 +48,46 @@ export const Conv: OpDef = {
   op: 'Conv',
   infer(ctx) {
     const g = geometry(ctx);
-    return [{ dtype: 'float32', shape: [1, g.outChannels, g.window.outLength] }];
+    return [{ dtype: 'float32', shape: [g.batch, g.outChannels, g.window.outLength] }];
   },
   macs(ctx) {
     const g = geometry(ctx);
-    return g.outChannels * g.window.outLength * (g.inChannels / g.group) * g.window.kernel;
+    return g.batch * g.outChannels * g.window.outLength * (g.inChannels / g.group) * g.window.kernel;
   },
   prepare(ctx) {
-    const { window, inChannels, outChannels, group } = geometry(ctx);
+    const { window, batch, inChannels, outChannels, group } = geometry(ctx);
     const { kernel: K, stride, dilation, padBegin, inLength: T, outLength: To } = window;
     const inPerGroup = inChannels / group;
     const outPerGroup = outChannels / group;
     const hasBias = ctx.inputs[2] !== undefined;
     const f = Math.fround;
     return ([x, w, bias], [y]) => {
-      for (let co = 0; co < outChannels; co++) {
-        const firstChannel = Math.floor(co / outPerGroup) * inPerGroup;
-        for (let t = 0; t < To; t++) {
-          let acc = hasBias ? bias[co] : 0;
-          for (let ci = 0; ci < inPerGroup; ci++) {
-            for (let k = 0; k < K; k++) {
-              const i = t * stride + k * dilation - padBegin;
-              if (i >= 0 && i < T) acc = f(acc + f(w[(co * inPerGroup + ci) * K + k] * x[(firstChannel + ci) * T + i]));
+      for (let n = 0; n < batch; n++) {
+        const [xn, yn] = [n * inChannels * T, n * outChannels * To];
+        for (let co = 0; co < outChannels; co++) {
+          const firstChannel = Math.floor(co / outPerGroup) * inPerGroup;
+          for (let t = 0; t < To; t++) {
+            let acc = hasBias ? bias[co] : 0;
+            for (let ci = 0; ci < inPerGroup; ci++) {
+              for (let k = 0; k < K; k++) {
+                const i = t * stride + k * dilation - padBegin;
+                if (i >= 0 && i < T) acc = f(acc + f(w[(co * inPerGroup + ci) * K + k] * x[xn + (firstChannel + ci) * T + i]));
+              }
             }
+            y[yn + co * To + t] = acc;
           }
-          y[co * To + t] = acc;
         }
       }
     };
   },
   lower(ctx, _outputs, c) {
     const layer = declareLayer(ctx, c);
+    const { batch, window } = geometry(ctx);
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
     const scratch = { bytes: rowScratchBytes(layer, layer.rowLength, 4), check: `ecgc_conv1d_f32_get_buffer_size(&${layer.id})` };
-    c.step([CONV1D_F32], (at, s) => `${CONV1D_F32.name}(&${layer.id}, ${at(x)}, ${at(y)}, ${s});`, { scratch });
+    // one call per batch
+    const call = (at: At, s: string, n: number) => `${CONV1D_F32.name}(&${layer.id}, ${offset(at(x), n * layer.inChannels * window.inLength)}, ${offset(at(y), n * layer.outChannels * window.outLength)}, ${s});`;
+    c.step([CONV1D_F32], (at, s) => Array.from({ length: batch }, (_, n) => call(at, s, n)).join('\n  '), { scratch });
   },
   layer: {
     weight: 1,
@@ -119,17 +127,18 @@ function declareLayer(ctx: OpContext, c: Lowering): StreamStage & LayerWeights {
   return { ...weights, id, inChannels: g.inChannels, outChannels: g.outChannels, kernel: w.kernel, dilation: w.dilation, rowLength };
 }
 
-/** One vector per output position and group: the taps its window reads (zeros in the padding). */
-function convInputVectors({ window, inChannels, group }: ConvGeometry): InputVectors {
+/** One vector per output position (of every batch) and group: the taps its window reads (zeros in the padding). */
+function convInputVectors({ window, batch, inChannels, group }: ConvGeometry): InputVectors {
   const { kernel: K, stride, dilation, padBegin, inLength: T, outLength } = window;
   const inPerGroup = inChannels / group;
   return {
     groups: group,
-    perWindow: outLength,
-    fill(input, g, t, column, nonzero) {
+    perWindow: batch * outLength,
+    fill(input, g, v, column, nonzero) {
+      const [n, t] = [Math.floor(v / outLength), v % outLength];
       let count = 0;
       for (let c = 0; c < inPerGroup; c++) {
-        const channel = (g * inPerGroup + c) * T;
+        const channel = (n * inChannels + g * inPerGroup + c) * T;
         for (let k = 0; k < K; k++) {
           const at = t * stride - padBegin + k * dilation;
           const value = at >= 0 && at < T ? input[channel + at] : 0;

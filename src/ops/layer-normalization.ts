@@ -4,7 +4,8 @@
  * Add) run op by op, so both exports give the same bits:
  * mean = fround(sum x / n); d = fround(x - mean); var = fround(sum fround(d * d) / n);
  * s = fround(sqrt(fround(var + eps))); y = fround(fround(fround(d / s) * scale) + bias).
- * Sums run in ascending order with every add rounded.
+ * Sums run in ascending order with every add rounded. The optional outputs Mean and
+ * InvStdDev (the normalized axes kept as 1s) hold mean and fround(1 / s) (the reference only).
  */
 import { fail } from '../errors.js';
 import { attrFloat, attrInt } from '../onnx/attributes.js';
@@ -24,19 +25,22 @@ export function geometry(ctx: OpContext) {
     const p = ctx.inputs[i];
     if (p && sizeOf(p.shape) !== n) fail(`${where(ctx.node)}: ${i === 1 ? 'Scale' : 'B'} ${shapeText(p.shape)} must match the normalized shape ${shapeText(shape.slice(axis))}`);
   }
-  if (ctx.node.outputs.slice(1).some((o) => o !== '')) fail(`${where(ctx.node)}: the Mean and InvStdDev outputs are not supported`);
-  return { rows: sizeOf(shape) / n, n, epsilon: Math.fround(attrFloat(ctx.node, 'epsilon', 1e-5)) };
+  const statistics = [...shape.slice(0, axis), ...shape.slice(axis).map(() => 1)];
+  return { rows: sizeOf(shape) / n, n, epsilon: Math.fround(attrFloat(ctx.node, 'epsilon', 1e-5)), statistics };
 }
 
 export const LayerNormalization: OpDef = {
   op: 'LayerNormalization',
-  infer: (ctx) => [{ dtype: 'float32', shape: inputShape(ctx, 0) }],
+  infer(ctx) {
+    const { statistics } = geometry(ctx);
+    return [{ dtype: 'float32', shape: inputShape(ctx, 0) }, ...ctx.node.outputs.slice(1).map(() => ({ dtype: 'float32' as const, shape: statistics }))];
+  },
   prepare(ctx) {
     const { rows, n, epsilon } = geometry(ctx);
     const hasScale = ctx.inputs[1] !== undefined;
     const hasBias = ctx.inputs[2] !== undefined;
     const f = Math.fround;
-    return ([x, scale, bias], [y]) => {
+    return ([x, scale, bias], [y, meanOut, invStdOut]) => {
       for (let r = 0; r < rows; r++) {
         const base = r * n;
         let sum = 0;
@@ -49,6 +53,8 @@ export const LayerNormalization: OpDef = {
           squares = f(squares + f(d * d));
         }
         const std = f(Math.sqrt(f(f(squares / n) + epsilon)));
+        if (meanOut) meanOut[r] = mean;
+        if (invStdOut) invStdOut[r] = 1 / std;
         for (let i = 0; i < n; i++) {
           let v = f(y[base + i] / std);
           if (hasScale) v = f(v * scale[i]);
@@ -59,6 +65,7 @@ export const LayerNormalization: OpDef = {
     };
   },
   lower(ctx, _outputs, c) {
+    if (ctx.node.outputs.slice(1).some((o) => o !== '')) fail(`${where(ctx.node)}: the Mean and InvStdDev outputs have no C kernel`);
     const { rows, n, epsilon } = geometry(ctx);
     const optional = (i: number) => (ctx.inputs[i] ? c.constant(ctx.node.inputs[i]) : 'NULL');
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];

@@ -78,6 +78,9 @@ export type StreamRole =
   /** Closes the chain with a reduction over time: an ECGC_STREAM_* constant. */
   | { reduce: string };
 
+/** A pointer expression `elements` further on (itself for 0). */
+export const offset = (pointer: string, elements: number): string => (elements === 0 ? pointer : `${pointer} + ${elements}`);
+
 /** A C array initializer of integers. */
 export const ints = (values: readonly number[]): string => `{${values.join(', ')}}`;
 

@@ -16,7 +16,8 @@ export function geometry(ctx: OpContext) {
   if (ctx.node.outputs.length > 1 && ctx.node.outputs[1] !== '') fail(`${where(ctx.node)}: the Indices output is not supported`);
   const window = window1d(ctx.node, x[2], kernelShape(ctx.node), { ceilMode: ceilMode(ctx.node) });
   if (window.padBegin >= window.kernel || window.padEnd >= window.kernel) fail(`${where(ctx.node)}: pads must be smaller than the kernel`);
-  return { channels: x[1], window };
+  // every channel of every batch is pooled on its own: N x C rows
+  return { channels: x[0] * x[1], outShape: [x[0], x[1], window.outLength], window };
 }
 
 const MAXPOOL1D_F32 = cKernel('ecgc_maxpool1d_f32', 'ecgc_pool1d.c');
@@ -24,8 +25,7 @@ const MAXPOOL1D_F32 = cKernel('ecgc_maxpool1d_f32', 'ecgc_pool1d.c');
 export const MaxPool: OpDef = {
   op: 'MaxPool',
   infer(ctx) {
-    const { channels, window } = geometry(ctx);
-    return [{ dtype: 'float32', shape: [1, channels, window.outLength] }];
+    return [{ dtype: 'float32', shape: geometry(ctx).outShape }];
   },
   prepare(ctx) {
     const { channels, window } = geometry(ctx);

@@ -31,8 +31,8 @@ export interface OpDef {
   prepare(ctx: OpContext, outputs: ValueInfo[]): Kernel;
   /** The output shares the input's buffer (Reshape and friends): no kernel runs, no C either. */
   view?: boolean;
-  /** Passes its input through (Identity, Dropout): removed at import where the graph allows. */
-  passThrough?: boolean;
+  /** Whether this node passes its input through (Identity, Dropout at inference): removed at import where the graph allows. */
+  passThrough?(node: Node, graph: Graph): boolean;
   /** Computed from its input's shape alone (Shape): folded whatever the input holds. */
   shapeOnly?: boolean;
   /** Replaced by other nodes before inference (If with a constant condition). */

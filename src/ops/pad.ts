@@ -1,22 +1,32 @@
-/** Pad (opset 11+) with constant pads; modes constant, edge and reflect. Negative pads crop. */
+/**
+ * Pad with constant pads (inputs from opset 11, with the axes they apply to from opset 18;
+ * attributes pads and value before); modes constant, edge and reflect. Negative pads crop.
+ */
 import { fail } from '../errors.js';
-import { attrString } from '../onnx/attributes.js';
+import { attrFloat, attrInts, attrString } from '../onnx/attributes.js';
 import type { OpContext, OpDef } from './op.js';
 import { cFloat } from '../util/c.js';
 import { gatherKernel } from './gather-map.js';
 import { cKernel, ints } from './lowering.js';
-import { constantInput, indexMap, inputShape, MAX_C_RANK, stridesOf, where } from './shapes.js';
+import { constantInput, indexMap, inputShape, MAX_C_RANK, normalizeAxis, stridesOf, where } from './shapes.js';
 
 const PAD_F32 = cKernel('ecgc_pad_f32', 'ecgc_pad.c');
 const MODES = { constant: 'ECGC_PAD_CONSTANT', edge: 'ECGC_PAD_EDGE', reflect: 'ECGC_PAD_REFLECT' };
 
 export function geometry(ctx: OpContext) {
   const shape = inputShape(ctx, 0);
-  const pads = Array.from(constantInput(ctx, 1, 'pads').data);
-  if (pads.length !== 2 * shape.length) fail(`${where(ctx.node)}: pads must have ${2 * shape.length} values, got ${pads.length}`);
+  const given = ctx.opset < 11 ? (attrInts(ctx.node, 'pads') ?? []) : Array.from(constantInput(ctx, 1, 'pads').data);
+  // the axes the pads apply to (all by default): pads are [begin of each, end of each]
+  const axes = ctx.inputs[3] ? Array.from(constantInput(ctx, 3, 'axes').data, (a) => normalizeAxis(ctx.node, a, shape.length)) : shape.map((_, i) => i);
+  if (given.length !== 2 * axes.length) fail(`${where(ctx.node)}: pads must have ${2 * axes.length} values, got ${given.length}`);
+  const pads = new Array<number>(2 * shape.length).fill(0);
+  axes.forEach((axis, i) => {
+    pads[axis] = given[i];
+    pads[axis + shape.length] = given[i + axes.length];
+  });
   const mode = attrString(ctx.node, 'mode', 'constant') as keyof typeof MODES;
   if (!(mode in MODES)) fail(`${where(ctx.node)}: mode '${mode}' is not supported (constant, edge, reflect)`);
-  const value = ctx.inputs[2] ? constantInput(ctx, 2, 'constant_value').data[0] : 0;
+  const value = ctx.opset < 11 ? attrFloat(ctx.node, 'value', 0) : ctx.inputs[2] ? constantInput(ctx, 2, 'constant_value').data[0] : 0;
   const begin = pads.slice(0, shape.length);
   const outShape = shape.map((d, i) => d + pads[i] + pads[i + shape.length]);
   if (outShape.some((d) => d < 0)) fail(`${where(ctx.node)}: pads crop more than the input holds`);

@@ -1,5 +1,6 @@
-/** Slice (opset 10+: starts, ends, axes, steps as constant inputs), with ONNX's clamping rules. */
+/** Slice: starts, ends, axes, steps as constant inputs (opset 10 on; before, attributes without steps), with ONNX's clamping rules. */
 import { fail } from '../errors.js';
+import { attrInts } from '../onnx/attributes.js';
 import type { OpContext, OpDef } from './op.js';
 import { lowerStridedCopy } from './copy.js';
 import { gatherKernel } from './gather-map.js';
@@ -7,7 +8,7 @@ import { constantInput, indexMap, inputShape, normalizeAxis, stridesOf, where } 
 
 export function geometry(ctx: OpContext) {
   const shape = inputShape(ctx, 0);
-  const list = (i: number, what: string) => (ctx.inputs[i] ? Array.from(constantInput(ctx, i, what).data) : undefined);
+  const list = (i: number, what: string) => (ctx.opset < 10 ? attrInts(ctx.node, what) : ctx.inputs[i] ? Array.from(constantInput(ctx, i, what).data) : undefined);
   const starts = list(1, 'starts')!;
   const ends = list(2, 'ends')!;
   const axes = (list(3, 'axes') ?? starts.map((_, i) => i)).map((a) => normalizeAxis(ctx.node, a, shape.length));

@@ -64,7 +64,7 @@ function build(graph: Graph) {
     }
     const outputInfos = node.outputs.map((name) => graph.values.get(name) ?? fail(`internal: output '${name}' has no shape`));
     const kernel = referenceKernel(def)(ctx, outputInfos);
-    const outs = node.outputs.map(allocate);
+    const outs = node.outputs.map((name) => (name === '' ? new Float32Array(0) : allocate(name)));
     steps.push({ node: index, ins, outs, run: () => kernel(ins, outs) });
   });
   const outputBuffers = graph.outputs.map((name) => bufferOf(name) as Float32Array);

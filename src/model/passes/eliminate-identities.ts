@@ -8,7 +8,7 @@ export function eliminateIdentities(graph: Graph): Graph {
   const graphOutputs = new Set(graph.outputs);
   const kept = [];
   for (const node of graph.nodes) {
-    if (!opDef(node).passThrough) {
+    if (!opDef(node).passThrough?.(node, graph)) {
       kept.push(node);
       continue;
     }

@@ -12,6 +12,16 @@ import { validRanges, type Window1d } from '../../ops/window.js';
 import { simdConv } from './simd.js';
 
 export function prepareConv(ctx: OpContext): Kernel {
+  const { window, batch, inChannels, outChannels } = geometry(ctx);
+  const one = prepareOneBatch(ctx);
+  if (batch === 1) return one;
+  const [xSize, ySize] = [inChannels * window.inLength, outChannels * window.outLength];
+  return ([x, w, bias], [y]) => {
+    for (let n = 0; n < batch; n++) one([x.subarray(n * xSize, (n + 1) * xSize), w, bias], [y.subarray(n * ySize, (n + 1) * ySize)]);
+  };
+}
+
+function prepareOneBatch(ctx: OpContext): Kernel {
   const { window, inChannels, outChannels, group } = geometry(ctx);
   const { first, end } = validRanges(window);
   const { kernel: K, stride, dilation, padBegin, inLength: T, outLength: To } = window;
