@@ -1,8 +1,8 @@
 /**
- * AveragePool, 1-D: sum of the taps inside the input in ascending order (each add rounded),
- * then one division. The divisor counts the taps inside the input, or with
- * count_include_pad the window clipped to the padded input (as torch and onnxruntime do
- * with ceil_mode).
+ * AveragePool over the spatial axes of [N, C, ...]: the sum of the taps inside the input in
+ * row-major order over the kernel (each add rounded), then one division. The divisor counts
+ * the taps inside the input, or with count_include_pad the window clipped to the padded
+ * input (as torch and onnxruntime do with ceil_mode), axis by axis. C: 1-D, without dilations.
  */
 import { fail } from '../errors.js';
 import { attrInt } from '../onnx/attributes.js';
@@ -11,34 +11,37 @@ import type { OpContext, OpDef } from './op.js';
 import { cFloat } from '../util/c.js';
 import { cKernel } from './lowering.js';
 import { inputShape, where } from './shapes.js';
-import { ceilMode, kernelShape, window1d } from './window.js';
+import { type Window1d, ceilMode, kernelShape, spatialWindows, tapOffsets } from './window.js';
 
 export function geometry(ctx: OpContext) {
   const x = inputShape(ctx, 0);
-  if (x.length !== 3) fail(`${where(ctx.node)}: only 1-D pooling is supported (input [N, C, T]); the input is ${shapeText(x)}`);
-  const window = window1d(ctx.node, x[2], kernelShape(ctx.node), { ceilMode: ceilMode(ctx.node) });
-  if (window.dilation !== 1) fail(`${where(ctx.node)}: dilations other than 1 are not supported`);
+  if (x.length < 3) fail(`${where(ctx.node)}: the input must be [N, C, ...spatial]; it is ${shapeText(x)}`);
+  const { windows, outShape } = spatialWindows(ctx.node, x, kernelShape(ctx.node), x[1], { ceilMode: ceilMode(ctx.node) });
   // every channel of every batch is pooled on its own: N x C rows
-  return { channels: x[0] * x[1], outShape: [x[0], x[1], window.outLength], window };
+  return { channels: x[0] * x[1], outShape, windows };
 }
 
-/** Per output: the taps inside the input [first, last) and the divisor (see the header). */
-export function averagePoolWindows(ctx: OpContext) {
-  const { window } = geometry(ctx);
-  const { kernel: K, stride, padBegin, padEnd, inLength: T, outLength: To } = window;
+/** Along one axis, each output position's divisor factor (see the header). */
+function axisCounts(ctx: OpContext, w: Window1d): number[] {
   const includePad = attrInt(ctx.node, 'count_include_pad', 0) === 1;
-  const first = new Int32Array(To);
-  const last = new Int32Array(To);
-  const divisor = new Float32Array(To);
-  for (let t = 0; t < To; t++) {
-    const start = t * stride - padBegin;
-    first[t] = Math.max(start, 0);
-    last[t] = Math.min(start + K, T);
-    const count = includePad ? Math.min(start + K, T + padEnd) - start : last[t] - first[t];
+  // ONNX's reference and torch count a dilated window that ceil_mode lets past the padding differently
+  if (includePad && w.dilation > 1 && ceilMode(ctx.node)) fail(`${where(ctx.node)}: count_include_pad with dilations and ceil_mode is not supported`);
+  return Array.from({ length: w.outLength }, (_, t) => {
+    const start = t * w.stride - w.padBegin;
+    let count = 0;
+    for (let k = 0; k < w.kernel; k++) {
+      const at = start + k * w.dilation;
+      if (includePad ? at < w.inLength + w.padEnd : at >= 0 && at < w.inLength) count++;
+    }
     if (count <= 0) fail(`${where(ctx.node)}: output ${t} has a window with no input in it`);
-    divisor[t] = count;
-  }
-  return { first, last, divisor };
+    return count;
+  });
+}
+
+/** Each output position's divisor: the product of its axes' counts, row-major over the output. */
+export function divisors(ctx: OpContext): Float32Array {
+  const counts = geometry(ctx).windows.map((w) => axisCounts(ctx, w));
+  return Float32Array.from(counts.reduce<number[]>((products, axis) => products.flatMap((p) => axis.map((count) => p * count)), [1]));
 }
 
 const AVGPOOL1D_F32 = cKernel('ecgc_avgpool1d_f32', 'ecgc_pool1d.c');
@@ -49,24 +52,31 @@ export const AveragePool: OpDef = {
     return [{ dtype: 'float32', shape: geometry(ctx).outShape }];
   },
   prepare(ctx) {
-    const { channels, window } = geometry(ctx);
-    const { inLength: T, outLength: To } = window;
-    const { first, last, divisor } = averagePoolWindows(ctx);
+    const { channels, windows } = geometry(ctx);
+    const { outSize, taps, offsets } = tapOffsets(windows);
+    const inSize = windows.reduce((p, w) => p * w.inLength, 1);
+    const divisor = divisors(ctx);
     const f = Math.fround;
     return ([x], [y]) => {
       for (let c = 0; c < channels; c++) {
-        for (let t = 0; t < To; t++) {
+        for (let o = 0; o < outSize; o++) {
           let sum = 0;
-          for (let i = first[t]; i < last[t]; i++) sum = f(sum + x[c * T + i]);
-          y[c * To + t] = sum / divisor[t];
+          for (let t = 0; t < taps; t++) {
+            const at = offsets[o * taps + t];
+            if (at >= 0) sum = f(sum + x[c * inSize + at]);
+          }
+          y[c * outSize + o] = sum / divisor[o];
         }
       }
     };
   },
   lower(ctx, _outputs, c) {
-    const { channels, window: w } = geometry(ctx);
+    const { channels, windows } = geometry(ctx);
+    if (windows.length !== 1) fail(`${where(ctx.node)}: ${windows.length}-D pooling has no C kernel (1-D has)`);
+    const [w] = windows;
+    if (w.dilation !== 1) fail(`${where(ctx.node)}: AveragePool with dilations has no C kernel`);
     const id = c.id('op', '_divisor');
-    c.declare(`static const float ${id}[] = {${Array.from(averagePoolWindows(ctx).divisor, cFloat).join(', ')}};`);
+    c.declare(`static const float ${id}[] = {${Array.from(divisors(ctx), cFloat).join(', ')}};`);
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
     c.step([AVGPOOL1D_F32], (at) => `${AVGPOOL1D_F32.name}(${at(x)}, ${at(y)}, ${channels}, ${w.inLength}, ${w.outLength}, ${w.kernel}, ${w.stride}, ${w.padBegin}, ${id});`);
   },

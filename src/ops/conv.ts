@@ -1,11 +1,11 @@
 /**
- * Conv, 1-D: input [N, Cin, T], weight [Cout, Cin/group, K], optional bias [Cout]; each of the
- * N batches on its own.
+ * Conv: input [N, Cin, ...spatial], weight [Cout, Cin/group, ...kernel], optional bias
+ * [Cout]; each of the N batches on its own. C: 1-D ([N, Cin, T]).
  *
  * Summation order (the C kernels follow it): for each output y[co, t] the accumulator
  * starts at bias[co] (0 without bias), then adds fround(w * x) for input channels of the
- * group in ascending order and, within each, taps k in ascending order; every add is
- * rounded to float32. Taps that fall into padding are skipped. The loop below is that
+ * group in ascending order and, within each, taps in row-major order over the kernel; every
+ * add is rounded to float32. Taps that fall into padding are skipped. The loop below is that
  * definition; src/ref/fast/conv.ts computes the same sums several times faster.
  */
 import { fail } from '../errors.js';
@@ -15,10 +15,14 @@ import type { InputVectors } from './layer.js';
 import { type At, type LayerWeights, type Lowering, type StreamStage, cKernel, designated, offset, rowScratchBytes } from './lowering.js';
 import type { OpContext, OpDef } from './op.js';
 import { inputShape, where } from './shapes.js';
-import { validRanges, type Window1d, window1d } from './window.js';
+import { spatialWindows, tapOffsets, validRanges, type Window1d } from './window.js';
 
 export interface ConvGeometry {
+  /** One per spatial axis. */
+  windows: Window1d[];
+  /** windows[0]: what the 1-D C kernels take. */
   window: Window1d;
+  outShape: number[];
   batch: number;
   inChannels: number;
   outChannels: number;
@@ -28,17 +32,25 @@ export interface ConvGeometry {
 export function geometry(ctx: OpContext): ConvGeometry {
   const x = inputShape(ctx, 0);
   const w = inputShape(ctx, 1);
-  if (x.length !== 3) fail(`${where(ctx.node)}: only 1-D convolution is supported (input [N, C, T]); the input is ${shapeText(x)}`);
-  if (w.length !== 3) fail(`${where(ctx.node)}: the weight must be [Cout, Cin/group, K], got ${shapeText(w)}`);
+  if (x.length < 3) fail(`${where(ctx.node)}: the input must be [N, C, ...spatial]; it is ${shapeText(x)}`);
+  if (w.length !== x.length) fail(`${where(ctx.node)}: the weight must be [Cout, Cin/group, ...kernel] for an input ${shapeText(x)}, got ${shapeText(w)}`);
   const group = attrInt(ctx.node, 'group', 1);
-  const [outChannels, inPerGroup, kernel] = w;
+  const [outChannels, inPerGroup] = w;
   const inChannels = x[1];
   if (group < 1 || inChannels % group !== 0 || outChannels % group !== 0 || inPerGroup * group !== inChannels) {
     fail(`${where(ctx.node)}: weight ${shapeText(w)} with group ${group} does not fit an input of ${inChannels} channels`);
   }
   const bias = ctx.inputs[2];
   if (bias && (bias.shape.length !== 1 || bias.shape[0] !== outChannels)) fail(`${where(ctx.node)}: bias must be [${outChannels}], got ${shapeText(bias.shape)}`);
-  return { window: window1d(ctx.node, x[2], kernel), batch: x[0], inChannels, outChannels, group };
+  const { windows, outShape } = spatialWindows(ctx.node, x, w.slice(2), outChannels);
+  return { windows, window: windows[0], outShape, batch: x[0], inChannels, outChannels, group };
+}
+
+/** The geometry of a 1-D Conv, the one the C kernels run. */
+function geometry1d(ctx: OpContext): ConvGeometry {
+  const g = geometry(ctx);
+  if (g.windows.length !== 1) fail(`${where(ctx.node)}: ${g.windows.length}-D convolution has no C kernel (1-D has)`);
+  return g;
 }
 
 /** ecgc_conv1d_f32 reads packed rows through ecgc_weights.c. */
@@ -47,42 +59,43 @@ const CONV1D_F32 = cKernel('ecgc_conv1d_f32', 'ecgc_conv1d.c', 'ecgc_weights.c')
 export const Conv: OpDef = {
   op: 'Conv',
   infer(ctx) {
-    const g = geometry(ctx);
-    return [{ dtype: 'float32', shape: [g.batch, g.outChannels, g.window.outLength] }];
+    return [{ dtype: 'float32', shape: geometry(ctx).outShape }];
   },
   macs(ctx) {
     const g = geometry(ctx);
-    return g.batch * g.outChannels * g.window.outLength * (g.inChannels / g.group) * g.window.kernel;
+    const product = (pick: (w: Window1d) => number) => g.windows.reduce((p, w) => p * pick(w), 1);
+    return g.batch * g.outChannels * product((w) => w.outLength) * (g.inChannels / g.group) * product((w) => w.kernel);
   },
   prepare(ctx) {
-    const { window, batch, inChannels, outChannels, group } = geometry(ctx);
-    const { kernel: K, stride, dilation, padBegin, inLength: T, outLength: To } = window;
+    const { windows, batch, inChannels, outChannels, group } = geometry(ctx);
+    const { outSize, taps, offsets } = tapOffsets(windows);
+    const inSize = windows.reduce((p, w) => p * w.inLength, 1);
     const inPerGroup = inChannels / group;
     const outPerGroup = outChannels / group;
     const hasBias = ctx.inputs[2] !== undefined;
     const f = Math.fround;
     return ([x, w, bias], [y]) => {
       for (let n = 0; n < batch; n++) {
-        const [xn, yn] = [n * inChannels * T, n * outChannels * To];
+        const [xn, yn] = [n * inChannels * inSize, n * outChannels * outSize];
         for (let co = 0; co < outChannels; co++) {
           const firstChannel = Math.floor(co / outPerGroup) * inPerGroup;
-          for (let t = 0; t < To; t++) {
+          for (let o = 0; o < outSize; o++) {
             let acc = hasBias ? bias[co] : 0;
             for (let ci = 0; ci < inPerGroup; ci++) {
-              for (let k = 0; k < K; k++) {
-                const i = t * stride + k * dilation - padBegin;
-                if (i >= 0 && i < T) acc = f(acc + f(w[(co * inPerGroup + ci) * K + k] * x[xn + (firstChannel + ci) * T + i]));
+              for (let t = 0; t < taps; t++) {
+                const at = offsets[o * taps + t];
+                if (at >= 0) acc = f(acc + f(w[(co * inPerGroup + ci) * taps + t] * x[xn + (firstChannel + ci) * inSize + at]));
               }
             }
-            y[yn + co * To + t] = acc;
+            y[yn + co * outSize + o] = acc;
           }
         }
       }
     };
   },
   lower(ctx, _outputs, c) {
+    const { batch, window } = geometry1d(ctx);
     const layer = declareLayer(ctx, c);
-    const { batch, window } = geometry(ctx);
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
     const scratch = { bytes: rowScratchBytes(layer, layer.rowLength, 4), check: `ecgc_conv1d_f32_get_buffer_size(&${layer.id})` };
     // one call per batch
@@ -94,7 +107,10 @@ export const Conv: OpDef = {
     bias: 2,
     layout: (_node, shape) => (shape.length < 2 || shape[0] < 1 ? undefined : { rows: shape[0], transposed: false }),
     foldsAffine: () => true,
-    inputVectors: (ctx) => convInputVectors(geometry(ctx)),
+    inputVectors: (ctx) => {
+      const g = geometry(ctx);
+      return g.windows.length === 1 ? convInputVectors(g) : null;
+    },
   },
   stream: {
     stage: {
@@ -107,7 +123,7 @@ export const Conv: OpDef = {
 
 /** The layer's ecgc_conv1d_t (in <name>.c), for a step of its own or a stage of a depth-first chain. */
 function declareLayer(ctx: OpContext, c: Lowering): StreamStage & LayerWeights {
-  const g = geometry(ctx);
+  const g = geometry1d(ctx);
   const w = g.window;
   const { first, end } = validRanges(w);
   const innerBegin = Math.min(w.outLength, Math.max(0, ...first));

@@ -1,6 +1,7 @@
-/** GlobalAveragePool: the mean over the time axis, as ReduceMean computes it. */
+/** GlobalAveragePool: the mean over the spatial axes, as ReduceMean computes it. */
 import type { OpDef } from './op.js';
-import { REDUCERS, foldReduction, globalPoolReduction, lowerReduction } from './reduce.js';
+import { REDUCERS, foldReduction, globalPoolReduction, lowerReduction, spatialAxes } from './reduce.js';
+import { inputShape } from './shapes.js';
 
 export const GlobalAveragePool: OpDef = {
   op: 'GlobalAveragePool',
@@ -9,6 +10,6 @@ export const GlobalAveragePool: OpDef = {
     const mean = foldReduction(globalPoolReduction(ctx), REDUCERS.mean);
     return ([x], [y]) => mean(x, y);
   },
-  lower: (ctx, _outputs, c) => lowerReduction(ctx, c, REDUCERS.mean.kernel, [2]),
+  lower: (ctx, _outputs, c) => lowerReduction(ctx, c, REDUCERS.mean.kernel, spatialAxes(inputShape(ctx, 0))),
   stream: { reduce: 'ECGC_STREAM_MEAN' },
 };

@@ -1,6 +1,7 @@
-/** GlobalMaxPool: the maximum over the time axis per channel (first wins on ties). */
+/** GlobalMaxPool: the maximum over the spatial axes per channel (first wins on ties). */
 import type { OpDef } from './op.js';
-import { REDUCERS, foldReduction, globalPoolReduction, lowerReduction } from './reduce.js';
+import { REDUCERS, foldReduction, globalPoolReduction, lowerReduction, spatialAxes } from './reduce.js';
+import { inputShape } from './shapes.js';
 
 export const GlobalMaxPool: OpDef = {
   op: 'GlobalMaxPool',
@@ -9,6 +10,6 @@ export const GlobalMaxPool: OpDef = {
     const max = foldReduction(globalPoolReduction(ctx), REDUCERS.max);
     return ([x], [y]) => max(x, y);
   },
-  lower: (ctx, _outputs, c) => lowerReduction(ctx, c, REDUCERS.max.kernel, [2]),
+  lower: (ctx, _outputs, c) => lowerReduction(ctx, c, REDUCERS.max.kernel, spatialAxes(inputShape(ctx, 0))),
   stream: { reduce: 'ECGC_STREAM_MAX' },
 };

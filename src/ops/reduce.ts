@@ -7,7 +7,7 @@ import { sizeOf } from '../ir/graph.js';
 import { attrInt, attrInts } from '../onnx/attributes.js';
 import { type CKernel, type Lowering, cKernel } from './lowering.js';
 import type { OpContext, OpDef } from './op.js';
-import { constantInput, indexMap, inputShape, normalizeAxis, requireRank, stridesOf, where } from './shapes.js';
+import { constantInput, indexMap, inputShape, normalizeAxis, stridesOf, where } from './shapes.js';
 
 export interface Reduction {
   outShape: number[];
@@ -47,10 +47,14 @@ export function foldReduction({ base, reduced }: Reduction, { init, step, finish
   };
 }
 
-/** Global pools reduce the time axis of [1, C, T], keeping it as length 1. */
+/** Global pools reduce the spatial axes of [N, C, ...spatial], keeping each as length 1. */
 export function globalPoolReduction(ctx: OpContext): Reduction {
-  return reduction(requireRank(ctx, 0, [3], 'the input of a 1-D global pool'), [2], true);
+  const shape = inputShape(ctx, 0);
+  if (shape.length < 3) fail(`${where(ctx.node)}: the input must be [N, C, ...spatial]; it is [${shape.join(', ')}]`);
+  return reduction(shape, spatialAxes(shape), true);
 }
+
+export const spatialAxes = (shape: readonly number[]) => shape.slice(2).map((_, i) => i + 2);
 
 /** A reduction over adjacent axes in C: the middle axis of (outer, n, inner). */
 export function lowerReduction(ctx: OpContext, c: Lowering, kernel: CKernel, axes: number[]): void {

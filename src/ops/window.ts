@@ -1,4 +1,4 @@
-/** Sliding-window geometry shared by Conv, MaxPool and AveragePool (1-D). */
+/** Sliding-window geometry shared by Conv, MaxPool and AveragePool, per spatial axis. */
 import { fail } from '../errors.js';
 import { attrInt, attrInts, attrString } from '../onnx/attributes.js';
 import type { Node } from '../ir/graph.js';
@@ -14,37 +14,77 @@ export interface Window1d {
   outLength: number;
 }
 
-export function window1d(node: Node, inLength: number, kernel: number, options: { ceilMode?: boolean } = {}): Window1d {
-  const one = (name: string): number => {
-    const values = attrInts(node, name, [1])!;
-    if (values.length !== 1) fail(`${where(node)}: only 1-D windows are supported, '${name}' is ${JSON.stringify(values)}`);
-    return values[0];
+/**
+ * The window along each spatial axis of an input [N, C, ...spatial]: strides, dilations and
+ * pads (begins then ends) have one entry per axis; auto_pad applies to each.
+ */
+export function windows(node: Node, inLengths: readonly number[], kernels: readonly number[], options: { ceilMode?: boolean } = {}): Window1d[] {
+  const d = inLengths.length;
+  const list = (name: string, fallback: number[]): number[] => {
+    const values = attrInts(node, name, fallback)!;
+    if (values.length !== fallback.length) fail(`${where(node)}: '${name}' has ${values.length} values for ${d} spatial axes: ${JSON.stringify(values)}`);
+    return values;
   };
-  const stride = one('strides');
-  const dilation = one('dilations');
-  if (stride < 1 || dilation < 1 || kernel < 1) fail(`${where(node)}: kernel, strides and dilations must be positive`);
-  const extent = dilation * (kernel - 1) + 1;
+  if (kernels.length !== d) fail(`${where(node)}: a kernel of ${kernels.length} axes for ${d} spatial axes`);
+  const strides = list('strides', Array(d).fill(1));
+  const dilations = list('dilations', Array(d).fill(1));
   const autoPad = attrString(node, 'auto_pad', 'NOTSET');
-  let padBegin = 0;
-  let padEnd = 0;
-  if (autoPad === 'NOTSET') {
-    const pads = attrInts(node, 'pads', [0, 0])!;
-    if (pads.length !== 2) fail(`${where(node)}: only 1-D windows are supported, 'pads' is ${JSON.stringify(pads)}`);
-    [padBegin, padEnd] = pads;
-  } else if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
-    const total = Math.max(0, (Math.ceil(inLength / stride) - 1) * stride + extent - inLength);
-    padBegin = autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : Math.ceil(total / 2);
-    padEnd = total - padBegin;
-  } else if (autoPad !== 'VALID') {
-    fail(`${where(node)}: auto_pad '${autoPad}' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID`);
+  const pads = autoPad === 'NOTSET' ? list('pads', Array(2 * d).fill(0)) : undefined;
+  return inLengths.map((inLength, axis) => {
+    const [kernel, stride, dilation] = [kernels[axis], strides[axis], dilations[axis]];
+    if (stride < 1 || dilation < 1 || kernel < 1) fail(`${where(node)}: kernel, strides and dilations must be positive`);
+    const extent = dilation * (kernel - 1) + 1;
+    let [padBegin, padEnd] = pads ? [pads[axis], pads[axis + d]] : [0, 0];
+    if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+      const total = Math.max(0, (Math.ceil(inLength / stride) - 1) * stride + extent - inLength);
+      padBegin = autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : Math.ceil(total / 2);
+      padEnd = total - padBegin;
+    } else if (autoPad !== 'NOTSET' && autoPad !== 'VALID') {
+      fail(`${where(node)}: auto_pad '${autoPad}' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID`);
+    }
+    if (padBegin < 0 || padEnd < 0) fail(`${where(node)}: negative pads are not supported`);
+    const span = inLength + padBegin + padEnd - extent;
+    if (span < 0) fail(`${where(node)}: the window (extent ${extent}) is longer than the padded input (${inLength + padBegin + padEnd})`);
+    let outLength = (options.ceilMode ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
+    // As in torch and onnxruntime: the last window must start inside the input or the left padding.
+    if (options.ceilMode && (outLength - 1) * stride >= inLength + padBegin) outLength--;
+    return { kernel, stride, dilation, padBegin, padEnd, inLength, outLength };
+  });
+}
+
+/** The windows of a node whose input is [N, C, ...spatial], and its output shape [N, channels, ...]. */
+export function spatialWindows(node: Node, input: readonly number[], kernels: readonly number[], channels: number, options: { ceilMode?: boolean } = {}) {
+  const w = windows(node, input.slice(2), kernels, options);
+  return { windows: w, outShape: [input[0], channels, ...w.map((x) => x.outLength)] };
+}
+
+/**
+ * Each output position's taps, in row-major order over the kernel: the flat input offset of
+ * each tap inside the input (within one [spatial] plane), -1 for a tap in the padding.
+ * The sliding-window ops' plain references loop over this.
+ */
+export function tapOffsets(w: readonly Window1d[]): { outSize: number; taps: number; offsets: Int32Array } {
+  const outShape = w.map((x) => x.outLength);
+  const kernelShape = w.map((x) => x.kernel);
+  const inStrides = w.map((_, i) => w.slice(i + 1).reduce((p, x) => p * x.inLength, 1));
+  const outSize = outShape.reduce((p, x) => p * x, 1);
+  const taps = kernelShape.reduce((p, x) => p * x, 1);
+  const offsets = new Int32Array(outSize * taps);
+  const out = new Array<number>(w.length).fill(0);
+  for (let o = 0; o < outSize; o++) {
+    const k = new Array<number>(w.length).fill(0);
+    for (let t = 0; t < taps; t++) {
+      let offset = 0;
+      for (let i = 0; i < w.length && offset >= 0; i++) {
+        const at = out[i] * w[i].stride + k[i] * w[i].dilation - w[i].padBegin;
+        offset = at >= 0 && at < w[i].inLength ? offset + at * inStrides[i] : -1;
+      }
+      offsets[o * taps + t] = offset;
+      for (let i = w.length - 1; i >= 0 && ++k[i] === w[i].kernel; i--) k[i] = 0;
+    }
+    for (let i = w.length - 1; i >= 0 && ++out[i] === w[i].outLength; i--) out[i] = 0;
   }
-  if (padBegin < 0 || padEnd < 0) fail(`${where(node)}: negative pads are not supported`);
-  const span = inLength + padBegin + padEnd - extent;
-  if (span < 0) fail(`${where(node)}: the window (extent ${extent}) is longer than the padded input (${inLength + padBegin + padEnd})`);
-  let outLength = (options.ceilMode ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
-  // As in torch and onnxruntime: the last window must start inside the input or the left padding.
-  if (options.ceilMode && (outLength - 1) * stride >= inLength + padBegin) outLength--;
-  return { kernel, stride, dilation, padBegin, padEnd, inLength, outLength };
+  return { outSize, taps, offsets };
 }
 
 /**
@@ -65,11 +105,11 @@ export function validRanges(w: Window1d): { first: Int32Array; end: Int32Array; 
   return { first, end, offset };
 }
 
-export function kernelShape(node: Node): number {
+/** A pooling node's kernel_shape: one entry per spatial axis of its input. */
+export function kernelShape(node: Node): number[] {
   const shape = attrInts(node, 'kernel_shape');
   if (!shape) fail(`${where(node)}: attribute 'kernel_shape' is required`);
-  if (shape.length !== 1) fail(`${where(node)}: only 1-D pooling is supported, kernel_shape is ${JSON.stringify(shape)}`);
-  return shape[0];
+  return shape;
 }
 
 export function ceilMode(node: Node): boolean {

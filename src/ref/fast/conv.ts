@@ -1,18 +1,19 @@
 /**
- * Conv's reference, fast: the sums of src/ops/conv.ts, bit for bit (the suite checks), several
- * times faster. The interior outputs (all taps inside the input) run four at a time in
+ * Conv's reference for 1-D, fast: the sums of src/ops/conv.ts, bit for bit (the suite checks),
+ * several times faster. The interior outputs (all taps inside the input) run four at a time in
  * WebAssembly SIMD (simd.ts) or through JavaScript generated per shape with the weights in
  * locals; the edges check each tap. Each output's partial sum stays in a register across
  * the K taps of one input channel, which does not change any output's order.
  */
 import type { TensorData } from '../../ir/graph.js';
 import type { Kernel, OpContext } from '../../ops/op.js';
-import { geometry } from '../../ops/conv.js';
+import { Conv, geometry } from '../../ops/conv.js';
 import { validRanges, type Window1d } from '../../ops/window.js';
 import { simdConv } from './simd.js';
 
 export function prepareConv(ctx: OpContext): Kernel {
-  const { window, batch, inChannels, outChannels } = geometry(ctx);
+  const { windows, window, batch, inChannels, outChannels } = geometry(ctx);
+  if (windows.length !== 1) return Conv.prepare(ctx, []); // 2-D and up: the definition itself
   const one = prepareOneBatch(ctx);
   if (batch === 1) return one;
   const [xSize, ySize] = [inChannels * window.inLength, outChannels * window.outLength];
