@@ -22,7 +22,7 @@ import { readNpyFloat32 } from '../util/npy.js';
 import { clockLine, parseClock, timeAtClock } from './clock.js';
 import { parseDeviceFlags } from './device.js';
 import { formatCount, table } from './format.js';
-import { type ScheduleChoice, resolveSchedule, scheduleLine } from './options.js';
+import { type ScheduleChoice, parseBatch, resolveSchedule, scheduleLine } from './options.js';
 
 export interface BenchFlags {
   target: string;
@@ -37,6 +37,7 @@ export interface BenchFlags {
   bits?: string;
   shape?: string;
   schedule?: string;
+  batch?: string;
   ram?: string;
   clock?: string;
 }
@@ -54,7 +55,7 @@ export async function benchCommand(model: string | undefined, flags: BenchFlags)
   const text: string[] = [];
 
   if (model) {
-    const graph = loadModel(model);
+    const graph = loadModel(model, parseBatch(flags.batch));
     const planned = flags.plan ? loadPlan(flags.plan, model, graph) : undefined;
     const sample = graph.values.get(graph.inputs[0])!.shape.slice(1);
     let inputs: Float32Array;

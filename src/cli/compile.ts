@@ -21,7 +21,7 @@ import { readNpyFloat32 } from '../util/npy.js';
 import { clockLine, parseClock, timeAtClock } from './clock.js';
 import { type DeviceFlags, type DeviceOptions, compileDeviceLines, compileOnDevice, isCortex, parseDeviceFlags, verifyDeviceLines, verifyOnDevice } from './device.js';
 import { formatBytes, formatCount, table } from './format.js';
-import { type ScheduleChoice, resolveSchedule, scheduleLine } from './options.js';
+import { type ScheduleChoice, parseBatch, resolveSchedule, scheduleLine } from './options.js';
 
 export const TARGETS = ['host', 'cortex-m0', 'cortex-m3', 'cortex-m4f', 'cortex-m7', 'cortex-m33', 'cortex-m55'];
 
@@ -43,6 +43,7 @@ export interface CompileFlags extends DeviceFlags {
   name?: string;
   plan?: string;
   schedule?: string;
+  batch?: string;
   json?: boolean;
   report?: string;
   measure?: boolean;
@@ -64,7 +65,7 @@ export async function compileCommand(model: string, options: CompileFlags): Prom
   if (measure && !isCortex(options.target)) fail(`${options.measure ? '--measure' : '--clock'}: only for Cortex-M targets (instructions counted under QEMU), not --target ${options.target}`);
   const reports = options.report === undefined ? {} : reportFiles(options.report);
   for (const file of [reports.json, reports.markdown]) if (file !== undefined) checkOutputFile(file, options.force ?? false);
-  const graph = loadModel(model);
+  const graph = loadModel(model, parseBatch(options.batch));
   const planned = options.plan ? loadPlan(options.plan, model, graph) : undefined;
   const choice = resolveSchedule(options.schedule, graph, model, { quantization: planned?.quantization, ram: device.budget.ram, stackBytes: device.stackBytes });
   const { schedule } = choice;
@@ -147,10 +148,10 @@ function measuredLines(m: NonNullable<CompileReport['measured']>, schedule: Sche
   ];
 }
 
-export async function verifyCommand(model: string, options: { target: string; input?: string; count?: string; name?: string; plan?: string; schedule?: string; json?: boolean } & DeviceFlags): Promise<void> {
+export async function verifyCommand(model: string, options: { target: string; input?: string; count?: string; name?: string; plan?: string; schedule?: string; batch?: string; json?: boolean } & DeviceFlags): Promise<void> {
   checkTarget(options.target);
   const device = parseDeviceFlags(options);
-  const graph = loadModel(model);
+  const graph = loadModel(model, parseBatch(options.batch));
   const planned = options.plan ? loadPlan(options.plan, model, graph) : undefined;
   const choice = resolveSchedule(options.schedule, graph, model, { quantization: planned?.quantization, ram: device.budget.ram, stackBytes: device.stackBytes });
   const { schedule } = choice;

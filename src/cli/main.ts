@@ -162,6 +162,7 @@ program
   .option('--clock <Hz>', 'Cortex-M: core clock, e.g. 64M: the measured instructions as a time (a lower bound; implies --measure)')
   .option('--report <file>', 'also write the report: file.json, file.md, or both for a name without either extension')
   .option('--json', 'machine-readable output (schema ecgc.compile/1, docs/json.md)')
+  .option('--batch <n>', 'a model exported with a fixed batch: 1 reads it as one window per call (inputs, outputs and Reshape targets rewritten)')
   .action(action(compileCommand));
 
 program
@@ -180,6 +181,7 @@ program
   .option('--timeout <seconds>', 'Cortex-M: limit of each QEMU run (default 60)')
   .option('--schedule <s>', 'layers (one kernel call per op), stream (Conv chains depth first, one time step at a time: least RAM, same bits) or auto: stream only when --ram needs it', 'auto')
   .option('--json', 'machine-readable output (schema ecgc.verify/1, docs/json.md)')
+  .option('--batch <n>', 'a model exported with a fixed batch: 1 reads it as one window per call (inputs, outputs and Reshape targets rewritten)')
   .action(action(verifyCommand));
 
 program
@@ -200,6 +202,7 @@ program
   .option('--bits <b>', 'the --break-even weight bits (default 4)')
   .option('--schedule <s>', "auto, layers or stream (Conv chains depth first): resolved as 'ecgc compile' does (with the plan, if any), for both builds", 'auto')
   .option('--json', 'machine-readable output (schema ecgc.bench/1, docs/json.md)')
+  .option('--batch <n>', 'a model exported with a fixed batch: 1 reads it as one window per call (inputs, outputs and Reshape targets rewritten)')
   .action(action(benchCommand));
 
 exitCleanlyOnInterrupt();

@@ -6,6 +6,13 @@ import type { Graph } from '../ir/graph.js';
 import { defaultThreads } from '../ref/parallel.js';
 import { formatSize } from '../toolchain/size.js';
 
+/** --batch: 1 (a fixed batch read as one window per call), or absent. */
+export function parseBatch(value: string | undefined): { batch?: 1 } {
+  if (value === undefined) return {};
+  if (value !== '1') fail(`--batch takes 1 (a model exported with a fixed batch, read as one window per call), got '${value}'`);
+  return { batch: 1 };
+}
+
 /** --threads: a positive integer, by default up to 2 (the cores this kind of machine has). */
 export function parseThreads(value: string | undefined): number {
   if (value === undefined) return defaultThreads();

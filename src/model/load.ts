@@ -5,6 +5,7 @@ import { type Graph, shapeText } from '../ir/graph.js';
 import { eliminateIdentities } from './passes/eliminate-identities.js';
 import { foldBatchNorm } from './passes/fold-batch-norm.js';
 import { inferAndFold } from './passes/infer-and-fold.js';
+import { rebatch } from './passes/rebatch.js';
 import { removeUnused } from './passes/remove-unused.js';
 
 export function optimize(graph: Graph): Graph {
@@ -17,16 +18,20 @@ export function optimize(graph: Graph): Graph {
 
 /**
  * A model for the commands that feed it windows (run, eval, compress, compile, ...): its input
- * takes one window, [1, ...] (a symbolic batch, or a fixed batch of 1), and its outputs are
- * batch-first.
+ * takes one window, [1, ...] (a symbolic batch, or a fixed batch of 1; with `batch: 1` a fixed
+ * batch is rewritten to 1, rebatch.ts), and its outputs are batch-first.
  */
-export function loadModel(file: string): Graph {
-  const graph = inFile(file, () => optimize(oneWindow(readModelFile(file), file)));
+export function loadModel(file: string, options: { batch?: 1 } = {}): Graph {
+  const imported = readModelFile(file);
+  const fixed = imported.values.get(imported.inputs[0])?.shape[0];
+  const graph = inFile(file, () => optimize(oneWindow(options.batch === 1 ? rebatch(imported) : imported, file)));
   for (const name of graph.outputs) {
     const info = graph.values.get(name);
     if (!info) fail(`${file}: graph output '${name}' is not produced by any node`);
     if (info.shape.length === 0 || info.shape[0] !== 1) {
-      fail(`${file}: graph output '${name}' has shape ${shapeText(info.shape)}, without the batch as its first dimension; ecgc expects batch-first outputs`);
+      const producer = graph.nodes.find((node) => node.outputs.includes(name));
+      const cause = options.batch === 1 && fixed !== 1 ? `--batch 1 cannot rewrite the graph's batch of ${fixed} there (${producer ? `node '${producer.name}' (${producer.op})` : 'a constant'} keeps it)` : 'ecgc expects batch-first outputs';
+      fail(`${file}: graph output '${name}' has shape ${shapeText(info.shape)}, without the batch as its first dimension; ${cause}`);
     }
   }
   return graph;
@@ -37,7 +42,7 @@ function oneWindow(graph: Graph, file: string): Graph {
     const shape = graph.values.get(name)!.shape;
     if (shape.length < 2) fail(`${file}: graph input '${name}' has rank ${shape.length}; ecgc expects a batch dimension followed by the sample's dimensions, e.g. [N, C, T]`);
     if (shape[0] !== 1) {
-      fail(`${file}: graph input '${name}' has a fixed batch size of ${shape[0]}; ecgc compiles single-sample inference: export with a batch of 1 or with dynamic_axes={'${name}': {0: 'N'}}`);
+      fail(`${file}: graph input '${name}' has a fixed batch size of ${shape[0]}; ecgc compiles single-sample inference: give --batch 1 (compile, verify, bench) to rewrite it, or export with a batch of 1 or with dynamic_axes={'${name}': {0: 'N'}}`);
     }
   }
   return graph;

@@ -35,6 +35,8 @@ export interface OpDef {
   passThrough?(node: Node, graph: Graph): boolean;
   /** Computed from its input's shape alone (Shape): folded whatever the input holds. */
   shapeOnly?: boolean;
+  /** For --batch 1 (src/model/passes/rebatch.ts): rewrites a fixed batch `n` that this node's constants state to 1. */
+  rebatch?(node: Node, graph: Graph, n: number): void;
   /** Replaced by other nodes before inference (If with a constant condition). */
   inline?(graph: Graph, node: Node): Node[];
   /** Multiply-accumulates per sample, for `ecgc inspect`. */

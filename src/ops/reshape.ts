@@ -3,9 +3,10 @@ import { fail } from '../errors.js';
 import { attrInt } from '../onnx/attributes.js';
 import { shapeText, sizeOf } from '../ir/graph.js';
 import { constantInput, inputShape, where } from './shapes.js';
+import type { OpDef } from './op.js';
 import { viewOp } from './view.js';
 
-export const Reshape = viewOp('Reshape', (ctx) => {
+const view = viewOp('Reshape', (ctx) => {
   const input = inputShape(ctx, 0);
   const target = Array.from(constantInput(ctx, 1, 'the target shape').data);
   const allowZero = attrInt(ctx.node, 'allowzero', 0) === 1;
@@ -21,3 +22,18 @@ export const Reshape = viewOp('Reshape', (ctx) => {
   }
   return shape;
 });
+
+export const Reshape: OpDef = {
+  ...view,
+  // a constant target [n, ...] that restates the batch becomes [1, ...] (a copy: the constant may be shared)
+  rebatch(node, graph, n) {
+    const target = graph.constants.get(node.inputs[1]);
+    if (!target || target.data[0] !== n) return;
+    const data = target.data.slice();
+    data[0] = 1;
+    const name = `${node.inputs[1]}.batch1`;
+    graph.constants.set(name, { ...target, data });
+    graph.values.set(name, { dtype: target.dtype, shape: target.shape });
+    node.inputs = [node.inputs[0], name, ...node.inputs.slice(2)];
+  },
+};
