@@ -41,6 +41,8 @@ export interface OpDef {
   inline?(graph: Graph, node: Node): Node[];
   /** Multiply-accumulates per sample, for `ecgc inspect`. */
   macs?(ctx: OpContext, outputs: ValueInfo[]): number;
+  /** An element-wise op's scalar function (its prepare maps it over the input; src/ref/fast inlines it). */
+  elementwise?(ctx: OpContext): (x: number) => number;
   /** The C for this node; absent: the op has no C kernel. */
   lower?(ctx: OpContext, outputs: ValueInfo[], c: Lowering): void;
   /** A weight-bearing layer: its compressible weight as rows. */
