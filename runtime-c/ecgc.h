@@ -115,6 +115,14 @@ void ecgc_sqrt_f32(const float *x, float *y, int32_t n, float a, float b);
 void ecgc_reciprocal_f32(const float *x, float *y, int32_t n, float a, float b);
 void ecgc_neg_f32(const float *x, float *y, int32_t n, float a, float b);
 void ecgc_pow_f32(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_abs_f32(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_sign_f32(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_exp_f32(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_elu_f32(const float *x, float *y, int32_t n, float a, float b);         /* a: alpha */
+void ecgc_selu_f32(const float *x, float *y, int32_t n, float a, float b);        /* a: alpha, b: gamma */
+void ecgc_hard_sigmoid_f32(const float *x, float *y, int32_t n, float a, float b); /* a: alpha, b: beta */
+void ecgc_hard_swish_f32(const float *x, float *y, int32_t n, float a, float b);  /* a = 1/6, b = 1/2 */
+void ecgc_softsign_f32(const float *x, float *y, int32_t n, float a, float b);
 
 /* ---- A chain of conv1d layers, depth first (ecgc_stream.c) ---------------------------- */
 

@@ -17,6 +17,11 @@ static float root(float x) { /* correctly rounded: IEEE sqrt, without libm (vsqr
   return __builtin_sqrtf(x);
 }
 
+static float hard_sigmoid(float x, float alpha, float beta) { /* src/ops/hard-sigmoid.ts */
+  const float v = alpha * x + beta;
+  return v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+}
+
 /* y[i] = f(x[i]) for i < n, with a and b the op's parameters (unused by most). */
 #define ECGC_UNARY(name, expression)                                 \
   void name(const float *x, float *y, int32_t n, float a, float b) { \
@@ -35,6 +40,14 @@ ECGC_UNARY(ecgc_erf_f32, ecgc_erff(x[i]))
 ECGC_UNARY(ecgc_sqrt_f32, root(x[i]))
 ECGC_UNARY(ecgc_reciprocal_f32, 1.0f / x[i])
 ECGC_UNARY(ecgc_neg_f32, -x[i])
+ECGC_UNARY(ecgc_abs_f32, __builtin_fabsf(x[i]))
+ECGC_UNARY(ecgc_sign_f32, x[i] > 0.0f ? 1.0f : x[i] < 0.0f ? -1.0f : x[i])
+ECGC_UNARY(ecgc_exp_f32, ecgc_expf(x[i]))
+ECGC_UNARY(ecgc_elu_f32, x[i] < 0.0f ? a * (ecgc_expf(x[i]) - 1.0f) : x[i])
+ECGC_UNARY(ecgc_selu_f32, x[i] > 0.0f ? b * x[i] : b * (a * ecgc_expf(x[i]) - a))
+ECGC_UNARY(ecgc_hard_sigmoid_f32, hard_sigmoid(x[i], a, b))
+ECGC_UNARY(ecgc_hard_swish_f32, x[i] * hard_sigmoid(x[i], a, b))
+ECGC_UNARY(ecgc_softsign_f32, x[i] / (1.0f + __builtin_fabsf(x[i])))
 /* Pow by a constant exponent a: x^0.5 is sqrt (as pow.ts), chosen once, not per element. */
 void ecgc_pow_f32(const float *x, float *y, int32_t n, float a, float b) {
   int32_t i;

@@ -3,6 +3,7 @@ import { fail } from '../errors.js';
 import type { Node } from '../ir/graph.js';
 import { IMPORTER_OPS } from '../onnx/import.js';
 import type { OpDef } from './op.js';
+import { Abs } from './abs.js';
 import { Add } from './add.js';
 import { AveragePool } from './average-pool.js';
 import { BatchNormalization } from './batch-normalization.js';
@@ -13,15 +14,19 @@ import { Concat } from './concat.js';
 import { ConstantOfShape } from './constant-of-shape.js';
 import { Conv } from './conv.js';
 import { Div } from './div.js';
+import { Dropout } from './dropout.js';
+import { Elu } from './elu.js';
 import { Equal } from './equal.js';
 import { Erf } from './erf.js';
+import { Exp } from './exp.js';
 import { Expand } from './expand.js';
 import { Flatten } from './flatten.js';
 import { Gather } from './gather.js';
 import { Gemm } from './gemm.js';
 import { GlobalAveragePool } from './global-average-pool.js';
 import { GlobalMaxPool } from './global-max-pool.js';
-import { Dropout } from './dropout.js';
+import { HardSigmoid } from './hard-sigmoid.js';
+import { HardSwish } from './hard-swish.js';
 import { Identity } from './identity.js';
 import { If } from './if.js';
 import { LayerNormalization } from './layer-normalization.js';
@@ -39,14 +44,17 @@ import { ReduceMax } from './reduce-max.js';
 import { ReduceMean } from './reduce-mean.js';
 import { ReduceMin } from './reduce-min.js';
 import { ReduceProd } from './reduce-prod.js';
-import { ReduceSum } from './reduce-sum.js';
 import { ReduceSumSquare } from './reduce-sum-square.js';
+import { ReduceSum } from './reduce-sum.js';
 import { Relu } from './relu.js';
 import { Reshape } from './reshape.js';
+import { Selu } from './selu.js';
 import { Shape } from './shape.js';
 import { Sigmoid } from './sigmoid.js';
+import { Sign } from './sign.js';
 import { Slice } from './slice.js';
 import { Softmax } from './softmax.js';
+import { Softsign } from './softsign.js';
 import { Sqrt } from './sqrt.js';
 import { Squeeze } from './squeeze.js';
 import { Sub } from './sub.js';
@@ -56,11 +64,11 @@ import { Unsqueeze } from './unsqueeze.js';
 
 /** Every op's definition: the one list of ops. */
 const DEFINITIONS: OpDef[] = [
-  Add, AveragePool, BatchNormalization, Cast, ChannelAffine, Clip, Concat, ConstantOfShape, Conv, Div, Dropout,
-  Equal, Erf, Expand, Flatten, Gather, Gemm, GlobalAveragePool, GlobalMaxPool, Identity, If, LayerNormalization,
-  LeakyRelu, MatMul, MaxPool, Mul, Neg, Pad, Pow, Reciprocal, ReduceL1, ReduceL2, ReduceMax, ReduceMean, ReduceMin,
-  ReduceProd, ReduceSum, ReduceSumSquare, Relu, Reshape, Shape, Sigmoid, Slice, Softmax, Sqrt, Squeeze, Sub, Tanh,
-  Transpose, Unsqueeze,
+  Abs, Add, AveragePool, BatchNormalization, Cast, ChannelAffine, Clip, Concat, ConstantOfShape, Conv, Div, Dropout,
+  Elu, Equal, Erf, Exp, Expand, Flatten, Gather, Gemm, GlobalAveragePool, GlobalMaxPool, HardSigmoid, HardSwish,
+  Identity, If, LayerNormalization, LeakyRelu, MatMul, MaxPool, Mul, Neg, Pad, Pow, Reciprocal, ReduceL1, ReduceL2,
+  ReduceMax, ReduceMean, ReduceMin, ReduceProd, ReduceSum, ReduceSumSquare, Relu, Reshape, Selu, Shape, Sigmoid,
+  Sign, Slice, Softmax, Softsign, Sqrt, Squeeze, Sub, Tanh, Transpose, Unsqueeze,
 ];
 
 const BY_NAME = new Map(DEFINITIONS.map((def) => [def.op, def]));

@@ -1,0 +1,5 @@
+/** Exp: through the shared float32 approximation (see approx.ts). */
+import { expF32 } from './approx.js';
+import { unaryOp } from './unary.js';
+
+export const Exp = unaryOp('Exp', 'ecgc_exp_f32', () => expF32);
