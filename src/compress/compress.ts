@@ -1,6 +1,6 @@
 /**
  * `ecgc compress` as a library call: measures the full model on the calibration windows,
- * runs the policy (src/compress/search.ts), reports the chosen plan on held-out windows
+ * runs the policy (src/compress/policies/), reports the chosen plan on held-out windows
  * when given, and assembles plan.json (src/plan/plan.ts). A plan that misses its
  * constraints is assembled too, marked `rejected`, and travels in the BudgetError.
  */
@@ -8,12 +8,15 @@ import { performance } from 'node:perf_hooks';
 import { fail } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import type { Calibration } from './calibration.js';
-import { Evaluator, type MetricName } from './evaluator.js';
+import { Evaluator } from './evaluator.js';
 import { layerHessians } from './hessian.js';
 import { type WeightLayer, findWeightLayers } from '../plan/layers.js';
+import type { MetricName } from './metrics.js';
 import { planLayer } from './choice.js';
 import { type FigurePair, type Plan, PLAN_SCHEMA, modelIdentity, sizeTotals } from '../plan/plan.js';
-import { BudgetError, type SearchResult, type SearchSettings, SearchSpace, evaluateChoices, runSearch } from './search.js';
+import { runSearch } from './policies/choose.js';
+import { SearchSpace } from './search-space.js';
+import { BudgetError, type SearchResult, type SearchSettings, evaluateChoices } from './search.js';
 import { type Sensitivity, measureSensitivity } from './sensitivity.js';
 
 export interface CompressRequest {

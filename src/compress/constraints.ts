@@ -4,7 +4,9 @@
  * the full model's (label-free: each full-model class's top-1 agreement), and label-free an
  * output SNR floor. As a Requirement for the evaluator, and in words for the user.
  */
-import type { Evaluator, MetricName, Outcome, Requirement } from './evaluator.js';
+import type { Requirement } from './early-stop.js';
+import type { Evaluator, Outcome } from './evaluator.js';
+import type { MetricName } from './metrics.js';
 
 export interface Constraints {
   /** Points the score may lose against the full model; Infinity: no score constraint. */

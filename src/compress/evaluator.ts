@@ -1,44 +1,27 @@
 /**
- * Fast evaluation of candidate weight sets on one dataset, for the searches.
+ * Fast evaluation of candidate weight sets on one dataset, for the searches. Its parts:
  *
- * - Both cores: a BatchRunner keeps the windows in its worker threads, each thread a fixed
- *   range of them, and candidates reach the workers as in-place constant updates.
- * - From the first changed layer on: when the search says which layer comes next (focus),
- *   every window's state before that layer (the values that cross the cut, e.g. a residual
- *   branch as well as the layer's input) is computed once and kept in the workers; a
- *   candidate then runs only the rest of the graph. A cached state stays valid until a layer
- *   before its cut is committed. States larger than `maxCacheBytes` are not kept (candidates
- *   then start further up).
- * - Early stop: a candidate with a requirement is run in growing chunks (1/64 of the windows,
- *   then 1/64, 2/64, 4/64, then 8/64 at a time), hardest windows first (smallest top-1 margin of the full
- *   model), and rejected as soon as even every remaining window right could not bring it up
- *   to the requirement (its score, or a class's recall). The decision is the one a full
- *   evaluation makes: accuracy, macro F1 and every recall can only grow when more windows
- *   are right, and no wrong window helps.
- * - Cost: `evaluations` counts full-model equivalents: MACs actually run (candidates and
- *   cached prefixes) over the MACs of one full pass over every window.
+ * - the windows in the worker threads, hardest first, run in growing chunks
+ *   (src/compress/window-shards.ts);
+ * - the states before the layer the search is on, kept so that candidates run only the rest
+ *   of the graph (src/compress/prefix-cache.ts);
+ * - the early stop: a candidate that can no longer meet its requirement is rejected before
+ *   every window has run, with the decision a full evaluation makes (src/compress/early-stop.ts).
+ *
+ * Cost: `evaluations` counts full-model equivalents: MACs actually run (candidates and cached
+ * prefixes) over the MACs of one full pass over every window.
  *
  * Scores are points (percent): accuracy or macro F1 against the labels, which in label-free
  * mode are the full model's own top-1 classes (so accuracy is top-1 agreement).
  */
-import type { Graph, Tensor } from '../ir/graph.js';
+import type { Graph } from '../ir/graph.js';
 import { summarize } from '../model/summary.js';
-import { compileStepped } from '../ref/interpreter.js';
-import { BatchRunner } from '../ref/parallel.js';
+import { EPSILON, EarlyStop, NOT_RUN, type Requirement } from './early-stop.js';
+import type { WeightLayer } from '../plan/layers.js';
+import { type MetricName, argmaxRows, classificationMetrics, outputFigures } from './metrics.js';
 import type { Figures } from '../plan/plan.js';
-import { type WeightLayer, rowsToStorage } from '../plan/layers.js';
-import { argmaxRows, classificationMetrics, outputFigures } from './metrics.js';
-
-export type MetricName = 'accuracy' | 'f1';
-
-export interface Requirement {
-  /** Minimum score, points. */
-  minScore: number;
-  /** Minimum output SNR against the full model, dB (checked on complete runs). */
-  minSnrDb?: number;
-  /** Points of recall any one class may lose against the full model (label-free: of its top-1 agreement). */
-  maxClassDrop?: number;
-}
+import { PrefixCache } from './prefix-cache.js';
+import { WindowShards } from './window-shards.js';
 
 export interface Outcome {
   accepted: boolean;
@@ -63,11 +46,7 @@ export interface EvaluatorOptions {
   maxCacheBytes?: number;
 }
 
-const PARTS = 64;
-/** The largest chunk, in parts: a rejection that shows late still stops within 1/8 of the windows. */
-const MAX_CHUNK = 8;
 const DEFAULT_MAX_CACHE_BYTES = 1 << 30;
-const EPSILON = 1e-9;
 
 export class Evaluator {
   readonly count: number;
@@ -78,53 +57,36 @@ export class Evaluator {
   /** Full-model-equivalent evaluations so far. */
   evaluations = 0;
   candidates = 0;
-  /** The full model's outputs and figures (filled by create). */
-  reference!: Float32Array;
+  /** The full model's figures (filled by create). */
   baseline!: Outcome;
-  /** The full model's top-1 classes (dataset order); label-free, also `labels`. */
-  private referenceClasses!: Int32Array;
+  private earlyStop!: EarlyStop;
 
-  /** order[i]: the dataset index of the i-th window the threads keep. */
-  private readonly order: Int32Array;
-  private readonly labels: Int32Array;
-  /** The labels in the order the threads keep the windows (hardest first). */
-  private readonly orderedLabels: Int32Array;
   private readonly committed = new Map<number, Float32Array>();
-  /** The row-major weights the threads hold for each layer changed so far (by reference). */
-  private readonly live = new Map<number, Float32Array>();
-  /** Cached states: cut (node index) -> valid. Cut 0 (the inputs) is always there. */
-  private readonly cuts = new Set<number>([0]);
+  private readonly cache: PrefixCache;
+  private readonly nodeCount: number;
   private readonly suffixMacs: number[];
   private readonly totalMacs: number;
-  private readonly stateFloats: (cut: number) => number;
-  /** Each layer's weights as the model has them (storage layout), for restoring. */
-  private readonly originals: Float32Array[];
 
   private constructor(
-    private readonly runner: BatchRunner,
-    private readonly graph: Graph,
+    private readonly shards: WindowShards,
+    graph: Graph,
     readonly layers: WeightLayer[],
-    labels: Int32Array,
-    classes: number,
-    order: Int32Array,
+    private readonly labels: Int32Array,
+    /** The full model's top-1 classes (dataset order); label-free, also `labels`. */
+    private readonly referenceClasses: Int32Array,
     options: EvaluatorOptions,
-    private readonly maxCacheBytes: number,
   ) {
     this.count = labels.length;
-    this.classes = classes;
+    this.classes = shards.classes;
     this.metric = options.metric ?? 'accuracy';
     this.labeled = options.labeled ?? true;
-    this.classNames = options.classNames ?? Array.from({ length: classes }, (_, c) => String(c));
-    this.labels = labels;
-    this.order = order;
-    this.orderedLabels = this.order.map((i) => labels[i]);
+    this.classNames = options.classNames ?? Array.from({ length: this.classes }, (_, c) => String(c));
+    this.cache = new PrefixCache(shards.runner, graph, this.count, options.maxCacheBytes ?? DEFAULT_MAX_CACHE_BYTES);
     const macs = summarize(graph).nodes.map((n) => n.macs);
+    this.nodeCount = graph.nodes.length;
     this.totalMacs = Math.max(1, macs.reduce((a, b) => a + b, 0));
     this.suffixMacs = new Array<number>(macs.length + 1).fill(0);
     for (let i = macs.length - 1; i >= 0; i--) this.suffixMacs[i] = this.suffixMacs[i + 1] + macs[i];
-    const stepped = compileStepped(graph);
-    this.stateFloats = (cut) => stepped.stateSize(cut);
-    this.originals = layers.map((l) => (graph.constants.get(l.weight)!.data as Float32Array).slice());
   }
 
   /**
@@ -132,57 +94,34 @@ export class Evaluator {
    * mode (the full model's top-1 classes become the labels).
    */
   static async create(graph: Graph, layers: WeightLayer[], x: Float32Array, count: number, labels: Int32Array | undefined, options: EvaluatorOptions = {}): Promise<Evaluator> {
-    // A private copy of the layer weights: candidates are written into it in place.
-    const constants = new Map<string, Tensor>(graph.constants);
-    for (const l of layers) {
-      const t = graph.constants.get(l.weight)!;
-      constants.set(l.weight, { ...t, data: t.data.slice() });
-    }
-    const own: Graph = { ...graph, constants };
-    const runner = new BatchRunner(own, options.threads);
-    const inSize = runner.inputSize;
-    const classes = runner.outputSize;
-    // The full model, run once: the reference for agreement and SNR, and the labels in label-free mode.
-    await runner.cache(x.slice(0, count * inSize), count);
-    const reference = (await runner.runCached(0, 0, 1, 1)).output;
-    const order = hardestFirst(reference, classes, runner.shardCount);
-    const xs = new Float32Array(count * inSize);
-    for (let i = 0; i < count; i++) xs.set(x.subarray(order[i] * inSize, (order[i] + 1) * inSize), i * inSize);
-    await runner.cache(xs, count);
-    const referenceClasses = argmaxRows(reference, classes);
-    const ev = new Evaluator(runner, own, layers, labels ?? referenceClasses, classes, order, { ...options, labeled: labels !== undefined && (options.labeled ?? true) }, options.maxCacheBytes ?? DEFAULT_MAX_CACHE_BYTES);
-    ev.reference = reference;
-    ev.referenceClasses = referenceClasses;
+    const shards = await WindowShards.create(graph, layers, x, count, options.threads);
+    const referenceClasses = argmaxRows(shards.reference, shards.classes);
+    const ev = new Evaluator(shards, graph, layers, labels ?? referenceClasses, referenceClasses, { ...options, labeled: labels !== undefined && (options.labeled ?? true) });
     ev.evaluations += 1;
-    ev.baseline = ev.finish(reference, count);
+    ev.baseline = ev.finish(shards.reference, count);
+    ev.earlyStop = new EarlyStop(shards.order.map((i) => ev.labels[i]), ev.metric, ev.classNames, ev.baseline.figures!.perClass!);
     return ev;
+  }
+
+  /** The full model's outputs, in the dataset's order. */
+  get reference(): Float32Array {
+    return this.shards.reference;
   }
 
   /** Makes `rows` (row-major) the layer's weights for every later evaluation. */
   async commit(layerIndex: number, rows: Float32Array): Promise<void> {
     if (this.committed.get(layerIndex) === rows) return;
     this.committed.set(layerIndex, rows);
-    const nodeIndex = this.layers[layerIndex].nodeIndex;
-    for (const cut of [...this.cuts]) {
-      if (cut > nodeIndex) {
-        this.cuts.delete(cut);
-        await this.runner.dropCut(cut);
-      }
-    }
-    await this.sync(new Map());
+    await this.cache.dropAfter(this.layers[layerIndex].nodeIndex);
+    await this.hold(new Map());
   }
 
   /** Back to the full model's weights (a new search starts from there). */
   async resetCommits(): Promise<void> {
     if (this.committed.size === 0) return;
     this.committed.clear();
-    for (const cut of [...this.cuts]) {
-      if (cut !== 0) {
-        this.cuts.delete(cut);
-        await this.runner.dropCut(cut);
-      }
-    }
-    await this.sync(new Map());
+    await this.cache.dropAfter(0);
+    await this.hold(new Map());
   }
 
   /** The committed weights of a layer (row-major), or undefined if it was never changed. */
@@ -196,19 +135,11 @@ export class Evaluator {
    */
   async focus(layerIndex: number): Promise<void> {
     const cut = this.layers[layerIndex].nodeIndex;
-    if (this.cuts.has(cut)) return;
-    if (this.stateFloats(cut) * 4 * this.count > this.maxCacheBytes) return;
-    await this.sync(new Map());
-    const from = Math.max(...[...this.cuts].filter((c) => c < cut));
-    await this.runner.prepareCut(from, cut);
-    this.evaluations += (this.suffixMacs[from] - this.suffixMacs[cut]) / this.totalMacs;
-    for (const c of [...this.cuts]) {
-      if (c !== 0 && c !== cut) {
-        this.cuts.delete(c);
-        await this.runner.dropCut(c);
-      }
-    }
-    this.cuts.add(cut);
+    if (!this.cache.wants(cut)) return;
+    // the states are those of the committed weights
+    await this.hold(new Map());
+    const from = await this.cache.keep(cut);
+    this.evaluations += this.passShare(from, cut);
   }
 
   /**
@@ -217,33 +148,29 @@ export class Evaluator {
    */
   async evaluate(changes: Map<number, Float32Array>, requirement?: Requirement): Promise<Outcome> {
     this.candidates++;
-    await this.sync(changes);
+    await this.hold(changes);
 
-    const firstChanged = Math.min(this.graph.nodes.length, ...[...changes.keys()].map((i) => this.layers[i].nodeIndex));
-    const cut = Math.max(...[...this.cuts].filter((c) => c <= firstChanged));
-    const output = new Float32Array(this.count * this.classes);
-    const ran = new Uint8Array(this.count);
-    let done = 0;
+    const k = this.classes;
+    const cut = this.cache.startFor(Math.min(this.nodeCount, ...[...changes.keys()].map((i) => this.layers[i].nodeIndex)));
+    const output = new Float32Array(this.count * k);
+    const predicted = new Int32Array(this.count).fill(NOT_RUN);
     let windows = 0;
-    while (done < PARTS) {
-      const next = Math.min(PARTS, done === 0 ? 1 : done + Math.min(done, MAX_CHUNK));
-      const { ranges, output: part } = await this.runner.runCached(cut, done, next, PARTS);
+    for await (const chunk of this.shards.chunks(cut)) {
+      const classes = argmaxRows(chunk.output, k);
       let at = 0;
-      for (const [a, b] of ranges) {
-        output.set(part.subarray(at, at + (b - a) * this.classes), a * this.classes);
-        at += (b - a) * this.classes;
-        windows += b - a;
-        ran.fill(1, a, b);
+      for (const [a, b] of chunk.ranges) {
+        output.set(chunk.output.subarray(at * k, (at + b - a) * k), a * k);
+        predicted.set(classes.subarray(at, at + b - a), a);
+        at += b - a;
       }
-      done = next;
-      this.evaluations += (part.length / this.classes / this.count) * (this.suffixMacs[cut] / this.totalMacs);
-      if (requirement && done < PARTS) {
-        const bound = this.bestPossible(output, ran);
-        if (bound < requirement.minScore - EPSILON || this.classBoundFails(output, ran, requirement)) return { accepted: false, complete: false, score: bound, windows };
+      windows += at;
+      this.evaluations += (chunk.output.length / k / this.count) * this.passShare(cut, this.nodeCount);
+      if (requirement && !chunk.last) {
+        const bound = this.earlyStop.stopAt(predicted, requirement);
+        if (bound !== undefined) return { accepted: false, complete: false, score: bound, windows };
       }
     }
-    const outputs = toDatasetOrder(output, this.order, this.classes);
-    const result = this.finish(outputs, windows);
+    const result = this.finish(this.shards.toDatasetOrder(output, k), windows);
     if (requirement) result.accepted = this.meets(result, requirement);
     return result;
   }
@@ -267,57 +194,17 @@ export class Evaluator {
   }
 
   async close(): Promise<void> {
-    await this.runner.close();
+    await this.shards.close();
   }
 
-  /** Gives the threads the committed weights with `changes` on top, sending only what differs. */
-  private async sync(changes: Map<number, Float32Array>): Promise<void> {
-    const update: Record<string, Float32Array> = {};
-    const indices = new Set([...this.live.keys(), ...this.committed.keys(), ...changes.keys()]);
-    for (const i of indices) {
-      const wanted = changes.get(i) ?? this.committed.get(i);
-      if (wanted !== undefined && wanted === this.live.get(i)) continue;
-      const layer = this.layers[i];
-      if (wanted === undefined) {
-        update[layer.weight] = this.originals[i];
-        this.live.delete(i);
-      } else {
-        update[layer.weight] = rowsToStorage(layer, wanted);
-        this.live.set(i, wanted);
-      }
-    }
-    if (Object.keys(update).length > 0) await this.runner.updateConstants(update);
+  /** Gives the threads the committed weights with `changes` on top. */
+  private hold(changes: Map<number, Float32Array>): Promise<void> {
+    return this.shards.hold(new Map([...this.committed, ...changes]));
   }
 
-  /** The score if every window not yet run (marked 0 in `ran`) were right. */
-  private bestPossible(output: Float32Array, ran: Uint8Array): number {
-    const k = this.classes;
-    if (this.metric === 'accuracy') {
-      let right = 0;
-      for (let i = 0; i < this.count; i++) {
-        if (!ran[i] || argmaxAt(output, i, k) === this.orderedLabels[i]) right++;
-      }
-      return (100 * right) / this.count;
-    }
-    const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-    for (let i = 0; i < this.count; i++) {
-      const truth = this.orderedLabels[i];
-      confusion[truth][ran[i] ? argmaxAt(output, i, k) : truth]++;
-    }
-    return 100 * macroF1(confusion);
-  }
-
-  /** Whether some class could not reach its minimum recall even if every window not yet run were right. */
-  private classBoundFails(output: Float32Array, ran: Uint8Array, requirement: Requirement): boolean {
-    if (requirement.maxClassDrop === undefined) return false;
-    const k = this.classes;
-    const reachable = new Array<number>(k).fill(0);
-    for (let i = 0; i < this.count; i++) {
-      const truth = this.orderedLabels[i];
-      if (!ran[i] || argmaxAt(output, i, k) === truth) reachable[truth]++;
-    }
-    const full = this.baseline.figures!.perClass!;
-    return full.some((c, i) => c.support > 0 && (100 * reachable[i]) / c.support < 100 * c.recall - requirement.maxClassDrop! - EPSILON);
+  /** The MACs of nodes [from, to) over every window, in full passes. */
+  private passShare(from: number, to: number): number {
+    return (this.suffixMacs[from] - this.suffixMacs[to]) / this.totalMacs;
   }
 
   /** Figures and score of complete outputs (dataset order). */
@@ -327,67 +214,8 @@ export class Evaluator {
     const metrics = classificationMetrics(this.labels, predicted, this.classNames);
     // (labels that are the full model's classes make these metrics the per-class agreement outputFigures reports)
     const known = { predicted, referenceClasses: this.referenceClasses, agreement: this.labels === this.referenceClasses ? metrics : undefined };
-    const figures = outputFigures(this.labeled ? metrics : null, outputs, this.reference ?? outputs, this.classes, this.classNames, known);
+    const figures = outputFigures(this.labeled ? metrics : null, outputs, this.reference, this.classes, this.classNames, known);
     const score = 100 * (this.metric === 'accuracy' ? metrics.accuracy : metrics.macroF1);
     return { accepted: true, complete: true, score, windows, figures, outputs };
   }
-}
-
-function argmaxAt(values: Float32Array, row: number, columns: number): number {
-  let best = 0;
-  for (let c = 1; c < columns; c++) if (values[row * columns + c] > values[row * columns + best]) best = c;
-  return best;
-}
-
-/** Macro F1 of a confusion matrix (rows true, columns predicted), as classificationMetrics. */
-function macroF1(confusion: number[][]): number {
-  const k = confusion.length;
-  let sum = 0;
-  for (let c = 0; c < k; c++) {
-    const tp = confusion[c][c];
-    const support = confusion[c].reduce((a, b) => a + b, 0);
-    const predicted = confusion.reduce((a, row) => a + row[c], 0);
-    const precision = predicted === 0 ? 0 : tp / predicted;
-    const recall = support === 0 ? 0 : tp / support;
-    sum += precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
-  }
-  return sum / k;
-}
-
-/**
- * The order the windows are kept in: by the full model's top-1 margin (largest minus second
- * largest output), smallest first, dealt round-robin to the shards so that every shard's
- * first part holds the hardest windows. A candidate's new mistakes are mostly among them,
- * so a failing candidate is seen to fail after few windows. (Ties keep dataset order.)
- */
-function hardestFirst(outputs: Float32Array, classes: number, shards: number): Int32Array {
-  const count = outputs.length / classes;
-  const margin = new Float64Array(count);
-  for (let i = 0; i < count; i++) {
-    let first = -Infinity;
-    let second = -Infinity;
-    for (let c = 0; c < classes; c++) {
-      const v = outputs[i * classes + c];
-      if (v > first) [first, second] = [v, first];
-      else if (v > second) second = v;
-    }
-    margin[i] = classes > 1 ? first - second : 0;
-  }
-  const sorted = Array.from({ length: count }, (_, i) => i).sort((a, b) => margin[a] - margin[b] || a - b);
-  // Round-robin into the shards' ranges (as BatchRunner.cache cuts them), each to its size.
-  const sizes = Array.from({ length: shards }, (_, s) => Math.floor((count * (s + 1)) / shards) - Math.floor((count * s) / shards));
-  const lists: number[][] = sizes.map(() => []);
-  let s = 0;
-  for (const index of sorted) {
-    while (lists[s].length >= sizes[s]) s = (s + 1) % shards;
-    lists[s].push(index);
-    s = (s + 1) % shards;
-  }
-  return Int32Array.from(lists.flat());
-}
-
-function toDatasetOrder(values: Float32Array, order: Int32Array, width: number): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let i = 0; i < order.length; i++) out.set(values.subarray(i * width, (i + 1) * width), order[i] * width);
-  return out;
 }

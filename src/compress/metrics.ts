@@ -6,6 +6,9 @@
  */
 import type { Figures } from '../plan/plan.js';
 
+/** What a search scores a plan by (points of it): accuracy, or macro F1. */
+export type MetricName = 'accuracy' | 'f1';
+
 export interface ClassMetrics {
   name: string;
   precision: number;

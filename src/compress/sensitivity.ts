@@ -7,7 +7,7 @@
  */
 import type { QuantizerFamily } from '../plan/quantize.js';
 import type { Evaluator } from './evaluator.js';
-import type { SearchSpace } from './search.js';
+import type { SearchSpace } from './search-space.js';
 
 export interface LayerSensitivity {
   node: string;

@@ -16,7 +16,9 @@ import { requirementOf } from './constraints.js';
 import { evaluatorOn, openSearch } from './compress.js';
 import type { Outcome } from './evaluator.js';
 import { type Figures, type SizeTotals, modelIdentity, sizeTotals } from '../plan/plan.js';
-import { FLOAT_CHOICE, type LaqRule, type MethodSpec, type SearchSettings, evaluateChoices, runSearch } from './search.js';
+import { runSearch } from './policies/choose.js';
+import { FLOAT_CHOICE } from './search-space.js';
+import { type LaqRule, type MethodSpec, type SearchSettings, evaluateChoices } from './search.js';
 import { type Sensitivity, measureSensitivity } from './sensitivity.js';
 
 export const SWEEP_SCHEMA = 'ecgc.sweep/1';

@@ -30,18 +30,85 @@ function startWorker(graph: Graph): Worker {
   return new Worker(bootstrap, { eval: true, workerData: { graph } });
 }
 
-interface Reply {
-  output?: Float32Array;
-  error?: string;
-}
-
-/** Messages of the cached API (the plain run message has no type). */
+/** Messages of the cached API (CachedShard). */
 export type ShardMessage =
   | { type: 'update'; constants: Record<string, Float32Array> }
   | { type: 'cache'; input: Float32Array; count: number }
   | { type: 'prepare'; from: number; to: number }
   | { type: 'drop'; cut: number }
   | { type: 'run'; cut: number; first: number; last: number };
+
+/** What a worker is asked: a plain batch, or a message of the cached API. */
+export type WorkerRequest = { type: 'batch'; input: Float32Array; count: number } | ShardMessage;
+
+/** Every request carries an id, and every reply names the id it answers. */
+export interface RequestEnvelope {
+  id: number;
+  request: WorkerRequest;
+}
+
+export interface Reply {
+  id: number;
+  output?: Float32Array;
+  error?: string;
+}
+
+/**
+ * One worker's requests in flight, each under its id: the worker's one message listener
+ * hands every reply to the request it names (replies may then come in any order). A reply
+ * that names no request in flight means the two sides no longer agree on what was asked:
+ * every request in flight fails with it, and so does every later one, as after the worker
+ * itself failed.
+ */
+export class RequestTable {
+  private nextId = 0;
+  private readonly inFlight = new Map<number, { resolve: (output: Float32Array | undefined) => void; reject: (error: Error) => void }>();
+  private failure?: Error;
+
+  constructor(private readonly post: (envelope: RequestEnvelope, transfer: ArrayBuffer[]) => void) {}
+
+  send(request: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<Float32Array | undefined> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.inFlight.set(id, { resolve, reject });
+      try {
+        this.post({ id, request }, transfer);
+      } catch (e) {
+        // (not sent, e.g. a value that cannot be copied to a thread: no reply will come)
+        this.inFlight.delete(id);
+        reject(e as Error);
+      }
+    });
+  }
+
+  receive(reply: Reply): void {
+    const waiting = this.inFlight.get(reply.id);
+    if (!waiting) {
+      this.fail(new Error(`internal: a worker thread answered request ${reply.id}, which is not waiting for an answer`));
+      return;
+    }
+    this.inFlight.delete(reply.id);
+    if (reply.error !== undefined) waiting.reject(new Error(reply.error));
+    else waiting.resolve(reply.output);
+  }
+
+  /** The worker failed: every request in flight fails with `error`, and every later one. */
+  fail(error: Error): void {
+    this.failure ??= error;
+    for (const { reject } of this.inFlight.values()) reject(error);
+    this.inFlight.clear();
+  }
+}
+
+/** The worker's side: the reply to one request (an error it throws becomes the reply's). */
+export function answer(envelope: RequestEnvelope, handle: (request: WorkerRequest) => Float32Array | undefined): Reply {
+  try {
+    return { id: envelope.id, output: handle(envelope.request) };
+  } catch (e) {
+    return { id: envelope.id, error: (e as Error).message };
+  }
+}
 
 /**
  * One thread's share of a cached batch: its samples' states at the cuts prepared so far
@@ -141,7 +208,8 @@ export class BatchRunner {
   /** The cached API: per worker (or the main thread) a range of the cached samples. */
   private localShard?: CachedShard;
   private shardRanges: [number, number][] = [];
-  private readonly queues: Promise<unknown>[];
+  /** Each worker's requests in flight. */
+  private readonly tables: RequestTable[];
 
   /**
    * With `inWorkers`, even one thread runs in a worker (the bench compares like with like).
@@ -150,7 +218,13 @@ export class BatchRunner {
   constructor(private readonly graph: Graph, threads = defaultThreads(), private readonly inWorkers = false) {
     this.local = compileGraph(graph);
     this.workers = Array.from({ length: threads > 1 || inWorkers ? threads : 0 }, () => startWorker(graph));
-    this.queues = this.workers.map(() => Promise.resolve());
+    this.tables = this.workers.map((worker) => {
+      const table = new RequestTable((envelope, transfer) => worker.postMessage(envelope, transfer));
+      worker.on('message', (reply: Reply) => table.receive(reply));
+      worker.on('error', (error) => table.fail(error));
+      worker.on('exit', (code) => table.fail(new Error(`a worker thread stopped (exit code ${code})`)));
+      return table;
+    });
   }
 
   /** How many ranges cache() splits the samples into (one per worker; 1 without workers). */
@@ -176,25 +250,10 @@ export class BatchRunner {
       const first = Math.floor((count * s) / shards);
       const last = Math.floor((count * (s + 1)) / shards);
       const shard = input.slice(first * this.inputSize, last * this.inputSize);
-      jobs.push(
-        this.ask(this.workers[s], shard, last - first).then((y) => output.set(y, first * this.outputSize)),
-      );
+      jobs.push(this.request(s, { type: 'batch', input: shard, count: last - first }).then((y) => output.set(y!, first * this.outputSize)));
     }
     await Promise.all(jobs);
     return output;
-  }
-
-  private ask(worker: Worker, input: Float32Array, count: number): Promise<Float32Array> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
-      worker.once('error', onError);
-      worker.once('message', (reply: Reply) => {
-        worker.off('error', onError);
-        if (reply.output) resolve(reply.output);
-        else reject(new Error(reply.error));
-      });
-      worker.postMessage({ input, count }, [input.buffer as ArrayBuffer]);
-    });
   }
 
   /**
@@ -257,24 +316,9 @@ export class BatchRunner {
     await Promise.all(this.workers.map((_, s) => this.request(s, message)));
   }
 
-  /** One cached-API message to worker s, after the ones already sent to it. */
-  private request(s: number, message: ShardMessage): Promise<Float32Array | undefined> {
-    const worker = this.workers[s];
-    const next = this.queues[s].then(
-      () =>
-        new Promise<Float32Array | undefined>((resolve, reject) => {
-          const onError = (error: Error) => reject(error);
-          worker.once('error', onError);
-          worker.once('message', (reply: Reply & { done?: boolean }) => {
-            worker.off('error', onError);
-            if (reply.error !== undefined) reject(new Error(reply.error));
-            else resolve(reply.output);
-          });
-          worker.postMessage(message, message.type === 'cache' ? [message.input.buffer as ArrayBuffer] : []);
-        }),
-    );
-    this.queues[s] = next.catch(() => undefined);
-    return next;
+  /** One request to worker s (the input of a batch or a cache moves to the thread). */
+  private request(s: number, request: WorkerRequest): Promise<Float32Array | undefined> {
+    return this.tables[s].send(request, request.type === 'batch' || request.type === 'cache' ? [request.input.buffer as ArrayBuffer] : []);
   }
 
   async close(): Promise<void> {

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findWeightLayers } from '../../src/plan/layers.js';
 import { argmaxRows, classificationMetrics } from '../../src/compress/metrics.js';
 import { type Plan, applyPlan, readPlan } from '../../src/plan/plan.js';
-import { SearchSpace } from '../../src/compress/search.js';
+import { policyFor } from '../../src/compress/policies/choose.js';
+import { SearchSpace } from '../../src/compress/search-space.js';
 import { writeDataset } from '../../src/data/dataset.js';
 import { encodeNpy, readNpyFloat32 } from '../../src/util/npy.js';
 import { bitsOf, expectBitExact } from '../helpers/bit-exact.js';
@@ -88,7 +89,7 @@ describe('ecgc compress', () => {
   it('exits 3 when no plan fits --flash, printing the smallest achievable size and the breakdown', async () => {
     const graph = loadBeatnet();
     const space = new SearchSpace(graph, findWeightLayers(graph), 0.5, 0.5);
-    const smallest = space.bytes(space.smallest({ kind: 'laq+lap' }, 'uniform'));
+    const smallest = space.bytes(policyFor({ kind: 'laq+lap' }).smallest(space, 'uniform'));
     const result = await ecgc(['compress', BEATNET, '--data', val, '--method', 'laq+lap', '--flash', String(smallest - 1), '--out', join(dir, 'tight.json')]);
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toContain(`smallest achievable: ${smallest} bytes`);

@@ -10,7 +10,7 @@ import { Compensation } from '../../src/compress/gptq.js';
 import { type LayerHessian, layerHessians } from '../../src/compress/hessian.js';
 import { type WeightLayer, findWeightLayers, readRows, writeRows } from '../../src/plan/layers.js';
 import { quantizeLayer } from '../../src/plan/quantize.js';
-import { SearchSpace } from '../../src/compress/search.js';
+import { SearchSpace } from '../../src/compress/search-space.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { compileGraph } from '../../src/ref/interpreter.js';
 import { beatnetDataset, loadBeatnet } from '../helpers/compress.js';

@@ -7,7 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Evaluator } from '../../src/compress/evaluator.js';
 import { findWeightLayers } from '../../src/plan/layers.js';
-import { BudgetError, FLOAT_CHOICE, type LaqRule, type MethodSpec, type SearchSettings, SearchSpace, parseMethod, runSearch } from '../../src/compress/search.js';
+import { policyFor, runSearch } from '../../src/compress/policies/choose.js';
+import { FLOAT_CHOICE, SearchSpace } from '../../src/compress/search-space.js';
+import { BudgetError, type LaqRule, type MethodSpec, type SearchSettings, parseMethod } from '../../src/compress/search.js';
 import { measureSensitivity, spearman } from '../../src/compress/sensitivity.js';
 import { beatnetDataset, loadBeatnet } from '../helpers/compress.js';
 
@@ -102,7 +104,7 @@ describe('adaptive policies', () => {
 
 describe('flash budgets', () => {
   it('finds a plan that fits a feasible budget', async () => {
-    const smallest = space.bytes(space.smallest({ kind: 'laq' }, 'uniform'));
+    const smallest = space.bytes(policyFor({ kind: 'laq' }).smallest(space, 'uniform'));
     const flash = Math.round((smallest + space.bytes(layers.map(() => ({ bits: 4, family: 'uniform' as const, prune: 0 })))) / 2);
     const result = await runSearch(space, evaluator, settings({ kind: 'laq' }, { flash, maxDrop: Infinity }));
     expect(space.bytes(result.choices)).toBeLessThanOrEqual(flash);
@@ -110,7 +112,7 @@ describe('flash budgets', () => {
   });
 
   it('refuses a budget below the smallest achievable size with exit code 3 and the breakdown', async () => {
-    const smallest = space.bytes(space.smallest({ kind: 'laq+lap' }, 'uniform'));
+    const smallest = space.bytes(policyFor({ kind: 'laq+lap' }).smallest(space, 'uniform'));
     const error = await runSearch(space, evaluator, settings({ kind: 'laq+lap' }, { flash: smallest - 1 })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BudgetError);
     expect((error as BudgetError).exitCode).toBe(3);
@@ -124,7 +126,7 @@ describe('constraints', () => {
   const recallDrops = (final: { figures?: { perClass?: { recall: number }[] } }) => final.figures!.perClass!.map((c, k) => 100 * (evaluator.baseline.figures!.perClass![k].recall - c.recall));
 
   it('holds --max-drop under --flash: a budget only a ruinous plan fits is refused, with that plan; lifted, it is the plan', async () => {
-    const flash = space.bytes(space.smallest({ kind: 'laq+lap' }, 'uniform')) + 100;
+    const flash = space.bytes(policyFor({ kind: 'laq+lap' }).smallest(space, 'uniform')) + 100;
     const error = await runSearch(space, evaluator, settings({ kind: 'laq+lap' }, { flash, maxDrop: 0.5 })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BudgetError);
     const refused = error as BudgetError;
