@@ -4,11 +4,15 @@
  * so the tests measure real accuracy without ../shared/data.
  */
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { Evaluator } from '../../src/compress/evaluator.js';
+import { SearchSpace } from '../../src/compress/search-space.js';
 import { type Dataset, writeDataset } from '../../src/data/dataset.js';
 import { modelData } from '../../src/data/model-data.js';
 import { syntheticWindows } from '../../src/data/synthetic-windows.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { loadModel } from '../../src/model/load.js';
+import { findWeightLayers } from '../../src/plan/layers.js';
 
 export const BEATNET = join(import.meta.dirname, '..', 'compress-fixture', 'beatnet.onnx');
 
@@ -32,4 +36,21 @@ export function beatnetDataset(count: number, seed: number): Dataset {
 export function writeBeatnetDataset(dir: string, count: number, seed: number): string {
   writeDataset(dir, beatnetDataset(count, seed));
   return dir;
+}
+
+/**
+ * beatnet, its layers, `count` labelled beats, and the Evaluator and SearchSpace a search
+ * runs on: made before the calling file's tests, the evaluator's threads closed after them.
+ */
+export function beatnetSearch(count: number, seed: number) {
+  const graph = loadBeatnet();
+  const layers = findWeightLayers(graph);
+  const data = beatnetDataset(count, seed);
+  const search = { graph, layers, data, evaluator: undefined as unknown as Evaluator, space: undefined as unknown as SearchSpace };
+  beforeAll(async () => {
+    search.evaluator = await Evaluator.create(graph, layers, data.x, count, data.y, {});
+    search.space = new SearchSpace(graph, layers, 0.5, 0.5);
+  });
+  afterAll(() => search.evaluator.close());
+  return search;
 }

@@ -10,15 +10,7 @@ import { expectVerified } from '../helpers/bit-exact.js';
 import { ORACLE_TOLERANCE, relativeError, runReference } from '../helpers/fixtures.js';
 import { graphOf } from '../helpers/model.js';
 import { randomFloats } from '../helpers/random.js';
-
-type Ort = typeof import('onnxruntime-node');
-let ort: Ort | undefined;
-try {
-  ort = await import('onnxruntime-node');
-} catch (e) {
-  if (process.env.CI === 'true') throw new Error(`onnxruntime-node is a dev dependency and must load under CI: ${(e as Error).message}`);
-  console.warn(`SKIPPING onnxruntime comparisons: onnxruntime-node cannot be loaded (${(e as Error).message})`);
-}
+import { ort } from '../helpers/ort.js';
 
 const CASES: { op: string; attrs?: Record<string, number>; opset?: number }[] = [
   { op: 'Abs' },

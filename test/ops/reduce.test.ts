@@ -14,15 +14,7 @@ import { ORACLE_TOLERANCE, relativeError, runReference } from '../helpers/fixtur
 import { expectVerified } from '../helpers/bit-exact.js';
 import { graphOf } from '../helpers/model.js';
 import { randomFloats } from '../helpers/random.js';
-
-type Ort = typeof import('onnxruntime-node');
-let ort: Ort | undefined;
-try {
-  ort = await import('onnxruntime-node');
-} catch (e) {
-  if (process.env.CI === 'true') throw new Error(`onnxruntime-node is a dev dependency and must load under CI: ${(e as Error).message}`);
-  console.warn(`SKIPPING onnxruntime comparisons: onnxruntime-node cannot be loaded (${(e as Error).message})`);
-}
+import { ort } from '../helpers/ort.js';
 
 const OPS = ['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare'];
 const CASES = [

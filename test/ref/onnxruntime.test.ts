@@ -5,15 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ORACLE_TOLERANCE, fixturePath, loadFixture, manifest, relativeError, runReference } from '../helpers/fixtures.js';
-
-type Ort = typeof import('onnxruntime-node');
-let ort: Ort | undefined;
-try {
-  ort = await import('onnxruntime-node');
-} catch (e) {
-  if (process.env.CI === 'true') throw new Error(`onnxruntime-node is a dev dependency and must load under CI: ${(e as Error).message}`);
-  console.warn(`SKIPPING onnxruntime comparisons: onnxruntime-node cannot be loaded (${(e as Error).message})`);
-}
+import { ort } from '../helpers/ort.js';
 
 /**
  * onnxruntime 1.20 predates the ONNX fix for ceil-mode pooling windows that start in the

@@ -3,29 +3,16 @@
  * the passes its progress names, the plans it tries, the smallest plan it can make, and the
  * budget check every method gets under --flash before anything is evaluated.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FLOAT_BITS } from '../../../src/plan/quantize.js';
-import { Evaluator } from '../../../src/compress/evaluator.js';
-import { findWeightLayers } from '../../../src/plan/layers.js';
 import { policyFor, runSearch } from '../../../src/compress/policies/choose.js';
 import { LAP_SCALES } from '../../../src/compress/policies/lap.js';
-import { FLOAT_CHOICE, SearchSpace } from '../../../src/compress/search-space.js';
+import { FLOAT_CHOICE } from '../../../src/compress/search-space.js';
 import { BudgetError, type MethodSpec, type SearchSettings } from '../../../src/compress/search.js';
-import { beatnetDataset, loadBeatnet } from '../../helpers/compress.js';
+import { beatnetSearch } from '../../helpers/compress.js';
 
-const graph = loadBeatnet();
-const layers = findWeightLayers(graph);
-const data = beatnetDataset(200, 11);
-let evaluator: Evaluator;
-let space: SearchSpace;
-
-beforeAll(async () => {
-  evaluator = await Evaluator.create(graph, layers, data.x, 200, data.y, {});
-  space = new SearchSpace(graph, layers, 0.5, 0.5);
-});
-afterAll(async () => {
-  await evaluator.close();
-});
+const search = beatnetSearch(200, 11);
+const { layers } = search;
 
 const METHODS: MethodSpec[] = [{ kind: 'fixed-q', bits: 3 }, { kind: 'fixed-p', prune: 0.4 }, { kind: 'laq' }, { kind: 'lap' }, { kind: 'laq+lap' }];
 
@@ -46,7 +33,7 @@ const settingsOf = (method: MethodSpec, flash?: number): SearchSettings => ({
 /** Runs `method`'s policy, returning its result and the progress it reported. */
 async function runPolicy(method: MethodSpec, flash?: number) {
   const steps: string[] = [];
-  const result = await policyFor(method, flash).run(space, evaluator, { ...settingsOf(method, flash), progress: (_, __, what) => steps.push(what) });
+  const result = await policyFor(method, flash).run(search.space, search.evaluator, { ...settingsOf(method, flash), progress: (_, __, what) => steps.push(what) });
   return { result, steps: steps.filter((s) => s !== 'done') };
 }
 
@@ -85,14 +72,14 @@ describe('under a flash budget', () => {
   for (const kind of ['laq', 'laq+lap'] as const) {
     it(`${kind} searches gamma: a whole search per gamma tried, each named`, async () => {
       // the plan of the default gamma fits: gammas from 0.25 / max w up are tried until one fits, then bisected
-      const flash = space.bytes((await runPolicy({ kind })).result.choices);
+      const flash = search.space.bytes((await runPolicy({ kind })).result.choices);
       const { result, steps } = await runPolicy({ kind }, flash);
       expect(steps[0]).toMatch(new RegExp(`^budget search within the constraints, pass 1 of at most \\d+: ${kind.replace('+', '\\+')}: bits of `));
       const passes = new Set(steps.map((s) => /, pass (\d+) of /.exec(s)![1]));
       expect(steps.filter((s) => s.includes(`: ${kind}: bits of `))).toHaveLength(passes.size * layers.length);
       // (beatnet's laq needs several; its laq+lap fits at the first gamma)
       if (kind === 'laq') expect(passes.size).toBeGreaterThan(1);
-      expect(space.bytes(result.choices)).toBeLessThanOrEqual(flash);
+      expect(search.space.bytes(result.choices)).toBeLessThanOrEqual(flash);
     });
   }
 
@@ -101,15 +88,15 @@ describe('under a flash budget', () => {
     expect(all.steps).toEqual(['lap: prune scale 0', ...LAP_SCALES.map((s) => `lap: prune scale ${s}`)]);
     expect(all.result.trace.map((p) => p.label)).toContain('lap s=0');
     // the full model does not fit: it is not evaluated
-    const flash = space.bytes(layers.map(() => FLOAT_CHOICE)) - 1;
+    const flash = search.space.bytes(layers.map(() => FLOAT_CHOICE)) - 1;
     const tight = await runPolicy({ kind: 'lap' }, flash);
     expect(tight.steps).not.toContain('lap: prune scale 0');
     expect(tight.result.trace.every((p) => p.bytes <= flash)).toBe(true);
-    expect(space.bytes(tight.result.choices)).toBeLessThanOrEqual(flash);
+    expect(search.space.bytes(tight.result.choices)).toBeLessThanOrEqual(flash);
   });
 
   it('a fixed method makes the same plan as without one', async () => {
-    const flash = space.bytes(layers.map(() => ({ bits: 3, family: 'uniform' as const, prune: 0 })));
+    const flash = search.space.bytes(layers.map(() => ({ bits: 3, family: 'uniform' as const, prune: 0 })));
     const budgeted = await runPolicy({ kind: 'fixed-q', bits: 3 }, flash);
     const plain = await runPolicy({ kind: 'fixed-q', bits: 3 });
     expect(budgeted.result.choices).toEqual(plain.result.choices);
@@ -118,27 +105,27 @@ describe('under a flash budget', () => {
 
   it('every method is refused before anything is evaluated when even its smallest plan does not fit', async () => {
     for (const method of METHODS) {
-      const smallest = space.bytes(policyFor(method).smallest(space, 'uniform'));
-      const before = evaluator.candidates;
-      const error = await runSearch(space, evaluator, settingsOf(method, smallest - 1)).catch((e: unknown) => e);
+      const smallest = search.space.bytes(policyFor(method).smallest(search.space, 'uniform'));
+      const before = search.evaluator.candidates;
+      const error = await runSearch(search.space, search.evaluator, settingsOf(method, smallest - 1)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(BudgetError);
       expect((error as BudgetError).message).toContain(`the smallest it can make is ${smallest} bytes`);
-      expect(evaluator.candidates).toBe(before);
+      expect(search.evaluator.candidates).toBe(before);
     }
   });
 });
 
 describe('the smallest plan of each method', () => {
-  const bytes = (i: number, c: { bits: number; prune: number }) => space.realize(i, { ...c, family: 'uniform' }).size.total;
+  const bytes = (i: number, c: { bits: number; prune: number }) => search.space.realize(i, { ...c, family: 'uniform' }).size.total;
 
   it('is its one plan for a fixed method', () => {
-    expect(policyFor({ kind: 'fixed-q', bits: 3 }).smallest(space, 'uniform')).toEqual(layers.map(() => ({ bits: 3, family: 'uniform', prune: 0 })));
+    expect(policyFor({ kind: 'fixed-q', bits: 3 }).smallest(search.space, 'uniform')).toEqual(layers.map(() => ({ bits: 3, family: 'uniform', prune: 0 })));
   });
 
   it('is, layer by layer, no larger than any choice the method may make', () => {
-    const laq = policyFor({ kind: 'laq' }).smallest(space, 'uniform');
-    const laqLap = policyFor({ kind: 'laq+lap' }).smallest(space, 'uniform');
-    const lap = policyFor({ kind: 'lap' }).smallest(space, 'uniform');
+    const laq = policyFor({ kind: 'laq' }).smallest(search.space, 'uniform');
+    const laqLap = policyFor({ kind: 'laq+lap' }).smallest(search.space, 'uniform');
+    const lap = policyFor({ kind: 'lap' }).smallest(search.space, 'uniform');
     layers.forEach((_, i) => {
       for (let b = 1; b <= 8; b++) expect(bytes(i, laq[i])).toBeLessThanOrEqual(bytes(i, { bits: b, prune: 0 }));
       expect(bytes(i, laq[i])).toBeLessThanOrEqual(bytes(i, FLOAT_CHOICE));
@@ -146,11 +133,11 @@ describe('the smallest plan of each method', () => {
       expect(bytes(i, laqLap[i])).toBeLessThanOrEqual(bytes(i, laq[i]));
       // lap's most pruned plan, or float32 if pruning makes the layer no smaller
       expect(lap[i].bits).toBe(FLOAT_BITS);
-      expect(bytes(i, lap[i])).toBe(Math.min(bytes(i, FLOAT_CHOICE), bytes(i, { bits: FLOAT_BITS, prune: Math.min(0.95, 0.95 * space.pruneShare(i)) })));
+      expect(bytes(i, lap[i])).toBe(Math.min(bytes(i, FLOAT_CHOICE), bytes(i, { bits: FLOAT_BITS, prune: Math.min(0.95, 0.95 * search.space.pruneShare(i)) })));
     });
   });
 
   it('is the same under a flash budget', () => {
-    for (const method of METHODS) expect(policyFor(method, 1000).smallest(space, 'uniform')).toEqual(policyFor(method).smallest(space, 'uniform'));
+    for (const method of METHODS) expect(policyFor(method, 1000).smallest(search.space, 'uniform')).toEqual(policyFor(method).smallest(search.space, 'uniform'));
   });
 });
