@@ -16,7 +16,7 @@ import type { LayerSize } from '../pack/size.js';
 import { readRows, rowsToStorage, weightLayerOf } from '../plan/layers.js';
 import { cComment, cFloat } from '../util/c.js';
 import { NameTable } from './names.js';
-import { STREAM_F32, type StreamChain, streamChains, streamScratchBytes } from './stream.js';
+import { STREAM_F32, type StreamChain, streamChains, streamRole, streamScratchBytes } from './stream.js';
 import { type CArray, type LayerQuantization, emitWeights } from './weights.js';
 
 export interface Step {
@@ -139,20 +139,17 @@ function lowerStream(graph: Graph, chain: StreamChain, names: NameTable, lowerin
   const id = names.take(`${chain.nodes[0].name}_stream`, 'stream');
   const kernels: CKernel[] = [STREAM_F32];
   const stages = chain.stages.map((stage, k) => {
-    const role = opDef(stage.conv).stream!;
-    const declared = 'stage' in role ? role.stage.declare(opContext(graph, stage.conv), loweringOf(stage.conv)) : undefined;
+    const declared = streamRole(stage.conv, 'stage').declare(opContext(graph, stage.conv), loweringOf(stage.conv));
     const post = stage.post.map((node) => {
-      const postRole = opDef(node).stream!;
-      if (!('post' in postRole)) throw new Error(`internal: ${node.name} is no post op`);
-      kernels.push(...postRole.post.kernels);
-      return postRole.post.init(opContext(graph, node), loweringOf(node));
+      const role = streamRole(node, 'post');
+      kernels.push(...role.kernels);
+      return role.init(opContext(graph, node), loweringOf(node));
     });
     const postId = `${id}__post${k}`;
     if (post.length) loweringOf(stage.conv).declare(`static const ecgc_stream_post_t ${postId}[] = {${post.join(', ')}};`);
-    return { ...declared!, post: post.length ? postId : 'NULL', postCount: post.length };
+    return { ...declared, post: post.length ? postId : 'NULL', postCount: post.length };
   });
-  const reduceRole = chain.reduce && opDef(chain.reduce).stream;
-  const reduce = reduceRole && 'reduce' in reduceRole ? reduceRole.reduce : 'ECGC_STREAM_NONE';
+  const reduce = chain.reduce ? streamRole(chain.reduce, 'reduce') : 'ECGC_STREAM_NONE';
   const declare = loweringOf(chain.nodes[0]).declare;
   declare(`static const ecgc_stream_stage_t ${id}__stages[] = {${stages.map((s) => designated({ conv: `&${s.id}`, post_count: s.postCount, post: s.post })).join(', ')}};`);
   declare(`static const ecgc_stream_t ${id} = ${designated({ stage_count: stages.length, stages: `${id}__stages`, reduce })};`);
@@ -161,7 +158,7 @@ function lowerStream(graph: Graph, chain: StreamChain, names: NameTable, lowerin
   const comment = `/* ${cComment(`${chain.nodes[0].name} .. ${chain.nodes[chain.nodes.length - 1].name} (Stream) -> ${shape}`)} */`;
   return {
     node: chain.nodes[0].name, op: 'Stream', inputs: [chain.input], output: chain.output, inPlace: false, kernels,
-    scratch: { bytes: streamScratchBytes(stages), check: `ecgc_stream_f32_get_buffer_size(&${id})` },
+    scratch: { bytes: streamScratchBytes(stages), check: `${STREAM_F32.name}_get_buffer_size(&${id})` },
     code: (at, s) => `${comment}\n  ${STREAM_F32.name}(&${id}, ${at(chain.input)}, ${at(chain.output)}, ${s});`,
     stream: id,
   };

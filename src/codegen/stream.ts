@@ -9,7 +9,7 @@
 import { opContext } from '../ir/context.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { opDef } from '../ops/index.js';
-import { type StreamStage, cKernel } from '../ops/lowering.js';
+import { type StreamRole, type StreamStage, cKernel } from '../ops/lowering.js';
 
 /** The stream runs its own conv and calls ecgc_channel_affine_f32 and the element-wise functions. */
 export const STREAM_F32 = cKernel('ecgc_stream_f32', 'ecgc_stream.c', 'ecgc_weights.c', 'ecgc_unary.c', 'ecgc_channel_affine.c');
@@ -30,6 +30,15 @@ function roleOf(graph: Graph, node: Node): Role | undefined {
   if (!role) return undefined;
   if ('stage' in role) return role.stage.accepts(opContext(graph, node)) ? 'stage' : undefined;
   return 'post' in role ? 'post' : 'reduce';
+}
+
+type Roles = { [K in 'stage' | 'post' | 'reduce']: Extract<StreamRole, Record<K, unknown>> };
+
+/** A chain node's part in it, as its op defines it (a chain holds only nodes that have one). */
+export function streamRole<K extends keyof Roles>(node: Node, kind: K): Roles[K][K] {
+  const role = opDef(node).stream;
+  if (!role || !(kind in role)) throw new Error(`internal: node '${node.name}' has no stream ${kind}`);
+  return (role as Roles[K])[kind];
 }
 
 /** Chains of at least two stages, each value inside used by the next op only. */

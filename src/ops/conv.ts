@@ -97,7 +97,7 @@ export const Conv: OpDef = {
     const { batch, window } = geometry1d(ctx);
     const layer = declareLayer(ctx, c);
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
-    const scratch = { bytes: rowScratchBytes(layer, layer.rowLength, 4), check: `ecgc_conv1d_f32_get_buffer_size(&${layer.id})` };
+    const scratch = { bytes: rowScratchBytes(layer, layer.rowLength, 4), check: `${CONV1D_F32.name}_get_buffer_size(&${layer.id})` };
     // one call per batch
     const call = (at: At, s: string, n: number) => `${CONV1D_F32.name}(&${layer.id}, ${offset(at(x), n * layer.inChannels * window.inLength)}, ${offset(at(y), n * layer.outChannels * window.outLength)}, ${s});`;
     c.step([CONV1D_F32], (at, s) => Array.from({ length: batch }, (_, n) => call(at, s, n)).join('\n  '), { scratch });

@@ -12,6 +12,6 @@ export function lowerLinear(ctx: OpContext, c: Lowering, m: number, k: number, n
   const bias = biasIndex === undefined ? 'NULL' : c.bias(id, biasIndex, n);
   c.declare(`static const ecgc_linear_t ${id} = ${designated({ m, k, n, sparse: weights.sparse ? 1 : 0, weights: weights.init, bias })};`);
   const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
-  const scratch = { bytes: rowScratchBytes(weights, k, 2), check: `ecgc_linear_f32_get_buffer_size(&${id})` };
+  const scratch = { bytes: rowScratchBytes(weights, k, 2), check: `${LINEAR_F32.name}_get_buffer_size(&${id})` };
   c.step([LINEAR_F32], (at, s) => `${LINEAR_F32.name}(&${id}, ${at(x)}, ${at(y)}, ${s});`, { scratch });
 }
