@@ -20,11 +20,12 @@ import { classRecallTable } from '../report/classes.js';
 import { constraintsLine, planMarkdown } from '../report/markdown.js';
 import { checkOutputFile, readFileOrFail, writeFileAtomic } from '../util/files.js';
 import { formatBytes, table } from './format.js';
-import { parseThreads } from './options.js';
+import { parseBatch, parseThreads } from './options.js';
 import { progressReporter } from './progress.js';
 import { parseNumber, parseSize, parseWholeNumber } from './size.js';
 
 export interface SearchFlags {
+  batch?: string;
   data?: string;
   test?: string;
   metric?: string;
@@ -63,7 +64,7 @@ export function version(): string {
 /** The model, its bytes and the windows: what compress and sweep both start from. */
 export function loadInputs(model: string, flags: SearchFlags): { graph: Graph; bytes: Uint8Array; data: Calibration; test?: Calibration } {
   const bytes = readFileOrFail(model);
-  const graph = loadModel(model);
+  const graph = loadModel(model, parseBatch(flags.batch));
   const synthetic = flags.calibration === undefined ? undefined : parseWholeNumber(flags.calibration, '--calibration', 0, 1, 1e7);
   const data = readCalibration(flags.data, graph, model, { labelFree: flags.labelFree, synthetic });
   // Held-out labels are only reported, never searched on: a label-free search keeps them too.

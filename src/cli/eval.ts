@@ -9,13 +9,13 @@ import { requireModelClasses } from '../data/model-data.js';
 import { type Graph, shapeText } from '../ir/graph.js';
 import { BatchRunner } from '../ref/parallel.js';
 import { table } from './format.js';
-import { parseThreads } from './options.js';
+import { parseBatch, parseThreads } from './options.js';
 import { loadModelWithPlan } from './plan.js';
 
 export const EVAL_SCHEMA = 'ecgc.eval/1';
 
-export async function evalCommand(model: string, options: { data: string; json?: boolean; threads?: string; plan?: string }): Promise<void> {
-  const { full, graph } = loadModelWithPlan(model, options.plan);
+export async function evalCommand(model: string, options: { data: string; json?: boolean; threads?: string; plan?: string; batch?: string }): Promise<void> {
+  const { full, graph } = loadModelWithPlan(model, options.plan, parseBatch(options.batch));
   const data = readDataset(options.data);
   const sample = graph.values.get(graph.inputs[0])!.shape.slice(1);
   if (sample.join() !== data.shape.slice(1).join()) {

@@ -2,11 +2,12 @@
 import { loadModel } from '../model/load.js';
 import { summarize } from '../model/summary.js';
 import { formatBytes, formatCount, table } from './format.js';
+import { parseBatch } from './options.js';
 
 export const INSPECT_SCHEMA = 'ecgc.inspect/1';
 
-export function inspectCommand(model: string, options: { json?: boolean }): void {
-  const summary = summarize(loadModel(model));
+export function inspectCommand(model: string, options: { json?: boolean; batch?: string }): void {
+  const summary = summarize(loadModel(model, parseBatch(options.batch)));
   if (options.json) {
     process.stdout.write(JSON.stringify({ schema: INSPECT_SCHEMA, model, ...summary }, null, 2) + '\n');
     return;

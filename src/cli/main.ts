@@ -44,6 +44,7 @@ program
   .description('ops, shapes, parameters and MACs per layer')
   .argument('<model>', 'model.onnx')
   .option('--json', 'machine-readable output (schema ecgc.inspect/1)')
+  .option('--batch <n>', 'a model exported with a fixed batch: 1 reads it as one window per call (inputs, outputs and Reshape targets rewritten)')
   .action(action(inspectCommand));
 
 program
@@ -56,6 +57,7 @@ program
   .option('--count <n>', 'how many synthetic windows without --input (default 30)')
   .option('--threads <n>', 'worker threads (default: up to 2)')
   .option('--plan <plan.json>', "a compression plan from 'ecgc compress': runs the compressed weights, as the device will")
+  .option('--batch <n>', 'a model exported with a fixed batch: 1 reads it as one window per call (inputs, outputs and Reshape targets rewritten)')
   .action(action(runCommand));
 
 program
@@ -76,11 +78,13 @@ program
   .option('--json', 'machine-readable output (schema ecgc.eval/1)')
   .option('--threads <n>', 'worker threads (default: up to 2)')
   .option('--plan <plan.json>', "a compression plan from 'ecgc compress': evaluates the compressed weights, as the device will")
+  .option('--batch <n>', 'a model exported with a fixed batch: 1 reads it as one window per call (inputs, outputs and Reshape targets rewritten)')
   .action(action(evalCommand));
 
 /** Flags compress and sweep share: the data, the constraint and the importance heuristic. */
 function searchOptions(command: Command): Command {
   return command
+    .option('--batch <n>', 'a model exported with a fixed batch: 1 reads it as one window per call (inputs, outputs and Reshape targets rewritten)')
     .option('--data <dir>', "calibration windows: a dataset from 'ecgc data' (labelled), or a directory with X.npy / an .npy file (label-free); default: synthetic ECG windows (label-free)")
     .option('--test <dir>', 'held-out windows: the chosen plan is reported on them, never searched on')
     .option('--metric <metric>', 'accuracy or f1 (macro F1): what --max-drop is measured in', 'accuracy')

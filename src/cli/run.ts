@@ -9,7 +9,7 @@ import { summarize } from '../model/summary.js';
 import { BatchRunner } from '../ref/parallel.js';
 import { checkOutputFile } from '../util/files.js';
 import { readNpyFloat32, writeNpy } from '../util/npy.js';
-import { parseThreads } from './options.js';
+import { parseBatch, parseThreads } from './options.js';
 import { loadModelWithPlan } from './plan.js';
 
 interface RunOptions {
@@ -19,11 +19,12 @@ interface RunOptions {
   threads?: string;
   count?: string;
   plan?: string;
+  batch?: string;
 }
 
 export async function runCommand(model: string, options: RunOptions): Promise<void> {
   checkOutputFile(options.output, options.force === true);
-  const { graph } = loadModelWithPlan(model, options.plan);
+  const { graph } = loadModelWithPlan(model, options.plan, parseBatch(options.batch));
   if (graph.inputs.length !== 1 || graph.outputs.length !== 1) {
     fail(`${model}: has ${graph.inputs.length} inputs and ${graph.outputs.length} outputs; ecgc run feeds models with one input and one output`);
   }

@@ -42,7 +42,7 @@ function oneWindow(graph: Graph, file: string): Graph {
     const shape = graph.values.get(name)!.shape;
     if (shape.length < 2) fail(`${file}: graph input '${name}' has rank ${shape.length}; ecgc expects a batch dimension followed by the sample's dimensions, e.g. [N, C, T]`);
     if (shape[0] !== 1) {
-      fail(`${file}: graph input '${name}' has a fixed batch size of ${shape[0]}; ecgc compiles single-sample inference: give --batch 1 (compile, verify, bench) to rewrite it, or export with a batch of 1 or with dynamic_axes={'${name}': {0: 'N'}}`);
+      fail(`${file}: graph input '${name}' has a fixed batch size of ${shape[0]}; ecgc compiles single-sample inference: give --batch 1 to rewrite it, or export with a batch of 1 or with dynamic_axes={'${name}': {0: 'N'}}`);
     }
   }
   return graph;

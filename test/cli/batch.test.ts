@@ -1,7 +1,7 @@
 /**
  * A model exported with a fixed batch (torch.onnx.export(model, batch_of_4)): refused by the
- * commands that feed one window per call, with the way out named; with --batch 1 compiled
- * and verified bit for bit, its reference equal, window by window, to onnxruntime running
+ * commands that feed one window per call, with the way out named; with --batch 1 inspected,
+ * compressed, run, compiled and verified bit for bit, its reference equal, window by window, to onnxruntime running
  * the original batch of 4; and a batch the rewrite cannot reach is refused naming the node.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -73,6 +73,18 @@ describe('a model with a fixed batch of 4', () => {
     const file = join(dir, 'kept.onnx');
     writeFileSync(file, buildModel(spec));
     expectOneLine(await ecgc(['compile', file, '--target', 'host', '--batch', '1', '--out', join(dir, 'kept')]), /node 'cat' \(Concat\): cannot concatenate \[1, 5\] and \[4, 5\]/);
+  });
+
+  it('with --batch 1, inspect shows one window, compress plans it and run runs the plan', async () => {
+    const inspect = await ecgc(['inspect', model, '--batch', '1', '--json']);
+    expect(inspect.exitCode).toBe(0);
+    expect(JSON.parse(inspect.stdout).inputs).toEqual([{ name: 'x', shape: [1, 2, 16] }]);
+    const out = join(dir, 'plan.json');
+    const compress = await ecgc(['compress', model, '--batch', '1', '--method', 'fixed-q:4', '--max-drop', 'none', '--out', out]);
+    expect(compress.stderr).not.toMatch(/ecgc:/);
+    expect(compress.exitCode).toBe(0);
+    const run = await ecgc(['run', model, '--batch', '1', '--plan', out, '--count', '5', '--output', join(dir, 'y.npy')]);
+    expect(run.exitCode).toBe(0);
   });
 
   it('takes --batch 1 only', async () => {
