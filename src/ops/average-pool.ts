@@ -53,8 +53,7 @@ export const AveragePool: OpDef = {
   },
   prepare(ctx) {
     const { channels, windows } = geometry(ctx);
-    const { outSize, taps, offsets } = tapOffsets(windows);
-    const inSize = windows.reduce((p, w) => p * w.inLength, 1);
+    const { inSize, outSize, taps, offsets } = tapOffsets(windows);
     const divisor = divisors(ctx);
     const f = Math.fround;
     return ([x], [y]) => {

@@ -68,8 +68,7 @@ export const Conv: OpDef = {
   },
   prepare(ctx) {
     const { windows, batch, inChannels, outChannels, group } = geometry(ctx);
-    const { outSize, taps, offsets } = tapOffsets(windows);
-    const inSize = windows.reduce((p, w) => p * w.inLength, 1);
+    const { inSize, outSize, taps, offsets } = tapOffsets(windows);
     const inPerGroup = inChannels / group;
     const outPerGroup = outChannels / group;
     const hasBias = ctx.inputs[2] !== undefined;

@@ -29,8 +29,7 @@ export const MaxPool: OpDef = {
   },
   prepare(ctx) {
     const { channels, windows } = geometry(ctx);
-    const { outSize, taps, offsets } = tapOffsets(windows);
-    const inSize = windows.reduce((p, w) => p * w.inLength, 1);
+    const { inSize, outSize, taps, offsets } = tapOffsets(windows);
     return ([x], [y]) => {
       for (let c = 0; c < channels; c++) {
         for (let o = 0; o < outSize; o++) {

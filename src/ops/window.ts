@@ -60,10 +60,10 @@ export function spatialWindows(node: Node, input: readonly number[], kernels: re
 
 /**
  * Each output position's taps, in row-major order over the kernel: the flat input offset of
- * each tap inside the input (within one [spatial] plane), -1 for a tap in the padding.
+ * each tap inside the input (within one [spatial] plane, inSize values), -1 for a tap in the padding.
  * The sliding-window ops' plain references loop over this.
  */
-export function tapOffsets(w: readonly Window1d[]): { outSize: number; taps: number; offsets: Int32Array } {
+export function tapOffsets(w: readonly Window1d[]): { inSize: number; outSize: number; taps: number; offsets: Int32Array } {
   const outShape = w.map((x) => x.outLength);
   const kernelShape = w.map((x) => x.kernel);
   const inStrides = w.map((_, i) => w.slice(i + 1).reduce((p, x) => p * x.inLength, 1));
@@ -84,7 +84,7 @@ export function tapOffsets(w: readonly Window1d[]): { outSize: number; taps: num
     }
     for (let i = w.length - 1; i >= 0 && ++out[i] === w[i].outLength; i--) out[i] = 0;
   }
-  return { outSize, taps, offsets };
+  return { inSize: inStrides[0] * w[0].inLength, outSize, taps, offsets };
 }
 
 /**

@@ -8,25 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { Evaluator } from '../../src/compress/evaluator.js';
 import { policyFor, runSearch } from '../../src/compress/policies/choose.js';
 import { FLOAT_CHOICE } from '../../src/compress/search-space.js';
-import { BudgetError, type LaqRule, type MethodSpec, type SearchSettings, parseMethod } from '../../src/compress/search.js';
+import { BudgetError, type LaqRule, type MethodSpec, parseMethod } from '../../src/compress/search.js';
 import { measureSensitivity, spearman } from '../../src/compress/sensitivity.js';
-import { beatnetSearch } from '../helpers/compress.js';
+import { beatnetSearch, searchSettings } from '../helpers/compress.js';
 
 const search = beatnetSearch(400, 7);
 const { graph, layers, data } = search;
 
-const settings = (method: MethodSpec, extra: Partial<SearchSettings> = {}): SearchSettings => ({
-  method,
-  metric: 'accuracy',
-  maxDrop: 1,
-  alpha: 0.5,
-  beta: 0.5,
-  laqRule: 'intended',
-  quantizer: 'uniform',
-  scaleFormat: 'float32',
-  rounding: 'nearest',
-  ...extra,
-});
+const settings = searchSettings;
 
 describe('fixed policies', () => {
   // (unconstrained, as a fixed method is without --flash or an explicit constraint)

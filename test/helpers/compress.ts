@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { Evaluator } from '../../src/compress/evaluator.js';
 import { SearchSpace } from '../../src/compress/search-space.js';
+import type { MethodSpec, SearchSettings } from '../../src/compress/search.js';
 import { type Dataset, writeDataset } from '../../src/data/dataset.js';
 import { modelData } from '../../src/data/model-data.js';
 import { syntheticWindows } from '../../src/data/synthetic-windows.js';
@@ -54,3 +55,17 @@ export function beatnetSearch(count: number, seed: number) {
   afterAll(() => search.evaluator.close());
   return search;
 }
+
+/** A search's settings as the command line's defaults have them, with `extra` on top. */
+export const searchSettings = (method: MethodSpec, extra: Partial<SearchSettings> = {}): SearchSettings => ({
+  method,
+  metric: 'accuracy',
+  maxDrop: 1,
+  alpha: 0.5,
+  beta: 0.5,
+  laqRule: 'intended',
+  quantizer: 'uniform',
+  scaleFormat: 'float32',
+  rounding: 'nearest',
+  ...extra,
+});

@@ -9,26 +9,16 @@ import { policyFor, runSearch } from '../../../src/compress/policies/choose.js';
 import { LAP_SCALES } from '../../../src/compress/policies/lap.js';
 import { FLOAT_CHOICE } from '../../../src/compress/search-space.js';
 import { BudgetError, type MethodSpec, type SearchSettings } from '../../../src/compress/search.js';
-import { beatnetSearch } from '../../helpers/compress.js';
+import { beatnetSearch, searchSettings } from '../../helpers/compress.js';
 
 const search = beatnetSearch(200, 11);
 const { layers } = search;
 
 const METHODS: MethodSpec[] = [{ kind: 'fixed-q', bits: 3 }, { kind: 'fixed-p', prune: 0.4 }, { kind: 'laq' }, { kind: 'lap' }, { kind: 'laq+lap' }];
 
-const settingsOf = (method: MethodSpec, flash?: number): SearchSettings => ({
-  method,
-  metric: 'accuracy',
+const settingsOf = (method: MethodSpec, flash?: number): SearchSettings =>
   // (a fixed method is held to no score unless asked, as on the command line)
-  maxDrop: method.kind === 'fixed-q' || method.kind === 'fixed-p' ? Infinity : 2,
-  flash,
-  alpha: 0.5,
-  beta: 0.5,
-  laqRule: 'intended',
-  quantizer: 'uniform',
-  scaleFormat: 'float32',
-  rounding: 'nearest',
-});
+  searchSettings(method, { maxDrop: method.kind === 'fixed-q' || method.kind === 'fixed-p' ? Infinity : 2, flash });
 
 /** Runs `method`'s policy, returning its result and the progress it reported. */
 async function runPolicy(method: MethodSpec, flash?: number) {
