@@ -163,17 +163,6 @@ const modelCases: ModelCase[] = [
     phrases: () => ["'conv1.weight'", 'Infinity'],
   },
   {
-    name: 'a 2-D Conv (4-D input)',
-    bytes: () =>
-      buildModel({
-        inputs: [{ name: 'x', shape: ['N', 1, 8, 8] }],
-        outputs: ['y'],
-        initializers: { w: { shape: [2, 1, 3, 3], data: Array.from({ length: 18 }, (_, i) => i / 18) } },
-        nodes: [{ name: 'conv2d', op: 'Conv', inputs: ['x', 'w'], outputs: ['y'], attrs: { kernel_shape: [3, 3] } }],
-      }),
-    phrases: (file) => [file, "'conv2d'", /1-D/],
-  },
-  {
     name: 'a shape mismatch inside the model (Add of [1,3,10] and [1,4,10])',
     bytes: () =>
       buildModel({

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildModel } from '../../src/onnx/build.js';
-import { ecgc, onlyPath } from '../helpers/cli.js';
+import { ecgc, expectOneLine, onlyPath } from '../helpers/cli.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { randomFloats } from '../helpers/random.js';
 
@@ -15,6 +15,22 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const model = fixturePath('mobilenet1d', 'model.onnx');
 
 describe('ecgc compile', () => {
+  it('refuses a 2-D Conv (the reference reads it; the C kernels are 1-D), naming the node', async () => {
+    const file = join(dir, 'conv2d.onnx');
+    writeFileSync(
+      file,
+      buildModel({
+        inputs: [{ name: 'x', shape: ['N', 1, 8, 8] }],
+        outputs: ['y'],
+        initializers: { w: { shape: [2, 1, 3, 3], data: Array.from({ length: 18 }, (_, i) => i / 18) } },
+        nodes: [{ name: 'conv2d', op: 'Conv', inputs: ['x', 'w'], outputs: ['y'], attrs: { kernel_shape: [3, 3] } }],
+      }),
+    );
+    expect((await ecgc(['inspect', file])).exitCode).toBe(0);
+    expectOneLine(await ecgc(['compile', file, '--target', 'host', '--out', join(dir, 'c')]), /node 'conv2d' \(Conv\): 2-D convolution has no C kernel \(1-D has\)/);
+    expect(existsSync(join(dir, 'c'))).toBe(false);
+  });
+
   it('writes the header, the schedule, the weights, the runtime and ecgc.mk', async () => {
     const out = join(dir, 'c');
     const r = await ecgc(['compile', model, '--target', 'host', '--out', out, '--name', 'beat']);
