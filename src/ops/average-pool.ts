@@ -39,7 +39,7 @@ function axisCounts(ctx: OpContext, w: Window1d): number[] {
 }
 
 /** Each output position's divisor: the product of its axes' counts, row-major over the output. */
-export function divisors(ctx: OpContext): Float32Array {
+function divisors(ctx: OpContext): Float32Array {
   const counts = geometry(ctx).windows.map((w) => axisCounts(ctx, w));
   return Float32Array.from(counts.reduce<number[]>((products, axis) => products.flatMap((p) => axis.map((count) => p * count)), [1]));
 }
