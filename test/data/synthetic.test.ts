@@ -240,16 +240,21 @@ describe('syntheticEcg: rhythm', () => {
     expect(high).toBeLessThan(4 * 2);
   });
 
-  it('makes PVCs premature, followed by a full compensatory pause', () => {
-    // Little rate variability (0.5 bpm: RR sd 6 ms) so that two sinus cycles are a sharp reference.
-    const ecg = syntheticEcg({ seconds: 600, ...clean, heartRateStd: 0.5, ectopic: { pvc: 0.1 }, seed: 21 });
+  /**
+   * The sinus RR and, around each isolated ectopic beat, the intervals before and after it. Little
+   * rate variability (0.5 bpm: RR sd 6 ms) so that two sinus cycles are a sharp reference.
+   */
+  function aroundEctopics(kind: 'V' | 'A', seed: number) {
+    const ecg = syntheticEcg({ seconds: 600, ...clean, heartRateStd: 0.5, ectopic: kind === 'V' ? { pvc: 0.1 } : { apc: 0.1 }, seed });
     const all = intervals(ecg);
     const sinusRr = mean(all.filter((x) => x.from === 'N' && x.to === 'N').map((x) => x.rr));
-    const pvcs = isolated(ecg, 'V');
-    expect(pvcs.length).toBeGreaterThan(30);
-    for (const i of pvcs) {
-      const before = all[i - 1].rr;
-      const after = all[i].rr;
+    return { sinusRr, around: isolated(ecg, kind).map((i) => ({ before: all[i - 1].rr, after: all[i].rr })) };
+  }
+
+  it('makes PVCs premature, followed by a full compensatory pause', () => {
+    const { sinusRr, around } = aroundEctopics('V', 21);
+    expect(around.length).toBeGreaterThan(30);
+    for (const { before, after } of around) {
       expect(before).toBeLessThan(0.75 * sinusRr); // coupling 55-65% of RR
       expect(after).toBeGreaterThan(sinusRr);
       // Compensatory: the two intervals around the PVC add up to two sinus cycles.
@@ -258,14 +263,9 @@ describe('syntheticEcg: rhythm', () => {
   });
 
   it('makes APCs premature, without a full compensatory pause', () => {
-    const ecg = syntheticEcg({ seconds: 600, ...clean, heartRateStd: 0.5, ectopic: { apc: 0.1 }, seed: 22 });
-    const all = intervals(ecg);
-    const sinusRr = mean(all.filter((x) => x.from === 'N' && x.to === 'N').map((x) => x.rr));
-    const apcs = isolated(ecg, 'A');
-    expect(apcs.length).toBeGreaterThan(30);
-    for (const i of apcs) {
-      const before = all[i - 1].rr;
-      const after = all[i].rr;
+    const { sinusRr, around } = aroundEctopics('A', 22);
+    expect(around.length).toBeGreaterThan(30);
+    for (const { before, after } of around) {
       expect(before).toBeLessThan(0.85 * sinusRr); // coupling 60-75% of RR
       expect(before + after).toBeLessThan(1.9 * sinusRr); // the sinus node is reset
     }

@@ -4,8 +4,8 @@
  * files it names (a kernel missing from its files would only show as a link error in a
  * user's firmware). Kernels carry their element type: ecgc_<op>[_variant]_f32.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RUNTIME_DIR, generate } from '../../src/codegen/emit.js';
 import { loadModel } from '../../src/model/load.js';
@@ -29,11 +29,20 @@ function kernelsCalled(): Map<string, CKernel> {
   return kernels;
 }
 
+const SRC = join(import.meta.dirname, '..', '..', 'src');
+const def = (op: string) => opDef({ name: 'n', op, inputs: [], outputs: [], attrs: {} });
+
 describe('the op registry', () => {
-  it('names each op once, by its definition', () => {
+  it('names each op once, in its definition (Constant: in the importer); no other source file names one', () => {
     expect(new Set(SUPPORTED_OPS).size).toBe(SUPPORTED_OPS.length);
-    for (const op of SUPPORTED_OPS.filter((op) => op !== 'Constant')) expect(opDef({ name: 'n', op, inputs: [], outputs: [], attrs: {} }).op).toBe(op);
     expect(SUPPORTED_OPS).not.toContain('ChannelAffine'); // made by a pass, not read from a file
+    const sources = readdirSync(SRC, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts') && !file.startsWith('bench'))
+      .map((file) => ({ file, text: readFileSync(join(SRC, file), 'utf8') }));
+    for (const op of [...SUPPORTED_OPS, 'ChannelAffine']) {
+      const naming = sources.filter((s) => s.text.includes(`'${op}'`)).map((s) => s.file);
+      expect(naming, op).toEqual(op === 'Constant' ? [join('onnx', 'import.ts')] : [naming.find((f) => f.startsWith(`ops${sep}`))]);
+    }
   });
 
   it("is the README's list of the ops ecgc reads", () => {
@@ -42,11 +51,12 @@ describe('the op registry', () => {
     expect(list.replace(/\s*\([^)]*\)/g, '').split(/,\s*/)).toEqual(SUPPORTED_OPS);
   });
 
-  it('lists as C ops exactly the definitions that lower to C or are views', () => {
-    for (const op of C_OPS) {
-      const def = opDef({ name: 'n', op, inputs: [], outputs: [], attrs: {} });
-      expect(def.lower !== undefined || def.view === true).toBe(true);
-    }
+  it('compiles every op it lists as a C op in some fixture or ONNX node test, bit-exact', () => {
+    const nodeTests = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'onnx', 'node-tests.expected.json'), 'utf8')) as Record<string, { ops: string; c?: string }>;
+    const compiled = new Set(Object.values(nodeTests).flatMap((t) => (t.c === 'bit-exact' ? t.ops.split(' ') : [])));
+    for (const f of manifest) for (const node of loadModel(fixturePath(f.name, 'model.onnx')).nodes) compiled.add(node.op); // test/codegen/host.test.ts
+    for (const op of C_OPS) expect(def(op).lower !== undefined || def(op).view === true, op).toBe(true);
+    expect(C_OPS.filter((op) => !compiled.has(op))).toEqual([]);
     expect(C_OPS).not.toContain('Shape'); // folded to a constant: no C
   });
 
