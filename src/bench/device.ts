@@ -18,14 +18,14 @@ import type { Schedule } from '../codegen/lower.js';
 import { cComment } from '../util/c.js';
 import type { LayerQuantization } from '../codegen/weights.js';
 import { quantizeLayer } from '../plan/quantize.js';
-import { type Graph, type Node, sizeOf } from '../ir/graph.js';
+import { type Graph, type Node, windowSize, windowsPerRun } from '../ir/graph.js';
 import { optimize } from '../model/load.js';
 import { summarize } from '../model/summary.js';
 import { attrInt } from '../onnx/attributes.js';
 import { buildModel } from '../onnx/build.js';
 import { importModel } from '../onnx/import.js';
 import type { Encoding } from '../pack/encode.js';
-import { compileGraph, runBatch } from '../ref/interpreter.js';
+import { compileGraph, runBatch, wholeRuns } from '../ref/interpreter.js';
 import { type LinkedModel, linkModel, runDevice, writeDeviceBuild } from '../toolchain/device.js';
 import { instructionCountPlugin, readMarks, symbolAddress } from '../toolchain/plugin.js';
 import type { ImageSizes } from '../toolchain/size.js';
@@ -40,7 +40,7 @@ export interface LayerCost {
   /** dense conv, pointwise conv, depthwise conv, grouped conv, fc, or the op. */
   kind: string;
   macs: number;
-  /** Mean over the windows. */
+  /** Mean over the runs (one <name>_run call each). */
   instructions: number;
 }
 
@@ -123,21 +123,24 @@ export async function benchOnDevice(graph: Graph, source: string, target: Cortex
   const plugin = await instructionCountPlugin();
   return withTemporaryDirectory('ecgc-bench-device-', async (dir) => {
     const sources = writeDeviceBuild(dir, generated, target, { bench: true });
-    const windows = inputs.subarray(0, count * sizeOf(graph.values.get(graph.inputs[0])!.shape));
+    // The harness reads whole runs of the graph's batch: `runs` inferences, each of `batch` windows.
+    const batch = windowsPerRun(graph);
+    const { input: windows, windows: padded } = wholeRuns(inputs.subarray(0, count * windowSize(graph, graph.inputs[0])), count, batch);
+    const runs = padded / batch;
     writeFileSync(join(dir, 'input.bin'), new Uint8Array(windows.buffer, windows.byteOffset, windows.byteLength));
     const count_ = async (linked: LinkedModel, log: string) => {
       const report = await runDevice(dir, linked, settings, what, { library: plugin, args: [`mark=${await symbolAddress(linked.image.elf, MARK)}`], log: join(dir, log) });
       return { report, marks: readMarks(join(dir, log)) };
     };
 
-    let whole: { linked: LinkedModel; perWindow: number[]; stackPeak: number } | undefined;
+    let whole: { linked: LinkedModel; perRun: number[]; stackPeak: number } | undefined;
     if (options.perInference !== false) {
       const linked = await linkModel(dir, sources, generated, settings, optimization, 'whole', what);
       const { report, marks } = await count_(linked, 'whole.log');
-      if (marks.length !== 2 + 2 * count) fail(`internal: ${what}: expected ${2 + 2 * count} marks, the plugin logged ${marks.length}`);
+      if (marks.length !== 2 + 2 * runs) fail(`internal: ${what}: expected ${2 + 2 * runs} marks, the plugin logged ${marks.length}`);
       const markCost = marks[1] - marks[0];
-      whole = { linked, perWindow: Array.from({ length: count }, (_, w) => marks[3 + 2 * w] - marks[2 + 2 * w] - markCost), stackPeak: report.stackPeak };
-      checkOutputs(dir, generated, windows, count, what);
+      whole = { linked, perRun: Array.from({ length: runs }, (_, r) => marks[3 + 2 * r] - marks[2 + 2 * r] - markCost), stackPeak: report.stackPeak };
+      checkOutputs(dir, generated, windows, padded, what);
     }
 
     const marked = withLayerMarks(generated.files.get(`${generated.name}.c`)!, generated.name);
@@ -145,10 +148,10 @@ export async function benchOnDevice(graph: Graph, source: string, target: Cortex
     const linked = await linkModel(dir, sources, generated, settings, optimization, 'layers', what);
     const { report, marks } = await count_(linked, 'layers.log');
     const steps = marked.steps.length;
-    if (marks.length !== 2 + count * (steps + 3)) fail(`internal: ${what}: expected ${2 + count * (steps + 3)} marks, the plugin logged ${marks.length}`);
+    if (marks.length !== 2 + runs * (steps + 3)) fail(`internal: ${what}: expected ${2 + runs * (steps + 3)} marks, the plugin logged ${marks.length}`);
     const markCost = marks[1] - marks[0];
     const interval = (i: number) => marks[i + 1] - marks[i] - markCost;
-    const mean = (f: (base: number) => number) => Array.from({ length: count }, (_, w) => f(2 + w * (steps + 3))).reduce((a, b) => a + b, 0) / count;
+    const mean = (f: (base: number) => number) => Array.from({ length: runs }, (_, r) => f(2 + r * (steps + 3))).reduce((a, b) => a + b, 0) / runs;
     const macs = new Map(summarize(graph).nodes.map((n) => [n.name, n.macs]));
     const layers = matchSteps(graph, marked.steps).map((nodes, j) => ({
       node: nodes.length === 1 ? nodes[0].name : `${nodes[0].name} .. ${nodes[nodes.length - 1].name}`,
@@ -158,7 +161,7 @@ export async function benchOnDevice(graph: Graph, source: string, target: Cortex
       instructions: mean((base) => interval(base + 1 + j)),
     }));
     const outsideLayers = mean((base) => interval(base) + interval(base + steps + 1));
-    const perInference = whole ? whole.perWindow.reduce((a, b) => a + b, 0) / count : layers.reduce((s, l) => s + l.instructions, 0) + outsideLayers;
+    const perInference = whole ? whole.perRun.reduce((a, b) => a + b, 0) / runs : layers.reduce((s, l) => s + l.instructions, 0) + outsideLayers;
     const image = whole?.linked ?? linked;
     return {
       name: generated.name, target, board: image.board, optimization, windows: count, perInference, layers, outsideLayers, markCost,

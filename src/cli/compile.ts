@@ -9,7 +9,7 @@ import type { LayerQuantization } from '../codegen/weights.js';
 import { modelData } from '../data/model-data.js';
 import { syntheticWindows } from '../data/synthetic-windows.js';
 import type { Graph } from '../ir/graph.js';
-import { shapeText } from '../ir/graph.js';
+import { shapeText, windowsPerRun } from '../ir/graph.js';
 import { loadModel } from '../model/load.js';
 import { summarize } from '../model/summary.js';
 import { type CompileReport, compileMarkdown, imageJson, layerRows, scheduleJson } from '../report/build.js';
@@ -125,11 +125,13 @@ async function measureOnDevice(
 ): Promise<NonNullable<CompileReport['measured']>> {
   const target = cortexTarget(options.target)!;
   const sample = graph.values.get(graph.inputs[0])!.shape.slice(1);
-  const window = syntheticWindows(sample, modelData(graph, model), 1).x;
+  // one inference: one run of the graph's batch of windows
+  const batch = windowsPerRun(graph);
+  const windows = syntheticWindows(sample, modelData(graph, model), batch).x;
   const settings = { name: options.name, quantization, optimization: device.optimizations?.[0] ?? '-O2', stackBytes: device.stackBytes, timeoutSeconds: device.timeoutSeconds };
-  const bench = await benchOnDevice(graph, model, target, window, 1, { ...settings, schedule: choice.schedule, generated });
+  const bench = await benchOnDevice(graph, model, target, windows, batch, { ...settings, schedule: choice.schedule, generated });
   const other: Schedule = choice.schedule === 'layers' ? 'stream' : 'layers';
-  const otherBench = choice.ram ? await benchOnDevice(graph, model, target, window, 1, { ...settings, schedule: other, perInference: false }) : undefined;
+  const otherBench = choice.ram ? await benchOnDevice(graph, model, target, windows, batch, { ...settings, schedule: other, perInference: false }) : undefined;
   return {
     optimization: bench.optimization, board: bench.board.machine, windows: bench.windows,
     instructionsPerInference: bench.perInference, instructionsPerMac: bench.macs ? bench.perInference / bench.macs : null,

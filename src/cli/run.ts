@@ -4,7 +4,7 @@ import { fail } from '../errors.js';
 import { argmaxRows } from '../compress/metrics.js';
 import { modelData } from '../data/model-data.js';
 import { syntheticWindows } from '../data/synthetic-windows.js';
-import { shapeText } from '../ir/graph.js';
+import { shapeText, windowsPerRun } from '../ir/graph.js';
 import { summarize } from '../model/summary.js';
 import { BatchRunner } from '../ref/parallel.js';
 import { checkOutputFile } from '../util/files.js';
@@ -62,9 +62,11 @@ export async function runCommand(model: string, options: RunOptions): Promise<vo
   const seconds = (performance.now() - start) / 1000;
   const outShape = [count, ...graph.values.get(graph.outputs[0])!.shape.slice(1)];
   writeNpy(options.output, outShape, y);
-  const macs = summarize(graph).totals.macs * count;
+  const batch = windowsPerRun(graph);
+  const macs = (summarize(graph).totals.macs / batch) * count;
+  const runs = batch > 1 ? ` as ${Math.ceil(count / batch)} runs of the graph's batch of ${batch}` : '';
   process.stderr.write(
-    `ran ${count} sample${count === 1 ? '' : 's'} in ${seconds.toFixed(3)} s (${(macs / seconds / 1e6).toFixed(1)} M MAC/s, ${threads} thread${threads === 1 ? '' : 's'}); wrote ${options.output} ${shapeText(outShape)}\n`,
+    `ran ${count} window${count === 1 ? '' : 's'}${runs} in ${seconds.toFixed(3)} s (${(macs / seconds / 1e6).toFixed(1)} M MAC/s, ${threads} thread${threads === 1 ? '' : 's'}); wrote ${options.output} ${shapeText(outShape)}\n`,
   );
   if (data && y.length === count * data.classes.length) reportClasses(y, data.classes, labels);
 }

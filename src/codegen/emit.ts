@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fail, inFile } from '../errors.js';
-import { DTYPES, type Graph, shapeText, sizeOf } from '../ir/graph.js';
+import { DTYPES, type Graph, shapeText, sizeOf, windowsPerRun } from '../ir/graph.js';
 import { modelData } from '../data/model-data.js';
 import { PROBABILITY_OPS, opDef } from '../ops/index.js';
 import type { CKernel, Scratch } from '../ops/lowering.js';
@@ -124,7 +124,7 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
   const guard = `${NAME}_H`;
   const header = template('model.h.hbs')({
     version: VERSION, source: cComment(basename(source)), guard, NAME, name,
-    inputSize: sizeOf(inputShape), inputShape: shapeText(inputShape), outputSize: sizeOf(outputShape), outputShape: shapeText(outputShape),
+    batch: windowsPerRun(graph), inputSize: sizeOf(inputShape), inputShape: shapeText(inputShape), outputSize: sizeOf(outputShape), outputShape: shapeText(outputShape),
     arenaBytes: memory.arenaBytes, push, data: data ? sanitizeData(data) : false, classCount: data?.classes.length ?? 0,
     leads: cComment(data?.leads.join(', ') ?? ''), rPeak: data?.window.rPeakAt ?? false, preprocessing: cComment(JSON.stringify(data?.preprocessing ?? {})),
     arenaAlign: ARENA_ALIGN, weightBytes, outputs, preprocess: preprocess ? { ...preprocess, steps: preprocessSteps(preprocess) } : false,

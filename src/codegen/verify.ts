@@ -7,8 +7,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Graph, sizeOf } from '../ir/graph.js';
-import { compileGraph, runBatch } from '../ref/interpreter.js';
+import { type Graph, windowSize, windowsPerRun } from '../ir/graph.js';
+import { compileGraph, runBatch, wholeRuns } from '../ref/interpreter.js';
 import { type DeviceReport, type DeviceSettings, estimateOf, linkModel, runDevice, writeDeviceBuild } from '../toolchain/device.js';
 import { buildHost, runHarness } from '../toolchain/host.js';
 import { type Board, type CortexTarget, DEFAULT_STACK_BYTES } from '../toolchain/targets.js';
@@ -47,9 +47,10 @@ export interface VerifyOptions {
 
 export async function verifyHost(graph: Graph, source: string, inputs: Float32Array, count: number, options: VerifyOptions = {}): Promise<VerifyResult> {
   const generated = generate(graph, source, { name: options.name, quantization: options.quantization, schedule: options.schedule, target: 'host' });
+  ({ input: inputs, windows: count } = wholeRuns(inputs.subarray(0, count * windowSize(graph, graph.inputs[0])), count, windowsPerRun(graph)));
   const expected = runBatch(compileGraph(generated.reference), inputs, count);
   const expectedBits = new Uint32Array(expected.buffer);
-  const outputSize = sizeOf(graph.values.get(graph.outputs[0])!.shape);
+  const outputSize = windowSize(graph, graph.outputs[0]);
   const optimizations = options.optimizations ?? ['-O0', '-O2', '-O3'];
   let compileSeconds = 0;
   return withTemporaryDirectory('ecgc-verify-', async (dir) => {
@@ -114,10 +115,11 @@ export async function verifyDevice(graph: Graph, source: string, inputs: Float32
   const what = `${generated.name} on ${target.name}`;
   const estimate = estimateOf(generated, settings.stackBytes);
   checkEstimateBudget(estimate, settings.budget, what);
-  const windows = inputs.subarray(0, count * sizeOf(graph.values.get(graph.inputs[0])!.shape));
+  let windows: Float32Array;
+  ({ input: windows, windows: count } = wholeRuns(inputs.subarray(0, count * windowSize(graph, graph.inputs[0])), count, windowsPerRun(graph)));
   const expected = runBatch(compileGraph(generated.reference), windows, count);
   const expectedBits = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
-  const outputSize = sizeOf(graph.values.get(graph.outputs[0])!.shape);
+  const outputSize = windowSize(graph, graph.outputs[0]);
   const optimizations = options.optimizations ?? ['-O2', '-Os'];
   const runs: DeviceRun[] = [];
   let compileSeconds = 0;

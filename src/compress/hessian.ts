@@ -38,11 +38,17 @@ export function layerHessians(graph: Graph, layers: WeightLayer[], x: Float32Arr
   const column = new Float64Array(Math.max(...layers.map((l) => l.rowLength)));
   const nonzero = new Int32Array(column.length);
   const compiled = compileGraph({ ...graph, outputs: layers.map((l) => graph.nodes[l.nodeIndex].inputs[0]) });
-  const [inSize] = compiled.inputSizes;
-  const used = Math.min(count, HESSIAN_WINDOWS);
-  for (let s = 0; s < used; s++) {
-    const window = Math.floor((s * count) / used);
-    const values = compiled.run([x.subarray(window * inSize, (window + 1) * inSize)]);
+  const { batch } = compiled;
+  const inSize = compiled.inputSizes[0] / batch;
+  // Runs full of real windows, evenly spread (a batch larger than the data repeats some).
+  const runs = Math.ceil(Math.min(count, HESSIAN_WINDOWS) / batch);
+  const run = new Float32Array(batch * inSize);
+  for (let r = 0; r < runs; r++) {
+    for (let w = 0; w < batch; w++) {
+      const window = Math.floor(((r * batch + w) * count) / (runs * batch));
+      run.set(x.subarray(window * inSize, (window + 1) * inSize), w * inSize);
+    }
+    const values = compiled.run([run]);
     sources.forEach((source, i) => {
       for (let g = 0; g < (source?.groups ?? 0); g++) {
         for (let v = 0; v < source!.perWindow; v++) addOuter(h[i][g], layers[i].rowLength, column, nonzero, source!.fill(values[i], g, v, column, nonzero));

@@ -1,8 +1,9 @@
 /**
- * The graph IR: a single-sample dataflow graph in topological order.
+ * The graph IR: a dataflow graph in topological order.
  *
- * The batch dimension of the model's input is fixed to 1 here: ecgc compiles single-sample
- * inference (the C API takes one window), and the interpreter maps the graph over a batch.
+ * The batch is the inputs' leading dimension, as the model states it (a symbolic batch is
+ * read as 1): one run of the graph, in the interpreter and in C, takes that many windows
+ * (windowsPerRun), and the interpreter runs any number of windows in runs of that many.
  * Every value has a data type (DTYPES): its typed array in the interpreter, its C type and
  * size in the arena. Today every run-time tensor is float32; integer tensors (shapes,
  * indices) exist only as constants and are folded away before execution.
@@ -71,6 +72,16 @@ export function sizeOf(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
+}
+
+/** Windows one run of the graph takes: the leading dimension its inputs and outputs share. */
+export function windowsPerRun(graph: Graph): number {
+  return graph.values.get(graph.inputs[0])?.shape[0] ?? 1;
+}
+
+/** Values of one window of a batch-first value (an input or output). */
+export function windowSize(graph: Graph, value: string): number {
+  return sizeOf(graph.values.get(value)!.shape.slice(1));
 }
 
 export function shapeText(shape: readonly number[]): string {

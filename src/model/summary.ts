@@ -2,12 +2,12 @@
 import { opDef } from '../ops/index.js';
 import { opContext } from '../ir/context.js';
 import type { Graph } from '../ir/graph.js';
-import { sizeOf } from '../ir/graph.js';
+import { sizeOf, windowsPerRun } from '../ir/graph.js';
 
 export interface NodeSummary {
   name: string;
   op: string;
-  /** Shapes of the run-time inputs (constants excluded), per sample. */
+  /** Shapes of the run-time inputs (constants excluded), per run. */
   inputShapes: number[][];
   outputShapes: number[][];
   /** Float32 constants the node reads (weights, biases, affine parameters). */
@@ -17,6 +17,8 @@ export interface NodeSummary {
 
 export interface GraphSummary {
   opset: number;
+  /** Windows one run takes: shapes, parameters' uses and MACs are per run. */
+  batch: number;
   inputs: { name: string; shape: number[] }[];
   outputs: { name: string; shape: number[] }[];
   nodes: NodeSummary[];
@@ -44,6 +46,7 @@ export function summarize(graph: Graph): GraphSummary {
   const params = [...weights].reduce((sum, name) => sum + sizeOf(graph.constants.get(name)!.shape), 0);
   return {
     opset: graph.opset,
+    batch: windowsPerRun(graph),
     inputs: graph.inputs.map((name) => ({ name, shape: shapeOf(name) })),
     outputs: graph.outputs.map((name) => ({ name, shape: shapeOf(name) })),
     nodes,

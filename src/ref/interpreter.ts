@@ -1,26 +1,30 @@
 /**
- * The reference interpreter: runs a graph on one sample at a time with exact float32
- * semantics (each op documents its rounding and summation order).
+ * The reference interpreter: runs a graph with exact float32 semantics (each op documents
+ * its rounding and summation order), one run of the graph's batch of windows at a time.
  *
- * Compiling allocates one buffer per value and one closure per node; running a sample
- * then allocates nothing. View ops (Reshape, Flatten, Squeeze, Unsqueeze) share buffers.
+ * Compiling allocates one buffer per value and one closure per node; a run then allocates
+ * nothing. View ops (Reshape, Flatten, Squeeze, Unsqueeze) share buffers.
  */
 import { fail } from '../errors.js';
-import { DTYPES, type Graph, type TensorData, sizeOf } from '../ir/graph.js';
+import { DTYPES, type Graph, type TensorData, sizeOf, windowsPerRun } from '../ir/graph.js';
 import { opContext } from '../ir/context.js';
 import { opDef } from '../ops/index.js';
 import { referenceKernel } from './fast/index.js';
 
 export interface CompiledGraph {
+  /** Windows one run takes (the graph's batch). */
+  batch: number;
+  /** Values of each input and output of one run (all its windows). */
   inputSizes: number[];
   outputSizes: number[];
-  /** Runs one sample: inputs are read, outputs are views valid until the next call. */
+  /** One run: inputs are read, outputs are views valid until the next run. */
   run(inputs: Float32Array[]): Float32Array[];
 }
 
 export function compileGraph(graph: Graph): CompiledGraph {
   const { inputBuffers, steps, outputBuffers } = build(graph);
   return {
+    batch: windowsPerRun(graph),
     inputSizes: inputBuffers.map((b) => b.length),
     outputSizes: outputBuffers.map((b) => b.length),
     run(inputs) {
@@ -78,6 +82,7 @@ function build(graph: Graph) {
  * compileGraph, so a resumed run computes exactly what a whole run computes.
  */
 export interface SteppedGraph {
+  batch: number;
   inputSizes: number[];
   outputSizes: number[];
   nodeCount: number;
@@ -86,7 +91,7 @@ export interface SteppedGraph {
   /** Copies the state at `cut` into `into` at `offset`. */
   saveState(cut: number, into: Float32Array, offset: number): void;
   loadState(cut: number, from: Float32Array, offset: number): void;
-  /** Copies one sample's inputs into the graph's input buffers. */
+  /** Copies one run's inputs into the graph's input buffers. */
   setInputs(inputs: Float32Array[]): void;
   /** Runs nodes [from, to) (views cost nothing). */
   runNodes(from: number, to: number): void;
@@ -116,6 +121,7 @@ export function compileStepped(graph: Graph): SteppedGraph {
     return i < 0 ? steps.length : i;
   };
   return {
+    batch: windowsPerRun(graph),
     inputSizes: inputBuffers.map((b) => b.length),
     outputSizes: outputBuffers.map((b) => b.length),
     nodeCount,
@@ -143,17 +149,45 @@ export function compileStepped(graph: Graph): SteppedGraph {
 }
 
 /**
- * Runs `count` samples stored back to back in `input` (one graph input, one output),
- * returning the outputs back to back.
+ * The runs that take `count` windows stored back to back (one graph input of `inSize` values
+ * per window), in order: each run's input, and how many of its windows are real. The last
+ * run's missing windows are zeros; the caller drops their outputs (windows never mix: a
+ * graph's batch entries are computed apart).
  */
+export function* runsOf(input: Float32Array, count: number, batch: number, inSize: number): Generator<{ first: number; windows: number; input: Float32Array }> {
+  if (input.length !== count * inSize) fail(`internal: ${count} windows need ${count * inSize} values, got ${input.length}`);
+  let padded: Float32Array | undefined;
+  for (let first = 0; first < count; first += batch) {
+    const windows = Math.min(batch, count - first);
+    let x = input.subarray(first * inSize, (first + windows) * inSize);
+    if (windows < batch) {
+      padded ??= new Float32Array(batch * inSize);
+      padded.fill(0).set(x);
+      x = padded;
+    }
+    yield { first, windows, input: x };
+  }
+}
+
+/** Runs `count` windows stored back to back in `input` (one graph input, one output), returning their outputs back to back. */
 export function runBatch(compiled: CompiledGraph, input: Float32Array, count: number): Float32Array {
-  const [inSize] = compiled.inputSizes;
-  const [outSize] = compiled.outputSizes;
-  if (input.length !== count * inSize) fail(`internal: batch of ${count} needs ${count * inSize} values, got ${input.length}`);
+  const { batch } = compiled;
+  const inSize = compiled.inputSizes[0] / batch;
+  const outSize = compiled.outputSizes[0] / batch;
   const output = new Float32Array(count * outSize);
-  for (let n = 0; n < count; n++) {
-    const [y] = compiled.run([input.subarray(n * inSize, (n + 1) * inSize)]);
-    output.set(y, n * outSize);
+  for (const run of runsOf(input, count, batch, inSize)) {
+    const [y] = compiled.run([run.input]);
+    output.set(y.subarray(0, run.windows * outSize), run.first * outSize);
   }
   return output;
+}
+
+/** `count` windows padded with zero windows to whole runs of `batch`, as a C harness reads them (a run at a time). */
+export function wholeRuns(input: Float32Array, count: number, batch: number): { input: Float32Array; windows: number } {
+  const windows = Math.ceil(count / batch) * batch;
+  const inSize = input.length / count;
+  if (windows === count) return { input, windows };
+  const padded = new Float32Array(windows * inSize);
+  padded.set(input.subarray(0, count * inSize));
+  return { input: padded, windows };
 }

@@ -9,9 +9,9 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { fail } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
-import { type CompiledGraph, type SteppedGraph, compileGraph, compileStepped, runBatch } from './interpreter.js';
+import { type CompiledGraph, type SteppedGraph, compileGraph, compileStepped, runBatch, runsOf } from './interpreter.js';
 
-/** Below this many samples per thread, the copy to a worker costs more than it saves. */
+/** Below this many windows per thread, the copy to a worker costs more than it saves. */
 const MIN_SAMPLES_PER_THREAD = 4;
 
 export function defaultThreads(): number {
@@ -111,14 +111,15 @@ export function answer(envelope: RequestEnvelope, handle: (request: WorkerReques
 }
 
 /**
- * One thread's share of a cached batch: its samples' states at the cuts prepared so far
- * (cut 0 holds the inputs), from which it runs the rest of the graph. Runs in a worker, or
- * in the main thread when the runner has no workers.
+ * One thread's share of a cached batch: its windows' states at the cuts prepared so far
+ * (cut 0 holds the inputs), one state per run of the graph's batch of windows, from which
+ * it runs the rest of the graph. Runs in a worker, or in the main thread when the runner
+ * has no workers.
  */
 export class CachedShard {
   private stepped?: SteppedGraph;
   private readonly states = new Map<number, Float32Array>();
-  private count = 0;
+  private runs = 0;
 
   constructor(private readonly graph: Graph) {}
 
@@ -138,24 +139,24 @@ export class CachedShard {
 
   cache(input: Float32Array, count: number): void {
     const g = this.compiled;
-    const [inSize] = g.inputSizes;
     const size = g.stateSize(0);
-    const state = new Float32Array(count * size);
-    for (let n = 0; n < count; n++) {
-      g.setInputs([input.subarray(n * inSize, (n + 1) * inSize)]);
-      g.saveState(0, state, n * size);
+    this.runs = Math.ceil(count / g.batch);
+    const state = new Float32Array(this.runs * size);
+    let r = 0;
+    for (const run of runsOf(input, count, g.batch, g.inputSizes[0] / g.batch)) {
+      g.setInputs([run.input]);
+      g.saveState(0, state, r++ * size);
     }
     this.states.clear();
     this.states.set(0, state);
-    this.count = count;
   }
 
   prepare(from: number, to: number): void {
     const g = this.compiled;
     const source = this.states.get(from) ?? fail(`internal: no cached state at node ${from}`);
     const [fromSize, toSize] = [g.stateSize(from), g.stateSize(to)];
-    const state = new Float32Array(this.count * toSize);
-    for (let n = 0; n < this.count; n++) {
+    const state = new Float32Array(this.runs * toSize);
+    for (let n = 0; n < this.runs; n++) {
       g.loadState(from, source, n * fromSize);
       g.runNodes(from, to);
       g.saveState(to, state, n * toSize);
@@ -167,17 +168,18 @@ export class CachedShard {
     if (cut !== 0) this.states.delete(cut);
   }
 
-  /** Outputs of samples [first, last) of this shard, run from the state at `cut`. */
+  /** Outputs of windows [first, last) of this shard, run from the state at `cut`. */
   run(cut: number, first: number, last: number): Float32Array {
     const g = this.compiled;
     const state = this.states.get(cut) ?? fail(`internal: no cached state at node ${cut}`);
     const size = g.stateSize(cut);
-    const [outSize] = g.outputSizes;
+    const outSize = g.outputSizes[0] / g.batch;
     const output = new Float32Array((last - first) * outSize);
-    for (let n = first; n < last; n++) {
-      g.loadState(cut, state, n * size);
+    for (let r = Math.floor(first / g.batch); r * g.batch < last; r++) {
+      g.loadState(cut, state, r * size);
       g.runNodes(cut, g.nodeCount);
-      output.set(g.outputs[0], (n - first) * outSize);
+      const [a, b] = [Math.max(first, r * g.batch), Math.min(last, (r + 1) * g.batch)];
+      output.set(g.outputs[0].subarray((a - r * g.batch) * outSize, (b - r * g.batch) * outSize), (a - first) * outSize);
     }
     return output;
   }
@@ -232,23 +234,30 @@ export class BatchRunner {
     return Math.max(1, this.workers.length);
   }
 
+  /** Values of one window's input and output. */
   get inputSize(): number {
-    return this.local.inputSizes[0];
+    return this.local.inputSizes[0] / this.local.batch;
   }
 
   get outputSize(): number {
-    return this.local.outputSizes[0];
+    return this.local.outputSizes[0] / this.local.batch;
   }
 
-  /** Outputs of `count` samples stored back to back, in the same order. */
+  /** Where part `s` of `parts` begins among `count` windows: on a run's first window, so no run is split. */
+  private boundary(count: number, s: number, parts: number): number {
+    const { batch } = this.local;
+    return Math.min(count, batch * Math.floor((Math.ceil(count / batch) * s) / parts));
+  }
+
+  /** Outputs of `count` windows stored back to back, in the same order. */
   async run(input: Float32Array, count: number): Promise<Float32Array> {
     const shards = Math.min(this.workers.length, Math.max(this.inWorkers ? 1 : 0, Math.floor(count / MIN_SAMPLES_PER_THREAD)));
     if (shards < (this.inWorkers ? 1 : 2)) return runBatch(this.local, input, count);
     const output = new Float32Array(count * this.outputSize);
     const jobs = [];
     for (let s = 0; s < shards; s++) {
-      const first = Math.floor((count * s) / shards);
-      const last = Math.floor((count * (s + 1)) / shards);
+      const [first, last] = [this.boundary(count, s, shards), this.boundary(count, s + 1, shards)];
+      if (first === last) continue;
       const shard = input.slice(first * this.inputSize, last * this.inputSize);
       jobs.push(this.request(s, { type: 'batch', input: shard, count: last - first }).then((y) => output.set(y!, first * this.outputSize)));
     }
@@ -271,7 +280,7 @@ export class BatchRunner {
    */
   async cache(input: Float32Array, count: number): Promise<void> {
     const shards = this.shardCount;
-    this.shardRanges = Array.from({ length: shards }, (_, s) => [Math.floor((count * s) / shards), Math.floor((count * (s + 1)) / shards)]);
+    this.shardRanges = Array.from({ length: shards }, (_, s) => [this.boundary(count, s, shards), this.boundary(count, s + 1, shards)]);
     if (this.workers.length === 0) {
       this.localShard ??= new CachedShard(this.graph);
       this.localShard.cache(input, count);
@@ -296,7 +305,7 @@ export class BatchRunner {
    * to back, in that order.
    */
   async runCached(cut: number, from: number, to: number, parts: number): Promise<{ ranges: [number, number][]; output: Float32Array }> {
-    const local = this.shardRanges.map(([a, b]) => [Math.floor(((b - a) * from) / parts), Math.floor(((b - a) * to) / parts)]);
+    const local = this.shardRanges.map(([a, b]) => [this.boundary(b - a, from, parts), this.boundary(b - a, to, parts)]);
     const ranges = this.shardRanges.map(([a], s): [number, number] => [a + local[s][0], a + local[s][1]]);
     const outputs = await Promise.all(
       local.map(async ([first, last], s) =>

@@ -1,16 +1,20 @@
 /**
- * A model exported with a fixed batch (torch.onnx.export(model, batch_of_4)): refused by the
- * commands that feed one window per call, with the way out named; with --batch 1 inspected,
- * compressed, run, compiled and verified bit for bit, its reference equal, window by window, to onnxruntime running
- * the original batch of 4; and a batch the rewrite cannot reach is refused naming the node.
+ * A model exported with a fixed batch (torch.onnx.export(model, batch_of_4)), as it is: one
+ * run takes 4 windows, in the reference and in C (the header says so), and any number of
+ * windows goes through it in runs of 4 (a short last run padded, the padding reaching no
+ * output): run, compress and verify (host and Cortex-M) honour it, window for window what
+ * onnxruntime computes for the batch of 4 and bit for bit what the --batch 1 rewrite computes;
+ * a batch the rewrite cannot reach is refused naming the node.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/model/load.js';
 import { type ModelSpec, buildModel } from '../../src/onnx/build.js';
+import { readNpyFloat32, writeNpy } from '../../src/util/npy.js';
 import { ecgc, expectOneLine } from '../helpers/cli.js';
+import { cortexToolsAvailable } from '../helpers/cortex.js';
 import { ORACLE_TOLERANCE, relativeError, runReference } from '../helpers/fixtures.js';
 import { ort } from '../helpers/ort.js';
 import { randomFloats } from '../helpers/random.js';
@@ -41,28 +45,85 @@ const fixedBatch = (extra: Partial<ModelSpec> = {}): ModelSpec => ({
 
 describe('a model with a fixed batch of 4', () => {
   let model: string;
+  let inputs: string;
+  /** 6 windows: a run of 4 and a run of 2 real windows and 2 of padding. */
+  const x = randomFloats(6 * 2 * 16, 9);
   beforeAll(() => {
     model = join(dir, 'fixed.onnx');
     writeFileSync(model, buildModel(fixedBatch()));
+    inputs = join(dir, 'x.npy');
+    writeNpy(inputs, [6, 2, 16], x);
   });
 
-  it('is refused without --batch, naming the batch and the way out', async () => {
-    expectOneLine(await ecgc(['compile', model, '--target', 'host', '--out', join(dir, 'refused')]), /fixed batch size of 4;.*--batch 1/);
+  it('inspect shows the batch it takes per run', async () => {
+    const inspect = await ecgc(['inspect', model, '--json']);
+    expect(inspect.exitCode).toBe(0);
+    const summary = JSON.parse(inspect.stdout);
+    expect(summary.batch).toBe(4);
+    expect(summary.inputs).toEqual([{ name: 'x', shape: [4, 2, 16] }]);
   });
+
+  it.skipIf(!ort)('runs 6 windows in runs of 4: window for window what onnxruntime computes, and bit for bit what --batch 1 computes', async () => {
+    const [asIs, rewritten] = [join(dir, 'y4.npy'), join(dir, 'y1.npy')];
+    const run = await ecgc(['run', model, '--input', inputs, '--output', asIs, '--threads', '1']);
+    expect(run.stderr).toMatch(/ran 6 windows as 2 runs of the graph's batch of 4/);
+    expect(run.exitCode).toBe(0);
+    expect((await ecgc(['run', model, '--batch', '1', '--input', inputs, '--output', rewritten, '--threads', '1'])).exitCode).toBe(0);
+    const ours = readNpyFloat32(asIs);
+    expect(ours.shape).toEqual([6, 5]);
+    expect(Buffer.from(ours.data.buffer).equals(Buffer.from(readNpyFloat32(rewritten).data.buffer))).toBe(true);
+
+    const session = await ort!.InferenceSession.create(buildModel(fixedBatch()));
+    const padded = new Float32Array(8 * 2 * 16);
+    padded.set(x);
+    const theirs = new Float32Array(8 * 5);
+    for (const r of [0, 1]) {
+      const y = (await session.run({ x: new ort!.Tensor('float32', padded.slice(r * 128, (r + 1) * 128), [4, 2, 16]) })).y.data as Float32Array;
+      theirs.set(y, r * 20);
+    }
+    expect(relativeError(ours.data, theirs.subarray(0, 30))).toBeLessThanOrEqual(ORACLE_TOLERANCE);
+    // The reference in-process: 4 windows per run, whatever the number of windows.
+    expect(Buffer.from(runReference(loadModel(model), x, 6).buffer).equals(Buffer.from(ours.data.buffer))).toBe(true);
+  });
+
+  it('compiles to a <name>_run that takes 4 windows, and verifies 6 windows bit for bit on the host', async () => {
+    const out = join(dir, 'c');
+    expect((await ecgc(['compile', model, '--target', 'host', '--out', out])).exitCode).toBe(0);
+    const header = readFileSync(join(out, 'fixed.h'), 'utf8');
+    expect(header).toMatch(/#define FIXED_BATCH 4 /);
+    expect(header).toMatch(/#define FIXED_INPUT_SIZE 128 /);
+    expect(header).toMatch(/#define FIXED_OUTPUT_SIZE 20 /);
+    const r = await ecgc(['verify', model, '--target', 'host', '--input', inputs]);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/bit-exact: 6 inputs/);
+  });
+
+  it('compresses as it is, and runs the plan', async () => {
+    const out = join(dir, 'plan.json');
+    const compress = await ecgc(['compress', model, '--method', 'fixed-q:4', '--max-drop', 'none', '--out', out]);
+    expect(compress.stderr).not.toMatch(/ecgc:/);
+    expect(compress.exitCode).toBe(0);
+    const run = await ecgc(['run', model, '--plan', out, '--count', '5', '--output', join(dir, 'yq.npy')]);
+    expect(run.exitCode).toBe(0);
+    expect(readNpyFloat32(join(dir, 'yq.npy')).shape).toEqual([5, 5]);
+    const verify = await ecgc(['verify', model, '--target', 'host', '--plan', out, '--count', '5']);
+    expect(verify.exitCode).toBe(0);
+  });
+
+  it('verifies bit for bit on cortex-m4f', async () => {
+    if (!(await cortexToolsAvailable('fixed-batch Cortex-M'))) return;
+    const r = await ecgc(['verify', model, '--target', 'cortex-m4f', '--input', inputs, '--opt', '-O2']);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/bit-exact/);
+  }, 120_000);
 
   it('with --batch 1 compiles and verifies bit for bit on the host', async () => {
     const r = await ecgc(['verify', model, '--target', 'host', '--batch', '1', '--count', '6']);
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/bit-exact/);
-  });
-
-  it.skipIf(!ort)('with --batch 1 computes, window by window, what onnxruntime computes for the batch of 4', async () => {
-    const x = randomFloats(4 * 2 * 16, 9);
-    const session = await ort!.InferenceSession.create(buildModel(fixedBatch()));
-    const theirs = (await session.run({ x: new ort!.Tensor('float32', x, [4, 2, 16]) })).y.data as Float32Array;
-    const ours = runReference(loadModel(model, { batch: 1 }), x, 4);
-    expect(relativeError(ours, theirs)).toBeLessThanOrEqual(ORACLE_TOLERANCE);
   });
 
   it('refuses --batch 1 naming the node that keeps the batch (a Concat with a constant [4, 5])', async () => {
@@ -73,18 +134,18 @@ describe('a model with a fixed batch of 4', () => {
     const file = join(dir, 'kept.onnx');
     writeFileSync(file, buildModel(spec));
     expectOneLine(await ecgc(['compile', file, '--target', 'host', '--batch', '1', '--out', join(dir, 'kept')]), /node 'cat' \(Concat\): cannot concatenate \[1, 5\] and \[4, 5\]/);
+    // as it is, the batch of 4 concatenates
+    expect((await ecgc(['verify', file, '--target', 'host', '--count', '4'])).exitCode).toBe(0);
   });
 
-  it('with --batch 1, inspect shows one window, compress plans it and run runs the plan', async () => {
-    const inspect = await ecgc(['inspect', model, '--batch', '1', '--json']);
-    expect(inspect.exitCode).toBe(0);
-    expect(JSON.parse(inspect.stdout).inputs).toEqual([{ name: 'x', shape: [1, 2, 16] }]);
-    const out = join(dir, 'plan.json');
-    const compress = await ecgc(['compress', model, '--batch', '1', '--method', 'fixed-q:4', '--max-drop', 'none', '--out', out]);
-    expect(compress.stderr).not.toMatch(/ecgc:/);
-    expect(compress.exitCode).toBe(0);
-    const run = await ecgc(['run', model, '--batch', '1', '--plan', out, '--count', '5', '--output', join(dir, 'y.npy')]);
-    expect(run.exitCode).toBe(0);
+  it('refuses an output that does not lead with the batch, naming the node', async () => {
+    const spec = fixedBatch();
+    spec.outputs = ['m'];
+    spec.initializers!.axes = { shape: [1], data: [0], int64: true };
+    spec.nodes.push({ name: 'mix', op: 'ReduceMean', inputs: ['y', 'axes'], outputs: ['m'], attrs: { keepdims: 0 } });
+    const file = join(dir, 'mixed.onnx');
+    writeFileSync(file, buildModel({ ...spec, opset: 18 }));
+    expectOneLine(await ecgc(['run', file, '--count', '4', '--output', join(dir, 'm.npy')]), /graph output 'm' has shape \[5\], without the batch 4 as its first dimension.*node 'mix' \(ReduceMean\)/);
   });
 
   it('takes --batch 1 only', async () => {

@@ -147,7 +147,7 @@ describe('ecgc inspect', () => {
 
     const total = lines.find((l) => l.startsWith('total:'));
     expect(total, r.stdout).toBeDefined();
-    const m = /^total: (\d+) nodes, ([\d,]+) parameters \(([\d.]+ KB) as float32\), ([\d,]+) MACs per sample$/.exec(total!);
+    const m = /^total: (\d+) nodes, ([\d,]+) parameters \(([\d.]+ KB) as float32\), ([\d,]+) MACs per run$/.exec(total!);
     expect(m, total).not.toBeNull();
     expect(Number(m![1])).toBe(nodes.length);
     expect(Number(m![2].replace(/,/g, ''))).toBe(expected.params);
@@ -221,7 +221,7 @@ describe('ecgc run', () => {
       const out = join(dir, 'y.npy');
       const r = await ecgc(['run', fixture(name, 'model.onnx'), '--input', fixture(name, 'input.npy'), '--output', out]);
       expect(r.exitCode, r.stderr).toBe(0);
-      expect(r.stderr).toContain('ran 3 samples');
+      expect(r.stderr).toContain('ran 3 windows');
       const y = parseNpy(readFileSync(out), out);
       expect(y.dtype).toBe('<f4');
       const expected = readNpyFloat32(join(ROOT, fixture(name, 'output.npy')));
@@ -242,7 +242,7 @@ describe('ecgc run', () => {
     const out = join(dir, 'y.npy');
     const r = await ecgc(['run', fixture('mobilenet1d', 'model.onnx'), '--input', input, '--output', out]);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stderr).toContain('ran 1 sample ');
+    expect(r.stderr).toContain('ran 1 window ');
     const y = readNpyFloat32(out);
     const expected = readNpyFloat32(join(ROOT, fixture('mobilenet1d', 'output.npy')));
     const classes = expected.shape[1];
