@@ -64,7 +64,8 @@ export async function runCommand(model: string, options: RunOptions): Promise<vo
   writeNpy(options.output, outShape, y);
   const batch = windowsPerRun(graph);
   const macs = (summarize(graph).totals.macs / batch) * count;
-  const runs = batch > 1 ? ` as ${Math.ceil(count / batch)} runs of the graph's batch of ${batch}` : '';
+  const runCount = Math.ceil(count / batch);
+  const runs = batch > 1 ? ` as ${runCount} run${runCount === 1 ? '' : 's'} of the graph's batch of ${batch}` : '';
   process.stderr.write(
     `ran ${count} window${count === 1 ? '' : 's'}${runs} in ${seconds.toFixed(3)} s (${(macs / seconds / 1e6).toFixed(1)} M MAC/s, ${threads} thread${threads === 1 ? '' : 's'}); wrote ${options.output} ${shapeText(outShape)}\n`,
   );

@@ -90,7 +90,8 @@ export async function linkModel(dir: string, sources: string[], generated: Gener
 }
 
 export interface DeviceReport {
-  windows: number;
+  /** <name>_run calls, each of the graph's batch of windows. */
+  runs: number;
   stackPeak: number;
   stackSize: number;
 }
@@ -98,7 +99,7 @@ export interface DeviceReport {
 /** Runs an image on the windows in `dir`/input.bin; the outputs land in `dir`/output.bin. */
 export async function runDevice(dir: string, linked: LinkedModel, settings: DeviceSettings, what: string, plugin?: { library: string; args: string[]; log: string }): Promise<DeviceReport> {
   const stdout = await runQemu({ board: linked.board, elf: linked.image.elf, cwd: dir, timeoutSeconds: settings.timeoutSeconds, plugin, what });
-  const report = /ecgc-device: windows (\d+) stack-peak (\d+) stack-size (\d+)/.exec(stdout);
+  const report = /ecgc-device: runs (\d+) stack-peak (\d+) stack-size (\d+)/.exec(stdout);
   if (!report) throw new EcgcError(`${what}: the guest exited without its report (output: ${stdout.slice(0, 200) || 'none'})`);
-  return { windows: Number(report[1]), stackPeak: Number(report[2]), stackSize: Number(report[3]) };
+  return { runs: Number(report[1]), stackPeak: Number(report[2]), stackSize: Number(report[3]) };
 }

@@ -12,20 +12,9 @@ import onnxProto from 'onnx-proto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeNpy, parseNpy, readNpyFloat32 } from '../../src/util/npy.js';
 import { ROOT, ecgc } from '../helpers/cli.js';
-import { FIXTURES } from '../helpers/fixtures.js';
+import { manifest } from '../helpers/fixtures.js';
 
 const { onnx } = onnxProto;
-
-interface ManifestEntry {
-  name: string;
-  opset: number;
-  ops: string[];
-  dynamic_batch: boolean;
-  input_shape: number[];
-  output_shape: number[];
-  known_issue?: string;
-}
-const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as ManifestEntry[];
 
 const fixture = (name: string, file: string) => join('test', 'fixtures', name, file);
 
@@ -177,9 +166,9 @@ describe('ecgc inspect', () => {
     expect(s.schema).toBe('ecgc.inspect/1');
     expect(s.opset).toBe(entry.opset);
     expect(s.inputs).toHaveLength(1);
-    expect(s.inputs[0].shape).toEqual([1, ...entry.input_shape.slice(1)]);
+    expect(s.inputs[0].shape).toEqual([entry.export_batch ?? 1, ...entry.input_shape.slice(1)]);
     expect(s.outputs).toHaveLength(1);
-    if (!entry.known_issue) expect(s.outputs[0].shape).toEqual([1, ...entry.output_shape.slice(1)]);
+    if (!entry.known_issue) expect(s.outputs[0].shape).toEqual([entry.export_batch ?? 1, ...entry.output_shape.slice(1)]);
 
     const isShape = (v: unknown) => Array.isArray(v) && v.every((d) => Number.isInteger(d) && d >= 0);
     expect(Array.isArray(s.nodes)).toBe(true);

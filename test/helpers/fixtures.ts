@@ -13,7 +13,13 @@ export interface FixtureEntry {
   opset: number;
   description: string;
   ops: string[];
+  dynamic_batch: boolean;
+  /** torch's input and output for the samples in input.npy/output.npy. */
+  input_shape: number[];
+  output_shape: number[];
   known_issue?: string;
+  /** A fixed batch larger than 1 the fixture was exported with (one run takes that many windows). */
+  export_batch?: number;
 }
 
 export const manifest: FixtureEntry[] = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8'));
