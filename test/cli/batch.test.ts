@@ -9,11 +9,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import onnxProto from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/model/load.js';
 import { type ModelSpec, buildModel } from '../../src/onnx/build.js';
 import { readNpyFloat32, writeNpy } from '../../src/util/npy.js';
-import { ecgc, expectOneLine } from '../helpers/cli.js';
+import { ROOT, ecgc, expectOneLine } from '../helpers/cli.js';
 import { cortexToolsAvailable } from '../helpers/cortex.js';
 import { ORACLE_TOLERANCE, relativeError, runReference } from '../helpers/fixtures.js';
 import { ort } from '../helpers/ort.js';
@@ -150,5 +151,38 @@ describe('a model with a fixed batch of 4', () => {
 
   it('takes --batch 1 only', async () => {
     expectOneLine(await ecgc(['verify', model, '--target', 'host', '--batch', '4']), /--batch takes 1/);
+  });
+});
+
+describe('a shipped model given a fixed batch of 4', () => {
+  /** examples/arrhythminet-v2 with its symbolic batch fixed to 4, as a fixed-batch export states it. */
+  let model: string;
+  const beats = join(ROOT, 'examples', 'mitdb-beats');
+  beforeAll(() => {
+    const proto = onnxProto.onnx.ModelProto.decode(readFileSync(join(ROOT, 'examples', 'arrhythminet-v2', 'model.onnx')));
+    for (const value of [...proto.graph!.input!, ...proto.graph!.output!]) {
+      const batch = value.type!.tensorType!.shape!.dim![0];
+      batch.dimParam = '';
+      batch.dimValue = 4;
+    }
+    model = join(dir, 'arrhythminet-batch4.onnx');
+    writeFileSync(model, onnxProto.onnx.ModelProto.encode(proto).finish());
+  });
+
+  it('evaluates and compresses the shipped beats (10 windows: runs of 4, 4 and 2) exactly as with its batch of 1', async () => {
+    const original = join(ROOT, 'examples', 'arrhythminet-v2', 'model.onnx');
+    const results = [];
+    for (const [i, file] of [model, original].entries()) {
+      const evaluated = await ecgc(['eval', file, '--data', beats, '--json']);
+      expect(evaluated.exitCode, evaluated.stderr).toBe(0);
+      const plan = join(dir, `plan${i}.json`);
+      const compressed = await ecgc(['compress', file, '--data', beats, '--method', 'laq+lap', '--max-drop', '1', '--out', plan]);
+      expect(compressed.exitCode, compressed.stderr).toBe(0);
+      const { model: _file, ...metrics } = JSON.parse(evaluated.stdout);
+      const { layers, figures } = JSON.parse(readFileSync(plan, 'utf8'));
+      results.push({ metrics, layers, figures });
+    }
+    expect(results[0].metrics.count).toBe(10);
+    expect(results[0]).toEqual(results[1]);
   });
 });
