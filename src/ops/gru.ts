@@ -8,6 +8,8 @@ import { fail } from '../errors.js';
 import { attrInt } from '../onnx/attributes.js';
 import { sigmoidF32, tanhF32 } from './approx.js';
 import type { OpContext } from './op.js';
+import { Sigmoid } from './sigmoid.js';
+import { Tanh } from './tanh.js';
 import { type Cell, type CellStep, recurrentOp } from './recurrent.js';
 import { where } from './shapes.js';
 
@@ -39,7 +41,7 @@ const cell: Cell = {
   gates: 3,
   cellState: false,
   resetHidden: true,
-  activations: ['Sigmoid', 'Tanh'],
+  activations: [Sigmoid.op, Tanh.op],
   check(ctx) {
     const value = linearBeforeReset(ctx);
     if (value !== 0 && value !== 1) fail(`${where(ctx.node)}: linear_before_reset ${value} is not 0 or 1`);

@@ -5,6 +5,8 @@
  */
 import { fail } from '../errors.js';
 import { sigmoidF32, tanhF32 } from './approx.js';
+import { Sigmoid } from './sigmoid.js';
+import { Tanh } from './tanh.js';
 import { type Cell, recurrentOp } from './recurrent.js';
 import { where } from './shapes.js';
 
@@ -14,7 +16,7 @@ const cell: Cell = {
   op: 'LSTM',
   gates: 4,
   cellState: true,
-  activations: ['Sigmoid', 'Tanh', 'Tanh'],
+  activations: [Sigmoid.op, Tanh.op, Tanh.op],
   check(ctx) {
     if ((ctx.node.attrs.input_forget ?? 0) !== 0) fail(`${where(ctx.node)}: input_forget is not supported`);
     if (ctx.inputs[7]) fail(`${where(ctx.node)}: peepholes (input P) are not supported`);

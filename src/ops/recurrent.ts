@@ -203,7 +203,7 @@ export function lowerRecurrent(ctx: OpContext, c: Lowering, cell: Cell, kernel: 
     [kernel],
     (at, s) => {
       const operand = (index: number) => (node.inputs[index] ? c.operand(node.inputs[index], at) : 'NULL');
-      const outputs = node.outputs.map((name) => (name ? at(name) : 'NULL'));
+      const outputs = inferRecurrent(ctx, cell).map((_, i) => (node.outputs[i] ? at(node.outputs[i]) : 'NULL'));
       return `${kernel.name}(&${id}, ${at(node.inputs[INPUT.x])}, ${states.map(operand).join(', ')}, ${outputs.join(', ')}, ${s});`;
     },
     { scratch, outputs: written },
