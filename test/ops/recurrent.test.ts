@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { verifyHost } from '../../src/codegen/verify.js';
 import type { LayerQuantization } from '../../src/codegen/weights.js';
 import { type ModelSpec, type NodeSpec, buildModel } from '../../src/onnx/build.js';
-import { findWeightLayers } from '../../src/plan/layers.js';
+import { findWeightLayers, readRows, rowsToStorage } from '../../src/plan/layers.js';
 import { expectVerified } from '../helpers/bit-exact.js';
 import { ORACLE_TOLERANCE, relativeError, runReference } from '../helpers/fixtures.js';
 import { graphOf } from '../helpers/model.js';
@@ -118,7 +118,15 @@ describe('recurrent layers', () => {
 
   it('W and R are one compressible layer: rows of W then R, per direction and gate', () => {
     const graph = graphOf(spec({ op: 'LSTM', direction: 'bidirectional' }));
-    expect(findWeightLayers(graph)).toMatchObject([{ node: 'rnn', weight: 'W', joined: { weight: 'R', rowLength: H }, rows: 2 * 4 * H, rowLength: C + H, bias: 'B' }]);
+    const layers = findWeightLayers(graph);
+    expect(layers).toMatchObject([{ node: 'rnn', weight: 'W', joined: { weight: 'R', rowLength: H }, rows: 2 * 4 * H, rowLength: C + H, bias: 'B' }]);
+    const [w, r] = [graph.constants.get('W')!.data, graph.constants.get('R')!.data];
+    const rows = readRows(graph, layers[0]);
+    const row = 4 * H + 2; // direction 1, gate row 2
+    expect(Array.from(rows.subarray(row * (C + H), (row + 1) * (C + H)))).toEqual([...w.subarray(row * C, (row + 1) * C), ...r.subarray(row * H, (row + 1) * H)]);
+    const storage = rowsToStorage(layers[0], rows);
+    expect([...storage.keys()]).toEqual(['W', 'R']);
+    expect([Array.from(storage.get('W')!), Array.from(storage.get('R')!)]).toEqual([Array.from(w), Array.from(r)]);
   });
 
   for (const c of [CASES[2], CASES[9], CASES[11]]) {
