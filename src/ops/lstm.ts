@@ -7,7 +7,7 @@ import { fail } from '../errors.js';
 import { sigmoidF32, tanhF32 } from './approx.js';
 import { Sigmoid } from './sigmoid.js';
 import { Tanh } from './tanh.js';
-import { type Cell, recurrentOp } from './recurrent.js';
+import { type Cell, INPUT, recurrentOp } from './recurrent.js';
 import { where } from './shapes.js';
 
 const f = Math.fround;
@@ -19,7 +19,7 @@ const cell: Cell = {
   activations: [Sigmoid.op, Tanh.op, Tanh.op],
   check(ctx) {
     if ((ctx.node.attrs.input_forget ?? 0) !== 0) fail(`${where(ctx.node)}: input_forget is not supported`);
-    if (ctx.inputs[7]) fail(`${where(ctx.node)}: peepholes (input P) are not supported`);
+    if (ctx.inputs[INPUT.peepholes]) fail(`${where(ctx.node)}: peepholes (input P) are not supported`);
   },
   step: (_ctx, H) => ({ gx, gh, recurrent, h, c }) => {
     recurrent(0, 4 * H, h);

@@ -21,7 +21,8 @@ import type { LayerDef } from './layer.js';
 import type { Kernel, OpContext, OpDef } from './op.js';
 import { inputShape, requireRank, where } from './shapes.js';
 
-const INPUT = { x: 0, w: 1, r: 2, bias: 3, sequenceLens: 4, initialH: 5, initialC: 6 };
+/** ONNX's input order of LSTM (GRU and RNN stop after initial_h). */
+export const INPUT = { x: 0, w: 1, r: 2, bias: 3, sequenceLens: 4, initialH: 5, initialC: 6, peepholes: 7 };
 
 export interface RecurrentGeometry {
   seqLength: number;
