@@ -179,6 +179,35 @@ typedef struct {
 size_t ecgc_linear_f32_get_buffer_size(const ecgc_linear_t *p);
 void ecgc_linear_f32(const ecgc_linear_t *p, const float *x, float *y, void *scratch);
 
+/* ---- Recurrent layers: LSTM, GRU, RNN (ecgc_recurrent.c) ------------------------------- */
+
+/*
+ * x [seq_length, batch, input_size] (batch_first: [batch, seq_length, input_size]) ->
+ * y [seq_length, directions, batch, hidden_size] ([batch, seq_length, directions, hidden_size]),
+ * y_h and y_c [directions, batch, hidden_size] ([batch, directions, hidden_size]); any output
+ * and initial state may be NULL (initial states: zeros). Directions: forward, or reverse
+ * (reverse = 1), or both (directions = 2: forward then reverse). weights: rows
+ * directions x gates x hidden_size, each W's row (input_size) then R's (hidden_size), gates
+ * in ONNX's order; bias [directions, 2 x gates x hidden_size] (Wb then Rb) or NULL. For
+ * gate row r: gx = Wb[r] + x . W[r] and gh = Rb[r] + h . R[r], each in ascending order,
+ * every product and sum rounded (0 without bias); the cells as src/ops/lstm.ts, gru.ts and
+ * rnn.ts, sigmoid and tanh as ecgc_approx.h. sparse: only nonzero weights are visited.
+ */
+typedef struct {
+  int32_t seq_length, batch, input_size, hidden_size, directions, reverse, batch_first;
+  int32_t linear_before_reset; /* GRU: 1 = r * (h . R + Rb), 0 = (r * h) . R + Rb */
+  int32_t sparse;
+  ecgc_weights_t weights;
+  const float *bias;
+} ecgc_recurrent_t;
+
+size_t ecgc_lstm_f32_get_buffer_size(const ecgc_recurrent_t *p);
+void ecgc_lstm_f32(const ecgc_recurrent_t *p, const float *x, const float *initial_h, const float *initial_c, float *y, float *y_h, float *y_c, void *scratch);
+size_t ecgc_gru_f32_get_buffer_size(const ecgc_recurrent_t *p);
+void ecgc_gru_f32(const ecgc_recurrent_t *p, const float *x, const float *initial_h, float *y, float *y_h, void *scratch);
+size_t ecgc_rnn_f32_get_buffer_size(const ecgc_recurrent_t *p);
+void ecgc_rnn_f32(const ecgc_recurrent_t *p, const float *x, const float *initial_h, float *y, float *y_h, void *scratch);
+
 /* ---- Element-wise, two inputs --------------------------------------------------------- */
 
 enum { ECGC_ADD, ECGC_SUB, ECGC_MUL, ECGC_DIV };

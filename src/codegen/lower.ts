@@ -25,6 +25,8 @@ export interface Step {
   /** Run-time values read, in order. */
   inputs: string[];
   output: string;
+  /** Further values the step writes (a node's other outputs), each in its own buffer. */
+  moreOutputs?: string[];
   /** The output may take the buffer of inputs[0] when this is its last use. */
   inPlace: boolean;
   scratch?: Scratch;
@@ -77,7 +79,9 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
 
   /** What a node's `lower` works through. */
   function loweringOf(node: Node): Lowering {
-    const comment = `/* ${cComment(`${node.name} (${node.op}) -> ${shapeText(graph.values.get(node.outputs[0])!.shape)}`)} */`;
+    // the first output written (a recurrent node may write only Y_h): the comment ecgc bench reads
+    const first = node.outputs.find((name) => name !== '') ?? node.outputs[0];
+    const comment = `/* ${cComment(`${node.name} (${node.op}) -> ${shapeText(graph.values.get(first)!.shape)}`)} */`;
     return {
       id: (kind, suffix = '') => names.take(`${node.name}${suffix}`, kind),
       declare: (text) => void out.declarations.push(text),
@@ -85,7 +89,8 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
       operand: (name, at) => (isConstant(name) ? constantArray(name) : at(name)),
       step(kernels, code, options = {}) {
         out.steps.push({
-          node: node.name, op: node.op, inputs: node.inputs.filter((name) => name !== '' && !isConstant(name)), output: node.outputs[0],
+          node: node.name, op: node.op, inputs: node.inputs.filter((name) => name !== '' && !isConstant(name)),
+          output: options.outputs?.[0] ?? node.outputs[0], moreOutputs: options.outputs?.slice(1),
           inPlace: options.inPlace ?? false, scratch: options.scratch, kernels, code: (at, scratch) => `${comment}\n  ${code(at, scratch)}`,
         });
       },
@@ -108,7 +113,7 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
     const emitted = emitWeights(id, cComment(`${node.name} (${node.op})`), readRows(graph, layer), layer.rows, layer.biasCount, quantization.get(node.name));
     out.weights.push(...emitted.arrays);
     out.layers.push({ node: node.name, op: node.op, size: emitted.size });
-    out.reference.constants.set(layer.weight, { ...graph.constants.get(layer.weight)!, data: rowsToStorage(layer, emitted.deployed) });
+    for (const [name, data] of rowsToStorage(layer, emitted.deployed)) out.reference.constants.set(name, { ...graph.constants.get(name)!, data });
     return emitted;
   }
 

@@ -9,7 +9,7 @@
 import type { Step } from './lower.js';
 
 /** What the planner reads of a step. */
-export type PlannedStep = Pick<Step, 'inputs' | 'output' | 'inPlace' | 'scratch'>;
+export type PlannedStep = Pick<Step, 'inputs' | 'output' | 'moreOutputs' | 'inPlace' | 'scratch'>;
 
 export interface Placement {
   name: string;
@@ -53,6 +53,7 @@ export function planMemory(steps: PlannedStep[], sizes: Map<string, number>, vie
     } else {
       buffers.set(step.output, { name: step.output, bytes: align(sizes.get(step.output)!), offset: 0, first: i, last: i });
     }
+    for (const name of step.moreOutputs ?? []) buffers.set(name, { name, bytes: align(sizes.get(name)!), offset: 0, first: i, last: i });
   });
   // Lifetimes: from production to the last read of the buffer or of anything sharing it.
   steps.forEach((step, i) => step.inputs.forEach((v) => {
@@ -72,7 +73,7 @@ export function planMemory(steps: PlannedStep[], sizes: Map<string, number>, vie
   const placed = bestPlacement([...buffers.values(), ...scratch]);
   const offsets = new Map<string, number>();
   const placedByName = new Map(placed.map((p) => [p.name, p]));
-  for (const step of steps) offsets.set(step.output, placedByName.get(rootOf(step.output))!.offset);
+  for (const step of steps) for (const output of [step.output, ...(step.moreOutputs ?? [])]) offsets.set(output, placedByName.get(rootOf(output))!.offset);
   const scratchOffsets = steps.map((_, i) => placedByName.get(`scratch:${i}`)?.offset ?? -1);
   let lowerBound = 0;
   for (let i = 0; i <= steps.length; i++) lowerBound = Math.max(lowerBound, placed.filter((p) => p.first <= i && i <= p.last).reduce((sum, p) => sum + p.bytes, 0));

@@ -26,7 +26,7 @@ import { readFileOrFail, withTemporaryDirectory } from '../util/files.js';
 import { writeNpy } from '../util/npy.js';
 import type { Calibration } from './calibration.js';
 import { type LayerChoice, LayerWeights, planLayer } from './choice.js';
-import { findWeightLayers, readRows } from '../plan/layers.js';
+import { findWeightLayers, layerWeightNames, readRows } from '../plan/layers.js';
 import { argmaxRows, classificationMetrics, outputFigures } from './metrics.js';
 import { type FigurePair, type Plan, type PlanLayer, applyPlan, modelIdentity, sizeTotals } from '../plan/plan.js';
 
@@ -86,6 +86,9 @@ export async function finetuneModel(request: FinetuneRequest): Promise<FinetuneR
   const { graph, plan, settings } = request;
   const codebook = plan.layers.find((l) => l.quantizer === 'codebook');
   if (codebook) fail(`layer '${codebook.node}': finetune trains uniform, uniform-layer, sign and float32 layers; a codebook's levels are not trained (compress with --quantizer uniform)`);
+
+  const joined = findWeightLayers(graph).find((l) => l.joined);
+  if (joined) fail(`layer '${joined.node}' (${joined.op}): finetune trains layers of one weight; its weights ${layerWeightNames(joined).join(' and ')} form one layer`);
 
   return withTemporaryDirectory('ecgc-finetune-', async (work) => {
     const start = performance.now();

@@ -7,7 +7,7 @@
  */
 import type { Graph, Tensor } from '../ir/graph.js';
 import { BatchRunner } from '../ref/parallel.js';
-import { type WeightLayer, rowsToStorage } from '../plan/layers.js';
+import { type WeightLayer, layerWeightNames, rowsToStorage } from '../plan/layers.js';
 
 const PARTS = 64;
 /** The largest chunk, in parts: a rejection that shows late still stops within 1/8 of the windows. */
@@ -33,16 +33,16 @@ export class WindowShards {
     /** order[i]: the dataset index of the i-th window the threads keep. */
     readonly order: Int32Array,
     /** Each layer's weights as the model has them (storage layout), for restoring. */
-    private readonly originals: Float32Array[],
+    private readonly originals: Map<string, Float32Array>[],
   ) {}
 
   /** `x`: `count` windows back to back, kept in the threads hardest first. */
   static async create(graph: Graph, layers: WeightLayer[], x: Float32Array, count: number, threads?: number): Promise<WindowShards> {
     // A private copy of the layer weights: candidates are written into it in place.
     const constants = new Map<string, Tensor>(graph.constants);
-    for (const l of layers) {
-      const t = graph.constants.get(l.weight)!;
-      constants.set(l.weight, { ...t, data: t.data.slice() });
+    for (const name of layers.flatMap(layerWeightNames)) {
+      const t = graph.constants.get(name)!;
+      constants.set(name, { ...t, data: t.data.slice() });
     }
     const runner = new BatchRunner({ ...graph, constants }, threads);
     const inSize = runner.inputSize;
@@ -53,7 +53,7 @@ export class WindowShards {
     const xs = new Float32Array(count * inSize);
     for (let i = 0; i < count; i++) xs.set(x.subarray(order[i] * inSize, (order[i] + 1) * inSize), i * inSize);
     await runner.cache(xs, count);
-    const originals = layers.map((l) => (graph.constants.get(l.weight)!.data as Float32Array).slice());
+    const originals = layers.map((l) => new Map(layerWeightNames(l).map((name) => [name, (graph.constants.get(name)!.data as Float32Array).slice()])));
     return new WindowShards(runner, layers, reference, order, originals);
   }
 
@@ -69,10 +69,10 @@ export class WindowShards {
       if (wanted !== undefined && wanted === this.live.get(i)) continue;
       const layer = this.layers[i];
       if (wanted === undefined) {
-        update[layer.weight] = this.originals[i];
+        for (const [name, data] of this.originals[i]) update[name] = data;
         this.live.delete(i);
       } else {
-        update[layer.weight] = rowsToStorage(layer, wanted);
+        for (const [name, data] of rowsToStorage(layer, wanted)) update[name] = data;
         this.live.set(i, wanted);
       }
     }

@@ -11,8 +11,8 @@ export interface NodeSpec {
   inputs: string[];
   outputs: string[];
   name?: string;
-  /** Integers become INT(S), strings STRING, { float: x } FLOAT. */
-  attrs?: Record<string, number | number[] | string | { float: number }>;
+  /** Integers become INT(S), strings STRING(S), { float: x } FLOAT. */
+  attrs?: Record<string, number | number[] | string | string[] | { float: number }>;
 }
 
 export interface ModelSpec {
@@ -27,7 +27,8 @@ const A = onnx.AttributeProto.AttributeType;
 
 function attribute(name: string, value: NonNullable<NodeSpec['attrs']>[string]) {
   if (typeof value === 'string') return { name, type: A.STRING, s: new TextEncoder().encode(value) };
-  if (Array.isArray(value)) return { name, type: A.INTS, ints: value };
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return { name, type: A.STRINGS, strings: value.map((v) => new TextEncoder().encode(v)) };
+  if (Array.isArray(value)) return { name, type: A.INTS, ints: value as number[] };
   if (typeof value === 'object') return { name, type: A.FLOAT, f: value.float };
   return Number.isInteger(value) ? { name, type: A.INT, i: value } : { name, type: A.FLOAT, f: value };
 }

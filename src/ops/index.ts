@@ -23,6 +23,7 @@ import { Expand } from './expand.js';
 import { Flatten } from './flatten.js';
 import { Gather } from './gather.js';
 import { Gemm } from './gemm.js';
+import { GRU } from './gru.js';
 import { GlobalAveragePool } from './global-average-pool.js';
 import { GlobalMaxPool } from './global-max-pool.js';
 import { HardSigmoid } from './hard-sigmoid.js';
@@ -31,6 +32,7 @@ import { Identity } from './identity.js';
 import { If } from './if.js';
 import { LayerNormalization } from './layer-normalization.js';
 import { LeakyRelu } from './leaky-relu.js';
+import { LSTM } from './lstm.js';
 import { MatMul } from './mat-mul.js';
 import { MaxPool } from './max-pool.js';
 import { Mul } from './mul.js';
@@ -48,6 +50,7 @@ import { ReduceSumSquare } from './reduce-sum-square.js';
 import { ReduceSum } from './reduce-sum.js';
 import { Relu } from './relu.js';
 import { Reshape } from './reshape.js';
+import { RNN } from './rnn.js';
 import { Selu } from './selu.js';
 import { Shape } from './shape.js';
 import { Sigmoid } from './sigmoid.js';
@@ -65,9 +68,9 @@ import { Unsqueeze } from './unsqueeze.js';
 /** Every op's definition: the one list of ops. */
 const DEFINITIONS: OpDef[] = [
   Abs, Add, AveragePool, BatchNormalization, Cast, ChannelAffine, Clip, Concat, ConstantOfShape, Conv, Div, Dropout,
-  Elu, Equal, Erf, Exp, Expand, Flatten, Gather, Gemm, GlobalAveragePool, GlobalMaxPool, HardSigmoid, HardSwish,
-  Identity, If, LayerNormalization, LeakyRelu, MatMul, MaxPool, Mul, Neg, Pad, Pow, Reciprocal, ReduceL1, ReduceL2,
-  ReduceMax, ReduceMean, ReduceMin, ReduceProd, ReduceSum, ReduceSumSquare, Relu, Reshape, Selu, Shape, Sigmoid,
+  Elu, Equal, Erf, Exp, Expand, Flatten, Gather, Gemm, GlobalAveragePool, GlobalMaxPool, GRU, HardSigmoid, HardSwish,
+  Identity, If, LayerNormalization, LeakyRelu, LSTM, MatMul, MaxPool, Mul, Neg, Pad, Pow, Reciprocal, ReduceL1, ReduceL2,
+  ReduceMax, ReduceMean, ReduceMin, ReduceProd, ReduceSum, ReduceSumSquare, Relu, Reshape, RNN, Selu, Shape, Sigmoid,
   Sign, Slice, Softmax, Softsign, Sqrt, Squeeze, Sub, Tanh, Transpose, Unsqueeze,
 ];
 

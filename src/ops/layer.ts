@@ -25,6 +25,8 @@ export interface InputVectors {
 export interface LayerDef {
   /** Input index of the weight. */
   weight: number;
+  /** Input index of a second weight whose rows continue the weight's, row for row (LSTM's R after W): one layer of rows of both lengths. */
+  joined?: number;
   /** Input index of the bias, for ops that have one. */
   bias?: number;
   /** The row view of a weight of this shape, or undefined when the node is no such layer. */

@@ -28,6 +28,8 @@ export interface StepOptions {
   /** The output may take the first run-time input's buffer when this is its last use. */
   inPlace?: boolean;
   scratch?: Scratch;
+  /** The values the step writes, when not only the node's first output (LSTM's Y, Y_h, Y_c: those the graph reads). */
+  outputs?: string[];
 }
 
 /** A weight-bearing layer's weights as the C backend emits them (float32, or packed as the plan says). */

@@ -9,7 +9,8 @@
  * weights that produce one output channel, in a row-major [rows, rowLength] array (for
  * Conv W[r, :, :] flattened; for a [K, N] matrix weight a column, the transpose of storage).
  * Per-row quantizer scales (src/plan/quantize.ts) and the sparse encodings' rows
- * (src/pack/encode.ts) are rows of this view.
+ * (src/pack/encode.ts) are rows of this view. A layer with a joined weight (LSTM's R after
+ * W) has rows of both: row r is the weight's row r followed by the joined weight's row r.
  */
 import { fail } from '../errors.js';
 import { type Graph, type Node, sizeOf } from '../ir/graph.js';
@@ -29,6 +30,8 @@ export interface WeightLayer {
   rowLength: number;
   /** Whether a row is a column of the stored matrix (Gemm transB = 0, MatMul). */
   transposed: boolean;
+  /** The second weight whose rows continue each row (its part of rowLength: the last `rowLength` values). */
+  joined?: { weight: string; rowLength: number };
   /** The bias constant, if the layer has one. */
   bias?: string;
   biasCount: number;
@@ -37,7 +40,7 @@ export interface WeightLayer {
 export function findWeightLayers(graph: Graph): WeightLayer[] {
   const readers = new Map<string, number>();
   for (const node of graph.nodes) for (const input of new Set(node.inputs)) readers.set(input, (readers.get(input) ?? 0) + 1);
-  const own = (layer: WeightLayer) => readers.get(layer.weight) === 1 && !graph.outputs.includes(layer.weight);
+  const own = (layer: WeightLayer) => layerWeightNames(layer).every((name) => readers.get(name) === 1 && !graph.outputs.includes(name));
   return graph.nodes.flatMap((node, nodeIndex) => {
     const layer = weightLayerOf(graph, node, nodeIndex);
     return layer && own(layer) ? [layer] : [];
@@ -57,6 +60,10 @@ export function weightLayerOf(graph: Graph, node: Node, nodeIndex = graph.nodes.
   if (!layout) return undefined;
   const biasName = def.bias === undefined ? undefined : node.inputs[def.bias];
   const bias = biasName && graph.constants.has(biasName) ? biasName : undefined;
+  const joinedName = def.joined === undefined ? undefined : node.inputs[def.joined];
+  const joinedTensor = joinedName ? graph.constants.get(joinedName) : undefined;
+  if (def.joined !== undefined && (joinedTensor?.dtype !== 'float32' || sizeOf(joinedTensor.shape) % layout.rows !== 0)) return undefined;
+  const joined = joinedName && joinedTensor ? { weight: joinedName, rowLength: sizeOf(joinedTensor.shape) / layout.rows } : undefined;
   return {
     node: node.name,
     op: node.op,
@@ -64,36 +71,63 @@ export function weightLayerOf(graph: Graph, node: Node, nodeIndex = graph.nodes.
     weight,
     shape: [...tensor.shape],
     rows: layout.rows,
-    rowLength: sizeOf(tensor.shape) / layout.rows,
+    rowLength: sizeOf(tensor.shape) / layout.rows + (joined?.rowLength ?? 0),
     transposed: layout.transposed,
+    joined,
     bias,
     biasCount: bias ? sizeOf(graph.constants.get(bias)!.shape) : 0,
   };
 }
 
-function weightData(graph: Graph, layer: WeightLayer): Float32Array {
-  const tensor = graph.constants.get(layer.weight);
-  if (!tensor || !(tensor.data instanceof Float32Array) || sizeOf(tensor.shape) !== layer.rows * layer.rowLength) {
-    fail(`node '${layer.node}': weight '${layer.weight}' is missing or no longer ${layer.rows} x ${layer.rowLength} float32 values`);
-  }
-  return tensor.data;
+/** The weight constants a layer's rows are made of: the weight, then the joined one. */
+export function layerWeightNames(layer: WeightLayer): string[] {
+  return layer.joined ? [layer.weight, layer.joined.weight] : [layer.weight];
+}
+
+/** Each weight constant's data, with how many values of every row it holds. */
+function weightParts(graph: Graph, layer: WeightLayer): { name: string; data: Float32Array; length: number }[] {
+  const joinedLength = layer.joined?.rowLength ?? 0;
+  return layerWeightNames(layer).map((name, i) => {
+    const length = i === 0 ? layer.rowLength - joinedLength : joinedLength;
+    const tensor = graph.constants.get(name);
+    if (!tensor || !(tensor.data instanceof Float32Array) || sizeOf(tensor.shape) !== layer.rows * length) {
+      fail(`node '${layer.node}': weight '${name}' is missing or no longer ${layer.rows} x ${length} float32 values`);
+    }
+    return { name, data: tensor.data, length };
+  });
 }
 
 /** Row-major [rows, rowLength] copy of a layer's weights. */
 export function readRows(graph: Graph, layer: WeightLayer): Float32Array {
-  const data = weightData(graph, layer);
-  return layer.transposed ? transpose(data, layer.rowLength, layer.rows) : data.slice();
+  const parts = weightParts(graph, layer);
+  if (!layer.joined) return layer.transposed ? transpose(parts[0].data, layer.rowLength, layer.rows) : parts[0].data.slice();
+  const rows = new Float32Array(layer.rows * layer.rowLength);
+  let column = 0;
+  for (const { data, length } of parts) {
+    for (let r = 0; r < layer.rows; r++) rows.set(data.subarray(r * length, (r + 1) * length), r * layer.rowLength + column);
+    column += length;
+  }
+  return rows;
 }
 
-/** Row-major values back in the graph's storage layout (a new array). */
-export function rowsToStorage(layer: WeightLayer, rows: Float32Array): Float32Array {
+/** Row-major values back in the graph's storage layout: new arrays, by weight constant. */
+export function rowsToStorage(layer: WeightLayer, rows: Float32Array): Map<string, Float32Array> {
   if (rows.length !== layer.rows * layer.rowLength) fail(`internal: ${rows.length} values for layer '${layer.node}' of ${layer.rows} x ${layer.rowLength}`);
-  return layer.transposed ? transpose(rows, layer.rows, layer.rowLength) : rows.slice();
+  if (!layer.joined) return new Map([[layer.weight, layer.transposed ? transpose(rows, layer.rows, layer.rowLength) : rows.slice()]]);
+  const joinedLength = layer.joined.rowLength;
+  const ownLength = layer.rowLength - joinedLength;
+  const split = (from: number, length: number) => {
+    const out = new Float32Array(layer.rows * length);
+    for (let r = 0; r < layer.rows; r++) out.set(rows.subarray(r * layer.rowLength + from, r * layer.rowLength + from + length), r * length);
+    return out;
+  };
+  return new Map([[layer.weight, split(0, ownLength)], [layer.joined.weight, split(ownLength, joinedLength)]]);
 }
 
-/** Overwrites the layer's weight constant in place with row-major values. */
+/** Overwrites the layer's weight constants in place with row-major values. */
 export function writeRows(graph: Graph, layer: WeightLayer, rows: Float32Array): void {
-  weightData(graph, layer).set(rowsToStorage(layer, rows));
+  const storage = rowsToStorage(layer, rows);
+  for (const { name, data } of weightParts(graph, layer)) data.set(storage.get(name)!);
 }
 
 /** [r, c] row-major -> [c, r] row-major. */

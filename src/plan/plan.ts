@@ -69,7 +69,7 @@ import { type Graph, type Tensor, shapeText } from '../ir/graph.js';
 import type { LayerSize } from '../pack/size.js';
 import { readFileOrFail, writeFileAtomic } from '../util/files.js';
 import { packBits, packedBytes, unpackBits } from '../pack/bits.js';
-import { type WeightLayer, findWeightLayers, readRows, writeRows } from './layers.js';
+import { type WeightLayer, findWeightLayers, layerWeightNames, readRows, writeRows } from './layers.js';
 import { FLOAT_BITS, QUANTIZERS, type Quantizer, type QuantizerFamily, type QuantizerSpec, type Rounding, SCALE_FORMATS, type ScaleFormat, quantizeLayer, validateSpec } from './quantize.js';
 
 export const PLAN_SCHEMA = 'ecgc.plan/1';
@@ -316,8 +316,10 @@ export function applyPlan(graph: Graph, plan: Plan): Graph {
   const layers = findWeightLayers(graph);
   plan.layers.forEach((entry, i) => {
     const layer = layers[i];
-    const tensor = graph.constants.get(layer.weight)!;
-    constants.set(layer.weight, { dtype: tensor.dtype, shape: [...tensor.shape], data: new Float32Array(tensor.data.length) });
+    for (const name of layerWeightNames(layer)) {
+      const tensor = graph.constants.get(name)!;
+      constants.set(name, { dtype: tensor.dtype, shape: [...tensor.shape], data: new Float32Array(tensor.data.length) });
+    }
     writeRows(applied, layer, dequantizeEntry(readRows(graph, layer), layer, entry));
   });
   return applied;

@@ -66,7 +66,8 @@ function build(graph: Graph) {
       buffers.set(node.outputs[0], ins[0]);
       return;
     }
-    const outputInfos = node.outputs.map((name) => graph.values.get(name) ?? fail(`internal: output '${name}' has no shape`));
+    // an omitted output ('': nothing reads it) gets an empty buffer
+    const outputInfos = node.outputs.map((name) => (name === '' ? { dtype: 'float32' as const, shape: [0] } : (graph.values.get(name) ?? fail(`internal: output '${name}' has no shape`))));
     const kernel = referenceKernel(def)(ctx, outputInfos);
     const outs = node.outputs.map((name) => (name === '' ? new Float32Array(0) : allocate(name)));
     steps.push({ node: index, ins, outs, run: () => kernel(ins, outs) });
