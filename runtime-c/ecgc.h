@@ -100,6 +100,27 @@ typedef struct {
 size_t ecgc_conv1d_f32_get_buffer_size(const ecgc_conv1d_t *p); /* scratch bytes */
 void ecgc_conv1d_f32(const ecgc_conv1d_t *p, const float *x, float *y, void *scratch);
 
+/* ---- Conv2d ----------------------------------------------------------------------- */
+
+/*
+ * x [in_channels, in_height, in_width] -> y [out_channels, out_height, out_width]. For each
+ * output y[co, i, j]: acc = bias[co] (0 without bias), then acc = acc + w * x over the group's
+ * input channels ascending and, within each, kernel rows then columns ascending (the weight
+ * row's order), each product and sum rounded to float; taps in the padding are skipped.
+ * Outputs [inner_left, inner_right) of a row have all their column taps inside. sparse: as
+ * ecgc_conv1d_t.
+ */
+typedef struct {
+  int32_t in_channels, out_channels, in_height, in_width, out_height, out_width;
+  int32_t kernel_height, kernel_width, stride_height, stride_width, dilation_height, dilation_width;
+  int32_t pad_top, pad_left, groups, inner_left, inner_right, sparse;
+  ecgc_weights_t weights;
+  const float *bias;
+} ecgc_conv2d_t;
+
+size_t ecgc_conv2d_f32_get_buffer_size(const ecgc_conv2d_t *p); /* scratch bytes */
+void ecgc_conv2d_f32(const ecgc_conv2d_t *p, const float *x, float *y, void *scratch);
+
 /* ---- Element-wise, one input (ecgc_unary.c) ------------------------------------------- */
 
 /* y = op(x); a, b: alpha (LeakyRelu), min/max (Clip), integer exponent or 0.5 (Pow, in a);

@@ -1,0 +1,131 @@
+/**
+ * Conv over two spatial axes: the reference against onnxruntime (within the oracles'
+ * tolerance: its summation order is its own), and the C (ecgc_conv2d_f32) against the
+ * reference bit for bit, float32 and compressed (every width 1..8, dense and sparse).
+ */
+import { describe, expect, it } from 'vitest';
+import { verifyHost } from '../../src/codegen/verify.js';
+import { generate } from '../../src/codegen/emit.js';
+import type { LayerQuantization } from '../../src/codegen/weights.js';
+import { opDef } from '../../src/ops/index.js';
+import { opContext } from '../../src/ir/context.js';
+import type { ModelSpec, NodeSpec } from '../../src/onnx/build.js';
+import { expectVerified } from '../helpers/bit-exact.js';
+import { codebookLevels } from '../helpers/conv-chain.js';
+import { graphOf } from '../helpers/model.js';
+import { agreesWithOrt, ort } from '../helpers/ort.js';
+import { randomFloats } from '../helpers/random.js';
+
+interface Conv2dCase {
+  kernel: [number, number];
+  strides?: [number, number];
+  dilations?: [number, number];
+  /** top, left, bottom, right */
+  pads?: [number, number, number, number];
+  autoPad?: string;
+  group?: number;
+  cout: number;
+  bias: boolean;
+}
+
+/** (1, k) kernels over leads x time, square kernels, strides, dilations, asymmetric pads, grouped and depthwise. */
+const CASES: Conv2dCase[] = [
+  { kernel: [1, 7], pads: [0, 3, 0, 3], cout: 6, bias: true },
+  { kernel: [3, 3], strides: [2, 1], dilations: [2, 1], pads: [1, 0, 1, 2], group: 2, cout: 6, bias: false },
+  { kernel: [1, 5], strides: [1, 2], dilations: [1, 2], pads: [0, 4, 0, 4], group: 6, cout: 6, bias: true },
+  { kernel: [1, 1], cout: 8, bias: true },
+  { kernel: [2, 3], strides: [1, 3], autoPad: 'SAME_UPPER', group: 4, cout: 4, bias: true },
+  { kernel: [3, 1], pads: [2, 0, 0, 0], cout: 5, bias: false },
+];
+const [CHANNELS, HEIGHT, WIDTH] = [2, 5, 37];
+const SAMPLE = CHANNELS * HEIGHT * WIDTH;
+
+/** Input [N, 2, 5, 37] (or a fixed batch), one Conv + Relu per case (conv0, conv1, ...); with `prune`, every third weight is zero. */
+function conv2dChain(cases: Conv2dCase[], { batch = 'N' as number | string, prune = true } = {}): ModelSpec {
+  const nodes: NodeSpec[] = [];
+  const initializers: NonNullable<ModelSpec['initializers']> = {};
+  let [x, channels] = ['x', CHANNELS];
+  cases.forEach((c, i) => {
+    const group = c.group ?? 1;
+    const w = randomFloats((c.cout * channels * c.kernel[0] * c.kernel[1]) / group, 30 + i, 0.4);
+    if (prune) for (let j = 0; j < w.length; j += 3) w[j] = 0;
+    initializers[`w${i}`] = { shape: [c.cout, channels / group, ...c.kernel], data: w };
+    if (c.bias) initializers[`b${i}`] = { shape: [c.cout], data: randomFloats(c.cout, 60 + i) };
+    const attrs: NodeSpec['attrs'] = { kernel_shape: c.kernel, strides: c.strides ?? [1, 1], dilations: c.dilations ?? [1, 1], group };
+    if (c.autoPad) attrs.auto_pad = c.autoPad;
+    else attrs.pads = c.pads ?? [0, 0, 0, 0];
+    nodes.push({ name: `conv${i}`, op: 'Conv', inputs: c.bias ? [x, `w${i}`, `b${i}`] : [x, `w${i}`], outputs: [`conv${i}`], attrs });
+    nodes.push({ op: 'Relu', inputs: [`conv${i}`], outputs: [`relu${i}`] });
+    [x, channels] = [`relu${i}`, c.cout];
+  });
+  nodes.push({ op: 'Flatten', inputs: [x], outputs: ['y'] });
+  return { inputs: [{ name: 'x', shape: [batch, CHANNELS, HEIGHT, WIDTH] }], outputs: ['y'], initializers, nodes };
+}
+
+describe('Conv over two spatial axes', () => {
+  const spec = conv2dChain(CASES);
+  const x = randomFloats(3 * SAMPLE, 5);
+
+  it.skipIf(!ort)('the reference agrees with onnxruntime', async () => {
+    await agreesWithOrt(spec, x, 3, [CHANNELS, HEIGHT, WIDTH]);
+  });
+
+  it('the C equals the reference bit for bit (float32 weights)', async () => {
+    expectVerified(await verifyHost(graphOf(spec), 'conv2d.onnx', x, 3, { optimizations: ['-O0', '-O2', '-O3'] }));
+  }, 120_000);
+
+  it('a fixed batch of 2: one call per batch, bit-exact', async () => {
+    const batched = graphOf(conv2dChain(CASES.slice(0, 3), { batch: 2 }));
+    expectVerified(await verifyHost(batched, 'conv2d.onnx', x.slice(0, 2 * SAMPLE), 1, { optimizations: ['-O2'] }));
+  }, 120_000);
+
+  for (const encoding of ['dense', 'bitmap', 'delta'] as const) {
+    it(`compressed: uniform 1..8 bits (sign at 1 bit), ${encoding}, bit-exact`, async () => {
+      const quantization = new Map<string, LayerQuantization>();
+      for (const bits of [1, 2, 3, 4, 5, 6, 7, 8]) {
+        const i = bits % CASES.length;
+        const sign = bits === 1;
+        if (!quantization.has(`conv${i}`)) quantization.set(`conv${i}`, { spec: { bits, quantizer: sign ? 'sign' : bits % 2 ? 'uniform' : 'uniform-layer', threshold: 0.02 }, encoding: sign && encoding === 'dense' ? 'bitmap' : encoding });
+      }
+      const result = expectVerified(await verifyHost(graphOf(spec), 'conv2d.onnx', x, 3, { quantization, optimizations: ['-O0', '-O2'] }));
+      expect(result.generated.layers.map((l) => l.size.encoding)).toContain(encoding);
+    }, 120_000);
+  }
+
+  it('compressed: 7 and 8 bits, codebooks and pruned float32 layers side by side, bit-exact', async () => {
+    const quantization = new Map<string, LayerQuantization>([
+      ['conv0', { spec: { bits: 7, quantizer: 'uniform', threshold: 0.02 }, encoding: 'dense' }],
+      ['conv1', { spec: { bits: 8, quantizer: 'uniform', threshold: 0.02 }, encoding: 'delta' }],
+      ['conv2', { spec: { bits: 3, quantizer: 'codebook', threshold: 0.02, levels: codebookLevels(3) }, encoding: 'bitmap' }],
+      ['conv3', { float32Threshold: 0.2 }],
+      ['conv4', { spec: { bits: 6, quantizer: 'codebook', threshold: 0.02, levels: codebookLevels(6) }, encoding: 'dense' }],
+      ['conv5', { float32Threshold: 0.5 }],
+    ]);
+    expectVerified(await verifyHost(graphOf(spec), 'conv2d.onnx', x, 3, { quantization, optimizations: ['-O2'] }));
+  }, 120_000);
+
+  it('GPTQ sees one vector per output position: the taps of its window, zeros in the padding', () => {
+    const graph = graphOf(conv2dChain([{ kernel: [2, 3], pads: [1, 1, 0, 0], cout: 2, bias: false }]));
+    const node = graph.nodes.find((n) => n.name === 'conv0')!;
+    const vectors = opDef(node).layer!.inputVectors(opContext(graph, node), CHANNELS * 6)!;
+    // outputs 5 x 36 per window; vector 0 is output (0, 0): kernel row 0 and column 0 lie in the padding
+    expect(vectors.perWindow).toBe(5 * 36);
+    const input = Float32Array.from({ length: SAMPLE }, (_, i) => i + 1);
+    const column = new Float64Array(CHANNELS * 6);
+    const nonzero = new Int32Array(CHANNELS * 6);
+    const count = vectors.fill(input, 0, 0, column, nonzero);
+    const plane = HEIGHT * WIDTH;
+    expect(Array.from(column)).toEqual([0, 0, 0, 0, 1, 2, 0, 0, 0, 0, plane + 1, plane + 2]);
+    expect(Array.from(nonzero.slice(0, count))).toEqual([4, 5, 10, 11]);
+  });
+
+  it('refuses a 3-D convolution in C, naming the node', () => {
+    const graph = graphOf({
+      inputs: [{ name: 'x', shape: ['N', 1, 3, 4, 5] }],
+      outputs: ['y'],
+      initializers: { w: { shape: [2, 1, 1, 1, 2], data: [1, 2, 3, 4] } },
+      nodes: [{ name: 'c3', op: 'Conv', inputs: ['x', 'w'], outputs: ['y'], attrs: { kernel_shape: [1, 1, 2] } }],
+    });
+    expect(() => generate(graph, 'c.onnx', { target: 'host' })).toThrow("node 'c3' (Conv): 3-D convolution has no C kernel (1-D and 2-D have)");
+  });
+});
