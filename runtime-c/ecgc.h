@@ -219,6 +219,23 @@ void ecgc_maxpool1d_f32(const float *x, float *y, int32_t channels, int32_t in_l
 /* Sum of the taps inside the input (ascending), then sum / divisor[t] (precomputed per output). */
 void ecgc_avgpool1d_f32(const float *x, float *y, int32_t channels, int32_t in_length, int32_t out_length, int32_t kernel, int32_t stride, int32_t pad_begin, const float *divisor);
 /*
+ * Pooling over two spatial axes: x [channels, in_height, in_width] -> y [channels, out_height,
+ * out_width]; a 1-D pool is one row (in_height = out_height = kernel_height = 1). Taps inside
+ * the input only, kernel rows then columns ascending. Max: from -inf, a later tap wins only
+ * when greater. Average: sum (each add rounded) / divisor[output]. LpPool: p = 1, the sum of
+ * |x|; p = 2, sqrt of the sum of x * x (correctly rounded).
+ */
+typedef struct {
+  int32_t channels, in_height, in_width, out_height, out_width, kernel_height, kernel_width;
+  int32_t stride_height, stride_width, dilation_height, dilation_width, pad_top, pad_left;
+  const float *divisor; /* average only */
+} ecgc_pool2d_t;
+
+void ecgc_maxpool2d_f32(const ecgc_pool2d_t *p, const float *x, float *y);
+void ecgc_avgpool2d_f32(const ecgc_pool2d_t *p, const float *x, float *y);
+void ecgc_lppool2d_p1_f32(const ecgc_pool2d_t *p, const float *x, float *y);
+void ecgc_lppool2d_p2_f32(const ecgc_pool2d_t *p, const float *x, float *y);
+/*
  * For each of `outer` x `inner` outputs, reduce `n` elements spaced `inner` apart (the middle
  * axis): mean = (sum ascending, each add rounded) / n, or max (a later element wins only when greater).
  */

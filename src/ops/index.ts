@@ -24,6 +24,7 @@ import { Flatten } from './flatten.js';
 import { Gather } from './gather.js';
 import { Gemm } from './gemm.js';
 import { GlobalAveragePool } from './global-average-pool.js';
+import { GlobalLpPool } from './global-lp-pool.js';
 import { GlobalMaxPool } from './global-max-pool.js';
 import { HardSigmoid } from './hard-sigmoid.js';
 import { HardSwish } from './hard-swish.js';
@@ -31,6 +32,7 @@ import { Identity } from './identity.js';
 import { If } from './if.js';
 import { LayerNormalization } from './layer-normalization.js';
 import { LeakyRelu } from './leaky-relu.js';
+import { LpPool } from './lp-pool.js';
 import { MatMul } from './mat-mul.js';
 import { MaxPool } from './max-pool.js';
 import { Mul } from './mul.js';
@@ -65,8 +67,8 @@ import { Unsqueeze } from './unsqueeze.js';
 /** Every op's definition: the one list of ops. */
 const DEFINITIONS: OpDef[] = [
   Abs, Add, AveragePool, BatchNormalization, Cast, ChannelAffine, Clip, Concat, ConstantOfShape, Conv, Div, Dropout,
-  Elu, Equal, Erf, Exp, Expand, Flatten, Gather, Gemm, GlobalAveragePool, GlobalMaxPool, HardSigmoid, HardSwish,
-  Identity, If, LayerNormalization, LeakyRelu, MatMul, MaxPool, Mul, Neg, Pad, Pow, Reciprocal, ReduceL1, ReduceL2,
+  Elu, Equal, Erf, Exp, Expand, Flatten, Gather, Gemm, GlobalAveragePool, GlobalLpPool, GlobalMaxPool, HardSigmoid, HardSwish,
+  Identity, If, LayerNormalization, LeakyRelu, LpPool, MatMul, MaxPool, Mul, Neg, Pad, Pow, Reciprocal, ReduceL1, ReduceL2,
   ReduceMax, ReduceMean, ReduceMin, ReduceProd, ReduceSum, ReduceSumSquare, Relu, Reshape, Selu, Shape, Sigmoid,
   Sign, Slice, Softmax, Softsign, Sqrt, Squeeze, Sub, Tanh, Transpose, Unsqueeze,
 ];
