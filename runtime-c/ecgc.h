@@ -121,6 +121,25 @@ typedef struct {
 size_t ecgc_conv2d_f32_get_buffer_size(const ecgc_conv2d_t *p); /* scratch bytes */
 void ecgc_conv2d_f32(const ecgc_conv2d_t *p, const float *x, float *y, void *scratch);
 
+/* ---- ConvTranspose ------------------------------------------------------------------- */
+
+/*
+ * x [in_channels, in_height, in_width] -> y [out_channels, out_height, out_width], weights
+ * [in_channels, out_channels / groups, kernel_height, kernel_width] float32; 1-D as one row.
+ * For each output y[co, i, j]: acc = bias[co] (0 without bias), then acc = acc + w * x over
+ * the group's input channels ascending and, within each, kernel rows then columns ascending,
+ * taking the taps whose input position (i + pad_top - kh * dilation_height) / stride_height
+ * (and the same along the width) is whole and inside; each product and sum rounded.
+ */
+typedef struct {
+  int32_t in_channels, out_channels, in_height, in_width, out_height, out_width;
+  int32_t kernel_height, kernel_width, stride_height, stride_width, dilation_height, dilation_width;
+  int32_t pad_top, pad_left, groups;
+  const float *weights, *bias;
+} ecgc_conv_transpose2d_t;
+
+void ecgc_conv_transpose2d_f32(const ecgc_conv_transpose2d_t *p, const float *x, float *y);
+
 /* ---- Element-wise, one input (ecgc_unary.c) ------------------------------------------- */
 
 /* y = op(x); a, b: alpha (LeakyRelu), min/max (Clip), integer exponent or 0.5 (Pow, in a);

@@ -13,6 +13,7 @@ import { Clip } from './clip.js';
 import { Concat } from './concat.js';
 import { ConstantOfShape } from './constant-of-shape.js';
 import { Conv } from './conv.js';
+import { ConvTranspose } from './conv-transpose.js';
 import { Div } from './div.js';
 import { Dropout } from './dropout.js';
 import { Elu } from './elu.js';
@@ -30,6 +31,7 @@ import { HardSigmoid } from './hard-sigmoid.js';
 import { HardSwish } from './hard-swish.js';
 import { Identity } from './identity.js';
 import { If } from './if.js';
+import { InstanceNormalization } from './instance-normalization.js';
 import { LayerNormalization } from './layer-normalization.js';
 import { LeakyRelu } from './leaky-relu.js';
 import { LpPool } from './lp-pool.js';
@@ -66,9 +68,9 @@ import { Unsqueeze } from './unsqueeze.js';
 
 /** Every op's definition: the one list of ops. */
 const DEFINITIONS: OpDef[] = [
-  Abs, Add, AveragePool, BatchNormalization, Cast, ChannelAffine, Clip, Concat, ConstantOfShape, Conv, Div, Dropout,
+  Abs, Add, AveragePool, BatchNormalization, Cast, ChannelAffine, Clip, Concat, ConstantOfShape, Conv, ConvTranspose, Div, Dropout,
   Elu, Equal, Erf, Exp, Expand, Flatten, Gather, Gemm, GlobalAveragePool, GlobalLpPool, GlobalMaxPool, HardSigmoid, HardSwish,
-  Identity, If, LayerNormalization, LeakyRelu, LpPool, MatMul, MaxPool, Mul, Neg, Pad, Pow, Reciprocal, ReduceL1, ReduceL2,
+  Identity, If, InstanceNormalization, LayerNormalization, LeakyRelu, LpPool, MatMul, MaxPool, Mul, Neg, Pad, Pow, Reciprocal, ReduceL1, ReduceL2,
   ReduceMax, ReduceMean, ReduceMin, ReduceProd, ReduceSum, ReduceSumSquare, Relu, Reshape, Selu, Shape, Sigmoid,
   Sign, Slice, Softmax, Softsign, Sqrt, Squeeze, Sub, Tanh, Transpose, Unsqueeze,
 ];

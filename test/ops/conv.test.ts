@@ -129,3 +129,63 @@ describe('Conv over two spatial axes', () => {
     expect(() => generate(graph, 'c.onnx', { target: 'host' })).toThrow("node 'c3' (Conv): 3-D convolution has no C kernel (1-D and 2-D have)");
   });
 });
+
+interface TransposeCase {
+  kernel: number[];
+  attrs: NodeSpec['attrs'];
+  cout: number;
+  group?: number;
+  bias: boolean;
+}
+
+/** 1-D and 2-D: strides, pads, output_padding, dilations, groups, auto_pad, output_shape. */
+const TRANSPOSE_CASES: { sample: number[]; cases: TransposeCase[] }[] = [
+  {
+    sample: [4, 3, 9],
+    cases: [
+      { kernel: [1, 4], attrs: { strides: [1, 2], pads: [0, 1, 0, 1] }, cout: 3, bias: true },
+      { kernel: [3, 3], attrs: { strides: [2, 3], output_padding: [1, 2], dilations: [1, 1] }, cout: 4, group: 2, bias: false },
+      { kernel: [2, 3], attrs: { dilations: [2, 2], pads: [1, 0, 0, 2] }, cout: 2, group: 1, bias: true },
+      { kernel: [3, 3], attrs: { strides: [2, 2], auto_pad: 'SAME_UPPER' }, cout: 2, bias: true },
+      { kernel: [3, 3], attrs: { strides: [3, 2], output_shape: [10, 20] }, cout: 4, group: 4, bias: false },
+    ],
+  },
+  {
+    sample: [4, 11],
+    cases: [
+      { kernel: [5], attrs: { strides: [2], pads: [2, 1], output_padding: [1] }, cout: 6, group: 2, bias: true },
+      { kernel: [3], attrs: { strides: [3], dilations: [2], auto_pad: 'SAME_LOWER' }, cout: 2, bias: false },
+    ],
+  },
+];
+
+/** Each case reads x; their outputs flattened side by side. */
+function transposeModel(sample: number[], cases: TransposeCase[]): ModelSpec {
+  const initializers: NonNullable<ModelSpec['initializers']> = {};
+  const nodes = cases.flatMap((c, i): NodeSpec[] => {
+    const group = c.group ?? 1;
+    initializers[`w${i}`] = { shape: [sample[0], c.cout / group, ...c.kernel], data: randomFloats((sample[0] * c.cout * c.kernel.reduce((p, k) => p * k, 1)) / group, 80 + i, 0.5) };
+    if (c.bias) initializers[`b${i}`] = { shape: [c.cout], data: randomFloats(c.cout, 90 + i) };
+    return [
+      { name: `t${i}`, op: 'ConvTranspose', inputs: c.bias ? ['x', `w${i}`, `b${i}`] : ['x', `w${i}`], outputs: [`t${i}`], attrs: { kernel_shape: c.kernel, group, ...c.attrs } },
+      { op: 'Flatten', inputs: [`t${i}`], outputs: [`f${i}`], attrs: { axis: 1 } },
+    ];
+  });
+  nodes.push({ name: 'cat', op: 'Concat', inputs: cases.map((_, i) => `f${i}`), outputs: ['y'], attrs: { axis: 1 } });
+  return { inputs: [{ name: 'x', shape: ['N', ...sample] }], outputs: ['y'], initializers, nodes };
+}
+
+for (const { sample, cases } of TRANSPOSE_CASES) {
+  describe(`ConvTranspose, ${sample.length - 1}-D`, () => {
+    const spec = transposeModel(sample, cases);
+    const x = randomFloats(3 * sample.reduce((p, d) => p * d, 1), 17);
+
+    it.skipIf(!ort)('the reference agrees with onnxruntime', async () => {
+      await agreesWithOrt(spec, x, 3, sample);
+    });
+
+    it('the C equals the reference bit for bit', async () => {
+      expectVerified(await verifyHost(graphOf(spec), 'transpose.onnx', x, 3, { optimizations: ['-O0', '-O2'] }));
+    }, 120_000);
+  });
+}
