@@ -25,7 +25,6 @@ import { Flatten } from './flatten.js';
 import { Gather } from './gather.js';
 import { Gemm } from './gemm.js';
 import { GlobalAveragePool } from './global-average-pool.js';
-import { GlobalLpPool } from './global-lp-pool.js';
 import { GlobalMaxPool } from './global-max-pool.js';
 import { HardSigmoid } from './hard-sigmoid.js';
 import { HardSwish } from './hard-swish.js';
@@ -69,7 +68,7 @@ import { Unsqueeze } from './unsqueeze.js';
 /** Every op's definition: the one list of ops. */
 const DEFINITIONS: OpDef[] = [
   Abs, Add, AveragePool, BatchNormalization, Cast, ChannelAffine, Clip, Concat, ConstantOfShape, Conv, ConvTranspose, Div, Dropout,
-  Elu, Equal, Erf, Exp, Expand, Flatten, Gather, Gemm, GlobalAveragePool, GlobalLpPool, GlobalMaxPool, HardSigmoid, HardSwish,
+  Elu, Equal, Erf, Exp, Expand, Flatten, Gather, Gemm, GlobalAveragePool, GlobalMaxPool, HardSigmoid, HardSwish,
   Identity, If, InstanceNormalization, LayerNormalization, LeakyRelu, LpPool, MatMul, MaxPool, Mul, Neg, Pad, Pow, Reciprocal, ReduceL1, ReduceL2,
   ReduceMax, ReduceMean, ReduceMin, ReduceProd, ReduceSum, ReduceSumSquare, Relu, Reshape, Selu, Shape, Sigmoid,
   Sign, Slice, Softmax, Softsign, Sqrt, Squeeze, Sub, Tanh, Transpose, Unsqueeze,

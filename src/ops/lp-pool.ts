@@ -12,8 +12,8 @@ import { cKernel } from './lowering.js';
 import { inputShape, where } from './shapes.js';
 import { ceilMode, kernelShape, lowerPool2d, spatialWindows, tapOffsets } from './window.js';
 
-/** The norm's p: 1 or 2 (LpPool and GlobalLpPool). */
-export function lpNorm(node: Node): 1 | 2 {
+/** The norm's p: 1 or 2. */
+function lpNorm(node: Node): 1 | 2 {
   const p = attrInt(node, 'p', 2);
   if (p !== 1 && p !== 2) fail(`${where(node)}: p = ${p} is not supported (p = 1 and p = 2 are)`);
   return p;
