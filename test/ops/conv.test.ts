@@ -10,7 +10,14 @@ import type { LayerQuantization } from '../../src/codegen/weights.js';
 import { opDef } from '../../src/ops/index.js';
 import { opContext } from '../../src/ir/context.js';
 import type { ModelSpec, NodeSpec } from '../../src/onnx/build.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findWeightLayers } from '../../src/plan/layers.js';
+import type { Plan } from '../../src/plan/plan.js';
 import { expectVerified } from '../helpers/bit-exact.js';
+import { ecgc } from '../helpers/cli.js';
+import { fixturePath, loadFixture } from '../helpers/fixtures.js';
 import { codebookLevels } from '../helpers/conv-chain.js';
 import { graphOf } from '../helpers/model.js';
 import { agreesWithOrt, ort } from '../helpers/ort.js';
@@ -128,6 +135,37 @@ describe('Conv over two spatial axes', () => {
     });
     expect(() => generate(graph, 'c.onnx', { target: 'host' })).toThrow("node 'c3' (Conv): 3-D convolution has no C kernel (1-D and 2-D have)");
   });
+});
+
+describe('the conv2d_1xk fixture (12 leads x time, (1, k) kernels), compressed', () => {
+  it('mixed widths, sparse and dense layers side by side: bit-exact', async () => {
+    const { graph, input } = loadFixture('conv2d_1xk');
+    const [temporal, depthwise, leads, fc] = findWeightLayers(graph).map((l) => l.node);
+    const quantization = new Map<string, LayerQuantization>([
+      [temporal, { spec: { bits: 3, quantizer: 'uniform', threshold: 0.05 }, encoding: 'bitmap' }],
+      [depthwise, { spec: { bits: 5, quantizer: 'uniform-layer', threshold: 0.1 }, encoding: 'delta' }],
+      [leads, { spec: { bits: 2, quantizer: 'uniform', threshold: 0.02 }, encoding: 'dense' }],
+      [fc, { spec: { bits: 8, quantizer: 'uniform', threshold: 0 }, encoding: 'dense' }],
+    ]);
+    const result = expectVerified(await verifyHost(graph, fixturePath('conv2d_1xk', 'model.onnx'), input.data, input.shape[0], { quantization, optimizations: ['-O0', '-O2'] }));
+    expect(result.generated.layers.map((l) => l.size.encoding)).toEqual(['bitmap', 'delta', 'dense', 'dense']);
+  }, 120_000);
+
+  it('ecgc compress (LAQ+LAP, GPTQ rounding over the 2-D convs) writes a plan that ecgc verify finds bit-exact', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ecgc-conv2d-'));
+    try {
+      const [model, input, plan] = [fixturePath('conv2d_1xk', 'model.onnx'), fixturePath('conv2d_1xk', 'input.npy'), join(dir, 'plan.json')];
+      const compressed = await ecgc(['compress', model, '--data', input, '--method', 'laq+lap', '--rounding', 'gptq', '--out', plan]);
+      expect(compressed.exitCode, compressed.stderr).toBe(0);
+      const layers = (JSON.parse(readFileSync(plan, 'utf8')) as Plan).layers;
+      expect(layers.map((l) => l.node)).toEqual(findWeightLayers(loadFixture('conv2d_1xk').graph).map((l) => l.node));
+      const verified = await ecgc(['verify', model, '--plan', plan, '--target', 'host', '--input', input]);
+      expect(verified.exitCode, verified.stderr).toBe(0);
+      expect(verified.stdout).toMatch(/^bit-exact/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
 
 interface TransposeCase {
