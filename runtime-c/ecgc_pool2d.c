@@ -3,12 +3,21 @@
 
 enum { POOL_SUM, POOL_ABS_SUM, POOL_SQUARE_SUM };
 
+/* ecgc_taps_inside, without its divisions where the whole window lies inside. */
+static inline void pool2d_taps(int32_t start, int32_t length, int32_t kernel, int32_t dilation, int32_t *first, int32_t *end) {
+  if (start >= 0 && start + (kernel - 1) * dilation < length) {
+    *first = 0, *end = kernel;
+    return;
+  }
+  ecgc_taps_inside(start, length, kernel, dilation, first, end);
+}
+
 /* acc = acc + term over the window's taps inside the input, kernel rows then columns ascending. */
 static float pool2d_sum(const ecgc_pool2d_t *p, const float *x, int32_t top, int32_t left, int32_t term) {
   int32_t kh, kw, first_h, end_h, first_w, end_w;
   float acc = 0.0f;
-  ecgc_taps_inside(top, p->in_height, p->kernel_height, p->dilation_height, &first_h, &end_h);
-  ecgc_taps_inside(left, p->in_width, p->kernel_width, p->dilation_width, &first_w, &end_w);
+  pool2d_taps(top, p->in_height, p->kernel_height, p->dilation_height, &first_h, &end_h);
+  pool2d_taps(left, p->in_width, p->kernel_width, p->dilation_width, &first_w, &end_w);
   for (kh = first_h; kh < end_h; kh++) {
     const float *xr = x + (top + kh * p->dilation_height) * p->in_width + left;
     for (kw = first_w; kw < end_w; kw++) {
@@ -35,18 +44,19 @@ static void pool2d_sums(const ecgc_pool2d_t *p, const float *x, float *y, int32_
 }
 
 void ecgc_maxpool2d_f32(const ecgc_pool2d_t *p, const float *x, float *y) {
+  const int32_t H = p->in_height, W = p->in_width, KH = p->kernel_height, KW = p->kernel_width, DH = p->dilation_height, DW = p->dilation_width;
   int32_t c, i, j, kh, kw, first_h, end_h, first_w, end_w;
-  for (c = 0; c < p->channels; c++, x += p->in_height * p->in_width) {
+  for (c = 0; c < p->channels; c++, x += H * W) {
     for (i = 0; i < p->out_height; i++) {
       const int32_t top = i * p->stride_height - p->pad_top;
-      ecgc_taps_inside(top, p->in_height, p->kernel_height, p->dilation_height, &first_h, &end_h);
+      pool2d_taps(top, H, KH, DH, &first_h, &end_h);
       for (j = 0; j < p->out_width; j++, y++) {
         const int32_t left = j * p->stride_width - p->pad_left;
         float max = -__builtin_inff();
-        ecgc_taps_inside(left, p->in_width, p->kernel_width, p->dilation_width, &first_w, &end_w);
+        pool2d_taps(left, W, KW, DW, &first_w, &end_w);
         for (kh = first_h; kh < end_h; kh++) {
-          const float *xr = x + (top + kh * p->dilation_height) * p->in_width + left;
-          for (kw = first_w; kw < end_w; kw++) if (xr[kw * p->dilation_width] > max) max = xr[kw * p->dilation_width];
+          const float *xr = x + (top + kh * DH) * W + left;
+          for (kw = first_w; kw < end_w; kw++) if (xr[kw * DW] > max) max = xr[kw * DW];
         }
         *y = max;
       }

@@ -14,6 +14,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findWeightLayers } from '../../src/plan/layers.js';
+import { syntheticWindows } from '../../src/data/synthetic-windows.js';
+import { readNpyFloat32 } from '../../src/util/npy.js';
 import type { Plan } from '../../src/plan/plan.js';
 import { expectVerified } from '../helpers/bit-exact.js';
 import { ecgc } from '../helpers/cli.js';
@@ -137,8 +139,8 @@ describe('Conv over two spatial axes', () => {
   });
 });
 
-describe('the conv2d_1xk fixture (12 leads x time, (1, k) kernels), compressed', () => {
-  it('mixed widths, sparse and dense layers side by side: bit-exact', async () => {
+describe('the conv2d_1xk fixture (12 leads x time, (1, k) kernels)', () => {
+  it('compressed: mixed widths, sparse and dense layers side by side, bit-exact', async () => {
     const { graph, input } = loadFixture('conv2d_1xk');
     const [temporal, depthwise, leads, fc] = findWeightLayers(graph).map((l) => l.node);
     const quantization = new Map<string, LayerQuantization>([
@@ -150,6 +152,23 @@ describe('the conv2d_1xk fixture (12 leads x time, (1, k) kernels), compressed',
     const result = expectVerified(await verifyHost(graph, fixturePath('conv2d_1xk', 'model.onnx'), input.data, input.shape[0], { quantization, optimizations: ['-O0', '-O2'] }));
     expect(result.generated.layers.map((l) => l.size.encoding)).toEqual(['bitmap', 'delta', 'dense', 'dense']);
   }, 120_000);
+
+  it('without --input, ecgc run and verify feed whole synthetic windows: the lead copied over the 12 rows of [1, 12, T]', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ecgc-conv2d-'));
+    try {
+      const model = fixturePath('conv2d_1xk', 'model.onnx');
+      const run = await ecgc(['run', model, '--count', '4', '--output', join(dir, 'y.npy')]);
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(readNpyFloat32(join(dir, 'y.npy')).shape).toEqual([4, 5]);
+      const windows = syntheticWindows([1, 12, 128], undefined, 2);
+      expect(windows.x.length).toBe(2 * 12 * 128);
+      expect(Array.from(windows.x.subarray(11 * 128, 12 * 128))).toEqual(Array.from(windows.x.subarray(0, 128)));
+      const verified = await ecgc(['verify', model, '--target', 'host', '--count', '2']);
+      expect(verified.exitCode, verified.stderr).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it('ecgc compress (LAQ+LAP, GPTQ rounding over the 2-D convs) writes a plan that ecgc verify finds bit-exact', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ecgc-conv2d-'));
