@@ -19,7 +19,7 @@ import { readNpyFloat32 } from '../../src/util/npy.js';
 import type { Plan } from '../../src/plan/plan.js';
 import { expectVerified } from '../helpers/bit-exact.js';
 import { ecgc } from '../helpers/cli.js';
-import { fixturePath, loadFixture } from '../helpers/fixtures.js';
+import { fixturePath, loadFixture, runReference } from '../helpers/fixtures.js';
 import { codebookLevels } from '../helpers/conv-chain.js';
 import { graphOf } from '../helpers/model.js';
 import { agreesWithOrt, ort } from '../helpers/ort.js';
@@ -246,3 +246,22 @@ for (const { sample, cases } of TRANSPOSE_CASES) {
     }, 120_000);
   });
 }
+
+describe('ConvTranspose refusals', () => {
+  const model = (attrs: NodeSpec['attrs'], sample = [2, 5]): ModelSpec => ({
+    inputs: [{ name: 'x', shape: ['N', ...sample] }],
+    outputs: ['y'],
+    initializers: { w: { shape: [2, 1, ...sample.slice(1).map(() => 2)], data: randomFloats(2 * 2 ** (sample.length - 1), 1) } },
+    nodes: [{ name: 'up', op: 'ConvTranspose', inputs: ['x', 'w'], outputs: ['y'], attrs }],
+  });
+
+  it('an output_padding not smaller than the stride, naming the node', () => {
+    expect(() => graphOf(model({ strides: [2], output_padding: [2] }))).toThrow("node 'up' (ConvTranspose): output_padding must be smaller than the stride or the dilation");
+  });
+
+  it('3-D in C, naming the node (the reference runs it)', () => {
+    const graph = graphOf(model({}, [2, 3, 3, 3]));
+    expect(runReference(graph, randomFloats(54, 2), 1)).toHaveLength(4 * 4 * 4);
+    expect(() => generate(graph, 'up.onnx', { target: 'host' })).toThrow("node 'up' (ConvTranspose): 3-D ConvTranspose has no C kernel (1-D and 2-D have)");
+  });
+});
