@@ -36,14 +36,18 @@ static float conv2d_edge(const ecgc_conv2d_t *p, const float *w, const float *x,
   return acc;
 }
 
-/* 8 outputs of one row from x (the first output's top-left tap), `step` apart in x; inlined with a constant step. */
-static inline void conv2d_block8(const ecgc_conv2d_t *p, const float *w, const float *x, const conv2d_rows_t *r, float *y, float bias, int32_t step) {
-  const int32_t H = p->in_height, W = p->in_width, KH = p->kernel_height, KW = p->kernel_width, DH = p->dilation_height, DW = p->dilation_width;
-  const int32_t channels = p->in_channels / p->groups;
+/*
+ * 8 outputs of one row from x (the first output's top-left tap), `step` apart in x. Inlined
+ * with constant step and kernel width where the callers give them, which turns offsets into
+ * constants; one_row (a kernel of one row, inside the input: (1, k) kernels) drops the row loop.
+ */
+static inline void conv2d_block8(const ecgc_conv2d_t *p, const float *w, const float *x, const conv2d_rows_t *r, float *y, float bias, int32_t KW, int32_t DW, int32_t step, int32_t one_row) {
+  const int32_t H = p->in_height, W = p->in_width, KH = one_row ? 1 : p->kernel_height, DH = p->dilation_height;
+  const int32_t channels = p->in_channels / p->groups, kh_first = one_row ? 0 : r->kh_first, kh_end = one_row ? 1 : r->kh_end;
   float a0 = bias, a1 = bias, a2 = bias, a3 = bias, a4 = bias, a5 = bias, a6 = bias, a7 = bias;
   int32_t c, kh, kw;
   for (c = 0; c < channels; c++, x += H * W, w += KH * KW) {
-    for (kh = r->kh_first; kh < r->kh_end; kh++) {
+    for (kh = kh_first; kh < kh_end; kh++) {
       const float *xk = x + kh * DH * W, *wr = w + kh * KW;
       for (kw = 0; kw < KW; kw++, xk += DW) {
         const float wk = wr[kw];
@@ -62,13 +66,16 @@ static inline void conv2d_block8(const ecgc_conv2d_t *p, const float *w, const f
 }
 
 static void conv2d_row_dense(const ecgc_conv2d_t *p, const float *w, const float *x, const conv2d_rows_t *r, float *y, float bias) {
-  const int32_t W = p->in_width, SW = p->stride_width, PL = p->pad_left;
+  const int32_t W = p->in_width, KW = p->kernel_width, SW = p->stride_width, DW = p->dilation_width, PL = p->pad_left;
   const float *xr = x + r->top * W - PL;
+  const int32_t one_row = p->kernel_height == 1 && r->kh_end == 1;
   int32_t t = 0;
   for (; t < p->inner_left; t++) y[t] = conv2d_edge(p, w, x, r, t * SW - PL, bias);
   for (; t + 8 <= p->inner_right; t += 8) {
-    if (SW == 1) conv2d_block8(p, w, xr + t, r, y + t, bias, 1);
-    else conv2d_block8(p, w, xr + t * SW, r, y + t, bias, SW);
+    if (!one_row) conv2d_block8(p, w, xr + t * SW, r, y + t, bias, KW, DW, SW, 0);
+    else if (KW == 1 && SW == 1) conv2d_block8(p, w, xr + t, r, y + t, bias, 1, 1, 1, 1);
+    else if (SW == 1) conv2d_block8(p, w, xr + t, r, y + t, bias, KW, DW, 1, 1);
+    else conv2d_block8(p, w, xr + t * SW, r, y + t, bias, KW, DW, SW, 1);
   }
   for (; t < p->out_width; t++) y[t] = conv2d_edge(p, w, x, r, t * SW - PL, bias);
 }
