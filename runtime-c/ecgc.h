@@ -100,6 +100,46 @@ typedef struct {
 size_t ecgc_conv1d_f32_get_buffer_size(const ecgc_conv1d_t *p); /* scratch bytes */
 void ecgc_conv1d_f32(const ecgc_conv1d_t *p, const float *x, float *y, void *scratch);
 
+/* ---- Conv2d ----------------------------------------------------------------------- */
+
+/*
+ * x [in_channels, in_height, in_width] -> y [out_channels, out_height, out_width]. For each
+ * output y[co, i, j]: acc = bias[co] (0 without bias), then acc = acc + w * x over the group's
+ * input channels ascending and, within each, kernel rows then columns ascending (the weight
+ * row's order), each product and sum rounded to float; taps in the padding are skipped.
+ * Outputs [inner_left, inner_right) of a row have all their column taps inside. sparse: as
+ * ecgc_conv1d_t.
+ */
+typedef struct {
+  int32_t in_channels, out_channels, in_height, in_width, out_height, out_width;
+  int32_t kernel_height, kernel_width, stride_height, stride_width, dilation_height, dilation_width;
+  int32_t pad_top, pad_left, groups, inner_left, inner_right, sparse;
+  ecgc_weights_t weights;
+  const float *bias;
+} ecgc_conv2d_t;
+
+size_t ecgc_conv2d_f32_get_buffer_size(const ecgc_conv2d_t *p); /* scratch bytes */
+void ecgc_conv2d_f32(const ecgc_conv2d_t *p, const float *x, float *y, void *scratch);
+
+/* ---- ConvTranspose ------------------------------------------------------------------- */
+
+/*
+ * x [in_channels, in_height, in_width] -> y [out_channels, out_height, out_width], weights
+ * [in_channels, out_channels / groups, kernel_height, kernel_width] float32; 1-D as one row.
+ * For each output y[co, i, j]: acc = bias[co] (0 without bias), then acc = acc + w * x over
+ * the group's input channels ascending and, within each, kernel rows then columns ascending,
+ * taking the taps whose input position (i + pad_top - kh * dilation_height) / stride_height
+ * (and the same along the width) is whole and inside; each product and sum rounded.
+ */
+typedef struct {
+  int32_t in_channels, out_channels, in_height, in_width, out_height, out_width;
+  int32_t kernel_height, kernel_width, stride_height, stride_width, dilation_height, dilation_width;
+  int32_t pad_top, pad_left, groups;
+  const float *weights, *bias;
+} ecgc_conv_transpose2d_t;
+
+void ecgc_conv_transpose2d_f32(const ecgc_conv_transpose2d_t *p, const float *x, float *y);
+
 /* ---- Element-wise, one input (ecgc_unary.c) ------------------------------------------- */
 
 /* y = op(x); a, b: alpha (LeakyRelu), min/max (Clip), integer exponent or 0.5 (Pow, in a);
@@ -226,6 +266,23 @@ void ecgc_channel_affine_f32(const float *x, const float *scale, const float *sh
 void ecgc_maxpool1d_f32(const float *x, float *y, int32_t channels, int32_t in_length, int32_t out_length, int32_t kernel, int32_t stride, int32_t dilation, int32_t pad_begin);
 /* Sum of the taps inside the input (ascending), then sum / divisor[t] (precomputed per output). */
 void ecgc_avgpool1d_f32(const float *x, float *y, int32_t channels, int32_t in_length, int32_t out_length, int32_t kernel, int32_t stride, int32_t pad_begin, const float *divisor);
+/*
+ * Pooling over two spatial axes: x [channels, in_height, in_width] -> y [channels, out_height,
+ * out_width]; a 1-D pool is one row (in_height = out_height = kernel_height = 1). Taps inside
+ * the input only, kernel rows then columns ascending. Max: from -inf, a later tap wins only
+ * when greater. Average: sum (each add rounded) / divisor[output]. LpPool: p = 1, the sum of
+ * |x|; p = 2, sqrt of the sum of x * x (correctly rounded).
+ */
+typedef struct {
+  int32_t channels, in_height, in_width, out_height, out_width, kernel_height, kernel_width;
+  int32_t stride_height, stride_width, dilation_height, dilation_width, pad_top, pad_left;
+  const float *divisor; /* average only */
+} ecgc_pool2d_t;
+
+void ecgc_maxpool2d_f32(const ecgc_pool2d_t *p, const float *x, float *y);
+void ecgc_avgpool2d_f32(const ecgc_pool2d_t *p, const float *x, float *y);
+void ecgc_lppool2d_p1_f32(const ecgc_pool2d_t *p, const float *x, float *y);
+void ecgc_lppool2d_p2_f32(const ecgc_pool2d_t *p, const float *x, float *y);
 /*
  * For each of `outer` x `inner` outputs, reduce `n` elements spaced `inner` apart (the middle
  * axis): mean = (sum ascending, each add rounded) / n, or max (a later element wins only when greater).

@@ -82,7 +82,8 @@ export function layerKind(graph: Graph, node: Node): string {
     const weight = graph.constants.get(node.inputs[1]);
     const group = attrInt(node, 'group', 1);
     if (weight && group > 1) return weight.shape[1] === 1 ? 'depthwise conv' : 'grouped conv';
-    return weight && weight.shape[2] === 1 ? 'pointwise conv' : 'dense conv';
+    // pointwise: a kernel of one tap along every spatial axis
+    return weight && weight.shape.slice(2).every((k) => k === 1) ? 'pointwise conv' : 'dense conv';
   }
   if (node.op === 'Gemm' || (node.op === 'MatMul' && node.inputs.some((i) => graph.constants.has(i)))) return 'fc';
   return node.op;

@@ -45,7 +45,7 @@ export async function runCommand(model: string, options: RunOptions): Promise<vo
   } else {
     count = options.count === undefined ? 30 : Number(options.count);
     if (!Number.isInteger(count) || count < 1) fail(`--count must be a positive integer, got '${options.count}'`);
-    if (sample.length < 1 || sample.length > 2) fail(`${model}: input ${shapeText(sample)} per sample is not an ECG window [C, T]; pass --input`);
+    if (sample.length < 1) fail(`${model}: input ${shapeText(sample)} per sample has no time axis for ECG windows; pass --input`);
     const windows = syntheticWindows(sample, data, count);
     ({ x, labels } = windows);
     process.stderr.write(`no --input: ${windows.description}${data ? ` for task ${data.task}` : ''}\n`);

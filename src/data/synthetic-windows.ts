@@ -4,7 +4,8 @@
  * definition (model-data.ts) the windows follow it: beat windows around each synthetic R
  * peak, labelled with the beat's class, or rhythm-length windows of sinus rhythm; the
  * preprocessing (z-score or none, zero padding) is the dataset's. Without one, consecutive windows
- * at 360 Hz fill the model's input. A single synthetic lead is copied to every input channel.
+ * at 360 Hz fill the model's input. A single synthetic lead is copied to every input channel
+ * (every position of the axes before time).
  */
 import type { ModelData } from './model-data.js';
 import { ZSCORE_EPSILON, zscore } from './preprocess.js';
@@ -27,7 +28,9 @@ function classIndex(kind: BeatKind, classes: string[]): number {
 }
 
 export function syntheticWindows(sampleShape: number[], data: ModelData | undefined, count: number, seed = 1): WindowSet {
-  const [channels, length] = sampleShape.length === 2 ? sampleShape : [1, sampleShape[0]];
+  // The last axis is time; the others hold the leads ([C, T]; a Conv2d model's [1, leads, T] or [leads, 1, T]).
+  const length = sampleShape[sampleShape.length - 1];
+  const channels = sampleShape.slice(0, -1).reduce((p, d) => p * d, 1);
   const normalize = data ? data.preprocessing.normalize : { kind: 'zscore', epsilon: ZSCORE_EPSILON };
   const rate = data?.preprocessing.resample?.to ?? data?.samplingRate ?? 360;
   const x = new Float32Array(count * channels * length);

@@ -2,7 +2,7 @@
  * AveragePool over the spatial axes of [N, C, ...]: the sum of the taps inside the input in
  * row-major order over the kernel (each add rounded), then one division. The divisor counts
  * the taps inside the input, or with count_include_pad the window clipped to the padded
- * input (as torch and onnxruntime do with ceil_mode), axis by axis. C: 1-D, without dilations.
+ * input (as torch and onnxruntime do with ceil_mode), axis by axis. C: 1-D and 2-D.
  */
 import { fail } from '../errors.js';
 import { attrInt } from '../onnx/attributes.js';
@@ -11,7 +11,7 @@ import type { OpContext, OpDef } from './op.js';
 import { cFloat } from '../util/c.js';
 import { cKernel } from './lowering.js';
 import { inputShape, where } from './shapes.js';
-import { type Window1d, ceilMode, kernelShape, spatialWindows, tapOffsets } from './window.js';
+import { type Window1d, ceilMode, kernelShape, lowerPool2d, spatialWindows, tapOffsets } from './window.js';
 
 export function geometry(ctx: OpContext) {
   const x = inputShape(ctx, 0);
@@ -45,6 +45,7 @@ function divisors(ctx: OpContext): Float32Array {
 }
 
 const AVGPOOL1D_F32 = cKernel('ecgc_avgpool1d_f32', 'ecgc_pool1d.c');
+const AVGPOOL2D_F32 = cKernel('ecgc_avgpool2d_f32', 'ecgc_pool2d.c');
 
 export const AveragePool: OpDef = {
   op: 'AveragePool',
@@ -71,11 +72,11 @@ export const AveragePool: OpDef = {
   },
   lower(ctx, _outputs, c) {
     const { channels, windows } = geometry(ctx);
-    if (windows.length !== 1) fail(`${where(ctx.node)}: ${windows.length}-D pooling has no C kernel (1-D has)`);
-    const [w] = windows;
-    if (w.dilation !== 1) fail(`${where(ctx.node)}: AveragePool with dilations has no C kernel`);
     const id = c.id('op', '_divisor');
     c.declare(`static const float ${id}[] = {${Array.from(divisors(ctx), cFloat).join(', ')}};`);
+    // the 1-D kernel has no dilations: the 2-D one takes that case as a single row
+    if (windows.length !== 1 || windows[0].dilation !== 1) return lowerPool2d(ctx.node, c, AVGPOOL2D_F32, channels, windows, id);
+    const [w] = windows;
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
     c.step([AVGPOOL1D_F32], (at) => `${AVGPOOL1D_F32.name}(${at(x)}, ${at(y)}, ${channels}, ${w.inLength}, ${w.outLength}, ${w.kernel}, ${w.stride}, ${w.padBegin}, ${id});`);
   },

@@ -7,7 +7,7 @@ import { inputShape } from './shapes.js';
 import { sizeOf } from '../ir/graph.js';
 import { type At, cKernel, designated, offset } from './lowering.js';
 
-const CHANNEL_AFFINE_F32 = cKernel('ecgc_channel_affine_f32', 'ecgc_channel_affine.c');
+export const CHANNEL_AFFINE_F32 = cKernel('ecgc_channel_affine_f32', 'ecgc_channel_affine.c');
 
 export function affineKernel(shape: readonly number[]) {
   const { batch, channels, inner } = affineGeometry(shape);

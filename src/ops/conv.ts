@@ -1,6 +1,6 @@
 /**
  * Conv: input [N, Cin, ...spatial], weight [Cout, Cin/group, ...kernel], optional bias
- * [Cout]; each of the N batches on its own. C: 1-D ([N, Cin, T]).
+ * [Cout]; each of the N batches on its own. C: 1-D ([N, Cin, T]) and 2-D ([N, Cin, H, W]).
  *
  * Summation order (the C kernels follow it): for each output y[co, t] the accumulator
  * starts at bias[co] (0 without bias), then adds fround(w * x) for input channels of the
@@ -46,15 +46,16 @@ export function geometry(ctx: OpContext): ConvGeometry {
   return { windows, window: windows[0], outShape, batch: x[0], inChannels, outChannels, group };
 }
 
-/** The geometry of a 1-D Conv, the one the C kernels run. */
-function geometry1d(ctx: OpContext): ConvGeometry {
+/** The geometry of a Conv the C kernels run: 1-D or 2-D. */
+function geometryInC(ctx: OpContext, axes: number[] = [1, 2]): ConvGeometry {
   const g = geometry(ctx);
-  if (g.windows.length !== 1) fail(`${where(ctx.node)}: ${g.windows.length}-D convolution has no C kernel (1-D has)`);
+  if (!axes.includes(g.windows.length)) fail(`${where(ctx.node)}: ${g.windows.length}-D convolution has no C kernel (${axes.join('-D and ')}-D have)`);
   return g;
 }
 
-/** ecgc_conv1d_f32 reads packed rows through ecgc_weights.c. */
+/** ecgc_conv1d_f32 and ecgc_conv2d_f32 read packed rows through ecgc_weights.c. */
 const CONV1D_F32 = cKernel('ecgc_conv1d_f32', 'ecgc_conv1d.c', 'ecgc_weights.c');
+const CONV2D_F32 = cKernel('ecgc_conv2d_f32', 'ecgc_conv2d.c', 'ecgc_weights.c');
 
 export const Conv: OpDef = {
   op: 'Conv',
@@ -93,23 +94,21 @@ export const Conv: OpDef = {
     };
   },
   lower(ctx, _outputs, c) {
-    const { batch, window } = geometry1d(ctx);
-    const layer = declareLayer(ctx, c);
+    const { batch, windows } = geometryInC(ctx);
+    const [kernel, layer, sparseRows] = windows.length === 1 ? [CONV1D_F32, declareLayer(ctx, c), 4] : [CONV2D_F32, declareLayer2d(ctx, c), 5];
+    const [inSize, outSize] = [windows.reduce((p, w) => p * w.inLength, 1), windows.reduce((p, w) => p * w.outLength, 1)];
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
-    const scratch = { bytes: rowScratchBytes(layer, layer.rowLength, 4), check: `${CONV1D_F32.name}_get_buffer_size(&${layer.id})` };
+    const scratch = { bytes: rowScratchBytes(layer, layer.rowLength, sparseRows), check: `${kernel.name}_get_buffer_size(&${layer.id})` };
     // one call per batch
-    const call = (at: At, s: string, n: number) => `${CONV1D_F32.name}(&${layer.id}, ${offset(at(x), n * layer.inChannels * window.inLength)}, ${offset(at(y), n * layer.outChannels * window.outLength)}, ${s});`;
-    c.step([CONV1D_F32], (at, s) => Array.from({ length: batch }, (_, n) => call(at, s, n)).join('\n  '), { scratch });
+    const call = (at: At, s: string, n: number) => `${kernel.name}(&${layer.id}, ${offset(at(x), n * layer.inChannels * inSize)}, ${offset(at(y), n * layer.outChannels * outSize)}, ${s});`;
+    c.step([kernel], (at, s) => Array.from({ length: batch }, (_, n) => call(at, s, n)).join('\n  '), { scratch });
   },
   layer: {
     weight: 1,
     bias: 2,
     layout: (_node, shape) => (shape.length < 2 || shape[0] < 1 ? undefined : { rows: shape[0], transposed: false }),
     foldsAffine: () => true,
-    inputVectors: (ctx) => {
-      const g = geometry(ctx);
-      return g.windows.length === 1 ? convInputVectors(g) : null;
-    },
+    inputVectors: (ctx) => convInputVectors(geometry(ctx)),
   },
   stream: {
     stage: {
@@ -122,11 +121,9 @@ export const Conv: OpDef = {
 
 /** The layer's ecgc_conv1d_t (in <name>.c), for a step of its own or a stage of a depth-first chain. */
 function declareLayer(ctx: OpContext, c: Lowering): StreamStage & LayerWeights {
-  const g = geometry1d(ctx);
+  const g = geometryInC(ctx, [1]);
   const w = g.window;
-  const { first, end } = validRanges(w);
-  const innerBegin = Math.min(w.outLength, Math.max(0, ...first));
-  const innerEnd = Math.max(innerBegin, Math.min(w.outLength, ...end));
+  const [innerBegin, innerEnd] = innerRange(w);
   if (!ctx.constants[1]) fail(`${where(ctx.node)}: the weight must be a constant to compile to C`);
   const id = c.id('layer');
   const weights = c.weights(id);
@@ -142,23 +139,50 @@ function declareLayer(ctx: OpContext, c: Lowering): StreamStage & LayerWeights {
   return { ...weights, id, inChannels: g.inChannels, outChannels: g.outChannels, kernel: w.kernel, dilation: w.dilation, rowLength };
 }
 
-/** One vector per output position (of every batch) and group: the taps its window reads (zeros in the padding). */
-function convInputVectors({ window, batch, inChannels, group }: ConvGeometry): InputVectors {
-  const { kernel: K, stride, dilation, padBegin, inLength: T, outLength } = window;
+/** The outputs [begin, end) along a window's axis whose taps all lie inside the input. */
+function innerRange(w: Window1d): [number, number] {
+  const { first, end } = validRanges(w);
+  const begin = Math.min(w.outLength, Math.max(0, ...first));
+  return [begin, Math.max(begin, Math.min(w.outLength, ...end))];
+}
+
+/** The layer's ecgc_conv2d_t (in <name>.c). */
+function declareLayer2d(ctx: OpContext, c: Lowering): LayerWeights & { id: string; inChannels: number; outChannels: number; rowLength: number } {
+  const g = geometryInC(ctx, [2]);
+  const [h, w] = g.windows;
+  const [innerLeft, innerRight] = innerRange(w);
+  if (!ctx.constants[1]) fail(`${where(ctx.node)}: the weight must be a constant to compile to C`);
+  const id = c.id('layer');
+  const weights = c.weights(id);
+  const bias = c.bias(id, 2, g.outChannels);
+  c.declare(
+    `static const ecgc_conv2d_t ${id} = ${designated({
+      in_channels: g.inChannels, out_channels: g.outChannels, in_height: h.inLength, in_width: w.inLength, out_height: h.outLength, out_width: w.outLength,
+      kernel_height: h.kernel, kernel_width: w.kernel, stride_height: h.stride, stride_width: w.stride, dilation_height: h.dilation, dilation_width: w.dilation,
+      pad_top: h.padBegin, pad_left: w.padBegin, groups: g.group, inner_left: innerLeft, inner_right: innerRight, sparse: weights.sparse ? 1 : 0,
+      weights: weights.init, bias,
+    })};`,
+  );
+  return { ...weights, id, inChannels: g.inChannels, outChannels: g.outChannels, rowLength: (g.inChannels / g.group) * h.kernel * w.kernel };
+}
+
+/** One vector per output position (of every batch) and group: the taps its window reads, row-major over the kernel (zeros in the padding). */
+function convInputVectors({ windows, batch, inChannels, group }: ConvGeometry): InputVectors {
+  const { inSize, outSize, taps, offsets } = tapOffsets(windows);
   const inPerGroup = inChannels / group;
   return {
     groups: group,
-    perWindow: batch * outLength,
+    perWindow: batch * outSize,
     fill(input, g, v, column, nonzero) {
-      const [n, t] = [Math.floor(v / outLength), v % outLength];
+      const [n, o] = [Math.floor(v / outSize), v % outSize];
       let count = 0;
       for (let c = 0; c < inPerGroup; c++) {
-        const channel = (n * inChannels + g * inPerGroup + c) * T;
-        for (let k = 0; k < K; k++) {
-          const at = t * stride - padBegin + k * dilation;
-          const value = at >= 0 && at < T ? input[channel + at] : 0;
-          column[c * K + k] = value;
-          if (value !== 0) nonzero[count++] = c * K + k;
+        const channel = (n * inChannels + g * inPerGroup + c) * inSize;
+        for (let t = 0; t < taps; t++) {
+          const at = offsets[o * taps + t];
+          const value = at >= 0 ? input[channel + at] : 0;
+          column[c * taps + t] = value;
+          if (value !== 0) nonzero[count++] = c * taps + t;
         }
       }
       return count;

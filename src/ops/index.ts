@@ -13,6 +13,7 @@ import { Clip } from './clip.js';
 import { Concat } from './concat.js';
 import { ConstantOfShape } from './constant-of-shape.js';
 import { Conv } from './conv.js';
+import { ConvTranspose } from './conv-transpose.js';
 import { Div } from './div.js';
 import { Dropout } from './dropout.js';
 import { Elu } from './elu.js';
@@ -30,8 +31,10 @@ import { HardSigmoid } from './hard-sigmoid.js';
 import { HardSwish } from './hard-swish.js';
 import { Identity } from './identity.js';
 import { If } from './if.js';
+import { InstanceNormalization } from './instance-normalization.js';
 import { LayerNormalization } from './layer-normalization.js';
 import { LeakyRelu } from './leaky-relu.js';
+import { LpPool } from './lp-pool.js';
 import { LSTM } from './lstm.js';
 import { MatMul } from './mat-mul.js';
 import { MaxPool } from './max-pool.js';
@@ -67,11 +70,12 @@ import { Unsqueeze } from './unsqueeze.js';
 
 /** Every op's definition: the one list of ops. */
 const DEFINITIONS: OpDef[] = [
-  Abs, Add, AveragePool, BatchNormalization, Cast, ChannelAffine, Clip, Concat, ConstantOfShape, Conv, Div, Dropout,
-  Elu, Equal, Erf, Exp, Expand, Flatten, Gather, Gemm, GlobalAveragePool, GlobalMaxPool, GRU, HardSigmoid, HardSwish,
-  Identity, If, LayerNormalization, LeakyRelu, LSTM, MatMul, MaxPool, Mul, Neg, Pad, Pow, Reciprocal, ReduceL1, ReduceL2,
-  ReduceMax, ReduceMean, ReduceMin, ReduceProd, ReduceSum, ReduceSumSquare, Relu, Reshape, RNN, Selu, Shape, Sigmoid,
-  Sign, Slice, Softmax, Softsign, Sqrt, Squeeze, Sub, Tanh, Transpose, Unsqueeze,
+  Abs, Add, AveragePool, BatchNormalization, Cast, ChannelAffine, Clip, Concat, ConstantOfShape, Conv, ConvTranspose,
+  Div, Dropout, Elu, Equal, Erf, Exp, Expand, Flatten, Gather, Gemm, GlobalAveragePool, GlobalMaxPool, GRU,
+  HardSigmoid, HardSwish, Identity, If, InstanceNormalization, LayerNormalization, LeakyRelu, LpPool, LSTM, MatMul,
+  MaxPool, Mul, Neg, Pad, Pow, Reciprocal, ReduceL1, ReduceL2, ReduceMax, ReduceMean, ReduceMin, ReduceProd,
+  ReduceSum, ReduceSumSquare, Relu, Reshape, RNN, Selu, Shape, Sigmoid, Sign, Slice, Softmax, Softsign, Sqrt,
+  Squeeze, Sub, Tanh, Transpose, Unsqueeze,
 ];
 
 const BY_NAME = new Map(DEFINITIONS.map((def) => [def.op, def]));

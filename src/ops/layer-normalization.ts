@@ -15,7 +15,7 @@ import { cFloat } from '../util/c.js';
 import { cKernel } from './lowering.js';
 import { inputShape, normalizeAxis, where } from './shapes.js';
 
-const LAYER_NORM_F32 = cKernel('ecgc_layer_norm_f32', 'ecgc_layer_norm.c');
+export const LAYER_NORM_F32 = cKernel('ecgc_layer_norm_f32', 'ecgc_layer_norm.c');
 
 export function geometry(ctx: OpContext) {
   const shape = inputShape(ctx, 0);
@@ -43,20 +43,11 @@ export const LayerNormalization: OpDef = {
     return ([x, scale, bias], [y, meanOut, invStdOut]) => {
       for (let r = 0; r < rows; r++) {
         const base = r * n;
-        let sum = 0;
-        for (let i = 0; i < n; i++) sum = f(sum + x[base + i]);
-        const mean = f(sum / n);
-        let squares = 0;
-        for (let i = 0; i < n; i++) {
-          const d = f(x[base + i] - mean);
-          y[base + i] = d;
-          squares = f(squares + f(d * d));
-        }
-        const std = f(Math.sqrt(f(f(squares / n) + epsilon)));
+        const { mean, std } = normalizeRow(x, y, base, n, epsilon);
         if (meanOut) meanOut[r] = mean;
         if (invStdOut) invStdOut[r] = 1 / std;
         for (let i = 0; i < n; i++) {
-          let v = f(y[base + i] / std);
+          let v = y[base + i];
           if (hasScale) v = f(v * scale[i]);
           if (hasBias) v = f(v + bias[i]);
           y[base + i] = v;
@@ -72,3 +63,20 @@ export const LayerNormalization: OpDef = {
     c.step([LAYER_NORM_F32], (at) => `${LAYER_NORM_F32.name}(${at(x)}, ${optional(1)}, ${optional(2)}, ${at(y)}, ${rows}, ${n}, ${cFloat(epsilon)});`);
   },
 };
+
+/** y[base, base + n) = fround(d / s) for the row of x there (see the header); returns its mean and s. */
+export function normalizeRow(x: ArrayLike<number>, y: Float32Array | Float64Array, base: number, n: number, epsilon: number): { mean: number; std: number } {
+  const f = Math.fround;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum = f(sum + x[base + i]);
+  const mean = f(sum / n);
+  let squares = 0;
+  for (let i = 0; i < n; i++) {
+    const d = f(x[base + i] - mean);
+    y[base + i] = d;
+    squares = f(squares + f(d * d));
+  }
+  const std = f(Math.sqrt(f(f(squares / n) + epsilon)));
+  for (let i = 0; i < n; i++) y[base + i] = f(y[base + i] / std);
+  return { mean, std };
+}

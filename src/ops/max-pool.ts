@@ -1,14 +1,14 @@
 /**
  * MaxPool over the spatial axes of [N, C, ...]: the maximum over the window's taps inside
  * the input (padding never wins). Taps are scanned in row-major order over the kernel and a
- * later tap replaces the running maximum only when strictly greater. C: 1-D.
+ * later tap replaces the running maximum only when strictly greater. C: 1-D and 2-D.
  */
 import { fail } from '../errors.js';
 import { shapeText } from '../ir/graph.js';
 import type { OpContext, OpDef } from './op.js';
 import { cKernel } from './lowering.js';
 import { inputShape, where } from './shapes.js';
-import { ceilMode, kernelShape, spatialWindows, tapOffsets } from './window.js';
+import { ceilMode, kernelShape, lowerPool2d, spatialWindows, tapOffsets } from './window.js';
 
 export function geometry(ctx: OpContext) {
   const x = inputShape(ctx, 0);
@@ -21,6 +21,7 @@ export function geometry(ctx: OpContext) {
 }
 
 const MAXPOOL1D_F32 = cKernel('ecgc_maxpool1d_f32', 'ecgc_pool1d.c');
+const MAXPOOL2D_F32 = cKernel('ecgc_maxpool2d_f32', 'ecgc_pool2d.c');
 
 export const MaxPool: OpDef = {
   op: 'MaxPool',
@@ -45,7 +46,7 @@ export const MaxPool: OpDef = {
   },
   lower(ctx, _outputs, c) {
     const { channels, windows } = geometry(ctx);
-    if (windows.length !== 1) fail(`${where(ctx.node)}: ${windows.length}-D pooling has no C kernel (1-D has)`);
+    if (windows.length !== 1) return lowerPool2d(ctx.node, c, MAXPOOL2D_F32, channels, windows);
     const [w] = windows;
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
     c.step([MAXPOOL1D_F32], (at) => `${MAXPOOL1D_F32.name}(${at(x)}, ${at(y)}, ${channels}, ${w.inLength}, ${w.outLength}, ${w.kernel}, ${w.stride}, ${w.dilation}, ${w.padBegin});`);
