@@ -47,7 +47,7 @@ describe('the op registry', () => {
 
   it("is the README's list of the ops ecgc reads", () => {
     const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
-    const list = /\bOps: ([^.]*)\./.exec(readme.slice(readme.indexOf('## What it reads')))![1];
+    const list = /\bOps:\s+([^.]*)\./.exec(readme.slice(readme.indexOf('## What it reads')))![1];
     expect(list.replace(/\s*\([^)]*\)/g, '').split(/,\s*/)).toEqual(SUPPORTED_OPS);
   });
 
