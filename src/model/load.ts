@@ -28,6 +28,7 @@ export function loadModel(file: string, options: { batch?: 1 } = {}): Graph {
   for (const name of graph.outputs) {
     const info = graph.values.get(name);
     if (!info) fail(`${file}: graph output '${name}' is not produced by any node`);
+    if (info.dtype !== 'float32') fail(`${file}: graph output '${name}' has element type ${info.dtype}; ecgc models give float32 output (Cast it to float)`);
     if (info.shape.length === 0 || info.shape[0] !== 1) {
       const producer = graph.nodes.find((node) => node.outputs.includes(name));
       const cause = options.batch === 1 && fixed !== 1 ? `--batch 1 cannot rewrite the graph's batch of ${fixed} there (${producer ? `node '${producer.name}' (${producer.op})` : 'a constant'} keeps it)` : 'ecgc expects batch-first outputs';
@@ -39,7 +40,8 @@ export function loadModel(file: string, options: { batch?: 1 } = {}): Graph {
 
 function oneWindow(graph: Graph, file: string): Graph {
   for (const name of graph.inputs) {
-    const shape = graph.values.get(name)!.shape;
+    const { shape, dtype } = graph.values.get(name)!;
+    if (dtype !== 'float32') fail(`${file}: graph input '${name}' has element type ${dtype}; ecgc models take float32 input`);
     if (shape.length < 2) fail(`${file}: graph input '${name}' has rank ${shape.length}; ecgc expects a batch dimension followed by the sample's dimensions, e.g. [N, C, T]`);
     if (shape[0] !== 1) {
       fail(`${file}: graph input '${name}' has a fixed batch size of ${shape[0]}; ecgc compiles single-sample inference: give --batch 1 to rewrite it, or export with a batch of 1 or with dynamic_axes={'${name}': {0: 'N'}}`);
