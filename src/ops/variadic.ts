@@ -43,8 +43,9 @@ export function variadicOp(op: string, fold: Fold): OpDef {
       const inputs = ctx.node.inputs;
       if (inputs.length === 1) return c.view();
       const shapes = inputs.map((_, i) => inputShape(ctx, i));
-      // operands: the inputs, the output itself (the accumulator), and Mean's divisor
-      const declared = declareStrides(ctx, c, out.shape, [...shapes, out.shape, []]);
+      // operands: the inputs, the output itself (the accumulator, read from the third input on and by Mean's division), and Mean's divisor
+      const accumulates = inputs.length > 2 || fold.mean;
+      const declared = declareStrides(ctx, c, out.shape, [...shapes, ...(accumulates ? [out.shape] : []), ...(fold.mean ? [[]] : [])]);
       const count = fold.mean ? c.id('op', '__count') : '';
       if (fold.mean) c.declare(`static const float ${count}[] = {${cFloat(inputs.length)}};`);
       const [acc, accStrides, divisorStrides] = [ctx.node.outputs[0], declared.strides[inputs.length], declared.strides[inputs.length + 1]];
