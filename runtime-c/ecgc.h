@@ -163,6 +163,11 @@ void ecgc_selu_f32(const float *x, float *y, int32_t n, float a, float b);      
 void ecgc_hard_sigmoid_f32(const float *x, float *y, int32_t n, float a, float b); /* a: alpha, b: beta */
 void ecgc_hard_swish_f32(const float *x, float *y, int32_t n, float a, float b);  /* a = 1/6, b = 1/2 */
 void ecgc_softsign_f32(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_log_f32(const float *x, float *y, int32_t n, float a, float b);      /* log(x < 0): the NaN 0x7fc00000 */
+void ecgc_softplus_f32(const float *x, float *y, int32_t n, float a, float b); /* max(x, 0) + log1p(exp(-|x|)) */
+void ecgc_floor_f32(const float *x, float *y, int32_t n, float a, float b);    /* floor, ceil, round half to even: */
+void ecgc_ceil_f32(const float *x, float *y, int32_t n, float a, float b);     /* exact, keeping x's sign */
+void ecgc_round_f32(const float *x, float *y, int32_t n, float a, float b);
 
 /* ---- A chain of conv1d layers, depth first (ecgc_stream.c) ---------------------------- */
 
@@ -257,6 +262,31 @@ enum { ECGC_ADD, ECGC_SUB, ECGC_MUL, ECGC_DIV };
  */
 void ecgc_binary_f32(int32_t op, const float *a, const int32_t *a_strides, const float *b, const int32_t *b_strides, float *y, const int32_t *shape, int32_t rank);
 
+/*
+ * The same walk (ecgc_broadcast.c), one function per op: comparisons of floats and logic of
+ * bools into bool (uint8_t, 0 or 1); Max/Min (b wins only when greater / smaller, so ties
+ * keep a), PRelu (a = x, b = slope: a < 0 ? b * a : a). Variadic Max/Min/Sum/Mean fold their
+ * inputs in order, one call per input after the first (Sum and Mean through ecgc_binary_f32).
+ */
+void ecgc_less_f32(const float *a, const int32_t *a_strides, const float *b, const int32_t *b_strides, uint8_t *y, const int32_t *shape, int32_t rank);
+void ecgc_less_or_equal_f32(const float *a, const int32_t *a_strides, const float *b, const int32_t *b_strides, uint8_t *y, const int32_t *shape, int32_t rank);
+void ecgc_greater_f32(const float *a, const int32_t *a_strides, const float *b, const int32_t *b_strides, uint8_t *y, const int32_t *shape, int32_t rank);
+void ecgc_greater_or_equal_f32(const float *a, const int32_t *a_strides, const float *b, const int32_t *b_strides, uint8_t *y, const int32_t *shape, int32_t rank);
+void ecgc_equal_f32(const float *a, const int32_t *a_strides, const float *b, const int32_t *b_strides, uint8_t *y, const int32_t *shape, int32_t rank);
+void ecgc_equal_bool(const uint8_t *a, const int32_t *a_strides, const uint8_t *b, const int32_t *b_strides, uint8_t *y, const int32_t *shape, int32_t rank);
+void ecgc_and_bool(const uint8_t *a, const int32_t *a_strides, const uint8_t *b, const int32_t *b_strides, uint8_t *y, const int32_t *shape, int32_t rank);
+void ecgc_or_bool(const uint8_t *a, const int32_t *a_strides, const uint8_t *b, const int32_t *b_strides, uint8_t *y, const int32_t *shape, int32_t rank);
+void ecgc_xor_bool(const uint8_t *a, const int32_t *a_strides, const uint8_t *b, const int32_t *b_strides, uint8_t *y, const int32_t *shape, int32_t rank);
+void ecgc_max_f32(const float *a, const int32_t *a_strides, const float *b, const int32_t *b_strides, float *y, const int32_t *shape, int32_t rank);
+void ecgc_min_f32(const float *a, const int32_t *a_strides, const float *b, const int32_t *b_strides, float *y, const int32_t *shape, int32_t rank);
+void ecgc_prelu_f32(const float *a, const int32_t *a_strides, const float *b, const int32_t *b_strides, float *y, const int32_t *shape, int32_t rank);
+/* out = condition ? x : y, the three broadcast to `shape`. */
+void ecgc_where_f32(const uint8_t *condition, const int32_t *condition_strides, const float *x, const int32_t *x_strides, const float *y, const int32_t *y_strides, float *out, const int32_t *shape, int32_t rank);
+/* Not; Cast float -> bool (x != 0) and bool -> float (1.0f or 0.0f). */
+void ecgc_not_bool(const uint8_t *x, uint8_t *y, int32_t n);
+void ecgc_cast_to_bool_f32(const float *x, uint8_t *y, int32_t n);
+void ecgc_cast_to_f32_bool(const uint8_t *x, float *y, int32_t n);
+
 /* y[c, i] = x[c, i] * scale[c] + shift[c] (each operation rounded), c over `channels`, i over `inner`. */
 void ecgc_channel_affine_f32(const float *x, const float *scale, const float *shift, float *y, int32_t channels, int32_t inner);
 
@@ -291,13 +321,15 @@ void ecgc_reduce_mean_f32(const float *x, float *y, int32_t outer, int32_t n, in
 void ecgc_reduce_max_f32(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
 /* The same shape of loop, acc = init then acc = step(acc, v) in order, y = finish(acc):
    sum (0, acc + v), min (+inf, v < acc ? v : acc), prod (1, acc * v), l1 (0, acc + |v|),
-   l2 (0, acc + v * v, then sqrt), sum_square (0, acc + v * v). */
+   l2 (0, acc + v * v, then sqrt), sum_square (0, acc + v * v), log_sum_exp (0, acc + exp(v), then log;
+   ecgc_approx.h's, without subtracting the maximum first). */
 void ecgc_reduce_sum_f32(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
 void ecgc_reduce_min_f32(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
 void ecgc_reduce_prod_f32(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
 void ecgc_reduce_l1_f32(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
 void ecgc_reduce_l2_f32(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
 void ecgc_reduce_sum_square_f32(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
+void ecgc_reduce_log_sum_exp_f32(const float *x, float *y, int32_t outer, int32_t n, int32_t inner);
 
 /* ---- Normalisation --------------------------------------------------------------------- */
 

@@ -1,5 +1,5 @@
 /*
- * Float32 approximations of exp, tanh, sigmoid and erf: the same operations in the same
+ * Float32 approximations of exp, log, tanh, sigmoid and erf: the same operations in the same
  * order as src/ops/approx.ts, so host and Cortex-M builds give the TypeScript reference's
  * bits (compile with -ffp-contract=off; never -ffast-math). No libm: glibc and newlib differ.
  */
@@ -67,6 +67,54 @@ static inline float ecgc_erff(float x) {
     t = 1.0f - ecgc_expf(-(a * a)) * q;
   }
   return x < 0.0f ? -t : t;
+}
+
+static inline float ecgc_logf(float x) { /* src/ops/approx.ts logF32: musl's logf */
+  const float ln2_hi = 6.9313812256e-01f, ln2_lo = 9.0580006145e-06f;
+  const float lg1 = 0.666666627f, lg2 = 0.400009722f, lg3 = 0.284987867f, lg4 = 0.242790788f;
+  uint32_t ix;
+  int32_t k = 0;
+  float m, f, s, z, w, t1, t2, r, hfsq, dk;
+  memcpy(&ix, &x, sizeof ix);
+  if (ix < 0x00800000u || ix >> 31) {
+    if ((ix & 0x7fffffffu) == 0) return -__builtin_inff();
+    if (ix >> 31) {
+      const uint32_t nan = 0x7fc00000u; /* one NaN on every target */
+      memcpy(&m, &nan, sizeof m);
+      return m;
+    }
+    k -= 25;
+    x = x * 33554432.0f; /* 2^25 */
+    memcpy(&ix, &x, sizeof ix);
+  } else if (ix >= 0x7f800000u) {
+    return x;
+  } else if (ix == 0x3f800000u) {
+    return 0.0f;
+  }
+  ix += 0x3f800000u - 0x3f3504f3u;
+  k += (int32_t)(ix >> 23) - 0x7f;
+  ix = (ix & 0x007fffffu) + 0x3f3504f3u;
+  memcpy(&m, &ix, sizeof m);
+  f = m - 1.0f;
+  s = f / (2.0f + f);
+  z = s * s;
+  w = z * z;
+  t1 = w * (lg2 + w * lg4);
+  t2 = z * (lg1 + w * lg3);
+  r = t2 + t1;
+  hfsq = 0.5f * f * f;
+  dk = (float)k;
+  return s * (hfsq + r) + dk * ln2_lo - hfsq + f + dk * ln2_hi;
+}
+
+static inline float ecgc_log1pf(float u) { /* log(1 + u), u >= 0: log(w) * u / (w - 1) corrects w = 1 + u */
+  const float w = 1.0f + u;
+  if (w == 1.0f) return u;
+  return ecgc_logf(w) * u / (w - 1.0f);
+}
+
+static inline float ecgc_softplusf(float x) { /* max(x, 0) + log1p(e^-|x|) */
+  return (x > 0.0f ? x : 0.0f) + ecgc_log1pf(ecgc_expf(-(x < 0.0f ? -x : x)));
 }
 
 #endif

@@ -1,5 +1,6 @@
 /* Reductions over the middle axis of (outer, n, inner): the Reduce* ops, GlobalAveragePool, GlobalMaxPool (src/ops/reduce.ts). */
 #include "ecgc.h"
+#include "ecgc_approx.h"
 
 void ecgc_reduce_mean_f32(const float *x, float *y, int32_t outer, int32_t n, int32_t inner) {
   int32_t o, i, j;
@@ -48,3 +49,4 @@ ECGC_REDUCE(ecgc_reduce_prod_f32, 1.0f, acc * v, acc)
 ECGC_REDUCE(ecgc_reduce_l1_f32, 0.0f, acc + (v < 0.0f ? -v : v), acc)
 ECGC_REDUCE(ecgc_reduce_l2_f32, 0.0f, acc + v * v, __builtin_sqrtf(acc)) /* correctly rounded, no libm */
 ECGC_REDUCE(ecgc_reduce_sum_square_f32, 0.0f, acc + v * v, acc)
+ECGC_REDUCE(ecgc_reduce_log_sum_exp_f32, 0.0f, acc + ecgc_expf(v), ecgc_logf(acc)) /* the shared approximations */

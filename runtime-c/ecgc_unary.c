@@ -22,6 +22,34 @@ static float hard_sigmoid(float x, float alpha, float beta) { /* src/ops/hard-si
   return v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
 }
 
+/*
+ * Floor, ceil and round half to even without libm: from |x| >= 2^23 every float is an
+ * integer; below, the truncated value is adjusted. The result keeps x's sign (floor(-0) = -0,
+ * ceil(-0.5) = -0, round(-0.5) = -0), as Math.floor / Math.ceil and src/ops/round.ts give.
+ */
+static float floor_of(float x) {
+  float t;
+  if (!(__builtin_fabsf(x) < 8388608.0f)) return x;
+  t = (float)(int32_t)x; /* toward zero */
+  return __builtin_copysignf(t > x ? t - 1.0f : t, x);
+}
+
+static float ceil_of(float x) {
+  float t;
+  if (!(__builtin_fabsf(x) < 8388608.0f)) return x;
+  t = (float)(int32_t)x;
+  return __builtin_copysignf(t < x ? t + 1.0f : t, x);
+}
+
+static float round_half_even(float x) {
+  float t, d;
+  if (!(__builtin_fabsf(x) < 8388608.0f)) return x;
+  t = (float)(int32_t)x;
+  d = __builtin_fabsf(x - t); /* exact, in [0, 1) */
+  if (d > 0.5f || (d == 0.5f && (int32_t)t % 2 != 0)) t = x < 0.0f ? t - 1.0f : t + 1.0f;
+  return __builtin_copysignf(t, x);
+}
+
 /* y[i] = f(x[i]) for i < n, with a and b the op's parameters (unused by most). */
 #define ECGC_UNARY(name, expression)                                 \
   void name(const float *x, float *y, int32_t n, float a, float b) { \
@@ -48,6 +76,11 @@ ECGC_UNARY(ecgc_selu_f32, x[i] > 0.0f ? b * x[i] : b * (a * ecgc_expf(x[i]) - a)
 ECGC_UNARY(ecgc_hard_sigmoid_f32, hard_sigmoid(x[i], a, b))
 ECGC_UNARY(ecgc_hard_swish_f32, x[i] * hard_sigmoid(x[i], a, b))
 ECGC_UNARY(ecgc_softsign_f32, x[i] / (1.0f + __builtin_fabsf(x[i])))
+ECGC_UNARY(ecgc_log_f32, ecgc_logf(x[i]))
+ECGC_UNARY(ecgc_softplus_f32, ecgc_softplusf(x[i]))
+ECGC_UNARY(ecgc_floor_f32, floor_of(x[i]))
+ECGC_UNARY(ecgc_ceil_f32, ceil_of(x[i]))
+ECGC_UNARY(ecgc_round_f32, round_half_even(x[i]))
 /* Pow by a constant exponent a: x^0.5 is sqrt (as pow.ts), chosen once, not per element. */
 void ecgc_pow_f32(const float *x, float *y, int32_t n, float a, float b) {
   int32_t i;

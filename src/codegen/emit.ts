@@ -68,6 +68,9 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
   if (graph.inputs.length !== 1 || graph.outputs.length !== 1) fail(`${source}: the C API takes one input and one output; the model has ${graph.inputs.length} and ${graph.outputs.length}`);
   const [inputInfo, outputInfo] = [graph.values.get(graph.inputs[0])!, graph.values.get(graph.outputs[0])!];
   if (graph.constants.has(graph.outputs[0])) fail(`${source}: the graph's output '${graph.outputs[0]}' does not depend on its input (it folds to a constant): there is nothing to compile`);
+  for (const [what, value, info] of [['input', graph.inputs[0], inputInfo], ['output', graph.outputs[0], outputInfo]] as const) {
+    if (info.dtype !== 'float32') fail(`${source}: the graph's ${what} '${value}' is ${info.dtype}; the C API takes and gives float32`);
+  }
   if (sizeOf(inputInfo.shape) === 0 || sizeOf(outputInfo.shape) === 0) fail(`${source}: an empty input or output (${shapeText(inputInfo.shape)} -> ${shapeText(outputInfo.shape)}) has no C array`);
   const name = modelName(source, options.name);
   const NAME = name.toUpperCase();

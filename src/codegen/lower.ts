@@ -8,7 +8,7 @@
  */
 import { fail } from '../errors.js';
 import { opContext } from '../ir/context.js';
-import { type Graph, type Node, shapeText } from '../ir/graph.js';
+import { DTYPES, type Graph, type Node, shapeText } from '../ir/graph.js';
 import { C_OPS, opDef } from '../ops/index.js';
 import { type CKernel, type LayerWeights, type Lowering, type Scratch, type StepCode, designated } from '../ops/lowering.js';
 import { where } from '../ops/shapes.js';
@@ -70,8 +70,10 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
     let id = constantArrays.get(name);
     if (!id) {
       id = names.take(`c_${name}`);
-      const data = graph.constants.get(name)!.data;
-      out.declarations.push(`static const float ${id}[${Math.max(1, data.length)}] = {${Array.from(data, cFloat).join(', ') || '0.0f'}}; /* ${cComment(name)} */`);
+      const { data, dtype } = graph.constants.get(name)!;
+      if (dtype === 'int64') fail(`internal: the int64 constant '${name}' has no C array`);
+      const values = dtype === 'bool' ? Array.from(data, String) : Array.from(data, cFloat);
+      out.declarations.push(`static const ${DTYPES[dtype].c} ${id}[${Math.max(1, data.length)}] = {${values.join(', ') || '0'}}; /* ${cComment(name)} */`);
       constantArrays.set(name, id);
     }
     return id;
@@ -129,9 +131,9 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
       out.views.set(node.outputs[0], node.inputs[0]);
       continue;
     }
-    if (node.inputs.some((name) => name !== '' && !isConstant(name) && graph.values.get(name)?.dtype !== 'float32')) {
-      fail(`${where(node)}: integer tensors at run time have no C kernel`);
-    }
+    const types = [...node.inputs.filter((name) => name !== '' && !isConstant(name)), ...node.outputs.filter((name) => name !== '')].map((name) => graph.values.get(name)?.dtype);
+    if (types.includes('int64')) fail(`${where(node)}: integer tensors at run time have no C kernel`);
+    if (types.includes('bool') && !def.cBool) fail(`${where(node)}: bool tensors at run time have no C kernel for ${node.op}`);
     if (!def.lower) fail(`${where(node)} has no C kernel. Ops the C backend supports: ${C_OPS.join(', ')}`);
     const outputs = node.outputs.map((name) => graph.values.get(name)!);
     def.lower(opContext(graph, node), outputs, loweringOf(node));

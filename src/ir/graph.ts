@@ -5,13 +5,13 @@
  * read as 1): one run of the graph, in the interpreter and in C, takes that many windows
  * (windowsPerRun), and the interpreter runs any number of windows in runs of that many.
  * Every value has a data type (DTYPES): its typed array in the interpreter, its C type and
- * size in the arena. Today every run-time tensor is float32; integer tensors (shapes,
- * indices) exist only as constants and are folded away before execution.
+ * size in the arena. Run-time tensors are float32, or bool (comparisons, masks); integer
+ * tensors (shapes, indices) exist only as constants and are folded away before execution.
  */
-export type DType = 'float32' | 'int64';
+export type DType = 'float32' | 'int64' | 'bool';
 
-/** int64 values are held as exact doubles (shapes and indices are far below 2^53). */
-export type TensorData = Float32Array | Float64Array;
+/** int64 values are held as exact doubles (shapes and indices are far below 2^53); bool as 0 or 1. */
+export type TensorData = Float32Array | Float64Array | Uint8Array;
 
 export interface DTypeInfo {
   /** Bytes an element takes in the arena. */
@@ -19,12 +19,13 @@ export interface DTypeInfo {
   /** The element type of C pointers to it. */
   c: string;
   /** The typed array the interpreter holds it in. */
-  array: Float32ArrayConstructor | Float64ArrayConstructor;
+  array: Float32ArrayConstructor | Float64ArrayConstructor | Uint8ArrayConstructor;
 }
 
 export const DTYPES: Record<DType, DTypeInfo> = {
   float32: { bytes: 4, c: 'float', array: Float32Array },
   int64: { bytes: 8, c: 'int64_t', array: Float64Array },
+  bool: { bytes: 1, c: 'uint8_t', array: Uint8Array },
 };
 
 export interface Tensor {

@@ -30,6 +30,7 @@ export function loadModel(file: string, options: { batch?: 1 } = {}): Graph {
   for (const name of graph.outputs) {
     const info = graph.values.get(name);
     if (!info) fail(`${file}: graph output '${name}' is not produced by any node`);
+    if (info.dtype !== 'float32') fail(`${file}: graph output '${name}' has element type ${info.dtype}; ecgc models give float32 output (Cast it to float)`);
     if (info.shape.length === 0 || info.shape[0] !== batch) {
       const producer = graph.nodes.find((node) => node.outputs.includes(name));
       const keeper = producer ? `node '${producer.name}' (${producer.op})` : 'a constant';
@@ -43,7 +44,8 @@ export function loadModel(file: string, options: { batch?: 1 } = {}): Graph {
 function batchFirstInputs(graph: Graph, file: string): Graph {
   const batch = windowsPerRun(graph);
   for (const name of graph.inputs) {
-    const shape = graph.values.get(name)!.shape;
+    const { shape, dtype } = graph.values.get(name)!;
+    if (dtype !== 'float32') fail(`${file}: graph input '${name}' has element type ${dtype}; ecgc models take float32 input`);
     if (shape.length < 2) fail(`${file}: graph input '${name}' has rank ${shape.length}; ecgc expects a batch dimension followed by the sample's dimensions, e.g. [N, C, T]`);
     if (shape[0] !== batch) fail(`${file}: graph inputs '${graph.inputs[0]}' and '${name}' have different batches (${batch} and ${shape[0]}); ecgc feeds every input the same windows`);
     if (shape[0] < 1) fail(`${file}: graph input '${name}' has a batch of 0; it takes no windows`);

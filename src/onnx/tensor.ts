@@ -1,6 +1,6 @@
 /** ONNX TensorProto -> IR tensor: every storage form torch and onnx.helper produce. */
 import { fail } from '../errors.js';
-import type { Tensor } from '../ir/graph.js';
+import { DTYPES, type Tensor } from '../ir/graph.js';
 import { type OnnxTypes, onnx, toNumber } from './proto.js';
 
 const T = onnx.TensorProto.DataType;
@@ -50,8 +50,8 @@ export function tensorFromProto(proto: OnnxTypes.ITensorProto, what: string): Te
     const typeName = T[type] ?? String(type);
     fail(`${what}: element type ${typeName} is not supported (float32, float64, float16 and integer types are)`);
   }
-  const isFloat = type in FLOAT_TYPES;
-  const values = isFloat ? new Float32Array(count) : new Float64Array(count);
+  const dtype = type in FLOAT_TYPES ? 'float32' : type === T.BOOL ? 'bool' : 'int64';
+  const values = new DTYPES[dtype].array(count);
   const raw = proto.rawData;
   if (raw && raw.length > 0) {
     if (raw.length !== count * layout.bytes) {
@@ -66,7 +66,7 @@ export function tensorFromProto(proto: OnnxTypes.ITensorProto, what: string): Te
     }
     for (let i = 0; i < count; i++) values[i] = type === T.FLOAT16 ? halfToFloat(typed[i]) : typed[i];
   }
-  return { dtype: isFloat ? 'float32' : 'int64', shape, data: values };
+  return { dtype, shape, data: values };
 }
 
 function typedField(proto: OnnxTypes.ITensorProto, type: number): number[] {

@@ -1,5 +1,5 @@
 /**
- * Float32 approximations of exp, tanh, sigmoid and erf with a fixed operation sequence.
+ * Float32 approximations of exp, log, tanh, sigmoid and erf with a fixed operation sequence.
  *
  * libm differs between glibc and newlib, so the reference never calls Math.exp and friends
  * in a path the generated C must match. Every + - * / below is rounded to float32
@@ -96,4 +96,60 @@ export function erfF32(x: number): number {
     t = f(1 - f(expF32(-f(a * a)) * q));
   }
   return x < 0 ? -t : t;
+}
+
+// log: musl's logf (from FreeBSD's e_logf.c); its Lg coefficients give |error| < 2^-34.24 on the reduced range.
+const LOG_LN2_HI = f(6.9313812256e-1);
+const LOG_LN2_LO = f(9.0580006145e-6);
+const LG = [0xaaaaaa * 2 ** -24, 0xccce13 * 2 ** -25, 0x91e9ee * 2 ** -25, 0xf89e26 * 2 ** -26].map(f);
+const SQRT_HALF_BITS = 0x3f3504f3;
+const bitsView = new Uint32Array(1);
+const floatView = new Float32Array(bitsView.buffer);
+
+/**
+ * log(x) = k ln2 + log(m) with x = m 2^k, m in [sqrt(1/2), sqrt(2)) taken from the bits
+ * (subnormals scaled by 2^25 first); log(m) = log((1+s)/(1-s)) for s = f / (2 + f), f = m - 1,
+ * as f - hfsq + s (hfsq + R(s^2)). log(0) = -inf, log(inf) = inf, log(x < 0) = NaN (0x7fc00000).
+ */
+export function logF32(x: number): number {
+  floatView[0] = x;
+  let ix = bitsView[0];
+  let k = 0;
+  if (ix < 0x00800000 || ix >>> 31) {
+    if ((ix & 0x7fffffff) === 0) return -Infinity;
+    if (ix >>> 31) return NaN;
+    k -= 25;
+    floatView[0] = f(x * 2 ** 25);
+    ix = bitsView[0];
+  } else if (ix >= 0x7f800000) {
+    return x;
+  } else if (ix === 0x3f800000) {
+    return 0;
+  }
+  ix = (ix + (0x3f800000 - SQRT_HALF_BITS)) >>> 0;
+  k += (ix >>> 23) - 0x7f;
+  bitsView[0] = (ix & 0x007fffff) + SQRT_HALF_BITS;
+  const m = floatView[0];
+  const fm = f(m - 1);
+  const s = f(fm / f(2 + fm));
+  const z = f(s * s);
+  const w = f(z * z);
+  const t1 = f(w * f(LG[1] + f(w * LG[3])));
+  const t2 = f(z * f(LG[0] + f(w * LG[2])));
+  const r = f(t2 + t1);
+  const hfsq = f(f(0.5 * fm) * fm);
+  const dk = k;
+  return f(f(f(f(f(s * f(hfsq + r)) + f(dk * LOG_LN2_LO)) - hfsq) + fm) + f(dk * LOG_LN2_HI));
+}
+
+/** log(1 + u) for u >= 0, accurate for small u: log(w) * u / (w - 1) with w = 1 + u corrects w's rounding (Goldberg). */
+export function log1pF32(u: number): number {
+  const w = f(1 + u);
+  if (w === 1) return u;
+  return f(f(logF32(w) * u) / f(w - 1));
+}
+
+/** softplus(x) = log(1 + e^x), as max(x, 0) + log1p(e^-|x|) so that neither end loses precision or overflows. */
+export function softplusF32(x: number): number {
+  return f((x > 0 ? x : 0) + log1pF32(expF32(-(x < 0 ? -x : x))));
 }

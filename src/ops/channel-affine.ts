@@ -4,7 +4,7 @@
  */
 import type { OpDef } from './op.js';
 import { inputShape } from './shapes.js';
-import { sizeOf } from '../ir/graph.js';
+import { type TensorData, sizeOf } from '../ir/graph.js';
 import { type At, cKernel, designated, offset } from './lowering.js';
 
 export const CHANNEL_AFFINE_F32 = cKernel('ecgc_channel_affine_f32', 'ecgc_channel_affine.c');
@@ -12,7 +12,7 @@ export const CHANNEL_AFFINE_F32 = cKernel('ecgc_channel_affine_f32', 'ecgc_chann
 export function affineKernel(shape: readonly number[]) {
   const { batch, channels, inner } = affineGeometry(shape);
   const f = Math.fround;
-  return (x: ArrayLike<number>, scale: ArrayLike<number>, shift: ArrayLike<number>, y: Float32Array | Float64Array) => {
+  return (x: ArrayLike<number>, scale: ArrayLike<number>, shift: ArrayLike<number>, y: TensorData) => {
     for (let n = 0, i = 0; n < batch; n++) {
       for (let c = 0; c < channels; c++) {
         const s = scale[c];

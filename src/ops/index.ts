@@ -5,9 +5,11 @@ import { IMPORTER_OPS } from '../onnx/import.js';
 import type { OpDef } from './op.js';
 import { Abs } from './abs.js';
 import { Add } from './add.js';
+import { And } from './and.js';
 import { AveragePool } from './average-pool.js';
 import { BatchNormalization } from './batch-normalization.js';
 import { Cast } from './cast.js';
+import { Ceil } from './ceil.js';
 import { ChannelAffine } from './channel-affine.js';
 import { Clip } from './clip.js';
 import { Concat } from './concat.js';
@@ -22,11 +24,14 @@ import { Erf } from './erf.js';
 import { Exp } from './exp.js';
 import { Expand } from './expand.js';
 import { Flatten } from './flatten.js';
+import { Floor } from './floor.js';
 import { Gather } from './gather.js';
 import { Gemm } from './gemm.js';
 import { GRU } from './gru.js';
 import { GlobalAveragePool } from './global-average-pool.js';
 import { GlobalMaxPool } from './global-max-pool.js';
+import { Greater } from './greater.js';
+import { GreaterOrEqual } from './greater-or-equal.js';
 import { HardSigmoid } from './hard-sigmoid.js';
 import { HardSwish } from './hard-swish.js';
 import { Identity } from './identity.js';
@@ -34,48 +39,64 @@ import { If } from './if.js';
 import { InstanceNormalization } from './instance-normalization.js';
 import { LayerNormalization } from './layer-normalization.js';
 import { LeakyRelu } from './leaky-relu.js';
+import { LessOrEqual } from './less-or-equal.js';
+import { Less } from './less.js';
+import { Log } from './log.js';
 import { LpPool } from './lp-pool.js';
 import { LSTM } from './lstm.js';
 import { MatMul } from './mat-mul.js';
+import { Max } from './max.js';
 import { MaxPool } from './max-pool.js';
+import { Mean } from './mean.js';
+import { Min } from './min.js';
 import { Mul } from './mul.js';
 import { Neg } from './neg.js';
+import { Not } from './not.js';
+import { Or } from './or.js';
+import { PRelu } from './p-relu.js';
 import { Pad } from './pad.js';
 import { Pow } from './pow.js';
 import { Reciprocal } from './reciprocal.js';
 import { ReduceL1 } from './reduce-l1.js';
 import { ReduceL2 } from './reduce-l2.js';
+import { ReduceLogSumExp } from './reduce-log-sum-exp.js';
 import { ReduceMax } from './reduce-max.js';
 import { ReduceMean } from './reduce-mean.js';
 import { ReduceMin } from './reduce-min.js';
 import { ReduceProd } from './reduce-prod.js';
-import { ReduceSumSquare } from './reduce-sum-square.js';
 import { ReduceSum } from './reduce-sum.js';
+import { ReduceSumSquare } from './reduce-sum-square.js';
 import { Relu } from './relu.js';
 import { Reshape } from './reshape.js';
 import { RNN } from './rnn.js';
+import { Round } from './round.js';
 import { Selu } from './selu.js';
 import { Shape } from './shape.js';
 import { Sigmoid } from './sigmoid.js';
 import { Sign } from './sign.js';
 import { Slice } from './slice.js';
 import { Softmax } from './softmax.js';
+import { Softplus } from './softplus.js';
 import { Softsign } from './softsign.js';
 import { Sqrt } from './sqrt.js';
 import { Squeeze } from './squeeze.js';
 import { Sub } from './sub.js';
+import { Sum } from './sum.js';
 import { Tanh } from './tanh.js';
 import { Transpose } from './transpose.js';
 import { Unsqueeze } from './unsqueeze.js';
+import { Where } from './where.js';
+import { Xor } from './xor.js';
 
 /** Every op's definition: the one list of ops. */
 const DEFINITIONS: OpDef[] = [
-  Abs, Add, AveragePool, BatchNormalization, Cast, ChannelAffine, Clip, Concat, ConstantOfShape, Conv, ConvTranspose,
-  Div, Dropout, Elu, Equal, Erf, Exp, Expand, Flatten, Gather, Gemm, GlobalAveragePool, GlobalMaxPool, GRU,
-  HardSigmoid, HardSwish, Identity, If, InstanceNormalization, LayerNormalization, LeakyRelu, LpPool, LSTM, MatMul,
-  MaxPool, Mul, Neg, Pad, Pow, Reciprocal, ReduceL1, ReduceL2, ReduceMax, ReduceMean, ReduceMin, ReduceProd,
-  ReduceSum, ReduceSumSquare, Relu, Reshape, RNN, Selu, Shape, Sigmoid, Sign, Slice, Softmax, Softsign, Sqrt,
-  Squeeze, Sub, Tanh, Transpose, Unsqueeze,
+  Abs, Add, And, AveragePool, BatchNormalization, Cast, Ceil, ChannelAffine, Clip, Concat, ConstantOfShape, Conv,
+  ConvTranspose, Div, Dropout, Elu, Equal, Erf, Exp, Expand, Flatten, Floor, Gather, Gemm, GlobalAveragePool,
+  GlobalMaxPool, Greater, GreaterOrEqual, GRU, HardSigmoid, HardSwish, Identity, If, InstanceNormalization,
+  LayerNormalization, LeakyRelu, Less, LessOrEqual, Log, LpPool, LSTM, MatMul, Max, MaxPool, Mean, Min, Mul, Neg,
+  Not, Or, Pad, Pow, PRelu, Reciprocal, ReduceL1, ReduceL2, ReduceLogSumExp, ReduceMax, ReduceMean, ReduceMin,
+  ReduceProd, ReduceSum, ReduceSumSquare, Relu, Reshape, RNN, Round, Selu, Shape, Sigmoid, Sign, Slice, Softmax,
+  Softplus, Softsign, Sqrt, Squeeze, Sub, Sum, Tanh, Transpose, Unsqueeze, Where, Xor,
 ];
 
 const BY_NAME = new Map(DEFINITIONS.map((def) => [def.op, def]));

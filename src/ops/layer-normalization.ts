@@ -9,7 +9,7 @@
  */
 import { fail } from '../errors.js';
 import { attrFloat, attrInt } from '../onnx/attributes.js';
-import { shapeText, sizeOf } from '../ir/graph.js';
+import { type TensorData, shapeText, sizeOf } from '../ir/graph.js';
 import type { OpContext, OpDef } from './op.js';
 import { cFloat } from '../util/c.js';
 import { cKernel } from './lowering.js';
@@ -65,7 +65,7 @@ export const LayerNormalization: OpDef = {
 };
 
 /** y[base, base + n) = fround(d / s) for the row of x there (see the header); returns its mean and s. */
-export function normalizeRow(x: ArrayLike<number>, y: Float32Array | Float64Array, base: number, n: number, epsilon: number): { mean: number; std: number } {
+export function normalizeRow(x: ArrayLike<number>, y: TensorData, base: number, n: number, epsilon: number): { mean: number; std: number } {
   const f = Math.fround;
   let sum = 0;
   for (let i = 0; i < n; i++) sum = f(sum + x[base + i]);

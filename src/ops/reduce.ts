@@ -3,8 +3,9 @@
  * order of the reduced axes), and the Reduce* ops, each an accumulator folded over them.
  */
 import { fail } from '../errors.js';
-import { sizeOf } from '../ir/graph.js';
+import { type TensorData, sizeOf } from '../ir/graph.js';
 import { attrInt, attrInts } from '../onnx/attributes.js';
+import { expF32, logF32 } from './approx.js';
 import { type CKernel, type Lowering, cKernel } from './lowering.js';
 import type { OpContext, OpDef } from './op.js';
 import { constantInput, indexMap, inputShape, normalizeAxis, stridesOf, where } from './shapes.js';
@@ -38,7 +39,7 @@ export function reduction(shape: readonly number[], axes: readonly number[], kee
 export function foldReduction({ base, reduced }: Reduction, { init, step, finish }: Reducer) {
   const n = reduced.length;
   const f = Math.fround;
-  return (x: ArrayLike<number>, y: Float32Array | Float64Array) => {
+  return (x: ArrayLike<number>, y: TensorData) => {
     for (let o = 0; o < base.length; o++) {
       let acc = init;
       for (let j = 0; j < n; j++) acc = f(step(acc, x[base[o] + reduced[j]]));
@@ -119,4 +120,5 @@ export const REDUCERS = {
   l1: { init: 0, step: (acc, x) => acc + Math.abs(x), finish: same, kernel: kernelOf('l1') },
   l2: { init: 0, step: (acc, x) => acc + f32(x * x), finish: (acc) => Math.sqrt(acc), kernel: kernelOf('l2') },
   sumSquare: { init: 0, step: (acc, x) => acc + f32(x * x), finish: same, kernel: kernelOf('sum_square') },
+  logSumExp: { init: 0, step: (acc, x) => acc + expF32(x), finish: logF32, kernel: kernelOf('log_sum_exp') },
 } satisfies Record<string, Reducer>;

@@ -1,9 +1,9 @@
 /**
- * The float32 approximations (exp, tanh, sigmoid, erf) against float64 references over
+ * The float32 approximations (exp, log, softplus, tanh, sigmoid, erf) against float64 references over
  * dense grids: error in float32 ulps, and the special points they must get exactly.
  */
 import { describe, expect, it } from 'vitest';
-import { erfF32, expF32, sigmoidF32, tanhF32 } from '../../src/ops/approx.js';
+import { erfF32, expF32, logF32, sigmoidF32, softplusF32, tanhF32 } from '../../src/ops/approx.js';
 
 const f = Math.fround;
 const bits = new Int32Array(2);
@@ -74,9 +74,28 @@ describe('float32 approximations', () => {
     expect(erfF32(10)).toBe(1);
   });
 
+  it('log is within 1 ulp from the smallest subnormal to the largest float, exact at 1 and at the ends', () => {
+    // log-spaced: x = 2^t over t in [-149, 128)
+    expect(maxUlps((t) => logF32(f(2 ** t)), (t) => Math.log(f(2 ** t)), -149, 127.99)).toBeLessThanOrEqual(1);
+    expect(maxUlps(logF32, Math.log, 0.5, 2)).toBeLessThanOrEqual(1);
+    expect(logF32(1)).toBe(0);
+    expect(logF32(0)).toBe(-Infinity);
+    expect(logF32(-0)).toBe(-Infinity);
+    expect(logF32(Infinity)).toBe(Infinity);
+    expect(logF32(-1)).toBeNaN();
+  });
+
+  it('softplus is within 3 ulps on [-80, 80] (log1p(e^x) on the left, x + log1p(e^-x) on the right)', () => {
+    const softplus64 = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+    expect(maxUlps(softplusF32, softplus64, -80, 80, 400_000)).toBeLessThanOrEqual(3);
+    expect(maxUlps(softplusF32, softplus64, -1e-3, 1e-3)).toBeLessThanOrEqual(2);
+    expect(softplusF32(1000)).toBe(1000);
+    expect(softplusF32(-1000)).toBeLessThan(1e-37);
+  });
+
   it('never produces NaN, even at the extremes', () => {
     for (const x of [-3.4e38, -1e10, -88.5, -87, 0, 88, 88.8, 1e10, 3.4e38]) {
-      for (const fn of [expF32, tanhF32, sigmoidF32, erfF32]) expect(Number.isNaN(fn(x))).toBe(false);
+      for (const fn of [expF32, tanhF32, sigmoidF32, erfF32, softplusF32]) expect(Number.isNaN(fn(x))).toBe(false);
     }
   });
 });

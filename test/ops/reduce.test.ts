@@ -16,7 +16,7 @@ import { graphOf } from '../helpers/model.js';
 import { randomFloats } from '../helpers/random.js';
 import { ort } from '../helpers/ort.js';
 
-const OPS = ['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare'];
+const OPS = ['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSumExp'];
 const CASES = [
   { axes: [2], keepdims: 1 },
   { axes: [2, 3], keepdims: 0 },

@@ -6,7 +6,7 @@
 import { fail } from '../../errors.js';
 import { opDef } from '../../ops/index.js';
 import { opContext } from '../../ir/context.js';
-import { type Graph, type Node, type Tensor, sizeOf } from '../../ir/graph.js';
+import { DTYPES, type Graph, type Node, type Tensor, sizeOf } from '../../ir/graph.js';
 
 export function inferAndFold(graph: Graph): Graph {
   const nodes: Node[] = [];
@@ -27,14 +27,14 @@ export function inferAndFold(graph: Graph): Graph {
     });
     const foldable = def.shapeOnly || node.inputs.every((name) => name === '' || graph.constants.has(name));
     if (foldable) {
-      const data = node.outputs.map((_, i) => (outputs[i].dtype === 'float32' ? new Float32Array(sizeOf(outputs[i].shape)) : new Float64Array(sizeOf(outputs[i].shape))));
+      const data = node.outputs.map((_, i) => new DTYPES[outputs[i].dtype].array(sizeOf(outputs[i].shape)));
       const inputs = ctx.constants.map((c) => c?.data ?? new Float32Array(0));
       if (def.view) data[0].set(inputs[0]);
       else def.prepare(ctx, outputs)(inputs, data);
       node.outputs.forEach((name, i) => graph.constants.set(name, { ...outputs[i], data: data[i] } as Tensor));
       continue;
     }
-    const integer = outputs.findIndex((o) => o.dtype !== 'float32');
+    const integer = outputs.findIndex((o) => o.dtype === 'int64');
     if (integer >= 0) {
       fail(`node '${node.name}' (${node.op}) computes the integer tensor '${node.outputs[integer]}' from run-time data; ecgc supports integer tensors only where they fold to constants (shapes, indices)`);
     }
