@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fail, inFile } from '../errors.js';
-import { DTYPES, type Graph, shapeText, sizeOf } from '../ir/graph.js';
+import { type DType, DTYPES, type Graph, shapeText, sizeOf } from '../ir/graph.js';
 import { modelData } from '../data/model-data.js';
 import { PROBABILITY_OPS, opDef } from '../ops/index.js';
 import type { CKernel, Scratch } from '../ops/lowering.js';
@@ -136,7 +136,7 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
     classNames: data ? data.classes.map((c) => JSON.stringify(c.replace(/[^\x20-\x7e]/g, '?')).replace(/\?\?/g, '?\\?')).join(', ') : false,
     // an array of double: 8-byte aligned on every target ecgc builds for, as ARENA_ALIGN needs
     arenaDoubles: Math.max(1, Math.ceil(memory.arenaBytes / 8)),
-    steps, push, output: at(outputValue), outputBytes: sizeOf(outputShape) * 4,
+    steps, push, copyOutput: copyOutput(at(outputValue), outputInfo.dtype, sizeOf(outputShape)),
     runtimeId: RUNTIME_ID, logits: !outputs.probabilities,
   });
   const weightFile = template('weights.c.hbs')({ version: VERSION, source: cComment(basename(source)), totalBytes: weightBytes, arrays: weights });
@@ -156,6 +156,12 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
   const sources = [...modelSources, ...runtimeSources.map((f) => `runtime/${f}`)];
   files.set('ecgc.mk', template('ecgc.mk.hbs')({ version: VERSION, name, NAME, target: options.target, modelSources, runtimeSources, runtimeId: RUNTIME_ID }));
   return { name, files, reference: lowered.reference, memory, layers: lowered.layers, weightBytes, runtimeSources: sources, pushApi: push !== false, scratch: lowered.steps.flatMap((step) => (step.scratch ? [step.scratch] : [])), kernels };
+}
+
+/** The C that copies the output value into the caller's float array: int64 values (indices) as floats, exact below 2^24. */
+function copyOutput(value: string, dtype: DType, size: number): string {
+  if (dtype === 'float32') return `memcpy(output, ${value}, ${size * 4});`;
+  return `{ const int64_t *const indices = ${value}; int32_t i; for (i = 0; i < ${size}; i++) output[i] = (float)indices[i]; }`;
 }
 
 /** Whether the output holds probabilities: the op that ends the graph (views after it aside) says so. */

@@ -77,16 +77,17 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
 
   /** What a node's `lower` works through. */
   function loweringOf(node: Node): Lowering {
-    const comment = `/* ${cComment(`${node.name} (${node.op}) -> ${shapeText(graph.values.get(node.outputs[0])!.shape)}`)} */`;
+    const comment = (output: string) => `/* ${cComment(`${node.name} (${node.op}) -> ${shapeText(graph.values.get(output)!.shape)}`)} */`;
     return {
       id: (kind, suffix = '') => names.take(`${node.name}${suffix}`, kind),
       declare: (text) => void out.declarations.push(text),
       constant: constantArray,
       operand: (name, at) => (isConstant(name) ? constantArray(name) : at(name)),
       step(kernels, code, options = {}) {
+        const output = options.output ?? node.outputs[0];
         out.steps.push({
-          node: node.name, op: node.op, inputs: node.inputs.filter((name) => name !== '' && !isConstant(name)), output: node.outputs[0],
-          inPlace: options.inPlace ?? false, scratch: options.scratch, kernels, code: (at, scratch) => `${comment}\n  ${code(at, scratch)}`,
+          node: node.name, op: node.op, inputs: node.inputs.filter((name) => name !== '' && !isConstant(name)), output,
+          inPlace: options.inPlace ?? false, scratch: options.scratch, kernels, code: (at, scratch) => `${comment(output)}\n  ${code(at, scratch)}`,
         });
       },
       view: () => void out.views.set(node.outputs[0], node.inputs[0]),
@@ -124,12 +125,16 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
       out.views.set(node.outputs[0], node.inputs[0]);
       continue;
     }
-    if (node.inputs.some((name) => name !== '' && !isConstant(name) && graph.values.get(name)?.dtype !== 'float32')) {
+    if (node.inputs.some((name, i) => name !== '' && !isConstant(name) && graph.values.get(name)?.dtype !== 'float32' && !def.integerInputs?.includes(i))) {
       fail(`${where(node)}: integer tensors at run time have no C kernel`);
     }
     if (!def.lower) fail(`${where(node)} has no C kernel. Ops the C backend supports: ${C_OPS.join(', ')}`);
     const outputs = node.outputs.map((name) => graph.values.get(name)!);
     def.lower(opContext(graph, node), outputs, loweringOf(node));
+    // An output no step writes would be read from an unwritten buffer: refuse it if anything reads it.
+    const written = new Set([...out.steps.map((step) => step.output), ...out.views.keys()]);
+    const unwritten = node.outputs.find((name) => name !== '' && !written.has(name) && (graph.outputs.includes(name) || graph.nodes.some((n) => n.inputs.includes(name))));
+    if (unwritten) fail(`${where(node)}: its output '${unwritten}' has no C kernel`);
   }
   return out;
 }

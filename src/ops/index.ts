@@ -5,6 +5,8 @@ import { IMPORTER_OPS } from '../onnx/import.js';
 import type { OpDef } from './op.js';
 import { Abs } from './abs.js';
 import { Add } from './add.js';
+import { ArgMax } from './arg-max.js';
+import { ArgMin } from './arg-min.js';
 import { AveragePool } from './average-pool.js';
 import { BatchNormalization } from './batch-normalization.js';
 import { Cast } from './cast.js';
@@ -22,6 +24,7 @@ import { Exp } from './exp.js';
 import { Expand } from './expand.js';
 import { Flatten } from './flatten.js';
 import { Gather } from './gather.js';
+import { GatherElements } from './gather-elements.js';
 import { Gemm } from './gemm.js';
 import { GlobalAveragePool } from './global-average-pool.js';
 import { GlobalMaxPool } from './global-max-pool.js';
@@ -48,6 +51,7 @@ import { ReduceSumSquare } from './reduce-sum-square.js';
 import { ReduceSum } from './reduce-sum.js';
 import { Relu } from './relu.js';
 import { Reshape } from './reshape.js';
+import { Resize } from './resize.js';
 import { Selu } from './selu.js';
 import { Shape } from './shape.js';
 import { Sigmoid } from './sigmoid.js';
@@ -55,20 +59,22 @@ import { Sign } from './sign.js';
 import { Slice } from './slice.js';
 import { Softmax } from './softmax.js';
 import { Softsign } from './softsign.js';
+import { Split } from './split.js';
 import { Sqrt } from './sqrt.js';
 import { Squeeze } from './squeeze.js';
 import { Sub } from './sub.js';
 import { Tanh } from './tanh.js';
+import { Tile } from './tile.js';
 import { Transpose } from './transpose.js';
 import { Unsqueeze } from './unsqueeze.js';
 
 /** Every op's definition: the one list of ops. */
 const DEFINITIONS: OpDef[] = [
-  Abs, Add, AveragePool, BatchNormalization, Cast, ChannelAffine, Clip, Concat, ConstantOfShape, Conv, Div, Dropout,
-  Elu, Equal, Erf, Exp, Expand, Flatten, Gather, Gemm, GlobalAveragePool, GlobalMaxPool, HardSigmoid, HardSwish,
-  Identity, If, LayerNormalization, LeakyRelu, MatMul, MaxPool, Mul, Neg, Pad, Pow, Reciprocal, ReduceL1, ReduceL2,
-  ReduceMax, ReduceMean, ReduceMin, ReduceProd, ReduceSum, ReduceSumSquare, Relu, Reshape, Selu, Shape, Sigmoid,
-  Sign, Slice, Softmax, Softsign, Sqrt, Squeeze, Sub, Tanh, Transpose, Unsqueeze,
+  Abs, Add, ArgMax, ArgMin, AveragePool, BatchNormalization, Cast, ChannelAffine, Clip, Concat, ConstantOfShape, Conv,
+  Div, Dropout, Elu, Equal, Erf, Exp, Expand, Flatten, Gather, GatherElements, Gemm, GlobalAveragePool, GlobalMaxPool,
+  HardSigmoid, HardSwish, Identity, If, LayerNormalization, LeakyRelu, MatMul, MaxPool, Mul, Neg, Pad, Pow, Reciprocal,
+  ReduceL1, ReduceL2, ReduceMax, ReduceMean, ReduceMin, ReduceProd, ReduceSum, ReduceSumSquare, Relu, Reshape, Resize,
+  Selu, Shape, Sigmoid, Sign, Slice, Softmax, Softsign, Split, Sqrt, Squeeze, Sub, Tanh, Tile, Transpose, Unsqueeze,
 ];
 
 const BY_NAME = new Map(DEFINITIONS.map((def) => [def.op, def]));

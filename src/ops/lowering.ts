@@ -28,6 +28,8 @@ export interface StepOptions {
   /** The output may take the first run-time input's buffer when this is its last use. */
   inPlace?: boolean;
   scratch?: Scratch;
+  /** The node output the step writes (the first by default): a node of several outputs (Split) takes a step per output. */
+  output?: string;
 }
 
 /** A weight-bearing layer's weights as the C backend emits them (float32, or packed as the plan says). */

@@ -43,6 +43,8 @@ export interface OpDef {
   macs?(ctx: OpContext, outputs: ValueInfo[]): number;
   /** An element-wise op's scalar function (its prepare maps it over the input; src/ref/fast inlines it). */
   elementwise?(ctx: OpContext): (x: number) => number;
+  /** Inputs its C kernel reads as int64_t when they are computed at run time (indices); every other run-time input is float32. */
+  integerInputs?: readonly number[];
   /** The C for this node; absent: the op has no C kernel. */
   lower?(ctx: OpContext, outputs: ValueInfo[], c: Lowering): void;
   /** A weight-bearing layer: its compressible weight as rows. */
