@@ -88,6 +88,9 @@ export const C_OPS = DEFINITIONS.filter((def) => def.lower || def.view).map((def
 /** The ops whose output holds probabilities when they end a graph. */
 export const PROBABILITY_OPS = DEFINITIONS.filter((def) => def.outputMeaning?.probabilities).map((def) => def.op).sort();
 
+/** The ops whose int64 indices may be computed at run time. */
+export const INDEX_OPS = DEFINITIONS.filter((def) => def.computesIndices).map((def) => def.op).sort();
+
 export function opDef(node: Node): OpDef {
   const def = BY_NAME.get(node.op);
   if (!def) fail(`node '${node.name}' uses op '${node.op}', which ecgc does not support. Supported ops: ${SUPPORTED_OPS.join(', ')}`);

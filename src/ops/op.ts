@@ -43,6 +43,8 @@ export interface OpDef {
   macs?(ctx: OpContext, outputs: ValueInfo[]): number;
   /** An element-wise op's scalar function (its prepare maps it over the input; src/ref/fast inlines it). */
   elementwise?(ctx: OpContext): (x: number) => number;
+  /** Computes int64 indices from run-time data (ArgMax): its integer output need not fold to a constant. */
+  computesIndices?: boolean;
   /** Inputs its C kernel reads as int64_t when they are computed at run time (indices); every other run-time input is float32. */
   integerInputs?: readonly number[];
   /** The C for this node; absent: the op has no C kernel. */

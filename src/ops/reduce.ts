@@ -143,6 +143,7 @@ export function argReduceOp(op: string, better: (x: number, best: number) => boo
   };
   return {
     op,
+    computesIndices: true,
     infer: (ctx) => [{ dtype: 'int64', shape: geometry(ctx).outShape }],
     prepare(ctx) {
       const { outer, n, inner, selectLast } = geometry(ctx);

@@ -1,7 +1,7 @@
 /**
  * Resize (opsets 10..19), scales or sizes constant. Each output coordinate x maps to an input
  * coordinate by coordinate_transformation_mode, in float32 with each operation rounded (as
- * onnxruntime does). Nearest (any axes): that coordinate rounded by nearest_mode, clamped to
+ * onnxruntime does); an axis kept at its size maps each index to itself. Nearest (any axes): that coordinate rounded by nearest_mode, clamped to
  * the input. Linear (the last axis only; the others keep their size): the coordinate clamped
  * to [0, in - 1], x0 = floor, x1 = min(x0 + 1, in - 1), w1 = c - x0, w0 = 1 - w1, and
  * y = fround(fround(w0 * x[x0]) + fround(w1 * x[x1])). The tables (sources, taps and weights)
@@ -74,15 +74,20 @@ function geometry(ctx: OpContext) {
     const policy = ctx.opset >= 18 ? attrString(node, 'keep_aspect_ratio_policy', 'stretch') : 'stretch';
     const ratios = axes.map((axis, i) => f(sizesGiven[i] / shape[axis]));
     if (policy !== 'stretch' && policy !== 'not_larger' && policy !== 'not_smaller') fail(`${where(node)}: keep_aspect_ratio_policy '${policy}' is not supported`);
-    const kept = policy === 'not_larger' ? Math.min(...ratios) : Math.max(...ratios);
+    const common = policy === 'not_larger' ? Math.min(...ratios) : Math.max(...ratios);
     axes.forEach((axis, i) => {
-      scales[axis] = policy === 'stretch' ? ratios[i] : kept;
-      outShape[axis] = policy === 'stretch' ? sizesGiven[i] : Math.round(f(kept * shape[axis]));
+      scales[axis] = policy === 'stretch' ? ratios[i] : common;
+      outShape[axis] = policy === 'stretch' ? sizesGiven[i] : Math.round(f(common * shape[axis]));
     });
   }
+  // An axis kept as it is maps each index to itself, as onnxruntime has it (tf_half_pixel_for_nn would shift it).
+  const kept = (axis: number) => scales[axis] === 1 && outShape[axis] === shape[axis];
   /** The input coordinate of each output index along `axis`. */
-  const coordinates = (axis: number) => Array.from({ length: outShape[axis] }, (_, x) => transform(x, scales[axis], shape[axis], outShape[axis]));
+  const coordinates = (axis: number) => Array.from({ length: outShape[axis] }, (_, x) => (kept(axis) ? x : transform(x, scales[axis], shape[axis], outShape[axis])));
   const clamp = (v: number, size: number) => Math.min(Math.max(v, 0), size - 1);
+  const last = shape.length - 1;
+  const moved = shape.findIndex((_, axis) => axis !== last && !kept(axis));
+  if (mode === 'linear' && moved >= 0) fail(`${where(node)}: linear resize along axis ${moved} is not supported (only the last axis)`);
   return {
     shape,
     outShape,
@@ -92,9 +97,6 @@ function geometry(ctx: OpContext) {
     nearestIndices: () => shape.map((size, axis) => coordinates(axis).map((c) => clamp(nearest(c, scales[axis]), size))),
     /** The last axis's two taps and their weights per output index, interleaved. */
     linearTable() {
-      const last = shape.length - 1;
-      const moved = shape.findIndex((size, axis) => axis !== last && coordinates(axis).some((c, x) => c !== x || outShape[axis] !== size));
-      if (moved >= 0) fail(`${where(node)}: linear resize along axis ${moved} is not supported (only the last axis)`);
       const taps: number[] = [];
       const weights: number[] = [];
       for (const c of coordinates(last)) {
