@@ -4,11 +4,14 @@
  * for indices), within the oracles' tolerance for linear Resize (its weights are computed in
  * its own order); and the C against the reference bit for bit. A graph of several outputs
  * (Split) ends in a Concat, as the C API returns one; ArgMax's int64 indices feed
- * GatherElements and Gather at run time, or end the graph (returned to C as floats).
+ * GatherElements and Gather at run time, or end the graph (returned to C as floats). One
+ * graph of them all runs on Cortex-M0 and M4F under QEMU, bit for bit.
  */
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../src/codegen/emit.js';
-import { verifyHost } from '../../src/codegen/verify.js';
+import { verifyDevice, verifyHost } from '../../src/codegen/verify.js';
+import { cortexTarget } from '../../src/toolchain/targets.js';
+import { cortexToolsAvailable } from '../helpers/cortex.js';
 import { compileGraph } from '../../src/ref/interpreter.js';
 import { type ModelSpec, type NodeSpec, buildModel } from '../../src/onnx/build.js';
 import { sizeOf } from '../../src/ir/graph.js';
@@ -156,6 +159,24 @@ const CASES: Case[] = [
   resize('opset 13 linear (sizes)', { mode: 'linear', coordinate_transformation_mode: 'align_corners' }, undefined, [1, 2, 40], 13),
 ];
 
+const CHAIN: Case = {
+  name: 'every op in one graph',
+  shape: [4, 16],
+  exact: false,
+  nodes: [
+    { name: 'split', op: 'Split', inputs: ['x', 'parts'], outputs: ['a', 'b'], attrs: { axis: 1 } },
+    { name: 'tile', op: 'Tile', inputs: ['a', 'repeats'], outputs: ['t'] },
+    { name: 'add', op: 'Add', inputs: ['b', 't'], outputs: ['u'] },
+    { name: 'linear', op: 'Resize', inputs: ['u', '', 'up'], outputs: ['r'], attrs: { mode: 'linear' } },
+    { name: 'argmax', op: 'ArgMax', inputs: ['r'], outputs: ['i'], attrs: { axis: 1 } },
+    { name: 'max', op: 'GatherElements', inputs: ['r', 'i'], outputs: ['g'], attrs: { axis: 1 } },
+    { name: 'nearest', op: 'Resize', inputs: ['g', '', 'down'], outputs: ['n'], attrs: { mode: 'nearest' } },
+    { name: 'pick', op: 'Gather', inputs: ['n', 'picks'], outputs: ['y'], attrs: { axis: 2 } },
+  ],
+  initializers: { parts: ints([1, 3]), repeats: ints([1, 3, 1]), up: floats([1, 1, 1.5]), down: floats([1, 1, 0.5]), picks: ints([11, 0, 5, -1]) },
+};
+CASES.push(CHAIN);
+
 const specOf = (c: Case): ModelSpec => ({ opset: c.opset ?? 17, inputs: [{ name: 'x', shape: ['N', ...c.shape] }], outputs: ['y'], initializers: c.initializers, nodes: c.nodes });
 
 // Signed values; with ties, few distinct ones.
@@ -187,6 +208,13 @@ describe('data-movement and index ops', () => {
       expectVerified(await verifyHost(graphOf(specOf(c)), 'op.onnx', inputOf(c), COUNT, { optimizations: ['-O0', '-O2'] }));
     });
   }
+
+  it('every op in one graph: the C equals the reference bit for bit on Cortex-M0 and M4F', async () => {
+    if (!(await cortexToolsAvailable('Cortex-M data-movement'))) return;
+    for (const target of ['cortex-m0', 'cortex-m4f']) {
+      expectVerified(await verifyDevice(graphOf(specOf(CHAIN)), 'chain.onnx', inputOf(CHAIN), COUNT, cortexTarget(target)!, { optimizations: ['-O2'] }), target);
+    }
+  }, 120_000);
 
   const refused = (c: Omit<Case, 'exact' | 'name'>) => () => graphOf(specOf({ ...c, name: '', exact: true }));
 
