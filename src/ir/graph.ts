@@ -4,8 +4,9 @@
  * The batch dimension of the model's input is fixed to 1 here: ecgc compiles single-sample
  * inference (the C API takes one window), and the interpreter maps the graph over a batch.
  * Every value has a data type (DTYPES): its typed array in the interpreter, its C type and
- * size in the arena. Today every run-time tensor is float32; integer tensors (shapes,
- * indices) exist only as constants and are folded away before execution.
+ * size in the arena. Run-time tensors are float32, but for int64 indices an op computes
+ * (ArgMax, ArgMin) for Gather and GatherElements; other integer tensors (shapes, indices)
+ * exist only as constants and are folded away before execution.
  */
 export type DType = 'float32' | 'int64';
 
