@@ -121,13 +121,15 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
   const data = modelData(graph, source);
   const preprocess = data ? preprocessSpec(data, inputShape) : null;
   const outputs = outputKind(graph, lowered);
+  // A float output that is not probabilities gets a softmax helper; indices (ArgMax's) do not.
+  const logits = !outputs.probabilities && outputInfo.dtype === 'float32';
   const guard = `${NAME}_H`;
   const header = template('model.h.hbs')({
     version: VERSION, source: cComment(basename(source)), guard, NAME, name,
     inputSize: sizeOf(inputShape), inputShape: shapeText(inputShape), outputSize: sizeOf(outputShape), outputShape: shapeText(outputShape),
     arenaBytes: memory.arenaBytes, push, data: data ? sanitizeData(data) : false, classCount: data?.classes.length ?? 0,
     leads: cComment(data?.leads.join(', ') ?? ''), rPeak: data?.window.rPeakAt ?? false, preprocessing: cComment(JSON.stringify(data?.preprocessing ?? {})),
-    arenaAlign: ARENA_ALIGN, weightBytes, outputs, preprocess: preprocess ? { ...preprocess, steps: preprocessSteps(preprocess) } : false,
+    arenaAlign: ARENA_ALIGN, weightBytes, outputs, logits, preprocess: preprocess ? { ...preprocess, steps: preprocessSteps(preprocess) } : false,
   });
   const model = template('model.c.hbs')({
     version: VERSION, source: cComment(basename(source)), name, NAME,
@@ -137,13 +139,13 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
     // an array of double: 8-byte aligned on every target ecgc builds for, as ARENA_ALIGN needs
     arenaDoubles: Math.max(1, Math.ceil(memory.arenaBytes / 8)),
     steps, push, copyOutput: copyOutput(at(outputValue), outputInfo.dtype, sizeOf(outputShape)),
-    runtimeId: RUNTIME_ID, logits: !outputs.probabilities,
+    runtimeId: RUNTIME_ID, logits,
   });
   const weightFile = template('weights.c.hbs')({ version: VERSION, source: cComment(basename(source)), totalBytes: weightBytes, arrays: weights });
 
   const preprocessC = preprocess ? preprocessSource(preprocess, name, { version: VERSION, source: cComment(basename(source)) }) : undefined;
   // The runtime files of every kernel the model's C calls: its steps', its helpers' (<name>_softmax), its preprocessing's.
-  const kernels: CKernel[] = [...lowered.steps.flatMap((step) => step.kernels), ...(outputs.probabilities ? [] : [SOFTMAX_F32]), ...(preprocessC ? [ZSCORE_F32] : [])];
+  const kernels: CKernel[] = [...lowered.steps.flatMap((step) => step.kernels), ...(logits ? [SOFTMAX_F32] : []), ...(preprocessC ? [ZSCORE_F32] : [])];
   const runtimeSources = [...new Set(kernels.flatMap((kernel) => kernel.files))].sort();
   const files = new Map<string, string>([
     [`${name}.h`, header],
