@@ -265,10 +265,15 @@ void ecgc_argmin_f32(const float *x, int64_t *y, int32_t outer, int32_t n, int32
  * Resize. Nearest: over out_shape (rank up to 6), y[i] = x[sum over axes d of sources[d][i_d]],
  * sources holding each axis's input offsets (index times stride), one axis after the other.
  * Linear along rows of in_length: y[t] = weights[2t] * x[taps[2t]] + weights[2t+1] * x[taps[2t+1]],
- * each product rounded, then the sum.
+ * each product rounded, then the sum. Linear over the axes set in the linear_axes bitmask (rank up
+ * to 6): taps and weights hold two per output index of each axis, one axis after the other (taps
+ * as input offsets); for each of the 2^k corners (the first axis's tap the most significant bit),
+ * w = the product of its axes' weights in axis order, y = w * x[corner] for the first, then
+ * y = y + w * x[corner], each operation rounded; an axis not interpolated reads its first tap.
  */
 void ecgc_resize_nearest_f32(const float *x, float *y, const int32_t *out_shape, int32_t rank, const int32_t *sources);
 void ecgc_resize_linear_f32(const float *x, float *y, int32_t rows, int32_t in_length, int32_t out_length, const int32_t *taps, const float *weights);
+void ecgc_resize_linear_nd_f32(const float *x, float *y, const int32_t *out_shape, int32_t rank, int32_t linear_axes, const int32_t *taps, const float *weights);
 
 #ifdef __cplusplus
 }

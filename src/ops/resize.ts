@@ -1,23 +1,25 @@
 /**
  * Resize (opsets 10..19), scales or sizes constant. Each output coordinate x maps to an input
  * coordinate by coordinate_transformation_mode, in float32 with each operation rounded (as
- * onnxruntime does); an axis kept at its size maps each index to itself. Nearest (any axes): that coordinate rounded by nearest_mode, clamped to
- * the input. Linear (the last axis only; the others keep their size): the coordinate clamped
- * to [0, in - 1], x0 = floor, x1 = min(x0 + 1, in - 1), w1 = c - x0, w0 = 1 - w1, and
- * y = fround(fround(w0 * x[x0]) + fround(w1 * x[x1])). The tables (sources, taps and weights)
- * are computed here once; runtime-c/ecgc_resize.c only reads them, so the C is bit-exact.
+ * onnxruntime does); an axis kept at its size maps each index to itself. Nearest: that
+ * coordinate rounded by nearest_mode, clamped to the input. Linear: per axis, the coordinate
+ * clamped to [0, in - 1], x0 = floor, x1 = min(x0 + 1, in - 1), w1 = c - x0, w0 = 1 - w1,
+ * the corners weighed as linearKernel says (along one axis, y = fround(fround(w0 * x[x0]) +
+ * fround(w1 * x[x1]))). The tables (sources, taps and weights) are computed here once;
+ * runtime-c/ecgc_resize.c only reads them, so the C is bit-exact.
  */
 import { fail } from '../errors.js';
 import { sizeOf } from '../ir/graph.js';
 import { attrInt, attrInts, attrString } from '../onnx/attributes.js';
 import { cFloat } from '../util/c.js';
-import type { OpContext, OpDef } from './op.js';
+import type { Kernel, OpContext, OpDef } from './op.js';
 import { gatherKernel } from './gather-map.js';
 import { cKernel, ints } from './lowering.js';
 import { MAX_C_RANK, constantInput, indexMap, inputShape, normalizeAxis, stridesOf, where } from './shapes.js';
 
 const RESIZE_NEAREST_F32 = cKernel('ecgc_resize_nearest_f32', 'ecgc_resize.c');
 const RESIZE_LINEAR_F32 = cKernel('ecgc_resize_linear_f32', 'ecgc_resize.c');
+const RESIZE_LINEAR_ND_F32 = cKernel('ecgc_resize_linear_nd_f32', 'ecgc_resize.c');
 
 const f = Math.fround;
 
@@ -85,29 +87,70 @@ function geometry(ctx: OpContext) {
   /** The input coordinate of each output index along `axis`. */
   const coordinates = (axis: number) => Array.from({ length: outShape[axis] }, (_, x) => (kept(axis) ? x : transform(x, scales[axis], shape[axis], outShape[axis])));
   const clamp = (v: number, size: number) => Math.min(Math.max(v, 0), size - 1);
-  const last = shape.length - 1;
-  const moved = shape.findIndex((_, axis) => axis !== last && !kept(axis));
-  if (mode === 'linear' && moved >= 0) fail(`${where(node)}: linear resize along axis ${moved} is not supported (only the last axis)`);
   return {
     shape,
     outShape,
     mode,
-    coordinates,
     /** For each axis, the input index each output index reads. */
     nearestIndices: () => shape.map((size, axis) => coordinates(axis).map((c) => clamp(nearest(c, scales[axis]), size))),
-    /** The last axis's two taps and their weights per output index, interleaved. */
-    linearTable() {
-      const taps: number[] = [];
-      const weights: number[] = [];
-      for (const c of coordinates(last)) {
-        const clamped = clamp(c, shape[last]);
-        const x0 = Math.floor(clamped);
-        const w1 = f(clamped - x0);
-        taps.push(x0, Math.min(x0 + 1, shape[last] - 1));
-        weights.push(f(1 - w1), w1);
-      }
-      return { rows: sizeOf(shape.slice(0, last)), inLength: shape[last], outLength: outShape[last], taps, weights };
+    /**
+     * Per axis, two taps (input offsets: index times stride) and two weights per output index,
+     * interleaved; the axes interpolated are those not kept (a kept one reads its first tap).
+     */
+    linearTables() {
+      const strides = stridesOf(shape);
+      const tables = shape.map((size, axis) => {
+        const taps: number[] = [];
+        const weights: number[] = [];
+        for (const c of coordinates(axis)) {
+          const clamped = clamp(c, size);
+          const x0 = Math.floor(clamped);
+          const w1 = f(clamped - x0);
+          taps.push(x0 * strides[axis], Math.min(x0 + 1, size - 1) * strides[axis]);
+          weights.push(f(1 - w1), w1);
+        }
+        return { taps, weights };
+      });
+      return { tables, linearAxes: shape.map((_, axis) => axis).filter((axis) => !kept(axis)) };
     },
+  };
+}
+
+/**
+ * Linear resize as the reference defines it: for each output element, its 2^k corners over
+ * the k interpolated axes (the first axis's tap the most significant bit), each weighed by
+ * the product of its axes' weights in axis order, p = fround(w * x); y = p0, then y = fround(y + p).
+ */
+function linearKernel(outShape: number[], tables: { taps: number[]; weights: number[] }[], linearAxes: number[]): Kernel {
+  const k = linearAxes.length;
+  const isLinear = outShape.map((_, axis) => linearAxes.includes(axis));
+  return ([x], [y]) => {
+    const index = outShape.map(() => 0);
+    for (let i = 0; i < y.length; i++) {
+      let acc = 0;
+      for (let corner = 0; corner < 1 << k; corner++) {
+        let src = 0;
+        let w = 1;
+        let bit = k;
+        let first = true;
+        for (let axis = 0; axis < outShape.length; axis++) {
+          let t = 2 * index[axis];
+          if (isLinear[axis]) {
+            t += (corner >> --bit) & 1;
+            w = first ? tables[axis].weights[t] : f(w * tables[axis].weights[t]);
+            first = false;
+          }
+          src += tables[axis].taps[t];
+        }
+        const p = f(w * x[src]);
+        acc = corner === 0 ? p : f(acc + p);
+      }
+      y[i] = acc;
+      for (let axis = outShape.length - 1; axis >= 0; axis--) {
+        if (++index[axis] < outShape[axis]) break;
+        index[axis] = 0;
+      }
+    }
   };
 }
 
@@ -116,37 +159,41 @@ export const Resize: OpDef = {
   infer: (ctx) => [{ dtype: ctx.inputs[0]!.dtype, shape: geometry(ctx).outShape }],
   prepare(ctx) {
     const g = geometry(ctx);
-    if (g.mode === 'nearest') {
-      const strides = stridesOf(g.shape);
-      const indices = g.nearestIndices();
-      return gatherKernel(indexMap(g.outShape, (index) => index.reduce((sum, v, axis) => sum + indices[axis][v] * strides[axis], 0)));
+    if (g.mode === 'linear') {
+      const { tables, linearAxes } = g.linearTables();
+      return linearKernel(g.outShape, tables, linearAxes);
     }
-    const { rows, inLength, outLength, taps, weights } = g.linearTable();
-    return ([x], [y]) => {
-      for (let r = 0; r < rows; r++) {
-        for (let t = 0; t < outLength; t++) {
-          const near = f(weights[2 * t] * x[r * inLength + taps[2 * t]]);
-          const far = f(weights[2 * t + 1] * x[r * inLength + taps[2 * t + 1]]);
-          y[r * outLength + t] = near + far;
-        }
-      }
-    };
+    const strides = stridesOf(g.shape);
+    const indices = g.nearestIndices();
+    return gatherKernel(indexMap(g.outShape, (index) => index.reduce((sum, v, axis) => sum + indices[axis][v] * strides[axis], 0)));
   },
   lower(ctx, _outputs, c) {
     const g = geometry(ctx);
+    const rank = g.shape.length;
     const id = c.id('op');
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
-    if (g.mode === 'nearest') {
-      if (g.shape.length > MAX_C_RANK) fail(`${where(ctx.node)}: rank ${g.shape.length} is above the C kernel's ${MAX_C_RANK}`);
-      const strides = stridesOf(g.shape);
-      const sources = g.nearestIndices().flatMap((indices, axis) => indices.map((i) => i * strides[axis]));
-      c.declare(`static const int32_t ${id}__shape[] = ${ints(g.outShape)}, ${id}__sources[] = ${ints(sources)};`);
-      c.step([RESIZE_NEAREST_F32], (at) => `${RESIZE_NEAREST_F32.name}(${at(x)}, ${at(y)}, ${id}__shape, ${g.shape.length}, ${id}__sources);`);
+    if (g.mode === 'linear') {
+      const { tables, linearAxes } = g.linearTables();
+      // Along the last axis alone (a time series), rows of one kernel: the same steps, taps at stride 1.
+      if (linearAxes.length === 1 && linearAxes[0] === rank - 1) {
+        const { taps, weights } = tables[rank - 1];
+        c.declare(`static const int32_t ${id}__taps[] = ${ints(taps)};`);
+        c.declare(`static const float ${id}__weights[] = {${weights.map(cFloat).join(', ')}};`);
+        const [inLength, outLength] = [g.shape[rank - 1], g.outShape[rank - 1]];
+        c.step([RESIZE_LINEAR_F32], (at) => `${RESIZE_LINEAR_F32.name}(${at(x)}, ${at(y)}, ${sizeOf(g.shape.slice(0, -1))}, ${inLength}, ${outLength}, ${id}__taps, ${id}__weights);`);
+        return;
+      }
+      if (rank > MAX_C_RANK) fail(`${where(ctx.node)}: rank ${rank} is above the C kernel's ${MAX_C_RANK}`);
+      c.declare(`static const int32_t ${id}__shape[] = ${ints(g.outShape)}, ${id}__taps[] = ${ints(tables.flatMap((t) => t.taps))};`);
+      c.declare(`static const float ${id}__weights[] = {${tables.flatMap((t) => t.weights).map(cFloat).join(', ')}};`);
+      const mask = linearAxes.reduce((m, axis) => m | (1 << axis), 0);
+      c.step([RESIZE_LINEAR_ND_F32], (at) => `${RESIZE_LINEAR_ND_F32.name}(${at(x)}, ${at(y)}, ${id}__shape, ${rank}, ${mask}, ${id}__taps, ${id}__weights);`);
       return;
     }
-    const { rows, inLength, outLength, taps, weights } = g.linearTable();
-    c.declare(`static const int32_t ${id}__taps[] = ${ints(taps)};`);
-    c.declare(`static const float ${id}__weights[] = {${weights.map(cFloat).join(', ')}};`);
-    c.step([RESIZE_LINEAR_F32], (at) => `${RESIZE_LINEAR_F32.name}(${at(x)}, ${at(y)}, ${rows}, ${inLength}, ${outLength}, ${id}__taps, ${id}__weights);`);
+    if (rank > MAX_C_RANK) fail(`${where(ctx.node)}: rank ${rank} is above the C kernel's ${MAX_C_RANK}`);
+    const strides = stridesOf(g.shape);
+    const sources = g.nearestIndices().flatMap((indices, axis) => indices.map((i) => i * strides[axis]));
+    c.declare(`static const int32_t ${id}__shape[] = ${ints(g.outShape)}, ${id}__sources[] = ${ints(sources)};`);
+    c.step([RESIZE_NEAREST_F32], (at) => `${RESIZE_NEAREST_F32.name}(${at(x)}, ${at(y)}, ${id}__shape, ${rank}, ${id}__sources);`);
   },
 };

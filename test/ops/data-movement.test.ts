@@ -154,6 +154,9 @@ const CASES: Case[] = [
     resize(`linear down (sizes) ${transform}`, { mode: 'linear', coordinate_transformation_mode: transform }, undefined, [1, 2, 7]),
   ]),
   resize('nearest on the channels and time', { mode: 'nearest' }, [1, 2, 1.5]),
+  resize('linear on the channels and time', { mode: 'linear' }, [1, 2, 1.5]),
+  resize('linear on the channels and time, align_corners (sizes)', { mode: 'linear', coordinate_transformation_mode: 'align_corners' }, undefined, [1, 3, 9]),
+  resize('linear on the batch, channels and time', { mode: 'linear', coordinate_transformation_mode: 'asymmetric' }, [2, 1.5, 0.75]),
   resize('opset 10 nearest', { mode: 'nearest' }, [1, 1, 2], undefined, 10),
   resize('opset 10 linear', { mode: 'linear' }, [1, 1, 2], undefined, 10),
   resize('opset 13 linear (sizes)', { mode: 'linear', coordinate_transformation_mode: 'align_corners' }, undefined, [1, 2, 40], 13),
@@ -221,7 +224,6 @@ describe('data-movement and index ops', () => {
   it('refuses, naming the node, what Resize does not support', () => {
     expect(refused(resize('', { mode: 'cubic' }, [1, 1, 2]))).toThrow("node 'resize' (Resize): mode 'cubic' is not supported (nearest and linear are)");
     expect(refused(resize('', { mode: 'linear', antialias: 1 }, [1, 1, 0.5]))).toThrow("node 'resize' (Resize): antialias is not supported");
-    expect(refused(resize('', { mode: 'linear' }, [1, 2, 2]))).toThrow("node 'resize' (Resize): linear resize along axis 1 is not supported (only the last axis)");
     expect(refused(resize('', { coordinate_transformation_mode: 'tf_crop_and_resize' }, [1, 1, 2]))).toThrow("node 'resize' (Resize): coordinate_transformation_mode 'tf_crop_and_resize' is not supported");
   });
 
