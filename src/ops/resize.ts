@@ -23,7 +23,8 @@ const RESIZE_LINEAR_ND_F32 = cKernel('ecgc_resize_linear_nd_f32', 'ecgc_resize.c
 
 const f = Math.fround;
 
-type Transform = (x: number, scale: number, inSize: number, outSize: number) => number;
+/** `byScale`: the output's size came from scales, not sizes. */
+type Transform = (x: number, scale: number, inSize: number, outSize: number, byScale: boolean) => number;
 
 const TRANSFORMS: Record<string, Transform> = {
   half_pixel: (x, s) => f(f(f(x + 0.5) / s) - 0.5),
@@ -33,7 +34,11 @@ const TRANSFORMS: Record<string, Transform> = {
     return f(offset + f(f(f(x + 0.5) / s) - 0.5));
   },
   pytorch_half_pixel: (x, s, _inSize, outSize) => (outSize > 1 ? f(f(f(x + 0.5) / s) - 0.5) : 0),
-  align_corners: (x, _s, inSize, outSize) => (outSize === 1 ? 0 : f(f(x * (inSize - 1)) / (outSize - 1))),
+  // Given scales, the resized length is in * scale unrounded, as ONNX's reference has it (onnxruntime takes the output's size).
+  align_corners: (x, s, inSize, outSize, byScale) => {
+    const length = byScale ? f(inSize * s) : outSize;
+    return length === 1 ? 0 : f(f(x * (inSize - 1)) / f(length - 1));
+  },
   asymmetric: (x, s) => f(x / s),
   tf_half_pixel_for_nn: (x, s) => f(f(x + 0.5) / s),
 };
@@ -85,7 +90,7 @@ function geometry(ctx: OpContext) {
   // An axis kept as it is maps each index to itself, as onnxruntime has it (tf_half_pixel_for_nn would shift it).
   const kept = (axis: number) => scales[axis] === 1 && outShape[axis] === shape[axis];
   /** The input coordinate of each output index along `axis`. */
-  const coordinates = (axis: number) => Array.from({ length: outShape[axis] }, (_, x) => (kept(axis) ? x : transform(x, scales[axis], shape[axis], outShape[axis])));
+  const coordinates = (axis: number) => Array.from({ length: outShape[axis] }, (_, x) => (kept(axis) ? x : transform(x, scales[axis], shape[axis], outShape[axis], scalesGiven.length > 0)));
   const clamp = (v: number, size: number) => Math.min(Math.max(v, 0), size - 1);
   return {
     shape,

@@ -149,7 +149,8 @@ const CASES: Case[] = [
   },
   ...TRANSFORMS.flatMap((transform, i) => [
     resize(`nearest up ${transform} ${NEAREST_MODES[i % 4]}`, { mode: 'nearest', coordinate_transformation_mode: transform, nearest_mode: NEAREST_MODES[i % 4] }, [1, 1, 2.5]),
-    resize(`nearest down ${transform} ${NEAREST_MODES[(i + 1) % 4]}`, { mode: 'nearest', coordinate_transformation_mode: transform, nearest_mode: NEAREST_MODES[(i + 1) % 4] }, [1, 1, 0.6]),
+    // align_corners by a scale whose length is not whole: onnxruntime and ONNX's reference differ (the node tests hold ONNX's)
+    resize(`nearest down ${transform} ${NEAREST_MODES[(i + 1) % 4]}`, { mode: 'nearest', coordinate_transformation_mode: transform, nearest_mode: NEAREST_MODES[(i + 1) % 4] }, [1, 1, transform === 'align_corners' ? 0.625 : 0.6]),
     resize(`linear up ${transform}`, { mode: 'linear', coordinate_transformation_mode: transform }, [1, 1, 2.5]),
     resize(`linear down (sizes) ${transform}`, { mode: 'linear', coordinate_transformation_mode: transform }, undefined, [1, 2, 7]),
   ]),
