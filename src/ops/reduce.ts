@@ -1,6 +1,7 @@
 /**
  * Reductions: which input offsets each output element reduces over, in order (the row-major
- * order of the reduced axes), and the Reduce* ops, each an accumulator folded over them.
+ * order of the reduced axes), and the Reduce* ops, each an accumulator folded over them; and
+ * ArgMax and ArgMin, which reduce one axis to an index.
  */
 import { fail } from '../errors.js';
 import { sizeOf } from '../ir/graph.js';

@@ -1,11 +1,11 @@
 /**
  * Data-movement and index ops: Split, Tile, Gather, GatherElements, ArgMax, ArgMin, Resize.
  * The reference against onnxruntime: exactly where the op only moves or selects values (and
- * for indices), within the oracles' tolerance for linear Resize (its weights are computed in
- * its own order); and the C against the reference bit for bit. A graph of several outputs
- * (Split) ends in a Concat, as the C API returns one; ArgMax's int64 indices feed
- * GatherElements and Gather at run time, or end the graph (returned to C as floats). One
- * graph of them all runs on Cortex-M0 and M4F under QEMU, bit for bit.
+ * for indices); within the oracles' tolerance for linear Resize (ORACLE_TOLERANCE: max |error|
+ * / max |output| <= 1e-5, as onnxruntime weighs the corners in its own order). The C against
+ * the reference bit for bit. A graph of several outputs (Split) ends in a Concat, as the C API
+ * returns one; ArgMax's int64 indices feed GatherElements and Gather at run time, or end the
+ * graph (returned to C as floats). One graph of them all runs on Cortex-M0 and M4F under QEMU.
  */
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../src/codegen/emit.js';
