@@ -364,6 +364,35 @@ enum { ECGC_PAD_CONSTANT, ECGC_PAD_EDGE, ECGC_PAD_REFLECT };
    edge (edge), or the mirror image without repeating the edge (reflect); begin[d] may be negative (crop). */
 void ecgc_pad_f32(const float *x, const int32_t *in_shape, float *y, const int32_t *out_shape, const int32_t *begin, int32_t rank, int32_t mode, float value);
 
+/*
+ * Indices are int64 (constant, or computed at run time by ArgMax); a negative one counts from
+ * the end; one still out of range gives 0.0f (the reference refuses it), never a stray read.
+ * Gather: y[o, j, i] = x[o, indices[j], i] over (outer, axis_size, inner), `count` indices.
+ * GatherElements: over the indices' `shape` (rank up to 6), y[i] = x at i with indices[i] in
+ * place of the index along `axis`; x_strides are the data's, whose shape may be larger.
+ */
+void ecgc_gather_f32(const float *x, const int64_t *indices, float *y, int32_t outer, int32_t axis_size, int32_t count, int32_t inner);
+void ecgc_gather_elements_f32(const float *x, const int32_t *x_strides, const int64_t *indices, float *y, const int32_t *shape, int32_t rank, int32_t axis, int32_t axis_size);
+
+/* The index of the largest (argmax) or smallest (argmin) of `n` elements spaced `inner` apart, per
+   (outer, inner): the first of equal ones, or the last with select_last. */
+void ecgc_argmax_f32(const float *x, int64_t *y, int32_t outer, int32_t n, int32_t inner, int32_t select_last);
+void ecgc_argmin_f32(const float *x, int64_t *y, int32_t outer, int32_t n, int32_t inner, int32_t select_last);
+
+/*
+ * Resize. Nearest: over out_shape (rank up to 6), y[i] = x[sum over axes d of sources[d][i_d]],
+ * sources holding each axis's input offsets (index times stride), one axis after the other.
+ * Linear along rows of in_length: y[t] = weights[2t] * x[taps[2t]] + weights[2t+1] * x[taps[2t+1]],
+ * each product rounded, then the sum. Linear over the axes set in the linear_axes bitmask (rank up
+ * to 6): taps and weights hold two per output index of each axis, one axis after the other (taps
+ * as input offsets); for each of the 2^k corners (the first axis's tap the most significant bit),
+ * w = the product of its axes' weights in axis order, y = w * x[corner] for the first, then
+ * y = y + w * x[corner], each operation rounded; an axis not interpolated reads its first tap.
+ */
+void ecgc_resize_nearest_f32(const float *x, float *y, const int32_t *out_shape, int32_t rank, const int32_t *sources);
+void ecgc_resize_linear_f32(const float *x, float *y, int32_t rows, int32_t in_length, int32_t out_length, const int32_t *taps, const float *weights);
+void ecgc_resize_linear_nd_f32(const float *x, float *y, const int32_t *out_shape, int32_t rank, int32_t linear_axes, const int32_t *taps, const float *weights);
+
 #ifdef __cplusplus
 }
 #endif

@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fail, inFile } from '../errors.js';
-import { DTYPES, type Graph, shapeText, sizeOf, windowsPerRun } from '../ir/graph.js';
+import { type DType, DTYPES, type Graph, shapeText, sizeOf, windowsPerRun } from '../ir/graph.js';
 import { modelData } from '../data/model-data.js';
 import { PROBABILITY_OPS, opDef } from '../ops/index.js';
 import type { CKernel, Scratch } from '../ops/lowering.js';
@@ -68,9 +68,8 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
   if (graph.inputs.length !== 1 || graph.outputs.length !== 1) fail(`${source}: the C API takes one input and one output; the model has ${graph.inputs.length} and ${graph.outputs.length}`);
   const [inputInfo, outputInfo] = [graph.values.get(graph.inputs[0])!, graph.values.get(graph.outputs[0])!];
   if (graph.constants.has(graph.outputs[0])) fail(`${source}: the graph's output '${graph.outputs[0]}' does not depend on its input (it folds to a constant): there is nothing to compile`);
-  for (const [what, value, info] of [['input', graph.inputs[0], inputInfo], ['output', graph.outputs[0], outputInfo]] as const) {
-    if (info.dtype !== 'float32') fail(`${source}: the graph's ${what} '${value}' is ${info.dtype}; the C API takes and gives float32`);
-  }
+  // The C API takes float32 and gives float32 (indices and bools as exact floats).
+  if (inputInfo.dtype !== 'float32') fail(`${source}: the graph's input '${graph.inputs[0]}' is ${inputInfo.dtype}; the C API takes float32`);
   if (sizeOf(inputInfo.shape) === 0 || sizeOf(outputInfo.shape) === 0) fail(`${source}: an empty input or output (${shapeText(inputInfo.shape)} -> ${shapeText(outputInfo.shape)}) has no C array`);
   const name = modelName(source, options.name);
   const NAME = name.toUpperCase();
@@ -124,13 +123,15 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
   const data = modelData(graph, source);
   const preprocess = data ? preprocessSpec(data, inputShape) : null;
   const outputs = outputKind(graph, lowered);
+  // A float output that is not probabilities gets a softmax helper; indices (ArgMax's) do not.
+  const logits = !outputs.probabilities && outputInfo.dtype === 'float32';
   const guard = `${NAME}_H`;
   const header = template('model.h.hbs')({
     version: VERSION, source: cComment(basename(source)), guard, NAME, name,
     batch: windowsPerRun(graph), inputSize: sizeOf(inputShape), inputShape: shapeText(inputShape), outputSize: sizeOf(outputShape), outputShape: shapeText(outputShape),
     arenaBytes: memory.arenaBytes, push, data: data ? sanitizeData(data) : false, classCount: data?.classes.length ?? 0,
     leads: cComment(data?.leads.join(', ') ?? ''), rPeak: data?.window.rPeakAt ?? false, preprocessing: cComment(JSON.stringify(data?.preprocessing ?? {})),
-    arenaAlign: ARENA_ALIGN, weightBytes, outputs, preprocess: preprocess ? { ...preprocess, steps: preprocessSteps(preprocess) } : false,
+    arenaAlign: ARENA_ALIGN, weightBytes, outputs, logits, preprocess: preprocess ? { ...preprocess, steps: preprocessSteps(preprocess) } : false,
   });
   const model = template('model.c.hbs')({
     version: VERSION, source: cComment(basename(source)), name, NAME,
@@ -139,14 +140,14 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
     classNames: data ? data.classes.map((c) => JSON.stringify(c.replace(/[^\x20-\x7e]/g, '?')).replace(/\?\?/g, '?\\?')).join(', ') : false,
     // an array of double: 8-byte aligned on every target ecgc builds for, as ARENA_ALIGN needs
     arenaDoubles: Math.max(1, Math.ceil(memory.arenaBytes / 8)),
-    steps, push, output: at(outputValue), outputBytes: sizeOf(outputShape) * 4,
-    runtimeId: RUNTIME_ID, logits: !outputs.probabilities,
+    steps, push, copyOutput: copyOutput(at(outputValue), outputInfo.dtype, sizeOf(outputShape)),
+    runtimeId: RUNTIME_ID, logits,
   });
   const weightFile = template('weights.c.hbs')({ version: VERSION, source: cComment(basename(source)), totalBytes: weightBytes, arrays: weights });
 
   const preprocessC = preprocess ? preprocessSource(preprocess, name, { version: VERSION, source: cComment(basename(source)) }) : undefined;
   // The runtime files of every kernel the model's C calls: its steps', its helpers' (<name>_softmax), its preprocessing's.
-  const kernels: CKernel[] = [...lowered.steps.flatMap((step) => step.kernels), ...(outputs.probabilities ? [] : [SOFTMAX_F32]), ...(preprocessC ? [ZSCORE_F32] : [])];
+  const kernels: CKernel[] = [...lowered.steps.flatMap((step) => step.kernels), ...(logits ? [SOFTMAX_F32] : []), ...(preprocessC ? [ZSCORE_F32] : [])];
   const runtimeSources = [...new Set(kernels.flatMap((kernel) => kernel.files))].sort();
   const files = new Map<string, string>([
     [`${name}.h`, header],
@@ -159,6 +160,12 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
   const sources = [...modelSources, ...runtimeSources.map((f) => `runtime/${f}`)];
   files.set('ecgc.mk', template('ecgc.mk.hbs')({ version: VERSION, name, NAME, target: options.target, modelSources, runtimeSources, runtimeId: RUNTIME_ID }));
   return { name, files, reference: lowered.reference, memory, layers: lowered.layers, weightBytes, runtimeSources: sources, pushApi: push !== false, scratch: lowered.steps.flatMap((step) => (step.scratch ? [step.scratch] : [])), kernels };
+}
+
+/** The C that copies the output value into the caller's float array: int64 values (indices) and bools as floats, exact below 2^24. */
+function copyOutput(value: string, dtype: DType, size: number): string {
+  if (dtype === 'float32') return `memcpy(output, ${value}, ${size * 4});`;
+  return `{ const ${DTYPES[dtype].c} *const values = ${value}; int32_t i; for (i = 0; i < ${size}; i++) output[i] = (float)values[i]; }`;
 }
 
 /** Whether the output holds probabilities: the op that ends the graph (views after it aside) says so. */

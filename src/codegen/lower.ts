@@ -81,19 +81,19 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
 
   /** What a node's `lower` works through. */
   function loweringOf(node: Node): Lowering {
-    // the first output written (a recurrent node may write only Y_h): the comment ecgc bench reads
-    const first = node.outputs.find((name) => name !== '') ?? node.outputs[0];
-    const comment = `/* ${cComment(`${node.name} (${node.op}) -> ${shapeText(graph.values.get(first)!.shape)}`)} */`;
+    const comment = (output: string) => `/* ${cComment(`${node.name} (${node.op}) -> ${shapeText(graph.values.get(output)!.shape)}`)} */`;
     return {
       id: (kind, suffix = '') => names.take(`${node.name}${suffix}`, kind),
       declare: (text) => void out.declarations.push(text),
       constant: constantArray,
       operand: (name, at) => (isConstant(name) ? constantArray(name) : at(name)),
       step(kernels, code, options = {}) {
+        // the values it writes: one output (Split takes a step per output), or several (a recurrent node's Y, Y_h, Y_c)
+        const [output, ...moreOutputs] = options.outputs ?? [options.output ?? node.outputs.find((name) => name !== '') ?? node.outputs[0]];
         out.steps.push({
           node: node.name, op: node.op, inputs: node.inputs.filter((name) => name !== '' && !isConstant(name)),
-          output: options.outputs?.[0] ?? node.outputs[0], moreOutputs: options.outputs?.slice(1),
-          inPlace: options.inPlace ?? false, scratch: options.scratch, kernels, code: (at, scratch) => `${comment}\n  ${code(at, scratch)}`,
+          output, moreOutputs: moreOutputs.length ? moreOutputs : undefined,
+          inPlace: options.inPlace ?? false, scratch: options.scratch, kernels, code: (at, scratch) => `${comment(output)}\n  ${code(at, scratch)}`,
         });
       },
       view: () => void out.views.set(node.outputs[0], node.inputs[0]),
@@ -131,12 +131,20 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
       out.views.set(node.outputs[0], node.inputs[0]);
       continue;
     }
-    const types = [...node.inputs.filter((name) => name !== '' && !isConstant(name)), ...node.outputs.filter((name) => name !== '')].map((name) => graph.values.get(name)?.dtype);
-    if (types.includes('int64')) fail(`${where(node)}: integer tensors at run time have no C kernel`);
-    if (types.includes('bool') && !def.cBool) fail(`${where(node)}: bool tensors at run time have no C kernel for ${node.op}`);
+    // Run-time tensors in C are float32, bool where the op's C takes it, int64 indices where it reads or computes them.
+    const runtime = [
+      ...node.inputs.filter((name, i) => name !== '' && !isConstant(name) && !def.integerInputs?.includes(i)),
+      ...(def.computesIndices ? [] : node.outputs.filter((name) => name !== '')),
+    ].map((name) => graph.values.get(name)?.dtype);
+    if (runtime.includes('int64')) fail(`${where(node)}: integer tensors at run time have no C kernel`);
+    if (runtime.includes('bool') && !def.cBool) fail(`${where(node)}: bool tensors at run time have no C kernel for ${node.op}`);
     if (!def.lower) fail(`${where(node)} has no C kernel. Ops the C backend supports: ${C_OPS.join(', ')}`);
     const outputs = node.outputs.map((name) => graph.values.get(name)!);
     def.lower(opContext(graph, node), outputs, loweringOf(node));
+    // An output no step writes would be read from an unwritten buffer: refuse it if anything reads it.
+    const written = new Set([...out.steps.map((step) => step.output), ...out.views.keys()]);
+    const unwritten = node.outputs.find((name) => name !== '' && !written.has(name) && (graph.outputs.includes(name) || graph.nodes.some((n) => n.inputs.includes(name))));
+    if (unwritten) fail(`${where(node)}: its output '${unwritten}' has no C kernel`);
   }
   return out;
 }

@@ -5,7 +5,8 @@
  * read as 1): one run of the graph, in the interpreter and in C, takes that many windows
  * (windowsPerRun), and the interpreter runs any number of windows in runs of that many.
  * Every value has a data type (DTYPES): its typed array in the interpreter, its C type and
- * size in the arena. Run-time tensors are float32, or bool (comparisons, masks); integer
+ * size in the arena. Run-time tensors are float32, bool (comparisons, masks), or int64
+ * indices an op computes (ArgMax, ArgMin) for Gather and GatherElements; other integer
  * tensors (shapes, indices) exist only as constants and are folded away before execution.
  */
 export type DType = 'float32' | 'int64' | 'bool';

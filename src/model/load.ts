@@ -30,7 +30,6 @@ export function loadModel(file: string, options: { batch?: 1 } = {}): Graph {
   for (const name of graph.outputs) {
     const info = graph.values.get(name);
     if (!info) fail(`${file}: graph output '${name}' is not produced by any node`);
-    if (info.dtype !== 'float32') fail(`${file}: graph output '${name}' has element type ${info.dtype}; ecgc models give float32 output (Cast it to float)`);
     if (info.shape.length === 0 || info.shape[0] !== batch) {
       const producer = graph.nodes.find((node) => node.outputs.includes(name));
       const keeper = producer ? `node '${producer.name}' (${producer.op})` : 'a constant';

@@ -1,53 +1,68 @@
-/** Gather along `axis` with constant indices (negative ones count from the end). */
+/**
+ * Gather along `axis`: y[o, j, i] = x[o, indices[j], i] over (outer, axis, inner), indices
+ * (any shape) negative ones counting from the end. Constant indices are checked here; those
+ * computed at run time (int64, e.g. by ArgMax) by the reference as it runs, while the C
+ * (runtime-c/ecgc_gather.c) gives 0 for one out of range rather than read outside the input.
+ */
 import { fail } from '../errors.js';
+import { sizeOf } from '../ir/graph.js';
 import { attrInt } from '../onnx/attributes.js';
 import type { OpContext, OpDef } from './op.js';
-import { COPY_F32 } from './copy.js';
-import { gatherKernel } from './gather-map.js';
-import { ints } from './lowering.js';
-import { constantInput, indexMap, inputShape, normalizeAxis, stridesOf, where } from './shapes.js';
-import { sizeOf } from '../ir/graph.js';
+import { type Lowering, cKernel } from './lowering.js';
+import { inputShape, normalizeAxis, where } from './shapes.js';
 
-export function geometry(ctx: OpContext) {
+const GATHER_F32 = cKernel('ecgc_gather_f32', 'ecgc_gather.c');
+
+function geometry(ctx: OpContext) {
   const shape = inputShape(ctx, 0);
   const axis = normalizeAxis(ctx.node, attrInt(ctx.node, 'axis', 0), shape.length);
-  const indices = constantInput(ctx, 1, 'indices');
-  const values = Array.from(indices.data, (v) => (v < 0 ? v + shape[axis] : v));
-  if (values.some((v) => v < 0 || v >= shape[axis])) fail(`${where(ctx.node)}: an index is out of range for axis ${axis} of size ${shape[axis]}`);
-  const outShape = [...shape.slice(0, axis), ...indices.shape, ...shape.slice(axis + 1)];
-  return { shape, axis, values, indexRank: indices.shape.length, outShape };
+  const indexShape = inputShape(ctx, 1);
+  const constant = ctx.constants[1];
+  if (constant?.data.some((v) => v < -shape[axis] || v >= shape[axis])) fail(`${where(ctx.node)}: an index is out of range for axis ${axis} of size ${shape[axis]}`);
+  return {
+    outer: sizeOf(shape.slice(0, axis)),
+    axisSize: shape[axis],
+    count: sizeOf(indexShape),
+    inner: sizeOf(shape.slice(axis + 1)),
+    outShape: [...shape.slice(0, axis), ...indexShape, ...shape.slice(axis + 1)],
+  };
+}
+
+/** The element along an axis of `size` that `index` selects: a run-time index out of range stops the reference, naming the node. */
+export function indexIn(ctx: OpContext, index: number, size: number): number {
+  const k = index < 0 ? index + size : index;
+  if (k < 0 || k >= size) fail(`${where(ctx.node)}: index ${index} is out of range for an axis of size ${size}`);
+  return k;
+}
+
+/** int64 indices for a C kernel: a constant becomes a static array, a run-time value is read where it lives. */
+export function indicesOperand(ctx: OpContext, c: Lowering, id: string): (at: (value: string) => string) => string {
+  const constant = ctx.constants[1];
+  if (!constant) return (at) => at(ctx.node.inputs[1]);
+  c.declare(`static const int64_t ${id}__indices[] = {${Array.from(constant.data, (v) => String(v)).join(', ') || '0'}};`);
+  return () => `${id}__indices`;
 }
 
 export const Gather: OpDef = {
   op: 'Gather',
+  integerInputs: [1],
   infer: (ctx) => [{ dtype: ctx.inputs[0]!.dtype, shape: geometry(ctx).outShape }],
   prepare(ctx) {
-    const { shape, axis, values, indexRank, outShape } = geometry(ctx);
-    const strides = stridesOf(shape);
-    const indexStrides = stridesOf(outShape.slice(axis, axis + indexRank));
-    return gatherKernel(
-      indexMap(outShape, (index) => {
-        let flatIndex = 0;
-        for (let j = 0; j < indexRank; j++) flatIndex += index[axis + j] * indexStrides[j];
-        let offset = values[flatIndex] * strides[axis];
-        for (let i = 0; i < axis; i++) offset += index[i] * strides[i];
-        for (let i = axis + 1; i < shape.length; i++) offset += index[i + indexRank - 1] * strides[i];
-        return offset;
-      }),
-    );
+    const { outer, axisSize, count, inner } = geometry(ctx);
+    return ([x, indices], [y]) => {
+      let o = 0;
+      for (let b = 0; b < outer; b++) {
+        for (let j = 0; j < count; j++) {
+          const start = (b * axisSize + indexIn(ctx, indices[j], axisSize)) * inner;
+          for (let i = 0; i < inner; i++) y[o++] = x[start + i];
+        }
+      }
+    };
   },
   lower(ctx, _outputs, c) {
-    const { shape, axis, values } = geometry(ctx);
-    // Each index copies one slice [after the axis] into its block of the output; that is
-    // contiguous when the dimensions before the axis hold one element (the batch).
-    if (sizeOf(shape.slice(0, axis)) !== 1) fail(`${where(ctx.node)}: Gather behind dimensions larger than 1 has no C kernel`);
-    const strides = stridesOf(shape);
-    const after = shape.slice(axis + 1);
-    const block = sizeOf(after);
-    const id = c.id('op');
-    const shape1 = after.length ? after : [1];
-    c.declare(`static const int32_t ${id}__shape[] = ${ints(shape1)}, ${id}__src[] = ${ints(after.length ? strides.slice(axis + 1) : [0])}, ${id}__dst[] = ${ints(stridesOf(shape1))};`);
+    const { outer, axisSize, count, inner } = geometry(ctx);
+    const indices = indicesOperand(ctx, c, c.id('op'));
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
-    c.step([COPY_F32], (at) => values.map((v, j) => `${COPY_F32.name}(${at(x)}, ${v * strides[axis]}, ${id}__src, ${at(y)}, ${j * block}, ${id}__dst, ${id}__shape, ${shape1.length});`).join('\n  '));
+    c.step([GATHER_F32], (at) => `${GATHER_F32.name}(${c.operand(x, at)}, ${indices(at)}, ${at(y)}, ${outer}, ${axisSize}, ${count}, ${inner});`);
   },
 };

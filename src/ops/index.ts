@@ -6,6 +6,8 @@ import type { OpDef } from './op.js';
 import { Abs } from './abs.js';
 import { Add } from './add.js';
 import { And } from './and.js';
+import { ArgMax } from './arg-max.js';
+import { ArgMin } from './arg-min.js';
 import { AveragePool } from './average-pool.js';
 import { BatchNormalization } from './batch-normalization.js';
 import { Cast } from './cast.js';
@@ -26,6 +28,7 @@ import { Expand } from './expand.js';
 import { Flatten } from './flatten.js';
 import { Floor } from './floor.js';
 import { Gather } from './gather.js';
+import { GatherElements } from './gather-elements.js';
 import { Gemm } from './gemm.js';
 import { GRU } from './gru.js';
 import { GlobalAveragePool } from './global-average-pool.js';
@@ -68,6 +71,7 @@ import { ReduceSum } from './reduce-sum.js';
 import { ReduceSumSquare } from './reduce-sum-square.js';
 import { Relu } from './relu.js';
 import { Reshape } from './reshape.js';
+import { Resize } from './resize.js';
 import { RNN } from './rnn.js';
 import { Round } from './round.js';
 import { Selu } from './selu.js';
@@ -78,11 +82,13 @@ import { Slice } from './slice.js';
 import { Softmax } from './softmax.js';
 import { Softplus } from './softplus.js';
 import { Softsign } from './softsign.js';
+import { Split } from './split.js';
 import { Sqrt } from './sqrt.js';
 import { Squeeze } from './squeeze.js';
 import { Sub } from './sub.js';
 import { Sum } from './sum.js';
 import { Tanh } from './tanh.js';
+import { Tile } from './tile.js';
 import { Transpose } from './transpose.js';
 import { Unsqueeze } from './unsqueeze.js';
 import { Where } from './where.js';
@@ -90,13 +96,14 @@ import { Xor } from './xor.js';
 
 /** Every op's definition: the one list of ops. */
 const DEFINITIONS: OpDef[] = [
-  Abs, Add, And, AveragePool, BatchNormalization, Cast, Ceil, ChannelAffine, Clip, Concat, ConstantOfShape, Conv,
-  ConvTranspose, Div, Dropout, Elu, Equal, Erf, Exp, Expand, Flatten, Floor, Gather, Gemm, GlobalAveragePool,
-  GlobalMaxPool, Greater, GreaterOrEqual, GRU, HardSigmoid, HardSwish, Identity, If, InstanceNormalization,
-  LayerNormalization, LeakyRelu, Less, LessOrEqual, Log, LpPool, LSTM, MatMul, Max, MaxPool, Mean, Min, Mul, Neg,
-  Not, Or, Pad, Pow, PRelu, Reciprocal, ReduceL1, ReduceL2, ReduceLogSumExp, ReduceMax, ReduceMean, ReduceMin,
-  ReduceProd, ReduceSum, ReduceSumSquare, Relu, Reshape, RNN, Round, Selu, Shape, Sigmoid, Sign, Slice, Softmax,
-  Softplus, Softsign, Sqrt, Squeeze, Sub, Sum, Tanh, Transpose, Unsqueeze, Where, Xor,
+  Abs, Add, And, ArgMax, ArgMin, AveragePool, BatchNormalization, Cast, Ceil, ChannelAffine, Clip, Concat,
+  ConstantOfShape, Conv, ConvTranspose, Div, Dropout, Elu, Equal, Erf, Exp, Expand, Flatten, Floor, Gather,
+  GatherElements, Gemm, GlobalAveragePool, GlobalMaxPool, Greater, GreaterOrEqual, GRU, HardSigmoid, HardSwish,
+  Identity, If, InstanceNormalization, LayerNormalization, LeakyRelu, Less, LessOrEqual, Log, LpPool, LSTM, MatMul,
+  Max, MaxPool, Mean, Min, Mul, Neg, Not, Or, Pad, Pow, PRelu, Reciprocal, ReduceL1, ReduceL2, ReduceLogSumExp,
+  ReduceMax, ReduceMean, ReduceMin, ReduceProd, ReduceSum, ReduceSumSquare, Relu, Reshape, Resize, RNN, Round, Selu,
+  Shape, Sigmoid, Sign, Slice, Softmax, Softplus, Softsign, Split, Sqrt, Squeeze, Sub, Sum, Tanh, Tile, Transpose,
+  Unsqueeze, Where, Xor,
 ];
 
 const BY_NAME = new Map(DEFINITIONS.map((def) => [def.op, def]));
@@ -109,6 +116,9 @@ export const C_OPS = DEFINITIONS.filter((def) => def.lower || def.view).map((def
 
 /** The ops whose output holds probabilities when they end a graph. */
 export const PROBABILITY_OPS = DEFINITIONS.filter((def) => def.outputMeaning?.probabilities).map((def) => def.op).sort();
+
+/** The ops whose int64 indices may be computed at run time. */
+export const INDEX_OPS = DEFINITIONS.filter((def) => def.computesIndices).map((def) => def.op).sort();
 
 export function opDef(node: Node): OpDef {
   const def = BY_NAME.get(node.op);

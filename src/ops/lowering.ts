@@ -28,7 +28,9 @@ export interface StepOptions {
   /** The output may take the first run-time input's buffer when this is its last use. */
   inPlace?: boolean;
   scratch?: Scratch;
-  /** The values the step writes, when not only the node's first output (LSTM's Y, Y_h, Y_c: those the graph reads). */
+  /** The node output the step writes (the first by default): a node of several outputs (Split) takes a step per output. */
+  output?: string;
+  /** The values one step writes, when several (LSTM's Y, Y_h, Y_c: those the graph reads). */
   outputs?: string[];
 }
 

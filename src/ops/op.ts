@@ -45,6 +45,10 @@ export interface OpDef {
   elementwise?(ctx: OpContext): (x: number) => number;
   /** Its C reads or writes bool tensors (uint8_t); other ops' C is float32 only. */
   cBool?: boolean;
+  /** Computes int64 indices from run-time data (ArgMax): its integer output need not fold to a constant. */
+  computesIndices?: boolean;
+  /** Inputs its C kernel reads as int64_t when they are computed at run time (indices); every other run-time input is float32. */
+  integerInputs?: readonly number[];
   /** The C for this node; absent: the op has no C kernel. */
   lower?(ctx: OpContext, outputs: ValueInfo[], c: Lowering): void;
   /** A weight-bearing layer: its compressible weight as rows. */

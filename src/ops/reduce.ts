@@ -1,6 +1,7 @@
 /**
  * Reductions: which input offsets each output element reduces over, in order (the row-major
- * order of the reduced axes), and the Reduce* ops, each an accumulator folded over them.
+ * order of the reduced axes), and the Reduce* ops, each an accumulator folded over them; and
+ * ArgMax and ArgMin, which reduce one axis to an index.
  */
 import { fail } from '../errors.js';
 import { type TensorData, sizeOf } from '../ir/graph.js';
@@ -122,3 +123,52 @@ export const REDUCERS = {
   sumSquare: { init: 0, step: (acc, x) => acc + f32(x * x), finish: same, kernel: kernelOf('sum_square') },
   logSumExp: { init: 0, step: (acc, x) => acc + expF32(x), finish: logF32, kernel: kernelOf('log_sum_exp') },
 } satisfies Record<string, Reducer>;
+
+/**
+ * ArgMax and ArgMin: along one axis, the int64 index of the element `better` than every
+ * earlier one (the first of equal ones), or with select_last_index also as good as it (the
+ * last). In C the same loop over the middle axis of (outer, n, inner), runtime-c/ecgc_argmax.c;
+ * as the graph's output the indices reach the caller as floats (exact below 2^24).
+ */
+export function argReduceOp(op: string, better: (x: number, best: number) => boolean, kernel: CKernel): OpDef {
+  const geometry = (ctx: OpContext) => {
+    const shape = inputShape(ctx, 0);
+    const axis = normalizeAxis(ctx.node, attrInt(ctx.node, 'axis', 0), shape.length);
+    if (shape[axis] === 0) fail(`${where(ctx.node)}: axis ${axis} is empty: there is no ${op} of no elements`);
+    const keepDims = attrInt(ctx.node, 'keepdims', 1) === 1;
+    return {
+      outer: sizeOf(shape.slice(0, axis)),
+      n: shape[axis],
+      inner: sizeOf(shape.slice(axis + 1)),
+      selectLast: ctx.opset >= 12 && attrInt(ctx.node, 'select_last_index', 0) === 1,
+      outShape: keepDims ? shape.map((d, i) => (i === axis ? 1 : d)) : shape.filter((_, i) => i !== axis),
+    };
+  };
+  return {
+    op,
+    computesIndices: true,
+    infer: (ctx) => [{ dtype: 'int64', shape: geometry(ctx).outShape }],
+    prepare(ctx) {
+      const { outer, n, inner, selectLast } = geometry(ctx);
+      return ([x], [y]) => {
+        for (let o = 0; o < outer; o++) {
+          for (let i = 0; i < inner; i++) {
+            const first = o * n * inner + i;
+            let best = 0;
+            for (let j = 1; j < n; j++) {
+              const [v, b] = [x[first + j * inner], x[first + best * inner]];
+              if (better(v, b) || (selectLast && v === b)) best = j;
+            }
+            y[o * inner + i] = best;
+          }
+        }
+      };
+    },
+    lower(ctx, _outputs, c) {
+      const { outer, n, inner, selectLast } = geometry(ctx);
+      const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
+      c.step([kernel], (at) => `${kernel.name}(${at(x)}, ${at(y)}, ${outer}, ${n}, ${inner}, ${selectLast ? 1 : 0});`);
+    },
+    outputMeaning: { probabilities: false, text: `the int64 indices of ${op}, as floats (exact below 2^24)` },
+  };
+}

@@ -103,16 +103,17 @@ export interface SteppedGraph {
 export function compileStepped(graph: Graph): SteppedGraph {
   const { inputBuffers, steps, outputBuffers, constantBuffers } = build(graph);
   const nodeCount = graph.nodes.length;
-  const states = new Map<number, Float32Array[]>();
-  const stateAt = (cut: number): Float32Array[] => {
+  // int64 indices (ArgMax's) are state too: they pass through the float32 state exactly (below 2^24).
+  const states = new Map<number, TensorData[]>();
+  const stateAt = (cut: number): TensorData[] => {
     let state = states.get(cut);
     if (!state) {
       const later = steps.filter((s) => s.node >= cut);
       const written = new Set<TensorData>(later.flatMap((s) => s.outs));
       const read = [...inputBuffers, ...later.flatMap((s) => s.ins), ...outputBuffers];
-      state = [...new Set(read)].filter((b): b is Float32Array => b instanceof Float32Array && b.length > 0 && !written.has(b) && !constantBuffers.has(b));
+      state = [...new Set(read)].filter((b) => b.length > 0 && !written.has(b) && !constantBuffers.has(b));
       // Graph inputs no later node reads are not state.
-      state = state.filter((b) => !inputBuffers.includes(b) || later.some((s) => s.ins.includes(b)) || outputBuffers.includes(b));
+      state = state.filter((b) => !(inputBuffers as TensorData[]).includes(b) || later.some((s) => s.ins.includes(b)) || (outputBuffers as TensorData[]).includes(b));
       states.set(cut, state);
     }
     return state;

@@ -4,7 +4,7 @@
  * a Reshape built from Shape/Gather/Concat), so they cannot be separate passes.
  */
 import { fail } from '../../errors.js';
-import { opDef } from '../../ops/index.js';
+import { INDEX_OPS, opDef } from '../../ops/index.js';
 import { opContext } from '../../ir/context.js';
 import { DTYPES, type Graph, type Node, type Tensor, sizeOf } from '../../ir/graph.js';
 
@@ -35,8 +35,9 @@ export function inferAndFold(graph: Graph): Graph {
       continue;
     }
     const integer = outputs.findIndex((o) => o.dtype === 'int64');
-    if (integer >= 0) {
-      fail(`node '${node.name}' (${node.op}) computes the integer tensor '${node.outputs[integer]}' from run-time data; ecgc supports integer tensors only where they fold to constants (shapes, indices)`);
+    // Views pass their input's type on: only indices an op computes reach them at run time.
+    if (integer >= 0 && !def.computesIndices && !def.view) {
+      fail(`node '${node.name}' (${node.op}) computes the integer tensor '${node.outputs[integer]}' from run-time data; ecgc supports integer tensors only where they fold to constants (shapes, indices) or are indices computed by ${INDEX_OPS.join(', ')}`);
     }
     nodes.push(node);
   }
