@@ -137,6 +137,8 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
       ...(def.computesIndices ? [] : node.outputs.filter((name) => name !== '')),
     ].map((name) => graph.values.get(name)?.dtype);
     if (runtime.includes('int64')) fail(`${where(node)}: integer tensors at run time have no C kernel`);
+    const other = runtime.find((dtype) => dtype !== undefined && !['float32', 'bool', 'int64'].includes(dtype));
+    if (other) fail(`${where(node)}: ${other} tensors at run time have no C kernel (C computes float32, bool and int64 indices)`);
     if (runtime.includes('bool') && !def.cBool) fail(`${where(node)}: bool tensors at run time have no C kernel for ${node.op}`);
     if (!def.lower) fail(`${where(node)} has no C kernel. Ops the C backend supports: ${C_OPS.join(', ')}`);
     const outputs = node.outputs.map((name) => graph.values.get(name)!);

@@ -5,6 +5,8 @@
  * format's bits (tensors in a model file).
  */
 
+import type { DType } from './graph.js';
+
 /** A binary floating-point format: `mantissa` fraction bits, normals from 2^minExponent. */
 interface FloatFormat {
   mantissa: number;
@@ -117,4 +119,41 @@ export function roundToInteger(x: number, name: IntegerFormatName): number {
   if (!Number.isFinite(t) || max > 2 ** 53) return t < 0 ? min : max;
   const span = max - min + 1;
   return ((((t - min) % span) + span) % span) + min;
+}
+
+const FLOAT_FORMAT_NAMES = Object.keys(FLOAT_FORMATS) as FloatFormatName[];
+const isFloatFormat = (dtype: DType): dtype is FloatFormatName => (FLOAT_FORMAT_NAMES as string[]).includes(dtype);
+const isIntegerFormat = (dtype: DType): dtype is IntegerFormatName => dtype in INTEGER_FORMATS;
+
+const word = new Float32Array(1);
+const wordBits = new Uint32Array(word.buffer);
+
+/** The float32's upper 16 bits: ONNX's Cast to bfloat16 (its reference and test data truncate; arithmetic results round, resultRounding). */
+export function truncateToBfloat16(x: number): number {
+  word[0] = x;
+  if (Number.isNaN(word[0])) return NaN;
+  wordBits[0] &= 0xffff0000;
+  return word[0];
+}
+
+/** Cast's conversion of a number to `to` (`saturate`: float8's out-of-range rule). */
+export function castTo(to: DType, saturate = true): (x: number) => number {
+  if (to === 'float32') return Math.fround;
+  if (to === 'float64') return (x) => x;
+  if (to === 'bool') return (x) => (x !== 0 ? 1 : 0);
+  if (to === 'bfloat16') return truncateToBfloat16;
+  if (isFloatFormat(to)) return (x) => roundToFloat(x, to, saturate && to.startsWith('float8'));
+  if (isIntegerFormat(to)) return (x) => roundToInteger(x, to);
+  throw new Error(`internal: no cast to ${to}`);
+}
+
+/**
+ * What an op's results of type `dtype` become after computing in float32 or with exact
+ * integers: rounded to a narrow float, wrapped to a narrow integer; undefined where the
+ * typed array already holds them as they are (float32, float64, int64, bool).
+ */
+export function resultRounding(dtype: DType): ((x: number) => number) | undefined {
+  if (isFloatFormat(dtype)) return (x) => roundToFloat(x, dtype);
+  if (isIntegerFormat(dtype) && dtype !== 'int64') return (x) => roundToInteger(x, dtype);
+  return undefined;
 }

@@ -5,29 +5,59 @@
  * read as 1): one run of the graph, in the interpreter and in C, takes that many windows
  * (windowsPerRun), and the interpreter runs any number of windows in runs of that many.
  * Every value has a data type (DTYPES): its typed array in the interpreter, its C type and
- * size in the arena. Run-time tensors are float32, bool (comparisons, masks), or int64
+ * size in the arena. Run-time tensors in C are float32, bool (comparisons, masks), or int64
  * indices an op computes (ArgMax, ArgMin) for Gather and GatherElements; other integer
- * tensors (shapes, indices) exist only as constants and are folded away before execution.
+ * tensors (shapes, indices) fold to constants. The reference also runs ONNX's other element
+ * types (ONNX's node tests have them): each is exactly a double, held in a Float32Array
+ * (float16, bfloat16, float8) or a Float64Array (float64, integers); an op computes in
+ * float32 (float64: in float32 precision) or with exact integers, and its result is
+ * rounded to its type (formats.ts).
  */
-export type DType = 'float32' | 'int64' | 'bool';
+export type DType =
+  | 'float32' | 'float64' | 'float16' | 'bfloat16' | 'float8e4m3fn' | 'float8e4m3fnuz' | 'float8e5m2' | 'float8e5m2fnuz'
+  | 'int64' | 'int32' | 'int16' | 'int8' | 'int4' | 'uint64' | 'uint32' | 'uint16' | 'uint8' | 'uint4'
+  | 'bool';
 
-/** int64 values are held as exact doubles (shapes and indices are far below 2^53); bool as 0 or 1. */
+/** Values of any type (held as exact numbers); bool as 0 or 1. */
 export type TensorData = Float32Array | Float64Array | Uint8Array;
 
 export interface DTypeInfo {
   /** Bytes an element takes in the arena. */
   bytes: number;
-  /** The element type of C pointers to it. */
+  /** The element type of C pointers to it (C holds only float32, bool and int64 values: codegen/lower.ts). */
   c: string;
   /** The typed array the interpreter holds it in. */
   array: Float32ArrayConstructor | Float64ArrayConstructor | Uint8ArrayConstructor;
+  /** How ops compute on it: float arithmetic, exact integers, or truth values. */
+  kind: 'float' | 'integer' | 'bool';
 }
 
+const float = (bytes: number, c: string): DTypeInfo => ({ bytes, c, array: Float32Array, kind: 'float' });
+const integer = (bytes: number, c: string): DTypeInfo => ({ bytes, c, array: Float64Array, kind: 'integer' });
+
 export const DTYPES: Record<DType, DTypeInfo> = {
-  float32: { bytes: 4, c: 'float', array: Float32Array },
-  int64: { bytes: 8, c: 'int64_t', array: Float64Array },
-  bool: { bytes: 1, c: 'uint8_t', array: Uint8Array },
+  float32: float(4, 'float'),
+  float64: { bytes: 8, c: 'double', array: Float64Array, kind: 'float' },
+  float16: float(2, 'uint16_t'),
+  bfloat16: float(2, 'uint16_t'),
+  float8e4m3fn: float(1, 'uint8_t'),
+  float8e4m3fnuz: float(1, 'uint8_t'),
+  float8e5m2: float(1, 'uint8_t'),
+  float8e5m2fnuz: float(1, 'uint8_t'),
+  int64: integer(8, 'int64_t'),
+  int32: integer(4, 'int32_t'),
+  int16: integer(2, 'int16_t'),
+  int8: integer(1, 'int8_t'),
+  int4: integer(1, 'int8_t'),
+  uint64: integer(8, 'uint64_t'),
+  uint32: integer(4, 'uint32_t'),
+  uint16: integer(2, 'uint16_t'),
+  uint8: integer(1, 'uint8_t'),
+  uint4: integer(1, 'uint8_t'),
+  bool: { bytes: 1, c: 'uint8_t', array: Uint8Array, kind: 'bool' },
 };
+
+export const isFloat = (dtype: DType): boolean => DTYPES[dtype].kind === 'float';
 
 export interface Tensor {
   dtype: DType;

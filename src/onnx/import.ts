@@ -6,10 +6,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fail } from '../errors.js';
 import { readFileOrFail } from '../util/files.js';
-import type { AttrValue, DType, Graph, Node, Tensor, ValueInfo } from '../ir/graph.js';
+import type { AttrValue, Graph, Node, Tensor, ValueInfo } from '../ir/graph.js';
 import { foreignModelFormat, savedModel } from './foreign.js';
 import { type OnnxTypes, onnx, toNumber } from './proto.js';
-import { tensorFromProto } from './tensor.js';
+import { dtypeOf, tensorFromProto, typeName } from './tensor.js';
 
 
 const CONSTANT = 'Constant';
@@ -117,12 +117,6 @@ function defaultOpset(model: OnnxTypes.ModelProto, file: string): number {
   return version;
 }
 
-/** The element types a graph input may have: float32, and bool for graphs of masks and logic (commands that feed windows take float32 only: load.ts). */
-const INPUT_TYPES = new Map<number, DType>([
-  [onnx.TensorProto.DataType.FLOAT, 'float32'],
-  [onnx.TensorProto.DataType.BOOL, 'bool'],
-]);
-
 /**
  * Shapes as the graph states them: a symbolic first dimension (the batch) becomes 1, every
  * other dimension must be a fixed size. (Commands that feed windows check the batch: load.ts.)
@@ -131,11 +125,8 @@ function graphInputInfo(input: OnnxTypes.IValueInfoProto, file: string): ValueIn
   const name = input.name ?? '';
   const tensorType = input.type?.tensorType;
   if (!tensorType) fail(`${file}: graph input '${name}' is not a tensor`);
-  const dtype = INPUT_TYPES.get(tensorType.elemType ?? 0);
-  if (!dtype) {
-    const typeName = onnx.TensorProto.DataType[tensorType.elemType ?? 0] ?? String(tensorType.elemType);
-    fail(`${file}: graph input '${name}' has element type ${typeName}; ecgc models take float32 input`);
-  }
+  // any numeric or bool type (the commands that feed windows take float32: load.ts)
+  const dtype = dtypeOf(tensorType.elemType ?? 0) ?? fail(`${file}: graph input '${name}' has element type ${typeName(tensorType.elemType ?? 0)}; ecgc reads numeric and bool tensors`);
   const dims = tensorType.shape?.dim ?? [];
   const shape = dims.map((dim, axis) => {
     const hasValue = Object.hasOwn(dim, 'dimValue'); // set, even to 0 (an empty tensor); unset is symbolic

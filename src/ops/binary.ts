@@ -5,7 +5,7 @@
  * the others (comparisons, logic, Max/Min, PRelu) one function each in ecgc_broadcast.c.
  */
 import { fail } from '../errors.js';
-import { type DType, sizeOf } from '../ir/graph.js';
+import { type DType, DTYPES, type DTypeInfo, isFloat, sizeOf } from '../ir/graph.js';
 import { type CKernel, type Lowering, cKernel, ints } from './lowering.js';
 import type { Kernel, OpContext, OpDef } from './op.js';
 import { broadcastIndexMap, broadcastShapes, broadcastStrides, inputShape, MAX_C_RANK, where } from './shapes.js';
@@ -71,20 +71,20 @@ export function binaryOp(op: string, cOp: string | undefined, float: (a: number,
       const shape = broadcastShapes(ctx.node, inputShape(ctx, 0), inputShape(ctx, 1));
       return [{ dtype: ctx.inputs[0]!.dtype, shape }];
     },
-    prepare: (ctx, [out]) => prepareBinary(ctx, out.shape, out.dtype === 'float32' ? float : integer),
+    prepare: (ctx, [out]) => prepareBinary(ctx, out.shape, isFloat(out.dtype) ? float : integer),
     lower: cOp ? (ctx, [out], c) => lowerBinary(ctx, out.shape, c, BINARY_F32, `${cOp}, `) : undefined,
   };
 }
 
 /**
- * A comparison (Less, Equal, ...) or logic op (And, Or, Xor): two inputs of `accepts` types
+ * A comparison (Less, Equal, ...) or logic op (And, Or, Xor): two inputs of one type of the `accepts` kinds
  * broadcast into bool, 1 where `test` holds. In C, the kernel for the inputs' type
  * (`<kernel>_f32`, `<kernel>_bool`) when runtime-c has one.
  */
-export function predicateOp(op: string, kernel: string, accepts: readonly DType[], test: (a: number, b: number) => boolean, cTypes: readonly DType[]): OpDef {
+export function predicateOp(op: string, kernel: string, accepts: readonly DTypeInfo['kind'][], test: (a: number, b: number) => boolean, cTypes: readonly DType[]): OpDef {
   const checked = (ctx: OpContext) => {
     const [a, b] = [ctx.inputs[0]?.dtype, ctx.inputs[1]?.dtype];
-    if (a !== b || !accepts.includes(a!)) fail(`${where(ctx.node)}: inputs of types ${a} and ${b} are not supported (${accepts.join(' or ')}, both the same)`);
+    if (a !== b || !accepts.includes(DTYPES[a!].kind)) fail(`${where(ctx.node)}: inputs of types ${a} and ${b} are not supported (${accepts.join(' or ')} types, both the same)`);
     return a!;
   };
   return {

@@ -1,28 +1,24 @@
 /**
- * Cast: float types become float32, bool stays bool, other integer types int64 (ecgc's
- * dtypes). Float to integer truncates toward zero; to bool, nonzero is true. A cast to the
- * same dtype copies.
+ * Cast: to any numeric or bool type, as ONNX's Cast table says (formats.ts: float16, bfloat16
+ * and float8 round to nearest even, float8 saturating unless saturate=0; integers truncate
+ * toward zero and wrap, 4-bit ones clamp; to bool, nonzero is true). Strings are refused.
+ * In C, float32 and bool at run time.
  */
 import { fail } from '../errors.js';
 import { attrInt } from '../onnx/attributes.js';
 import { type DType, sizeOf } from '../ir/graph.js';
-import { onnx } from '../onnx/proto.js';
+import { castTo } from '../ir/formats.js';
+import { dtypeOf, typeName } from '../onnx/tensor.js';
 import { broadcastKernel } from './binary.js';
 import type { OpContext, OpDef } from './op.js';
 import { inputShape, where } from './shapes.js';
 
-const T = onnx.TensorProto.DataType;
-const FLOATS = [T.FLOAT, T.DOUBLE, T.FLOAT16];
-const INTEGERS = [T.INT64, T.INT32, T.INT16, T.INT8, T.UINT8, T.UINT16, T.UINT32, T.UINT64];
 /** The C of a run-time cast between float32 and bool, by source type. */
 const C_CASTS = { float32: broadcastKernel('ecgc_cast_to_bool_f32'), bool: broadcastKernel('ecgc_cast_to_f32_bool') };
 
 function target(ctx: OpContext): DType {
   const to = attrInt(ctx.node, 'to');
-  if (FLOATS.includes(to)) return 'float32';
-  if (to === T.BOOL) return 'bool';
-  if (INTEGERS.includes(to)) return 'int64';
-  fail(`${where(ctx.node)}: cast to ${T[to] ?? to} is not supported`);
+  return dtypeOf(to) ?? fail(`${where(ctx.node)}: cast to ${typeName(to)} is not supported`);
 }
 
 export const Cast: OpDef = {
@@ -30,9 +26,9 @@ export const Cast: OpDef = {
   cBool: true,
   infer: (ctx) => [{ dtype: target(ctx), shape: inputShape(ctx, 0) }],
   prepare(ctx) {
-    const to = target(ctx);
+    const convert = castTo(target(ctx), attrInt(ctx.node, 'saturate', 1) !== 0);
     return ([x], [y]) => {
-      for (let i = 0; i < y.length; i++) y[i] = to === 'bool' ? +(x[i] !== 0) : to === 'int64' ? Math.trunc(x[i]) : x[i];
+      for (let i = 0; i < y.length; i++) y[i] = convert(x[i]);
     };
   },
   // At run time only float32 and bool (integers fold to constants): the same type is the same bits, in place.

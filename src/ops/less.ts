@@ -1,4 +1,4 @@
 import { predicateOp } from './binary.js';
 
 /** Less: true where a < b, as bool (floats at run time, int64 constants when folded). */
-export const Less = predicateOp('Less', 'ecgc_less', ['float32', 'int64'], (a, b) => a < b, ['float32']);
+export const Less = predicateOp('Less', 'ecgc_less', ['float', 'integer'], (a, b) => a < b, ['float32']);

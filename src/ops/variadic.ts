@@ -5,6 +5,7 @@
  * ecgc_binary_f32's ECGC_ADD, then ECGC_DIV), so each element sees the same operations.
  */
 import { fail } from '../errors.js';
+import { isFloat } from '../ir/graph.js';
 import { cFloat } from '../util/c.js';
 import { BINARY_F32, declareStrides } from './binary.js';
 import type { CKernel } from './lowering.js';
@@ -29,7 +30,8 @@ export function variadicOp(op: string, fold: Fold): OpDef {
     infer: (ctx) => [{ dtype: ctx.inputs[0]!.dtype, shape: outShape(ctx) }],
     prepare(ctx, [out]) {
       const maps = ctx.node.inputs.map((_, i) => broadcastIndexMap(inputShape(ctx, i), out.shape));
-      const round = out.dtype === 'float32' ? Math.fround : (v: number) => v;
+      // floats compute in float32 (float64 in double), integers exactly
+      const round = isFloat(out.dtype) && out.dtype !== 'float64' ? Math.fround : (v: number) => v;
       const n = maps.length;
       return (inputs, [y]) => {
         for (let i = 0; i < y.length; i++) {

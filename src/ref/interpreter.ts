@@ -10,6 +10,7 @@ import { DTYPES, type Graph, type TensorData, sizeOf, windowsPerRun } from '../i
 import { opContext } from '../ir/context.js';
 import { opDef } from '../ops/index.js';
 import { referenceKernel } from './fast/index.js';
+import { roundedKernel } from './rounding.js';
 
 export interface CompiledGraph {
   /** Windows one run takes (the graph's batch). */
@@ -18,7 +19,7 @@ export interface CompiledGraph {
   inputSizes: number[];
   outputSizes: number[];
   /** One run: inputs are read, outputs are views valid until the next run. */
-  run(inputs: Float32Array[]): Float32Array[];
+  run(inputs: TensorData[]): Float32Array[];
 }
 
 export function compileGraph(graph: Graph): CompiledGraph {
@@ -68,7 +69,7 @@ function build(graph: Graph) {
     }
     // an omitted output ('': nothing reads it) gets an empty buffer
     const outputInfos = node.outputs.map((name) => (name === '' ? { dtype: 'float32' as const, shape: [0] } : (graph.values.get(name) ?? fail(`internal: output '${name}' has no shape`))));
-    const kernel = referenceKernel(def)(ctx, outputInfos);
+    const kernel = roundedKernel(referenceKernel(def)(ctx, outputInfos), outputInfos);
     const outs = node.outputs.map((name) => (name === '' ? new Float32Array(0) : allocate(name)));
     steps.push({ node: index, ins, outs, run: () => kernel(ins, outs) });
   });

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EcgcError } from '../../src/errors.js';
 import { decodeModel, importModel } from '../../src/onnx/import.js';
-import { onnx } from '../../src/onnx/proto.js';
+import { type OnnxTypes, onnx } from '../../src/onnx/proto.js';
 import { tensorFromProto } from '../../src/onnx/tensor.js';
 import { optimize } from '../../src/model/load.js';
 import { SUPPORTED_OPS } from '../../src/ops/index.js';
@@ -34,13 +34,15 @@ export function nodeTestOps(name: string): string[] {
 export const claimed = (name: string) => nodeTestOps(name).every((op) => SUPPORTED_OPS.includes(op));
 
 const readTensor = (file: string) => onnx.TensorProto.decode(readFileSync(file));
+const T = onnx.TensorProto.DataType;
 
 /** Passed; wrong (with the first differing output); or refused (ecgc's message, without the file's name). */
 export type Outcome = 'passed' | `wrong: ${string}` | `refused: ${string}`;
 
 export interface NodeTest {
   graph: Graph;
-  input: Float32Array;
+  /** The first input, of its own type. */
+  input: TensorData;
   expected: TensorData[];
 }
 
@@ -51,14 +53,17 @@ export function loadNodeTest(name: string): NodeTest {
   const model = decodeModel(readFileSync(join(dir, 'model.onnx')), name);
   const proto = model.graph!;
   const numbered = (prefix: string) => readdirSync(set).filter((f) => f.startsWith(prefix)).sort((a, b) => parseInt(a.slice(prefix.length)) - parseInt(b.slice(prefix.length))).map((f) => readTensor(join(set, f)));
-  const [inputs, outputs] = [numbered('input_'), numbered('output_')];
   const graphInputs = (proto.input ?? []).filter((i) => !(proto.initializer ?? []).some((t) => t.name === i.name));
+  // ONNX's test data holds bfloat16 values as their uint16 bit patterns: read them as the graph declares them
+  const declared = (values: OnnxTypes.ITensorProto[], infos: OnnxTypes.IValueInfoProto[]) =>
+    values.map((t, i) => (t.dataType === T.UINT16 && infos[i]?.type?.tensorType?.elemType === T.BFLOAT16 ? { ...t, dataType: T.BFLOAT16 } : t));
+  const [inputs, outputs] = [declared(numbered('input_'), graphInputs), declared(numbered('output_'), proto.output ?? [])];
   graphInputs.slice(1).forEach((input, i) => {
     proto.initializer = [...(proto.initializer ?? []), { ...inputs[i + 1], name: input.name }];
   });
   proto.input = graphInputs.slice(0, 1);
   const graph = optimize(importModel(onnx.ModelProto.encode(model).finish(), name));
-  return { graph, input: Float32Array.from(tensorFromProto(inputs[0], 'input 0').data), expected: outputs.map((o, i) => tensorFromProto(o, `output ${i}`).data) };
+  return { graph, input: tensorFromProto(inputs[0], 'input 0').data, expected: outputs.map((o, i) => tensorFromProto(o, `output ${i}`).data) };
 }
 
 /** ecgc's one-line refusal, without the case's name in front; anything else is a crash and is thrown. */

@@ -5,7 +5,7 @@
  * rows of ONNX's float8 Cast table hold.
  */
 import { describe, expect, it } from 'vitest';
-import { type FloatFormatName, decodeFloat, roundHalfEven, roundToFloat, roundToInteger } from '../../src/ir/formats.js';
+import { type FloatFormatName, castTo, decodeFloat, roundHalfEven, roundToFloat, roundToInteger } from '../../src/ir/formats.js';
 
 /** The finite values of a format in increasing order, from its bit patterns. */
 function finiteValues(name: FloatFormatName, width: number): number[] {
@@ -83,6 +83,16 @@ describe('float formats', () => {
     expect(decodeFloat(0x7f, 'float8e4m3fn')).toBeNaN();
     expect(decodeFloat(0x80, 'float8e4m3fnuz')).toBeNaN();
     expect(decodeFloat(0x7c, 'float8e5m2')).toBe(Infinity);
+  });
+});
+
+describe('Cast', () => {
+  it("to bfloat16 keeps the float32's upper 16 bits, as ONNX's test data does; to float8 saturates unless told not to", () => {
+    const toBfloat16 = castTo('bfloat16');
+    expect([0.48033667, -0.48033667, 1, NaN].map(toBfloat16)).toEqual([0.478515625, -0.478515625, 1, NaN]);
+    expect(roundToFloat(0.48033667, 'bfloat16')).toBe(0.48046875); // arithmetic results round to nearest
+    expect([castTo('float8e4m3fn')(1e6), castTo('float8e4m3fn', false)(1e6)]).toEqual([448, NaN]);
+    expect([castTo('int8')(200), castTo('uint4')(-3), castTo('bool')(-0.5), castTo('float32')(0.1)]).toEqual([-56, 0, 1, Math.fround(0.1)]);
   });
 });
 

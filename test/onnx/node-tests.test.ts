@@ -26,7 +26,7 @@ async function throughC(name: string): Promise<string> {
   const { graph, input } = loadNodeTest(name);
   try {
     for (const output of graph.outputs) {
-      const result = await verifyHost({ ...graph, outputs: [output] }, 'node.onnx', input, 1, { optimizations: ['-O2'] });
+      const result = await verifyHost({ ...graph, outputs: [output] }, 'node.onnx', Float32Array.from(input), 1, { optimizations: ['-O2'] });
       if (result.mismatch) return `mismatch: output '${output}': ${JSON.stringify(result.mismatch)}`;
     }
     return 'bit-exact';

@@ -9,8 +9,8 @@ describe('tensorFromProto', () => {
   it('reads float_data, double_data, int64_data and int32_data', () => {
     expect(Array.from(tensorFromProto({ dims: [3], dataType: T.FLOAT, floatData: [1.5, -2, 0.25] }, 'f').data)).toEqual([1.5, -2, 0.25]);
     const double = tensorFromProto({ dims: [2], dataType: T.DOUBLE, doubleData: [0.1, 1e-50] }, 'd');
-    expect(double.dtype).toBe('float32');
-    expect(Array.from(double.data)).toEqual([Math.fround(0.1), 0]);
+    expect(double.dtype).toBe('float64');
+    expect(Array.from(double.data)).toEqual([0.1, 1e-50]);
     const int64 = tensorFromProto({ dims: [1, 2], dataType: T.INT64, int64Data: [-7, 123456789] }, 'i');
     expect([int64.dtype, int64.shape, Array.from(int64.data)]).toEqual(['int64', [1, 2], [-7, 123456789]]);
     expect(Array.from(tensorFromProto({ dims: [2], dataType: T.INT32, int32Data: [5, -6] }, 'j').data)).toEqual([5, -6]);
@@ -26,6 +26,22 @@ describe('tensorFromProto', () => {
     expect(Array.from(tensorFromProto({ dims: [1], dataType: T.INT32, rawData: raw(Int32Array.of(-9)) }, 'g').data)).toEqual([-9]);
     expect(Array.from(tensorFromProto({ dims: [2], dataType: T.INT8, rawData: raw(Int8Array.of(-128, 127)) }, 'h').data)).toEqual([-128, 127]);
     expect(Array.from(tensorFromProto({ dims: [2], dataType: T.BOOL, rawData: Uint8Array.of(1, 0) }, 'k').data)).toEqual([1, 0]);
+  });
+
+  it('reads every numeric type as its own dtype: bfloat16, the float8s and 4-bit integers from their bits', () => {
+    const read = (dataType: number, field: object, dims = [2]) => tensorFromProto({ dims, dataType, ...field }, 't');
+    const bf16 = read(T.BFLOAT16, { int32Data: [0x3f80, 0xc0a0] });
+    expect([bf16.dtype, Array.from(bf16.data)]).toEqual(['bfloat16', [1, -5]]);
+    // float8 e4m3fn (17): 0x7e = 448, 0x38 = 1; e5m2 (19): 0x7c = inf
+    expect(Array.from(read(17, { rawData: Uint8Array.of(0x7e, 0x38) }).data)).toEqual([448, 1]);
+    expect(Array.from(read(19, { int32Data: [0x7c, 0xfc] }).data)).toEqual([Infinity, -Infinity]);
+    // int4 (22): two to a byte, low nibble first; 0xf8 = [-8, -1]; uint4 (21): 0xf8 = [8, 15]; 3 values take 2 bytes
+    const int4 = read(22, { rawData: Uint8Array.of(0xf8, 0x07) }, [3]);
+    expect([int4.dtype, Array.from(int4.data)]).toEqual(['int4', [-8, -1, 7]]);
+    expect(Array.from(read(21, { int32Data: [0xf8] }).data)).toEqual([8, 15]);
+    expect(Array.from(read(T.UINT64, { uint64Data: [7, 2 ** 40] }).data)).toEqual([7, 2 ** 40]);
+    expect(() => read(22, { rawData: Uint8Array.of(0xf8) }, [3])).toThrow('holds 1 bytes, but int4 of shape [3] needs 2');
+    expect(() => read(T.STRING, {})).toThrow('element type STRING is not supported');
   });
 
   it('reads raw_data at an unaligned offset', () => {

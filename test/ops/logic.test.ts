@@ -60,11 +60,11 @@ describe('bool tensors', () => {
     const graph = optimize(importModel(boolModel('y', [{ name: 'not', op: 'Not', inputs: ['x'], outputs: ['y'] }]), 'b.onnx'));
     const y = compileGraph(graph).run([Float32Array.from({ length: SAMPLE }, (_, i) => +(i % 3 === 0))]);
     expect(Array.from(y[0].subarray(0, 6))).toEqual([0, 1, 1, 0, 1, 1]);
-    expect(() => generate(graph, 'b.onnx', { target: 'host' })).toThrow("b.onnx: the graph's input 'x' is bool; the C API takes and gives float32");
+    expect(() => generate(graph, 'b.onnx', { target: 'host' })).toThrow("b.onnx: the graph's input 'x' is bool; the C API takes float32");
   });
 
   it('refuses, naming the node, And of float tensors and a bool op whose C has no bool kernel', () => {
-    expect(() => graphOf(model([{ name: 'and', op: 'And', inputs: ['x', 't'], outputs: ['y'] }]))).toThrow("node 'and' (And): inputs of types float32 and float32 are not supported (bool, both the same)");
+    expect(() => graphOf(model([{ name: 'and', op: 'And', inputs: ['x', 't'], outputs: ['y'] }]))).toThrow("node 'and' (And): inputs of types float32 and float32 are not supported (bool types, both the same)");
     const transposed = model([
       { name: 'less', op: 'Less', inputs: ['x', 't'], outputs: ['c'] },
       { name: 'transpose', op: 'Transpose', inputs: ['c'], outputs: ['ct'], attrs: { perm: [0, 2, 1] } },

@@ -4,7 +4,8 @@
  * a Reshape built from Shape/Gather/Concat), so they cannot be separate passes.
  */
 import { fail } from '../../errors.js';
-import { INDEX_OPS, opDef } from '../../ops/index.js';
+import { opDef } from '../../ops/index.js';
+import { roundedKernel } from '../../ref/rounding.js';
 import { opContext } from '../../ir/context.js';
 import { DTYPES, type Graph, type Node, type Tensor, sizeOf } from '../../ir/graph.js';
 
@@ -30,14 +31,9 @@ export function inferAndFold(graph: Graph): Graph {
       const data = node.outputs.map((_, i) => new DTYPES[outputs[i].dtype].array(sizeOf(outputs[i].shape)));
       const inputs = ctx.constants.map((c) => c?.data ?? new Float32Array(0));
       if (def.view) data[0].set(inputs[0]);
-      else def.prepare(ctx, outputs)(inputs, data);
+      else roundedKernel(def.prepare(ctx, outputs), outputs)(inputs, data);
       node.outputs.forEach((name, i) => graph.constants.set(name, { ...outputs[i], data: data[i] } as Tensor));
       continue;
-    }
-    const integer = outputs.findIndex((o) => o.dtype === 'int64');
-    // Views pass their input's type on: only indices an op computes reach them at run time.
-    if (integer >= 0 && !def.computesIndices && !def.view) {
-      fail(`node '${node.name}' (${node.op}) computes the integer tensor '${node.outputs[integer]}' from run-time data; ecgc supports integer tensors only where they fold to constants (shapes, indices) or are indices computed by ${INDEX_OPS.join(', ')}`);
     }
     nodes.push(node);
   }
