@@ -6,11 +6,12 @@
  * - nearest: one tap, c rounded by nearest_mode, clamped to the input;
  * - linear: c clamped to [0, in - 1], x0 = floor, taps x0 and min(x0 + 1, in - 1),
  *   w1 = c - x0, w0 = 1 - w1;
- * - cubic, and antialiased linear or cubic (filterTable): r = c - floor(c), taps floor(c) + i
- *   for i in [start, 1 - start] clamped to the input, weight filter((i - r) * s), s the scale
- *   below 1 with antialias (the filter widened to span the samples it averages) and 1
- *   otherwise; with exclude_outside, taps outside the input weigh 0; with antialias or
- *   exclude_outside the weights are divided by their sum (added in tap order).
+ * - cubic, and antialiased linear or cubic (filterTable): s = min(scale, 1) with antialias
+ *   (shrinking widens the filter to span the samples it averages), else 1; r = c - floor(c);
+ *   taps floor(c) + i for i from start = floor(-support / s) + 1 to 1 - start, clamped to
+ *   the input, each weighing filter((i - r) * s) (triangle, or Keys' cubic with cubic_coeff_a);
+ *   with exclude_outside, taps outside the input weigh 0; with antialias or exclude_outside
+ *   the weights are divided by their sum (added in tap order).
  * An axis of one tap carries no weight. The output is the sum over every combination of the
  * axes' taps (weightedKernel); with tf_crop_and_resize, extrapolation_value where any axis's
  * c falls outside [0, in - 1]. The tables are computed here once; runtime-c/ecgc_resize.c only
@@ -84,7 +85,7 @@ const cubicFilter = (a: number): Filter => ({
 });
 
 /** Per axis, each output index's `count` taps (input offsets) and weights, one index after the other. */
-export interface AxisTable {
+interface AxisTable {
   count: number;
   taps: number[];
   weights: number[];
