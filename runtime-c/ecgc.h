@@ -388,10 +388,17 @@ void ecgc_argmin_f32(const float *x, int64_t *y, int32_t outer, int32_t n, int32
  * as input offsets); for each of the 2^k corners (the first axis's tap the most significant bit),
  * w = the product of its axes' weights in axis order, y = w * x[corner] for the first, then
  * y = y + w * x[corner], each operation rounded; an axis not interpolated reads its first tap.
+ * Weighted (cubic, antialias, tf_crop_and_resize) over out_shape (rank up to 6): taps and weights
+ * hold counts[d] per output index of each axis d, one axis after the other (taps as input
+ * offsets); an output whose first tap on some axis is -1 is extrapolation_value; otherwise, for
+ * each combination of its axes' taps (the first axis's the most significant digit), w = the
+ * product in axis order of the weights of the axes of more than one tap (1 without any),
+ * y = w * x[tap] for the first, then y = y + w * x[tap], each operation rounded.
  */
 void ecgc_resize_nearest_f32(const float *x, float *y, const int32_t *out_shape, int32_t rank, const int32_t *sources);
 void ecgc_resize_linear_f32(const float *x, float *y, int32_t rows, int32_t in_length, int32_t out_length, const int32_t *taps, const float *weights);
 void ecgc_resize_linear_nd_f32(const float *x, float *y, const int32_t *out_shape, int32_t rank, int32_t linear_axes, const int32_t *taps, const float *weights);
+void ecgc_resize_weighted_nd_f32(const float *x, float *y, const int32_t *out_shape, int32_t rank, const int32_t *counts, const int32_t *taps, const float *weights, float extrapolation_value);
 
 #ifdef __cplusplus
 }

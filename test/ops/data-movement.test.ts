@@ -6,6 +6,7 @@
  * the reference bit for bit. A graph of several outputs (Split) ends in a Concat, as the C API
  * returns one; ArgMax's int64 indices feed GatherElements and Gather at run time, or end the
  * graph (returned to C as floats). One graph of them all runs on Cortex-M0 and M4F under QEMU.
+ * Resize's cubic, antialias and tf_crop_and_resize: resize.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../src/codegen/emit.js';
@@ -221,12 +222,6 @@ describe('data-movement and index ops', () => {
   }, 120_000);
 
   const refused = (c: Omit<Case, 'exact' | 'name'>) => () => graphOf(specOf({ ...c, name: '', exact: true }));
-
-  it('refuses, naming the node, what Resize does not support', () => {
-    expect(refused(resize('', { mode: 'cubic' }, [1, 1, 2]))).toThrow("node 'resize' (Resize): mode 'cubic' is not supported (nearest and linear are)");
-    expect(refused(resize('', { mode: 'linear', antialias: 1 }, [1, 1, 0.5]))).toThrow("node 'resize' (Resize): antialias is not supported");
-    expect(refused(resize('', { coordinate_transformation_mode: 'tf_crop_and_resize' }, [1, 1, 2]))).toThrow("node 'resize' (Resize): coordinate_transformation_mode 'tf_crop_and_resize' is not supported");
-  });
 
   it('refuses, naming the node, constant indices out of range and split sizes that do not add up', () => {
     const gather = (indices: number[]) => ({ shape: [4, 10], nodes: [{ name: 'gather', op: 'Gather', inputs: ['x', 'indices'], outputs: ['y'], attrs: { axis: 1 } }], initializers: { indices: ints(indices) } });
