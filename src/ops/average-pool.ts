@@ -75,7 +75,7 @@ export const AveragePool: OpDef = {
     const id = c.id('op', '_divisor');
     c.declare(`static const float ${id}[] = {${Array.from(divisors(ctx), cFloat).join(', ')}};`);
     // the 1-D kernel has no dilations: the 2-D one takes that case as a single row
-    if (windows.length !== 1 || windows[0].dilation !== 1) return lowerPool2d(ctx.node, c, AVGPOOL2D_F32, channels, windows, id);
+    if (windows.length !== 1 || windows[0].dilation !== 1) return lowerPool2d(ctx.node, c, AVGPOOL2D_F32, channels, windows, { divisor: id });
     const [w] = windows;
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
     c.step([AVGPOOL1D_F32], (at) => `${AVGPOOL1D_F32.name}(${at(x)}, ${at(y)}, ${channels}, ${w.inLength}, ${w.outLength}, ${w.kernel}, ${w.stride}, ${w.padBegin}, ${id});`);
