@@ -1,6 +1,6 @@
 /**
  * Pooling over one and two spatial axes: MaxPool, AveragePool (pads, count_include_pad,
- * ceil_mode, dilations), LpPool (p = 1 and 2) and the global pools (2-D). The reference against
+ * ceil_mode, dilations), LpPool (p = 1, 2, and 3 and 5 through ecgc's pow) and the global pools (2-D). The reference against
  * onnxruntime (within the oracles' tolerance), the C (ecgc_pool2d.c, ecgc_reduce.c) against
  * the reference bit for bit. One graph per input rank: every pool reads x, their results
  * flattened side by side.
@@ -29,6 +29,7 @@ const POOLS_2D: Pool[] = [
   { op: 'AveragePool', attrs: { kernel_shape: [3, 2], auto_pad: 'SAME_UPPER', strides: [2, 2] } },
   { op: 'LpPool', attrs: { kernel_shape: [2, 3], strides: [1, 2], pads: [1, 1, 0, 1] } },
   { op: 'LpPool', attrs: { kernel_shape: [1, 3], p: 1 } },
+  { op: 'LpPool', attrs: { kernel_shape: [2, 2], strides: [2, 1], pads: [0, 1, 1, 0], p: 3 } },
   { op: 'GlobalAveragePool' },
   { op: 'GlobalMaxPool' },
 ];
@@ -37,6 +38,7 @@ const POOLS_1D: Pool[] = [
   { op: 'AveragePool', attrs: { kernel_shape: [3], dilations: [2], pads: [1, 2] } },
   { op: 'LpPool', attrs: { kernel_shape: [4], strides: [3], pads: [2, 1] } },
   { op: 'LpPool', attrs: { kernel_shape: [2], p: 1 } },
+  { op: 'LpPool', attrs: { kernel_shape: [3], dilations: [2], p: 5 } },
 ];
 
 function poolsModel(pools: Pool[], sample: number[], opset = 19): ModelSpec {
@@ -66,8 +68,8 @@ for (const [rank, pools, sample] of [['2-D', POOLS_2D, [3, 6, 17]], ['1-D', POOL
 }
 
 describe('pooling refusals', () => {
-  it('LpPool refuses p other than 1 and 2, naming the node', () => {
-    expect(() => runReference(graphOf(poolsModel([{ op: 'LpPool', attrs: { kernel_shape: [2], p: 3 } }], [2, 8])), randomFloats(16, 1), 1)).toThrow("node 'p0' (LpPool): p = 3 is not supported (p = 1 and p = 2 are)");
+  it('LpPool refuses p below 1, naming the node', () => {
+    expect(() => runReference(graphOf(poolsModel([{ op: 'LpPool', attrs: { kernel_shape: [2], p: 0 } }], [2, 8])), randomFloats(16, 1), 1)).toThrow("node 'p0' (LpPool): p = 0 is not supported (p must be at least 1)");
   });
 
   it('3-D pooling has no C kernel: refused naming the node', () => {
