@@ -363,6 +363,9 @@ void ecgc_matmul_f32(const float *a, const float *b, float *y, int32_t batch, in
  */
 void ecgc_copy_f32(const float *x, int32_t x_offset, const int32_t *x_strides, float *y, int32_t y_offset, const int32_t *y_strides, const int32_t *shape, int32_t rank);
 
+/* Dropout without dropping (inference, or training with ratio 0): y = x and mask all 1 (either may be NULL). */
+void ecgc_dropout_f32(const float *x, float *y, uint8_t *mask, int32_t n);
+
 enum { ECGC_PAD_CONSTANT, ECGC_PAD_EDGE, ECGC_PAD_REFLECT };
 /* y[i] = x at the source of output index i: constant `value` outside (constant mode), the nearest
    edge (edge), or the mirror image without repeating the edge (reflect); begin[d] may be negative (crop). */
