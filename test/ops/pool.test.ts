@@ -3,7 +3,7 @@
  * ceil_mode, dilations), LpPool (p = 1, 2, and 3 and 5 through ecgc's pow) and the global pools (2-D). The reference against
  * onnxruntime (within the oracles' tolerance), the C (ecgc_pool2d.c, ecgc_reduce.c) against
  * the reference bit for bit. One graph per input rank: every pool reads x, their results
- * flattened side by side.
+ * flattened side by side. MaxPool's Indices output against onnxruntime.
  */
 import { describe, expect, it } from 'vitest';
 import { verifyHost } from '../../src/codegen/verify.js';
@@ -66,6 +66,30 @@ for (const [rank, pools, sample] of [['2-D', POOLS_2D, [3, 6, 17]], ['1-D', POOL
     }, 120_000);
   });
 }
+
+/** MaxPool's Indices (reference only), read through Cast to float: flat input offsets, row-major or column-major (storage_order) over the spatial axes. */
+describe('MaxPool Indices', () => {
+  const indicesModel = (attrs: NodeSpec['attrs']): ModelSpec => ({
+    inputs: [{ name: 'x', shape: ['N', 3, 6, 7] }],
+    outputs: ['y'],
+    nodes: [
+      { name: 'pool', op: 'MaxPool', inputs: ['x'], outputs: ['max', 'indices'], attrs },
+      { op: 'Cast', inputs: ['indices'], outputs: ['y'], attrs: { to: 1 } },
+    ],
+  });
+  const x = randomFloats(COUNT * 3 * 6 * 7, 23, 2);
+  for (const attrs of [{ kernel_shape: [3, 2], strides: [2, 2], pads: [1, 0, 1, 1] }, { kernel_shape: [2, 3], dilations: [2, 1], storage_order: 1 }] as NodeSpec['attrs'][]) {
+    it.skipIf(!ort)(`${JSON.stringify(attrs)}: the reference agrees with onnxruntime`, async () => {
+      await agreesWithOrt(indicesModel(attrs), x, COUNT, [3, 6, 7]);
+    });
+  }
+
+  it('the C refuses a graph that reads the Indices, naming the node and the output', () => {
+    const spec = indicesModel({ kernel_shape: [2, 2] });
+    const indicesOut = { ...spec, outputs: ['indices'], nodes: spec.nodes.slice(0, 1) };
+    expect(() => generate(graphOf(indicesOut), 'p.onnx', { target: 'host' })).toThrow("node 'pool' (MaxPool): its output 'indices' has no C kernel");
+  });
+});
 
 describe('pooling refusals', () => {
   it('LpPool refuses p below 1, naming the node', () => {
