@@ -27,6 +27,8 @@ const POOLS_2D: Pool[] = [
   { op: 'AveragePool', attrs: { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 } },
   { op: 'AveragePool', attrs: { kernel_shape: [2, 2], dilations: [2, 3], pads: [1, 0, 0, 1] } },
   { op: 'AveragePool', attrs: { kernel_shape: [3, 2], auto_pad: 'SAME_UPPER', strides: [2, 2] } },
+  // dilated, count_include_pad and a last window past the padding: every tap counts (as onnxruntime)
+  { op: 'AveragePool', attrs: { kernel_shape: [3, 3], strides: [2, 2], dilations: [2, 1], pads: [1, 1, 1, 1], ceil_mode: 1, count_include_pad: 1 } },
   { op: 'LpPool', attrs: { kernel_shape: [2, 3], strides: [1, 2], pads: [1, 1, 0, 1] } },
   { op: 'LpPool', attrs: { kernel_shape: [1, 3], p: 1 } },
   { op: 'LpPool', attrs: { kernel_shape: [2, 2], strides: [2, 1], pads: [0, 1, 1, 0], p: 3 } },
