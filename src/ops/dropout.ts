@@ -37,7 +37,8 @@ export const Dropout: OpDef = {
   infer(ctx) {
     checked(ctx);
     const y = { dtype: ctx.inputs[0]!.dtype, shape: inputShape(ctx, 0) };
-    return ctx.node.outputs[1] ? [y, { dtype: 'bool', shape: y.shape }] : [y];
+    // the mask is bool from opset 10, the input's type before
+    return ctx.node.outputs[1] ? [y, { dtype: ctx.opset >= 10 ? 'bool' : y.dtype, shape: y.shape }] : [y];
   },
   prepare(ctx) {
     checked(ctx);
@@ -48,6 +49,7 @@ export const Dropout: OpDef = {
   },
   lower(ctx, _outputs, c) {
     const [x, y, mask] = [ctx.node.inputs[0], ctx.node.outputs[0], ctx.node.outputs[1]];
+    if (mask && ctx.opset < 10) fail(`${where(ctx.node)}: a float32 mask (opset ${ctx.opset}, before 10) has no C kernel`);
     const written = [y, mask].filter((name) => !!name);
     c.step([DROPOUT_F32], (at) => `${DROPOUT_F32.name}(${at(x)}, ${y ? at(y) : 'NULL'}, ${mask ? at(mask) : 'NULL'}, ${sizeOf(inputShape(ctx, 0))});`, { outputs: written });
   },

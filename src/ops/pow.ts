@@ -24,7 +24,9 @@ function scalarExponent(ctx: OpContext): number | undefined {
   return e === 0.5 || (Number.isInteger(e) && Math.abs(e) <= 8) ? e : undefined;
 }
 
-const scalarLowering = unaryLowering(cKernel('ecgc_pow_f32', 'ecgc_unary.c'), (ctx) => [scalarExponent(ctx)!, 0],
+const scalarLowering = unaryLowering(
+  cKernel('ecgc_pow_f32', 'ecgc_unary.c'),
+  (ctx) => [scalarExponent(ctx)!, 0],
   // a depth-first chain applies the scalar kernel to its columns, nothing else
   (ctx) => scalarExponent(ctx) !== undefined,
 );
