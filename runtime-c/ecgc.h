@@ -265,7 +265,7 @@ void ecgc_binary_f32(int32_t op, const float *a, const int32_t *a_strides, const
 /*
  * The same walk (ecgc_broadcast.c), one function per op: comparisons of floats and logic of
  * bools into bool (uint8_t, 0 or 1); Max/Min (b wins only when greater / smaller, so ties
- * keep a), PRelu (a = x, b = slope: a < 0 ? b * a : a). Variadic Max/Min/Sum/Mean fold their
+ * keep a), PRelu (a = x, b = slope: a < 0 ? b * a : a), Pow (a^b as ecgc_approx.h's ecgc_powf). Variadic Max/Min/Sum/Mean fold their
  * inputs in order, one call per input after the first (Sum and Mean through ecgc_binary_f32).
  */
 void ecgc_less_f32(const float *a, const int32_t *a_strides, const float *b, const int32_t *b_strides, uint8_t *y, const int32_t *shape, int32_t rank);
@@ -280,6 +280,7 @@ void ecgc_xor_bool(const uint8_t *a, const int32_t *a_strides, const uint8_t *b,
 void ecgc_max_f32(const float *a, const int32_t *a_strides, const float *b, const int32_t *b_strides, float *y, const int32_t *shape, int32_t rank);
 void ecgc_min_f32(const float *a, const int32_t *a_strides, const float *b, const int32_t *b_strides, float *y, const int32_t *shape, int32_t rank);
 void ecgc_prelu_f32(const float *a, const int32_t *a_strides, const float *b, const int32_t *b_strides, float *y, const int32_t *shape, int32_t rank);
+void ecgc_pow_broadcast_f32(const float *a, const int32_t *a_strides, const float *b, const int32_t *b_strides, float *y, const int32_t *shape, int32_t rank);
 /* out = condition ? x : y, the three broadcast to `shape`. */
 void ecgc_where_f32(const uint8_t *condition, const int32_t *condition_strides, const float *x, const int32_t *x_strides, const float *y, const int32_t *y_strides, float *out, const int32_t *shape, int32_t rank);
 /* Not; Cast float -> bool (x != 0) and bool -> float (1.0f or 0.0f). */
@@ -301,18 +302,21 @@ void ecgc_avgpool1d_f32(const float *x, float *y, int32_t channels, int32_t in_l
  * out_width]; a 1-D pool is one row (in_height = out_height = kernel_height = 1). Taps inside
  * the input only, kernel rows then columns ascending. Max: from -inf, a later tap wins only
  * when greater. Average: sum (each add rounded) / divisor[output]. LpPool: p = 1, the sum of
- * |x|; p = 2, sqrt of the sum of x * x (correctly rounded).
+ * |x|; p = 2, sqrt of the sum of x * x (correctly rounded); any other p, the sum of
+ * ecgc_powf(|x|, p) then ecgc_powf(sum, 1 / p) (ecgc_approx.h).
  */
 typedef struct {
   int32_t channels, in_height, in_width, out_height, out_width, kernel_height, kernel_width;
   int32_t stride_height, stride_width, dilation_height, dilation_width, pad_top, pad_left;
   const float *divisor; /* average only */
+  float p;              /* ecgc_lppool2d_f32 only */
 } ecgc_pool2d_t;
 
 void ecgc_maxpool2d_f32(const ecgc_pool2d_t *p, const float *x, float *y);
 void ecgc_avgpool2d_f32(const ecgc_pool2d_t *p, const float *x, float *y);
 void ecgc_lppool2d_p1_f32(const ecgc_pool2d_t *p, const float *x, float *y);
 void ecgc_lppool2d_p2_f32(const ecgc_pool2d_t *p, const float *x, float *y);
+void ecgc_lppool2d_f32(const ecgc_pool2d_t *p, const float *x, float *y);
 /*
  * For each of `outer` x `inner` outputs, reduce `n` elements spaced `inner` apart (the middle
  * axis): mean = (sum ascending, each add rounded) / n, or max (a later element wins only when greater).
@@ -358,6 +362,9 @@ void ecgc_matmul_f32(const float *a, const float *b, float *y, int32_t batch, in
  * contiguous output; Concat writes each input into its strided region of the output.
  */
 void ecgc_copy_f32(const float *x, int32_t x_offset, const int32_t *x_strides, float *y, int32_t y_offset, const int32_t *y_strides, const int32_t *shape, int32_t rank);
+
+/* Dropout without dropping (inference, or training with ratio 0): y = x and mask all 1 (either may be NULL). */
+void ecgc_dropout_f32(const float *x, float *y, uint8_t *mask, int32_t n);
 
 enum { ECGC_PAD_CONSTANT, ECGC_PAD_EDGE, ECGC_PAD_REFLECT };
 /* y[i] = x at the source of output index i: constant `value` outside (constant mode), the nearest

@@ -117,4 +117,36 @@ static inline float ecgc_softplusf(float x) { /* max(x, 0) + log1p(e^-|x|) */
   return (x > 0.0f ? x : 0.0f) + ecgc_log1pf(ecgc_expf(-(x < 0.0f ? -x : x)));
 }
 
+static inline float ecgc_nanf(void) { /* one NaN bit pattern on every target, as ecgc_logf's */
+  const uint32_t bits = 0x7fc00000u;
+  float nan;
+  memcpy(&nan, &bits, sizeof nan);
+  return nan;
+}
+
+/* src/ops/approx.ts powF32: x^y; small integer exponents by multiplication, 0.5 as sqrt, else e^(y log|x|). */
+static inline float ecgc_powf(float x, float y) {
+  float a, r, t;
+  int32_t integer, odd = 0, i;
+  if (y == 0.0f || x == 1.0f) return 1.0f;
+  if (x != x || y != y) return ecgc_nanf();
+  a = y < 0.0f ? -y : y;
+  if (a < 16777216.0f) { /* from 2^24 on, every float is an even integer */
+    integer = (float)(int32_t)a == a;
+    odd = integer && ((int32_t)a & 1);
+  } else {
+    integer = a != __builtin_inff();
+  }
+  if (integer && a <= 8.0f) {
+    r = x;
+    for (i = 1; i < (int32_t)a; i++) r = r * x;
+    return y < 0.0f ? 1.0f / r : r;
+  }
+  if (x < 0.0f && !integer) return ecgc_nanf();
+  if (y == 0.5f) return __builtin_sqrtf(x);
+  t = y * ecgc_logf(x < 0.0f ? -x : x);
+  r = t > 88.0f ? __builtin_inff() : t >= -87.0f ? ecgc_expf(t) : 0.0f;
+  return x < 0.0f && odd ? -r : r;
+}
+
 #endif

@@ -1,10 +1,11 @@
 /*
  * Element-wise ops with broadcasting beyond Add/Sub/Mul/Div (src/ops/binary.ts, where.ts,
- * variadic.ts, p-relu.ts): comparisons and logic into bool (uint8_t, 0 or 1), Where, Max/Min,
- * PRelu; and the bool ops without broadcasting (Not, Cast to and from bool). One function per
+ * variadic.ts, p-relu.ts, pow.ts): comparisons and logic into bool (uint8_t, 0 or 1), Where, Max/Min,
+ * PRelu, Pow; and the bool ops without broadcasting (Not, Cast to and from bool). One function per
  * op, so a firmware links only those it uses.
  */
 #include "ecgc.h"
+#include "ecgc_approx.h"
 
 /* One step of a row-major walk over `shape`: the output index and each operand's offset (stride 0 where broadcast). */
 static void next_index(int32_t *index, const int32_t *shape, int32_t rank, int32_t *offset, const int32_t *const *strides, int32_t operands) {
@@ -47,6 +48,7 @@ ECGC_BROADCAST2(ecgc_xor_bool, uint8_t, uint8_t, va ^ vb)
 ECGC_BROADCAST2(ecgc_max_f32, float, float, vb > va ? vb : va)
 ECGC_BROADCAST2(ecgc_min_f32, float, float, vb < va ? vb : va)
 ECGC_BROADCAST2(ecgc_prelu_f32, float, float, va < 0.0f ? vb * va : va)
+ECGC_BROADCAST2(ecgc_pow_broadcast_f32, float, float, ecgc_powf(va, vb))
 
 void ecgc_where_f32(const uint8_t *condition, const int32_t *condition_strides, const float *x, const int32_t *x_strides, const float *y, const int32_t *y_strides, float *out, const int32_t *shape, int32_t rank) {
   const int32_t *const strides[3] = {condition_strides, x_strides, y_strides};

@@ -1,5 +1,6 @@
 /* MaxPool, AveragePool and LpPool over two spatial axes, and LpPool over one as a single row (src/ops/max-pool.ts, average-pool.ts, lp-pool.ts). */
 #include "ecgc.h"
+#include "ecgc_approx.h"
 
 enum { POOL_SUM, POOL_ABS_SUM, POOL_SQUARE_SUM };
 
@@ -67,3 +68,25 @@ void ecgc_maxpool2d_f32(const ecgc_pool2d_t *p, const float *x, float *y) {
 void ecgc_avgpool2d_f32(const ecgc_pool2d_t *p, const float *x, float *y) { pool2d_sums(p, x, y, POOL_SUM, 0); }
 void ecgc_lppool2d_p1_f32(const ecgc_pool2d_t *p, const float *x, float *y) { pool2d_sums(p, x, y, POOL_ABS_SUM, 1); }
 void ecgc_lppool2d_p2_f32(const ecgc_pool2d_t *p, const float *x, float *y) { pool2d_sums(p, x, y, POOL_SQUARE_SUM, 2); }
+
+/* LpPool for any p: as pool2d_sums with the term |x|^p and the root sum^(1/p), both through ecgc_powf. */
+void ecgc_lppool2d_f32(const ecgc_pool2d_t *p, const float *x, float *y) {
+  const float root = 1.0f / p->p;
+  int32_t c, i, j, kh, kw, first_h, end_h, first_w, end_w;
+  for (c = 0; c < p->channels; c++, x += p->in_height * p->in_width) {
+    for (i = 0; i < p->out_height; i++) {
+      const int32_t top = i * p->stride_height - p->pad_top;
+      pool2d_taps(top, p->in_height, p->kernel_height, p->dilation_height, &first_h, &end_h);
+      for (j = 0; j < p->out_width; j++, y++) {
+        const int32_t left = j * p->stride_width - p->pad_left;
+        float sum = 0.0f;
+        pool2d_taps(left, p->in_width, p->kernel_width, p->dilation_width, &first_w, &end_w);
+        for (kh = first_h; kh < end_h; kh++) {
+          const float *xr = x + (top + kh * p->dilation_height) * p->in_width + left;
+          for (kw = first_w; kw < end_w; kw++) sum = sum + ecgc_powf(__builtin_fabsf(xr[kw * p->dilation_width]), p->p);
+        }
+        *y = ecgc_powf(sum, root);
+      }
+    }
+  }
+}

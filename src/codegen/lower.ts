@@ -144,7 +144,7 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
     const outputs = node.outputs.map((name) => graph.values.get(name)!);
     def.lower(opContext(graph, node), outputs, loweringOf(node));
     // An output no step writes would be read from an unwritten buffer: refuse it if anything reads it.
-    const written = new Set([...out.steps.map((step) => step.output), ...out.views.keys()]);
+    const written = new Set([...out.steps.flatMap((step) => [step.output, ...(step.moreOutputs ?? [])]), ...out.views.keys()]);
     const unwritten = node.outputs.find((name) => name !== '' && !written.has(name) && (graph.outputs.includes(name) || graph.nodes.some((n) => n.inputs.includes(name))));
     if (unwritten) fail(`${where(node)}: its output '${unwritten}' has no C kernel`);
   }

@@ -29,7 +29,8 @@ function roleOf(graph: Graph, node: Node): Role | undefined {
   const role = opDef(node).stream;
   if (!role) return undefined;
   if ('stage' in role) return role.stage.accepts(opContext(graph, node)) ? 'stage' : undefined;
-  return 'post' in role ? 'post' : 'reduce';
+  if ('post' in role) return (role.post.accepts?.(opContext(graph, node)) ?? true) ? 'post' : undefined;
+  return 'reduce';
 }
 
 type Roles = { [K in 'stage' | 'post' | 'reduce']: Extract<StreamRole, Record<K, unknown>> };

@@ -19,7 +19,7 @@ export interface ModelSpec {
   opset?: number;
   inputs: { name: string; shape: Dim[] }[];
   outputs: string[];
-  initializers?: Record<string, { shape: number[]; data: ArrayLike<number>; int64?: boolean }>;
+  initializers?: Record<string, { shape: number[]; data: ArrayLike<number>; int64?: boolean; bool?: boolean }>;
   nodes: NodeSpec[];
 }
 
@@ -36,6 +36,7 @@ function attribute(name: string, value: NonNullable<NodeSpec['attrs']>[string]) 
 export function buildModel(spec: ModelSpec): Uint8Array {
   const T = onnx.TensorProto.DataType;
   const initializer = Object.entries(spec.initializers ?? {}).map(([name, t]) => {
+    if (t.bool) return { name, dims: t.shape, dataType: T.BOOL, rawData: Uint8Array.from(t.data) };
     const data = t.int64 ? new BigInt64Array(Array.from(t.data, (v) => BigInt(v))) : Float32Array.from(t.data);
     return { name, dims: t.shape, dataType: t.int64 ? T.INT64 : T.FLOAT, rawData: new Uint8Array(data.buffer) };
   });

@@ -153,3 +153,33 @@ export function log1pF32(u: number): number {
 export function softplusF32(x: number): number {
   return f((x > 0 ? x : 0) + log1pF32(expF32(-(x < 0 ? -x : x))));
 }
+
+/** float32 NaN with one bit pattern on every target (0x7fc00000), as logF32 gives. */
+const NAN_F32 = NaN;
+const TWO_POW_24 = 2 ** 24;
+
+/**
+ * x^y for any float32 x and y: 1 when y = 0 or x = 1; integer exponents |y| <= 8 by
+ * repeated multiplication left to right (x^3 = (x * x) * x), 1 / x^|y| when negative; y = 0.5
+ * as the correctly rounded sqrt; otherwise e^(y log|x|), negated for a negative x and an odd
+ * integer y, NaN for a negative x and a non-integer y. e^t is 0 below t = -87 (the result
+ * underflows: below 1.7e-38) and +inf above t = 88 (results from e^88 = 1.65e38 to FLT_MAX round to inf).
+ */
+export function powF32(x: number, y: number): number {
+  if (y === 0 || x === 1) return 1;
+  if (Number.isNaN(x) || Number.isNaN(y)) return NAN_F32;
+  const a = y < 0 ? -y : y;
+  // every float32 from 2^24 on is an even integer
+  const integer = a < TWO_POW_24 ? Math.trunc(a) === a : a !== Infinity;
+  if (integer && a <= 8) {
+    let r = x;
+    for (let i = 1; i < a; i++) r = f(r * x);
+    return y < 0 ? f(1 / r) : r;
+  }
+  if (x < 0 && !integer) return NAN_F32;
+  if (y === 0.5) return f(Math.sqrt(x));
+  const t = f(y * logF32(x < 0 ? -x : x));
+  const r = t > EXP_MAX_INPUT ? Infinity : t >= EXP_MIN_INPUT ? expF32(t) : 0;
+  const odd = integer && a < TWO_POW_24 && a % 2 === 1;
+  return x < 0 && odd ? -r : r;
+}

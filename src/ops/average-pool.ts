@@ -2,7 +2,9 @@
  * AveragePool over the spatial axes of [N, C, ...]: the sum of the taps inside the input in
  * row-major order over the kernel (each add rounded), then one division. The divisor counts
  * the taps inside the input, or with count_include_pad the window clipped to the padded
- * input (as torch and onnxruntime do with ceil_mode), axis by axis. C: 1-D and 2-D.
+ * input (as torch does with ceil_mode), axis by axis. A dilated window with count_include_pad
+ * counts every tap of the kernel, also past the padding in ceil_mode (as ONNX's reference and
+ * onnxruntime do; torch has no dilated average pool). C: 1-D and 2-D.
  */
 import { fail } from '../errors.js';
 import { attrInt } from '../onnx/attributes.js';
@@ -22,16 +24,14 @@ export function geometry(ctx: OpContext) {
 }
 
 /** Along one axis, each output position's divisor factor (see the header). */
-function axisCounts(ctx: OpContext, w: Window1d): number[] {
+function axisCounts(ctx: OpContext, w: Window1d, dilated: boolean): number[] {
   const includePad = attrInt(ctx.node, 'count_include_pad', 0) === 1;
-  // ONNX's reference and torch count a dilated window that ceil_mode lets past the padding differently
-  if (includePad && w.dilation > 1 && ceilMode(ctx.node)) fail(`${where(ctx.node)}: count_include_pad with dilations and ceil_mode is not supported`);
   return Array.from({ length: w.outLength }, (_, t) => {
     const start = t * w.stride - w.padBegin;
     let count = 0;
     for (let k = 0; k < w.kernel; k++) {
       const at = start + k * w.dilation;
-      if (includePad ? at < w.inLength + w.padEnd : at >= 0 && at < w.inLength) count++;
+      if (includePad ? dilated || at < w.inLength + w.padEnd : at >= 0 && at < w.inLength) count++;
     }
     if (count <= 0) fail(`${where(ctx.node)}: output ${t} has a window with no input in it`);
     return count;
@@ -40,7 +40,9 @@ function axisCounts(ctx: OpContext, w: Window1d): number[] {
 
 /** Each output position's divisor: the product of its axes' counts, row-major over the output. */
 function divisors(ctx: OpContext): Float32Array {
-  const counts = geometry(ctx).windows.map((w) => axisCounts(ctx, w));
+  const { windows } = geometry(ctx);
+  const dilated = windows.some((w) => w.dilation > 1);
+  const counts = windows.map((w) => axisCounts(ctx, w, dilated));
   return Float32Array.from(counts.reduce<number[]>((products, axis) => products.flatMap((p) => axis.map((count) => p * count)), [1]));
 }
 
@@ -75,7 +77,7 @@ export const AveragePool: OpDef = {
     const id = c.id('op', '_divisor');
     c.declare(`static const float ${id}[] = {${Array.from(divisors(ctx), cFloat).join(', ')}};`);
     // the 1-D kernel has no dilations: the 2-D one takes that case as a single row
-    if (windows.length !== 1 || windows[0].dilation !== 1) return lowerPool2d(ctx.node, c, AVGPOOL2D_F32, channels, windows, id);
+    if (windows.length !== 1 || windows[0].dilation !== 1) return lowerPool2d(ctx.node, c, AVGPOOL2D_F32, channels, windows, { divisor: id });
     const [w] = windows;
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
     c.step([AVGPOOL1D_F32], (at) => `${AVGPOOL1D_F32.name}(${at(x)}, ${at(y)}, ${channels}, ${w.inLength}, ${w.outLength}, ${w.kernel}, ${w.stride}, ${w.padBegin}, ${id});`);

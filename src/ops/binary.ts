@@ -55,13 +55,13 @@ export function declareStrides(ctx: OpContext, c: Lowering, shape: readonly numb
   return { shape: `${id}__shape`, strides: names, rank: Math.max(1, shape.length) };
 }
 
-/** One call of a two-operand strided kernel, `leading` its first arguments (ecgc_binary_f32's operator). */
-export function lowerBinary(ctx: OpContext, shape: readonly number[], c: Lowering, kernel: CKernel, leading = ''): void {
+/** One call of a two-operand strided kernel, `leading` its first arguments (ecgc_binary_f32's operator); `bArray`: a C array read in place of the second operand. */
+export function lowerBinary(ctx: OpContext, shape: readonly number[], c: Lowering, kernel: CKernel, leading = '', bArray?: string): void {
   const [a, b] = ctx.node.inputs;
   const declared = declareStrides(ctx, c, shape, [inputShape(ctx, 0), inputShape(ctx, 1)]);
   // In place only when the first operand has the output's shape and type (no broadcast along it).
   const inPlace = !ctx.constants[0] && sizeOf(inputShape(ctx, 0)) === sizeOf(shape) && ctx.inputs[0]!.dtype === ctx.inputs[1]!.dtype;
-  c.step([kernel], (at) => `${kernel.name}(${leading}${c.operand(a, at)}, ${declared.strides[0]}, ${c.operand(b, at)}, ${declared.strides[1]}, ${at(ctx.node.outputs[0])}, ${declared.shape}, ${declared.rank});`, { inPlace });
+  c.step([kernel], (at) => `${kernel.name}(${leading}${c.operand(a, at)}, ${declared.strides[0]}, ${bArray ?? c.operand(b, at)}, ${declared.strides[1]}, ${at(ctx.node.outputs[0])}, ${declared.shape}, ${declared.rank});`, { inPlace });
 }
 
 export function binaryOp(op: string, cOp: string | undefined, float: (a: number, b: number) => number, integer: (a: number, b: number) => number = float): OpDef {

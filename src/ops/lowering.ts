@@ -77,8 +77,8 @@ export interface StreamStage {
 export type StreamRole =
   /** A stage: the chain runs its window one output column at a time. */
   | { stage: { accepts(ctx: OpContext): boolean; declare(ctx: OpContext, c: Lowering): StreamStage } }
-  /** Applied to each output column of a stage: an ecgc_stream_post_t initializer. */
-  | { post: { kernels: readonly CKernel[]; init(ctx: OpContext, c: Lowering): string } }
+  /** Applied to each output column of a stage: an ecgc_stream_post_t initializer; `accepts` (all by default): which nodes can. */
+  | { post: { kernels: readonly CKernel[]; init(ctx: OpContext, c: Lowering): string; accepts?(ctx: OpContext): boolean } }
   /** Closes the chain with a reduction over time: an ECGC_STREAM_* constant. */
   | { reduce: string };
 

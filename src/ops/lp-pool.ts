@@ -1,21 +1,23 @@
 /**
  * LpPool over the spatial axes of [N, C, ...]: y = (sum of |x|^p over the window's taps
  * inside the input)^(1/p); padding adds nothing. Taps in row-major order over the kernel,
- * each add rounded: p = 1 sums fround(|x|); p = 2 sums fround(x * x), then the correctly
- * rounded square root. Other p are refused: ecgc has no general power. C: 1-D and 2-D.
+ * each add rounded; powers as src/ops/approx.ts powF32: p = 1 sums fround(|x|), p = 2 sums
+ * fround(x * x) then takes the correctly rounded square root, other p go through exp and
+ * log for the root (and for the terms above p = 8). C: 1-D and 2-D.
  */
 import { fail } from '../errors.js';
 import { attrInt } from '../onnx/attributes.js';
 import { shapeText, type Node } from '../ir/graph.js';
+import { cFloat } from '../util/c.js';
+import { powF32 } from './approx.js';
 import type { OpContext, OpDef } from './op.js';
 import { cKernel } from './lowering.js';
 import { inputShape, where } from './shapes.js';
 import { ceilMode, kernelShape, lowerPool2d, spatialWindows, tapOffsets } from './window.js';
 
-/** The norm's p: 1 or 2. */
-function lpNorm(node: Node): 1 | 2 {
+function lpNorm(node: Node): number {
   const p = attrInt(node, 'p', 2);
-  if (p !== 1 && p !== 2) fail(`${where(node)}: p = ${p} is not supported (p = 1 and p = 2 are)`);
+  if (p < 1) fail(`${where(node)}: p = ${p} is not supported (p must be at least 1)`);
   return p;
 }
 
@@ -27,7 +29,9 @@ function geometry(ctx: OpContext) {
   return { channels: x[0] * x[1], outShape, windows, p: lpNorm(ctx.node) };
 }
 
-const LPPOOL_F32 = { 1: cKernel('ecgc_lppool2d_p1_f32', 'ecgc_pool2d.c'), 2: cKernel('ecgc_lppool2d_p2_f32', 'ecgc_pool2d.c') };
+// p = 1 and 2 keep their own kernels (no powF32 call per tap)
+const LPPOOL_F32 = cKernel('ecgc_lppool2d_f32', 'ecgc_pool2d.c');
+const LPPOOL_SMALL_P_F32: Record<number, typeof LPPOOL_F32> = { 1: cKernel('ecgc_lppool2d_p1_f32', 'ecgc_pool2d.c'), 2: cKernel('ecgc_lppool2d_p2_f32', 'ecgc_pool2d.c') };
 
 export const LpPool: OpDef = {
   op: 'LpPool',
@@ -38,22 +42,25 @@ export const LpPool: OpDef = {
     const { channels, windows, p } = geometry(ctx);
     const { inSize, outSize, taps, offsets } = tapOffsets(windows);
     const f = Math.fround;
-    const term = p === 1 ? Math.abs : (v: number) => f(v * v);
+    // 1 / p rounded to float32, as the C computes it; powF32(sum, 1) = sum and powF32(sum, 0.5) = sqrt(sum)
+    const root = f(1 / p);
     return ([x], [y]) => {
       for (let c = 0; c < channels; c++) {
         for (let o = 0; o < outSize; o++) {
           let sum = 0;
           for (let t = 0; t < taps; t++) {
             const at = offsets[o * taps + t];
-            if (at >= 0) sum = f(sum + term(x[c * inSize + at]));
+            if (at >= 0) sum = f(sum + powF32(Math.abs(x[c * inSize + at]), p));
           }
-          y[c * outSize + o] = p === 1 ? sum : Math.sqrt(sum);
+          y[c * outSize + o] = powF32(sum, root);
         }
       }
     };
   },
   lower(ctx, _outputs, c) {
     const { channels, windows, p } = geometry(ctx);
-    lowerPool2d(ctx.node, c, LPPOOL_F32[p], channels, windows);
+    const small = LPPOOL_SMALL_P_F32[p];
+    if (small) lowerPool2d(ctx.node, c, small, channels, windows);
+    else lowerPool2d(ctx.node, c, LPPOOL_F32, channels, windows, { p: cFloat(p) });
   },
 };

@@ -12,8 +12,8 @@ import { inputShape } from './shapes.js';
 type Parameters = (ctx: OpContext) => [number, number];
 const none: Parameters = () => [0, 0];
 
-/** The C side of an element-wise op: a step in place, and the same call on each column of a depth-first chain. */
-export function unaryLowering(kernel: CKernel, parameters: Parameters = none): Pick<OpDef, 'lower' | 'stream'> {
+/** The C side of an element-wise op: a step in place, and the same call on each column of a depth-first chain (of the nodes `accepts` takes). */
+export function unaryLowering(kernel: CKernel, parameters: Parameters = none, accepts?: (ctx: OpContext) => boolean): Pick<OpDef, 'lower' | 'stream'> {
   return {
     lower(ctx, [out], c) {
       const [a, b] = parameters(ctx);
@@ -27,6 +27,7 @@ export function unaryLowering(kernel: CKernel, parameters: Parameters = none): P
           const [a, b] = parameters(ctx);
           return designated({ op: kernel.name, a: cFloat(a), b: cFloat(b) });
         },
+        accepts,
       },
     },
   };

@@ -119,9 +119,9 @@ export function ceilMode(node: Node): boolean {
 
 /**
  * A pooling step through runtime-c/ecgc_pool2d.c: its ecgc_pool2d_t (a 1-D window as a single
- * row) and the call. `divisor`: the name of AveragePool's divisors, NULL for the others.
+ * row) and the call. `fields`: the op's own (AveragePool's divisor, LpPool's p).
  */
-export function lowerPool2d(node: Node, c: Lowering, kernel: CKernel, channels: number, w: readonly Window1d[], divisor = 'NULL'): void {
+export function lowerPool2d(node: Node, c: Lowering, kernel: CKernel, channels: number, w: readonly Window1d[], fields: Record<string, string | number> = {}): void {
   if (w.length > 2) fail(`${where(node)}: ${w.length}-D pooling has no C kernel (1-D and 2-D have)`);
   const row: Window1d = { kernel: 1, stride: 1, dilation: 1, padBegin: 0, padEnd: 0, inLength: 1, outLength: 1 };
   const [h, x] = w.length === 2 ? w : [row, w[0]];
@@ -129,7 +129,7 @@ export function lowerPool2d(node: Node, c: Lowering, kernel: CKernel, channels: 
   c.declare(
     `static const ecgc_pool2d_t ${id} = ${designated({
       channels, in_height: h.inLength, in_width: x.inLength, out_height: h.outLength, out_width: x.outLength, kernel_height: h.kernel, kernel_width: x.kernel,
-      stride_height: h.stride, stride_width: x.stride, dilation_height: h.dilation, dilation_width: x.dilation, pad_top: h.padBegin, pad_left: x.padBegin, divisor,
+      stride_height: h.stride, stride_width: x.stride, dilation_height: h.dilation, dilation_width: x.dilation, pad_top: h.padBegin, pad_left: x.padBegin, divisor: 'NULL', ...fields,
     })};`,
   );
   c.step([kernel], (at) => `${kernel.name}(&${id}, ${at(node.inputs[0])}, ${at(node.outputs[0])});`);

@@ -1,9 +1,9 @@
 /**
- * The float32 approximations (exp, log, softplus, tanh, sigmoid, erf) against float64 references over
+ * The float32 approximations (exp, log, softplus, tanh, sigmoid, erf, pow) against float64 references over
  * dense grids: error in float32 ulps, and the special points they must get exactly.
  */
 import { describe, expect, it } from 'vitest';
-import { erfF32, expF32, logF32, sigmoidF32, softplusF32, tanhF32 } from '../../src/ops/approx.js';
+import { erfF32, expF32, logF32, powF32, sigmoidF32, softplusF32, tanhF32 } from '../../src/ops/approx.js';
 
 const f = Math.fround;
 const bits = new Int32Array(2);
@@ -91,6 +91,26 @@ describe('float32 approximations', () => {
     expect(maxUlps(softplusF32, softplus64, -1e-3, 1e-3)).toBeLessThanOrEqual(2);
     expect(softplusF32(1000)).toBe(1000);
     expect(softplusF32(-1000)).toBeLessThan(1e-37);
+  });
+
+  it('pow is within 64 ulps (4e-6) where x^y lies in [1e-30, 1e30], and exact where ONNX expects exact values', () => {
+    let worst = 0;
+    for (let i = 0; i <= 400; i++) {
+      const x = f(2 ** (-8 + i / 25)); // 2^-8 .. 2^8
+      for (let j = 0; j <= 100; j++) {
+        const y = f(-9.5 + (19 * j) / 100);
+        const expected = Math.pow(x, y);
+        if (expected > 1e-30 && expected < 1e30) worst = Math.max(worst, ulps(powF32(x, y), f(expected)));
+      }
+    }
+    // e^t with t = y log|x| rounded to float32: t's rounding alone costs up to |t| / 2 ulps (|t| < 70 here)
+    expect(worst).toBeLessThanOrEqual(64);
+    // small integer exponents multiply: exact wherever the product is
+    expect([powF32(2, 3), powF32(-2, 3), powF32(-3, 2), powF32(2, -2), powF32(5, 1), powF32(7, 0)]).toEqual([8, -8, 9, 0.25, 5, 1]);
+    expect([powF32(0, 0), powF32(1, 1e30), powF32(4, 0.5), powF32(-2, 9), powF32(-2, 10)]).toEqual([1, 1, 2, -512, 1024]);
+    expect([powF32(0, 2.5), powF32(0, -2.5), powF32(Infinity, 1.5), powF32(2, 200), powF32(2, -200)]).toEqual([0, Infinity, Infinity, Infinity, 0]);
+    expect(powF32(-2, 0.5)).toBeNaN();
+    expect(powF32(-8, f(1 / 3))).toBeNaN();
   });
 
   it('never produces NaN, even at the extremes', () => {

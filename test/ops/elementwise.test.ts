@@ -1,6 +1,6 @@
 /**
  * Element-wise ops added through the op seam (Abs, Sign, Exp, Elu, Selu, HardSigmoid,
- * HardSwish, Softsign, Log, Softplus, Floor, Ceil, Round, PRelu): the reference against
+ * HardSwish, Softsign, Log, Softplus, Floor, Ceil, Round, PRelu, Pow): the reference against
  * onnxruntime (within the oracles' tolerance: exp and log are ecgc's own float32
  * approximations) and the C against the reference bit for bit.
  */
@@ -88,5 +88,53 @@ describe('PRelu', () => {
 
   it('refuses, naming the node, a slope that does not broadcast to the input', () => {
     expect(() => graphOf(prelu([2, 4, 1]))).toThrow("node 'op' (PRelu): the slope [2, 4, 1] does not broadcast to the input's shape [1, 4, 16]");
+  });
+});
+
+/**
+ * Pow with an exponent other than a constant scalar multiplication computes: per position
+ * (broadcast), non-integer, or computed at run time (2^x), through ecgc's powf.
+ */
+describe('Pow', () => {
+  // integers (negative bases stay real), halves and non-integers, zero
+  const exponents = [0, 1, 2, 3, -1, -2, 0.5, 1.5, -0.75, 2.25, 9, -10, 0.3, 4, 1.25, 3.7];
+  const pow = (name: string, inputs: [string, string], initializers: ModelSpec['initializers']): ModelSpec & { name: string } => ({
+    name,
+    inputs: [{ name: 'x', shape: ['N', 4, 16] }],
+    outputs: ['y'],
+    initializers,
+    nodes: [{ name: 'op', op: 'Pow', inputs, outputs: ['y'] }],
+  });
+  const CASES = [
+    pow('x ^ exponent [16]', ['x', 'e'], { e: { shape: [16], data: exponents } }),
+    pow('x ^ exponent [4, 1], int64', ['x', 'e'], { e: { shape: [4, 1], data: [2, 3, -1, 5], int64: true } }),
+    pow('x ^ 1.5 (a scalar only exp and log compute)', ['x', 'e'], { e: { shape: [], data: [1.5] } }),
+    pow('2 ^ x (the exponent at run time)', ['b', 'x'], { b: { shape: [1], data: [2] } }),
+  ];
+  // magnitudes up to 2 (results stay far from overflow), exact zeros; non-integer powers of a negative base are NaN in ONNX too: positive x there
+  const powInput = (positive: boolean) => Float32Array.from(randomFloats(COUNT * SAMPLE, 9, 2), (v, i) => (i % 13 === 0 ? 0 : positive ? Math.abs(v) + 0.01 : v));
+
+  for (const c of CASES) {
+    const positive = c.name !== 'x ^ exponent [4, 1], int64';
+    it.skipIf(!ort)(`${c.name}: the reference agrees with onnxruntime`, async () => {
+      const x = powInput(positive);
+      const session = await ort!.InferenceSession.create(buildModel(c));
+      const theirs = (await session.run({ x: new ort!.Tensor('float32', x, [COUNT, 4, 16]) })).y.data as Float32Array;
+      const ours = runReference(graphOf(c), x, COUNT);
+      // relative to each value: results span many magnitudes
+      ours.forEach((v, i) => v !== theirs[i] && expect(Math.abs(v - theirs[i])).toBeLessThanOrEqual(ORACLE_TOLERANCE * Math.abs(theirs[i])));
+    });
+
+    it(`${c.name}: the C equals the reference bit for bit`, async () => {
+      expectVerified(await verifyHost(graphOf(c), 'op.onnx', powInput(positive), COUNT, { optimizations: ['-O0', '-O2'] }));
+    });
+  }
+
+  it('negative bases: integer exponents give real powers, others NaN, with the same bits in the reference and in C', async () => {
+    const c = pow('x ^ exponent [16], x < 0', ['x', 'e'], { e: { shape: [16], data: exponents } });
+    const x = Float32Array.from(powInput(true), (v) => -v);
+    const y = runReference(graphOf(c), x, COUNT);
+    y.forEach((v, i) => expect(Number.isNaN(v)).toBe(x[i] !== 0 && !Number.isInteger(exponents[i % 16])));
+    expectVerified(await verifyHost(graphOf(c), 'op.onnx', x, COUNT, { optimizations: ['-O2'] }));
   });
 });

@@ -1,5 +1,4 @@
 /** Removes Identity and (inference-time) Dropout nodes by renaming their outputs. */
-import { fail } from '../../errors.js';
 import { opDef } from '../../ops/index.js';
 import { type Graph, replaceUses } from '../../ir/graph.js';
 
@@ -12,11 +11,9 @@ export function eliminateIdentities(graph: Graph): Graph {
       kept.push(node);
       continue;
     }
+    // a Dropout whose mask is used is kept (its passThrough says so)
     const [from] = node.inputs;
-    const [to, mask] = node.outputs;
-    if (mask && graph.nodes.some((n) => n.inputs.includes(mask))) {
-      fail(`node '${node.name}' (${node.op}): its mask output '${mask}' is used; ecgc compiles inference graphs, where Dropout has no mask`);
-    }
+    const [to] = node.outputs;
     if (!graphOutputs.has(to)) {
       replaceUses(graph, to, from);
     } else if (produced.has(from) && !graphOutputs.has(from)) {

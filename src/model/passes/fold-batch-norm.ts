@@ -1,9 +1,9 @@
 /**
  * BatchNormalization after a layer whose output feeds nothing else is folded into that
  * layer's weights and bias when its definition allows (Conv; Gemm with alpha = beta = 1); any other BatchNormalization becomes a per-channel
- * affine op (ChannelAffine: y = x * scale[c] + shift[c]).
+ * affine op (ChannelAffine: y = x * scale[c] + shift[c]). Training mode (the batch's statistics) stays as it is.
  */
-import { BatchNormalization, batchNormAffine } from '../../ops/batch-normalization.js';
+import { BatchNormalization, batchNormAffine, isTraining } from '../../ops/batch-normalization.js';
 import { ChannelAffine } from '../../ops/channel-affine.js';
 import { opDef } from '../../ops/index.js';
 import type { LayerDef } from '../../ops/layer.js';
@@ -15,7 +15,7 @@ export function foldBatchNorm(graph: Graph): Graph {
   const producers = new Map(graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
   const removed = new Set<Node>();
   for (const bn of graph.nodes) {
-    if (bn.op !== BatchNormalization.op) continue;
+    if (bn.op !== BatchNormalization.op || isTraining(bn)) continue;
     const { scale, shift } = batchNormAffine(opContext(graph, bn));
     const x = bn.inputs[0];
     const producer = producers.get(x);
