@@ -261,6 +261,8 @@ class Graph(torch.nn.Module):
         batch = inputs[0].type.tensor_type.shape.dim[0]
         if not batch.dim_param and batch.dim_value == 1:
             raise Refused(f"input '{self.input}': its batch dimension is fixed at 1; finetune trains in batches: export the model with a dynamic batch (torch.onnx.export(..., dynamic_axes={{'{self.input}': {{0: 'N'}}}}))")
+        # A fixed batch N (Reshape targets may restate it): the graph runs N windows at a time.
+        self.fixed = None if batch.dim_param or batch.dim_value == 0 else batch.dim_value
         self.output = model.graph.output[0].name
 
     def value(self, name, weights):
@@ -272,6 +274,18 @@ class Graph(torch.nn.Module):
         return self.constants[name]
 
     def forward(self, x):
+        """Any number of windows; a graph of fixed batch N runs them N at a time, the last run padded with zeros (their outputs dropped)."""
+        n = self.fixed
+        if n is None or len(x) == n:
+            return self.run(x)
+        parts = []
+        for i in range(0, len(x), n):
+            chunk = x[i:i + n]
+            pad = n - len(chunk)
+            parts.append(self.run(torch.cat([chunk, chunk.new_zeros((pad,) + chunk.shape[1:])]) if pad else chunk)[:len(chunk)])
+        return torch.cat(parts)
+
+    def run(self, x):
         weights = {key: q() for key, q in self.quantizers.items()}
         values = {self.input: x}
         for node, a in self.nodes:

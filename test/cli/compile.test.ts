@@ -15,19 +15,19 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const model = fixturePath('mobilenet1d', 'model.onnx');
 
 describe('ecgc compile', () => {
-  it('refuses a 2-D Conv (the reference reads it; the C kernels are 1-D), naming the node', async () => {
-    const file = join(dir, 'conv2d.onnx');
+  it('refuses a 3-D Conv (the reference reads it; the C kernels are 1-D and 2-D), naming the node', async () => {
+    const file = join(dir, 'conv3d.onnx');
     writeFileSync(
       file,
       buildModel({
-        inputs: [{ name: 'x', shape: ['N', 1, 8, 8] }],
+        inputs: [{ name: 'x', shape: ['N', 1, 4, 4, 4] }],
         outputs: ['y'],
-        initializers: { w: { shape: [2, 1, 3, 3], data: Array.from({ length: 18 }, (_, i) => i / 18) } },
-        nodes: [{ name: 'conv2d', op: 'Conv', inputs: ['x', 'w'], outputs: ['y'], attrs: { kernel_shape: [3, 3] } }],
+        initializers: { w: { shape: [2, 1, 3, 3, 3], data: Array.from({ length: 54 }, (_, i) => i / 54) } },
+        nodes: [{ name: 'conv3d', op: 'Conv', inputs: ['x', 'w'], outputs: ['y'], attrs: { kernel_shape: [3, 3, 3] } }],
       }),
     );
     expect((await ecgc(['inspect', file])).exitCode).toBe(0);
-    expectOneLine(await ecgc(['compile', file, '--target', 'host', '--out', join(dir, 'c')]), /node 'conv2d' \(Conv\): 2-D convolution has no C kernel \(1-D has\)/);
+    expectOneLine(await ecgc(['compile', file, '--target', 'host', '--out', join(dir, 'c')]), /node 'conv3d' \(Conv\): 3-D convolution has no C kernel \(1-D and 2-D have\)/);
     expect(existsSync(join(dir, 'c'))).toBe(false);
   });
 
