@@ -20,17 +20,20 @@ try {
 /**
  * Runs `spec` (one input 'x', one output 'y') in onnxruntime sample by sample ([1, ...sample])
  * and expects ecgc's reference within the oracles' tolerance (ORACLE_TOLERANCE: onnxruntime's
- * summation order is its own).
+ * summation order is its own), or equal with `exact` (data movement, indices).
  */
-export async function agreesWithOrt(spec: ModelSpec, x: Float32Array, count: number, sample: number[]): Promise<void> {
+export async function agreesWithOrt(spec: ModelSpec, x: Float32Array, count: number, sample: number[], { exact = false } = {}): Promise<void> {
   const ours = runReference(graphOf(spec), x, count);
   const session = await ort!.InferenceSession.create(buildModel(spec));
   const size = x.length / count;
   const theirs: number[] = [];
   for (let n = 0; n < count; n++) {
     const result = await session.run({ x: new ort!.Tensor('float32', x.slice(n * size, (n + 1) * size), [1, ...sample]) });
-    theirs.push(...(result.y.data as Float32Array));
+    theirs.push(...Array.from(result.y.data as ArrayLike<number | bigint>, Number));
   }
-  expect(ours.length).toBe(theirs.length);
-  expect(relativeError(ours, theirs)).toBeLessThanOrEqual(ORACLE_TOLERANCE);
+  if (exact) expect(Array.from(ours)).toEqual(theirs);
+  else {
+    expect(ours.length).toBe(theirs.length);
+    expect(relativeError(ours, theirs)).toBeLessThanOrEqual(ORACLE_TOLERANCE);
+  }
 }

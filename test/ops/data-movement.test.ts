@@ -14,13 +14,12 @@ import { verifyDevice, verifyHost } from '../../src/codegen/verify.js';
 import { cortexTarget } from '../../src/toolchain/targets.js';
 import { cortexToolsAvailable } from '../helpers/cortex.js';
 import { compileGraph } from '../../src/ref/interpreter.js';
-import { type ModelSpec, type NodeSpec, buildModel } from '../../src/onnx/build.js';
+import type { ModelSpec, NodeSpec } from '../../src/onnx/build.js';
 import { sizeOf } from '../../src/ir/graph.js';
 import { expectVerified } from '../helpers/bit-exact.js';
-import { ORACLE_TOLERANCE, relativeError, runReference } from '../helpers/fixtures.js';
 import { graphOf } from '../helpers/model.js';
 import { randomFloats } from '../helpers/random.js';
-import { ort } from '../helpers/ort.js';
+import { agreesWithOrt, ort } from '../helpers/ort.js';
 
 const COUNT = 3;
 
@@ -193,20 +192,7 @@ const inputOf = (c: Case) => {
 describe('data-movement and index ops', () => {
   for (const c of CASES) {
     it.skipIf(!ort)(`${c.name}: the reference agrees with onnxruntime`, async () => {
-      const x = inputOf(c);
-      const ours = runReference(graphOf(specOf(c)), x, COUNT);
-      const session = await ort!.InferenceSession.create(buildModel(specOf(c)));
-      const size = sizeOf(c.shape);
-      const theirs: number[] = [];
-      for (let n = 0; n < COUNT; n++) {
-        const result = await session.run({ x: new ort!.Tensor('float32', x.slice(n * size, (n + 1) * size), [1, ...c.shape]) });
-        theirs.push(...Array.from(result.y.data as ArrayLike<number | bigint>, Number));
-      }
-      if (c.exact) expect(Array.from(ours)).toEqual(theirs);
-      else {
-        expect(ours.length).toBe(theirs.length);
-        expect(relativeError(ours, theirs)).toBeLessThanOrEqual(ORACLE_TOLERANCE);
-      }
+      await agreesWithOrt(specOf(c), inputOf(c), COUNT, c.shape, { exact: c.exact });
     });
 
     it(`${c.name}: the C equals the reference bit for bit`, async () => {

@@ -9,12 +9,12 @@
 import { describe, expect, it } from 'vitest';
 import { verifyHost } from '../../src/codegen/verify.js';
 import { generate } from '../../src/codegen/emit.js';
-import { buildModel, type ModelSpec, type NodeSpec } from '../../src/onnx/build.js';
-import { ORACLE_TOLERANCE, relativeError, runReference } from '../helpers/fixtures.js';
+import type { ModelSpec, NodeSpec } from '../../src/onnx/build.js';
+import { runReference } from '../helpers/fixtures.js';
 import { expectVerified } from '../helpers/bit-exact.js';
 import { graphOf } from '../helpers/model.js';
 import { randomFloats } from '../helpers/random.js';
-import { ort } from '../helpers/ort.js';
+import { agreesWithOrt, ort } from '../helpers/ort.js';
 
 const OPS = ['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSumExp'];
 const CASES = [
@@ -53,17 +53,7 @@ describe('Reduce* ops', () => {
     const spec = reduceModel(op, CASES);
 
     it.skipIf(!ort)(`${op}: the reference agrees with onnxruntime`, async () => {
-      const graph = graphOf(spec);
-      const x = inputFor(op);
-      const ours = runReference(graph, x, COUNT);
-      const session = await ort!.InferenceSession.create(buildModel(spec));
-      const theirs: number[] = [];
-      for (let n = 0; n < COUNT; n++) {
-        const result = await session.run({ x: new ort!.Tensor('float32', x.slice(n * SAMPLE, (n + 1) * SAMPLE), [1, 4, 6, 5]) });
-        theirs.push(...(result.y.data as Float32Array));
-      }
-      expect(ours.length).toBe(theirs.length);
-      expect(relativeError(ours, theirs)).toBeLessThanOrEqual(ORACLE_TOLERANCE);
+      await agreesWithOrt(spec, inputFor(op), COUNT, [4, 6, 5]);
     });
 
     it(`${op}: the C equals the reference bit for bit`, async () => {

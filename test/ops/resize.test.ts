@@ -11,13 +11,12 @@ import { describe, expect, it } from 'vitest';
 import { verifyDevice, verifyHost } from '../../src/codegen/verify.js';
 import { cortexTarget } from '../../src/toolchain/targets.js';
 import { cortexToolsAvailable } from '../helpers/cortex.js';
-import { type ModelSpec, type NodeSpec, buildModel } from '../../src/onnx/build.js';
+import type { ModelSpec, NodeSpec } from '../../src/onnx/build.js';
 import { sizeOf } from '../../src/ir/graph.js';
 import { expectVerified } from '../helpers/bit-exact.js';
-import { ORACLE_TOLERANCE, relativeError, runReference } from '../helpers/fixtures.js';
 import { graphOf } from '../helpers/model.js';
 import { randomFloats } from '../helpers/random.js';
-import { ort } from '../helpers/ort.js';
+import { agreesWithOrt, ort } from '../helpers/ort.js';
 
 const COUNT = 2;
 
@@ -73,17 +72,7 @@ describe('Resize: cubic, antialias, tf_crop_and_resize', () => {
   for (const c of CASES) {
     if (c.onnxruntime !== false) {
       it.skipIf(!ort)(`${c.name}: the reference agrees with onnxruntime`, async () => {
-        const x = inputOf(c);
-        const ours = runReference(graphOf(specOf(c)), x, COUNT);
-        const session = await ort!.InferenceSession.create(buildModel(specOf(c)));
-        const size = sizeOf(c.shape);
-        const theirs: number[] = [];
-        for (let n = 0; n < COUNT; n++) {
-          const result = await session.run({ x: new ort!.Tensor('float32', x.slice(n * size, (n + 1) * size), [1, ...c.shape]) });
-          theirs.push(...(result.y.data as Float32Array));
-        }
-        expect(ours.length).toBe(theirs.length);
-        expect(relativeError(ours, theirs)).toBeLessThanOrEqual(ORACLE_TOLERANCE);
+        await agreesWithOrt(specOf(c), inputOf(c), COUNT, c.shape);
       });
     }
 
