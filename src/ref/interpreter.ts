@@ -152,44 +152,26 @@ export function compileStepped(graph: Graph): SteppedGraph {
 }
 
 /**
- * The runs that take `count` windows stored back to back (one graph input of `inSize` values
- * per window), in order: each run's input, and how many of its windows are real. The last
- * run's missing windows are zeros; the caller drops their outputs (windows never mix: a
- * graph's batch entries are computed apart).
+ * Runs `count` windows stored back to back in `input` (one graph input, one output) in runs of
+ * the graph's batch, returning their outputs back to back. The last run's missing windows are
+ * zeros (wholeRuns), their outputs dropped: windows never mix, a graph's batch entries are
+ * computed apart.
  */
-export function* runsOf(input: Float32Array, count: number, batch: number, inSize: number): Generator<{ first: number; windows: number; input: Float32Array }> {
-  if (input.length !== count * inSize) fail(`internal: ${count} windows need ${count * inSize} values, got ${input.length}`);
-  let padded: Float32Array | undefined;
-  for (let first = 0; first < count; first += batch) {
-    const windows = Math.min(batch, count - first);
-    let x = input.subarray(first * inSize, (first + windows) * inSize);
-    if (windows < batch) {
-      padded ??= new Float32Array(batch * inSize);
-      padded.fill(0).set(x);
-      x = padded;
-    }
-    yield { first, windows, input: x };
-  }
-}
-
-/** Runs `count` windows stored back to back in `input` (one graph input, one output), returning their outputs back to back. */
 export function runBatch(compiled: CompiledGraph, input: Float32Array, count: number): Float32Array {
   const { batch } = compiled;
-  const inSize = compiled.inputSizes[0] / batch;
-  const outSize = compiled.outputSizes[0] / batch;
-  const output = new Float32Array(count * outSize);
-  for (const run of runsOf(input, count, batch, inSize)) {
-    const [y] = compiled.run([run.input]);
-    output.set(y.subarray(0, run.windows * outSize), run.first * outSize);
-  }
-  return output;
+  const [inRun, outRun] = [compiled.inputSizes[0], compiled.outputSizes[0]];
+  if (input.length !== count * (inRun / batch)) fail(`internal: ${count} windows need ${count * (inRun / batch)} values, got ${input.length}`);
+  const { input: runs, windows } = wholeRuns(input, count, batch);
+  const output = new Float32Array(windows * (outRun / batch));
+  for (let r = 0; r < windows / batch; r++) output.set(compiled.run([runs.subarray(r * inRun, (r + 1) * inRun)])[0], r * outRun);
+  return windows === count ? output : output.slice(0, count * (outRun / batch));
 }
 
-/** `count` windows padded with zero windows to whole runs of `batch`, as a C harness reads them (a run at a time). */
+/** `count` windows padded with zero windows to whole runs of `batch`, as a run (and a C harness) reads them. */
 export function wholeRuns(input: Float32Array, count: number, batch: number): { input: Float32Array; windows: number } {
   const windows = Math.ceil(count / batch) * batch;
-  const inSize = input.length / count;
   if (windows === count) return { input, windows };
+  const inSize = input.length / count;
   const padded = new Float32Array(windows * inSize);
   padded.set(input.subarray(0, count * inSize));
   return { input: padded, windows };

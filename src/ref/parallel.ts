@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { fail } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
-import { type CompiledGraph, type SteppedGraph, compileGraph, compileStepped, runBatch, runsOf } from './interpreter.js';
+import { type CompiledGraph, type SteppedGraph, compileGraph, compileStepped, runBatch, wholeRuns } from './interpreter.js';
 
 /** Below this many windows per thread, the copy to a worker costs more than it saves. */
 const MIN_SAMPLES_PER_THREAD = 4;
@@ -140,12 +140,13 @@ export class CachedShard {
   cache(input: Float32Array, count: number): void {
     const g = this.compiled;
     const size = g.stateSize(0);
-    this.runs = Math.ceil(count / g.batch);
+    const { input: runs, windows } = wholeRuns(input, count, g.batch);
+    const inRun = g.inputSizes[0];
+    this.runs = windows / g.batch;
     const state = new Float32Array(this.runs * size);
-    let r = 0;
-    for (const run of runsOf(input, count, g.batch, g.inputSizes[0] / g.batch)) {
-      g.setInputs([run.input]);
-      g.saveState(0, state, r++ * size);
+    for (let r = 0; r < this.runs; r++) {
+      g.setInputs([runs.subarray(r * inRun, (r + 1) * inRun)]);
+      g.saveState(0, state, r * size);
     }
     this.states.clear();
     this.states.set(0, state);
