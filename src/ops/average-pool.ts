@@ -13,7 +13,7 @@ import type { OpContext, OpDef } from './op.js';
 import { cFloat } from '../util/c.js';
 import { cKernel } from './lowering.js';
 import { inputShape, where } from './shapes.js';
-import { type Window1d, ceilMode, kernelShape, lowerPool2d, spatialWindows, tapOffsets } from './window.js';
+import { type Window1d, ceilMode, kernelShape, lowerPool2d, spatialWindows, sumPool } from './window.js';
 
 export function geometry(ctx: OpContext) {
   const x = inputShape(ctx, 0);
@@ -56,21 +56,8 @@ export const AveragePool: OpDef = {
   },
   prepare(ctx) {
     const { channels, windows } = geometry(ctx);
-    const { inSize, outSize, taps, offsets } = tapOffsets(windows);
     const divisor = divisors(ctx);
-    const f = Math.fround;
-    return ([x], [y]) => {
-      for (let c = 0; c < channels; c++) {
-        for (let o = 0; o < outSize; o++) {
-          let sum = 0;
-          for (let t = 0; t < taps; t++) {
-            const at = offsets[o * taps + t];
-            if (at >= 0) sum = f(sum + x[c * inSize + at]);
-          }
-          y[c * outSize + o] = sum / divisor[o];
-        }
-      }
-    };
+    return sumPool(windows, channels, (x) => x, (sum, o) => sum / divisor[o]);
   },
   lower(ctx, _outputs, c) {
     const { channels, windows } = geometry(ctx);

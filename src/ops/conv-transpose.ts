@@ -15,7 +15,7 @@ import { shapeText } from '../ir/graph.js';
 import { type At, cKernel, designated, offset } from './lowering.js';
 import type { OpContext, OpDef } from './op.js';
 import { inputShape, where } from './shapes.js';
-import type { Window1d } from './window.js';
+import { type TapSource, type Window1d, tapOffsets } from './window.js';
 
 function geometry(ctx: OpContext) {
   const { node } = ctx;
@@ -64,29 +64,12 @@ function geometry(ctx: OpContext) {
   return { windows, batch: x[0], inChannels, outChannels, group, outShape: [x[0], outChannels, ...windows.map((v) => v.outLength)] };
 }
 
-/** For each output position and tap (row-major over the kernel), the flat input offset it reads in one plane, or -1. */
-function gatherOffsets(w: readonly Window1d[]): { inSize: number; outSize: number; taps: number; offsets: Int32Array } {
-  const inSize = w.reduce((p, a) => p * a.inLength, 1);
-  const outSize = w.reduce((p, a) => p * a.outLength, 1);
-  const taps = w.reduce((p, a) => p * a.kernel, 1);
-  const offsets = new Int32Array(outSize * taps);
-  const out = new Array<number>(w.length).fill(0);
-  for (let o = 0; o < outSize; o++) {
-    const k = new Array<number>(w.length).fill(0);
-    for (let t = 0; t < taps; t++) {
-      let at = 0;
-      for (let i = 0; i < w.length && at >= 0; i++) {
-        const position = out[i] + w[i].padBegin - k[i] * w[i].dilation;
-        const index = position / w[i].stride;
-        at = position >= 0 && Number.isInteger(index) && index < w[i].inLength ? at * w[i].inLength + index : -1;
-      }
-      offsets[o * taps + t] = at;
-      for (let i = w.length - 1; i >= 0 && ++k[i] === w[i].kernel; i--) k[i] = 0;
-    }
-    for (let i = w.length - 1; i >= 0 && ++out[i] === w[i].outLength; i--) out[i] = 0;
-  }
-  return { inSize, outSize, taps, offsets };
-}
+/** ConvTranspose's taps along an axis: output position out, tap k reads input index (out + padBegin - k * dilation) / stride where that is a whole index inside the input. */
+const transposedSource: TapSource = (w, out, k) => {
+  const position = out + w.padBegin - k * w.dilation;
+  const index = position / w.stride;
+  return position >= 0 && Number.isInteger(index) && index < w.inLength ? index : -1;
+};
 
 const CONV_TRANSPOSE2D_F32 = cKernel('ecgc_conv_transpose2d_f32', 'ecgc_conv_transpose2d.c');
 
@@ -99,7 +82,7 @@ export const ConvTranspose: OpDef = {
   },
   prepare(ctx) {
     const { windows, batch, inChannels, outChannels, group } = geometry(ctx);
-    const { inSize, outSize, taps, offsets } = gatherOffsets(windows);
+    const { inSize, outSize, taps, offsets } = tapOffsets(windows, transposedSource);
     const [inPerGroup, outPerGroup] = [inChannels / group, outChannels / group];
     const hasBias = ctx.inputs[2] !== undefined;
     const f = Math.fround;

@@ -13,7 +13,7 @@ import { powF32 } from './approx.js';
 import type { OpContext, OpDef } from './op.js';
 import { cKernel } from './lowering.js';
 import { inputShape, where } from './shapes.js';
-import { ceilMode, kernelShape, lowerPool2d, spatialWindows, tapOffsets } from './window.js';
+import { ceilMode, kernelShape, lowerPool2d, spatialWindows, sumPool } from './window.js';
 
 function lpNorm(node: Node): number {
   const p = attrInt(node, 'p', 2);
@@ -40,22 +40,9 @@ export const LpPool: OpDef = {
   },
   prepare(ctx) {
     const { channels, windows, p } = geometry(ctx);
-    const { inSize, outSize, taps, offsets } = tapOffsets(windows);
-    const f = Math.fround;
     // 1 / p rounded to float32, as the C computes it; powF32(sum, 1) = sum and powF32(sum, 0.5) = sqrt(sum)
-    const root = f(1 / p);
-    return ([x], [y]) => {
-      for (let c = 0; c < channels; c++) {
-        for (let o = 0; o < outSize; o++) {
-          let sum = 0;
-          for (let t = 0; t < taps; t++) {
-            const at = offsets[o * taps + t];
-            if (at >= 0) sum = f(sum + powF32(Math.abs(x[c * inSize + at]), p));
-          }
-          y[c * outSize + o] = powF32(sum, root);
-        }
-      }
-    };
+    const root = Math.fround(1 / p);
+    return sumPool(windows, channels, (x) => powF32(Math.abs(x), p), (sum) => powF32(sum, root));
   },
   lower(ctx, _outputs, c) {
     const { channels, windows, p } = geometry(ctx);

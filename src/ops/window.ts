@@ -3,6 +3,7 @@ import { fail } from '../errors.js';
 import { attrInt, attrInts, attrString } from '../onnx/attributes.js';
 import type { Node } from '../ir/graph.js';
 import { type CKernel, type Lowering, designated } from './lowering.js';
+import type { Kernel } from './op.js';
 import { where } from './shapes.js';
 
 export interface Window1d {
@@ -59,12 +60,22 @@ export function spatialWindows(node: Node, input: readonly number[], kernels: re
   return { windows: w, outShape: [input[0], channels, ...w.map((x) => x.outLength)] };
 }
 
+/** Along one axis: the input index an output position's tap k reads, or -1 outside the input. */
+export type TapSource = (w: Window1d, out: number, k: number) => number;
+
+/** A sliding window's source: out * stride + k * dilation - padBegin. */
+const slidingSource: TapSource = (w, out, k) => {
+  const at = out * w.stride + k * w.dilation - w.padBegin;
+  return at >= 0 && at < w.inLength ? at : -1;
+};
+
 /**
  * Each output position's taps, in row-major order over the kernel: the flat input offset of
- * each tap inside the input (within one [spatial] plane, inSize values), -1 for a tap in the padding.
- * The sliding-window ops' plain references loop over this.
+ * each tap inside the input (within one [spatial] plane, inSize values), -1 for a tap in the
+ * padding. The sliding-window ops' plain references loop over this (ConvTranspose with its
+ * own `source`).
  */
-export function tapOffsets(w: readonly Window1d[]): { inSize: number; outSize: number; taps: number; offsets: Int32Array } {
+export function tapOffsets(w: readonly Window1d[], source: TapSource = slidingSource): { inSize: number; outSize: number; taps: number; offsets: Int32Array } {
   const outShape = w.map((x) => x.outLength);
   const kernelShape = w.map((x) => x.kernel);
   const inStrides = w.map((_, i) => w.slice(i + 1).reduce((p, x) => p * x.inLength, 1));
@@ -77,8 +88,8 @@ export function tapOffsets(w: readonly Window1d[]): { inSize: number; outSize: n
     for (let t = 0; t < taps; t++) {
       let offset = 0;
       for (let i = 0; i < w.length && offset >= 0; i++) {
-        const at = out[i] * w[i].stride + k[i] * w[i].dilation - w[i].padBegin;
-        offset = at >= 0 && at < w[i].inLength ? offset + at * inStrides[i] : -1;
+        const at = source(w[i], out[i], k[i]);
+        offset = at >= 0 ? offset + at * inStrides[i] : -1;
       }
       offsets[o * taps + t] = offset;
       for (let i = w.length - 1; i >= 0 && ++k[i] === w[i].kernel; i--) k[i] = 0;
@@ -86,6 +97,27 @@ export function tapOffsets(w: readonly Window1d[]): { inSize: number; outSize: n
     for (let i = w.length - 1; i >= 0 && ++out[i] === w[i].outLength; i--) out[i] = 0;
   }
   return { inSize: inStrides[0] * w[0].inLength, outSize, taps, offsets };
+}
+
+/**
+ * The summing pools' plain reference (AveragePool, LpPool): for each channel and output, the
+ * float32 sum of `term` of every tap inside the input, in tap order, then `finish(sum, output)`.
+ */
+export function sumPool(windows: readonly Window1d[], channels: number, term: (x: number) => number, finish: (sum: number, o: number) => number): Kernel {
+  const { inSize, outSize, taps, offsets } = tapOffsets(windows);
+  const f = Math.fround;
+  return ([x], [y]) => {
+    for (let c = 0; c < channels; c++) {
+      for (let o = 0; o < outSize; o++) {
+        let sum = 0;
+        for (let t = 0; t < taps; t++) {
+          const at = offsets[o * taps + t];
+          if (at >= 0) sum = f(sum + term(x[c * inSize + at]));
+        }
+        y[c * outSize + o] = finish(sum, o);
+      }
+    }
+  };
 }
 
 /**
