@@ -119,24 +119,28 @@ export const Conv: OpDef = {
   },
 };
 
-/** The layer's ecgc_conv1d_t (in <name>.c), for a step of its own or a stage of a depth-first chain. */
-function declareLayer(ctx: OpContext, c: Lowering): StreamStage & LayerWeights {
-  const g = geometryInC(ctx, [1]);
-  const w = g.window;
-  const [innerBegin, innerEnd] = innerRange(w);
+/**
+ * A conv layer's struct of C type `type` in <name>.c: its channels, the fields its windows give
+ * (`fields`), whether its weights are sparse, the weights and the bias.
+ */
+function declareConvLayer(ctx: OpContext, c: Lowering, axes: number, type: string, fields: (g: ConvGeometry) => Record<string, number>) {
+  const g = geometryInC(ctx, [axes]);
   if (!ctx.constants[1]) fail(`${where(ctx.node)}: the weight must be a constant to compile to C`);
   const id = c.id('layer');
   const weights = c.weights(id);
   const bias = c.bias(id, 2, g.outChannels);
-  c.declare(
-    `static const ecgc_conv1d_t ${id} = ${designated({
-      in_channels: g.inChannels, out_channels: g.outChannels, in_length: w.inLength, out_length: w.outLength, kernel: w.kernel, stride: w.stride,
-      dilation: w.dilation, pad_begin: w.padBegin, groups: g.group, inner_begin: innerBegin, inner_end: innerEnd, sparse: weights.sparse ? 1 : 0,
-      weights: weights.init, bias,
-    })};`,
-  );
-  const rowLength = (g.inChannels / g.group) * w.kernel;
-  return { ...weights, id, inChannels: g.inChannels, outChannels: g.outChannels, kernel: w.kernel, dilation: w.dilation, rowLength };
+  c.declare(`static const ${type} ${id} = ${designated({ in_channels: g.inChannels, out_channels: g.outChannels, ...fields(g), sparse: weights.sparse ? 1 : 0, weights: weights.init, bias })};`);
+  const rowLength = (g.inChannels / g.group) * g.windows.reduce((taps, w) => taps * w.kernel, 1);
+  return { ...weights, id, inChannels: g.inChannels, outChannels: g.outChannels, rowLength, g };
+}
+
+/** The layer's ecgc_conv1d_t (in <name>.c), for a step of its own or a stage of a depth-first chain. */
+function declareLayer(ctx: OpContext, c: Lowering): StreamStage & LayerWeights {
+  const { g, ...layer } = declareConvLayer(ctx, c, 1, 'ecgc_conv1d_t', ({ window: w, group }) => {
+    const [innerBegin, innerEnd] = innerRange(w);
+    return { in_length: w.inLength, out_length: w.outLength, kernel: w.kernel, stride: w.stride, dilation: w.dilation, pad_begin: w.padBegin, groups: group, inner_begin: innerBegin, inner_end: innerEnd };
+  });
+  return { ...layer, kernel: g.window.kernel, dilation: g.window.dilation };
 }
 
 /** The outputs [begin, end) along a window's axis whose taps all lie inside the input. */
@@ -148,22 +152,15 @@ function innerRange(w: Window1d): [number, number] {
 
 /** The layer's ecgc_conv2d_t (in <name>.c). */
 function declareLayer2d(ctx: OpContext, c: Lowering): LayerWeights & { id: string; inChannels: number; outChannels: number; rowLength: number } {
-  const g = geometryInC(ctx, [2]);
-  const [h, w] = g.windows;
-  const [innerLeft, innerRight] = innerRange(w);
-  if (!ctx.constants[1]) fail(`${where(ctx.node)}: the weight must be a constant to compile to C`);
-  const id = c.id('layer');
-  const weights = c.weights(id);
-  const bias = c.bias(id, 2, g.outChannels);
-  c.declare(
-    `static const ecgc_conv2d_t ${id} = ${designated({
-      in_channels: g.inChannels, out_channels: g.outChannels, in_height: h.inLength, in_width: w.inLength, out_height: h.outLength, out_width: w.outLength,
-      kernel_height: h.kernel, kernel_width: w.kernel, stride_height: h.stride, stride_width: w.stride, dilation_height: h.dilation, dilation_width: w.dilation,
-      pad_top: h.padBegin, pad_left: w.padBegin, groups: g.group, inner_left: innerLeft, inner_right: innerRight, sparse: weights.sparse ? 1 : 0,
-      weights: weights.init, bias,
-    })};`,
-  );
-  return { ...weights, id, inChannels: g.inChannels, outChannels: g.outChannels, rowLength: (g.inChannels / g.group) * h.kernel * w.kernel };
+  const { g: _g, ...layer } = declareConvLayer(ctx, c, 2, 'ecgc_conv2d_t', ({ windows: [h, w], group }) => {
+    const [innerLeft, innerRight] = innerRange(w);
+    return {
+      in_height: h.inLength, in_width: w.inLength, out_height: h.outLength, out_width: w.outLength, kernel_height: h.kernel, kernel_width: w.kernel,
+      stride_height: h.stride, stride_width: w.stride, dilation_height: h.dilation, dilation_width: w.dilation, pad_top: h.padBegin, pad_left: w.padBegin,
+      groups: group, inner_left: innerLeft, inner_right: innerRight,
+    };
+  });
+  return layer;
 }
 
 /** One vector per output position (of every batch) and group: the taps its window reads, row-major over the kernel (zeros in the padding). */
