@@ -8,24 +8,27 @@ const T = onnx.TensorProto.DataType;
 /** ONNX element types newer than onnx-proto's enum (onnx.proto, IR version 9 and 10). */
 const NEWER = { FLOAT8E4M3FN: 17, FLOAT8E4M3FNUZ: 18, FLOAT8E5M2: 19, FLOAT8E5M2FNUZ: 20, UINT4: 21, INT4: 22 } as const;
 
-/** An element type's IR dtype, its bytes in raw_data, and how one element reads (4-bit types: two to a byte). */
+/** An element type's IR dtype, its bytes in raw_data, how one element reads, and for a narrow float its format (its bit patterns sit in int32_data). */
 interface Layout {
   dtype: DType;
   bytes: number;
   read: (view: DataView, offset: number) => number;
+  format?: FloatFormatName;
 }
 
-const bits = (name: FloatFormatName, bytes: 1 | 2) => (v: DataView, o: number) => decodeFloat(bytes === 1 ? v.getUint8(o) : v.getUint16(o, true), name);
+const narrow = (format: FloatFormatName, bytes: 1 | 2): Layout => ({
+  dtype: format, bytes, format, read: (v, o) => decodeFloat(bytes === 1 ? v.getUint8(o) : v.getUint16(o, true), format),
+});
 
 const LAYOUTS: Record<number, Layout> = {
   [T.FLOAT]: { dtype: 'float32', bytes: 4, read: (v, o) => v.getFloat32(o, true) },
   [T.DOUBLE]: { dtype: 'float64', bytes: 8, read: (v, o) => v.getFloat64(o, true) },
-  [T.FLOAT16]: { dtype: 'float16', bytes: 2, read: bits('float16', 2) },
-  [T.BFLOAT16]: { dtype: 'bfloat16', bytes: 2, read: bits('bfloat16', 2) },
-  [NEWER.FLOAT8E4M3FN]: { dtype: 'float8e4m3fn', bytes: 1, read: bits('float8e4m3fn', 1) },
-  [NEWER.FLOAT8E4M3FNUZ]: { dtype: 'float8e4m3fnuz', bytes: 1, read: bits('float8e4m3fnuz', 1) },
-  [NEWER.FLOAT8E5M2]: { dtype: 'float8e5m2', bytes: 1, read: bits('float8e5m2', 1) },
-  [NEWER.FLOAT8E5M2FNUZ]: { dtype: 'float8e5m2fnuz', bytes: 1, read: bits('float8e5m2fnuz', 1) },
+  [T.FLOAT16]: narrow('float16', 2),
+  [T.BFLOAT16]: narrow('bfloat16', 2),
+  [NEWER.FLOAT8E4M3FN]: narrow('float8e4m3fn', 1),
+  [NEWER.FLOAT8E4M3FNUZ]: narrow('float8e4m3fnuz', 1),
+  [NEWER.FLOAT8E5M2]: narrow('float8e5m2', 1),
+  [NEWER.FLOAT8E5M2FNUZ]: narrow('float8e5m2fnuz', 1),
   [T.INT64]: { dtype: 'int64', bytes: 8, read: (v, o) => Number(v.getBigInt64(o, true)) },
   [T.INT32]: { dtype: 'int32', bytes: 4, read: (v, o) => v.getInt32(o, true) },
   [T.INT16]: { dtype: 'int16', bytes: 2, read: (v, o) => v.getInt16(o, true) },
@@ -82,9 +85,8 @@ export function tensorFromProto(proto: OnnxTypes.ITensorProto, what: string): Te
   }
   const typed = typedField(proto, type);
   if (typed.length !== count) fail(`${what}: holds ${typed.length} values, but shape [${shape.join(', ')}] needs ${count}`);
-  // 16- and 8-bit floats sit in int32_data as their bit patterns
-  const fromField = layout.bytes < 4 && DTYPES[dtype].kind === 'float' ? (n: number) => layout.read(new DataView(Uint16Array.of(n).buffer), 0) : (n: number) => n;
-  for (let i = 0; i < count; i++) values[i] = fromField(typed[i]);
+  const { format } = layout;
+  for (let i = 0; i < count; i++) values[i] = format ? decodeFloat(typed[i], format) : typed[i];
   return { dtype, shape, data: values };
 }
 
