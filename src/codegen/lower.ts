@@ -135,16 +135,17 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
     const runtime = [
       ...node.inputs.filter((name, i) => name !== '' && !isConstant(name) && !def.integerInputs?.includes(i)),
       ...(def.computesIndices ? [] : node.outputs.filter((name) => name !== '')),
-    ].map((name) => graph.values.get(name)?.dtype);
+    ].map((name) => graph.values.get(name)!.dtype);
     if (runtime.includes('int64')) fail(`${where(node)}: integer tensors at run time have no C kernel`);
-    const other = runtime.find((dtype) => dtype !== undefined && !['float32', 'bool', 'int64'].includes(dtype));
-    if (other) fail(`${where(node)}: ${other} tensors at run time have no C kernel (C computes float32, bool and int64 indices)`);
     if (runtime.includes('bool') && !def.cBool) fail(`${where(node)}: bool tensors at run time have no C kernel for ${node.op}`);
+    const other = runtime.find((dtype) => dtype !== 'float32' && dtype !== 'bool');
+    if (other) fail(`${where(node)}: ${other} tensors at run time have no C kernel (C computes float32, bool and int64 indices)`);
     if (!def.lower) fail(`${where(node)} has no C kernel. Ops the C backend supports: ${C_OPS.join(', ')}`);
     const outputs = node.outputs.map((name) => graph.values.get(name)!);
+    const before = out.steps.length;
     def.lower(opContext(graph, node), outputs, loweringOf(node));
-    // An output no step writes would be read from an unwritten buffer: refuse it if anything reads it.
-    const written = new Set([...out.steps.flatMap((step) => [step.output, ...(step.moreOutputs ?? [])]), ...out.views.keys()]);
+    // An output none of its steps writes would be read from an unwritten buffer: refuse it if anything reads it.
+    const written = new Set([...out.steps.slice(before).flatMap((step) => [step.output, ...(step.moreOutputs ?? [])]), ...out.views.keys()]);
     const unwritten = node.outputs.find((name) => name !== '' && !written.has(name) && (graph.outputs.includes(name) || graph.nodes.some((n) => n.inputs.includes(name))));
     if (unwritten) fail(`${where(node)}: its output '${unwritten}' has no C kernel`);
   }
