@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { DEFAULT_PYTHON } from '../compress/finetune.js';
 import { TASKS } from '../data/tasks.js';
 import { EcgcError } from '../errors.js';
-import { exitCleanlyOnInterrupt } from '../util/interrupt.js';
+import { exitCleanlyOnInterrupt, isInterrupted } from '../util/interrupt.js';
 import { benchCommand } from './bench.js';
 import { compileCommand, verifyCommand } from './compile.js';
 import { compressCommand } from './compress.js';
@@ -24,6 +24,8 @@ function action<A extends unknown[]>(fn: (...args: A) => void | Promise<void>): 
     try {
       await fn(...args);
     } catch (e) {
+      // a child killed by the interrupt fails its command: the handler exits with 130 or 143
+      if (isInterrupted()) await new Promise(() => {});
       if (e instanceof EcgcError) {
         process.stderr.write(`ecgc: ${e.message}\n`);
         process.exit(e.exitCode);

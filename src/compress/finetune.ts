@@ -17,7 +17,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
+import { runChild } from '../util/child.js';
 import { fail } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { loadModel } from '../model/load.js';
@@ -191,7 +191,7 @@ function windowFiles(windows: Calibration, flag: string): { x: string; y: string
 
 /** Fails with the way to install them unless `python` can import torch and onnx. */
 export async function requireTorch(python: string): Promise<void> {
-  const probe = await execa(python, ['-c', 'import torch, onnx'], { reject: false });
+  const probe = await runChild(python, ['-c', 'import torch, onnx'], { reject: false });
   if (probe.exitCode !== 0) {
     const why = probe.failed && probe.exitCode === undefined ? `cannot run ${python}` : `${python} cannot import torch and onnx`;
     fail(`finetune trains with torch: ${why} (on Debian: apt-get install python3-torch python3-onnx, or give --python)`);
@@ -202,7 +202,7 @@ export async function requireTorch(python: string): Promise<void> {
 const PROGRESS_LINE = /^progress (\d+) (\d+) (.*)$/;
 
 async function runTrainer(python: string, configFile: string, { log, progress }: Pick<FinetuneRequest, 'log' | 'progress'>): Promise<TrainerReport> {
-  const child = execa(python, [SCRIPT, configFile], { reject: false, stdin: 'ignore' });
+  const child = runChild(python, [SCRIPT, configFile], { reject: false, stdin: 'ignore' });
   const lines: string[] = [];
   for await (const line of child.iterable({ from: 'stderr' })) {
     const step = PROGRESS_LINE.exec(line);

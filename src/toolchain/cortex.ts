@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFil
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
+import { runChild } from '../util/child.js';
 import Handlebars from 'handlebars';
 import { EcgcError, fail } from '../errors.js';
 import { C_FLAGS, requireTool } from './host.js';
@@ -33,9 +33,9 @@ let compilerVersion: Promise<string> | undefined;
 export async function requireCrossCompiler(): Promise<string> {
   await requireTool(CROSS_GCC, CROSS_GCC_PACKAGE);
   compilerVersion ??= (async () => {
-    const specs = await execa(CROSS_GCC, ['-print-file-name=nano.specs'], { reject: false });
+    const specs = await runChild(CROSS_GCC, ['-print-file-name=nano.specs'], { reject: false });
     if (specs.exitCode !== 0 || !isAbsolute(specs.stdout.trim())) fail(`newlib for ${CROSS_GCC} (nano.specs) is not installed: apt-get install ${NEWLIB_PACKAGE}`);
-    return (await execa(CROSS_GCC, ['--version'])).stdout.split('\n')[0];
+    return (await runChild(CROSS_GCC, ['--version'])).stdout.split('\n')[0];
   })();
   try {
     return await compilerVersion;
@@ -86,7 +86,7 @@ export async function buildImage(request: ImageRequest): Promise<{ image: Image 
   writeFileSync(script, linkerScript(request));
   const elf = join(request.dir, `${request.output}.elf`);
   const map = join(request.dir, `${request.output}.map`);
-  const result = await execa(
+  const result = await runChild(
     CROSS_GCC,
     [...request.target.flags, '-nostartfiles', '--specs=nano.specs', '-Wl,--gc-sections', `-Wl,-Map=${map}`, '-T', script, '-o', elf, ...objects.values(), '-lm'],
     { cwd: request.dir, reject: false },
@@ -138,7 +138,7 @@ async function compileAll(request: ImageRequest, version: string): Promise<Map<s
       copyFileSync(cached, object);
       return;
     }
-    const result = await execa(CROSS_GCC, [...flags, ...includes.map((d) => `-I${d}`), '-c', path, '-o', object], { cwd: request.dir, reject: false });
+    const result = await runChild(CROSS_GCC, [...flags, ...includes.map((d) => `-I${d}`), '-c', path, '-o', object], { cwd: request.dir, reject: false });
     if (result.exitCode !== 0) {
       throw new EcgcError(`${CROSS_GCC} failed to compile ${basename(source)} for ${request.target.name} (${request.optimization}): ${firstError(result.stderr)}`);
     }

@@ -1,5 +1,5 @@
 /** Host gcc: builds a generated model with its harness, and runs it. */
-import { execa } from 'execa';
+import { runChild } from '../util/child.js';
 import { EcgcError, fail } from '../errors.js';
 
 /**
@@ -16,7 +16,7 @@ export async function requireTool(tool: string, debianPackage: string): Promise<
 /** Whether `tool --version` runs. */
 export async function installed(tool: string): Promise<boolean> {
   try {
-    await execa(tool, ['--version']);
+    await runChild(tool, ['--version']);
     return true;
   } catch {
     return false;
@@ -34,7 +34,7 @@ export interface HostBuild {
 export async function buildHost(build: HostBuild): Promise<number> {
   await requireTool('gcc', 'gcc');
   const start = performance.now();
-  const result = await execa('gcc', [...C_FLAGS, build.optimization, ...(build.extraFlags ?? []), '-Iruntime', '-I.', '-o', build.output, ...build.sources], { cwd: build.dir, reject: false });
+  const result = await runChild('gcc', [...C_FLAGS, build.optimization, ...(build.extraFlags ?? []), '-Iruntime', '-I.', '-o', build.output, ...build.sources], { cwd: build.dir, reject: false });
   if (result.exitCode !== 0) {
     const firstError = result.stderr.split('\n').find((line) => /error/.test(line)) ?? result.stderr.split('\n')[0];
     throw new EcgcError(`gcc failed to compile the generated C (${build.optimization}): ${firstError}`);
@@ -45,7 +45,7 @@ export async function buildHost(build: HostBuild): Promise<number> {
 /** Runs a harness binary (optionally under valgrind); a failure is reported with its output. */
 export async function runHarness(binary: string, args: string[], cwd: string, options: { valgrind?: boolean; env?: Record<string, string> } = {}): Promise<void> {
   const [command, commandArgs] = options.valgrind ? ['valgrind', ['--error-exitcode=9', '-q', '--leak-check=full', binary, ...args]] : [binary, args];
-  const result = await execa(command, commandArgs, { cwd, reject: false, env: options.env, timeout: 300_000 });
+  const result = await runChild(command, commandArgs, { cwd, reject: false, env: options.env, timeout: 300_000 });
   if (result.exitCode !== 0) {
     throw new EcgcError(`the compiled model failed (exit ${result.exitCode ?? result.signal}): ${(result.stderr || result.stdout).split('\n').slice(0, 5).join(' | ')}`);
   }

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { runChild } from '../util/child.js';
 import { EcgcError, fail } from '../errors.js';
 import { DEVICE_DIR, cacheDir } from './cortex.js';
 import { requireTool } from './host.js';
@@ -21,7 +21,7 @@ export async function instructionCountPlugin(): Promise<string> {
   await requireTool('gcc', 'gcc');
   mkdirSync(join(cacheDir(), 'plugin'), { recursive: true });
   const temporary = `${library}.${process.pid}.tmp`;
-  const result = await execa('gcc', ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-fPIC', '-shared', '-o', temporary, PLUGIN_SOURCE], { reject: false });
+  const result = await runChild('gcc', ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', '-fPIC', '-shared', '-o', temporary, PLUGIN_SOURCE], { reject: false });
   if (result.exitCode !== 0) throw new EcgcError(`gcc failed to build the instruction-count plugin: ${result.stderr.split('\n')[0]}`);
   renameSync(temporary, library);
   return library;
@@ -29,7 +29,7 @@ export async function instructionCountPlugin(): Promise<string> {
 
 /** The address of a function in an image (arm-none-eabi-nm), as the plugin's mark= argument. */
 export async function symbolAddress(elf: string, symbol: string): Promise<string> {
-  const { stdout } = await execa(CROSS_NM, [elf]);
+  const { stdout } = await runChild(CROSS_NM, [elf]);
   const line = stdout.split('\n').find((l) => l.endsWith(` ${symbol}`) && / [Tt] /.test(l));
   if (!line) fail(`${elf}: no function '${symbol}' (the marker the instruction count needs)`);
   return `0x${line.split(' ')[0]}`;

@@ -3,7 +3,7 @@
  * stdout, the exit status from SYS_EXIT_EXTENDED), always under a timeout. A guest that
  * faults, overflows its stack, locks up or hangs becomes one clear error (exit 1).
  */
-import { execa } from 'execa';
+import { runChild } from '../util/child.js';
 import { EcgcError } from '../errors.js';
 import { requireTool } from './host.js';
 import type { Board } from './targets.js';
@@ -31,7 +31,7 @@ export async function runQemu(run: QemuRun): Promise<string> {
   const timeout = run.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
   const args = ['-M', run.board.machine, '-display', 'none', '-monitor', 'none', '-serial', 'null', '-semihosting-config', 'enable=on,target=native,chardev=sh0', '-chardev', 'stdio,id=sh0', '-kernel', run.elf];
   if (run.plugin) args.push('-plugin', [run.plugin.library, ...run.plugin.args].join(','), '-d', 'plugin', '-D', run.plugin.log);
-  const result = await execa(QEMU, args, { cwd: run.cwd, reject: false, timeout: timeout * 1000, stdin: 'ignore' });
+  const result = await runChild(QEMU, args, { cwd: run.cwd, reject: false, timeout: timeout * 1000, stdin: 'ignore' });
   if (result.timedOut) {
     throw new EcgcError(`${run.what}: the guest did not finish within ${timeout} s under ${QEMU} -M ${run.board.machine} (it hangs, or needs longer: raise --timeout)`);
   }

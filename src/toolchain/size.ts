@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { execa } from 'execa';
+import { runChild } from '../util/child.js';
 import { EXIT_BUDGET, EcgcError } from '../errors.js';
 
 export const CROSS_SIZE = 'arm-none-eabi-size';
@@ -54,9 +54,9 @@ export interface Origins {
 const ALLOCATED = new Set(['.vectors', '.text', '.rodata', '.ARM.exidx', '.data', '.bss', '.stack']);
 
 export async function imageSizes(elf: string, map: string, origins: Origins): Promise<ImageSizes> {
-  const berkeley = await execa(CROSS_SIZE, [elf]);
+  const berkeley = await runChild(CROSS_SIZE, [elf]);
   const [text, data, bss] = berkeley.stdout.split('\n')[1].trim().split(/\s+/).map(Number);
-  const sysv = await execa(CROSS_SIZE, ['-A', elf]);
+  const sysv = await runChild(CROSS_SIZE, ['-A', elf]);
   const sections = sysv.stdout
     .split('\n')
     .map((line) => /^(\.\S+)\s+(\d+)\s+\d+/.exec(line))
