@@ -407,6 +407,69 @@ void ecgc_resize_linear_f32(const float *x, float *y, int32_t rows, int32_t in_l
 void ecgc_resize_linear_nd_f32(const float *x, float *y, const int32_t *out_shape, int32_t rank, int32_t linear_axes, const int32_t *taps, const float *weights);
 void ecgc_resize_weighted_nd_f32(const float *x, float *y, const int32_t *out_shape, int32_t rank, const int32_t *counts, const int32_t *taps, const float *weights, float extrapolation_value);
 
+
+/* ---- Integer mode: int8 activations (src/quant; the ops named *S8) -------------------- */
+
+/*
+ * A tensor's real value is scale * (q - zero_point). Quantize: v = x * inverse_scale (float),
+ * clamped to [-256, 256]; q = (int32_t)(v + 0.5f) for v >= 0, (int32_t)(v - 0.5f) otherwise;
+ * then q + zero_point clamped to [-128, 127]. Dequantize: (float)(q - zero_point) * scale.
+ */
+void ecgc_quantize_s8(const float *x, int8_t *y, int32_t n, float inverse_scale, int32_t zero_point);
+void ecgc_dequantize_s8(const int8_t *x, float *y, int32_t n, float scale, int32_t zero_point);
+
+/* The next row of any encoding as row_length int8 codes (0 where pruned; sign codes as +1 / -1). */
+void ecgc_row_codes(ecgc_row_reader_t *reader, int8_t *codes);
+
+/*
+ * The layers below: acc = bias (int32) + sum of w * (x + input_offset) in exact int32; then
+ * y = clamp(requantize(acc, multiplier, shift) + output_offset, act_min, act_max), with
+ * requantize as CMSIS-NN's arm_nn_requantize (ecgc_requantize.h). Taps in a convolution's
+ * padding add nothing.
+ */
+typedef struct {
+  int32_t in_channels, out_channels, in_length, out_length;
+  int32_t kernel, stride, dilation, pad_begin, groups;
+  int32_t input_offset, output_offset, act_min, act_max;
+  ecgc_weights_t weights;
+  const int32_t *bias, *multiplier, *shift;
+} ecgc_conv1d_s8_t;
+
+size_t ecgc_conv1d_s8_get_buffer_size(const ecgc_conv1d_s8_t *p); /* scratch bytes */
+void ecgc_conv1d_s8(const ecgc_conv1d_s8_t *p, const int8_t *x, int8_t *y, void *scratch);
+
+/* x [m, k] -> y [m, n], weights as n rows of k. */
+typedef struct {
+  int32_t m, k, n;
+  int32_t input_offset, output_offset, act_min, act_max;
+  ecgc_weights_t weights;
+  const int32_t *bias, *multiplier, *shift;
+} ecgc_linear_s8_t;
+
+size_t ecgc_linear_s8_get_buffer_size(const ecgc_linear_s8_t *p);
+void ecgc_linear_s8(const ecgc_linear_s8_t *p, const int8_t *x, int8_t *y, void *scratch);
+
+/*
+ * y = a + b, CMSIS-NN's arm_elementwise_add_s8: each input (q + offset) * 2^20 requantized by
+ * its multiplier and shift, their sum requantized to the output, offset and clamped.
+ */
+typedef struct {
+  int32_t a_offset, b_offset, output_offset;
+  int32_t a_multiplier, a_shift, b_multiplier, b_shift, output_multiplier, output_shift;
+  int32_t act_min, act_max;
+} ecgc_add_s8_t;
+
+void ecgc_add_s8(const ecgc_add_s8_t *p, const int8_t *a, const int8_t *b, int8_t *y, int32_t n);
+
+/* Per channel of `count` values: acc = sum of (x + input_offset), then the output stage above. */
+typedef struct {
+  int32_t channels, count;
+  int32_t input_offset, output_offset, act_min, act_max;
+  int32_t multiplier, shift;
+} ecgc_global_pool_s8_t;
+
+void ecgc_global_average_pool_s8(const ecgc_global_pool_s8_t *p, const int8_t *x, int8_t *y);
+
 #ifdef __cplusplus
 }
 #endif

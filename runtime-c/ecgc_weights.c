@@ -176,3 +176,37 @@ const float *ecgc_row_dense(ecgc_row_reader_t *reader, float *scratch) {
   decode_dense_row(w, row, (uint32_t)row * (uint32_t)w->row_length * w->bits, scratch);
   return scratch;
 }
+
+/* A stored field as an integer code: sign fields 1 / 0 are +1 / -1, uniform fields are signed. */
+static int32_t code_of(const ecgc_weights_t *w, uint32_t field) {
+  if (w->quantizer == ECGC_SIGN) return field ? 1 : -1;
+  return (field & (1u << (w->bits - 1))) ? (int32_t)field - (int32_t)(1u << w->bits) : (int32_t)field;
+}
+
+void ecgc_row_codes(ecgc_row_reader_t *reader, int8_t *codes) {
+  const ecgc_weights_t *w = reader->w;
+  const int32_t row = reader->row++, length = w->row_length;
+  int32_t i;
+  if (w->encoding == ECGC_DENSE) {
+    uint32_t bit = (uint32_t)row * (uint32_t)length * w->bits;
+    for (i = 0; i < length; i++, bit += w->bits) codes[i] = (int8_t)code_of(w, read_bits(w->codes, bit, w->bits));
+    return;
+  }
+  memset(codes, 0, (size_t)length);
+  if (w->encoding == ECGC_DELTA) {
+    const int32_t total = delta_count(w, row);
+    int32_t position = -1;
+    for (i = 0; i < total; i++) {
+      position += (int32_t)read_bits(w->index, reader->index_bit, w->index_bits);
+      reader->index_bit += w->index_bits;
+      codes[position] = (int8_t)code_of(w, read_bits(w->codes, reader->code_bit, w->bits));
+      reader->code_bit += w->bits;
+    }
+    return;
+  }
+  for (i = 0; i < length; i++) {
+    if (!read_bits(w->index, reader->mask_bit++, 1u)) continue;
+    codes[i] = (int8_t)code_of(w, read_bits(w->codes, reader->code_bit, w->bits));
+    reader->code_bit += w->bits;
+  }
+}

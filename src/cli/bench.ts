@@ -74,7 +74,7 @@ export async function benchCommand(model: string | undefined, flags: BenchFlags)
     const choice = resolveSchedule(flags.schedule, graph, model, { quantization: planned?.quantization, ram: device.budget.ram, stackBytes: device.stackBytes });
     const options = { optimization, stackBytes: device.stackBytes, timeoutSeconds: device.timeoutSeconds, schedule: choice.schedule };
     const dense = await benchOnDevice(graph, model, target, inputs, count, options);
-    const compressed = planned ? await benchOnDevice(graph, model, target, inputs, count, { ...options, quantization: planned.quantization }) : undefined;
+    const compressed = planned ? await benchOnDevice(planned.graph, model, target, inputs, count, { ...options, quantization: planned.quantization }) : undefined;
     report.model = { model, plan: flags.plan ?? null, schedule: scheduleJson(choice), float32: benchJson(dense, clock), planBuild: compressed ? benchJson(compressed, clock) : null };
     text.push(...modelText(model, dense, compressed, flags.plan, choice, clock));
   }

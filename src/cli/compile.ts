@@ -65,8 +65,9 @@ export async function compileCommand(model: string, options: CompileFlags): Prom
   if (measure && !isCortex(options.target)) fail(`${options.measure ? '--measure' : '--clock'}: only for Cortex-M targets (instructions counted under QEMU), not --target ${options.target}`);
   const reports = options.report === undefined ? {} : reportFiles(options.report);
   for (const file of [reports.json, reports.markdown]) if (file !== undefined) checkOutputFile(file, options.force ?? false);
-  const graph = loadModel(model, parseBatch(options.batch));
-  const planned = options.plan ? loadPlan(options.plan, model, graph) : undefined;
+  const loaded = loadModel(model, parseBatch(options.batch));
+  const planned = options.plan ? loadPlan(options.plan, model, loaded) : undefined;
+  const graph = planned?.graph ?? loaded;
   const choice = resolveSchedule(options.schedule, graph, model, { quantization: planned?.quantization, ram: device.budget.ram, stackBytes: device.stackBytes });
   const { schedule } = choice;
   const generated = generate(graph, model, { name: options.name, target: options.target, quantization: planned?.quantization, schedule });
@@ -153,8 +154,9 @@ function measuredLines(m: NonNullable<CompileReport['measured']>, schedule: Sche
 export async function verifyCommand(model: string, options: { target: string; input?: string; count?: string; name?: string; plan?: string; schedule?: string; batch?: string; json?: boolean } & DeviceFlags): Promise<void> {
   checkTarget(options.target);
   const device = parseDeviceFlags(options);
-  const graph = loadModel(model, parseBatch(options.batch));
-  const planned = options.plan ? loadPlan(options.plan, model, graph) : undefined;
+  const loaded = loadModel(model, parseBatch(options.batch));
+  const planned = options.plan ? loadPlan(options.plan, model, loaded) : undefined;
+  const graph = planned?.graph ?? loaded;
   const choice = resolveSchedule(options.schedule, graph, model, { quantization: planned?.quantization, ram: device.budget.ram, stackBytes: device.stackBytes });
   const { schedule } = choice;
   const { inputs, count, description } = verificationInputs(graph, model, options);

@@ -46,6 +46,7 @@ export interface SearchFlags {
 
 interface CompressFlags extends SearchFlags {
   method: string;
+  activations?: string;
   flash?: string;
   ram?: string;
   sensitivity?: boolean;
@@ -110,6 +111,8 @@ export function searchSettings(flags: SearchFlags & { method?: string; flash?: s
 
 export async function compressCommand(model: string, flags: CompressFlags): Promise<void> {
   parseMethod(flags.method); // a mistyped method fails before the model and data are read
+  const activations = flags.activations ?? 'float32';
+  if (activations !== 'float32' && activations !== 'int8') fail(`--activations must be float32 or int8, got '${flags.activations}'`);
   // and a plan that could not be written fails before the search, not after it
   const base = flags.out.replace(/\.json$/i, '');
   for (const file of [flags.out, `${base}.md`, `${base}.html`, `${base}.rejected.json`]) checkOutputFile(file, flags.force === true);
@@ -131,6 +134,7 @@ export async function compressCommand(model: string, flags: CompressFlags): Prom
       ram,
       threads: parseThreads(flags.threads),
       sensitivityBits: flags.sensitivity ? [1, 2, 3, 4, 5, 6, 7, 8] : undefined,
+      activations,
       version: version(),
     });
   } catch (e) {

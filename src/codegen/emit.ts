@@ -28,7 +28,7 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 const RUNTIME_ID = runtimeId();
 
 /** Bytes per value and values per line of the weight arrays' C types. */
-const C_TYPES = { float: { size: 4, perLine: 6 }, uint16_t: { size: 2, perLine: 12 }, uint8_t: { size: 1, perLine: 16 } };
+const C_TYPES = { float: { size: 4, perLine: 6 }, int32_t: { size: 4, perLine: 8 }, uint16_t: { size: 2, perLine: 12 }, uint8_t: { size: 1, perLine: 16 } };
 
 export interface GenerateOptions {
   /** C prefix of the API; by default from the model's file name. */
@@ -93,7 +93,7 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
     const id = w.name;
     const { size, perLine } = C_TYPES[w.type];
     const bytes = w.values.length * size;
-    const items = Array.from(w.values, (v) => (w.type === 'float' ? cFloat(v) : `0x${v.toString(16).padStart(2 * size, '0')}`));
+    const items = Array.from(w.values, (v) => (w.type === 'float' ? cFloat(v) : w.type === 'int32_t' ? String(v) : `0x${v.toString(16).padStart(2 * size, '0')}`));
     const body = [];
     for (let i = 0; i < items.length; i += perLine) body.push(`  ${items.slice(i, i + perLine).join(', ')},`);
     return { id, type: w.type, count: Math.max(1, w.values.length), bytes, comment: cComment(w.comment), body: body.join('\n') || '  0' };
@@ -154,7 +154,7 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
     [`${name}.c`, model],
     [`${name}_weights.c`, weightFile],
   ]);
-  for (const file of ['ecgc.h', 'ecgc_approx.h', ...runtimeSources]) files.set(`runtime/${file}`, runtimeFile(file));
+  for (const file of ['ecgc.h', 'ecgc_approx.h', 'ecgc_requantize.h', ...runtimeSources]) files.set(`runtime/${file}`, runtimeFile(file));
   if (preprocessC) files.set(`${name}_preprocess.c`, preprocessC);
   const modelSources = [`${name}.c`, `${name}_weights.c`, ...(preprocess ? [`${name}_preprocess.c`] : [])];
   const sources = [...modelSources, ...runtimeSources.map((f) => `runtime/${f}`)];

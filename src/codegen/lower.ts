@@ -17,7 +17,9 @@ import { readRows, rowsToStorage, weightLayerOf } from '../plan/layers.js';
 import { cComment, cFloat } from '../util/c.js';
 import { NameTable } from './names.js';
 import { STREAM_F32, type StreamChain, streamChains, streamRole, streamScratchBytes } from './stream.js';
-import { type CArray, type LayerQuantization, emitWeights } from './weights.js';
+import { type CArray, type LayerQuantization, emitCodes, emitWeights } from './weights.js';
+import type { Encoding } from '../pack/encode.js';
+import { attrInt } from '../onnx/attributes.js';
 
 export interface Step {
   node: string;
@@ -72,7 +74,7 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
       id = names.take(`c_${name}`);
       const { data, dtype } = graph.constants.get(name)!;
       if (dtype === 'int64') fail(`internal: the int64 constant '${name}' has no C array`);
-      const values = dtype === 'bool' ? Array.from(data, String) : Array.from(data, cFloat);
+      const values = DTYPES[dtype].kind === 'float' ? Array.from(data, cFloat) : Array.from(data, String);
       out.declarations.push(`static const ${DTYPES[dtype].c} ${id}[${Math.max(1, data.length)}] = {${values.join(', ') || '0'}}; /* ${cComment(name)} */`);
       constantArrays.set(name, id);
     }
@@ -98,6 +100,15 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
       },
       view: () => void out.views.set(node.outputs[0], node.inputs[0]),
       weights: (id) => layerWeights(node, id),
+      codes: (id) => layerCodes(node, id),
+      layerArray(id, index, suffix) {
+        const name = node.inputs[index];
+        if (!name) return 'NULL';
+        const table = graph.constants.get(name);
+        if (table?.dtype !== 'int32') fail(`internal: ${where(node)}: input ${index} is no int32 constant`);
+        out.weights.push({ name: `${id}__${suffix}`, type: 'int32_t', values: table.data, comment: cComment(`${node.name} (${node.op}): ${suffix}`) });
+        return `${id}__${suffix}`;
+      },
       bias(id, index, count) {
         const name = node.inputs[index];
         if (!name) return 'NULL';
@@ -119,6 +130,17 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
     return emitted;
   }
 
+  /** An integer layer's codes (its constant int8 input 1, attributes bits and encoding), packed as the plan has them. */
+  function layerCodes(node: Node, id: string): LayerWeights {
+    const codes = graph.constants.get(node.inputs[1]) ?? fail(`${where(node)}: the weight codes must be a constant to compile to C`);
+    const rows = codes.shape[0];
+    const encoding = node.attrs.encoding === undefined ? undefined : (String(node.attrs.encoding) as Encoding);
+    const emitted = emitCodes(id, cComment(`${node.name} (${node.op})`), Int32Array.from(codes.data), rows, attrInt(node, 'bits'), encoding);
+    out.weights.push(...emitted.arrays);
+    out.layers.push({ node: node.name, op: node.op, size: emitted.size });
+    return emitted;
+  }
+
   const chains = schedule === 'stream' ? streamChains(graph) : new Map();
   for (const node of graph.nodes) {
     const chain = chains.get(node);
@@ -131,15 +153,14 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
       out.views.set(node.outputs[0], node.inputs[0]);
       continue;
     }
-    // Run-time tensors in C are float32, bool where the op's C takes it, int64 indices where it reads or computes them.
+    // Run-time tensors in C are float32, those of the types the op's C takes (bool, int8), and int64 indices where it reads or computes them.
     const runtime = [
       ...node.inputs.filter((name, i) => name !== '' && !isConstant(name) && !def.integerInputs?.includes(i)),
       ...(def.computesIndices ? [] : node.outputs.filter((name) => name !== '')),
     ].map((name) => graph.values.get(name)!.dtype);
     if (runtime.includes('int64')) fail(`${where(node)}: integer tensors at run time have no C kernel`);
-    if (runtime.includes('bool') && !def.cBool) fail(`${where(node)}: bool tensors at run time have no C kernel for ${node.op}`);
-    const other = runtime.find((dtype) => dtype !== 'float32' && dtype !== 'bool');
-    if (other) fail(`${where(node)}: ${other} tensors at run time have no C kernel (C computes float32, bool and int64 indices)`);
+    const other = runtime.find((dtype) => dtype !== 'float32' && !def.cTypes?.includes(dtype));
+    if (other) fail(`${where(node)}: ${other} tensors at run time have no C kernel for ${node.op} (C computes float32, bool, int8 and int64 indices, each where an op's kernel takes it)`);
     if (!def.lower) fail(`${where(node)} has no C kernel. Ops the C backend supports: ${C_OPS.join(', ')}`);
     const outputs = node.outputs.map((name) => graph.values.get(name)!);
     const before = out.steps.length;

@@ -1,6 +1,6 @@
 /** A compression plan (src/plan/plan.ts) as the C backend's per-layer quantization. */
 import { fail } from '../errors.js';
-import { type Plan, applyPlan, quantizerSpec, readPlan } from '../plan/plan.js';
+import { type Plan, applyPlan, integerGraphOf, quantizerSpec, readPlan } from '../plan/plan.js';
 import type { Graph } from '../ir/graph.js';
 import { readFileOrFail } from '../util/files.js';
 import type { LayerReport } from './lower.js';
@@ -16,11 +16,15 @@ export function quantizationFromPlan(plan: Plan): Map<string, LayerQuantization>
   );
 }
 
-/** Reads and validates --plan for `model` (refusing a plan for another model). */
-export function loadPlan(planFile: string, model: string, graph: Graph): { plan: Plan; quantization: Map<string, LayerQuantization> } {
+/**
+ * Reads and validates --plan for `model` (refusing a plan for another model): the graph to
+ * compile (the model's, or for an int8 plan its integer graph) and its layers' quantization.
+ */
+export function loadPlan(planFile: string, model: string, graph: Graph): { plan: Plan; quantization: Map<string, LayerQuantization>; graph: Graph } {
   const plan = readPlan(planFile, graph, readFileOrFail(model));
   applyPlan(graph, plan); // refuses scales that quantizing this model's weights does not give
-  return { plan, quantization: quantizationFromPlan(plan) };
+  const compiled = plan.activations ? integerGraphOf(graph, { ...plan, activations: plan.activations }) : graph;
+  return { plan, quantization: quantizationFromPlan(plan), graph: compiled };
 }
 
 /** The emitted bytes of every layer must be those the plan predicted: both come from src/pack. */

@@ -8,7 +8,7 @@ import { fail } from '../errors.js';
 import { designated } from '../ops/lowering.js';
 import { type QuantizerSpec, bfloat16Bits, quantizeLayer } from '../plan/quantize.js';
 import { type Encoding, chooseEncoding, encodeWeights } from '../pack/encode.js';
-import { type LayerSize, floatLayerSize, quantizedLayerSize } from '../pack/size.js';
+import { type LayerSize, floatLayerSize, integerLayerSize, quantizedLayerSize } from '../pack/size.js';
 
 /** A quantized layer (spec), or a float32 layer whose weights at or below a threshold are pruned. */
 export interface LayerQuantization {
@@ -20,7 +20,7 @@ export interface LayerQuantization {
 
 export interface CArray {
   name: string;
-  type: 'float' | 'uint8_t' | 'uint16_t';
+  type: 'float' | 'uint8_t' | 'uint16_t' | 'int32_t';
   values: ArrayLike<number>;
   comment: string;
 }
@@ -109,5 +109,36 @@ export function emitWeights(prefix: string, description: string, rowMajor: Float
     packed: true,
     sparse: encoding !== 'dense',
     deployed: layer.dequantized,
+  };
+}
+
+/**
+ * An integer layer's codes (src/quant/integer-graph.ts), row-major, `bits` wide (1: sign
+ * codes +1/-1, stored as one bit; 2..8: signed), encoded as `encoding` or the cheapest; the
+ * kernels read them with ecgc_row_codes, no scales. Its size counts the requantization and
+ * bias as integerLayerSize does (they are emitted as the node's constants).
+ */
+export function emitCodes(prefix: string, description: string, codes: Int32Array, rows: number, bits: number, encoding?: Encoding): EmittedWeights {
+  const sign = bits === 1;
+  const size = integerLayerSize(codes, rows, bits);
+  const chosen = encoding ?? size.encoding;
+  if (chosen === 'dense' && sign && codes.some((c) => c === 0)) fail(`${description}: a dense 1-bit stream cannot hold its zero weights; use the bitmap or delta encoding`);
+  const fields = sign ? codes.map((c) => (c > 0 ? 1 : 0)) : codes;
+  const encoded = encodeWeights(codes, fields, rows, bits, !sign, chosen as Encoding);
+  const what = `${description}: ${bits}-bit codes, ${(100 * (1 - encoded.nonzeros / codes.length)).toFixed(1)}% pruned, ${chosen}`;
+  const arrays: CArray[] = [];
+  if (encoded.codeBytes.length > 0) arrays.push({ name: `${prefix}__codes`, type: 'uint8_t', values: encoded.codeBytes, comment: `${what}: codes` });
+  if (encoded.indexBytes.length > 0) arrays.push({ name: `${prefix}__index`, type: 'uint8_t', values: encoded.indexBytes, comment: `${what}: ${chosen === 'bitmap' ? 'nonzero bitmap' : 'row counts and distances'}` });
+  const pointers = {
+    ...(encoded.codeBytes.length > 0 ? { codes: `${prefix}__codes` } : {}),
+    ...(encoded.indexBytes.length > 0 ? { index: `${prefix}__index` } : {}),
+  };
+  return {
+    init: designated({ encoding: ENCODING_ENUM[chosen as Encoding], quantizer: sign ? 'ECGC_SIGN' : 'ECGC_UNIFORM', bits, index_bits: encoded.indexBits, rows, row_length: codes.length / rows, ...pointers }),
+    arrays,
+    size: { ...size, encoding: chosen as Encoding, indexBytes: encoded.indexBytes.length, codeBytes: encoded.codeBytes.length, total: encoded.indexBytes.length + encoded.codeBytes.length + size.scaleBytes + size.biasBytes },
+    packed: true,
+    sparse: chosen !== 'dense',
+    deployed: Float32Array.from(codes),
   };
 }

@@ -13,6 +13,7 @@ import { layerHessians } from './hessian.js';
 import { type WeightLayer, findWeightLayers } from '../plan/layers.js';
 import type { MetricName } from './metrics.js';
 import { planLayer } from './choice.js';
+import { planFigures, toInt8Plan } from '../quant/activation-plan.js';
 import { type FigurePair, type Plan, PLAN_SCHEMA, modelIdentity, sizeTotals } from '../plan/plan.js';
 import { runSearch } from './policies/choose.js';
 import { SearchSpace } from './search-space.js';
@@ -30,6 +31,8 @@ export interface CompressRequest {
   threads?: number;
   /** Bit-widths to measure per-layer sensitivity at (none: not measured). */
   sensitivityBits?: number[];
+  /** int8: the plan is made for the integer mode (src/quant/activation-plan.ts) and its figures are the integer reference's. */
+  activations?: 'float32' | 'int8';
   version: string;
 }
 
@@ -53,6 +56,18 @@ export async function openSearch(graph: Graph, modelFile: string, data: Calibrat
 /** An evaluator on a calibration set's windows (and labels, if it has them). */
 export function evaluatorOn(graph: Graph, layers: WeightLayer[], windows: Calibration, metric: MetricName, threads?: number): Promise<Evaluator> {
   return Evaluator.create(graph, layers, windows.x, windows.count, windows.labels, { threads, metric, classNames: windows.classNames });
+}
+
+/**
+ * The plan made int8 (weights 1..8 bits, activations calibrated on the search's windows), its
+ * final figures measured again through the integer reference on the data and the test split.
+ * The search itself measured its candidates with float32 activations.
+ */
+function int8Figures(request: CompressRequest, plan: Plan): Plan {
+  const int8 = toInt8Plan(request.graph, plan, request.data);
+  const data = { ...plan.figures.data, final: planFigures(request.graph, int8, request.data) };
+  const test = plan.figures.test && request.test ? { ...plan.figures.test, final: planFigures(request.graph, int8, request.test) } : plan.figures.test;
+  return { ...int8, figures: { ...plan.figures, data, test } };
 }
 
 export async function compressModel(request: CompressRequest): Promise<CompressResult> {
@@ -87,7 +102,7 @@ export async function compressModel(request: CompressRequest): Promise<CompressR
   }
 
   const planLayers = layers.map((l, i) => planLayer(l, space.importance[i], search.realized[i]));
-  const plan: Plan = {
+  let plan: Plan = {
     schema: PLAN_SCHEMA,
     tool: { name: 'ecgc', version: request.version },
     model: modelIdentity(graph, request.modelFile, request.modelBytes),
@@ -120,6 +135,7 @@ export async function compressModel(request: CompressRequest): Promise<CompressR
     },
     search: { candidates: evaluator.candidates, evaluations: round(evaluator.evaluations, 3), seconds: round(searchSeconds, 2), tolerance: Number.isFinite(search.tolerance) ? search.tolerance : null },
   };
+  if (request.activations === 'int8') plan = int8Figures(request, plan);
   if (refused) {
     const { schema, ...rest } = plan;
     refused.plan = { schema, rejected: refused.message, ...rest };

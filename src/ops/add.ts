@@ -1,4 +1,6 @@
+import { addToS8 } from './add-s8.js';
 import { binaryOp } from './binary.js';
+import type { OpDef } from './op.js';
 
 /** Add: y = fround(a + b). */
-export const Add = binaryOp('Add', 'ECGC_ADD', (a, b) => a + b);
+export const Add: OpDef = { ...binaryOp('Add', 'ECGC_ADD', (a, b) => a + b), integer: { lower: addToS8 } };

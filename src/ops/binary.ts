@@ -89,7 +89,7 @@ export function predicateOp(op: string, kernel: string, accepts: readonly DTypeI
   };
   return {
     op,
-    cBool: true,
+    cTypes: ['bool'],
     infer(ctx) {
       checked(ctx);
       return [{ dtype: 'bool', shape: broadcastShapes(ctx.node, inputShape(ctx, 0), inputShape(ctx, 1)) }];

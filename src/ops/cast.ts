@@ -23,7 +23,7 @@ function target(ctx: OpContext): DType {
 
 export const Cast: OpDef = {
   op: 'Cast',
-  cBool: true,
+  cTypes: ['bool'],
   infer: (ctx) => [{ dtype: target(ctx), shape: inputShape(ctx, 0) }],
   prepare(ctx) {
     const convert = castTo(target(ctx), attrInt(ctx.node, 'saturate', 1) !== 0);

@@ -3,7 +3,7 @@
  * inputs from opset 11, attributes before.
  */
 import { attrFloat } from '../onnx/attributes.js';
-import type { OpContext } from './op.js';
+import type { OpContext, OpDef } from './op.js';
 import { constantInput } from './shapes.js';
 import { unaryOp } from './unary.js';
 
@@ -15,7 +15,8 @@ function bounds(ctx: OpContext, infinite: number): [number, number] {
   return [bound(1, -infinite), bound(2, infinite)];
 }
 
-export const Clip = unaryOp(
+export const Clip: OpDef = {
+  ...unaryOp(
   'Clip',
   'ecgc_clip_f32',
   (ctx) => {
@@ -24,4 +25,6 @@ export const Clip = unaryOp(
   },
   // C literals are finite (cFloat): an absent bound is FLT_MAX there, the same result for every finite x
   (ctx) => bounds(ctx, FLOAT_MAX),
-);
+  ),
+  integerClamp: (ctx) => bounds(ctx, Infinity),
+};

@@ -15,6 +15,7 @@ import type { InputVectors } from './layer.js';
 import { type At, type LayerWeights, type Lowering, type StreamStage, cKernel, designated, offset, rowScratchBytes } from './lowering.js';
 import type { OpContext, OpDef } from './op.js';
 import { inputShape, where } from './shapes.js';
+import { convToS8 } from './conv-s8.js';
 import { spatialWindows, tapOffsets, validRanges, type Window1d } from './window.js';
 
 export interface ConvGeometry {
@@ -59,6 +60,7 @@ const CONV2D_F32 = cKernel('ecgc_conv2d_f32', 'ecgc_conv2d.c', 'ecgc_weights.c')
 
 export const Conv: OpDef = {
   op: 'Conv',
+  integer: { lower: convToS8 },
   infer(ctx) {
     return [{ dtype: 'float32', shape: geometry(ctx).outShape }];
   },

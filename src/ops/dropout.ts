@@ -33,7 +33,7 @@ function checked(ctx: OpContext): void {
 export const Dropout: OpDef = {
   op: 'Dropout',
   passThrough: (node, graph) => dropRatio(node, (i) => graph.constants.get(node.inputs[i])) === 0 && !maskUsed(node, graph),
-  cBool: true,
+  cTypes: ['bool'],
   infer(ctx) {
     checked(ctx);
     const y = { dtype: ctx.inputs[0]!.dtype, shape: inputShape(ctx, 0) };

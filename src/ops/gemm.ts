@@ -12,6 +12,7 @@ import { shapeText, sizeOf } from '../ir/graph.js';
 import type { OpContext, OpDef } from './op.js';
 import { matrixInputVectors } from './layer.js';
 import { lowerLinear } from './linear.js';
+import { linearToS8 } from './linear-s8.js';
 import { broadcastIndexMap, broadcastShapes, requireRank, where } from './shapes.js';
 
 export function geometry(ctx: OpContext) {
@@ -32,6 +33,9 @@ export function geometry(ctx: OpContext) {
 
 export const Gemm: OpDef = {
   op: 'Gemm',
+  integer: {
+    lower: (ic) => (attrFloat(ic.ctx.node, 'alpha', 1) === 1 && attrFloat(ic.ctx.node, 'beta', 1) === 1 && !geometry(ic.ctx).transA ? linearToS8(ic, 2) : undefined),
+  },
   infer(ctx) {
     const { M, N } = geometry(ctx);
     return [{ dtype: 'float32', shape: [M, N] }];

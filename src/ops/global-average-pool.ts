@@ -1,4 +1,5 @@
 /** GlobalAveragePool: the mean over the spatial axes, as ReduceMean computes it. */
+import { globalAveragePoolToS8 } from './global-average-pool-s8.js';
 import type { OpDef } from './op.js';
 import { REDUCERS, foldReduction, globalPoolReduction, lowerReduction, spatialAxes } from './reduce.js';
 import { inputShape } from './shapes.js';
@@ -12,4 +13,5 @@ export const GlobalAveragePool: OpDef = {
   },
   lower: (ctx, _outputs, c) => lowerReduction(ctx, c, REDUCERS.mean.kernel, spatialAxes(inputShape(ctx, 0))),
   stream: { reduce: 'ECGC_STREAM_MEAN' },
+  integer: { lower: globalAveragePoolToS8 },
 };

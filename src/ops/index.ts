@@ -93,6 +93,12 @@ import { Transpose } from './transpose.js';
 import { Unsqueeze } from './unsqueeze.js';
 import { Where } from './where.js';
 import { Xor } from './xor.js';
+import { AddS8 } from './add-s8.js';
+import { ConvS8 } from './conv-s8.js';
+import { DequantizeS8 } from './dequantize-s8.js';
+import { GlobalAveragePoolS8 } from './global-average-pool-s8.js';
+import { LinearS8 } from './linear-s8.js';
+import { QuantizeS8 } from './quantize-s8.js';
 
 /** Every op's definition: the one list of ops. */
 const DEFINITIONS: OpDef[] = [
@@ -104,6 +110,8 @@ const DEFINITIONS: OpDef[] = [
   ReduceMax, ReduceMean, ReduceMin, ReduceProd, ReduceSum, ReduceSumSquare, Relu, Reshape, Resize, RNN, Round, Selu,
   Shape, Sigmoid, Sign, Slice, Softmax, Softplus, Softsign, Split, Sqrt, Squeeze, Sub, Sum, Tanh, Tile, Transpose,
   Unsqueeze, Where, Xor,
+  // the integer mode's (src/quant/integer-graph.ts)
+  AddS8, ConvS8, DequantizeS8, GlobalAveragePoolS8, LinearS8, QuantizeS8,
 ];
 
 const BY_NAME = new Map(DEFINITIONS.map((def) => [def.op, def]));

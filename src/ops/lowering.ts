@@ -57,6 +57,10 @@ export interface Lowering {
   view(): void;
   /** The node's weight through its layer view (src/ops/layer.ts): float32 or packed, as the plan says; arrays named `<id>__*`. */
   weights(id: string): LayerWeights;
+  /** An integer layer's weight codes (its constant int8 input 1; attributes bits and encoding) packed as src/pack encodes them; arrays named `<id>__*`. */
+  codes(id: string): LayerWeights;
+  /** The node's constant input `index` (an int32 table: bias, multipliers, shifts) as the array `<id>__<suffix>` with the weights, or NULL without one. */
+  layerArray(id: string, index: number, suffix: string): string;
   /** The float32 bias of input `index` (one value per output) as the array `<id>__bias`, or NULL without one. */
   bias(id: string, index: number, count: number): string;
 }

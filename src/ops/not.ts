@@ -14,7 +14,7 @@ function boolShape(ctx: OpContext): number[] {
 
 export const Not: OpDef = {
   op: 'Not',
-  cBool: true,
+  cTypes: ['bool'],
   infer: (ctx) => [{ dtype: 'bool', shape: boolShape(ctx) }],
   prepare: () => ([x], [y]) => {
     for (let i = 0; i < y.length; i++) y[i] = x[i] === 0 ? 1 : 0;

@@ -13,7 +13,8 @@
  * The registry (index.ts) lists the definitions; no other module names an op.
  */
 import type { OpContext } from '../ir/context.js';
-import type { Graph, Node, TensorData, ValueInfo } from '../ir/graph.js';
+import type { DType, Graph, Node, TensorData, ValueInfo } from '../ir/graph.js';
+import type { IntegerForm } from './integer.js';
 import type { LayerDef } from './layer.js';
 import type { Lowering, StreamRole } from './lowering.js';
 
@@ -43,8 +44,8 @@ export interface OpDef {
   macs?(ctx: OpContext, outputs: ValueInfo[]): number;
   /** An element-wise op's scalar function (its prepare maps it over the input; src/ref/fast inlines it). */
   elementwise?(ctx: OpContext): (x: number) => number;
-  /** Its C reads or writes bool tensors (uint8_t); other ops' C is float32 only. */
-  cBool?: boolean;
+  /** The run-time types its C reads or writes besides float32 (bool as uint8_t, int8); other ops' C is float32 only. */
+  cTypes?: readonly DType[];
   /** Computes int64 indices from run-time data (ArgMax): its integer output need not fold to a constant. */
   computesIndices?: boolean;
   /** Inputs its C kernel reads as int64_t when they are computed at run time (indices); every other run-time input is float32. */
@@ -54,6 +55,10 @@ export interface OpDef {
   /** A weight-bearing layer: its compressible weight as rows. */
   layer?: LayerDef;
   stream?: StreamRole;
+  /** How it runs on int8 activations (src/quant/integer-graph.ts); absent: in float32 there. */
+  integer?: IntegerForm;
+  /** An activation an int8 layer's output clamp can hold in its place: its [min, max] (Relu [0, inf)); the node then disappears. */
+  integerClamp?(ctx: OpContext): [number, number];
   /** What the graph's output holds when this op ends the graph (probabilities, ...). */
   outputMeaning?: { probabilities: boolean; text: string };
 }

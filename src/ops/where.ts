@@ -14,7 +14,7 @@ function outShape(ctx: OpContext): number[] {
 
 export const Where: OpDef = {
   op: 'Where',
-  cBool: true,
+  cTypes: ['bool'],
   infer: (ctx) => [{ dtype: ctx.inputs[1]!.dtype, shape: outShape(ctx) }],
   prepare(ctx, [out]) {
     const [condition, x, y] = [0, 1, 2].map((i) => broadcastIndexMap(inputShape(ctx, i), out.shape));

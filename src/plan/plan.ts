@@ -70,6 +70,10 @@ import type { LayerSize } from '../pack/size.js';
 import { readFileOrFail, writeFileAtomic } from '../util/files.js';
 import { packBits, packedBytes, unpackBits } from '../pack/bits.js';
 import { type WeightLayer, findWeightLayers, layerWeightNames, readRows, writeRows } from './layers.js';
+import { type ActivationQuant, INT8_MAX, INT8_MIN } from '../quant/activations.js';
+import type { CalibrationRule } from '../quant/calibrate.js';
+import { integerGraph } from '../quant/integer-graph.js';
+import type { IntegerLayer } from '../ops/integer.js';
 import { FLOAT_BITS, QUANTIZERS, type Quantizer, type QuantizerFamily, type QuantizerSpec, type Rounding, SCALE_FORMATS, type ScaleFormat, quantizeLayer, validateSpec } from './quantize.js';
 
 export const PLAN_SCHEMA = 'ecgc.plan/1';
@@ -177,6 +181,16 @@ export interface Plan {
   rejected?: string;
   /** Present when `ecgc finetune` made the plan (see the schema above). */
   finetune?: FinetuneRecord;
+  /** Present in a plan for the integer mode (see the schema above). */
+  activations?: ActivationsRecord;
+}
+
+export interface ActivationsRecord {
+  type: 'int8';
+  /** How the quantizations were chosen: the rule kept, and each rule's score on the calibration windows. */
+  calibration: { rule: CalibrationRule; windows: number; metric: string; scores: Record<CalibrationRule, number> };
+  /** Every float32 value's int8 quantization, in graph order. */
+  tensors: { value: string; scale: number; zeroPoint: number }[];
 }
 
 export interface FinetuneRecord {
@@ -255,8 +269,20 @@ export function readPlan(file: string, graph: Graph, modelBytes?: Uint8Array): P
   if (plan.layers.length !== layers.length) bad(`has ${plan.layers.length} layer entries, the model ${layers.length} weight-bearing layers`);
   plan.layers.forEach((entry, i) => validateLayer(entry, layers[i], `${file}: layer '${layers[i].node}'`));
   // Usable (to inspect it, or to fine-tune it back within its constraints), but never silently.
+  if (plan.activations !== undefined) validateActivations(plan.activations, graph, `${file}: activations`);
   if (plan.rejected) process.stderr.write(`ecgc: warning: ${file} is a plan 'ecgc compress' rejected: ${plan.rejected}\n`);
   return plan;
+}
+
+function validateActivations(record: ActivationsRecord, graph: Graph, where: string): void {
+  const bad = (what: string): never => fail(`${where}: ${what}`);
+  if (record.type !== 'int8') bad(`type '${String(record.type)}' is not 'int8'`);
+  if (!Array.isArray(record.tensors)) bad('tensors must be a list');
+  for (const t of record.tensors) {
+    if (!graph.values.has(t?.value)) bad(`'${String(t?.value)}' is no value of this model`);
+    if (!(typeof t.scale === 'number' && t.scale > 0 && Number.isFinite(t.scale) && Math.fround(t.scale) === t.scale)) bad(`'${t.value}': scale ${JSON.stringify(t.scale)} must be a float32 > 0`);
+    if (!(Number.isInteger(t.zeroPoint) && t.zeroPoint >= INT8_MIN && t.zeroPoint <= INT8_MAX)) bad(`'${t.value}': zero point ${JSON.stringify(t.zeroPoint)} must be an integer in [-128, 127]`);
+  }
 }
 
 function validateLayer(entry: PlanLayer, layer: WeightLayer, where: string): void {
@@ -311,8 +337,26 @@ function decodeCodes(entry: PlanLayer, where: string): Int32Array {
  * `dequantized`, or the pruned float32 weights); `graph` is left untouched.
  */
 export function applyPlan(graph: Graph, plan: Plan): Graph {
+  const { applied, integerLayers } = applyWeights(graph, plan);
+  return plan.activations ? integerGraph(applied, { tensors: activationTensors(plan.activations), layers: integerLayers }) : applied;
+}
+
+/** The graph the C backend compiles for an int8 plan: the model's own float32 layers stay as they are, packed by the plan like any. */
+export function integerGraphOf(graph: Graph, plan: Plan & { activations: ActivationsRecord }): Graph {
+  return integerGraph(graph, { tensors: activationTensors(plan.activations), layers: applyWeights(graph, plan).integerLayers });
+}
+
+const activationTensors = (record: ActivationsRecord) => new Map(record.tensors.map((t): [string, ActivationQuant] => [t.value, { scale: t.scale, zeroPoint: t.zeroPoint }]));
+
+/**
+ * The graph with the plan's weights (float32, as deployed), and the layers quantized to
+ * 1..8 bits by a scale per row (uniform, uniform-layer, sign) as the integer mode stores
+ * them; a codebook or float32 layer runs in float32 there.
+ */
+export function applyWeights(graph: Graph, plan: Plan): { applied: Graph; integerLayers: Map<string, IntegerLayer> } {
   const constants = new Map<string, Tensor>(graph.constants);
   const applied: Graph = { ...graph, constants };
+  const integerLayers = new Map<string, IntegerLayer>();
   const layers = findWeightLayers(graph);
   plan.layers.forEach((entry, i) => {
     const layer = layers[i];
@@ -320,17 +364,22 @@ export function applyPlan(graph: Graph, plan: Plan): Graph {
       const tensor = graph.constants.get(name)!;
       constants.set(name, { dtype: tensor.dtype, shape: [...tensor.shape], data: new Float32Array(tensor.data.length) });
     }
-    writeRows(applied, layer, dequantizeEntry(readRows(graph, layer), layer, entry));
+    const rows = readRows(graph, layer);
+    if (entry.quantizer === 'float32') {
+      writeRows(applied, layer, rows.map((w) => (Math.abs(w) <= entry.threshold ? 0 : w)));
+      return;
+    }
+    const q = quantizeLayer(rows, layer.rows, quantizerSpec(entry, entry.quantizer), `plan layer '${layer.node}'`);
+    const scales = Array.from(q.scales);
+    if (scales.length !== entry.scales.length || scales.some((s, k) => !Object.is(s, entry.scales[k]))) {
+      fail(`plan layer '${layer.node}': its scales do not match what quantizing the model's weights gives (the plan was edited, or made for other weights)`);
+    }
+    writeRows(applied, layer, q.dequantized);
+    if (entry.quantizer !== 'codebook' && !layer.joined) {
+      // a row pruned to nothing (scale 0) keeps scale 1: its codes are 0, its bias still needs a scale
+      const rowScales = Float32Array.from({ length: layer.rows }, (_, r) => q.scales[entry.quantizer === 'uniform-layer' ? 0 : r] || 1);
+      integerLayers.set(layer.node, { codes: q.codes, rows: layer.rows, scales: rowScales, bits: entry.bits, encoding: entry.encoding === 'float32' ? undefined : entry.encoding });
+    }
   });
-  return applied;
-}
-
-function dequantizeEntry(rows: Float32Array, layer: WeightLayer, entry: PlanLayer): Float32Array {
-  if (entry.quantizer === 'float32') return rows.map((w) => (Math.abs(w) <= entry.threshold ? 0 : w));
-  const q = quantizeLayer(rows, layer.rows, quantizerSpec(entry, entry.quantizer), `plan layer '${layer.node}'`);
-  const scales = Array.from(q.scales);
-  if (scales.length !== entry.scales.length || scales.some((s, i) => !Object.is(s, entry.scales[i]))) {
-    fail(`plan layer '${layer.node}': its scales do not match what quantizing the model's weights gives (the plan was edited, or made for other weights)`);
-  }
-  return q.dequantized;
+  return { applied, integerLayers };
 }

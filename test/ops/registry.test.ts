@@ -59,6 +59,8 @@ describe('the op registry', () => {
     for (const f of manifest) for (const node of loadModel(fixturePath(f.name, 'model.onnx')).nodes) compiled.add(node.op); // test/codegen/host.test.ts
     compiled.add('ReduceLogSumExp'); // test/ops/reduce.test.ts (its node tests take float64 but the empty one, which has no C array)
     for (const spec of Object.values(LOGIC_MODELS)) for (const node of graphOf(spec).nodes) compiled.add(node.op); // test/ops/logic.test.ts (bool tensors: the node tests' graphs take or give bool, which the C API does not)
+    // the integer mode's ops: test/quant/integer-mode.test.ts verifies each bit-exact (and checks it did)
+    for (const op of C_OPS) if (def(op).cTypes?.includes('int8')) compiled.add(op);
     for (const op of C_OPS) expect(def(op).lower !== undefined || def(op).view === true, op).toBe(true);
     expect(C_OPS.filter((op) => !compiled.has(op))).toEqual([]);
     expect(C_OPS).not.toContain('Shape'); // folded to a constant: no C
@@ -68,7 +70,7 @@ describe('the op registry', () => {
     const kernels = kernelsCalled();
     expect(kernels.size).toBeGreaterThan(15);
     for (const kernel of kernels.values()) {
-      expect(kernel.name).toMatch(/^ecgc_[a-z0-9_]+_(f32|bool)$/);
+      expect(kernel.name).toMatch(/^ecgc_[a-z0-9_]+_(f32|bool|s8)$/);
       expect(header, `${kernel.name} in ecgc.h`).toMatch(new RegExp(`\\b${kernel.name}\\(`));
       const definitions = kernel.files.filter((file) => new RegExp(`^(?:[a-z].*\\b|ECGC_[A-Z0-9]+\\()${kernel.name}\\b`, 'm').test(readFileSync(join(RUNTIME_DIR, file), 'utf8')));
       expect(definitions, `${kernel.name} defined in ${kernel.files.join(', ')}`).toHaveLength(1);

@@ -6,8 +6,13 @@
 import { Conv } from '../../ops/conv.js';
 import type { Kernel, OpDef } from '../../ops/op.js';
 import { prepareConv } from './conv.js';
+import { ConvS8 } from '../../ops/conv-s8.js';
+import { prepareConvS8 } from './conv-s8.js';
 
-const FAST = new Map<OpDef, OpDef['prepare']>([[Conv, prepareConv]]);
+const FAST = new Map<OpDef, OpDef['prepare']>([
+  [Conv, prepareConv],
+  [ConvS8, prepareConvS8],
+]);
 
 /** The kernel the interpreter runs for an op: its fast twin if it has one, else its definition. */
 export function referenceKernel(def: OpDef): OpDef['prepare'] {

@@ -1,0 +1,90 @@
+/**
+ * ConvS8 (internal, src/quant/integer-graph.ts): Conv on int8 activations. Inputs: x (int8
+ * [N, Cin, ...spatial]), the weight codes (int8 constant [Cout, Cin/group, ...kernel], the
+ * plan's b-bit codes, per output channel symmetric), the int32 bias, and per output channel
+ * the Q31 multipliers and shifts (int32 constants); Conv's attributes, and the output stage
+ * (integer.ts). Attribute `bits`: the codes' width in flash; `encoding`: the plan's.
+ *
+ * For each output: acc = bias[co] + sum of w * (x + input_offset) over the taps inside the
+ * input (a tap in the padding adds nothing: the padding is the real value 0); then
+ * y = clamp(requantize(acc, multiplier[co], shift[co]) + output_offset, act_min, act_max).
+ * Integer sums are exact (their order does not matter; integer-graph.ts refuses a layer
+ * whose accumulator could leave int32). CMSIS-NN's arm_convolve_s8 computes the same.
+ */
+import { fail } from '../errors.js';
+import { type At, cKernel, designated, offset } from './lowering.js';
+import { geometry } from './conv.js';
+import { type IntegerContext, type IntegerNode, layerRequantization, outputStage, outputStageFields, outputValue } from './integer.js';
+import type { OpDef } from './op.js';
+import { where } from './shapes.js';
+import { tapOffsets } from './window.js';
+
+const CONV1D_S8 = cKernel('ecgc_conv1d_s8', 'ecgc_conv1d_s8.c', 'ecgc_weights.c');
+
+export const ConvS8: OpDef = {
+  op: 'ConvS8',
+  internal: true,
+  cTypes: ['int8'],
+  infer: (ctx) => [{ dtype: 'int8', shape: geometry(ctx).outShape }],
+  macs(ctx) {
+    const g = geometry(ctx);
+    const product = (pick: (w: (typeof g.windows)[number]) => number) => g.windows.reduce((p, w) => p * pick(w), 1);
+    return g.batch * g.outChannels * product((w) => w.outLength) * (g.inChannels / g.group) * product((w) => w.kernel);
+  },
+  prepare(ctx) {
+    const { windows, batch, inChannels, outChannels, group } = geometry(ctx);
+    const { inSize, outSize, taps, offsets } = tapOffsets(windows);
+    const stage = outputStage(ctx.node);
+    const [inPerGroup, outPerGroup] = [inChannels / group, outChannels / group];
+    const hasBias = ctx.inputs[2] !== undefined;
+    return ([x, w, bias, multiplier, shift], [y]) => {
+      for (let n = 0; n < batch; n++) {
+        const [xn, yn] = [n * inChannels * inSize, n * outChannels * outSize];
+        for (let co = 0; co < outChannels; co++) {
+          const firstChannel = Math.floor(co / outPerGroup) * inPerGroup;
+          for (let o = 0; o < outSize; o++) {
+            let acc = hasBias ? bias[co] : 0;
+            for (let ci = 0; ci < inPerGroup; ci++) {
+              for (let t = 0; t < taps; t++) {
+                const at = offsets[o * taps + t];
+                if (at >= 0) acc += w[(co * inPerGroup + ci) * taps + t] * (x[xn + (firstChannel + ci) * inSize + at] + stage.inputOffset);
+              }
+            }
+            y[yn + co * outSize + o] = outputValue(acc, multiplier[co], shift[co], stage);
+          }
+        }
+      }
+    };
+  },
+  lower(ctx, _outputs, c) {
+    const g = geometry(ctx);
+    if (g.windows.length !== 1) fail(`${where(ctx.node)}: ${g.windows.length}-D int8 convolution has no C kernel (1-D has)`);
+    const w = g.window;
+    const id = c.id('layer');
+    const weights = c.codes(id);
+    const [bias, multiplier, shift] = (['bias', 'multiplier', 'shift'] as const).map((suffix, i) => c.layerArray(id, 2 + i, suffix));
+    const fields = {
+      in_channels: g.inChannels, out_channels: g.outChannels, in_length: w.inLength, out_length: w.outLength, kernel: w.kernel,
+      stride: w.stride, dilation: w.dilation, pad_begin: w.padBegin, groups: g.group, ...outputStageFields(outputStage(ctx.node)),
+      weights: weights.init, bias, multiplier, shift,
+    };
+    c.declare(`static const ecgc_conv1d_s8_t ${id} = ${designated(fields)};`);
+    const rowLength = (g.inChannels / g.group) * w.kernel;
+    const scratch = { bytes: rowLength, check: `${CONV1D_S8.name}_get_buffer_size(&${id})` };
+    const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
+    const call = (at: At, s: string, n: number) => `${CONV1D_S8.name}(&${id}, ${offset(at(x), n * g.inChannels * w.inLength)}, ${offset(at(y), n * g.outChannels * w.outLength)}, ${s});`;
+    c.step([CONV1D_S8], (at, s) => Array.from({ length: g.batch }, (_, n) => call(at, s, n)).join('\n  '), { scratch });
+  },
+};
+
+/** Conv's integer form: a ConvS8 of the plan's codes, for a 1-D Conv whose weight the plan quantized. */
+export function convToS8(ic: IntegerContext): IntegerNode | undefined {
+  const layer = ic.layer();
+  if (!layer || geometry(ic.ctx).windows.length !== 1 || (ic.ctx.inputs[2] && !ic.ctx.constants[2])) return undefined;
+  const { inputs, attrs } = layerRequantization(ic, layer, ic.ctx.constants[2]?.data);
+  const codes = ic.constant('codes', 'int8', ic.ctx.inputs[1]!.shape, layer.codes);
+  const convAttrs = Object.fromEntries(Object.entries(ic.ctx.node.attrs).filter(([name]) => CONV_ATTRIBUTES.includes(name)));
+  return { op: 'ConvS8', inputs: [ic.input(0), codes, ...inputs], attrs: { ...convAttrs, ...attrs, ...(layer.encoding ? { encoding: layer.encoding } : {}) } };
+}
+
+const CONV_ATTRIBUTES = ['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides'];

@@ -1,0 +1,77 @@
+/**
+ * `ecgc compress --activations int8`: a plan made int8. Every layer's weights in 1..8 bits
+ * with a scale per row (a layer the search left float32 becomes 8-bit uniform, its pruning
+ * kept), its flash bytes counted as the integer kernels store it (integerLayerSize), then
+ * the activations calibrated on the search's windows by each rule (calibrate.ts) and the
+ * rule whose integer reference scores better on them kept (the metric, or agreement with
+ * the full model without labels; a tie keeps minmax).
+ */
+import { fail } from '../errors.js';
+import type { Graph } from '../ir/graph.js';
+import { argmaxRows, classificationMetrics, outputFigures } from '../compress/metrics.js';
+import type { Calibration } from '../compress/calibration.js';
+import { integerLayerSize } from '../pack/size.js';
+import { findWeightLayers, readRows } from '../plan/layers.js';
+import { type Figures, type Plan, type PlanLayer, applyPlan, applyWeights, quantizerSpec, sizeTotals } from '../plan/plan.js';
+import { quantizeLayer } from '../plan/quantize.js';
+import { compileGraph, runBatch } from '../ref/interpreter.js';
+import { CALIBRATION_RULES, type CalibrationRule, calibrate } from './calibrate.js';
+import { integerGraph } from './integer-graph.js';
+
+/** Windows calibration reads at most (evenly spaced over the data). */
+const CALIBRATION_WINDOWS = 1000;
+
+export function toInt8Plan(graph: Graph, plan: Plan, data: Calibration): Plan {
+  const layers = findWeightLayers(graph);
+  const planLayers = plan.layers.map((entry, i): PlanLayer => {
+    if (entry.quantizer === 'codebook') fail(`--activations int8: layer '${entry.node}' uses a codebook, which has no integer form (use --quantizer uniform or uniform-layer)`);
+    const rows = readRows(graph, layers[i]);
+    const toUniform = entry.quantizer === 'float32';
+    const spec = entry.quantizer === 'float32' ? { bits: 8, quantizer: 'uniform' as const, threshold: entry.threshold, scaleFormat: entry.scaleFormat } : quantizerSpec(entry, entry.quantizer);
+    const q = quantizeLayer(rows, entry.rows, spec);
+    const size = integerLayerSize(q.codes, entry.rows, toUniform ? 8 : entry.bits);
+    return {
+      ...entry,
+      ...(toUniform ? { bits: 8, quantizer: 'uniform', scales: Array.from(q.scales), scaleFormat: entry.scaleFormat ?? 'float32' } : {}),
+      encoding: size.encoding,
+      bytes: { index: size.indexBytes, codes: size.codeBytes, scales: size.scaleBytes, levels: 0, bias: size.biasBytes, total: size.total },
+    };
+  });
+  const weighted: Plan = { ...plan, layers: planLayers, totals: sizeTotals(graph, planLayers) };
+  const { applied, integerLayers } = applyWeights(graph, weighted);
+
+  const step = Math.max(1, Math.floor(data.count / CALIBRATION_WINDOWS));
+  const picked = Array.from({ length: Math.ceil(data.count / step) }, (_, k) => k * step).filter((w) => w < data.count);
+  const windowSize = data.x.length / data.count;
+  const x = new Float32Array(picked.length * windowSize);
+  picked.forEach((w, k) => x.set(data.x.subarray(w * windowSize, (w + 1) * windowSize), k * windowSize));
+  const labels = data.labels && Int32Array.from(picked, (w) => data.labels![w]);
+
+  const rules = calibrate(applied, x, picked.length);
+  const reference = runBatch(compileGraph(applied), x, picked.length);
+  const classes = reference.length / picked.length;
+  const score = (rule: CalibrationRule): number => {
+    const outputs = runBatch(compileGraph(integerGraph(applied, { tensors: rules[rule], layers: integerLayers })), x, picked.length);
+    const predicted = argmaxRows(outputs, classes);
+    if (!labels) {
+      const expected = argmaxRows(reference, classes);
+      return predicted.reduce((agree, p, i) => agree + (p === expected[i] ? 1 : 0), 0) / predicted.length;
+    }
+    const metrics = classificationMetrics(labels, predicted, data.classNames ?? Array.from({ length: classes }, (_, c) => String(c)));
+    return plan.method.metric === 'f1' ? metrics.macroF1 : metrics.accuracy;
+  };
+  const scores = Object.fromEntries(CALIBRATION_RULES.map((rule) => [rule, score(rule)])) as Record<CalibrationRule, number>;
+  const rule = CALIBRATION_RULES.reduce((best, r) => (scores[r] > scores[best] ? r : best));
+  const metric = labels ? plan.method.metric : 'agreement';
+  const tensors = [...rules[rule]].map(([value, q]) => ({ value, scale: q.scale, zeroPoint: q.zeroPoint }));
+  return { ...weighted, activations: { type: 'int8', calibration: { rule, windows: picked.length, metric, scores }, tensors } };
+}
+
+/** The figures of `plan` (applied as the device runs it) on `data`, against the full model. */
+export function planFigures(graph: Graph, plan: Plan, data: Calibration): Figures {
+  const reference = runBatch(compileGraph(graph), data.x, data.count);
+  const outputs = runBatch(compileGraph(applyPlan(graph, plan)), data.x, data.count);
+  const classes = reference.length / data.count;
+  const metrics = data.labels ? classificationMetrics(data.labels, argmaxRows(outputs, classes), data.classNames ?? Array.from({ length: classes }, (_, c) => String(c))) : null;
+  return outputFigures(metrics, outputs, reference, classes, data.classNames);
+}

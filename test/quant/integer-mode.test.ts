@@ -1,0 +1,145 @@
+/**
+ * The integer mode end to end (`ecgc compress --activations int8`, src/quant): the plan it
+ * writes, the integer graph the reference runs, and the C the backend emits for it, bit for
+ * bit on the host (-O0/-O2/-O3) and under QEMU on a DSP core and on Cortex-M0.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModel } from '../../src/model/load.js';
+import { C_OPS, opDef } from '../../src/ops/index.js';
+import { type Plan, applyPlan, readPlan } from '../../src/plan/plan.js';
+import { ecgc } from '../helpers/cli.js';
+import { BEATNET, writeBeatnetDataset } from '../helpers/compress.js';
+import { cortexToolsAvailable } from '../helpers/cortex.js';
+import { fixturePath } from '../helpers/fixtures.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ecgc-int8-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const V2 = 'examples/arrhythminet-v2/model.onnx';
+
+async function compressInt8(model: string, name: string, ...extra: string[]): Promise<{ file: string; plan: Plan }> {
+  const file = join(dir, `${name}.json`);
+  const result = await ecgc(['compress', model, '--activations', 'int8', '--out', file, ...extra]);
+  expect(result.exitCode, result.stderr).toBe(0);
+  return { file, plan: JSON.parse(readFileSync(file, 'utf8')) };
+}
+
+/** The ops of every integer graph verified bit-exact here. */
+const verifiedOps = new Set<string>();
+
+async function verify(model: string, plan: string, target: string) {
+  const graph = loadModel(model);
+  for (const node of applyPlan(graph, readPlan(plan, graph, readFileSync(model))).nodes) verifiedOps.add(node.op);
+  const result = await ecgc(['verify', model, '--plan', plan, '--target', target, '--json']);
+  expect(result.exitCode, result.stderr).toBe(0);
+  const report = JSON.parse(result.stdout);
+  expect(report.bitExact).toBe(true);
+  return report;
+}
+
+describe('an int8 plan of beatnet on labelled windows', () => {
+  let plan: Plan;
+  let file: string;
+  beforeAll(async () => {
+    const data = writeBeatnetDataset(join(dir, 'beats'), 600, 3);
+    ({ plan, file } = await compressInt8(BEATNET, 'beatnet', '--data', data, '--method', 'laq+lap', '--max-drop', '2'));
+  }, 240_000);
+
+  it('records every value it quantizes and the rule its score chose', () => {
+    const a = plan.activations!;
+    expect(a.type).toBe('int8');
+    expect(a.calibration.metric).toBe('accuracy');
+    expect(a.calibration.scores[a.calibration.rule]).toBe(Math.max(...Object.values(a.calibration.scores)));
+    const graph = loadModel(BEATNET);
+    const values = new Set(graph.nodes.flatMap((n) => n.outputs));
+    expect(a.tensors.length).toBeGreaterThan(graph.nodes.length / 2);
+    for (const t of a.tensors) {
+      expect(values.has(t.value) || graph.inputs.includes(t.value)).toBe(true);
+      expect(Number.isInteger(t.zeroPoint) && t.zeroPoint >= -128 && t.zeroPoint <= 127).toBe(true);
+    }
+  });
+
+  it('has every layer in 1..8 bits, its bytes as the integer kernels store them', () => {
+    for (const layer of plan.layers) {
+      expect(layer.bits).toBeLessThanOrEqual(8);
+      expect(layer.bytes.scales).toBe(8 * layer.rows); // a Q31 multiplier and a shift a row
+      expect(layer.bytes.bias).toBe(4 * layer.rows);
+    }
+  });
+
+  it('runs on int8 activations in the reference: only the output is dequantized, ReLUs are folded', () => {
+    const graph = applyPlan(loadModel(BEATNET), readPlan(file, loadModel(BEATNET), readFileSync(BEATNET)));
+    const ops = graph.nodes.map((n) => n.op);
+    expect(ops[0]).toBe('QuantizeS8');
+    expect(ops.at(-1)).toBe('DequantizeS8');
+    expect(ops.filter((op) => op === 'DequantizeS8')).toHaveLength(1);
+    expect(ops).not.toContain('Relu');
+    expect(ops).toContain('ConvS8');
+  });
+
+  it("prints the plan's figures through ecgc eval (the integer reference's)", async () => {
+    const result = await ecgc(['eval', BEATNET, '--data', join(dir, 'beats'), '--plan', file, '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).accuracy).toBeCloseTo(plan.figures.data.final.accuracy!, 10);
+  });
+
+  it('compiles to C that is bit-exact on the host', async () => {
+    await verify(BEATNET, file, 'host');
+  }, 120_000);
+});
+
+describe('int8 plans of the shipped V2 and of torch-exported fixtures (synthetic windows, label-free)', () => {
+  const cases: [string, string, string[]][] = [
+    ['arrhythminet-v2 fixed-q:8', V2, ['--method', 'fixed-q:8']],
+    ['resnet1d fixed-q:4 (int8 Add)', fixturePath('resnet1d', 'model.onnx'), ['--method', 'fixed-q:4']],
+    ['mobilenet1d fixed-q:1 (sign codes, depthwise)', fixturePath('mobilenet1d', 'model.onnx'), ['--method', 'fixed-q:1']],
+    ['conv_groups_padding fixed-p:60 (pruned float32 layers become sparse 8-bit, Pad in float32)', fixturePath('conv_groups_padding', 'model.onnx'), ['--method', 'fixed-p:60']],
+    ['linear_matmul_softmax_static fixed-q:6 (MatMul, Tanh and Softmax in float32)', fixturePath('linear_matmul_softmax_static', 'model.onnx'), ['--method', 'fixed-q:6']],
+    ['activations fixed-q:8 (Clip folded, the rest in float32)', fixturePath('activations', 'model.onnx'), ['--method', 'fixed-q:8']],
+  ];
+  for (const [name, model, args] of cases) {
+    it(`${name}: bit-exact on the host`, async () => {
+      const { file, plan } = await compressInt8(model, name.replace(/[^a-z0-9]+/gi, '-'), ...args);
+      if (args.includes('fixed-p:60')) expect(plan.layers.filter((l) => l.encoding !== 'dense').length).toBeGreaterThan(0);
+      await verify(model, file, 'host');
+    }, 240_000);
+  }
+
+  it('V2: an arena under a third of the float32 one', async () => {
+    const { file } = await compressInt8(V2, 'v2-arena', '--method', 'fixed-q:8');
+    const [float, int8] = await Promise.all([ecgc(['verify', V2, '--target', 'host', '--json']), ecgc(['verify', V2, '--plan', file, '--target', 'host', '--json'])]);
+    expect(JSON.parse(int8.stdout).arena.bytes * 3).toBeLessThanOrEqual(JSON.parse(float.stdout).arena.bytes);
+  }, 240_000);
+
+  it('V2 and resnet1d: bit-exact under QEMU on cortex-m4f and cortex-m0', async () => {
+    if (!(await cortexToolsAvailable('int8 Cortex-M'))) return;
+    for (const [model, name] of [[V2, 'v2-device'], [fixturePath('resnet1d', 'model.onnx'), 'resnet-device']]) {
+      const { file } = await compressInt8(model, name, '--method', 'fixed-q:4');
+      for (const target of ['cortex-m4f', 'cortex-m0']) await verify(model, file, target);
+    }
+  }, 600_000);
+});
+
+describe('coverage', () => {
+  it('verified every op with an int8 C kernel bit-exact above', () => {
+    const int8Ops = C_OPS.filter((op) => opDef({ name: op, op, inputs: [], outputs: [], attrs: {} }).cTypes?.includes('int8'));
+    expect(int8Ops.length).toBeGreaterThanOrEqual(6);
+    expect(int8Ops.filter((op) => !verifiedOps.has(op))).toEqual([]);
+  });
+});
+
+describe('refusals', () => {
+  it('--activations takes float32 or int8', async () => {
+    const result = await ecgc(['compress', V2, '--method', 'fixed-q:8', '--activations', 'int4', '--out', join(dir, 'x.json')]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/--activations must be float32 or int8, got 'int4'/);
+  });
+
+  it('a codebook has no integer form', async () => {
+    const result = await ecgc(['compress', V2, '--method', 'fixed-q:4', '--quantizer', 'codebook', '--activations', 'int8', '--out', join(dir, 'x.json')]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/uses a codebook, which has no integer form/);
+  }, 120_000);
+});
