@@ -418,19 +418,20 @@ void ecgc_resize_weighted_nd_f32(const float *x, float *y, const int32_t *out_sh
 void ecgc_quantize_s8(const float *x, int8_t *y, int32_t n, float inverse_scale, int32_t zero_point);
 void ecgc_dequantize_s8(const int8_t *x, float *y, int32_t n, float scale, int32_t zero_point);
 
-/* The next row of any encoding as row_length int8 codes (0 where pruned; sign codes as +1 / -1). */
-void ecgc_row_codes(ecgc_row_reader_t *reader, int8_t *codes);
+/* The next row of any encoding as row_length int8 codes (0 where pruned; sign codes as +1 / -1): decoded into `codes`, or read in place (dense 8-bit). */
+const int8_t *ecgc_row_codes(ecgc_row_reader_t *reader, int8_t *codes);
 
 /*
- * The layers below: acc = bias (int32) + sum of w * (x + input_offset) in exact int32; then
- * y = clamp(requantize(acc, multiplier, shift) + output_offset, act_min, act_max), with
- * requantize as CMSIS-NN's arm_nn_requantize (ecgc_requantize.h). Taps in a convolution's
- * padding add nothing.
+ * The layers below: acc = b + sum of w * (x + input_offset) in exact int32 (taps in a
+ * convolution's padding add nothing); then y = clamp(requantize(acc, multiplier, shift) +
+ * output_offset, act_min, act_max), with requantize as CMSIS-NN's arm_nn_requantize
+ * (ecgc_requantize.h). Their `bias` holds b + input_offset * (the sum of the row's codes), so
+ * the kernels add plain w * x (a padded tap reads the input's zero point: -input_offset).
  */
 typedef struct {
   int32_t in_channels, out_channels, in_length, out_length;
   int32_t kernel, stride, dilation, pad_begin, groups;
-  int32_t input_offset, output_offset, act_min, act_max;
+  int32_t input_zero_point, output_offset, act_min, act_max;
   ecgc_weights_t weights;
   const int32_t *bias, *multiplier, *shift;
 } ecgc_conv1d_s8_t;
@@ -441,7 +442,7 @@ void ecgc_conv1d_s8(const ecgc_conv1d_s8_t *p, const int8_t *x, int8_t *y, void 
 /* x [m, k] -> y [m, n], weights as n rows of k. */
 typedef struct {
   int32_t m, k, n;
-  int32_t input_offset, output_offset, act_min, act_max;
+  int32_t output_offset, act_min, act_max;
   ecgc_weights_t weights;
   const int32_t *bias, *multiplier, *shift;
 } ecgc_linear_s8_t;

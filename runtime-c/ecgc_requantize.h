@@ -29,6 +29,31 @@ static inline int32_t ecgc_requantize(int32_t value, int32_t multiplier, int32_t
   return ecgc_divide_by_power_of_two(ecgc_doubling_high_mult((int32_t)((uint32_t)value << left), multiplier), right);
 }
 
+/* An output channel's requantization and clamp, worked out once for all its outputs. */
+typedef struct {
+  int32_t multiplier, left, right, mask, offset, min, max;
+} ecgc_output_stage_t;
+
+static inline ecgc_output_stage_t ecgc_output_stage(int32_t multiplier, int32_t shift, int32_t output_offset, int32_t act_min, int32_t act_max) {
+  ecgc_output_stage_t s;
+  s.multiplier = multiplier;
+  s.left = shift > 0 ? shift : 0;
+  s.right = shift > 0 ? 0 : -shift;
+  s.mask = (int32_t)(((uint32_t)1 << s.right) - 1u);
+  s.offset = output_offset, s.min = act_min, s.max = act_max;
+  return s;
+}
+
+/* ecgc_output_s8 (below) with the channel's stage: the same arithmetic, nothing recomputed. */
+static inline int8_t ecgc_output_stage_s8(int32_t acc, const ecgc_output_stage_t *s) {
+  const int32_t high = ecgc_doubling_high_mult((int32_t)((uint32_t)acc << s->left), s->multiplier);
+  int32_t y = high >> s->right;
+  y += (high & s->mask) > (s->mask >> 1) + (y < 0 ? 1 : 0) ? 1 : 0;
+  y += s->offset;
+  y = y < s->min ? s->min : y;
+  return (int8_t)(y > s->max ? s->max : y);
+}
+
 /* The output stage of an int8 layer. */
 static inline int8_t ecgc_output_s8(int32_t acc, int32_t multiplier, int32_t shift, int32_t output_offset, int32_t act_min, int32_t act_max) {
   int32_t y = ecgc_requantize(acc, multiplier, shift) + output_offset;

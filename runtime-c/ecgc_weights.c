@@ -183,14 +183,31 @@ static int32_t code_of(const ecgc_weights_t *w, uint32_t field) {
   return (field & (1u << (w->bits - 1))) ? (int32_t)field - (int32_t)(1u << w->bits) : (int32_t)field;
 }
 
-void ecgc_row_codes(ecgc_row_reader_t *reader, int8_t *codes) {
+const int8_t *ecgc_row_codes(ecgc_row_reader_t *reader, int8_t *codes) {
   const ecgc_weights_t *w = reader->w;
   const int32_t row = reader->row++, length = w->row_length;
   int32_t i;
   if (w->encoding == ECGC_DENSE) {
     uint32_t bit = (uint32_t)row * (uint32_t)length * w->bits;
-    for (i = 0; i < length; i++, bit += w->bits) codes[i] = (int8_t)code_of(w, read_bits(w->codes, bit, w->bits));
-    return;
+    /* 8-bit uniform codes are the int8 values themselves: read in place */
+    if (w->bits == 8u && w->quantizer != ECGC_SIGN) return (const int8_t *)(const void *)(w->codes + (bit >> 3));
+    if (8u % w->bits == 0u && !(bit & 7u)) {
+      /* whole bytes: each byte's fields, least significant first */
+      const uint32_t width = w->bits, mask = (1u << width) - 1u, per_byte = 8u / width;
+      const uint8_t *bytes = w->codes + (bit >> 3);
+      int8_t table[16];
+      uint32_t field, j;
+      for (field = 0; field <= mask; field++) table[field] = (int8_t)code_of(w, field);
+      for (i = 0; i + (int32_t)per_byte <= length; i += (int32_t)per_byte) {
+        uint32_t byte = *bytes++;
+        for (j = 0; j < per_byte; j++, byte >>= width) codes[i + (int32_t)j] = table[byte & mask];
+      }
+      bit = (uint32_t)(bytes - w->codes) * 8u;
+    } else {
+      i = 0;
+    }
+    for (; i < length; i++, bit += w->bits) codes[i] = (int8_t)code_of(w, read_bits(w->codes, bit, w->bits));
+    return codes;
   }
   memset(codes, 0, (size_t)length);
   if (w->encoding == ECGC_DELTA) {
@@ -202,11 +219,12 @@ void ecgc_row_codes(ecgc_row_reader_t *reader, int8_t *codes) {
       codes[position] = (int8_t)code_of(w, read_bits(w->codes, reader->code_bit, w->bits));
       reader->code_bit += w->bits;
     }
-    return;
+    return codes;
   }
   for (i = 0; i < length; i++) {
     if (!read_bits(w->index, reader->mask_bit++, 1u)) continue;
     codes[i] = (int8_t)code_of(w, read_bits(w->codes, reader->code_bit, w->bits));
     reader->code_bit += w->bits;
   }
+  return codes;
 }

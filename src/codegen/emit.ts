@@ -154,7 +154,7 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
     [`${name}.c`, model],
     [`${name}_weights.c`, weightFile],
   ]);
-  for (const file of ['ecgc.h', 'ecgc_approx.h', 'ecgc_requantize.h', ...runtimeSources]) files.set(`runtime/${file}`, runtimeFile(file));
+  for (const file of ['ecgc.h', 'ecgc_approx.h', 'ecgc_dot_s8.h', 'ecgc_requantize.h', ...runtimeSources]) files.set(`runtime/${file}`, runtimeFile(file));
   if (preprocessC) files.set(`${name}_preprocess.c`, preprocessC);
   const modelSources = [`${name}.c`, `${name}_weights.c`, ...(preprocess ? [`${name}_preprocess.c`] : [])];
   const sources = [...modelSources, ...runtimeSources.map((f) => `runtime/${f}`)];

@@ -101,12 +101,8 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
       view: () => void out.views.set(node.outputs[0], node.inputs[0]),
       weights: (id) => layerWeights(node, id),
       codes: (id) => layerCodes(node, id),
-      layerArray(id, index, suffix) {
-        const name = node.inputs[index];
-        if (!name) return 'NULL';
-        const table = graph.constants.get(name);
-        if (table?.dtype !== 'int32') fail(`internal: ${where(node)}: input ${index} is no int32 constant`);
-        out.weights.push({ name: `${id}__${suffix}`, type: 'int32_t', values: table.data, comment: cComment(`${node.name} (${node.op}): ${suffix}`) });
+      int32Table(id, suffix, values) {
+        out.weights.push({ name: `${id}__${suffix}`, type: 'int32_t', values, comment: cComment(`${node.name} (${node.op}): ${suffix}`) });
         return `${id}__${suffix}`;
       },
       bias(id, index, count) {

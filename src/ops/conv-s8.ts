@@ -14,7 +14,7 @@
 import { fail } from '../errors.js';
 import { type At, cKernel, designated, offset } from './lowering.js';
 import { geometry } from './conv.js';
-import { type IntegerContext, type IntegerNode, layerRequantization, outputStage, outputStageFields, outputValue } from './integer.js';
+import { type IntegerContext, type IntegerNode, layerRequantization, lowerRequantization, outputStage, outputStageFields, outputValue } from './integer.js';
 import type { OpDef } from './op.js';
 import { where } from './shapes.js';
 import { tapOffsets } from './window.js';
@@ -62,20 +62,30 @@ export const ConvS8: OpDef = {
     const w = g.window;
     const id = c.id('layer');
     const weights = c.codes(id);
-    const [bias, multiplier, shift] = (['bias', 'multiplier', 'shift'] as const).map((suffix, i) => c.layerArray(id, 2 + i, suffix));
+    const stage = outputStage(ctx.node);
     const fields = {
       in_channels: g.inChannels, out_channels: g.outChannels, in_length: w.inLength, out_length: w.outLength, kernel: w.kernel,
-      stride: w.stride, dilation: w.dilation, pad_begin: w.padBegin, groups: g.group, ...outputStageFields(outputStage(ctx.node)),
-      weights: weights.init, bias, multiplier, shift,
+      stride: w.stride, dilation: w.dilation, pad_begin: w.padBegin, groups: g.group, input_zero_point: -stage.inputOffset, ...outputStageFields(stage),
+      weights: weights.init, ...lowerRequantization(ctx, c, id),
     };
     c.declare(`static const ecgc_conv1d_s8_t ${id} = ${designated(fields)};`);
-    const rowLength = (g.inChannels / g.group) * w.kernel;
-    const scratch = { bytes: rowLength, check: `${CONV1D_S8.name}_get_buffer_size(&${id})` };
+    const scratch = { bytes: convScratchBytes(g), check: `${CONV1D_S8.name}_get_buffer_size(&${id})` };
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
     const call = (at: At, s: string, n: number) => `${CONV1D_S8.name}(&${id}, ${offset(at(x), n * g.inChannels * w.inLength)}, ${offset(at(y), n * g.outChannels * w.outLength)}, ${s});`;
     c.step([CONV1D_S8], (at, s) => Array.from({ length: g.batch }, (_, n) => call(at, s, n)).join('\n  '), { scratch });
   },
 };
+
+const round4 = (n: number) => Math.ceil(n / 4) * 4;
+
+/** runtime-c's ecgc_conv1d_s8_get_buffer_size: two rows packed and in window order, a row of codes, the time-major input. */
+function convScratchBytes({ window: w, inChannels, group }: ReturnType<typeof geometry>): number {
+  const inPerGroup = inChannels / group;
+  const width = w.dilation === 1 ? inPerGroup : round4(inPerGroup);
+  const window = w.dilation === 1 ? round4(w.kernel * inPerGroup) : w.kernel * width;
+  const rows = (w.outLength - 1) * w.stride + (w.kernel - 1) * w.dilation + 1;
+  return 6 * window + round4(inPerGroup * w.kernel) + round4(rows * width + 4);
+}
 
 /** Conv's integer form: a ConvS8 of the plan's codes, for a 1-D Conv whose weight the plan quantized. */
 export function convToS8(ic: IntegerContext): IntegerNode | undefined {

@@ -37,7 +37,8 @@ export const GlobalAveragePoolS8: OpDef = {
   lower(ctx, _outputs, c) {
     const [channels, count] = channelsAndCount(inputShape(ctx, 0));
     const id = c.id('op');
-    const fields = { channels, count, ...outputStageFields(outputStage(ctx.node)), multiplier: attrInt(ctx.node, 'multiplier'), shift: attrInt(ctx.node, 'shift') };
+    const stage = outputStage(ctx.node);
+    const fields = { channels, count, input_offset: stage.inputOffset, ...outputStageFields(stage), multiplier: attrInt(ctx.node, 'multiplier'), shift: attrInt(ctx.node, 'shift') };
     c.declare(`static const ecgc_global_pool_s8_t ${id} = ${designated(fields)};`);
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
     c.step([GLOBAL_AVERAGE_POOL_S8], (at) => `${GLOBAL_AVERAGE_POOL_S8.name}(&${id}, ${at(x)}, ${at(y)});`);

@@ -12,6 +12,7 @@ import { attrInt } from '../onnx/attributes.js';
 import type { AttrValue, DType, Node } from '../ir/graph.js';
 import type { ActivationQuant } from '../quant/activations.js';
 import { quantizeMultiplier, requantize } from '../quant/fixed-point.js';
+import type { Lowering } from './lowering.js';
 import type { OpContext } from './op.js';
 import { where } from './shapes.js';
 
@@ -36,9 +37,9 @@ export function outputValue(acc: number, multiplier: number, shift: number, { ou
   return Math.min(actMax, Math.max(actMin, requantize(acc, multiplier, shift) + outputOffset));
 }
 
-/** The C fields of an output stage (ecgc.h's int8 layer structs). */
+/** The C fields of an output stage (ecgc.h's int8 structs). */
 export function outputStageFields(stage: OutputStage): Record<string, number> {
-  return { input_offset: stage.inputOffset, output_offset: stage.outputOffset, act_min: stage.actMin, act_max: stage.actMax };
+  return { output_offset: stage.outputOffset, act_min: stage.actMin, act_max: stage.actMax };
 }
 
 /** A weight-bearing layer as the integer mode stores it: the plan's codes and per-row scales. */
@@ -103,4 +104,23 @@ export function layerRequantization(ic: IntegerContext, layer: IntegerLayer, bia
     inputs: (['bias', 'multiplier', 'shift'] as const).map((name) => ic.constant(name, 'int32', [layer.rows], values[name])),
     attrs: { input_zero_point: input.zeroPoint, output_zero_point: ic.output.quant.zeroPoint, act_min: ic.output.actMin, act_max: ic.output.actMax, bits: layer.bits },
   };
+}
+
+/**
+ * A layer's int32 tables in C (integer.ts's constants: inputs 2..4 of ConvS8 and LinearS8):
+ * the bias with input_offset * (the sum of each row's codes) added, which lets the kernels
+ * add plain w * x (ecgc.h), and the multipliers and shifts.
+ */
+export function lowerRequantization(ctx: OpContext, c: Lowering, id: string): { bias: string; multiplier: string; shift: string } {
+  const codes = ctx.constants[1]!.data;
+  const [bias, multiplier, shift] = [2, 3, 4].map((i) => ctx.constants[i]?.data);
+  const rows = multiplier!.length;
+  const rowLength = codes.length / rows;
+  const { inputOffset } = outputStage(ctx.node);
+  const folded = Int32Array.from({ length: rows }, (_, r) => {
+    let sum = 0;
+    for (let i = r * rowLength; i < (r + 1) * rowLength; i++) sum += codes[i];
+    return (bias?.[r] ?? 0) + inputOffset * sum;
+  });
+  return { bias: c.int32Table(id, 'bias', folded), multiplier: c.int32Table(id, 'multiplier', multiplier!), shift: c.int32Table(id, 'shift', shift!) };
 }

@@ -10,7 +10,7 @@
  */
 import { fail } from '../errors.js';
 import { cKernel, designated } from './lowering.js';
-import { type IntegerContext, type IntegerNode, layerRequantization, outputStage, outputStageFields, outputValue } from './integer.js';
+import { type IntegerContext, type IntegerNode, layerRequantization, lowerRequantization, outputStage, outputStageFields, outputValue } from './integer.js';
 import type { OpContext, OpDef } from './op.js';
 import { requireRank, where } from './shapes.js';
 
@@ -53,10 +53,9 @@ export const LinearS8: OpDef = {
     const { M, K, N } = geometry(ctx);
     const id = c.id('layer');
     const weights = c.codes(id);
-    const [bias, multiplier, shift] = (['bias', 'multiplier', 'shift'] as const).map((suffix, i) => c.layerArray(id, 2 + i, suffix));
-    c.declare(`static const ecgc_linear_s8_t ${id} = ${designated({ m: M, k: K, n: N, ...outputStageFields(outputStage(ctx.node)), weights: weights.init, bias, multiplier, shift })};`);
+    c.declare(`static const ecgc_linear_s8_t ${id} = ${designated({ m: M, k: K, n: N, ...outputStageFields(outputStage(ctx.node)), weights: weights.init, ...lowerRequantization(ctx, c, id) })};`);
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
-    c.step([LINEAR_S8], (at, s) => `${LINEAR_S8.name}(&${id}, ${at(x)}, ${at(y)}, ${s});`, { scratch: { bytes: K, check: `${LINEAR_S8.name}_get_buffer_size(&${id})` } });
+    c.step([LINEAR_S8], (at, s) => `${LINEAR_S8.name}(&${id}, ${at(x)}, ${at(y)}, ${s});`, { scratch: { bytes: (7 + M) * Math.ceil(K / 4) * 4, check: `${LINEAR_S8.name}_get_buffer_size(&${id})` } });
   },
 };
 

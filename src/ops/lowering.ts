@@ -59,8 +59,8 @@ export interface Lowering {
   weights(id: string): LayerWeights;
   /** An integer layer's weight codes (its constant int8 input 1; attributes bits and encoding) packed as src/pack encodes them; arrays named `<id>__*`. */
   codes(id: string): LayerWeights;
-  /** The node's constant input `index` (an int32 table: bias, multipliers, shifts) as the array `<id>__<suffix>` with the weights, or NULL without one. */
-  layerArray(id: string, index: number, suffix: string): string;
+  /** An int32 table of a layer (bias, multipliers, shifts) as the array `<id>__<suffix>` with the weights. */
+  int32Table(id: string, suffix: string, values: ArrayLike<number>): string;
   /** The float32 bias of input `index` (one value per output) as the array `<id>__bias`, or NULL without one. */
   bias(id: string, index: number, count: number): string;
 }

@@ -31,7 +31,12 @@ export const CONV_GEOMETRIES: readonly ConvCase[] = [
  * Gemm 'fc' to 3 outputs. With `prune`, every third weight is zero, so the sparse encodings
  * have zeros to skip.
  */
-export function convChain(length: number, seed: number, { cases = CONV_GEOMETRIES, prune = true }: { cases?: readonly ConvCase[]; prune?: boolean } = {}): Graph {
+export function convChain(length: number, seed: number, options: { cases?: readonly ConvCase[]; prune?: boolean } = {}): Graph {
+  return graphOf(convChainSpec(length, seed, options));
+}
+
+/** convChain's model as a spec (buildModel writes its ONNX bytes). */
+export function convChainSpec(length: number, seed: number, { cases = CONV_GEOMETRIES, prune = true }: { cases?: readonly ConvCase[]; prune?: boolean } = {}): ModelSpec {
   const nodes: NodeSpec[] = [];
   const initializers: NonNullable<ModelSpec['initializers']> = {};
   let x = 'x';
@@ -52,7 +57,7 @@ export function convChain(length: number, seed: number, { cases = CONV_GEOMETRIE
   initializers.fc = { shape: [3, channels * t], data: randomFloats(3 * channels * t, seed + 999, 0.2) };
   initializers.fcb = { shape: [3], data: [0.1, -0.2, 0.3] };
   nodes.push({ name: 'fc', op: 'Gemm', inputs: ['flat', 'fc', 'fcb'], outputs: ['y'], attrs: { transB: 1 } });
-  return graphOf({ inputs: [{ name: 'x', shape: ['N', 2, length] }], outputs: ['y'], initializers, nodes });
+  return { inputs: [{ name: 'x', shape: ['N', 2, length] }], outputs: ['y'], initializers, nodes };
 }
 
 /** 2^bits codebook levels, levels[0] = 0 (the codebook quantizer's contract). */
