@@ -118,4 +118,42 @@ static inline void ecgc_dot_1x4_s8(const int8_t *x, int32_t step, const int32_t 
   acc[0] = s0, acc[1] = s1, acc[2] = s2, acc[3] = s3;
 }
 
+/*
+ * acc[r] += rows[r] . x over n values (a multiple of 4) for four rows of int8 codes: both
+ * sides split by SXTB16, so the pairs line up without reordering the weights.
+ */
+static inline void ecgc_dot_4x1_s8(const int8_t *x, const int8_t *const *rows, int32_t n, int32_t *acc) {
+  const int8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
+  int32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3], i;
+  for (i = 0; i < n; i += 4) {
+#ifdef ECGC_DSP
+    int32_t even, odd, we, wo, w;
+    const int32_t v = ecgc_load4(x + i);
+    ECGC_SPLIT4(v, even, odd);
+    w = ecgc_load4(r0 + i);
+    ECGC_SPLIT4(w, we, wo);
+    s0 = __smlad(wo, odd, __smlad(we, even, s0));
+    w = ecgc_load4(r1 + i);
+    ECGC_SPLIT4(w, we, wo);
+    s1 = __smlad(wo, odd, __smlad(we, even, s1));
+    w = ecgc_load4(r2 + i);
+    ECGC_SPLIT4(w, we, wo);
+    s2 = __smlad(wo, odd, __smlad(we, even, s2));
+    w = ecgc_load4(r3 + i);
+    ECGC_SPLIT4(w, we, wo);
+    s3 = __smlad(wo, odd, __smlad(we, even, s3));
+#else
+    int32_t j;
+    for (j = i; j < i + 4; j++) {
+      s0 += (int32_t)r0[j] * x[j];
+      s1 += (int32_t)r1[j] * x[j];
+      s2 += (int32_t)r2[j] * x[j];
+      s3 += (int32_t)r3[j] * x[j];
+    }
+#endif
+  }
+  acc[0] = s0, acc[1] = s1, acc[2] = s2, acc[3] = s3;
+}
+
+
 #endif

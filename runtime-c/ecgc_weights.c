@@ -183,6 +183,18 @@ static int32_t code_of(const ecgc_weights_t *w, uint32_t field) {
   return (field & (1u << (w->bits - 1))) ? (int32_t)field - (int32_t)(1u << w->bits) : (int32_t)field;
 }
 
+/* The fields of the whole bytes among n `width`-bit fields (8 / width a byte) through `table`; returns how many. */
+static inline int32_t unpack_codes(const uint8_t *bytes, int32_t n, uint32_t width, const int8_t *table, int8_t *out) {
+  const uint32_t mask = (1u << width) - 1u, per_byte = 8u / width;
+  int32_t i = 0;
+  uint32_t j;
+  for (; i + (int32_t)per_byte <= n; i += (int32_t)per_byte) {
+    uint32_t byte = *bytes++;
+    for (j = 0; j < per_byte; j++, byte >>= width) out[i + (int32_t)j] = table[byte & mask];
+  }
+  return i;
+}
+
 const int8_t *ecgc_row_codes(ecgc_row_reader_t *reader, int8_t *codes) {
   const ecgc_weights_t *w = reader->w;
   const int32_t row = reader->row++, length = w->row_length;
@@ -192,17 +204,13 @@ const int8_t *ecgc_row_codes(ecgc_row_reader_t *reader, int8_t *codes) {
     /* 8-bit uniform codes are the int8 values themselves: read in place */
     if (w->bits == 8u && w->quantizer != ECGC_SIGN) return (const int8_t *)(const void *)(w->codes + (bit >> 3));
     if (8u % w->bits == 0u && !(bit & 7u)) {
-      /* whole bytes: each byte's fields, least significant first */
-      const uint32_t width = w->bits, mask = (1u << width) - 1u, per_byte = 8u / width;
+      /* whole bytes through a table of the field values (widths 1, 2, 4: constants where inlined) */
       const uint8_t *bytes = w->codes + (bit >> 3);
       int8_t table[16];
-      uint32_t field, j;
-      for (field = 0; field <= mask; field++) table[field] = (int8_t)code_of(w, field);
-      for (i = 0; i + (int32_t)per_byte <= length; i += (int32_t)per_byte) {
-        uint32_t byte = *bytes++;
-        for (j = 0; j < per_byte; j++, byte >>= width) codes[i + (int32_t)j] = table[byte & mask];
-      }
-      bit = (uint32_t)(bytes - w->codes) * 8u;
+      uint32_t field;
+      for (field = 0; field < (1u << w->bits); field++) table[field] = (int8_t)code_of(w, field);
+      i = w->bits == 4u ? unpack_codes(bytes, length, 4u, table, codes) : w->bits == 2u ? unpack_codes(bytes, length, 2u, table, codes) : unpack_codes(bytes, length, 1u, table, codes);
+      bit += (uint32_t)i * w->bits;
     } else {
       i = 0;
     }

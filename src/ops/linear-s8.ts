@@ -55,7 +55,7 @@ export const LinearS8: OpDef = {
     const weights = c.codes(id);
     c.declare(`static const ecgc_linear_s8_t ${id} = ${designated({ m: M, k: K, n: N, ...outputStageFields(outputStage(ctx.node)), weights: weights.init, ...lowerRequantization(ctx, c, id) })};`);
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
-    c.step([LINEAR_S8], (at, s) => `${LINEAR_S8.name}(&${id}, ${at(x)}, ${at(y)}, ${s});`, { scratch: { bytes: (7 + M) * Math.ceil(K / 4) * 4, check: `${LINEAR_S8.name}_get_buffer_size(&${id})` } });
+    c.step([LINEAR_S8], (at, s) => `${LINEAR_S8.name}(&${id}, ${at(x)}, ${at(y)}, ${s});`, { scratch: { bytes: 4 * K, check: `${LINEAR_S8.name}_get_buffer_size(&${id})` } });
   },
 };
 
