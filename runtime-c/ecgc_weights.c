@@ -27,18 +27,16 @@ static float scale_of(const ecgc_weights_t *w, int32_t row) {
   return scale;
 }
 
+/* A stored field as an integer code: sign fields 1 / 0 are +1 / -1, uniform fields are signed. */
+static int32_t code_of(const ecgc_weights_t *w, uint32_t field) {
+  if (w->quantizer == ECGC_SIGN) return field ? 1 : -1;
+  return (field & (1u << (w->bits - 1))) ? (int32_t)field - (int32_t)(1u << w->bits) : (int32_t)field;
+}
+
 /* The weight a stored field stands for, in row `row`. */
 static float dequantize(const ecgc_weights_t *w, uint32_t field, int32_t row) {
-  int32_t code;
-  switch (w->quantizer) {
-  case ECGC_CODEBOOK:
-    return w->levels[field];
-  case ECGC_SIGN:
-    return (float)(field ? 1 : -1) * scale_of(w, row);
-  default:
-    code = (field & (1u << (w->bits - 1))) ? (int32_t)field - (int32_t)(1u << w->bits) : (int32_t)field;
-    return (float)code * scale_of(w, row);
-  }
+  if (w->quantizer == ECGC_CODEBOOK) return w->levels[field];
+  return (float)code_of(w, field) * scale_of(w, row);
 }
 
 /* The weight of every field value in row `row`: the codebook itself, or `local` filled (bits <= 4). */
@@ -58,17 +56,23 @@ static const float *row_table(const ecgc_weights_t *w, int32_t row, float *local
   return local;
 }
 
-/* n fields of `width` bits (1, 2 or 4: a constant where inlined) from the byte-aligned `bytes`, looked up in `table`. */
-static inline void unpack_table(const uint8_t *bytes, int32_t n, uint32_t width, const float *table, float *out) {
-  const uint32_t mask = (1u << width) - 1u, per_byte = 8u / width;
-  int32_t i = 0;
-  uint32_t j;
-  for (; i + (int32_t)per_byte <= n; i += (int32_t)per_byte) {
-    uint32_t byte = *bytes++;
-    for (j = 0; j < per_byte; j++, byte >>= width) out[i + (int32_t)j] = table[byte & mask];
+/*
+ * unpack_<type>(bytes, n, width, table, out): n fields of `width` bits (1, 2 or 4: a constant
+ * where inlined) from the byte-aligned `bytes`, looked up in `table` (weights or int8 codes).
+ */
+#define ECGC_UNPACK_TABLE(name, type)                                                                              \
+  static inline void name(const uint8_t *bytes, int32_t n, uint32_t width, const type *table, type *out) {        \
+    const uint32_t mask = (1u << width) - 1u, per_byte = 8u / width;                                               \
+    int32_t i = 0;                                                                                                 \
+    uint32_t j;                                                                                                    \
+    for (; i + (int32_t)per_byte <= n; i += (int32_t)per_byte) {                                                   \
+      uint32_t byte = *bytes++;                                                                                    \
+      for (j = 0; j < per_byte; j++, byte >>= width) out[i + (int32_t)j] = table[byte & mask];                     \
+    }                                                                                                              \
+    for (j = 0; i < n; i++, j += width) out[i] = table[(*bytes >> j) & mask];                                      \
   }
-  for (j = 0; i < n; i++, j += width) out[i] = table[(*bytes >> j) & mask];
-}
+ECGC_UNPACK_TABLE(unpack_table, float)
+ECGC_UNPACK_TABLE(unpack_codes, int8_t)
 
 /* Row `row` of a dense stream, whose first field is at `bit`, as row_length floats. */
 static void decode_dense_row(const ecgc_weights_t *w, int32_t row, uint32_t bit, float *out) {
@@ -177,24 +181,6 @@ const float *ecgc_row_dense(ecgc_row_reader_t *reader, float *scratch) {
   return scratch;
 }
 
-/* A stored field as an integer code: sign fields 1 / 0 are +1 / -1, uniform fields are signed. */
-static int32_t code_of(const ecgc_weights_t *w, uint32_t field) {
-  if (w->quantizer == ECGC_SIGN) return field ? 1 : -1;
-  return (field & (1u << (w->bits - 1))) ? (int32_t)field - (int32_t)(1u << w->bits) : (int32_t)field;
-}
-
-/* The fields of the whole bytes among n `width`-bit fields (8 / width a byte) through `table`; returns how many. */
-static inline int32_t unpack_codes(const uint8_t *bytes, int32_t n, uint32_t width, const int8_t *table, int8_t *out) {
-  const uint32_t mask = (1u << width) - 1u, per_byte = 8u / width;
-  int32_t i = 0;
-  uint32_t j;
-  for (; i + (int32_t)per_byte <= n; i += (int32_t)per_byte) {
-    uint32_t byte = *bytes++;
-    for (j = 0; j < per_byte; j++, byte >>= width) out[i + (int32_t)j] = table[byte & mask];
-  }
-  return i;
-}
-
 const int8_t *ecgc_row_codes(ecgc_row_reader_t *reader, int8_t *codes) {
   const ecgc_weights_t *w = reader->w;
   const int32_t row = reader->row++, length = w->row_length;
@@ -209,12 +195,12 @@ const int8_t *ecgc_row_codes(ecgc_row_reader_t *reader, int8_t *codes) {
       int8_t table[16];
       uint32_t field;
       for (field = 0; field < (1u << w->bits); field++) table[field] = (int8_t)code_of(w, field);
-      i = w->bits == 4u ? unpack_codes(bytes, length, 4u, table, codes) : w->bits == 2u ? unpack_codes(bytes, length, 2u, table, codes) : unpack_codes(bytes, length, 1u, table, codes);
-      bit += (uint32_t)i * w->bits;
-    } else {
-      i = 0;
+      if (w->bits == 4u) unpack_codes(bytes, length, 4u, table, codes);
+      else if (w->bits == 2u) unpack_codes(bytes, length, 2u, table, codes);
+      else unpack_codes(bytes, length, 1u, table, codes);
+      return codes;
     }
-    for (; i < length; i++, bit += w->bits) codes[i] = (int8_t)code_of(w, read_bits(w->codes, bit, w->bits));
+    for (i = 0; i < length; i++, bit += w->bits) codes[i] = (int8_t)code_of(w, read_bits(w->codes, bit, w->bits));
     return codes;
   }
   memset(codes, 0, (size_t)length);
@@ -229,10 +215,15 @@ const int8_t *ecgc_row_codes(ecgc_row_reader_t *reader, int8_t *codes) {
     }
     return codes;
   }
-  for (i = 0; i < length; i++) {
-    if (!read_bits(w->index, reader->mask_bit++, 1u)) continue;
-    codes[i] = (int8_t)code_of(w, read_bits(w->codes, reader->code_bit, w->bits));
-    reader->code_bit += w->bits;
+  /* the bitmap 8 positions at a time, visiting only the set bits */
+  for (i = 0; i < length; i += 8) {
+    const uint32_t take = length - i < 8 ? (uint32_t)(length - i) : 8u;
+    uint32_t bits = read_bits(w->index, reader->mask_bit, take);
+    reader->mask_bit += take;
+    for (; bits != 0u; bits &= bits - 1u) {
+      codes[i + lowest_set_bit(bits)] = (int8_t)code_of(w, read_bits(w->codes, reader->code_bit, w->bits));
+      reader->code_bit += w->bits;
+    }
   }
   return codes;
 }

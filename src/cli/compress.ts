@@ -158,7 +158,7 @@ export async function compressCommand(model: string, flags: CompressFlags): Prom
  */
 function refusal(e: BudgetError, base: string): EcgcError {
   for (const p of e.plans) process.stderr.write(`${p.label}: ${p.bytes} bytes (${formatBytes(p.bytes)})\n`);
-  process.stderr.write(breakdownTable(e.plans) + '\n');
+  if (e.plans.length > 0) process.stderr.write(breakdownTable(e.plans) + '\n');
   if (!e.plan) return e;
   const file = `${base}.rejected.json`;
   writePlan(file, e.plan);

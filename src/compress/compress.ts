@@ -58,33 +58,91 @@ export function evaluatorOn(graph: Graph, layers: WeightLayer[], windows: Calibr
   return Evaluator.create(graph, layers, windows.x, windows.count, windows.labels, { threads, metric, classNames: windows.classNames });
 }
 
-/**
- * The plan made int8 (weights 1..8 bits, activations calibrated on the search's windows), its
- * final figures measured again through the integer reference on the data and the test split.
- * The search itself measured its candidates with float32 activations.
- */
-function int8Figures(request: CompressRequest, plan: Plan): Plan {
-  const int8 = toInt8Plan(request.graph, plan, request.data);
-  const data = { ...plan.figures.data, final: planFigures(request.graph, int8, request.data) };
-  const test = plan.figures.test && request.test ? { ...plan.figures.test, final: planFigures(request.graph, int8, request.test) } : plan.figures.test;
-  return { ...int8, figures: { ...plan.figures, data, test } };
+/** Points of the constrained score (the metric, or agreement without labels) `plan`'s final figures on --data lose. */
+function dataDrop(plan: Plan): number {
+  const { metric, labelFree } = plan.method;
+  const { baseline, final } = plan.figures.data;
+  const score = (f: typeof final) => (labelFree ? f.agreement : metric === 'f1' ? f.macroF1! : f.accuracy!);
+  return 100 * (score(baseline) - score(final));
 }
+
+/** Why the int8 plan misses --max-drop on the search data, or undefined. */
+export function int8ConstraintMissed(plan: Plan): string | undefined {
+  const { maxDrop, metric, labelFree } = plan.method;
+  const drop = dataDrop(plan);
+  if (maxDrop === null || drop <= maxDrop) return undefined;
+  return `with int8 activations the plan loses ${drop.toFixed(2)} points of ${labelFree ? 'agreement' : metric} on --data, more than --max-drop ${maxDrop}`;
+}
+
+/** Searches again with the tolerance tightened by what int8 activations lost beyond it, at most this many times. */
+const INT8_RETRIES = 2;
 
 export async function compressModel(request: CompressRequest): Promise<CompressResult> {
   const { graph, data, settings } = request;
   const start = performance.now();
   const { layers, space, evaluator } = await openSearch(graph, request.modelFile, data, settings, request.threads);
+  /** The plan of a search's result, with the test split's figures when measured. */
+  function assemble(search: SearchResult, test: FigurePair | null, seconds = 0): Plan {
+    const planLayers = layers.map((l, i) => planLayer(l, space.importance[i], search.realized[i]));
+    return {
+      schema: PLAN_SCHEMA,
+      tool: { name: 'ecgc', version: request.version },
+      model: modelIdentity(graph, request.modelFile, request.modelBytes),
+      method: {
+        name: search.method,
+        metric: settings.metric,
+        labelFree: data.labels === undefined,
+        maxDrop: Number.isFinite(settings.maxDrop) ? settings.maxDrop : null,
+        maxClassDrop: settings.maxClassDrop ?? null,
+        minSnrDb: settings.minSnrDb ?? null,
+        flash: settings.flash ?? null,
+        ram: request.ram ?? null,
+        alpha: settings.alpha,
+        beta: settings.beta,
+        gamma: search.gamma,
+        laqRule: settings.method.kind === 'laq' || settings.method.kind === 'laq+lap' ? settings.laqRule : null,
+        quantizer: settings.quantizer,
+        scaleFormat: settings.scaleFormat,
+        rounding: settings.rounding,
+        data: data.source,
+        test: request.test?.source ?? null,
+      },
+      layers: planLayers,
+      totals: sizeTotals(graph, planLayers),
+      figures: {
+        metric: settings.metric,
+        labelFree: data.labels === undefined,
+        data: { dir: data.source, dataset: data.dataset, windows: data.count, baseline: search.baseline.figures!, final: search.final.figures! },
+        test,
+      },
+      search: { candidates: evaluator.candidates, evaluations: round(evaluator.evaluations, 3), seconds: round(seconds, 2), tolerance: Number.isFinite(search.tolerance) ? search.tolerance : null },
+    };
+  }
+
   let search: SearchResult;
   let sensitivity: Sensitivity | undefined;
   let refused: BudgetError | undefined;
+  let int8: Plan | undefined;
   try {
     if (request.sensitivityBits) sensitivity = await measureSensitivity(space, evaluator, request.sensitivityBits, settings.quantizer, settings.progress);
-    try {
-      search = await runSearch(space, evaluator, settings);
-    } catch (e) {
-      if (!(e instanceof BudgetError && e.rejected)) throw e;
-      refused = e;
-      search = e.rejected;
+    // int8: the search measures float32 activations, so its plan is made int8 and measured
+    // again on --data; a drop beyond --max-drop tightens the search's tolerance by the excess
+    let tolerance = settings.maxDrop;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        search = await runSearch(space, evaluator, { ...settings, maxDrop: tolerance });
+      } catch (e) {
+        if (!(e instanceof BudgetError && e.rejected)) throw e;
+        refused = e;
+        search = e.rejected;
+      }
+      if (request.activations !== 'int8' || refused) break;
+      const candidate = toInt8Plan(graph, assemble(search, null), data);
+      int8 = { ...candidate, figures: { ...candidate.figures, data: { ...candidate.figures.data, final: planFigures(graph, candidate, data) } } };
+      const excess = dataDrop(int8) - settings.maxDrop;
+      const searched = settings.method.kind === 'laq' || settings.method.kind === 'lap' || settings.method.kind === 'laq+lap';
+      if (!(excess > 0) || !searched || attempt === INT8_RETRIES || tolerance - excess - 0.05 <= 0) break;
+      tolerance -= excess + 0.05;
     }
   } finally {
     await evaluator.close();
@@ -94,48 +152,17 @@ export async function compressModel(request: CompressRequest): Promise<CompressR
   if (request.test) {
     const testEvaluator = await evaluatorOn(graph, layers, request.test, settings.metric, request.threads);
     try {
-      const final = await evaluateChoices(space, testEvaluator, search.choices);
-      testPair = { dir: request.test.source, dataset: request.test.dataset, windows: request.test.count, baseline: testEvaluator.baseline.figures!, final: final.figures! };
+      const final = int8 ? planFigures(graph, int8, request.test) : (await evaluateChoices(space, testEvaluator, search!.choices)).figures!;
+      testPair = { dir: request.test.source, dataset: request.test.dataset, windows: request.test.count, baseline: testEvaluator.baseline.figures!, final };
     } finally {
       await testEvaluator.close();
     }
   }
 
-  const planLayers = layers.map((l, i) => planLayer(l, space.importance[i], search.realized[i]));
-  let plan: Plan = {
-    schema: PLAN_SCHEMA,
-    tool: { name: 'ecgc', version: request.version },
-    model: modelIdentity(graph, request.modelFile, request.modelBytes),
-    method: {
-      name: search.method,
-      metric: settings.metric,
-      labelFree: data.labels === undefined,
-      maxDrop: Number.isFinite(settings.maxDrop) ? settings.maxDrop : null,
-      maxClassDrop: settings.maxClassDrop ?? null,
-      minSnrDb: settings.minSnrDb ?? null,
-      flash: settings.flash ?? null,
-      ram: request.ram ?? null,
-      alpha: settings.alpha,
-      beta: settings.beta,
-      gamma: search.gamma,
-      laqRule: settings.method.kind === 'laq' || settings.method.kind === 'laq+lap' ? settings.laqRule : null,
-      quantizer: settings.quantizer,
-      scaleFormat: settings.scaleFormat,
-      rounding: settings.rounding,
-      data: data.source,
-      test: request.test?.source ?? null,
-    },
-    layers: planLayers,
-    totals: sizeTotals(graph, planLayers),
-    figures: {
-      metric: settings.metric,
-      labelFree: data.labels === undefined,
-      data: { dir: data.source, dataset: data.dataset, windows: data.count, baseline: search.baseline.figures!, final: search.final.figures! },
-      test: testPair,
-    },
-    search: { candidates: evaluator.candidates, evaluations: round(evaluator.evaluations, 3), seconds: round(searchSeconds, 2), tolerance: Number.isFinite(search.tolerance) ? search.tolerance : null },
-  };
-  if (request.activations === 'int8') plan = int8Figures(request, plan);
+  let plan = assemble(search!, testPair, searchSeconds);
+  if (int8) plan = { ...plan, layers: int8.layers, totals: int8.totals, activations: int8.activations, figures: { ...plan.figures, data: int8.figures.data } };
+  const missed = int8 && int8ConstraintMissed(plan);
+  if (missed && !refused) refused = new BudgetError(`${missed}, also after searching again with a tighter tolerance`, []);
   if (refused) {
     const { schema, ...rest } = plan;
     refused.plan = { schema, rejected: refused.message, ...rest };

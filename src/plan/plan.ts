@@ -52,6 +52,14 @@
  *             train ({ dir, dataset, windows, labelled }), epochs, epochKept, lr, batch, seed,
  *             seconds }. `model` is then the fine-tuned model, whose layer weights are already
  *             the quantized values; `search` is the original search's.
+ *   activations  present in a plan for the integer mode (`ecgc compress --activations int8`,
+ *             src/quant): { type: 'int8', calibration: { rule ('minmax' | 'percentile': the one
+ *             kept), windows, metric, scores (each rule's score on the calibration windows) },
+ *             tensors: [{ value, scale (float32 > 0), zeroPoint (-128..127) }] }, one per
+ *             float32 value of the graph. Its layers are then all 1..8 bits (uniform,
+ *             uniform-layer or sign), their bytes counting a Q31 multiplier, a shift and an
+ *             int32 bias per row, and applyPlan runs the integer graph: the figures are the
+ *             integer reference's, which the C computes bit for bit.
  *
  * Float32 values (scales, levels, thresholds) are written as JSON numbers: JavaScript prints
  * the shortest decimal that reads back as the same double, and a float32 is a double, so

@@ -18,7 +18,7 @@ import { compileGraph, runBatch } from '../ref/interpreter.js';
 import { CALIBRATION_RULES, type CalibrationRule, calibrate } from './calibrate.js';
 import { integerGraph } from './integer-graph.js';
 
-/** Windows calibration reads at most (evenly spaced over the data). */
+/** About how many windows calibration reads (every k-th of the data, k = floor(count / this)). */
 const CALIBRATION_WINDOWS = 1000;
 
 export function toInt8Plan(graph: Graph, plan: Plan, data: Calibration): Plan {

@@ -58,9 +58,3 @@ export function requantize(value: number, multiplier: number, shift: number): nu
   const right = shift > 0 ? 0 : -shift;
   return divideByPowerOfTwo(doublingHighMultiply(Math.imul(value, 1 << left), multiplier), right);
 }
-
-/** An integer sum divided by a count, midpoints away from zero (the integer average pool's rounding). */
-export function roundedDivide(sum: number, count: number): number {
-  const half = Math.trunc(count / 2);
-  return Math.trunc((sum > 0 ? sum + half : sum - half) / count);
-}

@@ -39,6 +39,17 @@ export function constraintsLine(m: PlanMethod): string {
   return `constraints: ${parts.join(', ')}`;
 }
 
+/** An int8 plan's activations: how they were calibrated (the figures below are the integer reference's). */
+function activationLines(plan: Plan): string[] {
+  const a = plan.activations;
+  if (!a) return [];
+  const scores = Object.entries(a.calibration.scores).map(([rule, score]) => `${rule} ${(100 * score).toFixed(2)}%`).join(', ');
+  return [
+    `Activations int8 (the integer mode): ${a.tensors.length} values quantized per tensor, calibrated on ${a.calibration.windows} windows of the search data; rule \`${a.calibration.rule}\` kept by ${a.calibration.metric} (${scores}). Layer bytes count the Q31 multiplier, shift and int32 bias of each row; the figures are the integer reference's, which the device computes bit for bit.`,
+    '',
+  ];
+}
+
 export function planMarkdown(plan: Plan, sensitivity?: Sensitivity): string {
   const m = plan.method;
   const t = plan.totals;
@@ -50,6 +61,7 @@ export function planMarkdown(plan: Plan, sensitivity?: Sensitivity): string {
     `Model sha256 \`${plan.model.sha256}\`. Searched on ${plan.figures.data.dir ?? 'synthetic ECG windows'} (${plan.figures.data.windows} windows)${plan.figures.test ? `; reported on ${plan.figures.test.dir} (${plan.figures.test.windows} windows, never searched on)` : ''}.`,
     '',
     ...finetuneLines(plan),
+    ...activationLines(plan),
     '## Layers',
     '',
     mdTable(

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { int8ConstraintMissed } from '../../src/compress/compress.js';
 import { loadModel } from '../../src/model/load.js';
 import { C_OPS, opDef } from '../../src/ops/index.js';
 import { type Plan, applyPlan, readPlan } from '../../src/plan/plan.js';
@@ -61,6 +62,13 @@ describe('an int8 plan of beatnet on labelled windows', () => {
       expect(values.has(t.value) || graph.inputs.includes(t.value)).toBe(true);
       expect(Number.isInteger(t.zeroPoint) && t.zeroPoint >= -128 && t.zeroPoint <= 127).toBe(true);
     }
+  });
+
+  it('is refused (exit 3) when its int8 figures miss --max-drop, which the search measured in float32', () => {
+    const drop = 100 * (plan.figures.data.baseline.accuracy! - plan.figures.data.final.accuracy!);
+    expect(int8ConstraintMissed({ ...plan, method: { ...plan.method, maxDrop: drop + 0.01 } })).toBeUndefined();
+    expect(int8ConstraintMissed({ ...plan, method: { ...plan.method, maxDrop: drop - 0.01 } })).toMatch(/with int8 activations the plan loses .* points of accuracy on --data, more than --max-drop/);
+    expect(int8ConstraintMissed({ ...plan, method: { ...plan.method, maxDrop: null } })).toBeUndefined();
   });
 
   it('has every layer in 1..8 bits, its bytes as the integer kernels store them', () => {
