@@ -13,7 +13,7 @@
  */
 import { fail } from '../errors.js';
 import { type At, cKernel, designated, offset } from './lowering.js';
-import { geometry } from './conv.js';
+import { convMacs, geometry } from './conv-geometry.js';
 import { type IntegerContext, type IntegerNode, layerRequantization, lowerRequantization, outputStage, outputStageFields, outputValue } from './integer.js';
 import type { OpDef } from './op.js';
 import { where } from './shapes.js';
@@ -26,11 +26,7 @@ export const ConvS8: OpDef = {
   internal: true,
   cTypes: ['int8'],
   infer: (ctx) => [{ dtype: 'int8', shape: geometry(ctx).outShape }],
-  macs(ctx) {
-    const g = geometry(ctx);
-    const product = (pick: (w: (typeof g.windows)[number]) => number) => g.windows.reduce((p, w) => p * pick(w), 1);
-    return g.batch * g.outChannels * product((w) => w.outLength) * (g.inChannels / g.group) * product((w) => w.kernel);
-  },
+  macs: convMacs,
   prepare(ctx) {
     const { windows, batch, inChannels, outChannels, group } = geometry(ctx);
     const { inSize, outSize, taps, offsets } = tapOffsets(windows);

@@ -9,43 +9,13 @@
  * definition; src/ref/fast/conv.ts computes the same sums several times faster.
  */
 import { fail } from '../errors.js';
-import { attrInt } from '../onnx/attributes.js';
-import { shapeText } from '../ir/graph.js';
 import type { InputVectors } from './layer.js';
 import { type At, type LayerWeights, type Lowering, type StreamStage, cKernel, designated, offset, rowScratchBytes } from './lowering.js';
 import type { OpContext, OpDef } from './op.js';
-import { inputShape, where } from './shapes.js';
+import { type ConvGeometry, convMacs, geometry } from './conv-geometry.js';
+import { where } from './shapes.js';
 import { convToS8 } from './conv-s8.js';
-import { spatialWindows, tapOffsets, validRanges, type Window1d } from './window.js';
-
-export interface ConvGeometry {
-  /** One per spatial axis. */
-  windows: Window1d[];
-  /** windows[0]: what the 1-D C kernels take. */
-  window: Window1d;
-  outShape: number[];
-  batch: number;
-  inChannels: number;
-  outChannels: number;
-  group: number;
-}
-
-export function geometry(ctx: OpContext): ConvGeometry {
-  const x = inputShape(ctx, 0);
-  const w = inputShape(ctx, 1);
-  if (x.length < 3) fail(`${where(ctx.node)}: the input must be [N, C, ...spatial]; it is ${shapeText(x)}`);
-  if (w.length !== x.length) fail(`${where(ctx.node)}: the weight must be [Cout, Cin/group, ...kernel] for an input ${shapeText(x)}, got ${shapeText(w)}`);
-  const group = attrInt(ctx.node, 'group', 1);
-  const [outChannels, inPerGroup] = w;
-  const inChannels = x[1];
-  if (group < 1 || inChannels % group !== 0 || outChannels % group !== 0 || inPerGroup * group !== inChannels) {
-    fail(`${where(ctx.node)}: weight ${shapeText(w)} with group ${group} does not fit an input of ${inChannels} channels`);
-  }
-  const bias = ctx.inputs[2];
-  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== outChannels)) fail(`${where(ctx.node)}: bias must be [${outChannels}], got ${shapeText(bias.shape)}`);
-  const { windows, outShape } = spatialWindows(ctx.node, x, w.slice(2), outChannels);
-  return { windows, window: windows[0], outShape, batch: x[0], inChannels, outChannels, group };
-}
+import { tapOffsets, validRanges, type Window1d } from './window.js';
 
 /** The geometry of a Conv the C kernels run: 1-D or 2-D. */
 function geometryInC(ctx: OpContext, axes: number[] = [1, 2]): ConvGeometry {
@@ -64,11 +34,7 @@ export const Conv: OpDef = {
   infer(ctx) {
     return [{ dtype: 'float32', shape: geometry(ctx).outShape }];
   },
-  macs(ctx) {
-    const g = geometry(ctx);
-    const product = (pick: (w: Window1d) => number) => g.windows.reduce((p, w) => p * pick(w), 1);
-    return g.batch * g.outChannels * product((w) => w.outLength) * (g.inChannels / g.group) * product((w) => w.kernel);
-  },
+  macs: convMacs,
   prepare(ctx) {
     const { windows, batch, inChannels, outChannels, group } = geometry(ctx);
     const { inSize, outSize, taps, offsets } = tapOffsets(windows);

@@ -6,7 +6,7 @@
  */
 import type { Kernel, OpContext } from '../../ops/op.js';
 import { ConvS8 } from '../../ops/conv-s8.js';
-import { geometry } from '../../ops/conv.js';
+import { geometry } from '../../ops/conv-geometry.js';
 import { outputStage, outputValue } from '../../ops/integer.js';
 
 export function prepareConvS8(ctx: OpContext): Kernel {

@@ -7,7 +7,8 @@
  */
 import type { TensorData } from '../../ir/graph.js';
 import type { Kernel, OpContext } from '../../ops/op.js';
-import { Conv, geometry } from '../../ops/conv.js';
+import { Conv } from '../../ops/conv.js';
+import { geometry } from '../../ops/conv-geometry.js';
 import { validRanges, type Window1d } from '../../ops/window.js';
 import { simdConv } from './simd.js';
 
