@@ -15,13 +15,15 @@ static inline int32_t ecgc_doubling_high_mult(int32_t m1, int32_t m2) {
   return (int32_t)(product >> 31);
 }
 
-/* dividend / 2^exponent, midpoints away from zero. */
-static inline int32_t ecgc_divide_by_power_of_two(int32_t dividend, int32_t exponent) {
-  const int32_t mask = (int32_t)(((uint32_t)1 << exponent) - 1u);
-  const int32_t remainder = dividend & mask;
+/* dividend / 2^exponent, midpoints away from zero; mask = 2^exponent - 1. */
+static inline int32_t ecgc_rounding_shift(int32_t dividend, int32_t exponent, int32_t mask) {
   const int32_t result = dividend >> exponent;
   const int32_t threshold = (mask >> 1) + (result < 0 ? 1 : 0);
-  return result + (remainder > threshold ? 1 : 0);
+  return result + ((dividend & mask) > threshold ? 1 : 0);
+}
+
+static inline int32_t ecgc_divide_by_power_of_two(int32_t dividend, int32_t exponent) {
+  return ecgc_rounding_shift(dividend, exponent, (int32_t)(((uint32_t)1 << exponent) - 1u));
 }
 
 static inline int32_t ecgc_requantize(int32_t value, int32_t multiplier, int32_t shift) {
@@ -44,21 +46,17 @@ static inline ecgc_output_stage_t ecgc_output_stage(int32_t multiplier, int32_t 
   return s;
 }
 
-/* ecgc_output_s8 (below) with the channel's stage: the same arithmetic, nothing recomputed. */
+/* The int8 an output of acc becomes: requantized (as ecgc_requantize), offset, clamped. */
 static inline int8_t ecgc_output_stage_s8(int32_t acc, const ecgc_output_stage_t *s) {
-  const int32_t high = ecgc_doubling_high_mult((int32_t)((uint32_t)acc << s->left), s->multiplier);
-  int32_t y = high >> s->right;
-  y += (high & s->mask) > (s->mask >> 1) + (y < 0 ? 1 : 0) ? 1 : 0;
-  y += s->offset;
+  int32_t y = ecgc_rounding_shift(ecgc_doubling_high_mult((int32_t)((uint32_t)acc << s->left), s->multiplier), s->right, s->mask) + s->offset;
   y = y < s->min ? s->min : y;
   return (int8_t)(y > s->max ? s->max : y);
 }
 
-/* The output stage of an int8 layer. */
+/* The same for a layer of one stage. */
 static inline int8_t ecgc_output_s8(int32_t acc, int32_t multiplier, int32_t shift, int32_t output_offset, int32_t act_min, int32_t act_max) {
-  int32_t y = ecgc_requantize(acc, multiplier, shift) + output_offset;
-  y = y < act_min ? act_min : y;
-  return (int8_t)(y > act_max ? act_max : y);
+  const ecgc_output_stage_t s = ecgc_output_stage(multiplier, shift, output_offset, act_min, act_max);
+  return ecgc_output_stage_s8(acc, &s);
 }
 
 #endif

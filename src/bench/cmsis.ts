@@ -28,7 +28,7 @@ import { instructionCountPlugin, readMarks, symbolAddress } from '../toolchain/p
 import { runQemu } from '../toolchain/qemu.js';
 import { DEFAULT_STACK_BYTES, cortexTarget } from '../toolchain/targets.js';
 import { withTemporaryDirectory } from '../util/files.js';
-import { benchOnDevice } from './device.js';
+import { benchOnDevice, seeded } from './device.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CMSIS = join(ROOT, '..', 'shared', 'peers', 'cmsis-nn');
@@ -56,14 +56,6 @@ export const VARIANTS: { bits: number; sparsity: number }[] = [
   { bits: 8, sparsity: 0 }, { bits: 4, sparsity: 0 }, { bits: 2, sparsity: 0 }, { bits: 1, sparsity: 0 },
   { bits: 8, sparsity: 0.5 }, { bits: 8, sparsity: 0.8 }, { bits: 4, sparsity: 0.5 }, { bits: 4, sparsity: 0.8 },
 ];
-
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 const macsOf = (s: Shape) => (s.kind === 'fc' ? s.inChannels * s.outChannels : s.outChannels * s.length * (s.kind === 'depthwise' ? 1 : s.inChannels) * s.kernel);
 
@@ -232,7 +224,9 @@ export async function compare(s: Shape, targetName: string, variants: { bits: nu
   const ecgc: number[] = [];
   for (const v of variants) ecgc.push((await ecgcInstructions(integerLayer(graph, input, v.bits, v.sparsity), input, targetName)) / macs);
   const eight = layerData(integerLayer(graph, input, 8, 0), input);
-  const codes4 = layerData(integerLayer(graph, input, 4, 0), input).codes;
+  // CMSIS-NN s4 is timed on the same layer's 4-bit codes
+  const [layer] = findWeightLayers(graph);
+  const codes4 = Int8Array.from(quantizeLayer(readRows(graph, layer), layer.rows, { bits: 4, quantizer: 'uniform', threshold: -1 }).codes);
   const cmsis = await cmsisRun(s, eight, codes4, targetName);
   return { macs, ecgc, cmsisS8: cmsis.s8 / macs, cmsisS4: cmsis.s4 / macs, ecgcOutput: eight.y, cmsisOutput: cmsis.output };
 }

@@ -235,8 +235,8 @@ export interface SparsitySweep {
   breakEvenFloat32: Record<string, number | null>;
 }
 
-/** A seeded generator: the sweep's weights and input are reproducible. */
-function seeded(seed: number): () => number {
+/** A seeded generator: the benches' weights and inputs are reproducible. */
+export function seeded(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0;

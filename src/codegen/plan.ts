@@ -1,6 +1,6 @@
 /** A compression plan (src/plan/plan.ts) as the C backend's per-layer quantization. */
 import { fail } from '../errors.js';
-import { type Plan, applyPlan, integerGraphOf, quantizerSpec, readPlan } from '../plan/plan.js';
+import { type Plan, compiledGraphOf, quantizerSpec, readPlan } from '../plan/plan.js';
 import type { Graph } from '../ir/graph.js';
 import { readFileOrFail } from '../util/files.js';
 import type { LayerReport } from './lower.js';
@@ -22,9 +22,7 @@ export function quantizationFromPlan(plan: Plan): Map<string, LayerQuantization>
  */
 export function loadPlan(planFile: string, model: string, graph: Graph): { plan: Plan; quantization: Map<string, LayerQuantization>; graph: Graph } {
   const plan = readPlan(planFile, graph, readFileOrFail(model));
-  applyPlan(graph, plan); // refuses scales that quantizing this model's weights does not give
-  const compiled = plan.activations ? integerGraphOf(graph, { ...plan, activations: plan.activations }) : graph;
-  return { plan, quantization: quantizationFromPlan(plan), graph: compiled };
+  return { plan, quantization: quantizationFromPlan(plan), graph: compiledGraphOf(graph, plan) };
 }
 
 /** The emitted bytes of every layer must be those the plan predicted: both come from src/pack. */

@@ -349,9 +349,13 @@ export function applyPlan(graph: Graph, plan: Plan): Graph {
   return plan.activations ? integerGraph(applied, { tensors: activationTensors(plan.activations), layers: integerLayers }) : applied;
 }
 
-/** The graph the C backend compiles for an int8 plan: the model's own float32 layers stay as they are, packed by the plan like any. */
-export function integerGraphOf(graph: Graph, plan: Plan & { activations: ActivationsRecord }): Graph {
-  return integerGraph(graph, { tensors: activationTensors(plan.activations), layers: applyWeights(graph, plan).integerLayers });
+/**
+ * The graph the C backend compiles for a plan: the model's own (its layers packed by the plan),
+ * or for an int8 plan its integer graph. Refuses scales the model's weights do not give.
+ */
+export function compiledGraphOf(graph: Graph, plan: Plan): Graph {
+  const { integerLayers } = applyWeights(graph, plan);
+  return plan.activations ? integerGraph(graph, { tensors: activationTensors(plan.activations), layers: integerLayers }) : graph;
 }
 
 const activationTensors = (record: ActivationsRecord) => new Map(record.tensors.map((t): [string, ActivationQuant] => [t.value, { scale: t.scale, zeroPoint: t.zeroPoint }]));

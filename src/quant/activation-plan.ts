@@ -48,16 +48,16 @@ export function toInt8Plan(graph: Graph, plan: Plan, data: Calibration): Plan {
   const labels = data.labels && Int32Array.from(picked, (w) => data.labels![w]);
 
   const rules = calibrate(applied, x, picked.length);
-  const reference = runBatch(compileGraph(applied), x, picked.length);
-  const classes = reference.length / picked.length;
   const score = (rule: CalibrationRule): number => {
     const outputs = runBatch(compileGraph(integerGraph(applied, { tensors: rules[rule], layers: integerLayers })), x, picked.length);
+    const classes = outputs.length / picked.length;
     const predicted = argmaxRows(outputs, classes);
     if (!labels) {
-      const expected = argmaxRows(reference, classes);
+      // agreement with the full model, as the plan's label-free figures count it
+      const expected = argmaxRows(runBatch(compileGraph(graph), x, picked.length), classes);
       return predicted.reduce((agree, p, i) => agree + (p === expected[i] ? 1 : 0), 0) / predicted.length;
     }
-    const metrics = classificationMetrics(labels, predicted, data.classNames ?? Array.from({ length: classes }, (_, c) => String(c)));
+    const metrics = classificationMetrics(labels, predicted, classNamesOf(data, classes));
     return plan.method.metric === 'f1' ? metrics.macroF1 : metrics.accuracy;
   };
   const scores = Object.fromEntries(CALIBRATION_RULES.map((rule) => [rule, score(rule)])) as Record<CalibrationRule, number>;
@@ -67,11 +67,25 @@ export function toInt8Plan(graph: Graph, plan: Plan, data: Calibration): Plan {
   return { ...weighted, activations: { type: 'int8', calibration: { rule, windows: picked.length, metric, scores }, tensors } };
 }
 
-/** The figures of `plan` (applied as the device runs it) on `data`, against the full model. */
+/** The figures of `plan` (applied as the device runs it) on `data`, against the full model (whose outputs are computed once per data set). */
 export function planFigures(graph: Graph, plan: Plan, data: Calibration): Figures {
-  const reference = runBatch(compileGraph(graph), data.x, data.count);
+  const reference = fullModelOutputs(graph, data);
   const outputs = runBatch(compileGraph(applyPlan(graph, plan)), data.x, data.count);
   const classes = reference.length / data.count;
-  const metrics = data.labels ? classificationMetrics(data.labels, argmaxRows(outputs, classes), data.classNames ?? Array.from({ length: classes }, (_, c) => String(c))) : null;
-  return outputFigures(metrics, outputs, reference, classes, data.classNames);
+  const predicted = argmaxRows(outputs, classes);
+  const metrics = data.labels ? classificationMetrics(data.labels, predicted, classNamesOf(data, classes)) : null;
+  return outputFigures(metrics, outputs, reference, classes, data.classNames, { predicted });
 }
+
+const fullOutputs = new WeakMap<Calibration, { graph: Graph; outputs: Float32Array }>();
+
+/** The full model's outputs on `data`: a search measures several plans on the same windows. */
+function fullModelOutputs(graph: Graph, data: Calibration): Float32Array {
+  const known = fullOutputs.get(data);
+  if (known?.graph === graph) return known.outputs;
+  const outputs = runBatch(compileGraph(graph), data.x, data.count);
+  fullOutputs.set(data, { graph, outputs });
+  return outputs;
+}
+
+const classNamesOf = (data: Calibration, classes: number): string[] => data.classNames ?? Array.from({ length: classes }, (_, c) => String(c));

@@ -26,6 +26,14 @@ export const CONV_GEOMETRIES: readonly ConvCase[] = [
   { k: 2, stride: 1, dilation: 1, pads: [1, 0], group: 2, cout: 4, bias: true },
 ];
 
+/** The fast reference convolutions' cases (input channels, geometry): the chain's, and wide pointwise, dilated and depthwise layers. */
+export const FAST_CONV_CASES: readonly [number, ConvCase][] = [
+  ...CONV_GEOMETRIES.map((c) => [c.group * 2, c] as [number, ConvCase]),
+  [48, { k: 1, stride: 1, dilation: 1, pads: [0, 0], group: 1, cout: 17, bias: true }],
+  [6, { k: 9, stride: 1, dilation: 3, pads: [12, 12], group: 1, cout: 5, bias: false }],
+  [16, { k: 5, stride: 1, dilation: 1, pads: [2, 2], group: 16, cout: 16, bias: true }],
+];
+
 /**
  * Input [N, 2, length], one Conv + Relu per case (nodes conv0, conv1, ...), then Flatten and a
  * Gemm 'fc' to 3 outputs. With `prune`, every third weight is zero, so the sparse encodings

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { OpContext } from '../../../src/ops/op.js';
 import { ConvS8 } from '../../../src/ops/conv-s8.js';
 import { referenceKernel } from '../../../src/ref/fast/index.js';
-import { CONV_GEOMETRIES, type ConvCase } from '../../helpers/conv-chain.js';
+import { FAST_CONV_CASES } from '../../helpers/conv-chain.js';
 import { lcg } from '../../helpers/random.js';
 
 function integers(count: number, low: number, high: number, seed: number, zeros = 0): Float64Array {
@@ -19,13 +19,7 @@ function integers(count: number, low: number, high: number, seed: number, zeros 
 describe('the fast reference ConvS8', () => {
   it('runs in place of the definition', () => expect(referenceKernel(ConvS8)).not.toBe(ConvS8.prepare));
 
-  const cases: [number, ConvCase][] = [
-    ...CONV_GEOMETRIES.map((c) => [c.group * 2, c] as [number, ConvCase]),
-    [48, { k: 1, stride: 1, dilation: 1, pads: [0, 0], group: 1, cout: 17, bias: true }],
-    [6, { k: 9, stride: 1, dilation: 3, pads: [12, 12], group: 1, cout: 5, bias: false }],
-    [16, { k: 5, stride: 1, dilation: 1, pads: [2, 2], group: 16, cout: 16, bias: true }],
-  ];
-  for (const [cin, c] of cases) {
+  for (const [cin, c] of FAST_CONV_CASES) {
     it(`computes the definition's outputs: ${cin} channels in, k=${c.k} s=${c.stride} d=${c.dilation} pads ${c.pads} group ${c.group}`, () => {
       const [batch, length] = [2, 67];
       const weightShape = [c.cout, cin / c.group, c.k];

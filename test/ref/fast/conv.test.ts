@@ -11,7 +11,7 @@ import { referenceKernel } from '../../../src/ref/fast/index.js';
 import { compileGraph, runBatch } from '../../../src/ref/interpreter.js';
 import { simdConv } from '../../../src/ref/fast/simd.js';
 import { expectBitExact } from '../../helpers/bit-exact.js';
-import { CONV_GEOMETRIES, type ConvCase } from '../../helpers/conv-chain.js';
+import { FAST_CONV_CASES } from '../../helpers/conv-chain.js';
 import { graphOf } from '../../helpers/model.js';
 import { randomFloats } from '../../helpers/random.js';
 
@@ -21,13 +21,7 @@ describe('the fast reference conv1d', () => {
     expect(referenceKernel(Conv)).not.toBe(Conv.prepare);
   });
 
-  const cases: [number, ConvCase][] = [
-    ...CONV_GEOMETRIES.map((c) => [c.group * 2, c] as [number, ConvCase]),
-    [48, { k: 1, stride: 1, dilation: 1, pads: [0, 0], group: 1, cout: 17, bias: true }],
-    [6, { k: 9, stride: 1, dilation: 3, pads: [12, 12], group: 1, cout: 5, bias: false }],
-    [16, { k: 5, stride: 1, dilation: 1, pads: [2, 2], group: 16, cout: 16, bias: true }],
-  ];
-  for (const [cin, c] of cases) {
+  for (const [cin, c] of FAST_CONV_CASES) {
     it(`computes the definition's sums bit for bit: ${cin} channels in, k=${c.k} s=${c.stride} d=${c.dilation} pads ${c.pads} group ${c.group}`, () => {
       const length = 67;
       const w = randomFloats((c.cout * cin * c.k) / c.group, 3, 0.5);
