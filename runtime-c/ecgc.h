@@ -427,6 +427,8 @@ const int8_t *ecgc_row_codes(ecgc_row_reader_t *reader, int8_t *codes);
  * output_offset, act_min, act_max), with requantize as CMSIS-NN's arm_nn_requantize
  * (ecgc_requantize.h). Their `bias` holds b + input_offset * (the sum of the row's codes), so
  * the kernels add plain w * x (a padded tap reads the input's zero point: -input_offset).
+ * small_accumulators: 1 when no row's |acc| * 2^max(shift, 0) can reach 2^30 (|bias| +
+ * 128 * sum |w| below it), which lets the requantization take a shorter, equal form.
  */
 typedef struct {
   int32_t in_channels, out_channels, in_length, out_length;
@@ -434,6 +436,7 @@ typedef struct {
   int32_t input_zero_point, output_offset, act_min, act_max;
   ecgc_weights_t weights;
   const int32_t *bias, *multiplier, *shift;
+  int32_t small_accumulators;
 } ecgc_conv1d_s8_t;
 
 size_t ecgc_conv1d_s8_get_buffer_size(const ecgc_conv1d_s8_t *p); /* scratch bytes */
@@ -445,6 +448,7 @@ typedef struct {
   int32_t output_offset, act_min, act_max;
   ecgc_weights_t weights;
   const int32_t *bias, *multiplier, *shift;
+  int32_t small_accumulators;
 } ecgc_linear_s8_t;
 
 size_t ecgc_linear_s8_get_buffer_size(const ecgc_linear_s8_t *p);
@@ -470,6 +474,25 @@ typedef struct {
 } ecgc_global_pool_s8_t;
 
 void ecgc_global_average_pool_s8(const ecgc_global_pool_s8_t *p, const int8_t *x, int8_t *y);
+
+/* y = clamp(requantize((a + a_offset) * (b + b_offset), multiplier, shift) + output_offset), broadcast as ecgc_binary_f32. */
+typedef struct {
+  int32_t a_offset, b_offset, output_offset, multiplier, shift, act_min, act_max;
+} ecgc_mul_s8_t;
+
+void ecgc_mul_s8(const ecgc_mul_s8_t *p, const int8_t *a, const int32_t *a_strides, const int8_t *b, const int32_t *b_strides, int8_t *y, const int32_t *shape, int32_t rank);
+
+/* One input of a Concat: x [outer][block] into columns of y [outer][out_block] (y at the input's first column), requantized as ecgc_output_s8. */
+void ecgc_concat_s8(const int8_t *x, int8_t *y, int32_t outer, int32_t block, int32_t out_block, int32_t input_offset, int32_t multiplier, int32_t shift, int32_t output_offset, int32_t act_min, int32_t act_max);
+
+/* MaxPool over int8 values (the input's quantization kept), clamped; a window with no tap inside gives the zero point. */
+void ecgc_maxpool1d_s8(const int8_t *x, int8_t *y, int32_t channels, int32_t in_length, int32_t out_length, int32_t kernel, int32_t stride, int32_t dilation, int32_t pad_begin, int32_t zero_point, int32_t act_min, int32_t act_max);
+
+/* AveragePool (1-D, no dilation) over int8 values, the input's quantization kept: the sum of x - zero_point over the taps inside, divided by divisor[t] (midpoints away from zero), clamped. */
+void ecgc_avgpool1d_s8(const int8_t *x, int8_t *y, int32_t channels, int32_t in_length, int32_t out_length, int32_t kernel, int32_t stride, int32_t pad_begin, const int32_t *divisor, int32_t zero_point, int32_t act_min, int32_t act_max);
+
+/* y[i] = table[x[i] + 128]: an element-wise op (Sigmoid, Tanh, ...) tabulated over the 256 inputs. In place allowed. */
+void ecgc_table_s8(const int8_t *x, int8_t *y, int32_t n, const int8_t *table);
 
 #ifdef __cplusplus
 }

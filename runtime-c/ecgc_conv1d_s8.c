@@ -1,18 +1,25 @@
 /*
- * Conv1d on int8 activations (ecgc.h), weight stationary. Per group, the input is first laid
- * out time-major: row r holds the group's channels at position r - pad_begin (the input's
- * zero point in the padding, so a padded tap adds w * 0 in real terms once the bias carries
+ * Conv1d on int8 activations (ecgc.h), weight stationary: each output channel's row is
+ * decoded once and swept over the whole time axis, its int32 sums gathered ECGC_CONV_CHUNK
+ * positions at a time and then requantized in one pass (ecgc_output_row_s8), so the sums
+ * loop keeps its registers for the sums.
+ *
+ * Depthwise layers (one input and one output channel a group, dilation 1) widen a channel
+ * to int16 once, padded with the zero point, and take its taps two at a time (SMLAD on
+ * int16 pairs), four positions a pass. Every other layer first lays each group's input out
+ * time-major: row r holds the group's channels at position r - pad_begin (the zero point in
+ * the padding, so a padded tap adds w * 0 in real terms once the bias carries
  * input_offset * sum(w)). A window is then contiguous: with dilation 1 one run of
  * kernel * channels values (window order [tap][channel]), otherwise one run of the channels
- * (rounded up to 4) per tap. Output channels' rows are decoded once into int16 in SMLAD
- * order (ecgc_dot_s8.h) and swept over the whole time axis: two channels at two positions,
- * or, for a group of one output channel (depthwise), one channel at four positions.
+ * (rounded up to 4) per tap. Two output channels' rows are decoded into int16 in SMLAD order
+ * (ecgc_dot_s8.h) and swept over the time axis two positions a pass.
  */
 #include "ecgc.h"
 #include "ecgc_dot_s8.h"
 #include "ecgc_requantize.h"
 
 #define ROUND4(n) (((n) + 3) & ~3)
+#define ECGC_CONV_CHUNK 32 /* positions whose sums wait for the output stage (a multiple of 4) */
 
 typedef struct {
   int32_t in_per_group, out_per_group;
@@ -20,7 +27,12 @@ typedef struct {
   int32_t window;  /* values a window reads (a multiple of 4) */
   int32_t segment; /* values read contiguously: the whole window (dilation 1), or a tap's channels */
   int32_t rows;    /* positions the windows span */
+  int32_t pairs;   /* depthwise: the taps two at a time (zeros past the last) */
 } geometry_t;
+
+static int depthwise(const ecgc_conv1d_s8_t *p) {
+  return p->in_channels == p->groups && p->out_channels == p->groups && p->dilation == 1;
+}
 
 static geometry_t geometry(const ecgc_conv1d_s8_t *p) {
   geometry_t g;
@@ -30,13 +42,62 @@ static geometry_t geometry(const ecgc_conv1d_s8_t *p) {
   g.window = p->dilation == 1 ? ROUND4(p->kernel * g.in_per_group) : p->kernel * g.width;
   g.segment = p->dilation == 1 ? g.window : g.width;
   g.rows = (p->out_length - 1) * p->stride + (p->kernel - 1) * p->dilation + 1;
+  g.pairs = (p->kernel + 1) / 2;
+  g.pairs = g.pairs > 3 ? g.pairs : 3; /* three at least: ecgc_dot_3pairs_1x4_s16 reads three */
   return g;
+}
+
+/* Depthwise: a channel widened, up to the last value a pass of four positions reads (position n + 2's last pair). */
+static int32_t widened_length(const ecgc_conv1d_s8_t *p, const geometry_t *g) {
+  return ROUND4((p->out_length + 2) * p->stride + 2 * g->pairs);
 }
 
 size_t ecgc_conv1d_s8_get_buffer_size(const ecgc_conv1d_s8_t *p) {
   const geometry_t g = geometry(p);
+  const int32_t sums = 4 * 2 * ECGC_CONV_CHUNK, codes = ROUND4(p->weights.row_length);
+  if (depthwise(p)) return (size_t)(2 * widened_length(p, &g) + 4 * g.pairs + sums + codes);
   /* two rows packed (int16 pairs), two rows in window order, a row of codes, the time-major input and 4 bytes a window may read past it */
-  return (size_t)(4 * g.window + 2 * g.window + ROUND4(p->weights.row_length) + ROUND4(g.rows * g.width + 4));
+  return (size_t)(4 * g.window + 2 * g.window + codes + ROUND4(g.rows * g.width + 4) + sums);
+}
+
+static ecgc_output_stage_t stage_of(const ecgc_conv1d_s8_t *p, int32_t channel) {
+  return ecgc_output_stage(p->multiplier[channel], p->shift[channel], p->output_offset, p->act_min, p->act_max, p->small_accumulators);
+}
+
+static void conv_depthwise(const ecgc_conv1d_s8_t *p, const geometry_t *g, const int8_t *x, int8_t *y, void *scratch) {
+  const int32_t n = p->out_length, length = widened_length(p, g), zero = p->input_zero_point;
+  /* the channel's samples fill rows [begin, end), the zero point the rest up to g->rows */
+  const int32_t begin = p->pad_begin < g->rows ? p->pad_begin : g->rows;
+  const int32_t end = p->pad_begin + p->in_length < g->rows ? p->pad_begin + p->in_length : g->rows;
+  int16_t *row = (int16_t *)scratch;
+  int32_t *pairs = (int32_t *)(row + length), *sums = pairs + g->pairs;
+  int8_t *codes = (int8_t *)(sums + 2 * ECGC_CONV_CHUNK);
+  ecgc_row_reader_t reader;
+  int32_t c, r, j, t0, t;
+  ecgc_row_reader_init(&reader, &p->weights);
+  for (c = 0; c < p->out_channels; c++) {
+    const int8_t *w = ecgc_row_codes(&reader, codes), *xc = x + c * p->in_length;
+    const ecgc_output_stage_t stage = stage_of(p, c);
+    for (j = 0; j < g->pairs; j++) pairs[j] = 2 * j < p->kernel ? ecgc_pair(w[2 * j], 2 * j + 1 < p->kernel ? w[2 * j + 1] : 0) : 0;
+    for (r = 0; r < begin; r++) row[r] = (int16_t)zero;
+    ecgc_widen_s8(xc + (begin - p->pad_begin), end - begin, row + begin);
+    r = end;
+    for (; r < g->rows; r++) row[r] = (int16_t)zero;
+    for (; r < length; r++) row[r] = 0;
+    for (t0 = 0; t0 < n; t0 += ECGC_CONV_CHUNK) {
+      const int32_t count = n - t0 < ECGC_CONV_CHUNK ? n - t0 : ECGC_CONV_CHUNK;
+      /* past the last position the sums read the widened tail and are dropped */
+      if (p->stride == 1 && g->pairs == 3) {
+        for (t = 0; t < count; t += 4) ecgc_dot_3pairs_1x4_s16(row + t0 + t, pairs[0], pairs[1], pairs[2], p->bias[c], sums + t);
+      } else {
+        for (t = 0; t < count; t += 4) {
+          sums[t] = sums[t + 1] = sums[t + 2] = sums[t + 3] = p->bias[c];
+          ecgc_dot_pairs_1x4_s16(row + (t0 + t) * p->stride, p->stride, pairs, g->pairs, sums + t);
+        }
+      }
+      ecgc_output_row_s8(sums, count, &stage, y + c * n + t0);
+    }
+  }
 }
 
 /* The group's input, time-major, padded with the zero point (and zeros in the channels rounded up to 4). */
@@ -63,11 +124,11 @@ static void time_major(const ecgc_conv1d_s8_t *p, const geometry_t *g, const int
 static void window_row(const ecgc_conv1d_s8_t *p, const geometry_t *g, ecgc_row_reader_t *reader, int8_t *scratch, int8_t *w) {
   const int8_t *codes = ecgc_row_codes(reader, scratch);
   int32_t c, k;
-  if (g->width == 1 && p->kernel == g->window) {
-    memcpy(w, codes, (size_t)p->kernel);
+  memset(w, 0, (size_t)g->window);
+  if (g->width == 1 || p->kernel == 1) {
+    memcpy(w, codes, (size_t)p->weights.row_length); /* window order is row order */
     return;
   }
-  memset(w, 0, (size_t)g->window);
   for (c = 0; c < g->in_per_group; c++) {
     for (k = 0; k < p->kernel; k++) w[k * g->width + c] = codes[c * p->kernel + k];
   }
@@ -75,12 +136,18 @@ static void window_row(const ecgc_conv1d_s8_t *p, const geometry_t *g, ecgc_row_
 
 void ecgc_conv1d_s8(const ecgc_conv1d_s8_t *p, const int8_t *x, int8_t *y, void *scratch) {
   const geometry_t g = geometry(p);
-  int32_t *packed = (int32_t *)scratch;
+  int32_t *packed = (int32_t *)scratch, *sums[2];
   int8_t *rows[2], *codes, *xt;
   const int32_t step = p->stride * g.width, tap = p->dilation * g.width, n = p->out_length, segments = g.window / g.segment;
   ecgc_row_reader_t reader;
-  int32_t group, co, t, k;
-  rows[0] = (int8_t *)(packed + g.window);
+  int32_t group, co, t0, t, k;
+  if (depthwise(p)) {
+    conv_depthwise(p, &g, x, y, scratch);
+    return;
+  }
+  sums[0] = packed + g.window;
+  sums[1] = sums[0] + ECGC_CONV_CHUNK;
+  rows[0] = (int8_t *)(sums[1] + ECGC_CONV_CHUNK);
   rows[1] = rows[0] + g.window;
   codes = rows[1] + g.window;
   xt = codes + ROUND4(p->weights.row_length);
@@ -90,46 +157,26 @@ void ecgc_conv1d_s8(const ecgc_conv1d_s8_t *p, const int8_t *x, int8_t *y, void 
     time_major(p, &g, x + group * g.in_per_group * p->in_length, xt);
     for (co = group * g.out_per_group; co < last; co += 2) {
       /* an odd channel out: its own row stands in for the second one, whose sums are dropped */
-      const int32_t pair = co + 1 < last, c1 = pair ? co + 1 : co;
-      const ecgc_output_stage_t s0 = ecgc_output_stage(p->multiplier[co], p->shift[co], p->output_offset, p->act_min, p->act_max);
-      const ecgc_output_stage_t s1 = ecgc_output_stage(p->multiplier[c1], p->shift[c1], p->output_offset, p->act_min, p->act_max);
-      int8_t *y0 = y + co * n, *y1 = y + c1 * n;
+      const int32_t pair = co + 1 < last, c1 = pair ? co + 1 : co, b0 = p->bias[co], b1 = p->bias[c1];
+      const ecgc_output_stage_t s0 = stage_of(p, co), s1 = stage_of(p, c1);
       window_row(p, &g, &reader, codes, rows[0]);
       if (pair) window_row(p, &g, &reader, codes, rows[1]);
-      ecgc_pack_rows((const int8_t *const *)rows, 1 + pair, g.window, packed);
-      t = 0;
-      /* a channel alone (depthwise): four positions a pass while four remain */
-      if (!pair) {
-        for (; t + 4 <= n; t += 4) {
+      else memcpy(rows[1], rows[0], (size_t)g.window);
+      ecgc_pack_rows((const int8_t *const *)rows, 2, g.window, packed);
+      for (t0 = 0; t0 < n; t0 += ECGC_CONV_CHUNK) {
+        const int32_t count = n - t0 < ECGC_CONV_CHUNK ? n - t0 : ECGC_CONV_CHUNK;
+        /* two positions a pass (the last alone standing in for the second at an odd end) */
+        for (t = 0; t < count; t += 2) {
+          const int8_t *xa = xt + (t0 + t) * step, *xb = t0 + t + 1 < n ? xa + step : xa;
           int32_t acc[4];
-          acc[0] = acc[1] = acc[2] = acc[3] = p->bias[co];
-          for (k = 0; k < segments; k++) ecgc_dot_1x4_s8(xt + t * step + k * tap, step, packed + k * g.segment / 2, g.segment, acc);
-          y0[t] = ecgc_output_stage_s8(acc[0], &s0);
-          y0[t + 1] = ecgc_output_stage_s8(acc[1], &s0);
-          y0[t + 2] = ecgc_output_stage_s8(acc[2], &s0);
-          y0[t + 3] = ecgc_output_stage_s8(acc[3], &s0);
+          acc[0] = acc[1] = b0;
+          acc[2] = acc[3] = b1;
+          for (k = 0; k < segments; k++) ecgc_dot_2x2_s8(xa + k * tap, xb + k * tap, packed + k * g.segment, g.segment, acc);
+          sums[0][t] = acc[0], sums[0][t + 1] = acc[1];
+          sums[1][t] = acc[2], sums[1][t + 1] = acc[3];
         }
-      }
-      /* the pair kernel for the rest: a channel alone takes its own row as the second */
-      if (!pair && t < n) {
-        memcpy(rows[1], rows[0], (size_t)g.window);
-        ecgc_pack_rows((const int8_t *const *)rows, 2, g.window, packed);
-      }
-      /* two positions a pass (the last alone standing in for the second at an odd end) */
-      for (; t < n; t += 2) {
-        const int32_t t1 = t + 1 < n ? t + 1 : t;
-        int32_t acc[4];
-        acc[0] = acc[1] = p->bias[co];
-        acc[2] = acc[3] = p->bias[c1];
-        if (segments == 1) {
-          ecgc_dot_2x2_s8(xt + t * step, xt + t1 * step, packed, g.window, acc);
-        } else {
-          for (k = 0; k < segments; k++) ecgc_dot_2x2_s8(xt + t * step + k * tap, xt + t1 * step + k * tap, packed + k * g.segment, g.segment, acc);
-        }
-        y0[t] = ecgc_output_stage_s8(acc[0], &s0);
-        y1[t] = ecgc_output_stage_s8(acc[2], &s1);
-        y0[t1] = ecgc_output_stage_s8(acc[1], &s0);
-        y1[t1] = ecgc_output_stage_s8(acc[3], &s1);
+        ecgc_output_row_s8(sums[0], count, &s0, y + co * n + t0);
+        if (pair) ecgc_output_row_s8(sums[1], count, &s1, y + c1 * n + t0);
       }
     }
   }

@@ -53,6 +53,21 @@ static inline void ecgc_pack_rows(const int8_t *const *rows, int32_t count, int3
   } while (0)
 #endif
 
+/* y[i] = x[i] for n int8 values, widened to int16 (four at a time: SXTB16, then PKHBT/PKHTB). */
+static inline void ecgc_widen_s8(const int8_t *x, int32_t n, int16_t *y) {
+  int32_t i = 0;
+#ifdef ECGC_DSP
+  for (; i + 4 <= n; i += 4) {
+    int32_t even, odd, v = ecgc_load4(x + i), pair[2];
+    ECGC_SPLIT4(v, even, odd);
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(pair[0]) : "r"(even), "r"(odd)); /* (x0, x1) */
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(pair[1]) : "r"(odd), "r"(even)); /* (x2, x3) */
+    memcpy(y + i, pair, 8);
+  }
+#endif
+  for (; i < n; i++) y[i] = x[i];
+}
+
 /* w . x over four values: w the two packed words, x four int8 values. */
 static inline int32_t ecgc_dot4(const int32_t *w, const int8_t *x, int32_t acc) {
   return acc + ecgc_low(w[0]) * x[0] + ecgc_high(w[0]) * x[2] + ecgc_low(w[1]) * x[1] + ecgc_high(w[1]) * x[3];
@@ -65,17 +80,20 @@ static inline int32_t ecgc_dot4(const int32_t *w, const int8_t *x, int32_t acc) 
  */
 static inline void ecgc_dot_2x2_s8(const int8_t *xa, const int8_t *xb, const int32_t *w, int32_t n, int32_t *acc) {
   int32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
-  for (; n > 0; n -= 4, xa += 4, xb += 4, w += 4) {
+  const int8_t *end = xa + n;
+  for (; xa < end; xa += 4, xb += 4, w += 4) {
 #ifdef ECGC_DSP
-    int32_t even, odd, v = ecgc_load4(xa);
-    const int32_t u0 = w[0], u1 = w[1], u2 = w[2], u3 = w[3];
-    ECGC_SPLIT4(v, even, odd);
-    s0 = __smlad(odd, u1, __smlad(even, u0, s0));
-    s2 = __smlad(odd, u3, __smlad(even, u2, s2));
+    int32_t ea, oa, eb, ob, u, v;
+    u = ecgc_load4(xa);
+    ECGC_SPLIT4(u, ea, oa);
     v = ecgc_load4(xb);
-    ECGC_SPLIT4(v, even, odd);
-    s1 = __smlad(odd, u1, __smlad(even, u0, s1));
-    s3 = __smlad(odd, u3, __smlad(even, u2, s3));
+    ECGC_SPLIT4(v, eb, ob);
+    u = w[0], v = w[1];
+    s0 = __smlad(oa, v, __smlad(ea, u, s0));
+    s1 = __smlad(ob, v, __smlad(eb, u, s1));
+    u = w[2], v = w[3];
+    s2 = __smlad(oa, v, __smlad(ea, u, s2));
+    s3 = __smlad(ob, v, __smlad(eb, u, s3));
 #else
     s0 = ecgc_dot4(w, xa, s0);
     s1 = ecgc_dot4(w, xb, s1);
@@ -87,35 +105,85 @@ static inline void ecgc_dot_2x2_s8(const int8_t *xa, const int8_t *xb, const int
 }
 
 /*
- * acc[0..3] += the windows x, x + step, x + 2 step, x + 3 step (n int8 values each) against
- * one row: one channel at four positions (depthwise layers).
+ * acc[i] += the `count` pairs of weights . x[i * step + 2j], x[i * step + 2j + 1] for the
+ * four positions i = 0..3: one channel's taps two at a time over int16 activations
+ * (depthwise layers). With step 1 the four windows overlap: two new loads a pair of taps.
  */
-static inline void ecgc_dot_1x4_s8(const int8_t *x, int32_t step, const int32_t *w, int32_t n, int32_t *acc) {
-  int32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
-  for (; n > 0; n -= 4, x += 4, w += 2) {
+static inline void ecgc_dot_pairs_1x4_s16(const int16_t *x, int32_t step, const int32_t *pairs, int32_t count, int32_t *acc) {
+  int32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3], j;
 #ifdef ECGC_DSP
-    const int32_t u0 = w[0], u1 = w[1];
-    int32_t even, odd, v;
-    v = ecgc_load4(x);
-    ECGC_SPLIT4(v, even, odd);
-    s0 = __smlad(odd, u1, __smlad(even, u0, s0));
-    v = ecgc_load4(x + step);
-    ECGC_SPLIT4(v, even, odd);
-    s1 = __smlad(odd, u1, __smlad(even, u0, s1));
-    v = ecgc_load4(x + 2 * step);
-    ECGC_SPLIT4(v, even, odd);
-    s2 = __smlad(odd, u1, __smlad(even, u0, s2));
-    v = ecgc_load4(x + 3 * step);
-    ECGC_SPLIT4(v, even, odd);
-    s3 = __smlad(odd, u1, __smlad(even, u0, s3));
-#else
-    s0 = ecgc_dot4(w, x, s0);
-    s1 = ecgc_dot4(w, x + step, s1);
-    s2 = ecgc_dot4(w, x + 2 * step, s2);
-    s3 = ecgc_dot4(w, x + 3 * step, s3);
-#endif
+  if (step == 1) {
+    int32_t a0, a1, a2, a3;
+    memcpy(&a0, x, 4);
+    memcpy(&a1, x + 1, 4);
+    for (j = 0; j < count; j++, x += 2) {
+      const int32_t w = pairs[j];
+      memcpy(&a2, x + 2, 4);
+      memcpy(&a3, x + 3, 4);
+      s0 = __smlad(a0, w, s0);
+      s1 = __smlad(a1, w, s1);
+      s2 = __smlad(a2, w, s2);
+      s3 = __smlad(a3, w, s3);
+      a0 = a2, a1 = a3;
+    }
+  } else {
+    for (j = 0; j < count; j++, x += 2) {
+      const int32_t w = pairs[j];
+      int32_t a;
+      memcpy(&a, x, 4);
+      s0 = __smlad(a, w, s0);
+      memcpy(&a, x + step, 4);
+      s1 = __smlad(a, w, s1);
+      memcpy(&a, x + 2 * step, 4);
+      s2 = __smlad(a, w, s2);
+      memcpy(&a, x + 3 * step, 4);
+      s3 = __smlad(a, w, s3);
+    }
   }
+#else
+  for (j = 0; j < count; j++, x += 2) {
+    const int32_t lo = ecgc_low(pairs[j]), hi = ecgc_high(pairs[j]);
+    s0 += lo * x[0] + hi * x[1];
+    s1 += lo * x[step] + hi * x[step + 1];
+    s2 += lo * x[2 * step] + hi * x[2 * step + 1];
+    s3 += lo * x[3 * step] + hi * x[3 * step + 1];
+  }
+#endif
   acc[0] = s0, acc[1] = s1, acc[2] = s2, acc[3] = s3;
+}
+
+/*
+ * acc[i] = b + w0 . x[i, i+1] + w1 . x[i+2, i+3] + w2 . x[i+4, i+5] for i = 0..3: three
+ * pairs of taps (kernels of 1 to 6, zeros past the last tap) at four overlapping windows,
+ * the weights in registers: eight loads and twelve SMLADs (depthwise layers, stride 1).
+ */
+static inline void ecgc_dot_3pairs_1x4_s16(const int16_t *x, int32_t w0, int32_t w1, int32_t w2, int32_t b, int32_t *acc) {
+#ifdef ECGC_DSP
+  int32_t a0, a1, a2, a3, s0, s1, s2, s3;
+  memcpy(&a0, x, 4);
+  memcpy(&a1, x + 1, 4);
+  memcpy(&a2, x + 2, 4);
+  memcpy(&a3, x + 3, 4);
+  s0 = __smlad(a2, w1, __smlad(a0, w0, b));
+  s1 = __smlad(a3, w1, __smlad(a1, w0, b));
+  s2 = __smlad(a2, w0, b);
+  s3 = __smlad(a3, w0, b);
+  memcpy(&a0, x + 4, 4);
+  memcpy(&a1, x + 5, 4);
+  s0 = __smlad(a0, w2, s0);
+  s1 = __smlad(a1, w2, s1);
+  s2 = __smlad(a0, w1, s2);
+  s3 = __smlad(a1, w1, s3);
+  memcpy(&a2, x + 6, 4);
+  memcpy(&a3, x + 7, 4);
+  acc[0] = s0, acc[1] = s1;
+  acc[2] = __smlad(a2, w2, s2);
+  acc[3] = __smlad(a3, w2, s3);
+#else
+  const int32_t pairs[3] = {w0, w1, w2};
+  acc[0] = acc[1] = acc[2] = acc[3] = b;
+  ecgc_dot_pairs_1x4_s16(x, 1, pairs, 3, acc);
+#endif
 }
 
 /*

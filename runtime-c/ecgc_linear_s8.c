@@ -23,7 +23,7 @@ void ecgc_linear_s8(const ecgc_linear_s8_t *p, const int8_t *x, int8_t *y, void 
     ecgc_output_stage_t stage[4];
     for (r = 0; r < 4; r++) {
       rows[r] = r < count ? ecgc_row_codes(&reader, (int8_t *)scratch + r * p->k) : rows[count - 1];
-      stage[r] = ecgc_output_stage(p->multiplier[n + (r < count ? r : count - 1)], p->shift[n + (r < count ? r : count - 1)], p->output_offset, p->act_min, p->act_max);
+      stage[r] = ecgc_output_stage(p->multiplier[n + (r < count ? r : count - 1)], p->shift[n + (r < count ? r : count - 1)], p->output_offset, p->act_min, p->act_max, 0);
     }
     for (m = 0; m < p->m; m++) {
       const int8_t *xm = x + m * p->k;

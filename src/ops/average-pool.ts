@@ -9,6 +9,7 @@
 import { fail } from '../errors.js';
 import { attrInt } from '../onnx/attributes.js';
 import { shapeText } from '../ir/graph.js';
+import type { IntegerContext, IntegerNode } from './integer.js';
 import type { OpContext, OpDef } from './op.js';
 import { cFloat } from '../util/c.js';
 import { cKernel } from './lowering.js';
@@ -39,7 +40,7 @@ function axisCounts(ctx: OpContext, w: Window1d, dilated: boolean): number[] {
 }
 
 /** Each output position's divisor: the product of its axes' counts, row-major over the output. */
-function divisors(ctx: OpContext): Float32Array {
+export function averagePoolDivisors(ctx: OpContext): Float32Array {
   const { windows } = geometry(ctx);
   const dilated = windows.some((w) => w.dilation > 1);
   const counts = windows.map((w) => axisCounts(ctx, w, dilated));
@@ -51,18 +52,19 @@ const AVGPOOL2D_F32 = cKernel('ecgc_avgpool2d_f32', 'ecgc_pool2d.c');
 
 export const AveragePool: OpDef = {
   op: 'AveragePool',
+  integer: { lower: averagePoolToS8, keepsQuant: true },
   infer(ctx) {
     return [{ dtype: 'float32', shape: geometry(ctx).outShape }];
   },
   prepare(ctx) {
     const { channels, windows } = geometry(ctx);
-    const divisor = divisors(ctx);
+    const divisor = averagePoolDivisors(ctx);
     return sumPool(windows, channels, (x) => x, (sum, o) => sum / divisor[o]);
   },
   lower(ctx, _outputs, c) {
     const { channels, windows } = geometry(ctx);
     const id = c.id('op', '_divisor');
-    c.declare(`static const float ${id}[] = {${Array.from(divisors(ctx), cFloat).join(', ')}};`);
+    c.declare(`static const float ${id}[] = {${Array.from(averagePoolDivisors(ctx), cFloat).join(', ')}};`);
     // the 1-D kernel has no dilations: the 2-D one takes that case as a single row
     if (windows.length !== 1 || windows[0].dilation !== 1) return lowerPool2d(ctx.node, c, AVGPOOL2D_F32, channels, windows, { divisor: id });
     const [w] = windows;
@@ -70,3 +72,13 @@ export const AveragePool: OpDef = {
     c.step([AVGPOOL1D_F32], (at) => `${AVGPOOL1D_F32.name}(${at(x)}, ${at(y)}, ${channels}, ${w.inLength}, ${w.outLength}, ${w.kernel}, ${w.stride}, ${w.padBegin}, ${id});`);
   },
 };
+
+const POOL_ATTRIBUTES = ['kernel_shape', 'strides', 'pads', 'auto_pad', 'ceil_mode', 'count_include_pad'];
+
+/** AveragePool's integer form (1-D, no dilation): an AveragePoolS8 (src/ops/average-pool-s8.ts), the input's quantization kept. */
+export function averagePoolToS8(ic: IntegerContext): IntegerNode | undefined {
+  const { windows } = geometry(ic.ctx);
+  if (windows.length !== 1 || windows[0].dilation !== 1) return undefined;
+  const attrs = Object.fromEntries(Object.entries(ic.ctx.node.attrs).filter(([name]) => POOL_ATTRIBUTES.includes(name)));
+  return { op: 'AveragePoolS8', inputs: [ic.input(0)], attrs: { ...attrs, zero_point: ic.inputQuant(0).zeroPoint, act_min: ic.output.actMin, act_max: ic.output.actMax } };
+}

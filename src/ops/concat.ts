@@ -2,8 +2,10 @@
 import { fail } from '../errors.js';
 import { attrInt } from '../onnx/attributes.js';
 import { shapeText, sizeOf } from '../ir/graph.js';
+import { quantizeMultiplier } from '../quant/fixed-point.js';
 import type { OpContext, OpDef } from './op.js';
 import { COPY_F32 } from './copy.js';
+import type { IntegerContext, IntegerNode } from './integer.js';
 import { normalizeAxis, where } from './shapes.js';
 
 export function geometry(ctx: OpContext) {
@@ -21,6 +23,7 @@ export function geometry(ctx: OpContext) {
 
 export const Concat: OpDef = {
   op: 'Concat',
+  integer: { lower: concatToS8 },
   infer: (ctx) => [{ dtype: ctx.inputs[0]!.dtype, shape: geometry(ctx).outShape }],
   prepare(ctx) {
     const { outer, blocks } = geometry(ctx);
@@ -52,3 +55,23 @@ export const Concat: OpDef = {
     c.step([COPY_F32], (at) => parts.map((p) => `${COPY_F32.name}(${c.operand(p.name, at)}, 0, ${id}__src_${p.offset}, ${at(y)}, ${p.offset}, ${id}__dst, ${id}__shape_${p.offset}, 2);`).join('\n  '));
   },
 };
+
+/** Concat's integer form, for run-time inputs: a ConcatS8 (src/ops/concat-s8.ts), each input requantized to the output's calibration. */
+export function concatToS8(ic: IntegerContext): IntegerNode | undefined {
+  if (ic.ctx.constants.some((t) => t) || ic.ctx.inputs.some((info) => info?.dtype !== 'float32')) return undefined;
+  const quants = ic.ctx.inputs.map((_, k) => ic.inputQuant(k));
+  const factors = quants.map((q) => quantizeMultiplier(q.scale / ic.output.quant.scale));
+  return {
+    op: 'ConcatS8',
+    inputs: ic.ctx.inputs.map((_, k) => ic.input(k)),
+    attrs: {
+      axis: attrInt(ic.ctx.node, 'axis'),
+      zero_points: quants.map((q) => q.zeroPoint),
+      multipliers: factors.map((f) => f.multiplier),
+      shifts: factors.map((f) => f.shift),
+      output_zero_point: ic.output.quant.zeroPoint,
+      act_min: ic.output.actMin,
+      act_max: ic.output.actMax,
+    },
+  };
+}

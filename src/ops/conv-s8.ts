@@ -74,13 +74,26 @@ export const ConvS8: OpDef = {
 
 const round4 = (n: number) => Math.ceil(n / 4) * 4;
 
-/** runtime-c's ecgc_conv1d_s8_get_buffer_size: two rows packed and in window order, a row of codes, the time-major input. */
-function convScratchBytes({ window: w, inChannels, group }: ReturnType<typeof geometry>): number {
+/** runtime-c's ECGC_CONV_CHUNK: positions whose int32 sums wait for the output stage. */
+const CHUNK = 32;
+
+/**
+ * runtime-c's ecgc_conv1d_s8_get_buffer_size. Depthwise (dilation 1): a channel widened to
+ * int16 up to the last value a pass reads, its taps in pairs (three at least), the sums, a
+ * row of codes. Otherwise: two rows packed and in window order, a row of codes, the
+ * time-major input, the sums of two channels.
+ */
+function convScratchBytes({ window: w, inChannels, outChannels, group }: ReturnType<typeof geometry>): number {
   const inPerGroup = inChannels / group;
+  const rows = (w.outLength - 1) * w.stride + (w.kernel - 1) * w.dilation + 1;
+  const [sums, codes] = [4 * 2 * CHUNK, round4(inPerGroup * w.kernel)];
+  if (inChannels === group && outChannels === group && w.dilation === 1) {
+    const pairs = Math.max(3, Math.ceil(w.kernel / 2));
+    return 2 * round4((w.outLength + 2) * w.stride + 2 * pairs) + 4 * pairs + sums + codes;
+  }
   const width = w.dilation === 1 ? inPerGroup : round4(inPerGroup);
   const window = w.dilation === 1 ? round4(w.kernel * inPerGroup) : w.kernel * width;
-  const rows = (w.outLength - 1) * w.stride + (w.kernel - 1) * w.dilation + 1;
-  return 6 * window + round4(inPerGroup * w.kernel) + round4(rows * width + 4);
+  return 6 * window + codes + round4(rows * width + 4) + sums;
 }
 
 /** Conv's integer form: a ConvS8 of the plan's codes, for a 1-D Conv whose weight the plan quantized. */

@@ -94,11 +94,16 @@ import { Unsqueeze } from './unsqueeze.js';
 import { Where } from './where.js';
 import { Xor } from './xor.js';
 import { AddS8 } from './add-s8.js';
+import { AveragePoolS8 } from './average-pool-s8.js';
+import { ConcatS8 } from './concat-s8.js';
 import { ConvS8 } from './conv-s8.js';
 import { DequantizeS8 } from './dequantize-s8.js';
 import { GlobalAveragePoolS8 } from './global-average-pool-s8.js';
 import { LinearS8 } from './linear-s8.js';
 import { QuantizeS8 } from './quantize-s8.js';
+import { MaxPoolS8 } from './max-pool-s8.js';
+import { MulS8 } from './mul-s8.js';
+import { TableS8 } from './table-s8.js';
 
 /** Every op's definition: the one list of ops. */
 const DEFINITIONS: OpDef[] = [
@@ -111,7 +116,7 @@ const DEFINITIONS: OpDef[] = [
   Shape, Sigmoid, Sign, Slice, Softmax, Softplus, Softsign, Split, Sqrt, Squeeze, Sub, Sum, Tanh, Tile, Transpose,
   Unsqueeze, Where, Xor,
   // the integer mode's (src/quant/integer-graph.ts)
-  AddS8, ConvS8, DequantizeS8, GlobalAveragePoolS8, LinearS8, QuantizeS8,
+  AddS8, AveragePoolS8, ConcatS8, ConvS8, DequantizeS8, GlobalAveragePoolS8, LinearS8, MaxPoolS8, MulS8, QuantizeS8, TableS8,
 ];
 
 const BY_NAME = new Map(DEFINITIONS.map((def) => [def.op, def]));

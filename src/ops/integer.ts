@@ -79,6 +79,8 @@ export interface IntegerNode {
 export interface IntegerForm {
   /** The node on int8 activations, or undefined when it runs in float32 (between DequantizeS8 and QuantizeS8). */
   lower(ic: IntegerContext): IntegerNode | undefined;
+  /** The output keeps input 0's scale and zero point instead of its own calibration (max pooling: no requantization). */
+  keepsQuant?: boolean;
 }
 
 /** The largest accumulator an int8 layer may reach: int32 with room for the bias. */
@@ -106,21 +108,28 @@ export function layerRequantization(ic: IntegerContext, layer: IntegerLayer, bia
   };
 }
 
+/** The largest |acc| * 2^left for which C's short requantization equals the full one (ecgc_requantize.h). */
+const SMALL_ACCUMULATOR_LIMIT = 2 ** 30;
+
 /**
  * A layer's int32 tables in C (integer.ts's constants: inputs 2..4 of ConvS8 and LinearS8):
  * the bias with input_offset * (the sum of each row's codes) added, which lets the kernels
- * add plain w * x (ecgc.h), and the multipliers and shifts.
+ * add plain w * x (ecgc.h), and the multipliers and shifts; small_accumulators when every
+ * row's accumulator, |bias| + 128 * sum |w| at most, times 2^left stays below 2^30.
  */
-export function lowerRequantization(ctx: OpContext, c: Lowering, id: string): { bias: string; multiplier: string; shift: string } {
+export function lowerRequantization(ctx: OpContext, c: Lowering, id: string): { bias: string; multiplier: string; shift: string; small_accumulators: number } {
   const codes = ctx.constants[1]!.data;
   const [bias, multiplier, shift] = [2, 3, 4].map((i) => ctx.constants[i]?.data);
   const rows = multiplier!.length;
   const rowLength = codes.length / rows;
   const { inputOffset } = outputStage(ctx.node);
+  let small = true;
   const folded = Int32Array.from({ length: rows }, (_, r) => {
-    let sum = 0;
-    for (let i = r * rowLength; i < (r + 1) * rowLength; i++) sum += codes[i];
-    return (bias?.[r] ?? 0) + inputOffset * sum;
+    let [sum, magnitude] = [0, 0];
+    for (let i = r * rowLength; i < (r + 1) * rowLength; i++) [sum, magnitude] = [sum + codes[i], magnitude + Math.abs(codes[i])];
+    const b = (bias?.[r] ?? 0) + inputOffset * sum;
+    small &&= (Math.abs(b) + 128 * magnitude) * 2 ** Math.max(0, shift![r]) < SMALL_ACCUMULATOR_LIMIT;
+    return b;
   });
-  return { bias: c.int32Table(id, 'bias', folded), multiplier: c.int32Table(id, 'multiplier', multiplier!), shift: c.int32Table(id, 'shift', shift!) };
+  return { bias: c.int32Table(id, 'bias', folded), multiplier: c.int32Table(id, 'multiplier', multiplier!), shift: c.int32Table(id, 'shift', shift!), small_accumulators: small ? 1 : 0 };
 }

@@ -12,6 +12,7 @@ import type { OpContext, OpDef } from './op.js';
 import { cKernel } from './lowering.js';
 import { indexMap, inputShape, stridesOf, where } from './shapes.js';
 import { ceilMode, kernelShape, lowerPool2d, spatialWindows, tapOffsets } from './window.js';
+import type { IntegerContext, IntegerNode } from './integer.js';
 
 export function geometry(ctx: OpContext) {
   const x = inputShape(ctx, 0);
@@ -35,6 +36,7 @@ const MAXPOOL2D_F32 = cKernel('ecgc_maxpool2d_f32', 'ecgc_pool2d.c');
 
 export const MaxPool: OpDef = {
   op: 'MaxPool',
+  integer: { lower: maxPoolToS8, keepsQuant: true },
   // Indices (output 1), reference only: C writes Y alone, and refuses a graph that reads them
   computesIndices: true,
   infer(ctx) {
@@ -69,3 +71,12 @@ export const MaxPool: OpDef = {
     c.step([MAXPOOL1D_F32], (at) => `${MAXPOOL1D_F32.name}(${at(x)}, ${at(y)}, ${channels}, ${w.inLength}, ${w.outLength}, ${w.kernel}, ${w.stride}, ${w.dilation}, ${w.padBegin});`);
   },
 };
+
+const POOL_ATTRIBUTES = ['kernel_shape', 'strides', 'dilations', 'pads', 'auto_pad', 'ceil_mode'];
+
+/** MaxPool's integer form (1-D, Y alone): a MaxPoolS8 (src/ops/max-pool-s8.ts) of the same window, the input's quantization kept. */
+export function maxPoolToS8(ic: IntegerContext): IntegerNode | undefined {
+  if (geometry(ic.ctx).windows.length !== 1) return undefined;
+  const attrs = Object.fromEntries(Object.entries(ic.ctx.node.attrs).filter(([name]) => POOL_ATTRIBUTES.includes(name)));
+  return { op: 'MaxPoolS8', inputs: [ic.input(0)], attrs: { ...attrs, zero_point: ic.inputQuant(0).zeroPoint, act_min: ic.output.actMin, act_max: ic.output.actMax } };
+}

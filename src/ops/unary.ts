@@ -1,13 +1,15 @@
 /**
  * Element-wise ops of one float32 input; `fn` must return a float32 value (rounded). In C,
  * one function per op (runtime-c/ecgc_unary.c), so a firmware links only those it uses;
- * (a, b) carry its parameters: LeakyRelu's alpha, Clip's bounds, Pow's exponent.
+ * (a, b) carry its parameters: LeakyRelu's alpha, Clip's bounds, Pow's exponent. On int8
+ * activations each is a 256-entry table (src/ops/table-s8.ts).
  */
 import { sizeOf } from '../ir/graph.js';
 import { cFloat } from '../util/c.js';
 import { type CKernel, cKernel, designated } from './lowering.js';
 import type { OpContext, OpDef } from './op.js';
 import { inputShape } from './shapes.js';
+import { tableToS8 } from './table-s8.js';
 
 type Parameters = (ctx: OpContext) => [number, number];
 const none: Parameters = () => [0, 0];
@@ -45,5 +47,6 @@ export function unaryOp(op: string, cName: string, elementwise: (ctx: OpContext)
       };
     },
     ...unaryLowering(cKernel(cName, 'ecgc_unary.c'), parameters),
+    integer: { lower: (ic) => tableToS8(ic, elementwise) },
   };
 }

@@ -95,7 +95,8 @@ export function integerGraph(graph: Graph, plan: IntegerPlan): Graph {
     const clamp = readers.length === 1 && !graph.outputs.includes(value) ? readers[0] : undefined;
     const bounds = clamp && opDef(clamp).integerClamp?.(opContext(graph, clamp));
     const written = bounds ? clamp!.outputs[0] : value;
-    const quant = quantOf(written);
+    const form = opDef(node).integer!;
+    const quant = form.keepsQuant ? quantOf(node.inputs[0]) : quantOf(written);
     const output = {
       quant,
       actMin: bounds && bounds[0] > -Infinity ? Math.max(INT8_MIN, quantized(quant, bounds[0])) : INT8_MIN,
@@ -116,11 +117,12 @@ export function integerGraph(graph: Graph, plan: IntegerPlan): Graph {
         return name;
       },
     };
-    const lowered = opDef(node).integer!.lower(ic);
+    const lowered = form.lower(ic);
     if (!lowered) {
       for (const name of added) [out.constants, out.values].forEach((map) => map.delete(name));
       return false;
     }
+    if (form.keepsQuant) for (const name of [value, written]) tensors.set(name, quant);
     emit({ name: node.name, op: lowered.op, inputs: lowered.inputs, outputs: [], attrs: lowered.attrs }, written);
     if (bounds) folded.add(clamp!);
     return true;

@@ -42,9 +42,8 @@ describe('each kernel step reserves what its *_get_buffer_size asks for', () => 
   for (const model of [...examples, ...fixtures]) {
     for (const schedule of ['layers', 'stream'] as const) {
       it(`${model.name}, ${schedule}`, async () => {
-        const graph = loadModel(model.model);
-        const quantization = model.plan ? loadPlan(model.plan, model.model, graph).quantization : undefined;
-        const generated = generate(graph, basename(dirname(model.model)) + '.onnx', { target: 'host', schedule, quantization });
+        const loaded = model.plan ? loadPlan(model.plan, model.model, loadModel(model.model)) : { graph: loadModel(model.model), quantization: undefined };
+        const generated = generate(loaded.graph, basename(dirname(model.model)) + '.onnx', { target: 'host', schedule, quantization: loaded.quantization });
         const asked = await askedByC(generated);
         expect(asked).toEqual(generated.scratch.map((s) => s.bytes));
       });
@@ -55,8 +54,7 @@ describe('each kernel step reserves what its *_get_buffer_size asks for', () => 
     const kinds = new Set<string>();
     let packed = 0;
     for (const model of examples.filter((m) => m.plan)) {
-      const graph = loadModel(model.model);
-      const { quantization } = loadPlan(model.plan!, model.model, graph);
+      const { graph, quantization } = loadPlan(model.plan!, model.model, loadModel(model.model));
       for (const schedule of ['layers', 'stream'] as const) {
         for (const s of generate(graph, 'm.onnx', { target: 'host', schedule, quantization }).scratch) {
           kinds.add(s.check.replace(/\(.*/, ''));
@@ -64,7 +62,7 @@ describe('each kernel step reserves what its *_get_buffer_size asks for', () => 
         }
       }
     }
-    expect([...kinds].sort()).toEqual(['ecgc_conv1d_f32_get_buffer_size', 'ecgc_linear_f32_get_buffer_size', 'ecgc_stream_f32_get_buffer_size']);
+    expect([...kinds].sort()).toEqual(['ecgc_conv1d_f32_get_buffer_size', 'ecgc_conv1d_s8_get_buffer_size', 'ecgc_linear_f32_get_buffer_size', 'ecgc_linear_s8_get_buffer_size', 'ecgc_stream_f32_get_buffer_size']);
     expect(packed).toBeGreaterThan(10);
   });
 });

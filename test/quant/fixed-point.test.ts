@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { execaSync } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { divideByPowerOfTwo, doublingHighMultiply, quantizeMultiplier, requantize } from '../../src/quant/fixed-point.js';
+import { outputValue } from '../../src/ops/integer.js';
 import { lcg } from '../helpers/random.js';
 
 /** CMSIS-NN's arm_nn_requantize, transcribed into BigInt: int64 product + 2^30, >> 31, then the rounding shift. */
@@ -103,5 +104,47 @@ int main(void) {
     execaSync('gcc', ['-std=c99', '-O2', '-Wall', '-Werror', `-I${join(import.meta.dirname, '..', '..', 'runtime-c')}`, '-o', 'main', 'main.c'], { cwd: dir });
     const lines = execaSync(join(dir, 'main'), [], { cwd: dir }).stdout.split('\n').map(Number);
     expect(lines).toEqual(cases.map(([v, m, s]) => requantize(v, m, s)));
+  });
+
+  it("ecgc_output_row_s8's short form (small accumulators: |acc| * 2^left below 2^30) gives the full output stage's int8s", () => {
+    const next = lcg(23);
+    // per row: multiplier, shift, offset, min, max, then accumulators up to the bound (and at it)
+    const rows = Array.from({ length: 400 }, (_, i) => {
+      const shift = i % 40 === 0 ? 2 : i % 40 === 1 ? -31 : -Math.floor(next() * 21);
+      const bound = 2 ** (30 - Math.max(shift, 0)) - 1;
+      const [min, max] = i % 3 === 0 ? [-128, 127] : i % 3 === 1 ? [Math.floor(next() * 100) - 128, 127] : [-20, 6 + Math.floor(next() * 100)];
+      const accumulators = Array.from({ length: 33 }, (_, j) => (j === 0 ? bound : j === 1 ? -bound : Math.round((next() * 2 - 1) * 2 ** Math.floor(next() * 31) * (bound / 2 ** 30))));
+      return { multiplier: 2 ** 30 + Math.floor(next() * 2 ** 30), shift, offset: Math.floor(next() * 256) - 128, min, max, accumulators };
+    });
+    writeFileSync(join(dir, 'rows.txt'), rows.map((r) => [r.multiplier, r.shift, r.offset, r.min, r.max, ...r.accumulators].join(' ')).join('\n'));
+    writeFileSync(
+      join(dir, 'row.c'),
+      `#include <stdio.h>
+#include "ecgc_requantize.h"
+int main(void) {
+  long m, s, o, lo, hi, a;
+  int32_t acc[33], i, small;
+  int8_t y[33];
+  FILE *f = fopen("rows.txt", "r");
+  while (fscanf(f, "%ld %ld %ld %ld %ld", &m, &s, &o, &lo, &hi) == 5) {
+    for (i = 0; i < 33; i++) { if (fscanf(f, "%ld", &a) != 1) return 1; acc[i] = (int32_t)a; }
+    for (small = 0; small < 2; small++) {
+      const ecgc_output_stage_t stage = ecgc_output_stage((int32_t)m, (int32_t)s, (int32_t)o, (int32_t)lo, (int32_t)hi, small);
+      ecgc_output_row_s8(acc, 33, &stage, y);
+      for (i = 0; i < 33; i++) printf("%d ", y[i]);
+      printf("\\n");
+    }
+  }
+  return 0;
+}
+`,
+    );
+    execaSync('gcc', ['-std=c99', '-O2', '-Wall', '-Werror', `-I${join(import.meta.dirname, '..', '..', 'runtime-c')}`, '-o', 'row', 'row.c'], { cwd: dir });
+    const lines = execaSync(join(dir, 'row'), [], { cwd: dir }).stdout.trim().split('\n');
+    const expected = rows.flatMap((r) => {
+      const line = r.accumulators.map((acc) => outputValue(acc, r.multiplier, r.shift, { inputOffset: 0, outputOffset: r.offset, actMin: r.min, actMax: r.max })).join(' ');
+      return [line, line]; // the full stage, then the short one
+    });
+    expect(lines.map((l) => l.trim())).toEqual(expected);
   });
 });

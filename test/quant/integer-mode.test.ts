@@ -14,7 +14,7 @@ import { type Plan, applyPlan, readPlan } from '../../src/plan/plan.js';
 import { ecgc } from '../helpers/cli.js';
 import { BEATNET, writeBeatnetDataset } from '../helpers/compress.js';
 import { buildModel } from '../../src/onnx/build.js';
-import { convChainSpec } from '../helpers/conv-chain.js';
+import { type ConvCase, convChainSpec } from '../helpers/conv-chain.js';
 import { cortexToolsAvailable } from '../helpers/cortex.js';
 import { fixturePath } from '../helpers/fixtures.js';
 
@@ -106,8 +106,11 @@ describe('int8 plans of the shipped V2 and of torch-exported fixtures (synthetic
     ['resnet1d fixed-q:4 (int8 Add)', fixturePath('resnet1d', 'model.onnx'), ['--method', 'fixed-q:4']],
     ['mobilenet1d fixed-q:1 (sign codes, depthwise)', fixturePath('mobilenet1d', 'model.onnx'), ['--method', 'fixed-q:1']],
     ['conv_groups_padding fixed-p:60 (pruned float32 layers become sparse 8-bit, Pad in float32)', fixturePath('conv_groups_padding', 'model.onnx'), ['--method', 'fixed-p:60']],
-    ['linear_matmul_softmax_static fixed-q:6 (MatMul, Tanh and Softmax in float32)', fixturePath('linear_matmul_softmax_static', 'model.onnx'), ['--method', 'fixed-q:6']],
-    ['activations fixed-q:8 (Clip folded, the rest in float32)', fixturePath('activations', 'model.onnx'), ['--method', 'fixed-q:8']],
+    ['linear_matmul_softmax_static fixed-q:6 (MatMul, Tanh as a table, Softmax in float32)', fixturePath('linear_matmul_softmax_static', 'model.onnx'), ['--method', 'fixed-q:6']],
+    ['activations fixed-q:8 (Clip folded; Sigmoid, Tanh, Erf, LeakyRelu as tables; Mul of two values)', fixturePath('activations', 'model.onnx'), ['--method', 'fixed-q:8']],
+    ['pools_max fixed-q:8 (MaxPool: padding, strides, dilation)', fixturePath('pools_max', 'model.onnx'), ['--method', 'fixed-q:8']],
+    ['pools_avg fixed-q:8 (AveragePool: pads, ceil_mode; a Concat of five scales)', fixturePath('pools_avg', 'model.onnx'), ['--method', 'fixed-q:8']],
+    ['elementwise_broadcast fixed-q:8 (broadcast Mul, Sqrt and Reciprocal tables, Div and Pow in float32)', fixturePath('elementwise_broadcast', 'model.onnx'), ['--method', 'fixed-q:8']],
   ];
   for (const [name, model, args] of cases) {
     it(`${name}: bit-exact on the host`, async () => {
@@ -124,9 +127,9 @@ describe('int8 plans of the shipped V2 and of torch-exported fixtures (synthetic
     expect(JSON.parse(int8.stdout).arena.bytes).toBeLessThanOrEqual(0.4 * JSON.parse(float.stdout).arena.bytes);
   }, 240_000);
 
-  it('V2 and resnet1d: bit-exact under QEMU on cortex-m4f and cortex-m0', async () => {
+  it('V2, resnet1d and an SE-ResNet (MulS8 gates, a Sigmoid table, MaxPoolS8): bit-exact under QEMU on cortex-m4f and cortex-m0', async () => {
     if (!(await cortexToolsAvailable('int8 Cortex-M'))) return;
-    for (const [model, name] of [[V2, 'v2-device'], [fixturePath('resnet1d', 'model.onnx'), 'resnet-device']]) {
+    for (const [model, name] of [[V2, 'v2-device'], [fixturePath('resnet1d', 'model.onnx'), 'resnet-device'], [fixturePath('se_resnet12_batch4', 'model.onnx'), 'se-resnet-device']]) {
       const { file } = await compressInt8(model, name, '--method', 'fixed-q:4');
       for (const target of ['cortex-m4f', 'cortex-m0']) await verify(model, file, target);
     }
@@ -150,6 +153,23 @@ describe('int8 kernels on every conv geometry of the test chain', () => {
       for (const target of ['cortex-m4f', 'cortex-m0']) await verify(chain, file, target);
     }, 300_000);
   }
+
+  // the depthwise kernel's paths: taps in three pairs or fewer (k 1, 3), more (k 7), strides 2 and 3
+  const depthwise: ConvCase[] = [
+    { k: 7, stride: 1, dilation: 1, pads: [3, 3], group: 2, cout: 2, bias: true },
+    { k: 5, stride: 2, dilation: 1, pads: [2, 1], group: 2, cout: 2, bias: false },
+    { k: 3, stride: 1, dilation: 1, pads: [0, 2], group: 2, cout: 2, bias: true },
+    { k: 1, stride: 1, dilation: 1, pads: [0, 0], group: 2, cout: 2, bias: true },
+    { k: 6, stride: 3, dilation: 1, pads: [1, 4], group: 2, cout: 2, bias: true },
+  ];
+  it('depthwise layers, 5-bit: bit-exact on the host, and under QEMU on cortex-m4f (SMLAD) and cortex-m0 (plain C)', async () => {
+    const model = join(dir, 'depthwise-chain.onnx');
+    writeFileSync(model, buildModel(convChainSpec(61, 7, { cases: depthwise })));
+    const { file } = await compressInt8(model, 'depthwise-chain', '--method', 'fixed-q:5');
+    await verify(model, file, 'host');
+    if (!(await cortexToolsAvailable('int8 depthwise chain Cortex-M'))) return;
+    for (const target of ['cortex-m4f', 'cortex-m0']) await verify(model, file, target);
+  }, 300_000);
 });
 
 describe('coverage', () => {
