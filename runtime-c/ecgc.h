@@ -437,6 +437,7 @@ typedef struct {
   ecgc_weights_t weights;
   const int32_t *bias, *multiplier, *shift;
   int32_t small_accumulators;
+  int32_t span; /* output positions whose input is laid out time-major at a time (not depthwise) */
 } ecgc_conv1d_s8_t;
 
 size_t ecgc_conv1d_s8_get_buffer_size(const ecgc_conv1d_s8_t *p); /* scratch bytes */

@@ -27,8 +27,14 @@ typedef struct {
   int32_t window;  /* values a window reads (a multiple of 4) */
   int32_t segment; /* values read contiguously: the whole window (dilation 1), or a tap's channels */
   int32_t rows;    /* positions the windows span */
+  int32_t span_rows; /* positions the windows of p->span outputs span */
   int32_t pairs;   /* depthwise: the taps two at a time (zeros past the last) */
 } geometry_t;
+
+/* The input positions the windows of `positions` consecutive outputs read. */
+static int32_t rows_of(const ecgc_conv1d_s8_t *p, int32_t positions) {
+  return (positions - 1) * p->stride + (p->kernel - 1) * p->dilation + 1;
+}
 
 static int depthwise(const ecgc_conv1d_s8_t *p) {
   return p->in_channels == p->groups && p->out_channels == p->groups && p->dilation == 1;
@@ -41,7 +47,8 @@ static geometry_t geometry(const ecgc_conv1d_s8_t *p) {
   g.width = p->dilation == 1 ? g.in_per_group : ROUND4(g.in_per_group);
   g.window = p->dilation == 1 ? ROUND4(p->kernel * g.in_per_group) : p->kernel * g.width;
   g.segment = p->dilation == 1 ? g.window : g.width;
-  g.rows = (p->out_length - 1) * p->stride + (p->kernel - 1) * p->dilation + 1;
+  g.rows = rows_of(p, p->out_length);
+  g.span_rows = rows_of(p, p->span);
   g.pairs = (p->kernel + 1) / 2;
   g.pairs = g.pairs > 3 ? g.pairs : 3; /* three at least: ecgc_dot_3pairs_1x4_s16 reads three */
   return g;
@@ -56,8 +63,8 @@ size_t ecgc_conv1d_s8_get_buffer_size(const ecgc_conv1d_s8_t *p) {
   const geometry_t g = geometry(p);
   const int32_t sums = 4 * 2 * ECGC_CONV_CHUNK, codes = ROUND4(p->weights.row_length);
   if (depthwise(p)) return (size_t)(2 * widened_length(p, &g) + 4 * g.pairs + sums + codes);
-  /* two rows packed (int16 pairs), two rows in window order, a row of codes, the time-major input and 4 bytes a window may read past it */
-  return (size_t)(4 * g.window + 2 * g.window + codes + ROUND4(g.rows * g.width + 4) + sums);
+  /* two rows packed (int16 pairs), two rows in window order, a row of codes, a span of the input time-major and 4 bytes a window may read past it */
+  return (size_t)(4 * g.window + 2 * g.window + codes + ROUND4(g.span_rows * g.width + 4) + sums);
 }
 
 static ecgc_output_stage_t stage_of(const ecgc_conv1d_s8_t *p, int32_t channel) {
@@ -100,24 +107,25 @@ static void conv_depthwise(const ecgc_conv1d_s8_t *p, const geometry_t *g, const
   }
 }
 
-/* The group's input, time-major, padded with the zero point (and zeros in the channels rounded up to 4). */
-static void time_major(const ecgc_conv1d_s8_t *p, const geometry_t *g, const int8_t *xg, int8_t *xt) {
-  const int32_t begin = p->pad_begin < g->rows ? p->pad_begin : g->rows;
-  const int32_t end = p->pad_begin + p->in_length < g->rows ? p->pad_begin + p->in_length : g->rows;
+/* Rows [first, first + count) of the group's input, time-major, padded with the zero point (and zeros in the channels rounded up to 4). */
+static void time_major(const ecgc_conv1d_s8_t *p, const geometry_t *g, const int8_t *xg, int32_t first, int32_t count, int8_t *xt) {
+  const int32_t clip = first + count, pad = p->pad_begin;
+  const int32_t begin = pad < first ? first : pad < clip ? pad : clip;
+  const int32_t end = pad + p->in_length < begin ? begin : pad + p->in_length < clip ? pad + p->in_length : clip;
   int32_t r, c;
-  memset(xt, (int32_t)(uint8_t)p->input_zero_point, (size_t)(begin * g->width));
+  memset(xt, (int32_t)(uint8_t)p->input_zero_point, (size_t)((begin - first) * g->width));
   if (g->width == 1) {
-    memcpy(xt + begin, xg + (begin - p->pad_begin), (size_t)(end - begin));
+    memcpy(xt + (begin - first), xg + (begin - pad), (size_t)(end - begin));
   } else {
     for (r = begin; r < end; r++) {
-      const int8_t *column = xg + (r - p->pad_begin);
-      int8_t *row = xt + r * g->width;
+      const int8_t *column = xg + (r - pad);
+      int8_t *row = xt + (r - first) * g->width;
       for (c = 0; c < g->in_per_group; c++) row[c] = column[c * p->in_length];
       for (; c < g->width; c++) row[c] = 0;
     }
   }
-  memset(xt + end * g->width, (int32_t)(uint8_t)p->input_zero_point, (size_t)((g->rows - end) * g->width));
-  memset(xt + g->rows * g->width, 0, 4);
+  memset(xt + (end - first) * g->width, (int32_t)(uint8_t)p->input_zero_point, (size_t)((clip - end) * g->width));
+  memset(xt + count * g->width, 0, 4);
 }
 
 /* The next row's codes ([channel][tap]) as window values ([tap][channel], zeros where the window has no weight). */
@@ -140,7 +148,7 @@ void ecgc_conv1d_s8(const ecgc_conv1d_s8_t *p, const int8_t *x, int8_t *y, void 
   int8_t *rows[2], *codes, *xt;
   const int32_t step = p->stride * g.width, tap = p->dilation * g.width, n = p->out_length, segments = g.window / g.segment;
   ecgc_row_reader_t reader;
-  int32_t group, co, t0, t, k;
+  int32_t group, span, co, t0, t, k;
   if (depthwise(p)) {
     conv_depthwise(p, &g, x, y, scratch);
     return;
@@ -154,29 +162,35 @@ void ecgc_conv1d_s8(const ecgc_conv1d_s8_t *p, const int8_t *x, int8_t *y, void 
   ecgc_row_reader_init(&reader, &p->weights);
   for (group = 0; group < p->groups; group++) {
     const int32_t last = (group + 1) * g.out_per_group;
-    time_major(p, &g, x + group * g.in_per_group * p->in_length, xt);
-    for (co = group * g.out_per_group; co < last; co += 2) {
-      /* an odd channel out: its own row stands in for the second one, whose sums are dropped */
-      const int32_t pair = co + 1 < last, c1 = pair ? co + 1 : co, b0 = p->bias[co], b1 = p->bias[c1];
-      const ecgc_output_stage_t s0 = stage_of(p, co), s1 = stage_of(p, c1);
-      window_row(p, &g, &reader, codes, rows[0]);
-      if (pair) window_row(p, &g, &reader, codes, rows[1]);
-      else memcpy(rows[1], rows[0], (size_t)g.window);
-      ecgc_pack_rows((const int8_t *const *)rows, 2, g.window, packed);
-      for (t0 = 0; t0 < n; t0 += ECGC_CONV_CHUNK) {
-        const int32_t count = n - t0 < ECGC_CONV_CHUNK ? n - t0 : ECGC_CONV_CHUNK;
-        /* two positions a pass (the last alone standing in for the second at an odd end) */
-        for (t = 0; t < count; t += 2) {
-          const int8_t *xa = xt + (t0 + t) * step, *xb = t0 + t + 1 < n ? xa + step : xa;
-          int32_t acc[4];
-          acc[0] = acc[1] = b0;
-          acc[2] = acc[3] = b1;
-          for (k = 0; k < segments; k++) ecgc_dot_2x2_s8(xa + k * tap, xb + k * tap, packed + k * g.segment, g.segment, acc);
-          sums[0][t] = acc[0], sums[0][t + 1] = acc[1];
-          sums[1][t] = acc[2], sums[1][t + 1] = acc[3];
+    const ecgc_row_reader_t group_start = reader;
+    /* a span of positions at a time: its rows of the input time-major, every row of weights decoded again for it */
+    for (span = 0; span < n; span += p->span) {
+      const int32_t positions = n - span < p->span ? n - span : p->span;
+      time_major(p, &g, x + group * g.in_per_group * p->in_length, span * p->stride, rows_of(p, positions), xt);
+      reader = group_start;
+      for (co = group * g.out_per_group; co < last; co += 2) {
+        /* an odd channel out: its own row stands in for the second one, whose sums are dropped */
+        const int32_t pair = co + 1 < last, c1 = pair ? co + 1 : co, b0 = p->bias[co], b1 = p->bias[c1];
+        const ecgc_output_stage_t s0 = stage_of(p, co), s1 = stage_of(p, c1);
+        window_row(p, &g, &reader, codes, rows[0]);
+        if (pair) window_row(p, &g, &reader, codes, rows[1]);
+        else memcpy(rows[1], rows[0], (size_t)g.window);
+        ecgc_pack_rows((const int8_t *const *)rows, 2, g.window, packed);
+        for (t0 = 0; t0 < positions; t0 += ECGC_CONV_CHUNK) {
+          const int32_t count = positions - t0 < ECGC_CONV_CHUNK ? positions - t0 : ECGC_CONV_CHUNK;
+          /* two positions a pass (the last alone standing in for the second at an odd end) */
+          for (t = 0; t < count; t += 2) {
+            const int8_t *xa = xt + (t0 + t) * step, *xb = t0 + t + 1 < positions ? xa + step : xa;
+            int32_t acc[4];
+            acc[0] = acc[1] = b0;
+            acc[2] = acc[3] = b1;
+            for (k = 0; k < segments; k++) ecgc_dot_2x2_s8(xa + k * tap, xb + k * tap, packed + k * g.segment, g.segment, acc);
+            sums[0][t] = acc[0], sums[0][t + 1] = acc[1];
+            sums[1][t] = acc[2], sums[1][t + 1] = acc[3];
+          }
+          ecgc_output_row_s8(sums[0], count, &s0, y + co * n + span + t0);
+          if (pair) ecgc_output_row_s8(sums[1], count, &s1, y + c1 * n + span + t0);
         }
-        ecgc_output_row_s8(sums[0], count, &s0, y + co * n + t0);
-        if (pair) ecgc_output_row_s8(sums[1], count, &s1, y + c1 * n + t0);
       }
     }
   }

@@ -181,6 +181,39 @@ const float *ecgc_row_dense(ecgc_row_reader_t *reader, float *scratch) {
   return scratch;
 }
 
+/*
+ * A bitmap row's codes into `codes` (zeroed): the mask 8 positions at a time, visiting only the
+ * set bits, the b-bit fields through a bit buffer refilled a byte at a time (never reading past
+ * the stream), sign-extended (uniform) or mapped to +1 / -1 (sign).
+ */
+static void bitmap_codes(ecgc_row_reader_t *reader, int8_t *codes) {
+  const ecgc_weights_t *w = reader->w;
+  const uint32_t width = w->bits, mask = (1u << width) - 1u, extend = 32u - width;
+  const uint8_t *stream = w->codes + (reader->code_bit >> 3);
+  const uint32_t offset = reader->code_bit & 7u;
+  /* a byte partly read by the previous row exists; otherwise nothing is read before a code needs it */
+  uint32_t buffer = offset ? (uint32_t)*stream++ >> offset : 0u, have = offset ? 8u - offset : 0u, taken = 0u;
+  const int32_t length = w->row_length, sign = w->quantizer == ECGC_SIGN;
+  int32_t i;
+  for (i = 0; i < length; i += 8) {
+    const uint32_t take = length - i < 8 ? (uint32_t)(length - i) : 8u;
+    uint32_t bits = read_bits(w->index, reader->mask_bit, take);
+    reader->mask_bit += take;
+    for (; bits != 0u; bits &= bits - 1u, taken++) {
+      int32_t field;
+      if (have < width) {
+        buffer |= (uint32_t)*stream++ << have;
+        have += 8u;
+      }
+      field = (int32_t)(buffer & mask);
+      buffer >>= width;
+      have -= width;
+      codes[i + lowest_set_bit(bits)] = (int8_t)(sign ? 2 * field - 1 : (int32_t)((uint32_t)field << extend) >> extend);
+    }
+  }
+  reader->code_bit += taken * width;
+}
+
 const int8_t *ecgc_row_codes(ecgc_row_reader_t *reader, int8_t *codes) {
   const ecgc_weights_t *w = reader->w;
   const int32_t row = reader->row++, length = w->row_length;
@@ -215,15 +248,6 @@ const int8_t *ecgc_row_codes(ecgc_row_reader_t *reader, int8_t *codes) {
     }
     return codes;
   }
-  /* the bitmap 8 positions at a time, visiting only the set bits */
-  for (i = 0; i < length; i += 8) {
-    const uint32_t take = length - i < 8 ? (uint32_t)(length - i) : 8u;
-    uint32_t bits = read_bits(w->index, reader->mask_bit, take);
-    reader->mask_bit += take;
-    for (; bits != 0u; bits &= bits - 1u) {
-      codes[i + lowest_set_bit(bits)] = (int8_t)code_of(w, read_bits(w->codes, reader->code_bit, w->bits));
-      reader->code_bit += w->bits;
-    }
-  }
+  bitmap_codes(reader, codes);
   return codes;
 }

@@ -7,14 +7,17 @@
  * here, never linked into generated code) runs s8 and s4. For the 8-bit dense layers both
  * get the same int8 input, weights, bias and per-channel multipliers and shifts, and their
  * outputs must be identical: CMSIS-NN as an independent oracle of the integer semantics.
+ * Every ecgc image is checked bit for bit against the reference before its count is quoted.
+ * Then the shipped models with a plan-int8.json run whole, float32 against int8.
  *
  *   node dist/bench/cmsis.js [cortex-m4f]
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Graph, Tensor } from '../ir/graph.js';
-import { optimize } from '../model/load.js';
+import { type Graph, type Tensor, windowSize } from '../ir/graph.js';
+import { loadPlan } from '../codegen/plan.js';
+import { loadModel, optimize } from '../model/load.js';
 import { type NodeSpec, buildModel } from '../onnx/build.js';
 import { importModel } from '../onnx/import.js';
 import type { IntegerLayer } from '../ops/integer.js';
@@ -197,9 +200,26 @@ async function cmsisRun(s: Shape, d: ReturnType<typeof layerData>, codes4: Int8A
   });
 }
 
+/** The layer's instructions on the device; the bench fails unless the image's outputs are the reference's, bit for bit. */
 async function ecgcInstructions(graph: Graph, input: Float32Array, targetName: string): Promise<number> {
-  const bench = await benchOnDevice(graph, 'layer.onnx', cortexTarget(targetName)!, input, 1, { perInference: false });
+  const bench = await benchOnDevice(graph, 'layer.onnx', cortexTarget(targetName)!, input, 1);
   return bench.layers.find((l) => l.op === 'ConvS8' || l.op === 'LinearS8')!.instructions;
+}
+
+/** Shipped models whose float32 and int8 builds the bench runs whole. */
+export const WHOLE_MODELS = [
+  { name: 'ArrhythmiNet V2', dir: 'arrhythminet-v2' },
+  { name: 'rhythm-stream', dir: 'rhythm-stream' },
+];
+
+/** A shipped model on `targetName`, float32 or with its plan-int8.json: instructions per inference, MACs, arena bytes. */
+export async function wholeModel(dir: string, int8: boolean, targetName: string): Promise<{ instructions: number; macs: number; arena: number }> {
+  const model = join(ROOT, 'examples', dir, 'model.onnx');
+  const loaded = int8 ? loadPlan(join(ROOT, 'examples', dir, 'plan-int8.json'), model, loadModel(model)) : { graph: loadModel(model), quantization: undefined };
+  const next = seeded(3);
+  const input = Float32Array.from({ length: windowSize(loaded.graph, loaded.graph.inputs[0]) }, () => next() * 2 - 1);
+  const bench = await benchOnDevice(loaded.graph, `${dir}.onnx`, cortexTarget(targetName)!, input, 1, { quantization: loaded.quantization });
+  return { instructions: bench.perInference, macs: bench.macs, arena: bench.arenaBytes };
 }
 
 export const cmsisAvailable = (): boolean => existsSync(join(CMSIS, 'Include', 'arm_nnfunctions.h'));
@@ -248,6 +268,17 @@ async function main(targetName: string): Promise<void> {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   console.log([header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n'));
   console.log('(w<bits> <sparsity>: ecgc, int8 activations and weights of that width, dense or pruned; CMSIS-NN s4: int4 weights, per-tensor scale for fully connected; "equal": CMSIS-NN s8 on the same ints gives the same int8 outputs)');
+
+  console.log(`\nwhole models on ${targetName}, float32 and with their plan-int8.json (executed instructions per inference, per MAC; arena)`);
+  const whole: string[][] = [];
+  for (const m of WHOLE_MODELS) {
+    const [float, int8] = [await wholeModel(m.dir, false, targetName), await wholeModel(m.dir, true, targetName)];
+    const per = (r: { instructions: number; macs: number }) => `${(r.instructions / 1e6).toFixed(2)} M (${(r.instructions / r.macs).toFixed(2)}/MAC)`;
+    whole.push([m.name, float.macs.toLocaleString('en-US'), per(float), per(int8), `${(int8.instructions / float.instructions).toFixed(2)}x`, `${(float.arena / 1024).toFixed(1)} KB`, `${(int8.arena / 1024).toFixed(1)} KB`, `${(int8.arena / float.arena).toFixed(2)}x`]);
+  }
+  const wholeHeader = ['model', 'MACs', 'float32', 'int8', 'int8 / float32', 'float32 arena', 'int8 arena', 'arena ratio'];
+  const w = wholeHeader.map((h, i) => Math.max(h.length, ...whole.map((r) => r[i].length)));
+  console.log([wholeHeader, ...whole].map((r) => r.map((c, i) => c.padEnd(w[i])).join('  ')).join('\n'));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await main(process.argv[2] ?? 'cortex-m4f');

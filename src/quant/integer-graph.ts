@@ -2,8 +2,10 @@
  * The integer mode as a pass, IR -> IR: a float graph (its layer weights as the plan deploys
  * them), the plan's quantized layers and every float32 value's int8 quantization become a
  * graph on int8 activations. Each node whose op has an integer form (OpDef.integer) becomes
- * its int8 twin (ConvS8, LinearS8, AddS8, ...), with a following Relu or Clip folded into
- * its output clamp (OpDef.integerClamp) when it is the output's only reader; views pass int8
+ * its int8 twin (ConvS8, LinearS8, AddS8, TableS8, ...), with a following Relu or Clip folded
+ * into its output clamp (OpDef.integerClamp) when it is the output's only reader; an op whose
+ * form keeps its input's quantization (max and average pooling) gives its output the input's
+ * scale and zero point instead of the calibrated ones; views pass int8
  * values through; every other node runs in float32 between DequantizeS8 and QuantizeS8,
  * inserted where a value changes type. The graph's outputs are float32 (dequantized).
  *

@@ -158,11 +158,10 @@ describe.skipIf(!available).concurrent('the shipped example models are bit-exact
         // 4-bit weights: under a third of the float32 bytes; the linked image shrinks too (the decoders cost some code)
         expect(compressed.generated.weightBytes).toBeLessThan(float32.generated.weightBytes / 3);
         expect(compressed.runs[0].sizes.flash).toBeLessThan(float32.runs[0].sizes.flash - (float32.generated.weightBytes - compressed.generated.weightBytes) / 2);
-        // and the plans the example ships (the ECG patch's), depth first as the firmware runs them
+        // and the plans the example ships (the ECG patch's depth first as the firmware runs them; an int8 plan's integer graph)
         for (const shipped of shippedPlans(example)) {
-          const model = loadModel(shipped.model);
-          const { quantization } = loadPlan(shipped.plan, shipped.model, model);
-          await verifyOnCortex(model, shipped.model, windows.x, 2, target, ['-O2'], quantization, 'stream');
+          const { graph: planned, quantization } = loadPlan(shipped.plan, shipped.model, loadModel(shipped.model));
+          await verifyOnCortex(planned, shipped.model, windows.x, 2, target, ['-O2'], quantization, 'stream');
         }
       }, 120_000);
     }

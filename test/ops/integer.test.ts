@@ -13,6 +13,7 @@ import { dequantizer, quantizer } from '../../src/quant/activations.js';
 import { calibrate } from '../../src/quant/calibrate.js';
 import { integerGraph } from '../../src/quant/integer-graph.js';
 import { compileGraph } from '../../src/ref/interpreter.js';
+import { timeMajorSpan } from '../../src/ops/conv-s8.js';
 import { lcg } from '../helpers/random.js';
 
 /** A one-node float model of inputs x (and y) and its integer graph, calibrated on `input`. */
@@ -127,4 +128,14 @@ describe('AveragePoolS8', () => {
       for (let i = 0; i < mean.length; i++) expect(Math.abs(got[i] - quant.zeroPoint - mean[i] / quant.scale)).toBeLessThanOrEqual(0.5 + 1e-4);
     });
   }
+});
+
+describe("ConvS8's time-major span", () => {
+  // bytes of the copy: 72 channels a position (V2's features.6, 64 outputs), 24 (features.2, 128)
+  it('keeps the whole time axis when its copy fits 3 KB, else the most multiples of 32 that fit (32 at least)', () => {
+    expect(timeMajorSpan(128, (p) => 24 * p)).toBe(128);
+    expect(timeMajorSpan(64, (p) => 72 * p)).toBe(32);
+    expect(timeMajorSpan(200, (p) => 24 * (p + 4))).toBe(96);
+    expect(timeMajorSpan(100, (p) => 1000 * p)).toBe(32);
+  });
 });
