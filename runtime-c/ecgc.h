@@ -421,6 +421,9 @@ void ecgc_dequantize_s8(const int8_t *x, float *y, int32_t n, float scale, int32
 /* The next row of any encoding as row_length int8 codes (0 where pruned; sign codes as +1 / -1): decoded into `codes`, or read in place (dense 8-bit). */
 const int8_t *ecgc_row_codes(ecgc_row_reader_t *reader, int8_t *codes);
 
+/* The next row of a bitmap encoding (uniform or sign codes) times x: the sum of code * x[position] over its nonzero codes, without a dense row. */
+int32_t ecgc_row_dot_bitmap_s8(ecgc_row_reader_t *reader, const int8_t *x);
+
 /*
  * The layers below: acc = b + sum of w * (x + input_offset) in exact int32 (taps in a
  * convolution's padding add nothing); then y = clamp(requantize(acc, multiplier, shift) +
@@ -482,6 +485,22 @@ typedef struct {
 } ecgc_mul_s8_t;
 
 void ecgc_mul_s8(const ecgc_mul_s8_t *p, const int8_t *a, const int32_t *a_strides, const int8_t *b, const int32_t *b_strides, int8_t *y, const int32_t *shape, int32_t rank);
+
+/*
+ * ONNX's QuantizeLinear (float32 -> int8 / uint8: round(x / scale), midpoints to even, plus the
+ * zero point, saturated) and DequantizeLinear ((x - zero point) * scale), element i using
+ * scale[(i / inner) % channels]: one per tensor (channels 1) or one per index along an axis.
+ */
+typedef struct {
+  int32_t n, inner, channels;
+  const float *scale;
+  const int32_t *zero_point;
+} ecgc_linear_quantization_t;
+
+void ecgc_quantize_linear_s8(const ecgc_linear_quantization_t *p, const float *x, int8_t *y);
+void ecgc_quantize_linear_u8(const ecgc_linear_quantization_t *p, const float *x, uint8_t *y);
+void ecgc_dequantize_linear_s8(const ecgc_linear_quantization_t *p, const int8_t *x, float *y);
+void ecgc_dequantize_linear_u8(const ecgc_linear_quantization_t *p, const uint8_t *x, float *y);
 
 /* One input of a Concat: x [outer][block] into columns of y [outer][out_block] (y at the input's first column), requantized as ecgc_output_s8. */
 void ecgc_concat_s8(const int8_t *x, int8_t *y, int32_t outer, int32_t block, int32_t out_block, int32_t input_offset, int32_t multiplier, int32_t shift, int32_t output_offset, int32_t act_min, int32_t act_max);

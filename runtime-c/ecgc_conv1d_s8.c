@@ -1,18 +1,19 @@
 /*
  * Conv1d on int8 activations (ecgc.h), weight stationary: each output channel's row is
- * decoded once and swept over the whole time axis, its int32 sums gathered ECGC_CONV_CHUNK
- * positions at a time and then requantized in one pass (ecgc_output_row_s8), so the sums
- * loop keeps its registers for the sums.
+ * decoded and swept over the time axis, its int32 sums gathered ECGC_CONV_CHUNK positions
+ * at a time and then requantized in one pass (ecgc_output_row_s8), so the sums loop keeps
+ * its registers for the sums.
  *
  * Depthwise layers (one input and one output channel a group, dilation 1) widen a channel
  * to int16 once, padded with the zero point, and take its taps two at a time (SMLAD on
- * int16 pairs), four positions a pass. Every other layer first lays each group's input out
- * time-major: row r holds the group's channels at position r - pad_begin (the zero point in
- * the padding, so a padded tap adds w * 0 in real terms once the bias carries
- * input_offset * sum(w)). A window is then contiguous: with dilation 1 one run of
- * kernel * channels values (window order [tap][channel]), otherwise one run of the channels
- * (rounded up to 4) per tap. Two output channels' rows are decoded into int16 in SMLAD order
- * (ecgc_dot_s8.h) and swept over the time axis two positions a pass.
+ * int16 pairs), four positions a pass. Every other layer lays its input out time-major, a
+ * span of p->span output positions at a time (the lowering picks the span that keeps this
+ * copy small; each row is decoded once a span): row r holds the group's channels at position
+ * r - pad_begin (the zero point in the padding, so a padded tap adds w * 0 in real terms once
+ * the bias carries input_offset * sum(w)). A window is then contiguous: with dilation 1 one
+ * run of kernel * channels values (window order [tap][channel]), otherwise one run of the
+ * channels (rounded up to 4) per tap. Two output channels' rows are decoded into int16 in
+ * SMLAD order (ecgc_dot_s8.h) and swept over the span two positions a pass.
  */
 #include "ecgc.h"
 #include "ecgc_dot_s8.h"
@@ -23,12 +24,12 @@
 
 typedef struct {
   int32_t in_per_group, out_per_group;
-  int32_t width;   /* values a row of the time-major input holds */
-  int32_t window;  /* values a window reads (a multiple of 4) */
-  int32_t segment; /* values read contiguously: the whole window (dilation 1), or a tap's channels */
-  int32_t rows;    /* positions the windows span */
-  int32_t span_rows; /* positions the windows of p->span outputs span */
-  int32_t pairs;   /* depthwise: the taps two at a time (zeros past the last) */
+  int32_t width;     /* values a row of the time-major input holds */
+  int32_t window;    /* values a window reads (a multiple of 4) */
+  int32_t segment;   /* values read contiguously: the whole window (dilation 1), or a tap's channels */
+  int32_t rows;      /* input positions the windows of all outputs read */
+  int32_t span_rows; /* input positions the windows of p->span outputs read */
+  int32_t pairs;     /* depthwise: the taps two at a time (zeros past the last) */
 } geometry_t;
 
 /* The input positions the windows of `positions` consecutive outputs read. */
@@ -88,8 +89,7 @@ static void conv_depthwise(const ecgc_conv1d_s8_t *p, const geometry_t *g, const
     for (j = 0; j < g->pairs; j++) pairs[j] = 2 * j < p->kernel ? ecgc_pair(w[2 * j], 2 * j + 1 < p->kernel ? w[2 * j + 1] : 0) : 0;
     for (r = 0; r < begin; r++) row[r] = (int16_t)zero;
     ecgc_widen_s8(xc + (begin - p->pad_begin), end - begin, row + begin);
-    r = end;
-    for (; r < g->rows; r++) row[r] = (int16_t)zero;
+    for (r = end; r < g->rows; r++) row[r] = (int16_t)zero;
     for (; r < length; r++) row[r] = 0;
     for (t0 = 0; t0 < n; t0 += ECGC_CONV_CHUNK) {
       const int32_t count = n - t0 < ECGC_CONV_CHUNK ? n - t0 : ECGC_CONV_CHUNK;

@@ -3,7 +3,8 @@
  * and 4-bit codes are multiplied as they are stored (ecgc_packed_dot): a word of fields is
  * split into int16 pairs by a shift, a mask and SXTB16, each field landing in a byte's top bits
  * (so as its value times 2^(8 - bits)), and the input is laid out once per row of x in the
- * matching pair order. Every other row is read as int8 codes (in place when dense 8-bit),
+ * matching pair order. A bitmap row against one input is summed over its nonzero codes
+ * alone (ecgc_row_dot_bitmap_s8). Every other row is read as int8 codes (in place when dense 8-bit),
  * four at a time against the input split once (ecgc_dot_4x1_s8); the last k % 4 values in
  * plain C. The bias carries input_offset * sum(w).
  */
@@ -112,6 +113,11 @@ void ecgc_linear_s8(const ecgc_linear_s8_t *p, const int8_t *x, int8_t *y, void 
   }
 #endif
   ecgc_row_reader_init(&reader, &p->weights);
+  if (p->weights.encoding == ECGC_BITMAP && p->m == 1) {
+    /* one input: each row's nonzero codes against it, no dense row */
+    for (n = 0; n < p->n; n++) y[n] = ecgc_output_s8(p->bias[n] + ecgc_row_dot_bitmap_s8(&reader, x), p->multiplier[n], p->shift[n], p->output_offset, p->act_min, p->act_max);
+    return;
+  }
   for (n = 0; n < p->n; n += 4) {
     /* past the last row, the last one stands in (its sums dropped) */
     const int32_t count = p->n - n < 4 ? p->n - n : 4;

@@ -182,25 +182,27 @@ const float *ecgc_row_dense(ecgc_row_reader_t *reader, float *scratch) {
 }
 
 /*
- * A bitmap row's codes into `codes` (zeroed): the mask 8 positions at a time, visiting only the
- * set bits, the b-bit fields through a bit buffer refilled a byte at a time (never reading past
- * the stream), sign-extended (uniform) or mapped to +1 / -1 (sign).
+ * Walks a bitmap row's nonzero codes: the mask 8 positions at a time (a byte each when the
+ * row's mask starts on a byte), visiting only the set bits; the b-bit fields through a bit
+ * buffer refilled a byte at a time (never reading past the stream), sign-extended (uniform)
+ * or mapped to +1 / -1 (sign). Without x it writes each code at its position in `codes`
+ * (zeroed); with x it returns the sum of code * x[position] instead.
  */
-static void bitmap_codes(ecgc_row_reader_t *reader, int8_t *codes) {
+static inline __attribute__((always_inline)) int32_t bitmap_walk(ecgc_row_reader_t *reader, int8_t *codes, const int8_t *x) {
   const ecgc_weights_t *w = reader->w;
   const uint32_t width = w->bits, mask = (1u << width) - 1u, extend = 32u - width;
   const uint8_t *stream = w->codes + (reader->code_bit >> 3);
   const uint32_t offset = reader->code_bit & 7u;
   /* a byte partly read by the previous row exists; otherwise nothing is read before a code needs it */
   uint32_t buffer = offset ? (uint32_t)*stream++ >> offset : 0u, have = offset ? 8u - offset : 0u, taken = 0u;
-  const int32_t length = w->row_length, sign = w->quantizer == ECGC_SIGN;
-  int32_t i;
+  const int32_t length = w->row_length, sign = w->quantizer == ECGC_SIGN, whole_bytes = !(reader->mask_bit & 7u);
+  const uint8_t *mask_bytes = w->index + (reader->mask_bit >> 3);
+  int32_t i, sum = 0;
   for (i = 0; i < length; i += 8) {
     const uint32_t take = length - i < 8 ? (uint32_t)(length - i) : 8u;
-    uint32_t bits = read_bits(w->index, reader->mask_bit, take);
-    reader->mask_bit += take;
+    uint32_t bits = whole_bytes ? (uint32_t)mask_bytes[i >> 3] & ((1u << take) - 1u) : read_bits(w->index, reader->mask_bit + (uint32_t)i, take);
     for (; bits != 0u; bits &= bits - 1u, taken++) {
-      int32_t field;
+      int32_t field, code;
       if (have < width) {
         buffer |= (uint32_t)*stream++ << have;
         have += 8u;
@@ -208,10 +210,19 @@ static void bitmap_codes(ecgc_row_reader_t *reader, int8_t *codes) {
       field = (int32_t)(buffer & mask);
       buffer >>= width;
       have -= width;
-      codes[i + lowest_set_bit(bits)] = (int8_t)(sign ? 2 * field - 1 : (int32_t)((uint32_t)field << extend) >> extend);
+      code = sign ? 2 * field - 1 : (int32_t)((uint32_t)field << extend) >> extend;
+      if (x) sum += code * x[i + lowest_set_bit(bits)];
+      else codes[i + lowest_set_bit(bits)] = (int8_t)code;
     }
   }
+  reader->mask_bit += (uint32_t)length;
   reader->code_bit += taken * width;
+  return sum;
+}
+
+int32_t ecgc_row_dot_bitmap_s8(ecgc_row_reader_t *reader, const int8_t *x) {
+  reader->row++;
+  return bitmap_walk(reader, NULL, x);
 }
 
 const int8_t *ecgc_row_codes(ecgc_row_reader_t *reader, int8_t *codes) {
@@ -248,6 +259,6 @@ const int8_t *ecgc_row_codes(ecgc_row_reader_t *reader, int8_t *codes) {
     }
     return codes;
   }
-  bitmap_codes(reader, codes);
+  bitmap_walk(reader, codes, NULL);
   return codes;
 }

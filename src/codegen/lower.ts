@@ -156,7 +156,7 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
     ].map((name) => graph.values.get(name)!.dtype);
     if (runtime.includes('int64')) fail(`${where(node)}: integer tensors at run time have no C kernel`);
     const other = runtime.find((dtype) => dtype !== 'float32' && !def.cTypes?.includes(dtype));
-    if (other) fail(`${where(node)}: ${other} tensors at run time have no C kernel for ${node.op} (C computes float32, bool, int8 and int64 indices, each where an op's kernel takes it)`);
+    if (other) fail(`${where(node)}: ${other} tensors at run time have no C kernel for ${node.op} (C computes float32, bool, int8, uint8 and int64 indices, each where an op's kernel takes it)`);
     if (!def.lower) fail(`${where(node)} has no C kernel. Ops the C backend supports: ${C_OPS.join(', ')}`);
     const outputs = node.outputs.map((name) => graph.values.get(name)!);
     const before = out.steps.length;

@@ -5,11 +5,11 @@
  * by AveragePool's divisor (src/ops/average-pool.ts) with midpoints rounded away from zero,
  * plus the zero point, clamped to a folded Relu or Clip (act_min, act_max).
  */
-import { attrInt } from '../onnx/attributes.js';
 import { averagePoolDivisors, geometry } from './average-pool.js';
+import { keptQuant } from './integer.js';
 import { cKernel } from './lowering.js';
 import type { OpDef } from './op.js';
-import { tapOffsets } from './window.js';
+import { sumPool } from './window.js';
 
 const AVGPOOL1D_S8 = cKernel('ecgc_avgpool1d_s8', 'ecgc_pool_s8.c');
 
@@ -23,28 +23,17 @@ export const AveragePoolS8: OpDef = {
   infer: (ctx) => [{ dtype: 'int8', shape: geometry(ctx).outShape }],
   prepare(ctx) {
     const { channels, windows } = geometry(ctx);
-    const { inSize, outSize, taps, offsets } = tapOffsets(windows);
     const divisor = averagePoolDivisors(ctx);
-    const [zero, min, max] = [attrInt(ctx.node, 'zero_point', 0), attrInt(ctx.node, 'act_min', -128), attrInt(ctx.node, 'act_max', 127)];
-    return ([x], [y]) => {
-      for (let c = 0; c < channels; c++) {
-        for (let o = 0; o < outSize; o++) {
-          let sum = 0;
-          for (let t = 0; t < taps; t++) {
-            const at = offsets[o * taps + t];
-            if (at >= 0) sum += x[c * inSize + at] - zero;
-          }
-          y[c * outSize + o] = Math.min(max, Math.max(min, roundedQuotient(sum, divisor[o]) + zero));
-        }
-      }
-    };
+    const { zero, min, max } = keptQuant(ctx.node);
+    // the sums are exact: int8 terms, far below float32's 2^24
+    return sumPool(windows, channels, (x) => x - zero, (sum, o) => Math.min(max, Math.max(min, roundedQuotient(sum, divisor[o]) + zero)));
   },
   lower(ctx, _outputs, c) {
     const { channels, windows } = geometry(ctx);
     const [w] = windows;
     const id = c.id('op', '_divisor');
     c.declare(`static const int32_t ${id}[] = {${Array.from(averagePoolDivisors(ctx)).join(', ')}};`);
-    const [zero, min, max] = [attrInt(ctx.node, 'zero_point', 0), attrInt(ctx.node, 'act_min', -128), attrInt(ctx.node, 'act_max', 127)];
+    const { zero, min, max } = keptQuant(ctx.node);
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
     c.step([AVGPOOL1D_S8], (at) => `${AVGPOOL1D_S8.name}(${at(x)}, ${at(y)}, ${channels}, ${w.inLength}, ${w.outLength}, ${w.kernel}, ${w.stride}, ${w.padBegin}, ${id}, ${zero}, ${min}, ${max});`);
   },

@@ -9,7 +9,7 @@
 import { fail } from '../errors.js';
 import { attrInt } from '../onnx/attributes.js';
 import { shapeText } from '../ir/graph.js';
-import type { IntegerContext, IntegerNode } from './integer.js';
+import { type IntegerContext, type IntegerNode, keptQuantAttributes } from './integer.js';
 import type { OpContext, OpDef } from './op.js';
 import { cFloat } from '../util/c.js';
 import { cKernel } from './lowering.js';
@@ -80,5 +80,5 @@ export function averagePoolToS8(ic: IntegerContext): IntegerNode | undefined {
   const { windows } = geometry(ic.ctx);
   if (windows.length !== 1 || windows[0].dilation !== 1) return undefined;
   const attrs = Object.fromEntries(Object.entries(ic.ctx.node.attrs).filter(([name]) => POOL_ATTRIBUTES.includes(name)));
-  return { op: 'AveragePoolS8', inputs: [ic.input(0)], attrs: { ...attrs, zero_point: ic.inputQuant(0).zeroPoint, act_min: ic.output.actMin, act_max: ic.output.actMax } };
+  return { op: 'AveragePoolS8', inputs: [ic.input(0)], attrs: { ...attrs, ...keptQuantAttributes(ic) } };
 }

@@ -42,6 +42,16 @@ export function outputStageFields(stage: OutputStage): Record<string, number> {
   return { output_offset: stage.outputOffset, act_min: stage.actMin, act_max: stage.actMax };
 }
 
+/** The int8 attributes of an op whose output keeps its input's quantization (IntegerForm.keepsQuant): the zero point, and a folded Relu's or Clip's clamp. */
+export function keptQuantAttributes(ic: IntegerContext): { zero_point: number; act_min: number; act_max: number } {
+  return { zero_point: ic.inputQuant(0).zeroPoint, act_min: ic.output.actMin, act_max: ic.output.actMax };
+}
+
+/** keptQuantAttributes as read back from a node. */
+export function keptQuant(node: Node): { zero: number; min: number; max: number } {
+  return { zero: attrInt(node, 'zero_point', 0), min: attrInt(node, 'act_min', -128), max: attrInt(node, 'act_max', 127) };
+}
+
 /** A weight-bearing layer as the integer mode stores it: the plan's codes and per-row scales. */
 export interface IntegerLayer {
   /** Row-major codes, one row per output channel (the layer's row view, src/plan/layers.ts). */

@@ -5,7 +5,7 @@
  * act_max) is applied. A window with no tap inside the input gives the zero point (real 0,
  * as ecgc_maxpool1d_f32). C: 1-D (a 2-D MaxPool stays in float32).
  */
-import { attrInt } from '../onnx/attributes.js';
+import { keptQuant } from './integer.js';
 import { cKernel } from './lowering.js';
 import { geometry } from './max-pool.js';
 import type { OpDef } from './op.js';
@@ -21,7 +21,7 @@ export const MaxPoolS8: OpDef = {
   prepare(ctx) {
     const { channels, windows } = geometry(ctx);
     const { inSize, outSize, taps, offsets } = tapOffsets(windows);
-    const [zero, min, max] = [attrInt(ctx.node, 'zero_point', 0), attrInt(ctx.node, 'act_min', -128), attrInt(ctx.node, 'act_max', 127)];
+    const { zero, min, max } = keptQuant(ctx.node);
     return ([x], [y]) => {
       for (let c = 0; c < channels; c++) {
         for (let o = 0; o < outSize; o++) {
@@ -38,7 +38,7 @@ export const MaxPoolS8: OpDef = {
   lower(ctx, _outputs, c) {
     const { channels, windows } = geometry(ctx);
     const [w] = windows;
-    const [zero, min, max] = [attrInt(ctx.node, 'zero_point', 0), attrInt(ctx.node, 'act_min', -128), attrInt(ctx.node, 'act_max', 127)];
+    const { zero, min, max } = keptQuant(ctx.node);
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
     c.step([MAXPOOL1D_S8], (at) => `${MAXPOOL1D_S8.name}(${at(x)}, ${at(y)}, ${channels}, ${w.inLength}, ${w.outLength}, ${w.kernel}, ${w.stride}, ${w.dilation}, ${w.padBegin}, ${zero}, ${min}, ${max});`);
   },

@@ -12,7 +12,7 @@ import type { OpContext, OpDef } from './op.js';
 import { cKernel } from './lowering.js';
 import { indexMap, inputShape, stridesOf, where } from './shapes.js';
 import { ceilMode, kernelShape, lowerPool2d, spatialWindows, tapOffsets } from './window.js';
-import type { IntegerContext, IntegerNode } from './integer.js';
+import { type IntegerContext, type IntegerNode, keptQuantAttributes } from './integer.js';
 
 export function geometry(ctx: OpContext) {
   const x = inputShape(ctx, 0);
@@ -78,5 +78,5 @@ const POOL_ATTRIBUTES = ['kernel_shape', 'strides', 'dilations', 'pads', 'auto_p
 export function maxPoolToS8(ic: IntegerContext): IntegerNode | undefined {
   if (geometry(ic.ctx).windows.length !== 1) return undefined;
   const attrs = Object.fromEntries(Object.entries(ic.ctx.node.attrs).filter(([name]) => POOL_ATTRIBUTES.includes(name)));
-  return { op: 'MaxPoolS8', inputs: [ic.input(0)], attrs: { ...attrs, zero_point: ic.inputQuant(0).zeroPoint, act_min: ic.output.actMin, act_max: ic.output.actMax } };
+  return { op: 'MaxPoolS8', inputs: [ic.input(0)], attrs: { ...attrs, ...keptQuantAttributes(ic) } };
 }

@@ -188,11 +188,13 @@ describe('int8 fully connected layers', () => {
       ],
     });
   };
-  for (const bits of [1, 2, 3, 4, 8]) {
-    it(`${bits}-bit: bit-exact on the host, and under QEMU on cortex-m4f (SMLAD) and cortex-m0 (plain C)`, async () => {
-      const model = join(dir, `fc-${bits}.onnx`);
-      writeFileSync(model, spec(bits));
-      const { file } = await compressInt8(model, `fc-${bits}`, '--method', `fixed-q:${bits}`);
+  // fixed-p:60: 8-bit rows, pruned, in a sparse encoding (summed over their nonzero codes)
+  for (const [seed, method] of [[1, 'fixed-q:1'], [2, 'fixed-q:2'], [3, 'fixed-q:3'], [4, 'fixed-q:4'], [8, 'fixed-q:8'], [6, 'fixed-p:60']] as const) {
+    it(`${method}: bit-exact on the host, and under QEMU on cortex-m4f (SMLAD) and cortex-m0 (plain C)`, async () => {
+      const model = join(dir, `fc-${seed}.onnx`);
+      writeFileSync(model, spec(seed));
+      const { file, plan } = await compressInt8(model, `fc-${seed}`, '--method', method);
+      if (method === 'fixed-p:60') expect(plan.layers.some((l) => l.encoding === 'bitmap')).toBe(true);
       await verify(model, file, 'host');
       if (!(await cortexToolsAvailable('int8 fully connected Cortex-M'))) return;
       for (const target of ['cortex-m4f', 'cortex-m0']) await verify(model, file, target);
