@@ -78,7 +78,7 @@ const round4 = (n: number) => Math.ceil(n / 4) * 4;
 /** runtime-c's ECGC_CONV_CHUNK: positions whose int32 sums wait for the output stage. */
 const CHUNK = 32;
 
-/** The time-major copy of a layer's input that fits in any case (the arena's largest scratch is often this copy). */
+/** The largest time-major copy of a layer's input kept whole; past it the time axis goes in spans (this copy is often the arena's largest scratch). */
 const TIME_MAJOR_BYTES = 3072;
 
 const rowsOf = ({ window: w }: ReturnType<typeof geometry>, positions: number) => (positions - 1) * w.stride + (w.kernel - 1) * w.dilation + 1;
