@@ -1,5 +1,6 @@
 import { generate } from '../codegen/emit.js';
 import type { Schedule } from '../codegen/lower.js';
+import { streamChains } from '../codegen/stream.js';
 import type { LayerQuantization } from '../codegen/weights.js';
 import { fail } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
@@ -36,7 +37,12 @@ export interface ScheduleChoice {
  * `compile`, `verify` and `bench` all resolve it here, so bench measures what compile ships.
  */
 export function resolveSchedule(value: string | undefined, graph: Graph, model: string, options: { quantization?: Map<string, LayerQuantization>; ram?: number; stackBytes: number }): ScheduleChoice {
-  if (value === 'layers' || value === 'stream') return { schedule: value, reason: `--schedule ${value}`, ram: null };
+  if (value === 'layers') return { schedule: value, reason: '--schedule layers', ram: null };
+  if (value === 'stream') {
+    // a graph with no chain to stream (an int8 plan's: its kernels have no depth-first form yet) runs layer by layer all the same
+    const none = streamChains(graph).size === 0 ? ', but no Conv chain of this graph runs depth first (int8 kernels have no depth-first form yet): every op runs layer by layer' : '';
+    return { schedule: value, reason: `--schedule stream${none}`, ram: null };
+  }
   if (value !== undefined && value !== 'auto') fail(`--schedule must be auto, layers or stream, got '${value}'`);
   if (options.ram === undefined) return { schedule: 'layers', reason: 'auto: no --ram budget, so layer by layer (the fewest instructions)', ram: null };
   const ramOf = (schedule: Schedule) => generate(graph, model, { quantization: options.quantization, target: 'host', schedule }).memory.arenaBytes + options.stackBytes;
