@@ -452,7 +452,6 @@ typedef struct {
   int32_t output_offset, act_min, act_max;
   ecgc_weights_t weights;
   const int32_t *bias, *multiplier, *shift;
-  int32_t small_accumulators;
 } ecgc_linear_s8_t;
 
 size_t ecgc_linear_s8_get_buffer_size(const ecgc_linear_s8_t *p);

@@ -1,11 +1,12 @@
 /*
  * Element-wise ops with broadcasting beyond Add/Sub/Mul/Div (src/ops/binary.ts, where.ts,
  * variadic.ts, p-relu.ts, pow.ts): comparisons and logic into bool (uint8_t, 0 or 1), Where, Max/Min,
- * PRelu, Pow; and the bool ops without broadcasting (Not, Cast to and from bool). One function per
+ * PRelu, Pow, Mul on int8 (MulS8); and the bool ops without broadcasting (Not, Cast to and from bool). One function per
  * op, so a firmware links only those it uses.
  */
 #include "ecgc.h"
 #include "ecgc_approx.h"
+#include "ecgc_requantize.h"
 
 /* One step of a row-major walk over `shape`: the output index and each operand's offset (stride 0 where broadcast). */
 static void next_index(int32_t *index, const int32_t *shape, int32_t rank, int32_t *offset, const int32_t *const *strides, int32_t operands) {
@@ -72,4 +73,15 @@ void ecgc_cast_to_bool_f32(const float *x, uint8_t *y, int32_t n) {
 void ecgc_cast_to_f32_bool(const uint8_t *x, float *y, int32_t n) {
   int32_t i;
   for (i = 0; i < n; i++) y[i] = x[i] ? 1.0f : 0.0f;
+}
+
+/* Mul on int8 activations (src/ops/mul-s8.ts): the product of the offset inputs, requantized, offset and clamped. */
+void ecgc_mul_s8(const ecgc_mul_s8_t *p, const int8_t *a, const int32_t *a_strides, const int8_t *b, const int32_t *b_strides, int8_t *y, const int32_t *shape, int32_t rank) {
+  const int32_t *const strides[2] = {a_strides, b_strides};
+  int32_t index[6] = {0, 0, 0, 0, 0, 0}, offset[2] = {0, 0}, total = element_count(shape, rank), i;
+  for (i = 0; i < total; i++) {
+    const int32_t product = ((int32_t)a[offset[0]] + p->a_offset) * ((int32_t)b[offset[1]] + p->b_offset);
+    y[i] = ecgc_output_s8(product, p->multiplier, p->shift, p->output_offset, p->act_min, p->act_max);
+    next_index(index, shape, rank, offset, strides, 2);
+  }
 }

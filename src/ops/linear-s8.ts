@@ -53,7 +53,9 @@ export const LinearS8: OpDef = {
     const { M, K, N } = geometry(ctx);
     const id = c.id('layer');
     const weights = c.codes(id);
-    c.declare(`static const ecgc_linear_s8_t ${id} = ${designated({ m: M, k: K, n: N, ...outputStageFields(outputStage(ctx.node)), weights: weights.init, ...lowerRequantization(ctx, c, id) })};`);
+    // (small_accumulators serves the convolutions' row-at-a-time requantization; the linear kernel requantizes output by output)
+    const { bias, multiplier, shift } = lowerRequantization(ctx, c, id);
+    c.declare(`static const ecgc_linear_s8_t ${id} = ${designated({ m: M, k: K, n: N, ...outputStageFields(outputStage(ctx.node)), weights: weights.init, bias, multiplier, shift })};`);
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
     c.step([LINEAR_S8], (at, s) => `${LINEAR_S8.name}(&${id}, ${at(x)}, ${at(y)}, ${s});`, { scratch: { bytes: 4 * K, check: `${LINEAR_S8.name}_get_buffer_size(&${id})` } });
   },

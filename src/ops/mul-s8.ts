@@ -8,13 +8,13 @@
 import { attrInt } from '../onnx/attributes.js';
 import type { Node } from '../ir/graph.js';
 import { quantizeMultiplier, requantize } from '../quant/fixed-point.js';
-import { lowerBinary, prepareBinary } from './binary.js';
+import { broadcastKernel, lowerBinary, prepareBinary } from './binary.js';
 import type { IntegerContext, IntegerNode } from './integer.js';
-import { cKernel, designated } from './lowering.js';
+import { designated } from './lowering.js';
 import type { OpDef } from './op.js';
 import { broadcastShapes, inputShape } from './shapes.js';
 
-const MUL_S8 = cKernel('ecgc_mul_s8', 'ecgc_mul_s8.c');
+const MUL_S8 = broadcastKernel('ecgc_mul_s8');
 const FIELDS = ['a_zero_point', 'b_zero_point', 'output_zero_point', 'multiplier', 'shift', 'act_min', 'act_max'] as const;
 
 function parameters(node: Node): Record<(typeof FIELDS)[number], number> {

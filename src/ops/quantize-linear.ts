@@ -76,7 +76,10 @@ export const QuantizeLinear: OpDef = {
     }
     const cast = castTo(type, attrInt(ctx.node, 'saturate', 1) !== 0);
     return ([x, scale, zero], [y]) => {
-      for (let i = 0; i < y.length; i++) y[i] = cast(f(x[i] / scale[index(i)]) + (zero ? zero[index(i)] : 0));
+      for (let i = 0; i < y.length; i++) {
+        const k = index(i);
+        y[i] = cast(f(x[i] / scale[k]) + (zero ? zero[k] : 0));
+      }
     };
   },
   lower(ctx, [out], c) {
