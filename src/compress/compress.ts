@@ -10,6 +10,7 @@ import type { Graph } from '../ir/graph.js';
 import type { Calibration } from './calibration.js';
 import { Evaluator } from './evaluator.js';
 import { layerHessians } from './hessian.js';
+import { isIntegerGraph } from '../quant/integer-graph.js';
 import { type WeightLayer, findWeightLayers } from '../plan/layers.js';
 import type { MetricName } from './metrics.js';
 import { planLayer } from './choice.js';
@@ -45,6 +46,7 @@ export interface CompressResult {
 /** What compress and sweep start from: the weight layers, their search space and an evaluator on `data`. */
 export async function openSearch(graph: Graph, modelFile: string, data: Calibration, settings: Pick<SearchSettings, 'alpha' | 'beta' | 'metric' | 'scaleFormat' | 'rounding'>, threads?: number) {
   const layers = findWeightLayers(graph);
+  if (isIntegerGraph(graph)) fail(`${modelFile}: is quantized in ONNX already: its own scales run on the int8 kernels as they are (ecgc compile, ecgc verify); compress its float32 model instead`);
   if (layers.length === 0) fail(`${modelFile}: has no weight-bearing layer (Conv, Gemm or MatMul with a constant weight of its own): nothing to compress`);
   // Error-compensating rounding learns from the windows the search measures on (never from --test);
   // H is gathered when a layer is first rounded (fixed-p and lap round nothing, codebooks do not use it).

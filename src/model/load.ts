@@ -2,6 +2,7 @@
 import { fail, inFile } from '../errors.js';
 import { readModelFile } from '../onnx/import.js';
 import { type Graph, shapeText, windowsPerRun } from '../ir/graph.js';
+import { absorbQuantization, isQuantizationOp, isQuantized, takeQuantization } from './passes/absorb-quantization.js';
 import { eliminateIdentities } from './passes/eliminate-identities.js';
 import { foldBatchNorm } from './passes/fold-batch-norm.js';
 import { inferAndFold } from './passes/infer-and-fold.js';
@@ -10,10 +11,14 @@ import { removeUnused } from './passes/remove-unused.js';
 
 export function optimize(graph: Graph): Graph {
   let g = eliminateIdentities(graph);
-  g = inferAndFold(g);
+  const quantized = isQuantized(g);
+  g = inferAndFold(g, quantized ? isQuantizationOp : undefined);
+  const { graph: unquantized, taken } = quantized ? takeQuantization(g) : { graph: g };
+  if (taken) g = inferAndFold(unquantized);
   g = eliminateIdentities(g); // again, for those that inlined If branches leave
   g = foldBatchNorm(g);
-  return removeUnused(g);
+  g = removeUnused(g);
+  return taken ? removeUnused(absorbQuantization(g, taken)) : g;
 }
 
 /**

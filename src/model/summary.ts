@@ -1,7 +1,7 @@
 /** Per-node shapes, parameters and MACs of a graph: what `ecgc inspect` reports. */
 import { opDef } from '../ops/index.js';
 import { opContext } from '../ir/context.js';
-import type { Graph } from '../ir/graph.js';
+import type { Graph, Tensor } from '../ir/graph.js';
 import { sizeOf, windowsPerRun } from '../ir/graph.js';
 
 export interface NodeSummary {
@@ -25,13 +25,16 @@ export interface GraphSummary {
   totals: { nodes: number; params: number; weightBytesFloat32: number; macs: number };
 }
 
+/** A parameter: a float32 constant, or an int8 one (an integer layer's weight codes). */
+const isWeight = (t: Tensor | undefined) => t?.dtype === 'float32' || t?.dtype === 'int8';
+
 export function summarize(graph: Graph): GraphSummary {
   const shapeOf = (name: string) => graph.values.get(name)?.shape ?? [];
   const nodes = graph.nodes.map((node): NodeSummary => {
     const ctx = opContext(graph, node);
     const def = opDef(node);
     const outputs = node.outputs.map((o) => graph.values.get(o)!);
-    const constants = node.inputs.map((name) => graph.constants.get(name)).filter((t) => t?.dtype === 'float32');
+    const constants = node.inputs.map((name) => graph.constants.get(name)).filter(isWeight);
     return {
       name: node.name,
       op: node.op,
@@ -42,7 +45,7 @@ export function summarize(graph: Graph): GraphSummary {
     };
   });
   // A constant read by several nodes is stored once.
-  const weights = new Set(graph.nodes.flatMap((n) => n.inputs).filter((name) => graph.constants.get(name)?.dtype === 'float32'));
+  const weights = new Set(graph.nodes.flatMap((n) => n.inputs).filter((name) => isWeight(graph.constants.get(name))));
   const params = [...weights].reduce((sum, name) => sum + sizeOf(graph.constants.get(name)!.shape), 0);
   return {
     opset: graph.opset,

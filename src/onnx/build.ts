@@ -19,7 +19,7 @@ export interface ModelSpec {
   opset?: number;
   inputs: { name: string; shape: Dim[] }[];
   outputs: string[];
-  initializers?: Record<string, { shape: number[]; data: ArrayLike<number>; int64?: boolean; bool?: boolean; int8?: boolean; uint8?: boolean }>;
+  initializers?: Record<string, { shape: number[]; data: ArrayLike<number>; int64?: boolean; int32?: boolean; bool?: boolean; int8?: boolean; uint8?: boolean }>;
   nodes: NodeSpec[];
 }
 
@@ -39,6 +39,7 @@ export function buildModel(spec: ModelSpec): Uint8Array {
     if (t.bool) return { name, dims: t.shape, dataType: T.BOOL, rawData: Uint8Array.from(t.data) };
     if (t.uint8) return { name, dims: t.shape, dataType: T.UINT8, rawData: Uint8Array.from(t.data) };
     if (t.int8) return { name, dims: t.shape, dataType: T.INT8, rawData: new Uint8Array(Int8Array.from(t.data).buffer) };
+    if (t.int32) return { name, dims: t.shape, dataType: T.INT32, rawData: new Uint8Array(Int32Array.from(t.data).buffer) };
     const data = t.int64 ? new BigInt64Array(Array.from(t.data, (v) => BigInt(v))) : Float32Array.from(t.data);
     return { name, dims: t.shape, dataType: t.int64 ? T.INT64 : T.FLOAT, rawData: new Uint8Array(data.buffer) };
   });

@@ -16,6 +16,7 @@ const DEQUANTIZE_LINEAR = { int8: cKernel('ecgc_dequantize_linear_s8', 'ecgc_qua
 
 export const DequantizeLinear: OpDef = {
   op: 'DequantizeLinear',
+  quantization: 'dequantize',
   cTypes: ['int8', 'uint8'],
   infer: (ctx) => [{ dtype: ctx.inputs[1]!.dtype, shape: inputShape(ctx, 0) }],
   prepare(ctx, [out]) {

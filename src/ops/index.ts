@@ -89,6 +89,10 @@ import { Sub } from './sub.js';
 import { Sum } from './sum.js';
 import { QuantizeLinear } from './quantize-linear.js';
 import { DequantizeLinear } from './dequantize-linear.js';
+import { ConvInteger } from './conv-integer.js';
+import { MatMulInteger } from './mat-mul-integer.js';
+import { QLinearConv } from './q-linear-conv.js';
+import { QLinearMatMul } from './q-linear-mat-mul.js';
 import { Tanh } from './tanh.js';
 import { Tile } from './tile.js';
 import { Transpose } from './transpose.js';
@@ -110,10 +114,10 @@ import { TableS8 } from './table-s8.js';
 /** Every op's definition: the one list of ops. */
 const DEFINITIONS: OpDef[] = [
   Abs, Add, And, ArgMax, ArgMin, AveragePool, BatchNormalization, Cast, Ceil, ChannelAffine, Clip, Concat,
-  ConstantOfShape, Conv, ConvTranspose, DequantizeLinear, Div, Dropout, Elu, Equal, Erf, Exp, Expand, Flatten, Floor, Gather,
+  ConstantOfShape, Conv, ConvInteger, ConvTranspose, DequantizeLinear, Div, Dropout, Elu, Equal, Erf, Exp, Expand, Flatten, Floor, Gather,
   GatherElements, Gemm, GlobalAveragePool, GlobalMaxPool, Greater, GreaterOrEqual, GRU, HardSigmoid, HardSwish,
   Identity, If, InstanceNormalization, LayerNormalization, LeakyRelu, Less, LessOrEqual, Log, LpPool, LSTM, MatMul,
-  Max, MaxPool, Mean, Min, Mul, Neg, Not, Or, Pad, Pow, PRelu, QuantizeLinear, Reciprocal, ReduceL1, ReduceL2, ReduceLogSumExp,
+  MatMulInteger, Max, MaxPool, Mean, Min, Mul, Neg, Not, Or, Pad, Pow, PRelu, QLinearConv, QLinearMatMul, QuantizeLinear, Reciprocal, ReduceL1, ReduceL2, ReduceLogSumExp,
   ReduceMax, ReduceMean, ReduceMin, ReduceProd, ReduceSum, ReduceSumSquare, Relu, Reshape, Resize, RNN, Round, Selu,
   Shape, Sigmoid, Sign, Slice, Softmax, Softplus, Softsign, Split, Sqrt, Squeeze, Sub, Sum, Tanh, Tile, Transpose,
   Unsqueeze, Where, Xor,

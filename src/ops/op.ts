@@ -59,6 +59,14 @@ export interface OpDef {
   integer?: IntegerForm;
   /** An activation an int8 layer's output clamp can hold in its place: its [min, max] (Relu [0, inf)); the node then disappears. */
   integerClamp?(ctx: OpContext): [number, number];
+  /** QuantizeLinear's and DequantizeLinear's part in a model quantized in ONNX (src/model/passes/absorb-quantization.ts). */
+  quantization?: 'quantize' | 'dequantize';
+  /**
+   * A QOperator op (QLinearConv) in QDQ form, for absorb-quantization.ts: DequantizeLinear of its
+   * input, its float op on a weight DequantizeLinear makes, QuantizeLinear of the result; undefined
+   * where its weight, scales, zero points or bias are not constants.
+   */
+  dequantized?(graph: Graph, node: Node): Node[] | undefined;
   /** What the graph's output holds when this op ends the graph (probabilities, ...). */
   outputMeaning?: { probabilities: boolean; text: string };
 }

@@ -54,6 +54,7 @@ const QUANTIZE_LINEAR = { int8: cKernel('ecgc_quantize_linear_s8', 'ecgc_quantiz
 
 export const QuantizeLinear: OpDef = {
   op: 'QuantizeLinear',
+  quantization: 'quantize',
   cTypes: ['int8', 'uint8'],
   infer(ctx) {
     const type = outputType(ctx);

@@ -24,6 +24,12 @@ export interface IntegerPlan {
   tensors: Map<string, ActivationQuant>;
   /** The layers the plan quantized to 1..8 bits, by node name. */
   layers: Map<string, IntegerLayer>;
+  /**
+   * A model's own quantization (its QuantizeLinear/DequantizeLinear pairs,
+   * src/model/passes/absorb-quantization.ts): a node with a value that has no quantization runs
+   * in float32, and every reader of a value that has one reads it quantized.
+   */
+  qdq?: boolean;
 }
 
 export function integerGraph(graph: Graph, plan: IntegerPlan): Graph {
@@ -52,7 +58,22 @@ export function integerGraph(graph: Graph, plan: IntegerPlan): Graph {
     int8.set(value, q);
     return q;
   };
+  /** Values an int8 node wrote (the others in `int8` are quantized float32 values). */
+  const int8Written = new Set<string>();
+  /** The quantized float32 value of a float32 value with a quantization (qdq). */
+  const roundTrips = new Map<string, string>();
   const toFloat = (value: string): string => {
+    if (plan.qdq && tensors.has(value) && !int8Written.has(value)) {
+      let quantized = roundTrips.get(value);
+      if (!quantized) {
+        quantized = fresh(`${value}__quantized`);
+        const { scale, zeroPoint } = quantOf(value);
+        out.nodes.push({ name: fresh(`${value}__dequantize`), op: 'DequantizeS8', inputs: [toInt8(value)], outputs: [quantized], attrs: { scale, zero_point: zeroPoint } });
+        out.values.set(quantized, { ...out.values.get(value)! });
+        roundTrips.set(value, quantized);
+      }
+      return quantized;
+    }
     if (float.has(value)) return value;
     const { scale, zeroPoint } = quantOf(value);
     out.nodes.push({ name: fresh(`${value}__dequantize`), op: 'DequantizeS8', inputs: [int8.get(value)!], outputs: [value], attrs: { scale, zero_point: zeroPoint } });
@@ -69,6 +90,7 @@ export function integerGraph(graph: Graph, plan: IntegerPlan): Graph {
     out.values.set(q, { dtype: 'int8', shape: info.shape });
     out.nodes.push(emitted);
     int8.set(value, q);
+    int8Written.add(value);
   };
 
   for (const node of graph.nodes) {
@@ -86,7 +108,16 @@ export function integerGraph(graph: Graph, plan: IntegerPlan): Graph {
     out.nodes.push({ ...node, inputs: node.inputs.map((name) => (name === '' || graph.constants.has(name) ? name : toFloat(name))) });
     for (const name of node.outputs) float.add(name);
   }
-  out.outputs = graph.outputs.map(toFloat);
+  out.outputs = graph.outputs.map((name) => {
+    const read = toFloat(name);
+    if (read !== name) {
+      // a float32 output read quantized (qdq): the quantized value takes the output's name
+      const raw = fresh(`${name}__float`);
+      renameValue(out, name, raw);
+      renameValue(out, read, name);
+    }
+    return name;
+  });
   return out;
 
   /** Emits the node's int8 twin, if its op's integer form gives one; whether it did. */
@@ -98,6 +129,8 @@ export function integerGraph(graph: Graph, plan: IntegerPlan): Graph {
     const bounds = clamp && opDef(clamp).integerClamp?.(opContext(graph, clamp));
     const written = bounds ? clamp!.outputs[0] : value;
     const form = opDef(node).integer!;
+    const runtimeInputs = node.inputs.filter((name) => name !== '' && !graph.constants.has(name));
+    if (plan.qdq && ![...runtimeInputs, ...(form.keepsQuant ? [] : [written])].every((name) => tensors.has(name))) return false;
     const quant = form.keepsQuant ? quantOf(node.inputs[0]) : quantOf(written);
     const output = {
       quant,
@@ -129,4 +162,19 @@ export function integerGraph(graph: Graph, plan: IntegerPlan): Graph {
     if (bounds) folded.add(clamp!);
     return true;
   }
+}
+
+/** Whether some of the graph runs on int8 activations (an int8 plan applied, or a model quantized in ONNX). */
+export function isIntegerGraph(graph: Graph): boolean {
+  return graph.nodes.some((node) => opDef(node).internal && node.outputs.some((name) => graph.values.get(name)?.dtype === 'int8'));
+}
+
+/** `from` renamed `to` where it is written and read (values' types kept). */
+function renameValue(graph: Graph, from: string, to: string): void {
+  for (const node of graph.nodes) {
+    node.outputs = node.outputs.map((name) => (name === from ? to : name));
+    node.inputs = node.inputs.map((name) => (name === from ? to : name));
+  }
+  graph.values.set(to, graph.values.get(from)!);
+  graph.values.delete(from);
 }

@@ -4,7 +4,7 @@
  */
 import { expect } from 'vitest';
 import { type ModelSpec, buildModel } from '../../src/onnx/build.js';
-import { ORACLE_TOLERANCE, relativeError, runReference } from './fixtures.js';
+import { expectAgreement, runReference } from './fixtures.js';
 import { graphOf } from './model.js';
 
 type Ort = typeof import('onnxruntime-node');
@@ -20,9 +20,10 @@ try {
 /**
  * Runs `spec` (one input 'x', one output 'y') in onnxruntime sample by sample ([1, ...sample])
  * and expects ecgc's reference within the oracles' tolerance (ORACLE_TOLERANCE: onnxruntime's
- * summation order is its own), or equal with `exact` (data movement, indices).
+ * summation order is its own; within one `step` for a model quantized in ONNX, whose output
+ * scale it is), or equal with `exact` (data movement, indices).
  */
-export async function agreesWithOrt(spec: ModelSpec, x: Float32Array, count: number, sample: number[], { exact = false } = {}): Promise<void> {
+export async function agreesWithOrt(spec: ModelSpec, x: Float32Array, count: number, sample: number[], { exact = false, step = undefined as number | undefined } = {}): Promise<void> {
   const ours = runReference(graphOf(spec), x, count);
   const session = await ort!.InferenceSession.create(buildModel(spec));
   const size = x.length / count;
@@ -32,8 +33,5 @@ export async function agreesWithOrt(spec: ModelSpec, x: Float32Array, count: num
     theirs.push(...Array.from(result.y.data as ArrayLike<number | bigint>, Number));
   }
   if (exact) expect(Array.from(ours)).toEqual(theirs);
-  else {
-    expect(ours.length).toBe(theirs.length);
-    expect(relativeError(ours, theirs)).toBeLessThanOrEqual(ORACLE_TOLERANCE);
-  }
+  else expectAgreement(ours, theirs, { output_step: step });
 }

@@ -3,8 +3,8 @@
  * graph), on every fixture, within the same tolerance as torch. onnxruntime-node is a dev
  * dependency: the test says so and skips only outside CI when it cannot be loaded.
  */
-import { describe, expect, it } from 'vitest';
-import { ORACLE_TOLERANCE, fixturePath, loadFixture, manifest, relativeError, runReference } from '../helpers/fixtures.js';
+import { describe, it } from 'vitest';
+import { expectAgreement, fixturePath, loadFixture, manifest, runReference } from '../helpers/fixtures.js';
 import { windowsPerRun } from '../../src/ir/graph.js';
 import { wholeRuns } from '../../src/ref/interpreter.js';
 import { ort } from '../helpers/ort.js';
@@ -38,8 +38,7 @@ describe.skipIf(!ort)('reference interpreter matches onnxruntime', () => {
       const expected = new Float32Array(outputs.reduce((s, o) => s + o.length, 0));
       outputs.reduce((offset, o) => (expected.set(o, offset), offset + o.length), 0);
       const actual = runReference(graph, input.data, count);
-      expect(actual.length).toBe(expected.length);
-      expect(relativeError(actual, expected)).toBeLessThanOrEqual(ORACLE_TOLERANCE);
+      expectAgreement(actual, expected, entry);
     });
   }
 });

@@ -6,10 +6,11 @@
 import { fail } from '../../errors.js';
 import { opDef } from '../../ops/index.js';
 import { roundedKernel } from '../../ref/rounding.js';
-import { opContext } from '../../ir/context.js';
-import { DTYPES, type Graph, type Node, type Tensor, sizeOf } from '../../ir/graph.js';
+import { type OpContext, opContext } from '../../ir/context.js';
+import { DTYPES, type Graph, type Node, type Tensor, type ValueInfo, sizeOf } from '../../ir/graph.js';
 
-export function inferAndFold(graph: Graph): Graph {
+/** `keep`: nodes left unfolded even on constants (a quantized weight's DequantizeLinear, which absorb-quantization.ts reads). */
+export function inferAndFold(graph: Graph, keep: (node: Node) => boolean = () => false): Graph {
   const nodes: Node[] = [];
   const pending = [...graph.nodes];
   for (let index = 0; index < pending.length; index++) {
@@ -26,13 +27,10 @@ export function inferAndFold(graph: Graph): Graph {
       if (!outputs[i]) fail(`node '${node.name}' (${node.op}): output ${i} ('${name}') is not supported`);
       graph.values.set(name, outputs[i]);
     });
-    const foldable = def.shapeOnly || node.inputs.every((name) => name === '' || graph.constants.has(name));
+    const foldable = def.shapeOnly || (node.inputs.every((name) => name === '' || graph.constants.has(name)) && !keep(node));
     if (foldable) {
-      const data = node.outputs.map((_, i) => new DTYPES[outputs[i].dtype].array(sizeOf(outputs[i].shape)));
-      const inputs = ctx.constants.map((c) => c?.data ?? new Float32Array(0));
-      if (def.view) data[0].set(inputs[0]);
-      else roundedKernel(def.prepare(ctx, outputs), outputs)(inputs, data);
-      node.outputs.forEach((name, i) => graph.constants.set(name, { ...outputs[i], data: data[i] } as Tensor));
+      const tensors = evaluate(ctx, outputs);
+      node.outputs.forEach((name, i) => graph.constants.set(name, tensors[i]));
       continue;
     }
     nodes.push(node);
@@ -40,3 +38,19 @@ export function inferAndFold(graph: Graph): Graph {
   return { ...graph, nodes };
 }
 
+
+/** A node's outputs from its inputs' constants (every run-time input a view's or a shape-only op's). */
+function evaluate(ctx: OpContext, outputs: ValueInfo[]): Tensor[] {
+  const def = opDef(ctx.node);
+  const data = outputs.map((info) => new DTYPES[info.dtype].array(sizeOf(info.shape)));
+  const inputs = ctx.constants.map((c) => c?.data ?? new Float32Array(0));
+  if (def.view) data[0].set(inputs[0]);
+  else roundedKernel(def.prepare(ctx, outputs), outputs)(inputs, data);
+  return outputs.map((info, i) => ({ ...info, data: data[i] }) as Tensor);
+}
+
+/** The outputs of a node whose inputs are all constants of `graph`, computed as folding computes them. */
+export function evaluateConstants(graph: Graph, node: Node): Tensor[] {
+  const ctx = opContext(graph, node);
+  return evaluate(ctx, opDef(node).infer(ctx));
+}
