@@ -6,7 +6,11 @@ is trained through the quantizer the device will run, as ecgc's quantize.ts defi
 the plan's pruning mask stays fixed (pruned weights are exact zeros), per-row (or per-layer)
 scale = max|w| / (2^(b-1) - 1) of the kept weights (rounded to bfloat16 when the plan stores
 bfloat16 scales), codes = w / scale rounded half to even and clamped; 1 bit is sign(w) times
-the mean |w|. Gradients pass the rounding straight through. Biases train as float32.
+the mean |w|. Gradients pass the rounding straight through. Biases train as float32. With an
+int8 plan, the values the device stores as int8 are fake-quantized where they are computed,
+with the plan's scales and zero points (torch rounds its float32 sums where the device
+requantizes integer ones: a value lands one step away now and then, so its scores approach
+the device's, which ecgc measures afterwards).
 
 The loss is distillation from the original model (KL divergence of the softmax outputs), plus
 weighted cross-entropy when the training data has labels. The epoch kept is the best on the
@@ -229,7 +233,11 @@ class Quantizer(torch.nn.Module):
 
 
 class Graph(torch.nn.Module):
-    def __init__(self, model, layers):
+    """activations: an int8 plan's values the device stores as int8 ({value, scale, zeroPoint}),
+    fake-quantized where they are computed (gradients pass the rounding straight through, and
+    stop where the clamp holds)."""
+
+    def __init__(self, model, layers, activations=()):
         super().__init__()
         for node in model.graph.node:
             if node.op_type not in OPS and node.op_type != "Constant":
@@ -264,6 +272,15 @@ class Graph(torch.nn.Module):
         # A fixed batch N (Reshape targets may restate it): the graph runs N windows at a time.
         self.fixed = None if batch.dim_param or batch.dim_value == 0 else batch.dim_value
         self.output = model.graph.output[0].name
+        computed = {self.input} | {name for node in model.graph.node for name in node.output}
+        for a in activations:
+            if a["value"] not in computed:
+                raise Refused(f"the plan's int8 value '{a['value']}' is not computed by the model's graph (ecgc folded it); finetune trains int8 plans of models whose values are their own")
+        self.fake = {a["value"]: (float(a["scale"]), int(a["zeroPoint"])) for a in activations}
+
+    def quantized(self, name, value):
+        q = self.fake.get(name)
+        return value if q is None else torch.fake_quantize_per_tensor_affine(value, q[0], q[1], -128, 127)
 
     def value(self, name, weights):
         kind, key = self.names.get(name, (None, None))
@@ -287,12 +304,12 @@ class Graph(torch.nn.Module):
 
     def run(self, x):
         weights = {key: q() for key, q in self.quantizers.items()}
-        values = {self.input: x}
+        values = {self.input: self.quantized(self.input, x)}
         for node, a in self.nodes:
             inputs = [None if n == "" else values[n] if n in values else self.value(n, weights) for n in node.input]
             while inputs and inputs[-1] is None:
                 inputs.pop()
-            values[node.output[0]] = OPS[node.op_type](node, a, *inputs)
+            values[node.output[0]] = self.quantized(node.output[0], OPS[node.op_type](node, a, *inputs))
         return values[self.output]
 
 
@@ -335,7 +352,9 @@ def main(config_path):
     rng = np.random.default_rng(config["seed"])
     model = onnx.load(config["model"])
     teacher = Graph(model, [])
-    net = Graph(model, config["layers"])
+    net = Graph(model, config["layers"], config["activations"])
+    if config["activations"]:
+        log(f"finetune: int8 activations: {len(net.fake)} values trained through their rounding")
     x = torch.from_numpy(np.load(config["train"]["x"]).astype(np.float32))
     y = torch.from_numpy(np.load(config["train"]["y"]).astype(np.int64)) if config["train"]["y"] else None
     vx = torch.from_numpy(np.load(config["val"]["x"]).astype(np.float32))

@@ -10,6 +10,9 @@
  * The result is a new model whose layer weights are the quantized weights themselves
  * (code * scale, pruned weights zero) and a plan for it with the same choices: quantizing
  * those weights again gives the same codes, so `ecgc compile` packs exactly what was trained.
+ * An int8 plan trains through its activations' rounding too (the values the device stores as
+ * int8, fake-quantized with the plan's scales, which it keeps), and is measured by the integer
+ * reference.
  * Its figures are measured here by the reference interpreter, against the ORIGINAL model
  * (agreement, SNR, and the accuracy a user compares with), on the validation windows that
  * chose the epoch and on held-out test windows.
@@ -24,11 +27,12 @@ import { loadModel } from '../model/load.js';
 import { BatchRunner } from '../ref/parallel.js';
 import { readFileOrFail, withTemporaryDirectory } from '../util/files.js';
 import { writeNpy } from '../util/npy.js';
+import { integerPlanLayers } from '../quant/activation-plan.js';
 import type { Calibration } from './calibration.js';
 import { type LayerChoice, LayerWeights, planLayer } from './choice.js';
 import { findWeightLayers, layerWeightNames, readRows } from '../plan/layers.js';
 import { argmaxRows, classificationMetrics, outputFigures } from './metrics.js';
-import { type FigurePair, type Plan, type PlanLayer, applyPlan, modelIdentity, sizeTotals } from '../plan/plan.js';
+import { type FigurePair, type Plan, type PlanLayer, applyPlan, int8ActivationsOf, modelIdentity, sizeTotals } from '../plan/plan.js';
 
 export interface FinetuneSettings {
   epochs: number;
@@ -96,6 +100,8 @@ export async function finetuneModel(request: FinetuneRequest): Promise<FinetuneR
     const config = {
       model: request.modelFile,
       layers: plan.layers.map((l) => ({ node: l.node, weight: l.weight, bias: l.bias, rows: l.rows, transposed: l.transposed, shape: l.shape, bits: l.bits, quantizer: l.quantizer, threshold: l.threshold, scaleFormat: l.scaleFormat ?? 'float32' })),
+      // an int8 plan trains through the device's activation rounding: the values it stores as int8, with their scales
+      activations: [...int8ActivationsOf(graph, plan)].map(([value, q]) => ({ value, scale: q.scale, zeroPoint: q.zeroPoint })),
       train: windowFiles(request.train, '--train'),
       val: windowFiles(request.data, '--data'),
       metric: request.data.labels === undefined ? 'agreement' : plan.method.metric,
@@ -121,11 +127,12 @@ export async function finetuneModel(request: FinetuneRequest): Promise<FinetuneR
     const layers = findWeightLayers(tuned);
 
     // The plan's choices on the trained weights (already on the grid: plain rounding keeps them).
-    const planLayers = layers.map((layer, i) => {
+    const realized = layers.map((layer, i) => {
       const entry = plan.layers[i];
       const weights = new LayerWeights(layer, readRows(tuned, layer), entry.scaleFormat ?? 'float32');
       return planLayer(layer, entry.importance, weights.realize(choiceOf(plan, entry)));
     });
+    const planLayers = plan.activations ? integerPlanLayers(tuned, realized) : realized;
     const outputs = await outputsOn(applyPlan(tuned, { ...plan, layers: planLayers }), request, settings.threads);
     const tunedPlan: Plan = {
       ...plan,

@@ -80,7 +80,7 @@ import { packBits, packedBytes, unpackBits } from '../pack/bits.js';
 import { type WeightLayer, findWeightLayers, layerWeightNames, readRows, writeRows } from './layers.js';
 import { type ActivationQuant, INT8_MAX, INT8_MIN } from '../quant/activations.js';
 import type { CalibrationRule } from '../quant/calibrate.js';
-import { integerGraph } from '../quant/integer-graph.js';
+import { int8Values, integerGraph } from '../quant/integer-graph.js';
 import type { IntegerLayer } from '../ops/integer.js';
 import { FLOAT_BITS, QUANTIZERS, type Quantizer, type QuantizerFamily, type QuantizerSpec, type Rounding, SCALE_FORMATS, type ScaleFormat, quantizeLayer, validateSpec } from './quantize.js';
 
@@ -356,6 +356,13 @@ export function applyPlan(graph: Graph, plan: Plan): Graph {
 export function compiledGraphOf(graph: Graph, plan: Plan): Graph {
   const { integerLayers } = applyWeights(graph, plan);
   return plan.activations ? integerGraph(graph, { tensors: activationTensors(plan.activations), layers: integerLayers }) : graph;
+}
+
+/** For an int8 plan, the values the device stores as int8, with their quantization (int8Values); none for a float32 plan. */
+export function int8ActivationsOf(graph: Graph, plan: Plan): Map<string, ActivationQuant> {
+  if (!plan.activations) return new Map();
+  const { applied, integerLayers } = applyWeights(graph, plan);
+  return int8Values(applied, { tensors: activationTensors(plan.activations), layers: integerLayers });
 }
 
 const activationTensors = (record: ActivationsRecord) => new Map(record.tensors.map((t): [string, ActivationQuant] => [t.value, { scale: t.scale, zeroPoint: t.zeroPoint }]));

@@ -22,21 +22,7 @@ import { integerGraph } from './integer-graph.js';
 const CALIBRATION_WINDOWS = 1000;
 
 export function toInt8Plan(graph: Graph, plan: Plan, data: Calibration): Plan {
-  const layers = findWeightLayers(graph);
-  const planLayers = plan.layers.map((entry, i): PlanLayer => {
-    if (entry.quantizer === 'codebook') fail(`--activations int8: layer '${entry.node}' uses a codebook, which has no integer form (use --quantizer uniform or uniform-layer)`);
-    const rows = readRows(graph, layers[i]);
-    const toUniform = entry.quantizer === 'float32';
-    const spec = entry.quantizer === 'float32' ? { bits: 8, quantizer: 'uniform' as const, threshold: entry.threshold, scaleFormat: entry.scaleFormat } : quantizerSpec(entry, entry.quantizer);
-    const q = quantizeLayer(rows, entry.rows, spec);
-    const size = integerLayerSize(q.codes, entry.rows, toUniform ? 8 : entry.bits);
-    return {
-      ...entry,
-      ...(toUniform ? { bits: 8, quantizer: 'uniform', scales: Array.from(q.scales), scaleFormat: entry.scaleFormat ?? 'float32' } : {}),
-      encoding: size.encoding,
-      bytes: { index: size.indexBytes, codes: size.codeBytes, scales: size.scaleBytes, levels: 0, bias: size.biasBytes, total: size.total },
-    };
-  });
+  const planLayers = integerPlanLayers(graph, plan.layers);
   const weighted: Plan = { ...plan, layers: planLayers, totals: sizeTotals(graph, planLayers) };
   const { applied, integerLayers } = applyWeights(graph, weighted);
 
@@ -65,6 +51,29 @@ export function toInt8Plan(graph: Graph, plan: Plan, data: Calibration): Plan {
   const metric = labels ? plan.method.metric : 'agreement';
   const tensors = [...rules[rule]].map(([value, q]) => ({ value, scale: q.scale, zeroPoint: q.zeroPoint }));
   return { ...weighted, activations: { type: 'int8', calibration: { rule, windows: picked.length, metric, scores }, tensors } };
+}
+
+/**
+ * The plan's layers as the integer mode stores them: every weight in 1..8 bits with a scale per
+ * row (a float32 layer becomes 8-bit uniform, its pruning kept), its bytes counted as the
+ * integer kernels pack them (integerLayerSize).
+ */
+export function integerPlanLayers(graph: Graph, entries: PlanLayer[]): PlanLayer[] {
+  const layers = findWeightLayers(graph);
+  return entries.map((entry, i): PlanLayer => {
+    if (entry.quantizer === 'codebook') fail(`--activations int8: layer '${entry.node}' uses a codebook, which has no integer form (use --quantizer uniform or uniform-layer)`);
+    const rows = readRows(graph, layers[i]);
+    const toUniform = entry.quantizer === 'float32';
+    const spec = entry.quantizer === 'float32' ? { bits: 8, quantizer: 'uniform' as const, threshold: entry.threshold, scaleFormat: entry.scaleFormat } : quantizerSpec(entry, entry.quantizer);
+    const q = quantizeLayer(rows, entry.rows, spec);
+    const size = integerLayerSize(q.codes, entry.rows, toUniform ? 8 : entry.bits);
+    return {
+      ...entry,
+      ...(toUniform ? { bits: 8, quantizer: 'uniform', scales: Array.from(q.scales), scaleFormat: entry.scaleFormat ?? 'float32' } : {}),
+      encoding: size.encoding,
+      bytes: { index: size.indexBytes, codes: size.codeBytes, scales: size.scaleBytes, levels: 0, bias: size.biasBytes, total: size.total },
+    };
+  });
 }
 
 /** The figures of `plan` (applied as the device runs it) on `data`, against the full model (whose outputs are computed once per data set). */

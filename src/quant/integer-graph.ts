@@ -33,6 +33,20 @@ export interface IntegerPlan {
 }
 
 export function integerGraph(graph: Graph, plan: IntegerPlan): Graph {
+  return lowerToIntegers(graph, plan).graph;
+}
+
+/**
+ * The float32 values the integer graph holds as int8 (written by an int8 node, or quantized
+ * for one to read), with their quantization: what training through activation fake-quant
+ * rounds (src/compress/finetune.py).
+ */
+export function int8Values(graph: Graph, plan: IntegerPlan): Map<string, ActivationQuant> {
+  const { int8, tensors } = lowerToIntegers(graph, plan);
+  return new Map([...int8.keys()].map((value) => [value, tensors.get(value)!]));
+}
+
+function lowerToIntegers(graph: Graph, plan: IntegerPlan): { graph: Graph; int8: Map<string, string>; tensors: Map<string, ActivationQuant> } {
   const out: Graph = { ...graph, nodes: [], constants: new Map(graph.constants), values: new Map(graph.values) };
   const consumers = consumersOf(graph);
   const tensors = new Map(plan.tensors);
@@ -118,7 +132,7 @@ export function integerGraph(graph: Graph, plan: IntegerPlan): Graph {
     }
     return name;
   });
-  return out;
+  return { graph: out, int8, tensors };
 
   /** Emits the node's int8 twin, if its op's integer form gives one; whether it did. */
   function integerNode(node: Node): boolean {

@@ -3,7 +3,7 @@
  * and python3-onnx). Runs whenever that Python has torch and onnx, prints a SKIPPING line when
  * it does not, and fails (never skips) under CI=true. Build first: `npx tsc -p .`.
  */
-import { readFileSync, readdirSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +118,36 @@ describe.runIf(hasTorch)('ecgc finetune', () => {
       expect(tuned.layers[i].sparsity).toBeGreaterThanOrEqual(plan.layers[i].sparsity);
     });
   }, 60_000);
+
+  it('trains an int8 plan through the rounding of its int8 activations, and measures it with the integer reference', async () => {
+    const int8 = join(dir, 'int8.json');
+    const coarse = join(dir, 'int8-coarse.json');
+    const out = join(dir, 'int8-ft.json');
+    expect((await ecgc(['compress', BEATNET, '--method', 'fixed-q:8', '--activations', 'int8', '--data', val, '--out', int8])).exitCode).toBe(0);
+    // every activation 16 times coarser (about 4 bits): the integer reference loses what float32 activations keep
+    const plan = read(int8);
+    writeFileSync(coarse, JSON.stringify({ ...plan, activations: { ...plan.activations!, tensors: plan.activations!.tensors.map((t) => ({ ...t, scale: Math.fround(t.scale * 16) })) } }));
+    const accuracyOf = async (args: string[]) => JSON.parse((await ecgc(['eval', BEATNET, ...args, '--data', val, '--json'])).stdout).accuracy as number;
+    const [floatActivations, integer] = [await accuracyOf([]), await accuracyOf(['--plan', coarse])];
+    expect(floatActivations - integer).toBeGreaterThan(0.05);
+    const result = await ecgc(['finetune', BEATNET, '--plan', coarse, '--train', train, '--data', val, '--test', test, '--out', out, '--epochs', '2', '--lr', '1e-3']);
+    expect(result.stderr).not.toMatch(/internal error|Traceback/);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toMatch(/^finetune: int8 activations: \d+ values trained through their rounding$/m);
+    // the trainer's score before training is the integer reference's (up to a window or two), not float32 activations'
+    const printed = /validation accuracy ([\d.]+)% before training, ([\d.]+)% after/.exec(result.stdout);
+    expect(Math.abs(Number(printed![1]) - 100 * integer)).toBeLessThanOrEqual(1);
+    // Training wins back accuracy on the device's arithmetic. (torch's float32 sums round a value one
+    // step away from the integer kernels' now and then, and at 4-bit activations those steps
+    // compound: its own score after training is not the device's, which the plan's figures are.)
+    const tuned = read(out);
+    expect(tuned.activations).toEqual(read(coarse).activations);
+    expect(tuned.figures.data.final.accuracy!).toBeGreaterThan(integer + 0.2);
+    const evaluation = await ecgc(['eval', join(dir, 'int8-ft.onnx'), '--plan', out, '--data', test, '--json']);
+    expect(JSON.parse(evaluation.stdout).accuracy).toBe(tuned.figures.test!.final.accuracy);
+    const verify = await ecgc(['verify', join(dir, 'int8-ft.onnx'), '--plan', out, '--target', 'host']);
+    expect(verify.exitCode, verify.stderr).toBe(0);
+  }, 120_000);
 
   it("torch runs every fixture model it accepts as the reference does, and refuses the others by node and op", async () => {
     const refusals: Record<string, RegExp> = {
