@@ -438,7 +438,8 @@ typedef struct {
   int32_t kernel, stride, dilation, pad_begin, groups;
   int32_t input_zero_point, output_offset, act_min, act_max;
   ecgc_weights_t weights;
-  const int32_t *bias, *multiplier, *shift;
+  const int32_t *bias, *multiplier;
+  const int8_t *shift; /* in [-31, 30] */
   int32_t small_accumulators;
   int32_t span; /* output positions whose input is laid out time-major at a time (not depthwise) */
 } ecgc_conv1d_s8_t;
@@ -451,7 +452,8 @@ typedef struct {
   int32_t m, k, n;
   int32_t output_offset, act_min, act_max;
   ecgc_weights_t weights;
-  const int32_t *bias, *multiplier, *shift;
+  const int32_t *bias, *multiplier;
+  const int8_t *shift; /* in [-31, 30] */
 } ecgc_linear_s8_t;
 
 size_t ecgc_linear_s8_get_buffer_size(const ecgc_linear_s8_t *p);

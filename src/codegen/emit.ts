@@ -28,7 +28,7 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 const RUNTIME_ID = runtimeId();
 
 /** Bytes per value and values per line of the weight arrays' C types. */
-const C_TYPES = { float: { size: 4, perLine: 6 }, int32_t: { size: 4, perLine: 8 }, uint16_t: { size: 2, perLine: 12 }, uint8_t: { size: 1, perLine: 16 } };
+const C_TYPES = { float: { size: 4, perLine: 6 }, int32_t: { size: 4, perLine: 8 }, int8_t: { size: 1, perLine: 16 }, uint16_t: { size: 2, perLine: 12 }, uint8_t: { size: 1, perLine: 16 } };
 
 export interface GenerateOptions {
   /** C prefix of the API; by default from the model's file name. */
@@ -93,7 +93,7 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
     const id = w.name;
     const { size, perLine } = C_TYPES[w.type];
     const bytes = w.values.length * size;
-    const items = Array.from(w.values, (v) => (w.type === 'float' ? cFloat(v) : w.type === 'int32_t' ? String(v) : `0x${v.toString(16).padStart(2 * size, '0')}`));
+    const items = Array.from(w.values, (v) => (w.type === 'float' ? cFloat(v) : w.type === 'int32_t' || w.type === 'int8_t' ? String(v) : `0x${v.toString(16).padStart(2 * size, '0')}`));
     const body = [];
     for (let i = 0; i < items.length; i += perLine) body.push(`  ${items.slice(i, i + perLine).join(', ')},`);
     return { id, type: w.type, count: Math.max(1, w.values.length), bytes, comment: cComment(w.comment), body: body.join('\n') || '  0' };

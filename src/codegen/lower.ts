@@ -101,8 +101,8 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
       view: () => void out.views.set(node.outputs[0], node.inputs[0]),
       weights: (id) => layerWeights(node, id),
       codes: (id) => layerCodes(node, id),
-      int32Table(id, suffix, values) {
-        out.weights.push({ name: `${id}__${suffix}`, type: 'int32_t', values, comment: cComment(`${node.name} (${node.op}): ${suffix}`) });
+      table(id, suffix, type, values) {
+        out.weights.push({ name: `${id}__${suffix}`, type, values, comment: cComment(`${node.name} (${node.op}): ${suffix}`) });
         return `${id}__${suffix}`;
       },
       bias(id, index, count) {

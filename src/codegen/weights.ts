@@ -20,7 +20,7 @@ export interface LayerQuantization {
 
 export interface CArray {
   name: string;
-  type: 'float' | 'uint8_t' | 'uint16_t' | 'int32_t';
+  type: 'float' | 'uint8_t' | 'uint16_t' | 'int32_t' | 'int8_t';
   values: ArrayLike<number>;
   comment: string;
 }

@@ -141,5 +141,5 @@ export function lowerRequantization(ctx: OpContext, c: Lowering, id: string): { 
     small &&= (Math.abs(b) + 128 * magnitude) * 2 ** Math.max(0, shift![r]) < SMALL_ACCUMULATOR_LIMIT;
     return b;
   });
-  return { bias: c.int32Table(id, 'bias', folded), multiplier: c.int32Table(id, 'multiplier', multiplier!), shift: c.int32Table(id, 'shift', shift!), small_accumulators: small ? 1 : 0 };
+  return { bias: c.table(id, 'bias', 'int32_t', folded), multiplier: c.table(id, 'multiplier', 'int32_t', multiplier!), shift: c.table(id, 'shift', 'int8_t', shift!), small_accumulators: small ? 1 : 0 };
 }

@@ -59,8 +59,8 @@ export interface Lowering {
   weights(id: string): LayerWeights;
   /** An integer layer's weight codes (its constant int8 input 1; attributes bits and encoding) packed as src/pack encodes them; arrays named `<id>__*`. */
   codes(id: string): LayerWeights;
-  /** An int32 table of a layer (bias, multipliers, shifts) as the array `<id>__<suffix>` with the weights. */
-  int32Table(id: string, suffix: string, values: ArrayLike<number>): string;
+  /** An integer table of a layer (int32 biases and multipliers, int8 shifts) as the array `<id>__<suffix>` with the weights. */
+  table(id: string, suffix: string, type: 'int32_t' | 'int8_t', values: ArrayLike<number>): string;
   /** The float32 bias of input `index` (one value per output) as the array `<id>__bias`, or NULL without one. */
   bias(id: string, index: number, count: number): string;
 }

@@ -46,10 +46,10 @@ export function floatLayerSize(weights: ArrayLike<number>, rows: number, biasCou
 /**
  * A layer on int8 activations (src/quant/integer-graph.ts): the encoded codes (1 bit: sign
  * codes, which a dense stream cannot hold zeros in), then per row a Q31 multiplier, a shift
- * and an int32 bias (12 bytes a row; `scaleBytes` counts the multiplier and shift).
+ * (int8) and an int32 bias (9 bytes a row; `scaleBytes` counts the multiplier and shift).
  */
 export function integerLayerSize(codes: ArrayLike<number>, rows: number, bits: number): LayerSize {
   const e = chooseEncoding(codes, rows, bits, bits > 1);
-  const [scaleBytes, biasBytes] = [8 * rows, 4 * rows];
+  const [scaleBytes, biasBytes] = [5 * rows, 4 * rows];
   return { encoding: e.encoding, indexBytes: e.indexBytes, codeBytes: e.codeBytes, scaleBytes, levelBytes: 0, biasBytes, total: e.total + scaleBytes + biasBytes };
 }

@@ -57,7 +57,7 @@
  *             kept), windows, metric, scores (each rule's score on the calibration windows) },
  *             tensors: [{ value, scale (float32 > 0), zeroPoint (-128..127) }] }, one per
  *             float32 value of the graph. Its layers are then all 1..8 bits (uniform,
- *             uniform-layer or sign), their bytes counting a Q31 multiplier, a shift and an
+ *             uniform-layer or sign), their bytes counting a Q31 multiplier, an int8 shift and an
  *             int32 bias per row, and applyPlan runs the integer graph: the figures are the
  *             integer reference's, which the C computes bit for bit.
  *
