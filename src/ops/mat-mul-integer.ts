@@ -34,7 +34,7 @@ export function perIndex(ctx: OpContext, input: number, count: number, what: str
 }
 
 /** The exact integer sums of a quantized MatMul, and the geometry they follow. */
-export function integerMatMul(ctx: OpContext, at: IntegerMatMulInputs): { g: ReturnType<typeof geometry>; run(inputs: TensorData[], sums: Float64Array): void } {
+export function integerMatMul(ctx: OpContext, at: IntegerMatMulInputs): { g: ReturnType<typeof geometry>; run(inputs: TensorData[], sums: TensorData): void } {
   const g = geometry(asMatMul(ctx, at));
   const { M, K, N, batch, aBatch, bBatch } = g;
   const [aRow, bColumn] = [perIndex(ctx, at.aZero, M, "a's zero point"), perIndex(ctx, at.bZero, N, "b's zero point")];
@@ -69,10 +69,6 @@ export const MatMulInteger: OpDef = {
   },
   prepare(ctx) {
     const { run } = integerMatMul(ctx, AT);
-    return (inputs, [y]) => {
-      const sums = new Float64Array(y.length);
-      run(inputs, sums);
-      y.set(sums);
-    };
+    return (inputs, [y]) => run(inputs, y);
   },
 };

@@ -93,14 +93,12 @@ export const QLinearConv: OpDef = {
     const outSize = sizeOf(out.shape) / (g.batch * g.outChannels);
     const stage = requantizeExactly(out.dtype as keyof typeof INTEGER_FORMATS);
     const f = Math.fround;
+    const [sums, channelScales] = [new Float64Array(sizeOf(out.shape)), new Float64Array(g.outChannels)];
     return (inputs, [y]) => {
-      const sums = new Float64Array(y.length);
       run(inputs, sums);
       const [xScale, wScale, yScale, yZero] = [inputs[at.xScale][0], inputs[at.wScale], inputs[at.yScale][0], inputs[at.yZero]?.[0] ?? 0];
-      for (let i = 0; i < y.length; i++) {
-        const co = Math.floor(i / outSize) % g.outChannels;
-        y[i] = stage(sums[i], f(f(xScale * wScale[scales === 1 ? 0 : co]) / yScale), yZero);
-      }
+      for (let co = 0; co < g.outChannels; co++) channelScales[co] = f(f(xScale * wScale[scales === 1 ? 0 : co]) / yScale);
+      for (let i = 0; i < y.length; i++) y[i] = stage(sums[i], channelScales[Math.floor(i / outSize) % g.outChannels], yZero);
     };
   },
 };

@@ -32,8 +32,8 @@ export const QLinearMatMul: OpDef = {
     const [aRow, bColumn] = [perIndex(ctx, at.aScale, g.M, "a's scale"), perIndex(ctx, at.bScale, g.N, "b's scale")];
     const round = castTo(ctx.inputs[at.aScale]!.dtype);
     const stage = requantizeExactly(quantizedOutput(ctx, at.yZero));
+    const sums = new Float64Array(g.batch * g.M * g.N);
     return (inputs, [y]) => {
-      const sums = new Float64Array(y.length);
       run(inputs, sums);
       const [aScale, bScale, yScale, yZero] = [inputs[at.aScale], inputs[at.bScale], inputs[at.yScale][0], inputs[at.yZero]?.[0] ?? 0];
       for (let i = 0; i < y.length; i++) {

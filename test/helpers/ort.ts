@@ -23,7 +23,7 @@ try {
  * summation order is its own; within one `step` for a model quantized in ONNX, whose output
  * scale it is), or equal with `exact` (data movement, indices).
  */
-export async function agreesWithOrt(spec: ModelSpec, x: Float32Array, count: number, sample: number[], { exact = false, step = undefined as number | undefined } = {}): Promise<void> {
+export async function agreesWithOrt(spec: ModelSpec, x: Float32Array, count: number, sample: number[], { exact = false, step }: { exact?: boolean; step?: number } = {}): Promise<void> {
   const ours = runReference(graphOf(spec), x, count);
   const session = await ort!.InferenceSession.create(buildModel(spec));
   const size = x.length / count;

@@ -25,7 +25,7 @@
  * zero where ONNX's float32 arithmetic rounds half to even, so a value may differ from
  * onnxruntime's by one step of its scale (test/model/absorb-quantization.test.ts measures it).
  */
-import { type Graph, type Node, type Tensor, replaceUses, sizeOf } from '../../ir/graph.js';
+import { type Graph, type Node, type Tensor, consumersOf, replaceUses, sizeOf } from '../../ir/graph.js';
 import { opContext } from '../../ir/context.js';
 import { attrInt } from '../../onnx/attributes.js';
 import { dtypeOf } from '../../onnx/tensor.js';
@@ -125,8 +125,7 @@ function takeWeights(graph: Graph, taken: TakenQuantization): void {
  * output's name (when the pair is all that reads it).
  */
 function takePairs(graph: Graph, taken: TakenQuantization): void {
-  const readers = new Map<string, Node[]>();
-  for (const node of graph.nodes) for (const input of new Set(node.inputs)) readers.set(input, [...(readers.get(input) ?? []), node]);
+  const readers = consumersOf(graph);
   const removed = new Set<Node>();
   for (const q of graph.nodes) {
     const [value] = q.inputs;
