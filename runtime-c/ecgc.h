@@ -441,7 +441,8 @@ typedef struct {
   const int32_t *bias, *multiplier;
   const int8_t *shift; /* in [-31, 30] */
   int32_t small_accumulators;
-  int32_t span; /* output positions whose input is laid out time-major at a time (not depthwise) */
+  int32_t span;  /* output positions whose input is laid out time-major at a time (not depthwise) */
+  int32_t split; /* 1: that copy holds int16 pairs (rows of a multiple of 4 values; twice the bytes) */
 } ecgc_conv1d_s8_t;
 
 size_t ecgc_conv1d_s8_get_buffer_size(const ecgc_conv1d_s8_t *p); /* scratch bytes */

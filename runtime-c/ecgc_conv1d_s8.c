@@ -13,7 +13,9 @@
  * the bias carries input_offset * sum(w)). A window is then contiguous: with dilation 1 one
  * run of kernel * channels values (window order [tap][channel]), otherwise one run of the
  * channels (rounded up to 4) per tap. Two output channels' rows are decoded into int16 in
- * SMLAD order (ecgc_dot_s8.h) and swept over the span two positions a pass.
+ * SMLAD order (ecgc_dot_s8.h) and swept over the span two positions a pass. With p->split
+ * (rows of a multiple of 4 values) the copy holds the values already split into int16
+ * pairs, twice the bytes, and the sums loop has no SXTB16 to do.
  */
 #include "ecgc.h"
 #include "ecgc_dot_s8.h"
@@ -64,8 +66,8 @@ size_t ecgc_conv1d_s8_get_buffer_size(const ecgc_conv1d_s8_t *p) {
   const geometry_t g = geometry(p);
   const int32_t sums = 4 * 2 * ECGC_CONV_CHUNK, codes = ROUND4(p->weights.row_length);
   if (depthwise(p)) return (size_t)(2 * widened_length(p, &g) + 4 * g.pairs + sums + codes);
-  /* two rows packed (int16 pairs), two rows in window order, a row of codes, a span of the input time-major and 4 bytes a window may read past it */
-  return (size_t)(4 * g.window + 2 * g.window + codes + ROUND4(g.span_rows * g.width + 4) + sums);
+  /* two rows packed (int16 pairs), two rows in window order, a row of codes, a span of the input time-major (split: two bytes a value; else 4 bytes a window may read past it) */
+  return (size_t)(4 * g.window + 2 * g.window + codes + (p->split ? 2 * g.span_rows * g.width : ROUND4(g.span_rows * g.width + 4)) + sums);
 }
 
 static ecgc_output_stage_t stage_of(const ecgc_conv1d_s8_t *p, int32_t channel) {
@@ -128,6 +130,29 @@ static void time_major(const ecgc_conv1d_s8_t *p, const geometry_t *g, const int
   memset(xt + count * g->width, 0, 4);
 }
 
+/* The same rows split into int16 pairs (ECGC_SPLIT4's order), two words for four channels. */
+static void time_major_split(const ecgc_conv1d_s8_t *p, const geometry_t *g, const int8_t *xg, int32_t first, int32_t count, int32_t *xs) {
+  const int32_t L = p->in_length, zero = ecgc_pair(p->input_zero_point, p->input_zero_point);
+  int32_t r, c;
+  for (r = first; r < first + count; r++) {
+    const int32_t at = r - p->pad_begin;
+    if (at < 0 || at >= L) {
+      for (c = 0; c < g->width; c += 2) *xs++ = zero;
+      continue;
+    }
+    for (c = 0; c + 4 <= g->in_per_group; c += 4) {
+      const int8_t *v = xg + c * L + at;
+      *xs++ = ecgc_pair(v[0], v[2 * L]);
+      *xs++ = ecgc_pair(v[L], v[3 * L]);
+    }
+    for (; c < g->width; c += 4) { /* the channels rounded up to 4 (dilated layers) */
+      const int8_t *v = xg + c * L + at;
+      *xs++ = ecgc_pair(c < g->in_per_group ? v[0] : 0, c + 2 < g->in_per_group ? v[2 * L] : 0);
+      *xs++ = ecgc_pair(c + 1 < g->in_per_group ? v[L] : 0, c + 3 < g->in_per_group ? v[3 * L] : 0);
+    }
+  }
+}
+
 /* The next row's codes ([channel][tap]) as window values ([tap][channel], zeros where the window has no weight). */
 static void window_row(const ecgc_conv1d_s8_t *p, const geometry_t *g, ecgc_row_reader_t *reader, int8_t *scratch, int8_t *w) {
   const int8_t *codes = ecgc_row_codes(reader, scratch);
@@ -142,13 +167,77 @@ static void window_row(const ecgc_conv1d_s8_t *p, const geometry_t *g, ecgc_row_
   }
 }
 
+/*
+ * Split rows (p->split): the next two rows packed as ecgc_pack_rows packs them, straight from
+ * their codes: window value k * width + c is code c * kernel + k, zero past the group's
+ * channels; four values are one tap's four channels. Without `pair` the second row is the
+ * first again.
+ */
+static void pack_split(const ecgc_conv1d_s8_t *p, const geometry_t *g, ecgc_row_reader_t *reader, int8_t *scratch, int pair, int32_t *packed) {
+  const int32_t K = p->kernel, channels = g->in_per_group;
+  const int8_t *codes = NULL;
+  int32_t r, k, c;
+  for (r = 0; r < 2; r++) {
+    int32_t *out = packed + 2 * r;
+    if (r == 0 || pair) codes = ecgc_row_codes(reader, scratch);
+    for (k = 0; k < K; k++) {
+      const int8_t *w = codes + k;
+      for (c = 0; c + 4 <= channels; c += 4, w += 4 * K, out += 4) {
+        out[0] = ecgc_pair(w[0], w[2 * K]);
+        out[1] = ecgc_pair(w[K], w[3 * K]);
+      }
+      for (; c < g->width; c += 4, w += 4 * K, out += 4) { /* the channels rounded up to 4 (dilated layers) */
+        out[0] = ecgc_pair(c < channels ? w[0] : 0, c + 2 < channels ? w[2 * K] : 0);
+        out[1] = ecgc_pair(c + 1 < channels ? w[K] : 0, c + 3 < channels ? w[3 * K] : 0);
+      }
+    }
+  }
+}
+
+/*
+ * The sums of two packed rows, biases b0 and b1, at the `count` positions from `first` of a
+ * span of `positions` (into sums0, sums1): two positions a pass, the last alone standing in
+ * for the second at an odd end. `xt` is the span's time-major copy, split or not.
+ */
+static void sweep(const ecgc_conv1d_s8_t *p, const geometry_t *g, const void *xt, const int32_t *packed, int32_t first, int32_t count, int32_t positions,
+                  int32_t b0, int32_t b1, int32_t *sums0, int32_t *sums1) {
+  const int32_t step = p->stride * g->width, tap = p->dilation * g->width, segments = g->window / g->segment;
+  int32_t t, k, acc[4];
+  if (p->split && segments == 1) { /* the common case, kept in registers: one run of words a window */
+    const int32_t words = g->window / 2, half = step / 2;
+    const int32_t *xa = (const int32_t *)xt + first * half;
+    for (t = 0; t < count; t += 2, xa += 2 * half) {
+      acc[0] = acc[1] = b0;
+      acc[2] = acc[3] = b1;
+      ecgc_dot_2x2_s16(xa, first + t + 1 < positions ? xa + half : xa, packed, words, acc);
+      sums0[t] = acc[0], sums0[t + 1] = acc[1];
+      sums1[t] = acc[2], sums1[t + 1] = acc[3];
+    }
+    return;
+  }
+  for (t = 0; t < count; t += 2) {
+    const int32_t a = (first + t) * step, b = first + t + 1 < positions ? a + step : a;
+    acc[0] = acc[1] = b0;
+    acc[2] = acc[3] = b1;
+    if (p->split) { /* two words for four values */
+      const int32_t *xs = (const int32_t *)xt;
+      for (k = 0; k < segments; k++) ecgc_dot_2x2_s16(xs + (a + k * tap) / 2, xs + (b + k * tap) / 2, packed + k * g->segment, g->segment / 2, acc);
+    } else {
+      const int8_t *x8 = (const int8_t *)xt;
+      for (k = 0; k < segments; k++) ecgc_dot_2x2_s8(x8 + a + k * tap, x8 + b + k * tap, packed + k * g->segment, g->segment, acc);
+    }
+    sums0[t] = acc[0], sums0[t + 1] = acc[1];
+    sums1[t] = acc[2], sums1[t + 1] = acc[3];
+  }
+}
+
 void ecgc_conv1d_s8(const ecgc_conv1d_s8_t *p, const int8_t *x, int8_t *y, void *scratch) {
   const geometry_t g = geometry(p);
   int32_t *packed = (int32_t *)scratch, *sums[2];
   int8_t *rows[2], *codes, *xt;
-  const int32_t step = p->stride * g.width, tap = p->dilation * g.width, n = p->out_length, segments = g.window / g.segment;
+  const int32_t n = p->out_length;
   ecgc_row_reader_t reader;
-  int32_t group, span, co, t0, t, k;
+  int32_t group, span, co, t0;
   if (depthwise(p)) {
     conv_depthwise(p, &g, x, y, scratch);
     return;
@@ -161,33 +250,30 @@ void ecgc_conv1d_s8(const ecgc_conv1d_s8_t *p, const int8_t *x, int8_t *y, void 
   xt = codes + ROUND4(p->weights.row_length);
   ecgc_row_reader_init(&reader, &p->weights);
   for (group = 0; group < p->groups; group++) {
+    const int8_t *xg = x + group * g.in_per_group * p->in_length;
     const int32_t last = (group + 1) * g.out_per_group;
     const ecgc_row_reader_t group_start = reader;
     /* a span of positions at a time: its rows of the input time-major, every row of weights decoded again for it */
     for (span = 0; span < n; span += p->span) {
       const int32_t positions = n - span < p->span ? n - span : p->span;
-      time_major(p, &g, x + group * g.in_per_group * p->in_length, span * p->stride, rows_of(p, positions), xt);
+      if (p->split) time_major_split(p, &g, xg, span * p->stride, rows_of(p, positions), (int32_t *)xt);
+      else time_major(p, &g, xg, span * p->stride, rows_of(p, positions), xt);
       reader = group_start;
       for (co = group * g.out_per_group; co < last; co += 2) {
         /* an odd channel out: its own row stands in for the second one, whose sums are dropped */
-        const int32_t pair = co + 1 < last, c1 = pair ? co + 1 : co, b0 = p->bias[co], b1 = p->bias[c1];
+        const int32_t pair = co + 1 < last, c1 = pair ? co + 1 : co;
         const ecgc_output_stage_t s0 = stage_of(p, co), s1 = stage_of(p, c1);
-        window_row(p, &g, &reader, codes, rows[0]);
-        if (pair) window_row(p, &g, &reader, codes, rows[1]);
-        else memcpy(rows[1], rows[0], (size_t)g.window);
-        ecgc_pack_rows((const int8_t *const *)rows, 2, g.window, packed);
+        if (p->split) {
+          pack_split(p, &g, &reader, codes, pair, packed);
+        } else {
+          window_row(p, &g, &reader, codes, rows[0]);
+          if (pair) window_row(p, &g, &reader, codes, rows[1]);
+          else memcpy(rows[1], rows[0], (size_t)g.window);
+          ecgc_pack_rows((const int8_t *const *)rows, 2, g.window, packed);
+        }
         for (t0 = 0; t0 < positions; t0 += ECGC_CONV_CHUNK) {
           const int32_t count = positions - t0 < ECGC_CONV_CHUNK ? positions - t0 : ECGC_CONV_CHUNK;
-          /* two positions a pass (the last alone standing in for the second at an odd end) */
-          for (t = 0; t < count; t += 2) {
-            const int8_t *xa = xt + (t0 + t) * step, *xb = t0 + t + 1 < positions ? xa + step : xa;
-            int32_t acc[4];
-            acc[0] = acc[1] = b0;
-            acc[2] = acc[3] = b1;
-            for (k = 0; k < segments; k++) ecgc_dot_2x2_s8(xa + k * tap, xb + k * tap, packed + k * g.segment, g.segment, acc);
-            sums[0][t] = acc[0], sums[0][t + 1] = acc[1];
-            sums[1][t] = acc[2], sums[1][t + 1] = acc[3];
-          }
+          sweep(p, &g, xt, packed, t0, count, positions, p->bias[co], p->bias[c1], sums[0], sums[1]);
           ecgc_output_row_s8(sums[0], count, &s0, y + co * n + span + t0);
           if (pair) ecgc_output_row_s8(sums[1], count, &s1, y + c1 * n + span + t0);
         }

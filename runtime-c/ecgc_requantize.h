@@ -84,11 +84,20 @@ static inline int32_t ecgc_short_stage(int32_t acc, int32_t left, int32_t multip
   return (r + half + (r >> 31)) >> right;
 }
 
+#if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
+/* v clamped to [-128, 127]: one SSAT. */
+static inline int32_t ecgc_ssat8(int32_t v) {
+  int32_t a;
+  __asm__("ssat %0, #8, %1" : "=r"(a) : "r"(v));
+  return a;
+}
+#endif
+
 /*
  * y[i] = ecgc_output_stage_s8(acc[i]) for count outputs of one channel. A small stage takes
  * the short form: |r| < 2^30 after SMMULR, so r + 2^(right-1) - (r < 0) cannot overflow, and
  * shifted right it is the rounding shift's result (midpoints away from zero). With no upper
- * clamp below 127, SSAT does the clamp's upper half. Not inlined: a loop of its own keeps
+ * clamp below 127, SSAT does the clamp's upper half (and all of it with no lower clamp above -128). Not inlined: a loop of its own keeps
  * every parameter in a register.
  */
 static __attribute__((noinline, unused)) void ecgc_output_row_s8(const int32_t *acc, int32_t count, const ecgc_output_stage_t *s, int8_t *y) {
@@ -97,10 +106,11 @@ static __attribute__((noinline, unused)) void ecgc_output_row_s8(const int32_t *
   if (!s->small) {
     for (i = 0; i < count; i++) y[i] = ecgc_output_stage_s8(acc[i], s);
 #if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
+  } else if (max == 127 && min == -128) {
+    for (i = 0; i < count; i++) y[i] = (int8_t)ecgc_ssat8(ecgc_short_stage(acc[i], left, multiplier, half, right) + offset);
   } else if (max == 127) {
     for (i = 0; i < count; i++) {
-      int32_t a;
-      __asm__("ssat %0, #8, %1" : "=r"(a) : "r"(ecgc_short_stage(acc[i], left, multiplier, half, right) + offset));
+      const int32_t a = ecgc_ssat8(ecgc_short_stage(acc[i], left, multiplier, half, right) + offset);
       y[i] = (int8_t)(a < min ? min : a);
     }
 #endif

@@ -15,7 +15,7 @@ import { fail } from '../errors.js';
 import { type At, cKernel, designated, offset } from './lowering.js';
 import { convMacs, geometry } from './conv-geometry.js';
 import { type IntegerContext, type IntegerNode, layerRequantization, lowerRequantization, outputStage, outputStageFields, outputValue } from './integer.js';
-import type { OpDef } from './op.js';
+import type { OpContext, OpDef } from './op.js';
 import { where } from './shapes.js';
 import { tapOffsets } from './window.js';
 
@@ -59,14 +59,14 @@ export const ConvS8: OpDef = {
     const id = c.id('layer');
     const weights = c.codes(id);
     const stage = outputStage(ctx.node);
-    const span = timeMajorSpan(w.outLength, (positions) => rowsOf(g, positions) * timeMajorWidth(g));
+    const { span, split } = timeMajorLayout(ctx, g);
     const fields = {
       in_channels: g.inChannels, out_channels: g.outChannels, in_length: w.inLength, out_length: w.outLength, kernel: w.kernel,
       stride: w.stride, dilation: w.dilation, pad_begin: w.padBegin, groups: g.group, input_zero_point: -stage.inputOffset, ...outputStageFields(stage),
-      weights: weights.init, ...lowerRequantization(ctx, c, id), span,
+      weights: weights.init, ...lowerRequantization(ctx, c, id), span, split: Number(split),
     };
     c.declare(`static const ecgc_conv1d_s8_t ${id} = ${designated(fields)};`);
-    const scratch = { bytes: convScratchBytes(g, span), check: `${CONV1D_S8.name}_get_buffer_size(&${id})` };
+    const scratch = { bytes: convScratchBytes(g, { span, split }), check: `${CONV1D_S8.name}_get_buffer_size(&${id})` };
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
     const call = (at: At, s: string, n: number) => `${CONV1D_S8.name}(&${id}, ${offset(at(x), n * g.inChannels * w.inLength)}, ${offset(at(y), n * g.outChannels * w.outLength)}, ${s});`;
     c.step([CONV1D_S8], (at, s) => Array.from({ length: g.batch }, (_, n) => call(at, s, n)).join('\n  '), { scratch });
@@ -81,20 +81,58 @@ const CHUNK = 32;
 /** The largest time-major copy of a layer's input kept whole; past it the time axis goes in spans (this copy is often the arena's largest scratch). */
 const TIME_MAJOR_BYTES = 3072;
 
+/** Spans are multiples of this many positions. */
+const SPAN_STEP = 8;
+
 const rowsOf = ({ window: w }: ReturnType<typeof geometry>, positions: number) => (positions - 1) * w.stride + (w.kernel - 1) * w.dilation + 1;
 const timeMajorWidth = ({ window: w, inChannels, group }: ReturnType<typeof geometry>) => (w.dilation === 1 ? inChannels / group : round4(inChannels / group));
 
 /**
+ * Estimated cortex-m4f instructions that pick the time-major copy's layout (measured under
+ * QEMU on the bench's layers): a MAC of the sums loop, split or int8; decoding a row's codes
+ * once for a span (a value of a packed dense row, a nonzero of a sparse one); packing a
+ * window value into SMLAD order (split: from the codes; int8: through window order).
+ */
+const COST = { mac: { split: 0.875, int8: 1.31 }, code: 3, nonzero: 20, pack: { split: 2.5, int8: 14 } };
+
+/**
+ * The time-major copy's layout: int8, or split into int16 pairs (two bytes a value, no SXTB16
+ * in the sums loop) when a row holds a multiple of 4 values. The split copy needs smaller
+ * spans in the same bytes, and each span decodes every row of weights again: the layout of
+ * fewer estimated instructions wins.
+ */
+function timeMajorLayout(ctx: OpContext, g: ReturnType<typeof geometry>): { span: number; split: boolean } {
+  const [width, outputs] = [timeMajorWidth(g), g.window.outLength];
+  const span = timeMajorSpan(outputs, (positions) => timeMajorBytes(g, positions, false));
+  if (width % 4 !== 0) return { span, split: false };
+  const splitSpan = timeMajorSpan(outputs, (positions) => timeMajorBytes(g, positions, true));
+  const codes = ctx.constants[1]!.data;
+  const [bits, dense] = [Number(ctx.node.attrs.bits ?? 8), (ctx.node.attrs.encoding ?? 'dense') === 'dense'];
+  const decode = dense ? (bits === 8 ? 0 : COST.code * codes.length) : codes.length + COST.nonzero * nonzeros(codes);
+  const values = g.outChannels * g.window.kernel * width;
+  const cost = (split: boolean, spanLength: number) =>
+    Math.ceil(outputs / spanLength) * (decode + COST.pack[split ? 'split' : 'int8'] * values) + COST.mac[split ? 'split' : 'int8'] * values * outputs;
+  return cost(true, splitSpan) <= cost(false, span) ? { span: splitSpan, split: true } : { span, split: false };
+}
+
+const nonzeros = (values: ArrayLike<number>) => Array.prototype.filter.call(values, (v: number) => v !== 0).length;
+
+/** The bytes of the time-major copy of `positions` outputs' input rows: two a value split, else one and 4 a window may read past it. */
+function timeMajorBytes(g: ReturnType<typeof geometry>, positions: number, split: boolean): number {
+  const values = rowsOf(g, positions) * timeMajorWidth(g);
+  return split ? 2 * values : round4(values + 4);
+}
+
+/**
  * How many of a layer's `outputs` positions ecgc_conv1d_s8 computes from one time-major copy
  * of their input rows (`bytes(positions)` long): all of them when the copy fits
- * TIME_MAJOR_BYTES, else the most multiples of 32 that do (32 at least). Every weight row is
- * decoded again for each span, so a short span trades instructions for RAM (ArrhythmiNet V2
- * int8: +2.6% instructions, 2.3 KB less arena).
+ * TIME_MAJOR_BYTES, else the most multiples of 8 that do (8 at least). Every weight row is
+ * decoded again for each span, so a short span trades instructions for RAM.
  */
 export function timeMajorSpan(outputs: number, bytes: (positions: number) => number): number {
   if (bytes(outputs) <= TIME_MAJOR_BYTES) return outputs;
-  let span = CHUNK;
-  while (span + CHUNK < outputs && bytes(span + CHUNK) <= TIME_MAJOR_BYTES) span += CHUNK;
+  let span = SPAN_STEP;
+  while (span + SPAN_STEP < outputs && bytes(span + SPAN_STEP) <= TIME_MAJOR_BYTES) span += SPAN_STEP;
   return span;
 }
 
@@ -104,7 +142,7 @@ export function timeMajorSpan(outputs: number, bytes: (positions: number) => num
  * row of codes. Otherwise: two rows packed and in window order, a row of codes, the input
  * rows of a span time-major, the sums of two channels.
  */
-function convScratchBytes(g: ReturnType<typeof geometry>, span: number): number {
+function convScratchBytes(g: ReturnType<typeof geometry>, layout: { span: number; split: boolean }): number {
   const { window: w, inChannels, outChannels, group } = g;
   const inPerGroup = inChannels / group;
   const [sums, codes] = [4 * 2 * CHUNK, round4(inPerGroup * w.kernel)];
@@ -112,9 +150,8 @@ function convScratchBytes(g: ReturnType<typeof geometry>, span: number): number 
     const pairs = Math.max(3, Math.ceil(w.kernel / 2));
     return 2 * round4((w.outLength + 2) * w.stride + 2 * pairs) + 4 * pairs + sums + codes;
   }
-  const width = timeMajorWidth(g);
-  const window = w.dilation === 1 ? round4(w.kernel * inPerGroup) : w.kernel * width;
-  return 6 * window + codes + round4(rowsOf(g, span) * width + 4) + sums;
+  const window = w.dilation === 1 ? round4(w.kernel * inPerGroup) : w.kernel * timeMajorWidth(g);
+  return 6 * window + codes + timeMajorBytes(g, layout.span, layout.split) + sums;
 }
 
 /** Conv's integer form: a ConvS8 of the plan's codes, for a 1-D Conv whose weight the plan quantized. */

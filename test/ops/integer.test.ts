@@ -131,11 +131,11 @@ describe('AveragePoolS8', () => {
 });
 
 describe("ConvS8's time-major span", () => {
-  // bytes of the copy: 72 channels a position (V2's features.6, 64 outputs), 24 (features.2, 128)
-  it('keeps the whole time axis when its copy fits 3 KB, else the most multiples of 32 that fit (32 at least)', () => {
+  // bytes of the copy: 24 channels a position as int8 (V2's features.2, 128 outputs), 72 split into int16 pairs (features.6, 64)
+  it('keeps the whole time axis when its copy fits 3 KB, else the most multiples of 8 that fit (8 at least)', () => {
     expect(timeMajorSpan(128, (p) => 24 * p)).toBe(128);
-    expect(timeMajorSpan(64, (p) => 72 * p)).toBe(32);
-    expect(timeMajorSpan(200, (p) => 24 * (p + 4))).toBe(96);
-    expect(timeMajorSpan(100, (p) => 1000 * p)).toBe(32);
+    expect(timeMajorSpan(64, (p) => 144 * p)).toBe(16);
+    expect(timeMajorSpan(200, (p) => 24 * (p + 4))).toBe(120);
+    expect(timeMajorSpan(100, (p) => 1000 * p)).toBe(8);
   });
 });

@@ -158,6 +158,29 @@ describe('int8 kernels on every conv geometry of the test chain', () => {
     }, 300_000);
   }
 
+  // wide layers, whose time-major copy may be split into int16 pairs (rows of a multiple of 4 values) and comes in several spans
+  const wide: ConvCase[] = [
+    { k: 3, stride: 1, dilation: 1, pads: [1, 1], group: 1, cout: 8, bias: true },
+    { k: 5, stride: 2, dilation: 1, pads: [2, 1], group: 1, cout: 8, bias: false },
+    { k: 3, stride: 1, dilation: 2, pads: [2, 2], group: 2, cout: 8, bias: true },
+    { k: 1, stride: 1, dilation: 1, pads: [0, 0], group: 1, cout: 12, bias: true },
+    { k: 3, stride: 3, dilation: 1, pads: [1, 1], group: 1, cout: 5, bias: true },
+  ];
+  it('wide layers, 4-bit, time-major copies int8 and split, in spans: bit-exact on the host, and under QEMU on cortex-m4f (SMLAD) and cortex-m0 (plain C)', async () => {
+    const model = join(dir, 'wide-chain.onnx');
+    writeFileSync(model, buildModel(convChainSpec(600, 9, { cases: wide })));
+    const { file } = await compressInt8(model, 'wide-chain', '--method', 'fixed-q:4');
+    const out = join(dir, 'wide-c');
+    const compiled = await ecgc(['compile', model, '--plan', file, '--target', 'host', '--out', out, '--force']);
+    expect(compiled.exitCode, compiled.stderr).toBe(0);
+    const layouts = [...readFileSync(join(out, 'wide_chain.c'), 'utf8').matchAll(/\.span = (\d+), \.split = (\d)/g)].map((m) => ({ span: Number(m[1]), split: m[2] === '1' }));
+    expect(layouts.map((l) => l.split)).toEqual([false, true, true, true, true]);
+    expect(layouts.some((l) => l.span < 300)).toBe(true);
+    await verify(model, file, 'host');
+    if (!(await cortexToolsAvailable('int8 wide chain Cortex-M'))) return;
+    for (const target of ['cortex-m4f', 'cortex-m0']) await verify(model, file, target);
+  }, 300_000);
+
   // the depthwise kernel's paths: taps in three pairs or fewer (k 1, 3), more (k 7), strides 2 and 3
   const depthwise: ConvCase[] = [
     { k: 7, stride: 1, dilation: 1, pads: [3, 3], group: 2, cout: 2, bias: true },
