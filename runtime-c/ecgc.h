@@ -52,6 +52,7 @@ typedef struct {
   const ecgc_weights_t *w;
   int32_t row;
   uint32_t code_bit, index_bit, mask_bit;
+  int8_t codes[16]; /* the integer code of each field value (uniform or sign, up to 4 bits) */
 } ecgc_row_reader_t;
 
 void ecgc_row_reader_init(ecgc_row_reader_t *reader, const ecgc_weights_t *w);
@@ -420,6 +421,13 @@ void ecgc_dequantize_s8(const int8_t *x, float *y, int32_t n, float scale, int32
 
 /* The next row of any encoding as row_length int8 codes (0 where pruned; sign codes as +1 / -1): decoded into `codes`, or read in place (dense 8-bit). */
 const int8_t *ecgc_row_codes(ecgc_row_reader_t *reader, int8_t *codes);
+
+/*
+ * The next row's nonzero codes as int16 at out[map[position]] (zeros may be written too;
+ * the caller zeroes out first): how a kernel lays weights out in its own order in one pass.
+ * `codes`: row_length bytes of scratch.
+ */
+void ecgc_row_scatter_s16(ecgc_row_reader_t *reader, const int16_t *map, int16_t *out, int8_t *codes);
 
 /* The next row of a bitmap encoding (uniform or sign codes) times x: the sum of code * x[position] over its nonzero codes, without a dense row. */
 int32_t ecgc_row_dot_bitmap_s8(ecgc_row_reader_t *reader, const int8_t *x);

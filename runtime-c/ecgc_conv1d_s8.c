@@ -12,8 +12,8 @@
  * r - pad_begin (the zero point in the padding, so a padded tap adds w * 0 in real terms once
  * the bias carries input_offset * sum(w)). A window is then contiguous: with dilation 1 one
  * run of kernel * channels values (window order [tap][channel]), otherwise one run of the
- * channels (rounded up to 4) per tap. Two output channels' rows are decoded into int16 in
- * SMLAD order (ecgc_dot_s8.h) and swept over the span two positions a pass. With p->split
+ * channels (rounded up to 4) per tap. Two output channels' rows are decoded straight into
+ * int16 in SMLAD order (ecgc_dot_s8.h) and swept over the span two positions a pass. With p->split
  * (rows of a multiple of 4 values) the copy holds the values already split into int16
  * pairs, twice the bytes, and the sums loop has no SXTB16 to do.
  */
@@ -66,8 +66,8 @@ size_t ecgc_conv1d_s8_get_buffer_size(const ecgc_conv1d_s8_t *p) {
   const geometry_t g = geometry(p);
   const int32_t sums = 4 * 2 * ECGC_CONV_CHUNK, codes = ROUND4(p->weights.row_length);
   if (depthwise(p)) return (size_t)(2 * widened_length(p, &g) + 4 * g.pairs + sums + codes);
-  /* two rows packed (int16 pairs), two rows in window order, a row of codes, a span of the input time-major (split: two bytes a value; else 4 bytes a window may read past it) */
-  return (size_t)(4 * g.window + 2 * g.window + codes + (p->split ? 2 * g.span_rows * g.width : ROUND4(g.span_rows * g.width + 4)) + sums);
+  /* two rows packed (int16 pairs), where each code goes in them, a row of codes, a span of the input time-major (split: two bytes a value; else 4 bytes a window may read past it) */
+  return (size_t)(4 * g.window + ROUND4(2 * p->weights.row_length) + codes + (p->split ? 2 * g.span_rows * g.width : ROUND4(g.span_rows * g.width + 4)) + sums);
 }
 
 static ecgc_output_stage_t stage_of(const ecgc_conv1d_s8_t *p, int32_t channel) {
@@ -153,44 +153,31 @@ static void time_major_split(const ecgc_conv1d_s8_t *p, const geometry_t *g, con
   }
 }
 
-/* The next row's codes ([channel][tap]) as window values ([tap][channel], zeros where the window has no weight). */
-static void window_row(const ecgc_conv1d_s8_t *p, const geometry_t *g, ecgc_row_reader_t *reader, int8_t *scratch, int8_t *w) {
-  const int8_t *codes = ecgc_row_codes(reader, scratch);
+/*
+ * Where each code of a row goes among two packed rows (ecgc_dot_s8.h's order: per four
+ * window values two words a row, the pairs (v0, v2), (v1, v3)), as the first row's int16
+ * index: code c * kernel + k is window value v = k * width + c.
+ */
+static void pack_map(const ecgc_conv1d_s8_t *p, const geometry_t *g, int16_t *map) {
   int32_t c, k;
-  memset(w, 0, (size_t)g->window);
-  if (g->width == 1 || p->kernel == 1) {
-    memcpy(w, codes, (size_t)p->weights.row_length); /* window order is row order */
-    return;
-  }
   for (c = 0; c < g->in_per_group; c++) {
-    for (k = 0; k < p->kernel; k++) w[k * g->width + c] = codes[c * p->kernel + k];
+    for (k = 0; k < p->kernel; k++) {
+      const int32_t v = k * g->width + c;
+      map[c * p->kernel + k] = (int16_t)((v >> 2) * 8 + (v & 1) * 2 + ((v >> 1) & 1));
+    }
   }
 }
 
-/*
- * Split rows (p->split): the next two rows packed as ecgc_pack_rows packs them, straight from
- * their codes: window value k * width + c is code c * kernel + k, zero past the group's
- * channels; four values are one tap's four channels. Without `pair` the second row is the
- * first again.
- */
-static void pack_split(const ecgc_conv1d_s8_t *p, const geometry_t *g, ecgc_row_reader_t *reader, int8_t *scratch, int pair, int32_t *packed) {
-  const int32_t K = p->kernel, channels = g->in_per_group;
-  const int8_t *codes = NULL;
-  int32_t r, k, c;
-  for (r = 0; r < 2; r++) {
-    int32_t *out = packed + 2 * r;
-    if (r == 0 || pair) codes = ecgc_row_codes(reader, scratch);
-    for (k = 0; k < K; k++) {
-      const int8_t *w = codes + k;
-      for (c = 0; c + 4 <= channels; c += 4, w += 4 * K, out += 4) {
-        out[0] = ecgc_pair(w[0], w[2 * K]);
-        out[1] = ecgc_pair(w[K], w[3 * K]);
-      }
-      for (; c < g->width; c += 4, w += 4 * K, out += 4) { /* the channels rounded up to 4 (dilated layers) */
-        out[0] = ecgc_pair(c < channels ? w[0] : 0, c + 2 < channels ? w[2 * K] : 0);
-        out[1] = ecgc_pair(c + 1 < channels ? w[K] : 0, c + 3 < channels ? w[3 * K] : 0);
-      }
-    }
+/* The next two rows packed, straight from their codes (zeros past the taps and channels); without `pair` the second row is the first again. */
+static void pack_rows(const ecgc_conv1d_s8_t *p, const geometry_t *g, ecgc_row_reader_t *reader, const int16_t *map, int8_t *codes, int pair, int32_t *packed) {
+  int32_t i;
+  /* a dense row that fills its window writes every value */
+  if (p->weights.encoding != ECGC_DENSE || p->weights.row_length != g->window) memset(packed, 0, (size_t)(4 * g->window));
+  ecgc_row_scatter_s16(reader, map, (int16_t *)packed, codes);
+  if (pair) {
+    ecgc_row_scatter_s16(reader, map, (int16_t *)packed + 4, codes);
+  } else {
+    for (i = 0; i < g->window; i += 4) packed[i + 2] = packed[i], packed[i + 3] = packed[i + 1];
   }
 }
 
@@ -234,7 +221,8 @@ static void sweep(const ecgc_conv1d_s8_t *p, const geometry_t *g, const void *xt
 void ecgc_conv1d_s8(const ecgc_conv1d_s8_t *p, const int8_t *x, int8_t *y, void *scratch) {
   const geometry_t g = geometry(p);
   int32_t *packed = (int32_t *)scratch, *sums[2];
-  int8_t *rows[2], *codes, *xt;
+  int16_t *map;
+  int8_t *codes, *xt;
   const int32_t n = p->out_length;
   ecgc_row_reader_t reader;
   int32_t group, span, co, t0;
@@ -244,10 +232,10 @@ void ecgc_conv1d_s8(const ecgc_conv1d_s8_t *p, const int8_t *x, int8_t *y, void 
   }
   sums[0] = packed + g.window;
   sums[1] = sums[0] + ECGC_CONV_CHUNK;
-  rows[0] = (int8_t *)(sums[1] + ECGC_CONV_CHUNK);
-  rows[1] = rows[0] + g.window;
-  codes = rows[1] + g.window;
+  map = (int16_t *)(sums[1] + ECGC_CONV_CHUNK);
+  codes = (int8_t *)map + ROUND4(2 * p->weights.row_length);
   xt = codes + ROUND4(p->weights.row_length);
+  pack_map(p, &g, map);
   ecgc_row_reader_init(&reader, &p->weights);
   for (group = 0; group < p->groups; group++) {
     const int8_t *xg = x + group * g.in_per_group * p->in_length;
@@ -263,14 +251,7 @@ void ecgc_conv1d_s8(const ecgc_conv1d_s8_t *p, const int8_t *x, int8_t *y, void 
         /* an odd channel out: its own row stands in for the second one, whose sums are dropped */
         const int32_t pair = co + 1 < last, c1 = pair ? co + 1 : co;
         const ecgc_output_stage_t s0 = stage_of(p, co), s1 = stage_of(p, c1);
-        if (p->split) {
-          pack_split(p, &g, &reader, codes, pair, packed);
-        } else {
-          window_row(p, &g, &reader, codes, rows[0]);
-          if (pair) window_row(p, &g, &reader, codes, rows[1]);
-          else memcpy(rows[1], rows[0], (size_t)g.window);
-          ecgc_pack_rows((const int8_t *const *)rows, 2, g.window, packed);
-        }
+        pack_rows(p, &g, &reader, map, codes, pair, packed);
         for (t0 = 0; t0 < positions; t0 += ECGC_CONV_CHUNK) {
           const int32_t count = positions - t0 < ECGC_CONV_CHUNK ? positions - t0 : ECGC_CONV_CHUNK;
           sweep(p, &g, xt, packed, t0, count, positions, p->bias[co], p->bias[c1], sums[0], sums[1]);

@@ -33,17 +33,6 @@ static inline int32_t ecgc_pair(int32_t low, int32_t high) {
 static inline int32_t ecgc_low(int32_t pair) { return (int32_t)(((uint32_t)pair & 0xffffu) ^ 0x8000u) - 0x8000; }
 static inline int32_t ecgc_high(int32_t pair) { return (int32_t)((((uint32_t)pair >> 16) & 0xffffu) ^ 0x8000u) - 0x8000; }
 
-/* `count` rows of n window values (n a multiple of 4) packed as above: rows[r][i] is row r's value i. */
-static inline void ecgc_pack_rows(const int8_t *const *rows, int32_t count, int32_t n, int32_t *packed) {
-  int32_t i, r;
-  for (i = 0; i < n; i += 4) {
-    for (r = 0; r < count; r++) {
-      *packed++ = ecgc_pair(rows[r][i], rows[r][i + 2]);
-      *packed++ = ecgc_pair(rows[r][i + 1], rows[r][i + 3]);
-    }
-  }
-}
-
 #ifdef ECGC_DSP
 /* The pairs (x0, x2) and (x1, x3) of four int8 values. */
 #define ECGC_SPLIT4(v, even, odd)                          \
@@ -61,11 +50,12 @@ static inline void ecgc_widen_s8(const int8_t *x, int32_t n, int16_t *y) {
   int32_t i = 0;
 #ifdef ECGC_DSP
   for (; i + 4 <= n; i += 4) {
-    int32_t even, odd, v = ecgc_load4(x + i), pair[2];
+    int32_t even, odd, v = ecgc_load4(x + i), low, high;
     ECGC_SPLIT4(v, even, odd);
-    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(pair[0]) : "r"(even), "r"(odd)); /* (x0, x1) */
-    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(pair[1]) : "r"(odd), "r"(even)); /* (x2, x3) */
-    memcpy(y + i, pair, 8);
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(low) : "r"(even), "r"(odd));  /* (x0, x1) */
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(high) : "r"(odd), "r"(even)); /* (x2, x3) */
+    memcpy(y + i, &low, 4);
+    memcpy(y + i + 2, &high, 4);
   }
 #endif
   for (; i < n; i++) y[i] = x[i];

@@ -110,6 +110,10 @@ void ecgc_row_reader_init(ecgc_row_reader_t *reader, const ecgc_weights_t *w) {
   reader->mask_bit = 0;
   /* delta: the distances start after the rows' uint16 counts */
   reader->index_bit = w->encoding == ECGC_DELTA ? (uint32_t)w->rows * 16u : 0u;
+  if (w->bits <= 4u && (w->quantizer == ECGC_UNIFORM || w->quantizer == ECGC_UNIFORM_LAYER || w->quantizer == ECGC_SIGN)) {
+    uint32_t field;
+    for (field = 0; field < (1u << w->bits); field++) reader->codes[field] = (int8_t)code_of(w, field);
+  }
 }
 
 /* The index of the lowest set bit of a nonzero byte. */
@@ -181,48 +185,73 @@ const float *ecgc_row_dense(ecgc_row_reader_t *reader, float *scratch) {
   return scratch;
 }
 
+/* A bitmap walk's place in the code stream: the fields not yet taken sit in `buffer` (`have` bits). */
+typedef struct {
+  const uint8_t *stream;
+  uint32_t buffer, have;
+  int32_t sum;
+} bitmap_state_t;
+
+enum { WALK_CODES, WALK_SCATTER, WALK_DOT };
+
 /*
- * Walks a bitmap row's nonzero codes: the mask 8 positions at a time (a byte each when the
- * row's mask starts on a byte), visiting only the set bits; the b-bit fields through a bit
- * buffer refilled a byte at a time (never reading past the stream), sign-extended (uniform)
- * or mapped to +1 / -1 (sign). Without x it writes each code at its position in `codes`
- * (zeroed); with x it returns the sum of code * x[position] instead.
+ * The nonzero codes of the 8 positions from `first` whose mask bits are `bits`: each field
+ * taken from the buffer (refilled a byte at a time, never reading past the stream),
+ * sign-extended (uniform) or mapped to +1 / -1 (`sign`), then written at its position in
+ * `codes` (WALK_CODES), as int16 at out[map[position]] (WALK_SCATTER), or multiplied by
+ * x[position] into the sum (WALK_DOT). `mode`, `sign` and `width` are constants where inlined.
  */
-static inline __attribute__((always_inline)) int32_t bitmap_walk(ecgc_row_reader_t *reader, int8_t *codes, const int8_t *x) {
-  const ecgc_weights_t *w = reader->w;
-  const uint32_t width = w->bits, mask = (1u << width) - 1u, extend = 32u - width;
-  const uint8_t *stream = w->codes + (reader->code_bit >> 3);
-  const uint32_t offset = reader->code_bit & 7u;
-  /* a byte partly read by the previous row exists; otherwise nothing is read before a code needs it */
-  uint32_t buffer = offset ? (uint32_t)*stream++ >> offset : 0u, have = offset ? 8u - offset : 0u, taken = 0u;
-  const int32_t length = w->row_length, sign = w->quantizer == ECGC_SIGN, whole_bytes = !(reader->mask_bit & 7u);
-  const uint8_t *mask_bytes = w->index + (reader->mask_bit >> 3);
-  int32_t i, sum = 0;
-  for (i = 0; i < length; i += 8) {
-    const uint32_t take = length - i < 8 ? (uint32_t)(length - i) : 8u;
-    uint32_t bits = whole_bytes ? (uint32_t)mask_bytes[i >> 3] & ((1u << take) - 1u) : read_bits(w->index, reader->mask_bit + (uint32_t)i, take);
-    for (; bits != 0u; bits &= bits - 1u, taken++) {
-      int32_t field, code;
-      if (have < width) {
-        buffer |= (uint32_t)*stream++ << have;
-        have += 8u;
-      }
-      field = (int32_t)(buffer & mask);
-      buffer >>= width;
-      have -= width;
-      code = sign ? 2 * field - 1 : (int32_t)((uint32_t)field << extend) >> extend;
-      if (x) sum += code * x[i + lowest_set_bit(bits)];
-      else codes[i + lowest_set_bit(bits)] = (int8_t)code;
+static inline __attribute__((always_inline)) void walk_byte(bitmap_state_t *st, uint32_t bits, int32_t first, uint32_t width, int sign, int mode, int8_t *codes, int16_t *out,
+                                                           const int16_t *map, const int8_t *x) {
+  const uint32_t extend = 32u - width;
+  for (; bits != 0u; bits &= bits - 1u) {
+    const int32_t position = first + lowest_set_bit(bits);
+    int32_t code;
+    if (st->have < width) {
+      st->buffer |= (uint32_t)*st->stream++ << st->have;
+      st->have += 8u;
     }
+    code = sign ? (int32_t)(2u * (st->buffer & 1u)) - 1 : (int32_t)(st->buffer << extend) >> extend;
+    st->buffer >>= width;
+    st->have -= width;
+    if (mode == WALK_CODES) codes[position] = (int8_t)code;
+    else if (mode == WALK_SCATTER) out[map[position]] = (int16_t)code;
+    else st->sum += code * x[position];
+  }
+}
+
+/*
+ * Walks a bitmap row's nonzero codes (walk_byte): the mask a byte at a time when the row's
+ * mask starts on a byte (the last byte cut to the row), else 8 bits at a time read across
+ * bytes, visiting only the set bits. Returns the sum (WALK_DOT).
+ */
+static inline __attribute__((always_inline)) int32_t bitmap_walk(ecgc_row_reader_t *reader, int sign, int mode, int8_t *codes, int16_t *out, const int16_t *map, const int8_t *x) {
+  const ecgc_weights_t *w = reader->w;
+  const uint32_t width = w->bits, offset = reader->code_bit & 7u;
+  const uint8_t *const start = w->codes + (reader->code_bit >> 3);
+  const int32_t length = w->row_length, whole = reader->mask_bit & 7u ? 0 : length & ~7;
+  const uint8_t *mask_bytes = w->index + (reader->mask_bit >> 3);
+  bitmap_state_t st;
+  int32_t i;
+  /* a byte partly read by the previous row exists; otherwise nothing is read before a code needs it */
+  st.stream = start;
+  st.buffer = offset ? (uint32_t)*st.stream++ >> offset : 0u;
+  st.have = offset ? 8u - offset : 0u;
+  st.sum = 0;
+  for (i = 0; i < whole; i += 8) walk_byte(&st, *mask_bytes++, i, width, sign, mode, codes, out, map, x);
+  for (; i < length; i += 8) {
+    const uint32_t take = length - i < 8 ? (uint32_t)(length - i) : 8u;
+    walk_byte(&st, read_bits(w->index, reader->mask_bit + (uint32_t)i, take), i, width, sign, mode, codes, out, map, x);
   }
   reader->mask_bit += (uint32_t)length;
-  reader->code_bit += taken * width;
-  return sum;
+  /* the fields taken: the bits read from the stream, less those still in the buffer */
+  reader->code_bit = (reader->code_bit & ~7u) + 8u * (uint32_t)(st.stream - start) - st.have;
+  return st.sum;
 }
 
 int32_t ecgc_row_dot_bitmap_s8(ecgc_row_reader_t *reader, const int8_t *x) {
   reader->row++;
-  return bitmap_walk(reader, NULL, x);
+  return reader->w->quantizer == ECGC_SIGN ? bitmap_walk(reader, 1, WALK_DOT, NULL, NULL, NULL, x) : bitmap_walk(reader, 0, WALK_DOT, NULL, NULL, NULL, x);
 }
 
 const int8_t *ecgc_row_codes(ecgc_row_reader_t *reader, int8_t *codes) {
@@ -233,15 +262,22 @@ const int8_t *ecgc_row_codes(ecgc_row_reader_t *reader, int8_t *codes) {
     uint32_t bit = (uint32_t)row * (uint32_t)length * w->bits;
     /* 8-bit uniform codes are the int8 values themselves: read in place */
     if (w->bits == 8u && w->quantizer != ECGC_SIGN) return (const int8_t *)(const void *)(w->codes + (bit >> 3));
-    if (8u % w->bits == 0u && !(bit & 7u)) {
-      /* whole bytes through a table of the field values (widths 1, 2, 4: constants where inlined) */
+    if (w->bits == 4u && w->quantizer != ECGC_SIGN && !(bit & 7u)) {
+      /* two signed nibbles a byte, low first: sign-extended in place of a table */
       const uint8_t *bytes = w->codes + (bit >> 3);
-      int8_t table[16];
-      uint32_t field;
-      for (field = 0; field < (1u << w->bits); field++) table[field] = (int8_t)code_of(w, field);
-      if (w->bits == 4u) unpack_codes(bytes, length, 4u, table, codes);
-      else if (w->bits == 2u) unpack_codes(bytes, length, 2u, table, codes);
-      else unpack_codes(bytes, length, 1u, table, codes);
+      for (i = 0; i + 2 <= length; i += 2, bytes++) {
+        codes[i] = (int8_t)((int32_t)((uint32_t)*bytes << 28) >> 28);
+        codes[i + 1] = (int8_t)((int32_t)((uint32_t)*bytes << 24) >> 28);
+      }
+      if (i < length) codes[i] = (int8_t)((int32_t)((uint32_t)*bytes << 28) >> 28);
+      return codes;
+    }
+    if (8u % w->bits == 0u && !(bit & 7u)) {
+      /* whole bytes through the reader's table of the field values (widths 1, 2, 4: constants where inlined) */
+      const uint8_t *bytes = w->codes + (bit >> 3);
+      if (w->bits == 4u) unpack_codes(bytes, length, 4u, reader->codes, codes);
+      else if (w->bits == 2u) unpack_codes(bytes, length, 2u, reader->codes, codes);
+      else unpack_codes(bytes, length, 1u, reader->codes, codes);
       return codes;
     }
     for (i = 0; i < length; i++, bit += w->bits) codes[i] = (int8_t)code_of(w, read_bits(w->codes, bit, w->bits));
@@ -259,6 +295,25 @@ const int8_t *ecgc_row_codes(ecgc_row_reader_t *reader, int8_t *codes) {
     }
     return codes;
   }
-  bitmap_walk(reader, codes, NULL);
+  if (w->quantizer == ECGC_SIGN) bitmap_walk(reader, 1, WALK_CODES, codes, NULL, NULL, NULL);
+  else bitmap_walk(reader, 0, WALK_CODES, codes, NULL, NULL, NULL);
   return codes;
+}
+
+void ecgc_row_scatter_s16(ecgc_row_reader_t *reader, const int16_t *map, int16_t *out, int8_t *codes) {
+  const ecgc_weights_t *w = reader->w;
+  const int8_t *row;
+  int32_t i;
+  if (w->encoding == ECGC_BITMAP) { /* only the nonzero codes, without a dense row */
+    reader->row++;
+    if (w->quantizer == ECGC_SIGN) bitmap_walk(reader, 1, WALK_SCATTER, NULL, out, map, NULL);
+    else bitmap_walk(reader, 0, WALK_SCATTER, NULL, out, map, NULL);
+    return;
+  }
+  row = ecgc_row_codes(reader, codes);
+  for (i = 0; i + 4 <= w->row_length; i += 4) {
+    out[map[i]] = row[i], out[map[i + 1]] = row[i + 1];
+    out[map[i + 2]] = row[i + 2], out[map[i + 3]] = row[i + 3];
+  }
+  for (; i < w->row_length; i++) out[map[i]] = row[i];
 }

@@ -139,8 +139,8 @@ export function timeMajorSpan(outputs: number, bytes: (positions: number) => num
 /**
  * runtime-c's ecgc_conv1d_s8_get_buffer_size. Depthwise (dilation 1): a channel widened to
  * int16 up to the last value a pass reads, its taps in pairs (three at least), the sums, a
- * row of codes. Otherwise: two rows packed and in window order, a row of codes, the input
- * rows of a span time-major, the sums of two channels.
+ * row of codes. Otherwise: two rows packed, where each code goes in them (int16), a row of
+ * codes, the input rows of a span time-major, the sums of two channels.
  */
 function convScratchBytes(g: ReturnType<typeof geometry>, layout: { span: number; split: boolean }): number {
   const { window: w, inChannels, outChannels, group } = g;
@@ -151,7 +151,7 @@ function convScratchBytes(g: ReturnType<typeof geometry>, layout: { span: number
     return 2 * round4((w.outLength + 2) * w.stride + 2 * pairs) + 4 * pairs + sums + codes;
   }
   const window = w.dilation === 1 ? round4(w.kernel * inPerGroup) : w.kernel * timeMajorWidth(g);
-  return 6 * window + codes + timeMajorBytes(g, layout.span, layout.split) + sums;
+  return 4 * window + round4(2 * inPerGroup * w.kernel) + codes + timeMajorBytes(g, layout.span, layout.split) + sums;
 }
 
 /** Conv's integer form: a ConvS8 of the plan's codes, for a 1-D Conv whose weight the plan quantized. */
