@@ -13,9 +13,9 @@
  * the bias carries input_offset * sum(w)). A window is then contiguous: with dilation 1 one
  * run of kernel * channels values (window order [tap][channel]), otherwise one run of the
  * channels (rounded up to 4) per tap. Two output channels' rows are decoded straight into
- * int16 in SMLAD order (ecgc_dot_s8.h) and swept over the span two positions a pass. With p->split
- * (rows of a multiple of 4 values) the copy holds the values already split into int16
- * pairs, twice the bytes, and the sums loop has no SXTB16 to do.
+ * int16 in SMLAD order (ecgc_dot_s8.h) and swept over the span two positions a pass. With
+ * p->split (rows of a multiple of 4 values) the copy holds the values already split into
+ * int16 pairs, twice the bytes, and the sums loop has no SXTB16 to do.
  */
 #include "ecgc.h"
 #include "ecgc_dot_s8.h"
@@ -96,8 +96,12 @@ static void conv_depthwise(const ecgc_conv1d_s8_t *p, const geometry_t *g, const
     for (t0 = 0; t0 < n; t0 += ECGC_CONV_CHUNK) {
       const int32_t count = n - t0 < ECGC_CONV_CHUNK ? n - t0 : ECGC_CONV_CHUNK;
       /* past the last position the sums read the widened tail and are dropped */
+      /* taps and bias in registers: the sums' stores could alias the arrays */
+      const int32_t w0 = pairs[0], w1 = pairs[1], w2 = pairs[2], bias = p->bias[c];
       if (p->stride == 1 && g->pairs == 3) {
-        for (t = 0; t < count; t += 4) ecgc_dot_3pairs_1x4_s16(row + t0 + t, pairs[0], pairs[1], pairs[2], p->bias[c], sums + t);
+        for (t = 0; t < count; t += 4) ecgc_dot_3pairs_1x4_s16(row + t0 + t, w0, w1, w2, bias, sums + t);
+      } else if (p->stride == 2 && g->pairs == 3) {
+        for (t = 0; t < count; t += 4) ecgc_dot_3pairs_1x4_stride2_s16((const int32_t *)(const void *)row + t0 + t, w0, w1, w2, bias, sums + t);
       } else {
         for (t = 0; t < count; t += 4) {
           sums[t] = sums[t + 1] = sums[t + 2] = sums[t + 3] = p->bias[c];

@@ -211,6 +211,27 @@ static inline void ecgc_dot_3pairs_1x4_s16(const int16_t *x, int32_t w0, int32_t
 }
 
 /*
+ * The same at stride 2: window i starts at value 2i, so its pairs are the words w[i],
+ * w[i + 1], w[i + 2] of the widened row (word aligned): six loads and twelve SMLADs.
+ */
+static inline void ecgc_dot_3pairs_1x4_stride2_s16(const int32_t *x, int32_t w0, int32_t w1, int32_t w2, int32_t b, int32_t *acc) {
+#ifdef ECGC_DSP
+  int32_t a0, a1, a2, a3, a4, a5;
+  ECGC_LOAD2(x, a0, a1);
+  ECGC_LOAD2(x, a2, a3);
+  ECGC_LOAD2(x, a4, a5);
+  acc[0] = __smlad(a2, w2, __smlad(a1, w1, __smlad(a0, w0, b)));
+  acc[1] = __smlad(a3, w2, __smlad(a2, w1, __smlad(a1, w0, b)));
+  acc[2] = __smlad(a4, w2, __smlad(a3, w1, __smlad(a2, w0, b)));
+  acc[3] = __smlad(a5, w2, __smlad(a4, w1, __smlad(a3, w0, b)));
+#else
+  const int32_t pairs[3] = {w0, w1, w2};
+  acc[0] = acc[1] = acc[2] = acc[3] = b;
+  ecgc_dot_pairs_1x4_s16((const int16_t *)(const void *)x, 2, pairs, 3, acc);
+#endif
+}
+
+/*
  * acc[r] += rows[r] . x over n values (a multiple of 4) for four rows of int8 codes: both
  * sides split by SXTB16, so the pairs line up without reordering the weights.
  */

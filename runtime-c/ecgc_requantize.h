@@ -107,7 +107,11 @@ static __attribute__((noinline, unused)) void ecgc_output_row_s8(const int32_t *
     for (i = 0; i < count; i++) y[i] = ecgc_output_stage_s8(acc[i], s);
 #if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
   } else if (max == 127 && min == -128) {
-    for (i = 0; i < count; i++) y[i] = (int8_t)ecgc_ssat8(ecgc_short_stage(acc[i], left, multiplier, half, right) + offset);
+    for (i = 0; i + 2 <= count; i += 2) { /* two a pass: the loop's test shared */
+      y[i] = (int8_t)ecgc_ssat8(ecgc_short_stage(acc[i], left, multiplier, half, right) + offset);
+      y[i + 1] = (int8_t)ecgc_ssat8(ecgc_short_stage(acc[i + 1], left, multiplier, half, right) + offset);
+    }
+    if (i < count) y[i] = (int8_t)ecgc_ssat8(ecgc_short_stage(acc[i], left, multiplier, half, right) + offset);
   } else if (max == 127) {
     for (i = 0; i < count; i++) {
       const int32_t a = ecgc_ssat8(ecgc_short_stage(acc[i], left, multiplier, half, right) + offset);
