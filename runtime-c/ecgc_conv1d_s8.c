@@ -95,8 +95,7 @@ static void conv_depthwise(const ecgc_conv1d_s8_t *p, const geometry_t *g, const
     for (; r < length; r++) row[r] = 0;
     for (t0 = 0; t0 < n; t0 += ECGC_CONV_CHUNK) {
       const int32_t count = n - t0 < ECGC_CONV_CHUNK ? n - t0 : ECGC_CONV_CHUNK;
-      /* past the last position the sums read the widened tail and are dropped */
-      /* taps and bias in registers: the sums' stores could alias the arrays */
+      /* taps and bias in registers (the sums' stores could alias their arrays); past the last position the sums read the widened tail and are dropped */
       const int32_t w0 = pairs[0], w1 = pairs[1], w2 = pairs[2], bias = p->bias[c];
       if (p->stride == 1 && g->pairs == 3) {
         for (t = 0; t < count; t += 4) ecgc_dot_3pairs_1x4_s16(row + t0 + t, w0, w1, w2, bias, sums + t);

@@ -199,7 +199,7 @@ enum { WALK_CODES, WALK_SCATTER, WALK_DOT };
  * taken from the buffer (refilled a byte at a time, never reading past the stream),
  * sign-extended (uniform) or mapped to +1 / -1 (`sign`), then written at its position in
  * `codes` (WALK_CODES), as int16 at out[map[position]] (WALK_SCATTER), or multiplied by
- * x[position] into the sum (WALK_DOT). `mode`, `sign` and `width` are constants where inlined.
+ * x[position] into the sum (WALK_DOT). `mode` and `sign` are constants where inlined.
  */
 static inline __attribute__((always_inline)) void walk_byte(bitmap_state_t *st, uint32_t bits, int32_t first, uint32_t width, int sign, int mode, int8_t *codes, int16_t *out,
                                                            const int16_t *map, const int8_t *x) {
@@ -221,9 +221,9 @@ static inline __attribute__((always_inline)) void walk_byte(bitmap_state_t *st, 
 }
 
 /*
- * Walks a bitmap row's nonzero codes (walk_byte): the mask a byte at a time when the row's
- * mask starts on a byte (the last byte cut to the row), else 8 bits at a time read across
- * bytes, visiting only the set bits. Returns the sum (WALK_DOT).
+ * Walks a bitmap row's nonzero codes (walk_byte): its mask a whole byte at a time when the
+ * row's mask starts on a byte, the rest 8 bits at a time read across bytes, visiting only the
+ * set bits. Returns the sum (WALK_DOT).
  */
 static inline __attribute__((always_inline)) int32_t bitmap_walk(ecgc_row_reader_t *reader, int sign, int mode, int8_t *codes, int16_t *out, const int16_t *map, const int8_t *x) {
   const ecgc_weights_t *w = reader->w;

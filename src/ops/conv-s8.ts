@@ -89,11 +89,11 @@ const timeMajorWidth = ({ window: w, inChannels, group }: ReturnType<typeof geom
 
 /**
  * Estimated cortex-m4f instructions that pick the time-major copy's layout (measured under
- * QEMU on the bench's layers): a MAC of the sums loop, split or int8; decoding a row's codes
- * once for a span (a value of a packed dense row, a nonzero of a sparse one); packing a
- * window value into SMLAD order (split: from the codes; int8: through window order).
+ * QEMU on the bench's layers): a MAC of the sums loop, split or int8; decoding a weight into
+ * the packed rows, once a span (a dense one: 8-bit, narrower; a sparse row's zeroed value and
+ * nonzero code).
  */
-const COST = { mac: { split: 0.875, int8: 1.31 }, code: 3, nonzero: 20, pack: { split: 2.5, int8: 14 } };
+const COST = { mac: { split: 0.875, int8: 1.31 }, dense: { 8: 3.5, narrower: 6.5 }, sparse: { value: 0.5, nonzero: 17 } };
 
 /**
  * The time-major copy's layout: int8, or split into int16 pairs (two bytes a value, no SXTB16
@@ -108,10 +108,9 @@ function timeMajorLayout(ctx: OpContext, g: ReturnType<typeof geometry>): { span
   const splitSpan = timeMajorSpan(outputs, (positions) => timeMajorBytes(g, positions, true));
   const codes = ctx.constants[1]!.data;
   const [bits, dense] = [Number(ctx.node.attrs.bits ?? 8), (ctx.node.attrs.encoding ?? 'dense') === 'dense'];
-  const decode = dense ? (bits === 8 ? 0 : COST.code * codes.length) : codes.length + COST.nonzero * nonzeros(codes);
-  const values = g.outChannels * g.window.kernel * width;
-  const cost = (split: boolean, spanLength: number) =>
-    Math.ceil(outputs / spanLength) * (decode + COST.pack[split ? 'split' : 'int8'] * values) + COST.mac[split ? 'split' : 'int8'] * values * outputs;
+  const decode = dense ? (bits === 8 ? COST.dense[8] : COST.dense.narrower) * codes.length : COST.sparse.value * codes.length + COST.sparse.nonzero * nonzeros(codes);
+  const macs = g.outChannels * g.window.kernel * (g.inChannels / g.group) * outputs;
+  const cost = (split: boolean, spanLength: number) => Math.ceil(outputs / spanLength) * decode + COST.mac[split ? 'split' : 'int8'] * macs;
   return cost(true, splitSpan) <= cost(false, span) ? { span: splitSpan, split: true } : { span, split: false };
 }
 
