@@ -52,7 +52,7 @@ typedef struct {
   const ecgc_weights_t *w;
   int32_t row;
   uint32_t code_bit, index_bit, mask_bit;
-  int8_t codes[16]; /* the integer code of each field value (uniform or sign, up to 4 bits) */
+  int8_t codes[4]; /* the integer code of each field value of a 1- or 2-bit stream */
 } ecgc_row_reader_t;
 
 void ecgc_row_reader_init(ecgc_row_reader_t *reader, const ecgc_weights_t *w);

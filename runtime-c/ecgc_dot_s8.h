@@ -41,8 +41,19 @@ static inline int32_t ecgc_high(int32_t pair) { return (int32_t)((((uint32_t)pai
     __asm__("sxtb16 %0, %1, ror #8" : "=r"(odd) : "r"(v)); \
   } while (0)
 
-/* Two words from p (word aligned), p moved past them: one LDRD. */
+#endif
+
+/*
+ * Two words from p (word aligned), p moved past them (one LDRD with the DSP extension), and
+ * SMLAD: acc plus the products of the pairs' low and high halves. Without the extension the
+ * same in plain C, so a kernel written with these two is one body on every core.
+ */
+#ifdef ECGC_DSP
 #define ECGC_LOAD2(p, low, high) __asm__("ldrd %0, %1, [%2], #8" : "=r"(low), "=r"(high), "+r"(p) : "m"(*(const int64_t *)(const void *)(p)))
+static inline int32_t ecgc_smlad(int32_t a, int32_t b, int32_t acc) { return __smlad(a, b, acc); }
+#else
+#define ECGC_LOAD2(p, low, high) ((low) = (p)[0], (high) = (p)[1], (p) += 2)
+static inline int32_t ecgc_smlad(int32_t a, int32_t b, int32_t acc) { return acc + ecgc_low(a) * ecgc_low(b) + ecgc_high(a) * ecgc_high(b); }
 #endif
 
 /* y[i] = x[i] for n int8 values, widened to int16 (four at a time: SXTB16, then PKHBT/PKHTB). */
@@ -106,24 +117,14 @@ static inline void ecgc_dot_2x2_s16(const int32_t *xa, const int32_t *xb, const 
   int32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3], ea, oa, eb, ob, u, v;
   const int32_t *end = xa + words;
   while (xa < end) {
-#ifdef ECGC_DSP
     ECGC_LOAD2(xa, ea, oa);
     ECGC_LOAD2(xb, eb, ob);
     ECGC_LOAD2(w, u, v);
-    s0 = __smlad(oa, v, __smlad(ea, u, s0));
-    s1 = __smlad(ob, v, __smlad(eb, u, s1));
+    s0 = ecgc_smlad(oa, v, ecgc_smlad(ea, u, s0));
+    s1 = ecgc_smlad(ob, v, ecgc_smlad(eb, u, s1));
     ECGC_LOAD2(w, u, v);
-    s2 = __smlad(oa, v, __smlad(ea, u, s2));
-    s3 = __smlad(ob, v, __smlad(eb, u, s3));
-#else
-    ea = xa[0], oa = xa[1], eb = xb[0], ob = xb[1], xa += 2, xb += 2;
-    u = w[0], v = w[1];
-    s0 += ecgc_low(ea) * ecgc_low(u) + ecgc_high(ea) * ecgc_high(u) + ecgc_low(oa) * ecgc_low(v) + ecgc_high(oa) * ecgc_high(v);
-    s1 += ecgc_low(eb) * ecgc_low(u) + ecgc_high(eb) * ecgc_high(u) + ecgc_low(ob) * ecgc_low(v) + ecgc_high(ob) * ecgc_high(v);
-    u = w[2], v = w[3], w += 4;
-    s2 += ecgc_low(ea) * ecgc_low(u) + ecgc_high(ea) * ecgc_high(u) + ecgc_low(oa) * ecgc_low(v) + ecgc_high(oa) * ecgc_high(v);
-    s3 += ecgc_low(eb) * ecgc_low(u) + ecgc_high(eb) * ecgc_high(u) + ecgc_low(ob) * ecgc_low(v) + ecgc_high(ob) * ecgc_high(v);
-#endif
+    s2 = ecgc_smlad(oa, v, ecgc_smlad(ea, u, s2));
+    s3 = ecgc_smlad(ob, v, ecgc_smlad(eb, u, s3));
   }
   acc[0] = s0, acc[1] = s1, acc[2] = s2, acc[3] = s3;
 }
@@ -215,20 +216,14 @@ static inline void ecgc_dot_3pairs_1x4_s16(const int16_t *x, int32_t w0, int32_t
  * w[i + 1], w[i + 2] of the widened row (word aligned): six loads and twelve SMLADs.
  */
 static inline void ecgc_dot_3pairs_1x4_stride2_s16(const int32_t *x, int32_t w0, int32_t w1, int32_t w2, int32_t b, int32_t *acc) {
-#ifdef ECGC_DSP
   int32_t a0, a1, a2, a3, a4, a5;
   ECGC_LOAD2(x, a0, a1);
   ECGC_LOAD2(x, a2, a3);
   ECGC_LOAD2(x, a4, a5);
-  acc[0] = __smlad(a2, w2, __smlad(a1, w1, __smlad(a0, w0, b)));
-  acc[1] = __smlad(a3, w2, __smlad(a2, w1, __smlad(a1, w0, b)));
-  acc[2] = __smlad(a4, w2, __smlad(a3, w1, __smlad(a2, w0, b)));
-  acc[3] = __smlad(a5, w2, __smlad(a4, w1, __smlad(a3, w0, b)));
-#else
-  const int32_t pairs[3] = {w0, w1, w2};
-  acc[0] = acc[1] = acc[2] = acc[3] = b;
-  ecgc_dot_pairs_1x4_s16((const int16_t *)(const void *)x, 2, pairs, 3, acc);
-#endif
+  acc[0] = ecgc_smlad(a2, w2, ecgc_smlad(a1, w1, ecgc_smlad(a0, w0, b)));
+  acc[1] = ecgc_smlad(a3, w2, ecgc_smlad(a2, w1, ecgc_smlad(a1, w0, b)));
+  acc[2] = ecgc_smlad(a4, w2, ecgc_smlad(a3, w1, ecgc_smlad(a2, w0, b)));
+  acc[3] = ecgc_smlad(a5, w2, ecgc_smlad(a4, w1, ecgc_smlad(a3, w0, b)));
 }
 
 /*

@@ -110,7 +110,7 @@ void ecgc_row_reader_init(ecgc_row_reader_t *reader, const ecgc_weights_t *w) {
   reader->mask_bit = 0;
   /* delta: the distances start after the rows' uint16 counts */
   reader->index_bit = w->encoding == ECGC_DELTA ? (uint32_t)w->rows * 16u : 0u;
-  if (w->bits <= 4u && (w->quantizer == ECGC_UNIFORM || w->quantizer == ECGC_UNIFORM_LAYER || w->quantizer == ECGC_SIGN)) {
+  if (w->bits <= 2u) {
     uint32_t field;
     for (field = 0; field < (1u << w->bits); field++) reader->codes[field] = (int8_t)code_of(w, field);
   }
@@ -272,11 +272,10 @@ const int8_t *ecgc_row_codes(ecgc_row_reader_t *reader, int8_t *codes) {
       if (i < length) codes[i] = (int8_t)((int32_t)((uint32_t)*bytes << 28) >> 28);
       return codes;
     }
-    if (8u % w->bits == 0u && !(bit & 7u)) {
-      /* whole bytes through the reader's table of the field values (widths 1, 2, 4: constants where inlined) */
+    if (w->bits <= 2u && !(bit & 7u)) {
+      /* whole bytes through the reader's table of the field values (widths 1 and 2: constants where inlined) */
       const uint8_t *bytes = w->codes + (bit >> 3);
-      if (w->bits == 4u) unpack_codes(bytes, length, 4u, reader->codes, codes);
-      else if (w->bits == 2u) unpack_codes(bytes, length, 2u, reader->codes, codes);
+      if (w->bits == 2u) unpack_codes(bytes, length, 2u, reader->codes, codes);
       else unpack_codes(bytes, length, 1u, reader->codes, codes);
       return codes;
     }

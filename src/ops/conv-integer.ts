@@ -16,10 +16,10 @@ import { tapOffsets } from './window.js';
 /** Where a quantized Conv's operands are among its node's inputs (a zero point without an input is 0). */
 export interface IntegerConvInputs {
   x: number;
-  xZero?: number;
+  xZero: number;
   w: number;
-  wZero?: number;
-  /** The int32 bias (QLinearConv's B, ConvS8's), if the op has one. */
+  wZero: number;
+  /** The int32 bias (QLinearConv's B), if the op has one. */
   bias?: number;
 }
 
@@ -29,25 +29,21 @@ export function asConv(ctx: OpContext, at: IntegerConvInputs): OpContext {
   return { ...ctx, inputs: pick(ctx.inputs), constants: pick(ctx.constants) };
 }
 
-/**
- * The exact integer sums of a quantized Conv (ConvInteger, QLinearConv, ConvS8): `run` fills
- * `sums`, one int32 per output. `inputZero`: x's zero point when no input holds it (ConvS8's
- * attribute).
- */
-export function integerConvolution(ctx: OpContext, at: IntegerConvInputs, inputZero = 0): { g: ConvGeometry; run(inputs: TensorData[], sums: TensorData): void } {
+/** The exact integer sums of a quantized Conv (ConvInteger, QLinearConv): `run` fills `sums`, one int32 per output. */
+export function integerConvolution(ctx: OpContext, at: IntegerConvInputs): { g: ConvGeometry; run(inputs: TensorData[], sums: TensorData): void } {
   const g = geometry(asConv(ctx, at));
   const { windows, batch, inChannels, outChannels, group } = g;
   const { inSize, outSize, taps, offsets } = tapOffsets(windows);
   const [inPerGroup, outPerGroup] = [inChannels / group, outChannels / group];
-  const zeroCount = (i: number | undefined) => (i !== undefined && ctx.inputs[i] ? sizeOf(ctx.inputs[i]!.shape) : 0);
-  if (zeroCount(at.xZero) > 1) fail(`${where(ctx.node)}: x's zero point must be one value; it is ${shapeText(ctx.inputs[at.xZero!]!.shape)}`);
-  if (![0, 1, outChannels].includes(zeroCount(at.wZero))) fail(`${where(ctx.node)}: w's zero point must be one value or one per output channel (${outChannels}); it is ${shapeText(ctx.inputs[at.wZero!]!.shape)}`);
-  const optional = (inputs: TensorData[], i: number | undefined) => (i === undefined ? undefined : inputs[i]);
+  const zeroCount = (i: number) => (ctx.inputs[i] ? sizeOf(ctx.inputs[i]!.shape) : 0);
+  if (zeroCount(at.xZero) > 1) fail(`${where(ctx.node)}: x's zero point must be one value; it is ${shapeText(ctx.inputs[at.xZero]!.shape)}`);
+  if (![0, 1, outChannels].includes(zeroCount(at.wZero))) fail(`${where(ctx.node)}: w's zero point must be one value or one per output channel (${outChannels}); it is ${shapeText(ctx.inputs[at.wZero]!.shape)}`);
   return {
     g,
     run(inputs, sums) {
-      const [x, w, xZeros, wZeros, bias] = [inputs[at.x], inputs[at.w], optional(inputs, at.xZero), optional(inputs, at.wZero), optional(inputs, at.bias)];
-      const xZero = xZeros ? xZeros[0] : inputZero;
+      const [x, w, xZeros, wZeros] = [inputs[at.x], inputs[at.w], inputs[at.xZero], inputs[at.wZero]];
+      const bias = at.bias !== undefined ? inputs[at.bias] : undefined;
+      const xZero = xZeros ? xZeros[0] : 0;
       for (let n = 0; n < batch; n++) {
         const [xn, yn] = [n * inChannels * inSize, n * outChannels * outSize];
         for (let co = 0; co < outChannels; co++) {

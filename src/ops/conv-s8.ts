@@ -90,10 +90,10 @@ const timeMajorWidth = ({ window: w, inChannels, group }: ReturnType<typeof geom
 /**
  * Estimated cortex-m4f instructions that pick the time-major copy's layout (measured under
  * QEMU on the bench's layers): a MAC of the sums loop, split or int8; decoding a weight into
- * the packed rows, once a span (a dense one: 8-bit, narrower; a sparse row's zeroed value and
- * nonzero code).
+ * the packed rows, once a span (a dense 8-bit or narrower one; a sparse row's zeroed value,
+ * and its nonzero code).
  */
-const COST = { mac: { split: 0.875, int8: 1.31 }, dense: { 8: 3.5, narrower: 6.5 }, sparse: { value: 0.5, nonzero: 17 } };
+const COST = { mac: { split: 0.875, int8: 1.31 }, decode: { dense8: 3.5, dense: 6.5, sparse: 0.5, nonzero: 17 } };
 
 /**
  * The time-major copy's layout: int8, or split into int16 pairs (two bytes a value, no SXTB16
@@ -107,14 +107,14 @@ function timeMajorLayout(ctx: OpContext, g: ReturnType<typeof geometry>): { span
   if (width % 4 !== 0) return { span, split: false };
   const splitSpan = timeMajorSpan(outputs, (positions) => timeMajorBytes(g, positions, true));
   const codes = ctx.constants[1]!.data;
-  const [bits, dense] = [Number(ctx.node.attrs.bits ?? 8), (ctx.node.attrs.encoding ?? 'dense') === 'dense'];
-  const decode = dense ? (bits === 8 ? COST.dense[8] : COST.dense.narrower) * codes.length : COST.sparse.value * codes.length + COST.sparse.nonzero * nonzeros(codes);
-  const macs = g.outChannels * g.window.kernel * (g.inChannels / g.group) * outputs;
+  let nonzero = 0;
+  for (let i = 0; i < codes.length; i++) if (codes[i] !== 0) nonzero++;
+  const { decode: d } = COST;
+  const decode = (ctx.node.attrs.encoding ?? 'dense') === 'dense' ? (Number(ctx.node.attrs.bits ?? 8) === 8 ? d.dense8 : d.dense) * codes.length : d.sparse * codes.length + d.nonzero * nonzero;
+  const macs = convMacs(ctx) / g.batch;
   const cost = (split: boolean, spanLength: number) => Math.ceil(outputs / spanLength) * decode + COST.mac[split ? 'split' : 'int8'] * macs;
   return cost(true, splitSpan) <= cost(false, span) ? { span: splitSpan, split: true } : { span, split: false };
 }
-
-const nonzeros = (values: ArrayLike<number>) => Array.prototype.filter.call(values, (v: number) => v !== 0).length;
 
 /** The bytes of the time-major copy of `positions` outputs' input rows: two a value split, else one and 4 a window may read past it. */
 function timeMajorBytes(g: ReturnType<typeof geometry>, positions: number, split: boolean): number {
