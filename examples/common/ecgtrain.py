@@ -20,7 +20,7 @@ import torch.nn as nn
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ECGC = ["node", os.path.join(ROOT, "dist", "cli", "main.js")]
-DEFAULT_MITDB = os.path.abspath(os.path.join(ROOT, "..", "shared", "data", "mitdb"))
+DEFAULT_DATA = os.path.abspath(os.path.join(ROOT, "..", "shared", "data"))
 
 
 def ecgc(*args, capture=False):
@@ -103,14 +103,15 @@ def train(model, train_xy, val_xy, classes, epochs, lr=1e-3, weight_decay=1e-3, 
     return best[0]
 
 
-def train_by_record(make_model, task, out_dir, args, epochs, batch=64, predict_batch=128, augment=None):
-    """The record-split recipe: trains make_model(classes) on `task`'s record-train (the epoch with
-    the best record-val macro F1 kept), exports out_dir/model.onnx and evaluates the export on
-    record-test. Returns the test figures (epochs and training time included) and the dataset's meta."""
+def train_by_record(make_model, task, out_dir, args, epochs, batch=64, predict_batch=128, augment=None, source=None, splits=("record-train", "record-val", "record-test")):
+    """The record-split recipe: trains make_model(classes) on `task`'s train split (the epoch with
+    the best validation macro F1 kept), exports out_dir/model.onnx and evaluates the export on the
+    test split. Returns the test figures (epochs and training time included) and the dataset's meta."""
     start = time.time()
-    _, x, y, meta = dataset(args.mitdb, task, "record-train", args.cache)
-    _, vx, vy, _ = dataset(args.mitdb, task, "record-val", args.cache)
-    test_dir, tx, ty, meta_test = dataset(args.mitdb, task, "record-test", args.cache)
+    source = source or args.mitdb
+    _, x, y, meta = dataset(source, task, splits[0], args.cache)
+    _, vx, vy, _ = dataset(source, task, splits[1], args.cache)
+    test_dir, tx, ty, meta_test = dataset(source, task, splits[2], args.cache)
     print(f"train {len(y)}, val {len(vy)}, test {len(ty)} windows", flush=True)
     torch.manual_seed(0)  # the initial weights too (train() seeds only what follows)
     model = make_model(len(meta["classes"]))
@@ -212,7 +213,8 @@ def write_card(out_dir, title, intro, rows, sections, models, seconds, retrain):
 
 def arguments():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mitdb", default=DEFAULT_MITDB)
+    parser.add_argument("--mitdb", default=os.path.join(DEFAULT_DATA, "mitdb"))
+    parser.add_argument("--cinc2017", default=os.path.join(DEFAULT_DATA, "cinc2017"))
     parser.add_argument("--cache", default="/tmp/ecgc-datasets")
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--only", nargs="*", help="train only these model files (e.g. model-record-split.onnx); the card keeps the others' figures")

@@ -65,9 +65,9 @@ program
 program
   .command('data')
   .description('builds a dataset (X.npy, y.npy, meta.json) from real ECG records')
-  .argument('<source>', 'data directory, e.g. ../shared/data/mitdb or ../shared/data/cpsc2018')
+  .argument('<source>', 'data directory, e.g. ../shared/data/mitdb, svdb, cpsc2018 or cinc2017')
   .requiredOption('--task <task>', Object.keys(TASKS).join(', '))
-  .requiredOption('--split <split>', 'e.g. random-train, record-test, ds1-train, ds2-test, all')
+  .requiredOption('--split <split>', 'e.g. random-train, record-test, ds1-train, ds2-test, train, test, all')
   .requiredOption('--out <dir>', 'output directory (written whole: an interrupted run leaves nothing)')
   .option('--force', 'replace an existing dataset directory (one that holds only X.npy, y.npy, meta.json)')
   .action(action(dataCommand));

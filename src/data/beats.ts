@@ -7,18 +7,18 @@
  * by beat, 80/10/10, as that paper does) and record-* (no record in two parts).
  * beats-aami (AAMI EC57): N, S, V, F, Q, de Chazal's inter-patient split: ds1-train and
  * ds1-val (a stratified 10% of DS1's beats) from DS1, ds2-test from DS2; the paced records
- * 102, 104, 107 and 217 are left out.
+ * 102, 104, 107 and 217 are left out. Its split 'all' takes every record of any beat-annotated
+ * WFDB folder (svdb, or another), resampled to the patch's 360 Hz when recorded at another rate.
  */
 import { fail } from '../errors.js';
 import type { Dataset } from './dataset.js';
 import { DATASET_SCHEMA } from './dataset.js';
-import { listRecords, mliiChannel } from './mitdb.js';
-import { type Preprocessing, ZSCORE_EPSILON, zscore } from './preprocess.js';
+import { beatLead, listRecords } from './mitdb.js';
+import { PATCH_SAMPLING_RATE, type Preprocessing, ZSCORE_EPSILON, resampleLinear, zscore } from './preprocess.js';
 import { type Part, PARTS, recordSplit, stratifiedSplit } from './splits.js';
 import { physical, readAnnotations, readRecord } from './wfdb/index.js';
 
 export const BEAT_WINDOW = { before: 90, samples: 256 };
-const SAMPLING_RATE = 360;
 const SPLIT_SEED = 2024;
 
 interface BeatTask {
@@ -40,7 +40,7 @@ export const DS2 = ['100', '103', '105', '111', '113', '117', '121', '123', '200
 
 export const BEAT_SPLITS: Record<keyof typeof BEAT_TASKS, string[]> = {
   'beats-nlrav': PARTS.flatMap((p) => [`random-${p}`, `record-${p}`]),
-  'beats-aami': ['ds1-train', 'ds1-val', 'ds2-test'],
+  'beats-aami': ['ds1-train', 'ds1-val', 'ds2-test', 'all'],
 };
 
 /** The window of the beat whose R peak is at `rPeak` (z-scored millivolts), or undefined where it would cross the record's ends. */
@@ -54,6 +54,9 @@ export function beatWindow(mv: Float32Array, rPeak: number): Float32Array | unde
 
 interface BeatWindows {
   records: string[];
+  /** The records' sampling rates (before resampling to the patch's) and the leads read. */
+  rates: Set<number>;
+  leads: Set<string>;
   /** Per window: its record and class. */
   record: string[];
   label: number[];
@@ -61,16 +64,19 @@ interface BeatWindows {
 }
 
 function extractBeats(dir: string, task: BeatTask, records: string[]): BeatWindows {
-  const out: BeatWindows = { records: [], record: [], label: [], windows: [] };
+  const out: BeatWindows = { records: [], rates: new Set(), leads: new Set(), record: [], label: [], windows: [] };
   for (const name of records) {
     const record = readRecord(dir, name);
-    const channel = mliiChannel(record);
-    if (channel === undefined) continue; // 102 and 104 have no MLII lead
+    const channel = beatLead(record);
+    if (channel === undefined) continue; // MIT-BIH 102 and 104 have no MLII lead
     out.records.push(name);
-    const mv = physical(record, channel);
+    const rate = record.header.samplingRate;
+    out.rates.add(rate);
+    out.leads.add(record.header.signals[channel].description);
+    const mv = resampleLinear(physical(record, channel), rate, PATCH_SAMPLING_RATE);
     for (const beat of readAnnotations(dir, name)) {
       const label = task.classOf[beat.code];
-      const window = label === undefined ? undefined : beatWindow(mv, beat.sample);
+      const window = label === undefined ? undefined : beatWindow(mv, Math.round((beat.sample * PATCH_SAMPLING_RATE) / rate));
       if (label === undefined || window === undefined) continue;
       out.windows.push(window);
       out.record.push(name);
@@ -87,7 +93,7 @@ export function buildBeatDataset(dir: string, taskName: keyof typeof BEAT_TASKS,
   const all = listRecords(dir);
   const records = scheme === 'ds1' ? DS1 : scheme === 'ds2' ? DS2 : all;
   const missing = records.filter((r) => !all.includes(r));
-  if (missing.length > 0) fail(`${dir}: records ${missing.join(', ')} are missing`);
+  if (missing.length > 0) fail(`${dir}: records ${missing.join(', ')} are missing (split ${split} is made of MIT-BIH Arrhythmia records; for another folder, use the split 'all')`);
   const beats = extractBeats(dir, task, records);
   const labels = Int32Array.from(beats.label);
 
@@ -106,7 +112,7 @@ export function buildBeatDataset(dir: string, taskName: keyof typeof BEAT_TASKS,
     howSplit = `by record (no record in two parts), greedy from the rarest class, aiming at 65/15/20 train/val/test of each class's beats; ${part} records: ${[...assignment].filter(([, p]) => p === part).map(([r]) => r).join(' ')}`;
   } else {
     keep = beats.record.map(() => true);
-    howSplit = "de Chazal et al.'s inter-patient DS2, all beats";
+    howSplit = scheme === 'ds2' ? "de Chazal et al.'s inter-patient DS2, all beats" : 'every record of the folder, all beats';
   }
 
   const chosen = beats.windows.filter((_, i) => keep[i]);
@@ -115,8 +121,12 @@ export function buildBeatDataset(dir: string, taskName: keyof typeof BEAT_TASKS,
   chosen.forEach((w, i) => x.set(w, i * BEAT_WINDOW.samples));
   const counts = Object.fromEntries(task.classes.map((c, i) => [c, y.filter((v) => v === i).length]));
   const empty = task.classes.filter((c) => counts[c] === 0);
-  if (empty.length > 0) fail(`${dir}: split ${split} of ${taskName} has no windows for class(es) ${empty.join(', ')}`);
-  const preprocessing: Preprocessing = { units: 'mV', resample: null, normalize: { kind: 'zscore', epsilon: ZSCORE_EPSILON }, padTo: null };
+  // A whole folder may lack a class (its figures then say so); a training split may not.
+  if (empty.length > 0 && scheme !== 'all') fail(`${dir}: split ${split} of ${taskName} has no windows for class(es) ${empty.join(', ')}`);
+  const rates = [...beats.rates];
+  const resample = rates.length === 1 && rates[0] !== PATCH_SAMPLING_RATE ? { from: rates[0], to: PATCH_SAMPLING_RATE } : null;
+  if (rates.length > 1) fail(`${dir}: records at ${rates.join(' and ')} Hz; a dataset takes one folder at one rate`);
+  const preprocessing: Preprocessing = { units: 'mV', resample, normalize: { kind: 'zscore', epsilon: ZSCORE_EPSILON }, padTo: null };
   return {
     x,
     shape: [chosen.length, 1, BEAT_WINDOW.samples],
@@ -126,14 +136,14 @@ export function buildBeatDataset(dir: string, taskName: keyof typeof BEAT_TASKS,
       task: taskName,
       split,
       classes: task.classes,
-      samplingRate: SAMPLING_RATE,
-      window: { samples: BEAT_WINDOW.samples, rPeakAt: BEAT_WINDOW.before, seconds: BEAT_WINDOW.samples / SAMPLING_RATE },
-      leads: ['MLII'],
+      samplingRate: PATCH_SAMPLING_RATE,
+      window: { samples: BEAT_WINDOW.samples, rPeakAt: BEAT_WINDOW.before, seconds: BEAT_WINDOW.samples / PATCH_SAMPLING_RATE },
+      leads: [[...beats.leads].join(' or ')],
       preprocessing,
       records: [...new Set(beats.record.filter((_, i) => keep[i]))],
       counts,
       source: dir,
-      howMade: `MIT-BIH lead MLII (records without it, 102 and 104, are left out${taskName === 'beats-aami' ? '; paced records 102, 104, 107, 217 are in neither DS1 nor DS2' : ''}); one window per annotated beat of classes ${JSON.stringify(task.classOf)}, R peak at sample ${BEAT_WINDOW.before}; windows that would cross the record's ends are dropped; split ${howSplit}.`,
+      howMade: `${scheme === 'all' ? `${dir}, lead MLII (ECG1 where the record names no MLII: SVDB); records with neither are left out` : `MIT-BIH lead MLII (records without it, 102 and 104, are left out${taskName === 'beats-aami' ? '; paced records 102, 104, 107, 217 are in neither DS1 nor DS2' : ''})`}${resample ? `; resampled ${resample.from} -> ${resample.to} Hz by linear interpolation, annotations moved to the nearest sample` : ''}; one window per annotated beat of classes ${JSON.stringify(task.classOf)}, R peak at sample ${BEAT_WINDOW.before}; windows that would cross the record's ends are dropped; split ${howSplit}.`,
     },
   };
 }

@@ -20,6 +20,12 @@ export interface Preprocessing {
 export const ZSCORE_EPSILON = 1e-3;
 
 /**
+ * The ECG patch's sampling rate, one for both of its models: MIT-BIH's, at which its QRS
+ * detector is designed and checked; CinC 2017 (300 Hz) and SVDB (128 Hz) are resampled to it.
+ */
+export const PATCH_SAMPLING_RATE = 360;
+
+/**
  * In place: x = (x - mean) / (std + epsilon), mean and variance accumulated in float64
  * over the window (<name>_preprocess computes the same in C, bit for bit).
  */

@@ -1,6 +1,7 @@
 /** The dataset tasks `ecgc data` builds, by name. */
 import { fail } from '../errors.js';
 import { BEAT_SPLITS, buildBeatDataset } from './beats.js';
+import { CINC2017_SPLITS, buildCinc2017Dataset } from './cinc2017.js';
 import { buildCpscDataset } from './cpsc.js';
 import type { Dataset } from './dataset.js';
 import { RHYTHM_SPLITS, buildRhythmDataset } from './rhythm.js';
@@ -11,6 +12,7 @@ export const TASKS: Record<string, { splits: string[]; build: (source: string, s
   rhythm: { splits: RHYTHM_SPLITS, build: (s, split) => buildRhythmDataset(s, split, 'rhythm') },
   'rhythm-stream': { splits: RHYTHM_SPLITS, build: (s, split) => buildRhythmDataset(s, split, 'rhythm-stream') },
   cpsc2018: { splits: ['all'], build: buildCpscDataset },
+  cinc2017: { splits: CINC2017_SPLITS, build: buildCinc2017Dataset },
 };
 
 export function buildDataset(source: string, taskName: string, split: string): Dataset {

@@ -1,13 +1,16 @@
-/** The dataset builders on the real MIT-BIH and CPSC 2018 files (../shared/data). */
+/** The dataset builders on the real MIT-BIH, CPSC 2018 and CinC 2017 files (../shared/data). */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BEAT_WINDOW, DS1, DS2, buildBeatDataset } from '../../src/data/beats.js';
+import { buildCinc2017Dataset } from '../../src/data/cinc2017.js';
 import { buildCpscDataset } from '../../src/data/cpsc.js';
 import { buildRhythmDataset, rhythmIntervals } from '../../src/data/rhythm.js';
 import { resampleLinear, zscore } from '../../src/data/preprocess.js';
-import { physical, readAnnotations, readRecord } from '../../src/data/wfdb/index.js';
+import { physical, readAnnotations, readMatRecord, readRecord } from '../../src/data/wfdb/index.js';
 import { listRecords, mliiChannel } from '../../src/data/mitdb.js';
 import { expectBitExact } from '../helpers/bit-exact.js';
-import { CPSC, MITDB, hasData } from '../helpers/data.js';
+import { CINC2017, CPSC, MITDB, SVDB, hasData } from '../helpers/data.js';
 
 describe('preprocessing', () => {
   it('z-scores a window to mean 0 and standard deviation ~1', () => {
@@ -124,5 +127,66 @@ describe.skipIf(!hasData(CPSC, 'CPSC 2018 dataset tests'))('cpsc2018 dataset', (
     expect(d.shape).toEqual([150, 12, 5120]);
     expect(d.meta.leads).toEqual(['I', 'II', 'III', 'aVR', 'aVL', 'aVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6']);
     expect(Object.values(d.meta.counts).reduce((a, b) => a + b, 0)).toBe(150);
+  });
+});
+
+describe.skipIf(!hasData(CINC2017, 'CinC 2017 dataset tests'))('cinc2017 dataset', () => {
+  const [val, test] = ['val', 'test'].map((s) => buildCinc2017Dataset(CINC2017, s));
+
+  it('one example per record: the first 30 s resampled 300 -> 360 Hz in mV, short records zero-padded', () => {
+    expect(test.shape).toEqual([test.meta.records.length, 1, 10800]);
+    expect(test.meta.preprocessing).toEqual({ units: 'mV', resample: { from: 300, to: 360 }, normalize: null, padTo: 10800 });
+    expect(test.meta.classes).toEqual(['normal', 'af', 'other', 'noisy']);
+    const labels = new Map(readFileSync(join(CINC2017, 'REFERENCE.csv'), 'utf8').trim().split(/\r?\n/).map((l) => l.split(',') as [string, string]));
+    const codes = ['N', 'A', 'O', '~'];
+    test.meta.records.forEach((r, i) => expect(codes[test.y[i]], r).toBe(labels.get(r)));
+    // Every example is its record's samples, as the reader gives them: a 30-s one and a short one.
+    const short = test.meta.records.findIndex((r) => readMatRecord(CINC2017, r, { zeroChecksum: true, initialValue: true }).header.sampleCount < 9000);
+    for (const i of [0, short]) {
+      const { signals } = readMatRecord(CINC2017, test.meta.records[i], { zeroChecksum: true, initialValue: true });
+      const mv = Float32Array.from(signals[0].subarray(0, 9000), (v) => v / 1000);
+      const expected = new Float32Array(10800);
+      expected.set(resampleLinear(mv, 300, 360));
+      expectBitExact(test.x.subarray(i * 10800, (i + 1) * 10800), expected, `record ${test.meta.records[i]}`);
+    }
+    expect(test.x[short * 10800 + 10799]).toBe(0);
+  });
+
+  it('splits stratified by class over records: 10% val, 20% test, no record in both', () => {
+    const inTest = new Set(test.meta.records);
+    expect(val.meta.records.filter((r) => inTest.has(r))).toEqual([]);
+    const totals = { normal: 4873, af: 709, other: 2372, noisy: 274 }; // this copy's 8,228 records
+    for (const [name, total] of Object.entries(totals)) {
+      expect(Math.abs(test.meta.counts[name] - 0.2 * total), name).toBeLessThanOrEqual(1);
+      expect(Math.abs(val.meta.counts[name] - 0.1 * total), name).toBeLessThanOrEqual(1);
+    }
+    // The headers' published faults are accepted and counted, record by record.
+    const faults = test.meta.records.map((r) => readMatRecord(CINC2017, r, { zeroChecksum: true, initialValue: true }).accepted);
+    const count = (fault: string) => faults.filter((f) => f.includes(fault)).length;
+    expect(test.meta.howMade).toContain(`${count('checksum 0')} with checksum 0, ${count('initial value')} with an initial value unlike the first sample`);
+    expect(count('initial value')).toBeGreaterThan(0);
+  });
+});
+
+describe.skipIf(!hasData(SVDB, 'SVDB dataset tests'))('beats-aami on another folder (SVDB, 128 Hz)', () => {
+  it("split 'all': every record's ECG1 resampled to 360 Hz, one window per beat, the R peak moved to the nearest sample", () => {
+    const d = buildBeatDataset(SVDB, 'beats-aami', 'all');
+    expect(d.meta.records).toHaveLength(59);
+    expect(d.meta.samplingRate).toBe(360);
+    expect(d.meta.preprocessing.resample).toEqual({ from: 128, to: 360 });
+    expect(d.meta.leads).toEqual(['ECG1']);
+    expect(d.meta.counts.S).toBeGreaterThan(5000);
+    // The first window, rebuilt by hand from the first record's first usable beat.
+    const name = d.meta.records[0];
+    const record = readRecord(SVDB, name);
+    const mv = resampleLinear(physical(record, 0), 128, 360);
+    const first = readAnnotations(SVDB, name)
+      .map((a) => Math.round((a.sample * 360) / 128))
+      .find((r) => r >= BEAT_WINDOW.before && r - BEAT_WINDOW.before + BEAT_WINDOW.samples <= mv.length)!;
+    const expected = mv.slice(first - BEAT_WINDOW.before, first - BEAT_WINDOW.before + BEAT_WINDOW.samples);
+    zscore(expected);
+    expectBitExact(d.x.subarray(0, BEAT_WINDOW.samples), expected, `record ${name}, first beat`);
+    // DS1 and DS2 name MIT-BIH records: asked of SVDB, the error says to use 'all'.
+    expect(() => buildBeatDataset(SVDB, 'beats-aami', 'ds2-test')).toThrow(/are missing .*use the split 'all'/);
   });
 });

@@ -5,6 +5,9 @@ import { join } from 'node:path';
 export const SHARED_DATA = join(import.meta.dirname, '..', '..', '..', 'shared', 'data');
 export const MITDB = join(SHARED_DATA, 'mitdb');
 export const CPSC = join(SHARED_DATA, 'cpsc2018');
+export const CINC2017 = join(SHARED_DATA, 'cinc2017');
+export const SVDB = join(SHARED_DATA, 'svdb');
+export const NSTDB = join(SHARED_DATA, 'nstdb');
 
 export function hasData(dir: string, what: string): boolean {
   if (existsSync(dir)) return true;

@@ -1,19 +1,25 @@
 /**
- * CPSC 2018 records as repackaged for the PhysioNet/CinC Challenge 2020: `ANNNN.mat` holds one
- * MATLAB v4 matrix 'val' (leads x samples, int16) and `ANNNN.hea` is a WFDB header (the .mat is
- * also WFDB format 16 with a 24-byte offset) whose '#Dx:' comment lists the diagnoses.
+ * WFDB records stored as MATLAB v4 files, as PhysioNet's challenges publish them: `<record>.mat`
+ * holds one matrix 'val' (leads x samples, int16; the file is also WFDB format 16 with a 24-byte
+ * offset) beside a WFDB header `<record>.hea`. CPSC 2018 (repackaged for the CinC Challenge 2020)
+ * lists its diagnoses in a '#Dx:' comment; CinC 2017 keeps its labels in REFERENCE.csv.
  */
 import { join } from 'node:path';
 import { fail } from '../../errors.js';
 import { readFileOrFail } from '../../util/files.js';
 import { readHeader, type RecordHeader } from './header.js';
 import { decodeMat4 } from './mat4.js';
-import { verifySignals } from './signal.js';
+import { type Tolerated, verifySignals } from './signal.js';
 
-export interface CpscRecord {
+export interface MatRecord {
   header: RecordHeader;
   /** ADC units (µV in CPSC 2018), one array per lead. */
   signals: Int16Array[];
+  /** What the header got wrong and `tolerated` accepted (see verifySignals). */
+  accepted: string[];
+}
+
+export interface CpscRecord extends MatRecord {
   /** The '#Dx:' abbreviations, e.g. ['AF', 'RBBB']. */
   labels: string[];
 }
@@ -30,10 +36,10 @@ export function diagnosisLabels(header: RecordHeader): string[] | undefined {
 }
 
 /**
- * Reads `<dir>/<record>.mat` (matrix 'val') and `<dir>/<record>.hea`, checks that they agree
- * (lead count, length, first samples, checksums) and returns the signals and '#Dx:' labels.
+ * Reads `<dir>/<record>.mat` (matrix 'val') and `<dir>/<record>.hea` and checks that they agree
+ * (lead count, length, first samples, checksums, save what `tolerated` accepts).
  */
-export function readCpscRecord(dir: string, record: string): CpscRecord {
+export function readMatRecord(dir: string, record: string, tolerated: Tolerated = {}): MatRecord {
   const parsed = readHeader(dir, record);
   const headerFile = join(dir, `${record}.hea`);
   const file = join(dir, `${record}.mat`);
@@ -71,11 +77,16 @@ export function readCpscRecord(dir: string, record: string): CpscRecord {
     }
     signals.push(lead);
   }
-  verifySignals(header, signals, () => file);
+  return { header, signals, accepted: verifySignals(header, signals, () => file, tolerated) };
+}
 
+/** A CPSC 2018 record (checked strictly) and its '#Dx:' labels. */
+export function readCpscRecord(dir: string, record: string): CpscRecord {
+  const { header, signals, accepted } = readMatRecord(dir, record);
+  const headerFile = join(dir, `${record}.hea`);
   const labels = diagnosisLabels(header);
   if (labels === undefined || labels.length === 0) {
     fail(`${headerFile} (record ${record}): no '#Dx:' comment line with diagnosis labels`);
   }
-  return { header, signals, labels };
+  return { header, signals, accepted, labels };
 }
