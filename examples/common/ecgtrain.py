@@ -61,14 +61,15 @@ def predict(model, x, batch=512):
     return np.concatenate(out)
 
 
-def train(model, train_xy, val_xy, classes, epochs, lr=1e-3, weight_decay=1e-3, batch=128, seed=0, augment=None):
-    """augment: an optional function of a training batch (a tensor) returning a changed copy."""
+def train(model, train_xy, val_xy, classes, epochs, lr=1e-3, weight_decay=1e-3, batch=128, seed=0, augment=None, balance=0.5):
+    """augment: an optional function of a training batch (a tensor) returning a changed copy;
+    balance: classes weigh (inverse frequency) ** balance in the loss (1: fully balanced)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     x, y = train_xy
     counts = np.bincount(y, minlength=classes).astype(np.float64)
-    # Square-root inverse frequency: rare classes count more without drowning the common one.
-    weights = torch.tensor((counts.sum() / np.maximum(counts, 1)) ** 0.5, dtype=torch.float32)
+    # Square-root inverse frequency by default: rare classes count more without drowning the common one.
+    weights = torch.tensor((counts.sum() / np.maximum(counts, 1)) ** balance, dtype=torch.float32)
     weights /= weights.mean()
     loss_fn = nn.CrossEntropyLoss(weight=weights)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
@@ -103,7 +104,7 @@ def train(model, train_xy, val_xy, classes, epochs, lr=1e-3, weight_decay=1e-3, 
     return best[0]
 
 
-def train_by_record(make_model, task, out_dir, args, epochs, batch=64, predict_batch=128, augment=None, source=None, splits=("record-train", "record-val", "record-test")):
+def train_by_record(make_model, task, out_dir, args, epochs, batch=64, predict_batch=128, augment=None, source=None, splits=("record-train", "record-val", "record-test"), balance=0.5):
     """The record-split recipe: trains make_model(classes) on `task`'s train split (the epoch with
     the best validation macro F1 kept), exports out_dir/model.onnx and evaluates the export on the
     test split. Returns the test figures (epochs and training time included) and the dataset's meta."""
@@ -115,7 +116,7 @@ def train_by_record(make_model, task, out_dir, args, epochs, batch=64, predict_b
     print(f"train {len(y)}, val {len(vy)}, test {len(ty)} windows", flush=True)
     torch.manual_seed(0)  # the initial weights too (train() seeds only what follows)
     model = make_model(len(meta["classes"]))
-    train(model, (x, y), (vx, vy), len(meta["classes"]), epochs, batch=batch, augment=augment)
+    train(model, (x, y), (vx, vy), len(meta["classes"]), epochs, batch=batch, augment=augment, balance=balance)
     path = os.path.join(out_dir, "model.onnx")
     export(model, path, x.shape[1:], meta)
     figures = evaluate_export(path, test_dir, meta_test, predict(model, tx, batch=predict_batch))
@@ -150,7 +151,7 @@ def evaluate_export(model_path, test_dir, meta_test, torch_predictions):
     inspect = json.loads(ecgc("inspect", model_path, "--json", capture=True))
     truth = np.load(os.path.join(test_dir, "y.npy"))
     logits = os.path.join(test_dir, "ecgc-logits.npy")
-    ecgc("run", model_path, "--input", os.path.join(test_dir, "X.npy"), "--output", logits)
+    ecgc("run", model_path, "--input", os.path.join(test_dir, "X.npy"), "--output", logits, "--force")
     agreement = float(np.mean(np.load(logits).argmax(1) == torch_predictions))
     figures = {
         "task": meta_test["task"], "split": meta_test["split"], "testWindows": int(len(truth)),
@@ -181,14 +182,15 @@ def figures_section(title, model_file, figures, classes):
 
 
 def kept_compression_section(card):
-    """The card's hand-written '## Compression' section, kept across retraining: its figures are
-    the old model's, and npm test says so (the sweep's model hash) until ecgc sweep runs again."""
+    """The card's hand-written '## Compression' and '## Noise' sections, kept across retraining: their
+    figures are the old model's, and npm test says so (the sweep's model hash, the noise table) until
+    they are measured again."""
     if not os.path.exists(card):
         return []
     kept, inside = [], False
     for line in open(card).read().split("\n"):
         if line.startswith("## "):
-            inside = line.startswith("## Compression")
+            inside = line.startswith(("## Compression", "## Noise"))
         if inside:
             kept.append(line)
     return kept

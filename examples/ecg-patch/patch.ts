@@ -1,19 +1,27 @@
 /**
  * The ECG patch's host side (run with `npx tsx examples/ecg-patch/patch.ts`):
- *   adc <mitdb dir> <record> [seconds] <out.adc>   lead MLII of a MIT-BIH record as an ADC file
+ *   adc <dir> <record> [seconds] <out.adc>         lead MLII of a MIT-BIH record, or a CinC 2017 record
+ *                                                  resampled to 360 Hz, as an ADC file
  *   decisions <beat.onnx> <rhythm.onnx> <file.adc> [beat-plan.json rhythm-plan.json]
  *                                                  the lines the firmware prints, from the TS twin
  *   qrs <mitdb dir> [record...]                    the detector against the MIT-BIH annotations
+ *   budget <firmware.elf> <opt> <beat.onnx> <rhythm.onnx> <beat-plan.json|-> <rhythm-plan.json|->
+ *                                                  one JSON line: the linked image's flash and RAM, the
+ *                                                  models' instructions per beat and per second of ECG
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { listRecords } from '../../src/data/mitdb.js';
 import { readAnnotations } from '../../src/data/wfdb/index.js';
-import { deployed, mitdbAdc, patchDecisions, readAdc, writeAdc } from './pipeline.js';
-import { BEAT_CODES, detectQrs, matchBeats } from './qrs.js';
+import { cincAdc, deployed, mitdbAdc, patchDecisions, readAdc, writeAdc } from './pipeline.js';
+import { BEAT_CODES, QRS_SAMPLING_RATE_HZ, detectQrs, matchBeats } from './qrs.js';
 
 const [command, ...args] = process.argv.slice(2);
 if (command === 'adc' && (args.length === 3 || args.length === 4)) {
   const [dir, record] = args;
-  writeAdc(args[args.length - 1], mitdbAdc(dir, record, args.length === 4 ? Number(args[2]) : undefined));
+  const read = existsSync(join(dir, `${record}.mat`)) ? cincAdc : mitdbAdc;
+  writeAdc(args[args.length - 1], read(dir, record, args.length === 4 ? Number(args[2]) : undefined));
 } else if (command === 'decisions' && (args.length === 3 || args.length === 5)) {
   const [beat, rhythm, adc, beatPlan, rhythmPlan] = args;
   console.log(patchDecisions(deployed(beat, 'beat', beatPlan), deployed(rhythm, 'rhythm', rhythmPlan), readAdc(adc)).lines.join('\n'));
@@ -30,7 +38,36 @@ if (command === 'adc' && (args.length === 3 || args.length === 4)) {
     console.log(`${name}: sensitivity ${(100 * m.sensitivity).toFixed(2)}%, positive predictivity ${(100 * m.positivePredictivity).toFixed(2)}% (FN ${m.falseNegatives}, FP ${m.falsePositives})`);
   }
   console.log(`all: sensitivity ${((100 * tp) / (tp + fn)).toFixed(2)}%, positive predictivity ${((100 * tp) / (tp + fp)).toFixed(2)}% (${tp} of ${tp + fn} beats; FN ${fn}, FP ${fp})`);
+} else if (command === 'budget' && args.length === 6) {
+  const [elf, opt, beat, rhythm, beatPlan, rhythmPlan] = args;
+  const plan = (file: string) => (file === '-' ? undefined : file);
+  console.log(JSON.stringify(budget(elf, opt, [beat, plan(beatPlan)], [rhythm, plan(rhythmPlan)])));
 } else {
-  console.error('usage: patch.ts adc <mitdb dir> <record> [seconds] <out.adc> | decisions <beat.onnx> <rhythm.onnx> <file.adc> [beat-plan.json rhythm-plan.json] | qrs <mitdb dir> [record...]');
+  console.error('usage: patch.ts adc <mitdb or cinc2017 dir> <record> [seconds] <out.adc> | decisions <beat.onnx> <rhythm.onnx> <file.adc> [beat-plan.json rhythm-plan.json] | qrs <mitdb dir> [record...] | budget <firmware.elf> <opt> <beat.onnx> <rhythm.onnx> <beat-plan.json|-> <rhythm-plan.json|->');
   process.exit(1);
+}
+
+/**
+ * The patch's budget: flash (text + data) and RAM (data + bss, the stack included) of the linked
+ * firmware, and each model's executed instructions per inference under QEMU on cortex-m4f, as
+ * `ecgc bench` measures them with the firmware's plan, schedule (depth first) and -O level:
+ * per beat, and for the rhythm model per second of ECG (its window's instructions / seconds).
+ */
+function budget(elf: string, opt: string, [beat, beatPlan]: [string, string?], [rhythm, rhythmPlan]: [string, string?]) {
+  const size = /^\s*(\d+)\s+(\d+)\s+(\d+)\s/m.exec(execFileSync('arm-none-eabi-size', [elf], { encoding: 'utf8' }).split('\n')[1]);
+  if (!size) throw new Error(`arm-none-eabi-size ${elf}: no text/data/bss line`);
+  const [text, data, bss] = size.slice(1).map(Number);
+  const instructions = (model: string, plan: string | undefined) => {
+    const ecgc = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
+    const flags = ['bench', model, '--target', 'cortex-m4f', '--schedule', 'stream', '--opt', opt, '--json', ...(plan ? ['--plan', plan] : [])];
+    const bench = JSON.parse(execFileSync('node', [ecgc, ...flags], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+    return Math.round((bench.model.planBuild ?? bench.model.float32).instructionsPerInference);
+  };
+  const seconds = deployed(rhythm, 'rhythm').window / QRS_SAMPLING_RATE_HZ;
+  return {
+    flash: text + data,
+    ram: data + bss,
+    beatInstructions: instructions(beat, beatPlan),
+    rhythmInstructionsPerSecond: Math.round(instructions(rhythm, rhythmPlan) / seconds),
+  };
 }

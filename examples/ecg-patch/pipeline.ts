@@ -13,7 +13,8 @@ import { loadPlan } from '../../src/codegen/plan.js';
 import { argmaxRows } from '../../src/compress/metrics.js';
 import { modelData } from '../../src/data/model-data.js';
 import { mliiChannel } from '../../src/data/mitdb.js';
-import { readRecord } from '../../src/data/wfdb/index.js';
+import { resampleLinear } from '../../src/data/preprocess.js';
+import { readMatRecord, readRecord } from '../../src/data/wfdb/index.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { loadModel } from '../../src/model/load.js';
 import { compileGraph, runBatch } from '../../src/ref/interpreter.js';
@@ -43,6 +44,19 @@ export function mitdbAdc(dir: string, name: string, seconds?: number): AdcRecord
   const all = record.signals[channel];
   const samples = seconds === undefined ? all : all.slice(0, Math.min(all.length, Math.round(seconds * record.header.samplingRate)));
   return { samplingRate: record.header.samplingRate, zero: spec.baseline, gain: Math.fround(spec.gain), samples };
+}
+
+/**
+ * A CinC 2017 record (AliveCor, 300 Hz) as the patch's front end would sample it: its ADC
+ * counts linearly resampled to 360 Hz and rounded, 1000 units per mV (first `seconds`).
+ */
+export function cincAdc(dir: string, name: string, seconds?: number): AdcRecord {
+  const { header, signals } = readMatRecord(dir, name, { zeroChecksum: true, initialValue: true });
+  const all = signals[0];
+  const head = seconds === undefined ? all : all.subarray(0, Math.min(all.length, Math.round(seconds * header.samplingRate)));
+  const resampled = resampleLinear(Float32Array.from(head), header.samplingRate, QRS_SAMPLING_RATE_HZ);
+  const spec = header.signals[0];
+  return { samplingRate: QRS_SAMPLING_RATE_HZ, zero: spec.baseline, gain: Math.fround(spec.gain), samples: Int16Array.from(resampled, Math.round) };
 }
 
 export function encodeAdc(adc: AdcRecord): Uint8Array {
@@ -120,7 +134,7 @@ export interface PatchRun {
   /** The firmware's lines, but for the stack peak it appends to the last. */
   lines: string[];
   beats: { r: number; label: number }[];
-  /** Each 10-s window: its first sample and the class. */
+  /** Each rhythm window: its first sample and the class. */
   rhythms: { start: number; label: number }[];
 }
 

@@ -3,7 +3,7 @@
  * model is measured too, so that each class's recall shows beside the plan's.
  */
 import { fail } from '../errors.js';
-import { argmaxRows, classificationMetrics } from '../compress/metrics.js';
+import { argmaxRows, classificationMetrics, taskScore } from '../compress/metrics.js';
 import { readDataset } from '../data/dataset.js';
 import { requireModelClasses } from '../data/model-data.js';
 import { type Graph, shapeText } from '../ir/graph.js';
@@ -33,8 +33,10 @@ export async function evalCommand(model: string, options: { data: string; json?:
   };
   const metrics = await metricsOf(graph);
   const fullModel = options.plan ? await metricsOf(full) : null;
+  const score = taskScore(data.meta.task, metrics);
   if (options.json) {
-    process.stdout.write(JSON.stringify({ schema: EVAL_SCHEMA, model, plan: options.plan ?? null, data: options.data, task: data.meta.task, split: data.meta.split, ...metrics, fullModel }, null, 2) + '\n');
+    const scores = { taskScore: score, fullModel: fullModel && { ...fullModel, taskScore: taskScore(data.meta.task, fullModel) } };
+    process.stdout.write(JSON.stringify({ schema: EVAL_SCHEMA, model, plan: options.plan ?? null, data: options.data, task: data.meta.task, split: data.meta.split, ...metrics, ...scores }, null, 2) + '\n');
     return;
   }
   const pct = (v: number) => (100 * v).toFixed(2);
@@ -43,6 +45,7 @@ export async function evalCommand(model: string, options: { data: string; json?:
   const lines = [
     `${model}${options.plan ? ` with plan ${options.plan}` : ''} on ${options.data} (${data.meta.task}, ${data.meta.split}): ${metrics.count} windows`,
     summary(metrics),
+    ...(score ? [`${score.name} ${pct(score.value)}%`] : []),
     ...(fullModel ? [`full model: ${summary(fullModel)}`] : []),
     '',
     table(

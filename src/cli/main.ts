@@ -70,6 +70,8 @@ program
   .requiredOption('--split <split>', 'e.g. random-train, record-test, ds1-train, ds2-test, train, test, all')
   .requiredOption('--out <dir>', 'output directory (written whole: an interrupted run leaves nothing)')
   .option('--force', 'replace an existing dataset directory (one that holds only X.npy, y.npy, meta.json)')
+  .option('--noise <record>', 'add real electrode noise to every window: an NSTDB record, e.g. ../shared/data/nstdb/ma (muscle) or .../bw (baseline wander)')
+  .option('--snr <dB>', 'with --noise: the signal-to-noise ratio, signal power from the QRS peak-to-peak amplitude as NSTDB defines it')
   .action(action(dataCommand));
 
 program

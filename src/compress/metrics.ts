@@ -66,6 +66,18 @@ export function classificationMetrics(truth: Int32Array, predicted: Int32Array, 
   };
 }
 
+/** The classes whose mean F1 is a task's own measure, where it has one (CinC 2017: noisy left out). */
+const TASK_SCORES: Record<string, { name: string; classes: string[] }> = {
+  cinc2017: { name: 'CinC 2017 score (mean F1 of normal, af, other)', classes: ['normal', 'af', 'other'] },
+};
+
+export function taskScore(task: string, metrics: Metrics): { name: string; value: number } | null {
+  const score = TASK_SCORES[task];
+  if (!score) return null;
+  const f1s = metrics.perClass.filter((c) => score.classes.includes(c.name)).map((c) => c.f1);
+  return { name: score.name, value: f1s.reduce((a, b) => a + b, 0) / f1s.length };
+}
+
 /** What a caller of outputFigures may have computed already, so that it is not computed again. */
 export interface KnownClasses {
   /** argmaxRows(outputs, classes). */

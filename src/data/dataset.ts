@@ -25,6 +25,8 @@ export interface DatasetMeta {
   records: string[];
   counts: Record<string, number>;
   source: string;
+  /** Electrode noise added to every window (`ecgc data --noise --snr`), when any. */
+  noise?: { record: string; snrDb: number };
   howMade: string;
 }
 

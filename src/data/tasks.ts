@@ -6,13 +6,14 @@ import { buildCpscDataset } from './cpsc.js';
 import type { Dataset } from './dataset.js';
 import { RHYTHM_SPLITS, buildRhythmDataset } from './rhythm.js';
 
-export const TASKS: Record<string, { splits: string[]; build: (source: string, split: string) => Dataset }> = {
-  'beats-nlrav': { splits: BEAT_SPLITS['beats-nlrav'], build: (s, split) => buildBeatDataset(s, 'beats-nlrav', split) },
-  'beats-aami': { splits: BEAT_SPLITS['beats-aami'], build: (s, split) => buildBeatDataset(s, 'beats-aami', split) },
-  rhythm: { splits: RHYTHM_SPLITS, build: (s, split) => buildRhythmDataset(s, split, 'rhythm') },
-  'rhythm-stream': { splits: RHYTHM_SPLITS, build: (s, split) => buildRhythmDataset(s, split, 'rhythm-stream') },
-  cpsc2018: { splits: ['all'], build: buildCpscDataset },
-  cinc2017: { splits: CINC2017_SPLITS, build: buildCinc2017Dataset },
+/** Per task: its splits, its builder, and the folder of ../shared/data it is made from (`folder`). */
+export const TASKS: Record<string, { splits: string[]; folder: string; build: (source: string, split: string) => Dataset }> = {
+  'beats-nlrav': { splits: BEAT_SPLITS['beats-nlrav'], folder: 'mitdb', build: (s, split) => buildBeatDataset(s, 'beats-nlrav', split) },
+  'beats-aami': { splits: BEAT_SPLITS['beats-aami'], folder: 'mitdb', build: (s, split) => buildBeatDataset(s, 'beats-aami', split) },
+  rhythm: { splits: RHYTHM_SPLITS, folder: 'mitdb', build: (s, split) => buildRhythmDataset(s, split, 'rhythm') },
+  'rhythm-stream': { splits: RHYTHM_SPLITS, folder: 'mitdb', build: (s, split) => buildRhythmDataset(s, split, 'rhythm-stream') },
+  cpsc2018: { splits: ['all'], folder: 'cpsc2018', build: buildCpscDataset },
+  cinc2017: { splits: CINC2017_SPLITS, folder: 'cinc2017', build: buildCinc2017Dataset },
 };
 
 export function buildDataset(source: string, taskName: string, split: string): Dataset {

@@ -108,10 +108,20 @@ describe.skipIf(!hasData(MITDB, 'ecgc data CLI tests'))('ecgc data', () => {
     expect(readdirSync(dir)).toEqual(['damaged']);
   });
 
+  it('asks for --noise and --snr together, and a number of dB', async () => {
+    const alone = await ecgc(['data', MITDB, '--task', 'rhythm', '--split', 'record-test', '--out', join(dir, 'o'), '--noise', 'x']);
+    expect(alone.exitCode).toBe(1);
+    expect(alone.stderr).toMatch(/--noise and --snr go together/);
+    const word = await ecgc(['data', MITDB, '--task', 'rhythm', '--split', 'record-test', '--out', join(dir, 'o'), '--noise', 'x', '--snr', 'loud']);
+    expect(word.exitCode).toBe(1);
+    expect(word.stderr).toMatch(/--snr must be a number of dB, got 'loud'/);
+    expect(existsSync(join(dir, 'o'))).toBe(false);
+  });
+
   it('names unknown tasks and splits, and a missing source', async () => {
     const task = await ecgc(['data', MITDB, '--task', 'beats', '--split', 'x', '--out', join(dir, 'o')]);
     expect(task.exitCode).toBe(1);
-    expect(task.stderr).toMatch(/unknown task 'beats'; tasks: beats-nlrav, beats-aami, rhythm, rhythm-stream, cpsc2018/);
+    expect(task.stderr).toMatch(/unknown task 'beats'; tasks: beats-nlrav, beats-aami, rhythm, rhythm-stream, cpsc2018, cinc2017/);
     const split = await ecgc(['data', MITDB, '--task', 'rhythm', '--split', 'random-test', '--out', join(dir, 'o')]);
     expect(split.stderr).toMatch(/task rhythm has splits record-train, record-val, record-test/);
     const source = await ecgc(['data', join(dir, 'none'), '--task', 'rhythm', '--split', 'record-test', '--out', join(dir, 'o')]);
@@ -126,8 +136,8 @@ describe('ecgc data --help', () => {
     const help = await ecgc(['data', '--help']);
     expect(help.exitCode).toBe(0);
     // pinned, not Object.keys(TASKS) (main.ts builds the help from it): the registry must hold exactly these
-    const tasks = 'beats-nlrav, beats-aami, rhythm, rhythm-stream, cpsc2018';
-    expect(help.stdout.split('\n')).toContain(`  --task <task>    ${tasks}`); // the whole line
+    const tasks = 'beats-nlrav, beats-aami, rhythm, rhythm-stream, cpsc2018, cinc2017';
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain(`--task <task> ${tasks} --split`); // the whole list, however wrapped
     expect(Object.keys(TASKS).join(', ')).toBe(tasks);
   });
 });

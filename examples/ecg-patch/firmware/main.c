@@ -4,7 +4,7 @@
  * R peak; once the 256 samples around it are in (90 before the R peak, 166 from it), the beat
  * is converted to millivolts, z-scored (the model's preprocessing) and classified by the beat
  * model that `ecgc compile` generated (beat.h). Each sample, in millivolts, also goes straight
- * into the rhythm model (rhythm.h), which classifies each 10-s window as it ends. One line is
+ * into the rhythm model (rhythm.h), which classifies each window (30 s for the shipped AF model) as it ends. One line is
  * printed per decision.
  *
  * Both models run depth first (ecgc compile --schedule stream) and take their input a sample
@@ -120,7 +120,7 @@ static void classify(int32_t r) {
   print_decision(r, beat_class_names[best], scores[best]);
 }
 
-/* Sample n into the rhythm model; when it ends a 10-s window, that window's decision. */
+/* Sample n into the rhythm model; when it ends a window, that window's decision. */
 static void rhythm_sample(int32_t n, int16_t adc) {
   const float x = millivolts(adc);
   int32_t best;
