@@ -32,7 +32,7 @@ async function askedByC(generated: Generated): Promise<number[]> {
   }
 }
 
-const examples = ['arrhythminet-v1', 'arrhythminet-v2', 'resnet1d', 'rhythm-stream'].flatMap((example) => [
+const examples = ['arrhythminet-v1', 'arrhythminet-v2', 'resnet1d', 'rhythm-stream', 'patch-rhythm'].flatMap((example) => [
   { name: `${example} float32`, model: join(EXAMPLES, example, 'model.onnx'), plan: undefined as string | undefined },
   ...shippedPlans(example).map((p) => ({ name: `${example} ${p.name}`, model: p.model, plan: p.plan })),
 ]);

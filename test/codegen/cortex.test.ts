@@ -142,9 +142,10 @@ describe.skipIf(!available).concurrent('the shipped example models are bit-exact
   const planNames = (example: string) => shippedPlans(example).map((p) => p.name);
   it('finds the shipped models and plans (a missing one must not pass unseen)', () => {
     expect(examples).toEqual(expect.arrayContaining(['arrhythminet-v1', 'arrhythminet-v2', 'resnet1d', 'rhythm-stream']));
-    // the ECG patch's two plans
+    // the ECG patch's plans
     expect(planNames('arrhythminet-v2')).toEqual(expect.arrayContaining(['plan-laq-lap.json', 'plan-qat.json']));
     expect(planNames('rhythm-stream')).toContain('plan-laq-lap.json');
+    expect(planNames('patch-rhythm')).toContain('plan.json');
   });
   for (const example of examples) {
     for (const target of REQUIRED) {
