@@ -10,10 +10,10 @@ import sys
 
 import numpy as np
 import torch
-import torch.nn as nn
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
 from ecgtrain import arguments, figures_section, train_by_record, write_card  # noqa: E402
+from streamnet import StridedStreamCNN  # noqa: E402
 
 OUT = os.path.dirname(os.path.abspath(__file__))
 RETRAIN = "/usr/bin/python3 examples/patch-rhythm/train.py"
@@ -22,22 +22,6 @@ RETRAIN = "/usr/bin/python3 examples/patch-rhythm/train.py"
 # (kernel - 1) input columns; the last layers see about 8 s (several RR intervals: AF's
 # irregularity, and the P waves it lacks at 120 and 40 Hz in the first layers).
 LAYERS = [(1, 8, 9, 3), (8, 12, 7, 3), (12, 16, 5, 2), (16, 16, 5, 2), (16, 20, 5, 2), (20, 24, 5, 2), (24, 24, 5, 2), (24, 32, 3, 2)]
-
-
-class PatchRhythm(nn.Module):
-    """Conv1d+BN+ReLU layers (BatchNorm folded into the convolutions on export), global average pooling, a linear layer."""
-
-    def __init__(self, classes, dropout=0.2):
-        super().__init__()
-        layers = []
-        for cin, cout, k, s in LAYERS:
-            layers += [nn.Conv1d(cin, cout, k, stride=s, padding=k // 2, bias=False), nn.BatchNorm1d(cout), nn.ReLU(inplace=True)]
-        self.features = nn.Sequential(*layers)
-        self.pool = nn.AdaptiveAvgPool1d(1)
-        self.head = nn.Sequential(nn.Flatten(), nn.Dropout(dropout), nn.Linear(LAYERS[-1][1], classes))
-
-    def forward(self, x):
-        return self.head(self.pool(self.features(x)))
 
 
 def augment(x):
@@ -63,7 +47,7 @@ def challenge_f1(figures):
 args = arguments()
 epochs = args.epochs or 50
 np.random.seed(0)
-figures, meta = train_by_record(PatchRhythm, "cinc2017", OUT, args, epochs, batch=32, predict_batch=64, augment=augment,
+figures, meta = train_by_record(lambda classes: StridedStreamCNN(LAYERS, classes), "cinc2017", OUT, args, epochs, batch=32, predict_batch=64, augment=augment,
                                 source=args.cinc2017, splits=("train", "val", "test"))
 figures["challengeF1"] = challenge_f1(figures)
 seconds = figures["trainingSeconds"]

@@ -9,10 +9,10 @@ import os
 import sys
 
 import torch
-import torch.nn as nn
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
 from ecgtrain import arguments, figures_section, train_by_record, write_card  # noqa: E402
+from streamnet import StridedStreamCNN  # noqa: E402
 
 OUT = os.path.dirname(os.path.abspath(__file__))
 RETRAIN = "/usr/bin/python3 examples/rhythm-stream/train.py"
@@ -20,22 +20,6 @@ RETRAIN = "/usr/bin/python3 examples/rhythm-stream/train.py"
 # (in, out, kernel, stride): strided convolutions only, so that depth first each layer keeps just
 # (kernel - 1) input columns while the receptive field grows to 1.6 s (a few beats: RR irregularity).
 LAYERS = [(1, 8, 9, 3), (8, 12, 5, 3), (12, 12, 3, 2), (12, 12, 3, 2), (12, 16, 3, 2), (16, 16, 3, 2), (16, 16, 3, 2)]
-
-
-class RhythmStream(nn.Module):
-    """Conv1d+BN+ReLU layers (BatchNorm folded into the convolutions on export), global average pooling, a linear layer."""
-
-    def __init__(self, classes, dropout=0.2):
-        super().__init__()
-        layers = []
-        for cin, cout, k, s in LAYERS:
-            layers += [nn.Conv1d(cin, cout, k, stride=s, padding=k // 2, bias=False), nn.BatchNorm1d(cout), nn.ReLU(inplace=True)]
-        self.features = nn.Sequential(*layers)
-        self.pool = nn.AdaptiveAvgPool1d(1)
-        self.head = nn.Sequential(nn.Flatten(), nn.Dropout(dropout), nn.Linear(LAYERS[-1][1], classes))
-
-    def forward(self, x):
-        return self.head(self.pool(self.features(x)))
 
 
 def augment(x):
@@ -51,7 +35,7 @@ def augment(x):
 
 args = arguments()
 epochs = args.epochs or 20
-figures, meta = train_by_record(RhythmStream, "rhythm-stream", OUT, args, epochs, predict_batch=256, augment=augment)
+figures, meta = train_by_record(lambda classes: StridedStreamCNN(LAYERS, classes), "rhythm-stream", OUT, args, epochs, predict_batch=256, augment=augment)
 seconds = figures["trainingSeconds"]
 layers = ", ".join(f"{cin}->{cout} k={k} s={s}" for cin, cout, k, s in LAYERS)
 rows = [("task", f"`rhythm-stream` ({', '.join(meta['classes'])})"),

@@ -56,6 +56,7 @@ export function buildCinc2017Dataset(dir: string, split: string): Dataset {
   chosen.forEach((index, n) => {
     const { header, signals, accepted: faults } = readMatRecord(dir, records[index], { zeroChecksum: true, initialValue: true });
     if (header.signalCount !== 1) fail(`${join(dir, records[index])}.hea: ${header.signalCount} signals; CinC 2017 records have one lead`);
+    if (rate !== 0 && header.samplingRate !== rate) fail(`${join(dir, records[index])}.hea: ${header.samplingRate} Hz, where the records before it are at ${rate} Hz`);
     rate = header.samplingRate;
     for (const fault of faults) accepted.set(fault, (accepted.get(fault) ?? 0) + 1);
     const { gain, baseline } = header.signals[0];
