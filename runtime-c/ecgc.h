@@ -179,10 +179,13 @@ typedef struct {
   const float *scale, *shift;
 } ecgc_stream_post_t;
 
+/* block: output columns computed per decoding of the weights (1 .. ECGC_STREAM_MAX_BLOCK). */
+#define ECGC_STREAM_MAX_BLOCK 16
 typedef struct {
   const ecgc_conv1d_t *conv;
   int32_t post_count;
   const ecgc_stream_post_t *post;
+  int32_t block;
 } ecgc_stream_stage_t;
 
 enum { ECGC_STREAM_NONE, ECGC_STREAM_MEAN, ECGC_STREAM_MAX };
@@ -190,8 +193,8 @@ enum { ECGC_STREAM_NONE, ECGC_STREAM_MEAN, ECGC_STREAM_MAX };
  * x [in_channels, in_length] of the first stage -> y: the last stage's output [C, T]
  * (ECGC_STREAM_NONE) or its mean or max over time [C] (GlobalAveragePool, GlobalMaxPool:
  * the sum ascending from 0 then / T; a later maximum wins only when greater). Each stage
- * keeps its last (kernel-1)*dilation+1 input columns (a ring and a shared hand-off column); outputs
- * are ecgc_conv1d_f32's, bit for bit.
+ * keeps its last (kernel-1)*dilation+(block-1)*stride+1 input columns (a ring and a shared
+ * hand-off column); outputs are ecgc_conv1d_f32's, bit for bit.
  */
 typedef struct {
   int32_t stage_count;

@@ -5,7 +5,7 @@
  *   decisions <beat.onnx> <rhythm.onnx> <file.adc> [beat-plan.json rhythm-plan.json]
  *                                                  the lines the firmware prints, from the TS twin
  *   qrs <mitdb dir> [record...]                    the detector against the MIT-BIH annotations
- *   budget <firmware.elf> <opt> <beat.onnx> <rhythm.onnx> <beat-plan.json|-> <rhythm-plan.json|->
+ *   budget <firmware.elf> <opt> <stream-block> <beat.onnx> <rhythm.onnx> <beat-plan.json|-> <rhythm-plan.json|->
  *                                                  one JSON line: the linked image's flash and RAM, the
  *                                                  models' instructions per beat and per second of ECG
  */
@@ -38,28 +38,28 @@ if (command === 'adc' && (args.length === 3 || args.length === 4)) {
     console.log(`${name}: sensitivity ${(100 * m.sensitivity).toFixed(2)}%, positive predictivity ${(100 * m.positivePredictivity).toFixed(2)}% (FN ${m.falseNegatives}, FP ${m.falsePositives})`);
   }
   console.log(`all: sensitivity ${((100 * tp) / (tp + fn)).toFixed(2)}%, positive predictivity ${((100 * tp) / (tp + fp)).toFixed(2)}% (${tp} of ${tp + fn} beats; FN ${fn}, FP ${fp})`);
-} else if (command === 'budget' && args.length === 6) {
-  const [elf, opt, beat, rhythm, beatPlan, rhythmPlan] = args;
+} else if (command === 'budget' && args.length === 7) {
+  const [elf, opt, block, beat, rhythm, beatPlan, rhythmPlan] = args;
   const plan = (file: string) => (file === '-' ? undefined : file);
-  console.log(JSON.stringify(budget(elf, opt, [beat, plan(beatPlan)], [rhythm, plan(rhythmPlan)])));
+  console.log(JSON.stringify(budget(elf, [opt, block], [beat, plan(beatPlan)], [rhythm, plan(rhythmPlan)])));
 } else {
-  console.error('usage: patch.ts adc <mitdb or cinc2017 dir> <record> [seconds] <out.adc> | decisions <beat.onnx> <rhythm.onnx> <file.adc> [beat-plan.json rhythm-plan.json] | qrs <mitdb dir> [record...] | budget <firmware.elf> <opt> <beat.onnx> <rhythm.onnx> <beat-plan.json|-> <rhythm-plan.json|->');
+  console.error('usage: patch.ts adc <mitdb or cinc2017 dir> <record> [seconds] <out.adc> | decisions <beat.onnx> <rhythm.onnx> <file.adc> [beat-plan.json rhythm-plan.json] | qrs <mitdb dir> [record...] | budget <firmware.elf> <opt> <stream-block> <beat.onnx> <rhythm.onnx> <beat-plan.json|-> <rhythm-plan.json|->');
   process.exit(1);
 }
 
 /**
  * The patch's budget: flash (text + data) and RAM (data + bss, the stack included) of the linked
  * firmware, and each model's executed instructions per inference under QEMU on cortex-m4f, as
- * `ecgc bench` measures them with the firmware's plan, schedule (depth first) and -O level:
+ * `ecgc bench` measures them with the firmware's plan, schedule (depth first, its blocks) and -O level:
  * per beat, and for the rhythm model per second of ECG (its window's instructions / seconds).
  */
-function budget(elf: string, opt: string, [beat, beatPlan]: [string, string?], [rhythm, rhythmPlan]: [string, string?]) {
+function budget(elf: string, [opt, block]: [string, string], [beat, beatPlan]: [string, string?], [rhythm, rhythmPlan]: [string, string?]) {
   const size = /^\s*(\d+)\s+(\d+)\s+(\d+)\s/m.exec(execFileSync('arm-none-eabi-size', [elf], { encoding: 'utf8' }).split('\n')[1]);
   if (!size) throw new Error(`arm-none-eabi-size ${elf}: no text/data/bss line`);
   const [text, data, bss] = size.slice(1).map(Number);
   const instructions = (model: string, plan: string | undefined) => {
     const ecgc = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
-    const flags = ['bench', model, '--target', 'cortex-m4f', '--schedule', 'stream', '--opt', opt, '--json', ...(plan ? ['--plan', plan] : [])];
+    const flags = ['bench', model, '--target', 'cortex-m4f', '--schedule', 'stream', '--stream-block', block, '--opt', opt, '--json', ...(plan ? ['--plan', plan] : [])];
     const bench = JSON.parse(execFileSync('node', [ecgc, ...flags], { encoding: 'utf8', maxBuffer: 1 << 26 }));
     return Math.round((bench.model.planBuild ?? bench.model.float32).instructionsPerInference);
   };

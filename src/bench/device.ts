@@ -68,6 +68,7 @@ export interface DeviceBenchOptions {
   name?: string;
   quantization?: Map<string, LayerQuantization>;
   schedule?: Schedule;
+  streamBlock?: number;
   optimization?: string;
   stackBytes?: number;
   timeoutSeconds?: number;
@@ -117,7 +118,7 @@ export function withLayerMarks(modelC: string, name: string): { text: string; st
 }
 
 export async function benchOnDevice(graph: Graph, source: string, target: CortexTarget, inputs: Float32Array, count: number, options: DeviceBenchOptions = {}): Promise<DeviceBench> {
-  const generated = options.generated ?? generate(graph, source, { name: options.name, quantization: options.quantization, schedule: options.schedule, target: target.name });
+  const generated = options.generated ?? generate(graph, source, { name: options.name, quantization: options.quantization, schedule: options.schedule, streamBlock: options.streamBlock, target: target.name });
   const optimization = options.optimization ?? '-O2';
   const settings = { target, budget: {}, stackBytes: options.stackBytes ?? DEFAULT_STACK_BYTES, timeoutSeconds: options.timeoutSeconds };
   const what = `${generated.name} on ${target.name} (${optimization})`;

@@ -37,6 +37,7 @@ export interface BenchFlags {
   bits?: string;
   shape?: string;
   schedule?: string;
+  streamBlock?: string;
   batch?: string;
   ram?: string;
   clock?: string;
@@ -71,8 +72,8 @@ export async function benchCommand(model: string | undefined, flags: BenchFlags)
     }
     if (!Number.isInteger(count) || count < 1) fail(`--count must be a positive integer, got '${flags.count}'`);
     // The schedule `ecgc compile` would ship with the same flags (and the plan, if any), for both builds.
-    const choice = resolveSchedule(flags.schedule, graph, model, { quantization: planned?.quantization, ram: device.budget.ram, stackBytes: device.stackBytes });
-    const options = { optimization, stackBytes: device.stackBytes, timeoutSeconds: device.timeoutSeconds, schedule: choice.schedule };
+    const choice = resolveSchedule(flags.schedule, graph, model, { quantization: planned?.quantization, ram: device.budget.ram, stackBytes: device.stackBytes, streamBlock: flags.streamBlock });
+    const options = { optimization, stackBytes: device.stackBytes, timeoutSeconds: device.timeoutSeconds, schedule: choice.schedule, streamBlock: choice.block };
     const dense = await benchOnDevice(graph, model, target, inputs, count, options);
     const compressed = planned ? await benchOnDevice(planned.graph, model, target, inputs, count, { ...options, quantization: planned.quantization }) : undefined;
     report.model = { model, plan: flags.plan ?? null, schedule: scheduleJson(choice), float32: benchJson(dense, clock), planBuild: compressed ? benchJson(compressed, clock) : null };

@@ -43,6 +43,7 @@ export interface CompileFlags extends DeviceFlags {
   name?: string;
   plan?: string;
   schedule?: string;
+  streamBlock?: string;
   batch?: string;
   json?: boolean;
   report?: string;
@@ -68,9 +69,9 @@ export async function compileCommand(model: string, options: CompileFlags): Prom
   const loaded = loadModel(model, parseBatch(options.batch));
   const planned = options.plan ? loadPlan(options.plan, model, loaded) : undefined;
   const graph = planned?.graph ?? loaded;
-  const choice = resolveSchedule(options.schedule, graph, model, { quantization: planned?.quantization, ram: device.budget.ram, stackBytes: device.stackBytes });
+  const choice = resolveSchedule(options.schedule, graph, model, { quantization: planned?.quantization, ram: device.budget.ram, stackBytes: device.stackBytes, streamBlock: options.streamBlock });
   const { schedule } = choice;
-  const generated = generate(graph, model, { name: options.name, target: options.target, quantization: planned?.quantization, schedule });
+  const generated = generate(graph, model, { name: options.name, target: options.target, quantization: planned?.quantization, schedule, streamBlock: choice.block });
   if (planned) checkPredictedBytes(planned.plan, generated.layers);
   checkGeneratedOutput(options.out, generated.files, options.force ?? false);
   // Cortex-M: the budget is checked (estimate, then the linked image) before anything is written.
@@ -130,9 +131,9 @@ async function measureOnDevice(
   const batch = windowsPerRun(graph);
   const windows = syntheticWindows(sample, modelData(graph, model), batch).x;
   const settings = { name: options.name, quantization, optimization: device.optimizations?.[0] ?? '-O2', stackBytes: device.stackBytes, timeoutSeconds: device.timeoutSeconds };
-  const bench = await benchOnDevice(graph, model, target, windows, batch, { ...settings, schedule: choice.schedule, generated });
+  const bench = await benchOnDevice(graph, model, target, windows, batch, { ...settings, schedule: choice.schedule, streamBlock: choice.block, generated });
   const other: Schedule = choice.schedule === 'layers' ? 'stream' : 'layers';
-  const otherBench = choice.ram ? await benchOnDevice(graph, model, target, windows, batch, { ...settings, schedule: other, perInference: false }) : undefined;
+  const otherBench = choice.ram ? await benchOnDevice(graph, model, target, windows, batch, { ...settings, schedule: other, streamBlock: choice.block, perInference: false }) : undefined;
   return {
     optimization: bench.optimization, board: bench.board.machine, windows: bench.windows,
     instructionsPerInference: bench.perInference, instructionsPerMac: bench.macs ? bench.perInference / bench.macs : null,
@@ -151,20 +152,20 @@ function measuredLines(m: NonNullable<CompileReport['measured']>, schedule: Sche
   ];
 }
 
-export async function verifyCommand(model: string, options: { target: string; input?: string; count?: string; name?: string; plan?: string; schedule?: string; batch?: string; json?: boolean } & DeviceFlags): Promise<void> {
+export async function verifyCommand(model: string, options: { target: string; input?: string; count?: string; name?: string; plan?: string; schedule?: string; streamBlock?: string; batch?: string; json?: boolean } & DeviceFlags): Promise<void> {
   checkTarget(options.target);
   const device = parseDeviceFlags(options);
   const loaded = loadModel(model, parseBatch(options.batch));
   const planned = options.plan ? loadPlan(options.plan, model, loaded) : undefined;
   const graph = planned?.graph ?? loaded;
-  const choice = resolveSchedule(options.schedule, graph, model, { quantization: planned?.quantization, ram: device.budget.ram, stackBytes: device.stackBytes });
-  const { schedule } = choice;
+  const choice = resolveSchedule(options.schedule, graph, model, { quantization: planned?.quantization, ram: device.budget.ram, stackBytes: device.stackBytes, streamBlock: options.streamBlock });
+  const { schedule, block: streamBlock } = choice;
   const { inputs, count, description } = verificationInputs(graph, model, options);
   const outputShape = graph.values.get(graph.outputs[0])!.shape.slice(1);
   const base = { schema: 'ecgc.verify/1', model, plan: options.plan ?? null, target: options.target, schedule: scheduleJson(choice), inputs: { count, description }, outputShape, bitExact: true };
   const arena = (m: Generated['memory']) => ({ bytes: m.arenaBytes, lowerBound: m.lowerBound, scratchBytes: m.scratchBytes });
   if (isCortex(options.target)) {
-    const verified = await verifyOnDevice(graph, model, { inputs, count }, options.target, { ...device, name: options.name, quantization: planned?.quantization, schedule });
+    const verified = await verifyOnDevice(graph, model, { inputs, count }, options.target, { ...device, name: options.name, quantization: planned?.quantization, schedule, streamBlock });
     if (planned) checkPredictedBytes(planned.plan, verified.generated.layers);
     const report = {
       ...base, optimizations: verified.optimizations, weightBytes: verified.generated.weightBytes, arena: arena(verified.generated.memory),
@@ -175,7 +176,7 @@ export async function verifyCommand(model: string, options: { target: string; in
     process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : [...verifyDeviceLines(verified, { count, description }, outputShape, device.budget), scheduleLine(choice)].join('\n') + '\n');
     return;
   }
-  const result = await verifyHost(graph, model, inputs, count, { name: options.name, quantization: planned?.quantization, schedule });
+  const result = await verifyHost(graph, model, inputs, count, { name: options.name, quantization: planned?.quantization, schedule, streamBlock });
   if (planned) checkPredictedBytes(planned.plan, result.generated.layers);
   const m = result.generated.memory;
   if (result.mismatch) {

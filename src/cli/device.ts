@@ -138,13 +138,14 @@ export async function verifyOnDevice(
   model: string,
   input: { inputs: Float32Array; count: number },
   targetName: string,
-  options: DeviceOptions & { name?: string; quantization?: Map<string, LayerQuantization>; schedule?: Schedule },
+  options: DeviceOptions & { name?: string; quantization?: Map<string, LayerQuantization>; schedule?: Schedule; streamBlock?: number },
 ): Promise<DeviceVerify> {
   const target: CortexTarget = cortexTarget(targetName)!;
   const result = await verifyDevice(graph, model, input.inputs, input.count, target, {
     name: options.name,
     quantization: options.quantization,
     schedule: options.schedule,
+    streamBlock: options.streamBlock,
     optimizations: options.optimizations,
     budget: options.budget,
     stackBytes: options.stackBytes,

@@ -167,6 +167,7 @@ program
   .option('--stack <size>', 'Cortex-M: stack reserved in RAM (default 2K)')
   .option('--opt <levels>', 'Cortex-M: arm-none-eabi-gcc levels to link and size, e.g. "-O2,-Os" (default -O2)')
   .option('--schedule <s>', 'layers (one kernel call per op), stream (Conv chains depth first, one time step at a time: least RAM, same bits) or auto: stream only when --ram needs it', 'auto')
+  .option('--stream-block <n>', 'depth first: output columns a layer with packed or sparse weights computes per decoding of them (1 to 16, default 1): (n-1) x stride more input columns kept and n output columns per such layer, for 1/n of the decoding')
   .option('--measure', 'Cortex-M: count instructions per inference under QEMU (per layer; and the other schedule when auto weighed both)')
   .option('--clock <Hz>', 'Cortex-M: core clock, e.g. 64M: the measured instructions as a time (a lower bound; implies --measure)')
   .option('--report <file>', 'also write the report: file.json, file.md, or both for a name without either extension')
@@ -189,6 +190,7 @@ program
   .option('--opt <levels>', 'Cortex-M: arm-none-eabi-gcc levels, e.g. "-O2,-Os" (the default)')
   .option('--timeout <seconds>', 'Cortex-M: limit of each QEMU run (default 60)')
   .option('--schedule <s>', 'layers (one kernel call per op), stream (Conv chains depth first, one time step at a time: least RAM, same bits) or auto: stream only when --ram needs it', 'auto')
+  .option('--stream-block <n>', 'depth first: output columns a layer with packed or sparse weights computes per decoding of them (1 to 16, default 1): (n-1) x stride more input columns kept and n output columns per such layer, for 1/n of the decoding')
   .option('--json', 'machine-readable output (schema ecgc.verify/1, docs/json.md)')
   .option('--batch <n>', 'a model exported with a fixed batch: 1 reads it as one window per call (inputs, outputs and Reshape targets rewritten)')
   .action(action(verifyCommand));
@@ -210,6 +212,7 @@ program
   .option('--shape <CinxCoutxKxT>', 'the --break-even layer (default 32x32x5x128)')
   .option('--bits <b>', 'the --break-even weight bits (default 4)')
   .option('--schedule <s>', "auto, layers or stream (Conv chains depth first): resolved as 'ecgc compile' does (with the plan, if any), for both builds", 'auto')
+  .option('--stream-block <n>', 'depth first: output columns a layer with packed or sparse weights computes per decoding of them (1 to 16, default 1): (n-1) x stride more input columns kept and n output columns per such layer, for 1/n of the decoding')
   .option('--json', 'machine-readable output (schema ecgc.bench/1, docs/json.md)')
   .option('--batch <n>', 'a model exported with a fixed batch: 1 reads it as one window per call (inputs, outputs and Reshape targets rewritten)')
   .action(action(benchCommand));

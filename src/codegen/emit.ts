@@ -36,6 +36,8 @@ export interface GenerateOptions {
   quantization?: Map<string, LayerQuantization>;
   target: string;
   schedule?: Schedule;
+  /** Depth first: output columns a packed stage computes per decoding of its weights (default 1). */
+  streamBlock?: number;
 }
 
 export interface Generated {
@@ -73,7 +75,7 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
   if (sizeOf(inputInfo.shape) === 0 || sizeOf(outputInfo.shape) === 0) fail(`${source}: an empty input or output (${shapeText(inputInfo.shape)} -> ${shapeText(outputInfo.shape)}) has no C array`);
   const name = modelName(source, options.name);
   const NAME = name.toUpperCase();
-  const lowered: Lowered = inFile(source, () => lower(graph, name, options.quantization, options.schedule));
+  const lowered: Lowered = inFile(source, () => lower(graph, name, options.quantization, options.schedule, options.streamBlock));
   const sizes = new Map([...graph.values].map(([value, info]) => [value, sizeOf(info.shape) * DTYPES[info.dtype].bytes]));
   const memory = planMemory(lowered.steps, sizes, lowered.views, graph.inputs, graph.outputs);
 

@@ -16,7 +16,7 @@ import type { LayerSize } from '../pack/size.js';
 import { readRows, rowsToStorage, weightLayerOf } from '../plan/layers.js';
 import { cComment, cFloat } from '../util/c.js';
 import { NameTable } from './names.js';
-import { STREAM_F32, type StreamChain, streamChains, streamRole, streamScratchBytes } from './stream.js';
+import { STREAM_F32, type StreamChain, streamBlocks, streamChains, streamRole, streamScratchBytes } from './stream.js';
 import { type CArray, type LayerQuantization, emitCodes, emitWeights } from './weights.js';
 import type { Encoding } from '../pack/encode.js';
 import { attrInt } from '../onnx/attributes.js';
@@ -61,7 +61,7 @@ export interface Lowered {
 /** `layers`: one kernel call per op; `stream`: Conv chains depth first (stream.ts), for RAM. */
 export type Schedule = 'layers' | 'stream';
 
-export function lower(graph: Graph, modelName: string, quantization: Map<string, LayerQuantization> = new Map(), schedule: Schedule = 'layers'): Lowered {
+export function lower(graph: Graph, modelName: string, quantization: Map<string, LayerQuantization> = new Map(), schedule: Schedule = 'layers', streamBlock = 1): Lowered {
   const names = new NameTable(modelName);
   const out: Lowered = { steps: [], views: new Map(), declarations: [], weights: [], layers: [], reference: { ...graph, constants: new Map(graph.constants) } };
   const constantArrays = new Map<string, string>();
@@ -141,7 +141,7 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
   for (const node of graph.nodes) {
     const chain = chains.get(node);
     if (chain) {
-      if (node === chain.nodes[0]) out.steps.push(lowerStream(graph, chain, names, loweringOf));
+      if (node === chain.nodes[0]) out.steps.push(lowerStream(graph, chain, names, loweringOf, streamBlock));
       continue;
     }
     const def = opDef(node);
@@ -170,7 +170,7 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
 }
 
 /** A chain as one step calling ecgc_stream_f32, whose scratch holds the rings. */
-function lowerStream(graph: Graph, chain: StreamChain, names: NameTable, loweringOf: (node: Node) => Lowering): Step {
+function lowerStream(graph: Graph, chain: StreamChain, names: NameTable, loweringOf: (node: Node) => Lowering, block: number): Step {
   const id = names.take(`${chain.nodes[0].name}_stream`, 'stream');
   const kernels: CKernel[] = [STREAM_F32];
   const stages = chain.stages.map((stage, k) => {
@@ -184,16 +184,17 @@ function lowerStream(graph: Graph, chain: StreamChain, names: NameTable, lowerin
     if (post.length) loweringOf(stage.conv).declare(`static const ecgc_stream_post_t ${postId}[] = {${post.join(', ')}};`);
     return { ...declared, post: post.length ? postId : 'NULL', postCount: post.length };
   });
+  const blocks = streamBlocks(stages, block);
   const reduce = chain.reduce ? streamRole(chain.reduce, 'reduce') : 'ECGC_STREAM_NONE';
   const declare = loweringOf(chain.nodes[0]).declare;
-  declare(`static const ecgc_stream_stage_t ${id}__stages[] = {${stages.map((s) => designated({ conv: `&${s.id}`, post_count: s.postCount, post: s.post })).join(', ')}};`);
+  declare(`static const ecgc_stream_stage_t ${id}__stages[] = {${stages.map((s, k) => designated({ conv: `&${s.id}`, post_count: s.postCount, post: s.post, block: blocks[k] })).join(', ')}};`);
   declare(`static const ecgc_stream_t ${id} = ${designated({ stage_count: stages.length, stages: `${id}__stages`, reduce })};`);
   // "first .. last (Stream)": the step comment ecgc bench reads (see src/bench/device.ts)
   const shape = shapeText(graph.values.get(chain.output)!.shape);
   const comment = `/* ${cComment(`${chain.nodes[0].name} .. ${chain.nodes[chain.nodes.length - 1].name} (Stream) -> ${shape}`)} */`;
   return {
     node: chain.nodes[0].name, op: 'Stream', inputs: [chain.input], output: chain.output, inPlace: false, kernels,
-    scratch: { bytes: streamScratchBytes(stages), check: `${STREAM_F32.name}_get_buffer_size(&${id})` },
+    scratch: { bytes: streamScratchBytes(stages, blocks), check: `${STREAM_F32.name}_get_buffer_size(&${id})` },
     code: (at, s) => `${comment}\n  ${STREAM_F32.name}(&${id}, ${at(chain.input)}, ${at(chain.output)}, ${s});`,
     stream: id,
   };

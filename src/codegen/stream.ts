@@ -82,20 +82,34 @@ export function streamChains(graph: Graph): Map<Node, StreamChain> {
   return new Map(findStreamChains(graph).flatMap((chain) => chain.nodes.map((node) => [node, chain] as const)));
 }
 
+/** The most output columns a stage computes per decoding of its weights (ECGC_STREAM_MAX_BLOCK). */
+export const MAX_STREAM_BLOCK = 16;
+
 /**
- * ecgc_stream_f32_get_buffer_size: a 24-byte layout; per stage a 16-byte state; two hand-off
- * columns (the widest stage input or the last output); for kernels above 1, a group's taps
- * and where each tap's column is; a decoded row for packed or sparse weights and sparse
- * positions; each stage's ring of (kernel-1)*dilation columns before the newest. All in
- * 4-byte words.
+ * How many output columns each stage computes per decoding of its weights: `block` for a
+ * stage whose weights are packed or sparse (decoding is what a block saves), 1 for float32
+ * weights (nothing to decode: a block would only cost RAM).
  */
-export function streamScratchBytes(stages: StreamStage[]): number {
-  const widest = (pick: (s: StreamStage) => number) => Math.max(0, ...stages.map(pick));
+export function streamBlocks(stages: StreamStage[], block: number): number[] {
+  return stages.map((s) => (s.packed || s.sparse ? block : 1));
+}
+
+/**
+ * ecgc_stream_f32_get_buffer_size: a 28-byte layout; per stage a 24-byte state; two hand-off
+ * columns (the widest stage input or the last output); for kernels above 1, a group's taps per
+ * column of a block; where each tap's column is; a decoded row for packed or sparse weights and
+ * sparse positions; each blocked stage's outbox of `block` output columns; each stage's ring of
+ * (kernel-1)*dilation + (block-1)*stride columns before the newest. All in 4-byte words.
+ */
+export function streamScratchBytes(stages: StreamStage[], blocks: number[]): number {
+  const widest = (pick: (s: StreamStage, block: number) => number) => Math.max(0, ...stages.map((s, k) => pick(s, blocks[k])));
+  const sum = (pick: (s: StreamStage, block: number) => number) => stages.reduce((total, s, k) => total + pick(s, blocks[k]), 0);
   const handoff = Math.max(stages[stages.length - 1].outChannels, widest((s) => s.inChannels));
-  const window = widest((s) => (s.kernel > 1 ? s.rowLength : 0));
-  const columns = widest((s) => (s.kernel > 1 ? s.kernel : 0));
+  const window = widest((s, block) => (s.kernel > 1 ? block * s.rowLength : 0));
+  const columns = widest((s, block) => block * s.kernel);
   const row = widest((s) => (s.packed ? s.rowLength : 0));
   const positions = widest((s) => (s.sparse ? s.rowLength : 0));
-  const rings = stages.reduce((sum, s) => sum + (s.kernel - 1) * s.dilation * s.inChannels, 0);
-  return 24 + 16 * stages.length + 4 * (2 * handoff + window + row + positions + columns + rings);
+  const outboxes = sum((s, block) => (block > 1 ? block * s.outChannels : 0));
+  const rings = sum((s, block) => ((s.kernel - 1) * s.dilation + (block - 1) * s.stride) * s.inChannels);
+  return 28 + 24 * stages.length + 4 * (2 * handoff + window + row + positions + columns + outboxes + rings);
 }

@@ -38,6 +38,7 @@ export interface VerifyOptions {
   name?: string;
   quantization?: Map<string, LayerQuantization>;
   schedule?: Schedule;
+  streamBlock?: number;
   optimizations?: string[];
   /** Extra build flags and a runner, for sanitizer and valgrind runs. */
   extraFlags?: string[];
@@ -46,7 +47,7 @@ export interface VerifyOptions {
 }
 
 export async function verifyHost(graph: Graph, source: string, inputs: Float32Array, count: number, options: VerifyOptions = {}): Promise<VerifyResult> {
-  const generated = generate(graph, source, { name: options.name, quantization: options.quantization, schedule: options.schedule, target: 'host' });
+  const generated = generate(graph, source, { name: options.name, quantization: options.quantization, schedule: options.schedule, streamBlock: options.streamBlock, target: 'host' });
   ({ input: inputs, windows: count } = wholeRuns(inputs.subarray(0, count * windowSize(graph, graph.inputs[0])), count, windowsPerRun(graph)));
   const expected = runBatch(compileGraph(generated.reference), inputs, count);
   const expectedBits = new Uint32Array(expected.buffer);
@@ -82,6 +83,7 @@ export interface DeviceVerifyOptions {
   name?: string;
   quantization?: Map<string, LayerQuantization>;
   schedule?: Schedule;
+  streamBlock?: number;
   /** arm-none-eabi-gcc levels; by default -O2 and -Os. */
   optimizations?: string[];
   budget?: Budget;
@@ -110,7 +112,7 @@ export interface DeviceVerifyResult extends VerifyResult {
  * QEMU and compares the output bits with the reference. Throws on build or guest failures.
  */
 export async function verifyDevice(graph: Graph, source: string, inputs: Float32Array, count: number, target: CortexTarget, options: DeviceVerifyOptions = {}): Promise<DeviceVerifyResult> {
-  const generated = generate(graph, source, { name: options.name, quantization: options.quantization, schedule: options.schedule, target: target.name });
+  const generated = generate(graph, source, { name: options.name, quantization: options.quantization, schedule: options.schedule, streamBlock: options.streamBlock, target: target.name });
   const settings: DeviceSettings = { target, budget: options.budget ?? {}, stackBytes: options.stackBytes ?? DEFAULT_STACK_BYTES, timeoutSeconds: options.timeoutSeconds, extraFlags: options.extraFlags };
   const what = `${generated.name} on ${target.name}`;
   const estimate = estimateOf(generated, settings.stackBytes);

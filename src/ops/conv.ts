@@ -108,7 +108,7 @@ function declareLayer(ctx: OpContext, c: Lowering): StreamStage & LayerWeights {
     const [innerBegin, innerEnd] = innerRange(w);
     return { in_length: w.inLength, out_length: w.outLength, kernel: w.kernel, stride: w.stride, dilation: w.dilation, pad_begin: w.padBegin, groups: group, inner_begin: innerBegin, inner_end: innerEnd };
   });
-  return { ...layer, kernel: g.window.kernel, dilation: g.window.dilation };
+  return { ...layer, kernel: g.window.kernel, dilation: g.window.dilation, stride: g.window.stride };
 }
 
 /** The outputs [begin, end) along a window's axis whose taps all lie inside the input. */

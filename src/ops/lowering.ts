@@ -72,6 +72,7 @@ export interface StreamStage {
   outChannels: number;
   kernel: number;
   dilation: number;
+  stride: number;
   rowLength: number;
   packed: boolean;
   sparse: boolean;

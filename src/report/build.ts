@@ -30,8 +30,8 @@ export function imageJson(image: ImageInput) {
   };
 }
 
-export function scheduleJson(choice: { schedule: string; reason: string; ram: Record<string, number> | null }) {
-  return { name: choice.schedule, reason: choice.reason, ram: choice.ram };
+export function scheduleJson(choice: { schedule: string; block: number; reason: string; ram: Record<string, number> | null }) {
+  return { name: choice.schedule, block: choice.block, reason: choice.reason, ram: choice.ram };
 }
 
 export interface LayerRow {

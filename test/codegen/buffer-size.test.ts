@@ -40,10 +40,11 @@ const fixtures = manifest.map((f) => ({ name: `fixture ${f.name}`, model: fixtur
 
 describe('each kernel step reserves what its *_get_buffer_size asks for', () => {
   for (const model of [...examples, ...fixtures]) {
-    for (const schedule of ['layers', 'stream'] as const) {
-      it(`${model.name}, ${schedule}`, async () => {
+    // depth first in blocks of 4 too, where a plan packs the weights (float32 stages stay unblocked)
+    for (const [schedule, streamBlock] of [['layers', 1], ['stream', 1], ...(model.plan ? [['stream', 4] as const] : [])] as const) {
+      it(`${model.name}, ${schedule}${streamBlock > 1 ? ` in blocks of ${streamBlock}` : ''}`, async () => {
         const loaded = model.plan ? loadPlan(model.plan, model.model, loadModel(model.model)) : { graph: loadModel(model.model), quantization: undefined };
-        const generated = generate(loaded.graph, basename(dirname(model.model)) + '.onnx', { target: 'host', schedule, quantization: loaded.quantization });
+        const generated = generate(loaded.graph, basename(dirname(model.model)) + '.onnx', { target: 'host', schedule, streamBlock, quantization: loaded.quantization });
         const asked = await askedByC(generated);
         expect(asked).toEqual(generated.scratch.map((s) => s.bytes));
       });

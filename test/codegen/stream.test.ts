@@ -5,28 +5,40 @@
  * twin of the scratch figure is checked in buffer-size.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { findStreamChains, streamScratchBytes } from '../../src/codegen/stream.js';
+import { findStreamChains, streamBlocks, streamScratchBytes } from '../../src/codegen/stream.js';
 import type { StreamStage } from '../../src/ops/lowering.js';
 import { graphOf } from '../helpers/model.js';
 import { randomFloats } from '../helpers/random.js';
 
-const stage = (s: Partial<StreamStage>): StreamStage => ({ id: 's', inChannels: 1, outChannels: 1, kernel: 1, dilation: 1, rowLength: 1, packed: false, sparse: false, ...s });
+const stage = (s: Partial<StreamStage>): StreamStage => ({ id: 's', inChannels: 1, outChannels: 1, kernel: 1, dilation: 1, stride: 1, rowLength: 1, packed: false, sparse: false, ...s });
+const unblocked = (stages: StreamStage[]) => streamScratchBytes(stages, streamBlocks(stages, 1));
 
 describe('streamScratchBytes', () => {
   it('two float32 stages: 3 -> 8 channels, k 5; 8 -> 4, k 3 dilation 2', () => {
     const stages = [stage({ inChannels: 3, outChannels: 8, kernel: 5, rowLength: 15 }), stage({ inChannels: 8, outChannels: 4, kernel: 3, dilation: 2, rowLength: 24 })];
-    // layout 24 + 2 states of 16; words: hand-offs 2 x max(4, 3, 8) = 16, window 24, no decoded row,
-    // no positions, 5 tap columns, rings (5-1)*1*3 + (3-1)*2*8 = 12 + 32 = 44
-    expect(streamScratchBytes(stages)).toBe(24 + 32 + 4 * (16 + 24 + 5 + 44));
+    // layout 28 + 2 states of 24; words: hand-offs 2 x max(4, 3, 8) = 16, window 24, no decoded row,
+    // no positions, 5 tap columns, no outbox, rings (5-1)*1*3 + (3-1)*2*8 = 12 + 32 = 44
+    expect(unblocked(stages)).toBe(28 + 48 + 4 * (16 + 24 + 5 + 44));
+    // float32 weights have nothing to decode: asked for blocks of 8, they stay unblocked
+    expect(streamBlocks(stages, 8)).toEqual([1, 1]);
   });
 
   it('a packed sparse pointwise stage adds a decoded row and positions, but no ring or window', () => {
     const dense = [stage({ inChannels: 6, outChannels: 6, kernel: 3, rowLength: 18 }), stage({ inChannels: 6, outChannels: 10, rowLength: 6 })];
     const packed = [dense[0], { ...dense[1], packed: true, sparse: true }];
     // the widest decoded row and positions: 6 words each (the pointwise stage's row)
-    expect(streamScratchBytes(packed) - streamScratchBytes(dense)).toBe(4 * (6 + 6));
+    expect(unblocked(packed) - unblocked(dense)).toBe(4 * (6 + 6));
     // hand-offs 2 x max(10 out, 6 in) = 20; window 18; 3 tap columns; ring (3-1) x 6 = 12
-    expect(streamScratchBytes(dense)).toBe(24 + 32 + 4 * (20 + 18 + 3 + 12));
+    expect(unblocked(dense)).toBe(28 + 48 + 4 * (20 + 18 + 3 + 12));
+  });
+
+  it('a packed stage in blocks of 4: a window and tap columns per column, an outbox, and (4-1) x stride more ring columns', () => {
+    const stages = [stage({ inChannels: 1, outChannels: 8, kernel: 9, stride: 3, rowLength: 9 }), stage({ inChannels: 8, outChannels: 12, kernel: 7, stride: 3, rowLength: 56, packed: true })];
+    const blocks = streamBlocks(stages, 4);
+    expect(blocks).toEqual([1, 4]);
+    // hand-offs 2 x max(12, 8) = 24; window max(9, 4 x 56) = 224; tap columns max(9, 4 x 7) = 28; decoded row 56;
+    // outbox 4 x 12 = 48; rings (9-1) x 1 + ((7-1) + (4-1) x 3) x 8 = 8 + 120
+    expect(streamScratchBytes(stages, blocks)).toBe(28 + 48 + 4 * (24 + 224 + 28 + 56 + 48 + 128));
   });
 });
 
