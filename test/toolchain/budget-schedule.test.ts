@@ -118,7 +118,7 @@ describe('the schedule compile, verify and bench resolve alike', () => {
   const arena = (schedule: 'layers' | 'stream') => generate(graph, model, { target: 'host', schedule }).memory.arenaBytes;
 
   it('auto: layers without --ram or when it fits, stream when only stream fits, saying why and what each takes', () => {
-    expect(resolveSchedule(undefined, graph, model, { stackBytes: 2048 })).toEqual({ schedule: 'layers', reason: expect.stringMatching(/^auto: no --ram budget/), ram: null });
+    expect(resolveSchedule(undefined, graph, model, { stackBytes: 2048 })).toEqual({ schedule: 'layers', block: 1, reason: expect.stringMatching(/^auto: no --ram budget/), ram: null });
     const ram = { layers: arena('layers') + 2048, stream: arena('stream') + 2048 };
     expect(ram.stream).toBeLessThan(ram.layers);
     const fits = resolveSchedule('auto', graph, model, { ram: ram.layers, stackBytes: 2048 });
@@ -128,7 +128,15 @@ describe('the schedule compile, verify and bench resolve alike', () => {
     expect(tight.schedule).toBe('stream');
     expect(tight.ram).toEqual(ram);
     expect(tight.reason).toMatch(/exceed --ram .*; depth first they take .*, at the price of more instructions per inference/);
-    expect(resolveSchedule('layers', graph, model, { ram: 1, stackBytes: 2048 })).toEqual({ schedule: 'layers', reason: '--schedule layers', ram: null });
+    expect(resolveSchedule('layers', graph, model, { ram: 1, stackBytes: 2048 })).toEqual({ schedule: 'layers', block: 1, reason: '--schedule layers', ram: null });
+  });
+
+  it('--stream-block: blocks of the depth-first schedule, 1 to 16, said in the reason; not with --schedule layers', () => {
+    const blocked = resolveSchedule('stream', graph, model, { stackBytes: 2048, streamBlock: '4' });
+    expect(blocked).toMatchObject({ schedule: 'stream', block: 4 });
+    expect(blocked.reason).toMatch(/--stream-block 4/);
+    for (const bad of ['0', '17', '2.5', 'two']) expect(() => resolveSchedule('stream', graph, model, { stackBytes: 2048, streamBlock: bad }), bad).toThrow(/--stream-block must be an integer from 1 to 16/);
+    expect(() => resolveSchedule('layers', graph, model, { stackBytes: 2048, streamBlock: '2' })).toThrow(/does not go with --schedule layers/);
   });
 });
 
