@@ -177,10 +177,11 @@ static void conv_column(const stream_t *st, int32_t k, int32_t t, float *out) {
 
 /*
  * Output columns t0 .. t0+count-1 of a blocked stage k (its weights packed or sparse) into
- * out [count][out_channels]. Each weight row is decoded once for the whole block. A pointwise layer reads its input columns in place;
- * otherwise each column's taps for a group are gathered into window [column][channels of the
- * group][kernel] (taps first..end-1 lie inside the input). Each output is then the dot
- * product of the decoded row with its column's taps, the sum ecgc_conv1d_f32 computes.
+ * out [count][out_channels]. Each weight row is decoded once for the whole block. A pointwise
+ * layer reads its input columns in place; otherwise each column's taps for a group are
+ * gathered into window [column][channels of the group][kernel] (taps first..end-1 lie inside
+ * the input). Each output is then the dot product of the decoded row with its column's taps,
+ * the sum ecgc_conv1d_f32 computes.
  */
 static void conv_block(const stream_t *st, int32_t k, int32_t t0, int32_t count, float *out) {
   const ecgc_conv1d_t *p = st->s->stages[k].conv;
