@@ -13,9 +13,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { listRecords } from '../../src/data/mitdb.js';
+import { modelData } from '../../src/data/model-data.js';
+import { loadModel } from '../../src/model/load.js';
 import { readAnnotations } from '../../src/data/wfdb/index.js';
 import { cincAdc, deployed, mitdbAdc, patchDecisions, readAdc, writeAdc } from './pipeline.js';
-import { BEAT_CODES, QRS_SAMPLING_RATE_HZ, detectQrs, matchBeats } from './qrs.js';
+import { BEAT_CODES, detectQrs, matchBeats } from './qrs.js';
 
 const [command, ...args] = process.argv.slice(2);
 if (command === 'adc' && (args.length === 3 || args.length === 4)) {
@@ -63,7 +65,9 @@ function budget(elf: string, [opt, block]: [string, string], [beat, beatPlan]: [
     const bench = JSON.parse(execFileSync('node', [ecgc, ...flags], { encoding: 'utf8', maxBuffer: 1 << 26 }));
     return Math.round((bench.model.planBuild ?? bench.model.float32).instructionsPerInference);
   };
-  const seconds = deployed(rhythm, 'rhythm').window / QRS_SAMPLING_RATE_HZ;
+  const definition = modelData(loadModel(rhythm), rhythm);
+  if (!definition) throw new Error(`${rhythm}: the model carries no dataset definition (its window)`);
+  const seconds = definition.window.samples / definition.samplingRate;
   return {
     flash: text + data,
     ram: data + bss,

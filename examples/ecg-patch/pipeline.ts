@@ -14,7 +14,8 @@ import { argmaxRows } from '../../src/compress/metrics.js';
 import { modelData } from '../../src/data/model-data.js';
 import { mliiChannel } from '../../src/data/mitdb.js';
 import { resampleLinear } from '../../src/data/preprocess.js';
-import { readMatRecord, readRecord } from '../../src/data/wfdb/index.js';
+import { readCincRecord } from '../../src/data/cinc2017.js';
+import { readRecord } from '../../src/data/wfdb/index.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { loadModel } from '../../src/model/load.js';
 import { compileGraph, runBatch } from '../../src/ref/interpreter.js';
@@ -51,7 +52,7 @@ export function mitdbAdc(dir: string, name: string, seconds?: number): AdcRecord
  * counts linearly resampled to 360 Hz and rounded, 1000 units per mV (first `seconds`).
  */
 export function cincAdc(dir: string, name: string, seconds?: number): AdcRecord {
-  const { header, signals } = readMatRecord(dir, name, { zeroChecksum: true, initialValue: true });
+  const { header, signals } = readCincRecord(dir, name);
   const all = signals[0];
   const head = seconds === undefined ? all : all.subarray(0, Math.min(all.length, Math.round(seconds * header.samplingRate)));
   const resampled = resampleLinear(Float32Array.from(head), header.samplingRate, QRS_SAMPLING_RATE_HZ);

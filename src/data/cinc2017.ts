@@ -13,13 +13,18 @@ import type { Dataset } from './dataset.js';
 import { DATASET_SCHEMA } from './dataset.js';
 import { PATCH_SAMPLING_RATE, type Preprocessing, resampleLinear } from './preprocess.js';
 import { PARTS, stratifiedSplit } from './splits.js';
-import { readMatRecord } from './wfdb/index.js';
+import { type MatRecord, readMatRecord } from './wfdb/index.js';
 
 export const CINC2017_CLASSES = ['normal', 'af', 'other', 'noisy'];
 const LABELS: Record<string, number> = { N: 0, A: 1, O: 2, '~': 3 };
 export const CINC2017_SECONDS = 30;
 export const CINC2017_SPLITS = [...PARTS, 'all'];
 const SPLIT_SEED = 2017;
+
+/** A CinC 2017 record as published: its headers' checksum 0 and initial values unlike the first sample accepted (wfdb checks neither). */
+export function readCincRecord(dir: string, record: string): MatRecord {
+  return readMatRecord(dir, record, { zeroChecksum: true, initialValue: true });
+}
 
 /** REFERENCE.csv: `record,label` lines, as published. */
 function readReference(dir: string): Map<string, number> {
@@ -54,7 +59,7 @@ export function buildCinc2017Dataset(dir: string, split: string): Dataset {
   let padded = 0;
   let rate = 0;
   chosen.forEach((index, n) => {
-    const { header, signals, accepted: faults } = readMatRecord(dir, records[index], { zeroChecksum: true, initialValue: true });
+    const { header, signals, accepted: faults } = readCincRecord(dir, records[index]);
     if (header.signalCount !== 1) fail(`${join(dir, records[index])}.hea: ${header.signalCount} signals; CinC 2017 records have one lead`);
     if (rate !== 0 && header.samplingRate !== rate) fail(`${join(dir, records[index])}.hea: ${header.samplingRate} Hz, where the records before it are at ${rate} Hz`);
     rate = header.samplingRate;

@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BEAT_WINDOW, DS1, DS2, buildBeatDataset } from '../../src/data/beats.js';
-import { buildCinc2017Dataset } from '../../src/data/cinc2017.js';
+import { buildCinc2017Dataset, readCincRecord } from '../../src/data/cinc2017.js';
 import { buildCpscDataset } from '../../src/data/cpsc.js';
 import { buildRhythmDataset, rhythmIntervals } from '../../src/data/rhythm.js';
 import { resampleLinear, zscore } from '../../src/data/preprocess.js';
-import { physical, readAnnotations, readMatRecord, readRecord } from '../../src/data/wfdb/index.js';
+import { physical, readAnnotations, readRecord } from '../../src/data/wfdb/index.js';
 import { listRecords, mliiChannel } from '../../src/data/mitdb.js';
 import { expectBitExact } from '../helpers/bit-exact.js';
 import { CINC2017, CPSC, MITDB, SVDB, hasData } from '../helpers/data.js';
@@ -141,9 +141,9 @@ describe.skipIf(!hasData(CINC2017, 'CinC 2017 dataset tests'))('cinc2017 dataset
     const codes = ['N', 'A', 'O', '~'];
     test.meta.records.forEach((r, i) => expect(codes[test.y[i]], r).toBe(labels.get(r)));
     // Every example is its record's samples, as the reader gives them: a 30-s one and a short one.
-    const short = test.meta.records.findIndex((r) => readMatRecord(CINC2017, r, { zeroChecksum: true, initialValue: true }).header.sampleCount < 9000);
+    const short = test.meta.records.findIndex((r) => readCincRecord(CINC2017, r).header.sampleCount < 9000);
     for (const i of [0, short]) {
-      const { signals } = readMatRecord(CINC2017, test.meta.records[i], { zeroChecksum: true, initialValue: true });
+      const { signals } = readCincRecord(CINC2017, test.meta.records[i]);
       const mv = Float32Array.from(signals[0].subarray(0, 9000), (v) => v / 1000);
       const expected = new Float32Array(10800);
       expected.set(resampleLinear(mv, 300, 360));
@@ -161,7 +161,7 @@ describe.skipIf(!hasData(CINC2017, 'CinC 2017 dataset tests'))('cinc2017 dataset
       expect(Math.abs(val.meta.counts[name] - 0.1 * total), name).toBeLessThanOrEqual(1);
     }
     // The headers' published faults are accepted and counted, record by record.
-    const faults = test.meta.records.map((r) => readMatRecord(CINC2017, r, { zeroChecksum: true, initialValue: true }).accepted);
+    const faults = test.meta.records.map((r) => readCincRecord(CINC2017, r).accepted);
     const count = (fault: string) => faults.filter((f) => f.includes(fault)).length;
     expect(test.meta.howMade).toContain(`${count('checksum 0')} with checksum 0, ${count('initial value')} with an initial value unlike the first sample`);
     expect(count('initial value')).toBeGreaterThan(0);
