@@ -18,14 +18,14 @@ import type { Schedule } from '../codegen/lower.js';
 import { cComment } from '../util/c.js';
 import type { LayerQuantization } from '../codegen/weights.js';
 import { quantizeLayer } from '../plan/quantize.js';
-import { type Graph, type Node, windowSize, windowsPerRun } from '../ir/graph.js';
+import { type Graph, type Node, inputWindowSize, windowsPerRun } from '../ir/graph.js';
 import { optimize } from '../model/load.js';
 import { summarize } from '../model/summary.js';
 import { attrInt } from '../onnx/attributes.js';
 import { buildModel } from '../onnx/build.js';
 import { importModel } from '../onnx/import.js';
 import type { Encoding } from '../pack/encode.js';
-import { compileGraph, runBatch, wholeRuns } from '../ref/interpreter.js';
+import { compileGraph, harnessLayout, runBatch, wholeRuns } from '../ref/interpreter.js';
 import { type LinkedModel, linkModel, runDevice, writeDeviceBuild } from '../toolchain/device.js';
 import { instructionCountPlugin, readMarks, symbolAddress } from '../toolchain/plugin.js';
 import type { ImageSizes } from '../toolchain/size.js';
@@ -127,9 +127,10 @@ export async function benchOnDevice(graph: Graph, source: string, target: Cortex
     const sources = writeDeviceBuild(dir, generated, target, { bench: true });
     // The harness reads whole runs of the graph's batch: `runs` inferences, each of `batch` windows.
     const batch = windowsPerRun(graph);
-    const { input: windows, windows: padded } = wholeRuns(inputs.subarray(0, count * windowSize(graph, graph.inputs[0])), count, batch);
+    const { input: windows, windows: padded } = wholeRuns(inputs.subarray(0, count * inputWindowSize(graph)), count, batch);
     const runs = padded / batch;
-    writeFileSync(join(dir, 'input.bin'), new Uint8Array(windows.buffer, windows.byteOffset, windows.byteLength));
+    const layout = harnessLayout(graph, windows);
+    writeFileSync(join(dir, 'input.bin'), new Uint8Array(layout.buffer, layout.byteOffset, layout.byteLength));
     const count_ = async (linked: LinkedModel, log: string) => {
       const report = await runDevice(dir, linked, settings, what, { library: plugin, args: [`mark=${await symbolAddress(linked.image.elf, MARK)}`], log: join(dir, log) });
       return { report, marks: readMarks(join(dir, log)) };

@@ -10,15 +10,12 @@
 import { fail } from '../errors.js';
 import { type DeviceBench, type SparsitySweep, benchOnDevice, sparsitySweep } from '../bench/device.js';
 import { loadPlan } from '../codegen/plan.js';
-import { modelData } from '../data/model-data.js';
-import { syntheticWindows } from '../data/synthetic-windows.js';
-import { shapeText } from '../ir/graph.js';
+import { readModelInputs, syntheticModelInputs } from '../data/model-inputs.js';
 import { loadModel } from '../model/load.js';
 import { CROSS_GCC } from '../toolchain/cortex.js';
 import { scheduleJson } from '../report/build.js';
 import { breakdown, formatSize, harnessFootprint, modelFootprint } from '../toolchain/size.js';
 import { CORTEX_TARGET_NAMES, cortexTarget } from '../toolchain/targets.js';
-import { readNpyFloat32 } from '../util/npy.js';
 import { clockLine, parseClock, timeAtClock } from './clock.js';
 import { parseDeviceFlags } from './device.js';
 import { formatCount, table } from './format.js';
@@ -58,17 +55,15 @@ export async function benchCommand(model: string | undefined, flags: BenchFlags)
   if (model) {
     const graph = loadModel(model, parseBatch(flags.batch));
     const planned = flags.plan ? loadPlan(flags.plan, model, graph) : undefined;
-    const sample = graph.values.get(graph.inputs[0])!.shape.slice(1);
     let inputs: Float32Array;
     let count: number;
     if (flags.input) {
-      const x = readNpyFloat32(flags.input);
-      if (x.shape.slice(1).join() !== sample.join()) fail(`${flags.input}: has shape ${shapeText(x.shape)}, but ${model} takes [N, ${sample.join(', ')}]`);
-      count = Math.min(x.shape[0], flags.count === undefined ? 2 : Number(flags.count));
-      inputs = x.data;
+      const read = readModelInputs(graph, model, flags.input);
+      count = Math.min(read.count, flags.count === undefined ? 2 : Number(flags.count));
+      inputs = read.x;
     } else {
       count = flags.count === undefined ? 2 : Number(flags.count);
-      inputs = syntheticWindows(sample, modelData(graph, model), Math.max(1, count)).x;
+      inputs = syntheticModelInputs(graph, model, Math.max(1, count)).x;
     }
     if (!Number.isInteger(count) || count < 1) fail(`--count must be a positive integer, got '${flags.count}'`);
     // The schedule `ecgc compile` would ship with the same flags (and the plan, if any), for both builds.

@@ -6,8 +6,7 @@ import type { Schedule } from '../codegen/lower.js';
 import { checkPredictedBytes, loadPlan } from '../codegen/plan.js';
 import { verifyHost } from '../codegen/verify.js';
 import type { LayerQuantization } from '../codegen/weights.js';
-import { modelData } from '../data/model-data.js';
-import { syntheticWindows } from '../data/synthetic-windows.js';
+import { readModelInputs, syntheticModelInputs } from '../data/model-inputs.js';
 import type { Graph } from '../ir/graph.js';
 import { shapeText, windowsPerRun } from '../ir/graph.js';
 import { loadModel } from '../model/load.js';
@@ -17,7 +16,6 @@ import { installed } from '../toolchain/host.js';
 import { QEMU } from '../toolchain/qemu.js';
 import { cortexTarget } from '../toolchain/targets.js';
 import { checkOutputFile, writeFileAtomic } from '../util/files.js';
-import { readNpyFloat32 } from '../util/npy.js';
 import { clockLine, parseClock, timeAtClock } from './clock.js';
 import { type DeviceFlags, type DeviceOptions, compileDeviceLines, compileOnDevice, isCortex, parseDeviceFlags, verifyDeviceLines, verifyOnDevice } from './device.js';
 import { formatBytes, formatCount, table } from './format.js';
@@ -108,7 +106,7 @@ export async function compileCommand(model: string, options: CompileFlags): Prom
       `wrote ${options.out}: ${[...generated.files.keys()].join(', ')}`,
       `weights ${formatBytes(generated.weightBytes)} (const, flash); arena ${formatBytes(m.arenaBytes)} (lower bound ${formatBytes(m.lowerBound)}, largest scratch ${formatBytes(m.scratchBytes)})`,
       scheduleLine(choice),
-      `API: int ${generated.name}_run(const float *input, float *output)${generated.pushApi ? `, or a column at a time: ${generated.name}_begin(), ${generated.name}_push(column), ${generated.name}_end(output)` : ''}; each also as *_arena(void *arena, ...) on a buffer of yours (${generated.name.toUpperCase()}_ARENA_BYTES, aligned to 8; build with -D${generated.name.toUpperCase()}_CALLER_ARENA to drop the static one); build flags in ecgc.mk (-ffp-contract=off, never -ffast-math; the runtime once for all models: ECGC_RUNTIME_SOURCES)`,
+      `API: ${generated.api.run}${generated.pushApi ? `, or a column at a time: ${generated.name}_begin(), ${generated.name}_push(column), ${generated.api.end}` : ''}; each also as *_arena(void *arena, ...) on a buffer of yours (${generated.name.toUpperCase()}_ARENA_BYTES, aligned to 8; build with -D${generated.name.toUpperCase()}_CALLER_ARENA to drop the static one); build flags in ecgc.mk (-ffp-contract=off, never -ffast-math; the runtime once for all models: ECGC_RUNTIME_SOURCES)`,
       ...(linked ? compileDeviceLines(linked, device.budget) : []),
       ...(measured ? measuredLines(measured, schedule) : linked ? [`instructions per inference: not measured (--measure${choice.schedule === 'stream' && choice.ram !== null ? `; needs ${QEMU}` : ''}, or ecgc bench with the same flags)`] : []),
       ...[reports.json, reports.markdown].filter((f) => f !== undefined).map((f) => `report: ${f}`),
@@ -126,10 +124,9 @@ async function measureOnDevice(
   quantization: Map<string, LayerQuantization> | undefined, clock: number | undefined,
 ): Promise<NonNullable<CompileReport['measured']>> {
   const target = cortexTarget(options.target)!;
-  const sample = graph.values.get(graph.inputs[0])!.shape.slice(1);
   // one inference: one run of the graph's batch of windows
   const batch = windowsPerRun(graph);
-  const windows = syntheticWindows(sample, modelData(graph, model), batch).x;
+  const windows = syntheticModelInputs(graph, model, batch).x;
   const settings = { name: options.name, quantization, optimization: device.optimizations?.[0] ?? '-O2', stackBytes: device.stackBytes, timeoutSeconds: device.timeoutSeconds };
   const bench = await benchOnDevice(graph, model, target, windows, batch, { ...settings, schedule: choice.schedule, streamBlock: choice.block, generated });
   const other: Schedule = choice.schedule === 'layers' ? 'stream' : 'layers';
@@ -196,15 +193,11 @@ export async function verifyCommand(model: string, options: { target: string; in
 }
 
 function verificationInputs(graph: Graph, model: string, options: { input?: string; count?: string }) {
-  const sample = graph.values.get(graph.inputs[0])!.shape.slice(1);
   if (options.input) {
-    const x = readNpyFloat32(options.input);
-    const matches = x.shape.slice(1).join() === sample.join();
-    if (!matches) fail(`${options.input}: has shape ${shapeText(x.shape)}, but ${model} takes [N, ${sample.join(', ')}]`);
-    return { inputs: x.data, count: x.shape[0], description: options.input };
+    const { x, count } = readModelInputs(graph, model, options.input);
+    return { inputs: x, count, description: options.input };
   }
   const count = options.count === undefined ? 16 : Number(options.count);
   if (!Number.isInteger(count) || count < 1) fail(`--count must be a positive integer, got '${options.count}'`);
-  const windows = syntheticWindows(sample, modelData(graph, model), count);
-  return { inputs: windows.x, count, description: 'synthetic ECG windows' };
+  return { inputs: syntheticModelInputs(graph, model, count).x, count, description: graph.inputs.length > 1 ? 'synthetic ECG windows, seeded further inputs' : 'synthetic ECG windows' };
 }

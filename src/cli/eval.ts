@@ -2,11 +2,10 @@
  * `ecgc eval <model.onnx> --data <dir> [--plan <plan.json>] [--json]`; with a plan, the full
  * model is measured too, so that each class's recall shows beside the plan's.
  */
-import { fail } from '../errors.js';
 import { argmaxRows, classificationMetrics, taskScore } from '../compress/metrics.js';
 import { readDataset } from '../data/dataset.js';
-import { requireModelClasses } from '../data/model-data.js';
-import { type Graph, shapeText } from '../ir/graph.js';
+import { modelWindows, requireModelClasses } from '../data/model-data.js';
+import type { Graph } from '../ir/graph.js';
 import { BatchRunner } from '../ref/parallel.js';
 import { table } from './format.js';
 import { parseBatch, parseThreads } from './options.js';
@@ -17,16 +16,13 @@ export const EVAL_SCHEMA = 'ecgc.eval/1';
 export async function evalCommand(model: string, options: { data: string; json?: boolean; threads?: string; plan?: string; batch?: string }): Promise<void> {
   const { full, graph } = loadModelWithPlan(model, options.plan, parseBatch(options.batch));
   const data = readDataset(options.data);
-  const sample = graph.values.get(graph.inputs[0])!.shape.slice(1);
-  if (sample.join() !== data.shape.slice(1).join()) {
-    fail(`${options.data}: windows are ${shapeText(data.shape.slice(1))}, but ${model} takes ${shapeText(sample)} per sample`);
-  }
+  const windows = modelWindows(graph, model, options.data, data);
   requireModelClasses(graph, model, options.data, data.meta.classes, true);
   const classes = data.meta.classes.length;
   const metricsOf = async (g: Graph) => {
     const runner = new BatchRunner(g, parseThreads(options.threads));
     try {
-      return classificationMetrics(data.y, argmaxRows(await runner.run(data.x, data.shape[0]), classes), data.meta.classes);
+      return classificationMetrics(data.y, argmaxRows(await runner.run(windows, data.shape[0]), classes), data.meta.classes);
     } finally {
       await runner.close();
     }

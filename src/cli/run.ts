@@ -3,12 +3,12 @@ import { performance } from 'node:perf_hooks';
 import { fail } from '../errors.js';
 import { argmaxRows } from '../compress/metrics.js';
 import { modelData } from '../data/model-data.js';
-import { syntheticWindows } from '../data/synthetic-windows.js';
+import { readModelInputs, syntheticModelInputs } from '../data/model-inputs.js';
 import { shapeText, windowsPerRun } from '../ir/graph.js';
 import { summarize } from '../model/summary.js';
 import { BatchRunner } from '../ref/parallel.js';
 import { checkOutputFile } from '../util/files.js';
-import { readNpyFloat32, writeNpy } from '../util/npy.js';
+import { writeNpy } from '../util/npy.js';
 import { parseBatch, parseThreads } from './options.js';
 import { loadModelWithPlan } from './plan.js';
 
@@ -25,10 +25,7 @@ interface RunOptions {
 export async function runCommand(model: string, options: RunOptions): Promise<void> {
   checkOutputFile(options.output, options.force === true);
   const { graph } = loadModelWithPlan(model, options.plan, parseBatch(options.batch));
-  if (graph.inputs.length !== 1 || graph.outputs.length !== 1) {
-    fail(`${model}: has ${graph.inputs.length} inputs and ${graph.outputs.length} outputs; ecgc run feeds models with one input and one output`);
-  }
-  const sample = graph.values.get(graph.inputs[0])!.shape.slice(1);
+  if (graph.outputs.length !== 1) fail(`${model}: has ${graph.outputs.length} outputs; ecgc run writes one`);
   const data = modelData(graph, model);
   const threads = parseThreads(options.threads);
 
@@ -36,17 +33,11 @@ export async function runCommand(model: string, options: RunOptions): Promise<vo
   let count: number;
   let labels: Int32Array | undefined;
   if (options.input) {
-    const input = readNpyFloat32(options.input);
-    count = batchCount(input.shape, sample, options.input, graph.inputs[0]);
-    x = input.data;
-    for (let i = 0; i < x.length; i++) {
-      if (!Number.isFinite(x[i])) fail(`${options.input}: contains ${x[i]} at flat index ${i}; inputs must be finite`);
-    }
+    ({ x, count } = readModelInputs(graph, model, options.input));
   } else {
     count = options.count === undefined ? 30 : Number(options.count);
     if (!Number.isInteger(count) || count < 1) fail(`--count must be a positive integer, got '${options.count}'`);
-    if (sample.length < 1) fail(`${model}: input ${shapeText(sample)} per sample has no time axis for ECG windows; pass --input`);
-    const windows = syntheticWindows(sample, data, count);
+    const windows = syntheticModelInputs(graph, model, count);
     ({ x, labels } = windows);
     process.stderr.write(`no --input: ${windows.description}${data ? ` for task ${data.task}` : ''}\n`);
   }
@@ -83,12 +74,4 @@ function reportClasses(y: Float32Array, classes: string[], labels: Int32Array | 
     line += `; ${agree} of ${known.length} match the synthetic beat annotations`;
   }
   process.stderr.write(line + '\n');
-}
-
-/** Accepts [N, ...sample] or [...sample] (one sample). */
-function batchCount(shape: number[], sample: number[], file: string, inputName: string): number {
-  const matches = (s: number[]) => s.length === sample.length && s.every((d, i) => d === sample[i]);
-  if (matches(shape)) return 1;
-  if (matches(shape.slice(1)) && shape[0] > 0) return shape[0];
-  fail(`${file}: has shape ${shapeText(shape)}, but model input '${inputName}' takes ${shapeText(sample)} per sample: expected [N, ${sample.join(', ')}] or ${shapeText(sample)}`);
 }

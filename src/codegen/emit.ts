@@ -51,6 +51,10 @@ export interface Generated {
   runtimeSources: string[];
   /** The model also takes its input a column at a time (<name>_begin / _push / _end). */
   pushApi: boolean;
+  /** How a harness holding one run's inputs in `x` (input after input) passes them: to _run, and (further inputs) to _end. */
+  harness: { runArgs: string; endArgs: string };
+  /** The C declarations of <name>_run and (push API) <name>_end, for messages. */
+  api: { run: string; end: string };
   /** The scratch each kernel step reserves, with the kernel's own *_get_buffer_size call. */
   scratch: Scratch[];
   /** The runtime kernels the model's C calls. */
@@ -66,23 +70,44 @@ export function modelName(file: string, name?: string): string {
   return /^ecgc(_|$)/.test(id) ? cIdentifier(`model_${id}`) : id;
 }
 
+/**
+ * The C parameter of each graph input: `input` for a model of one input, else `input_<name>`
+ * (sanitised, distinct), in the graph's order, with its floats per call.
+ */
+function inputParameters(graph: Graph): { value: string; param: string; size: number; shape: number[] }[] {
+  const taken = new Set<string>();
+  return graph.inputs.map((value) => {
+    let param = graph.inputs.length === 1 ? 'input' : `input_${cIdentifier(value.toLowerCase(), 'x')}`;
+    for (let i = 2; taken.has(param); i++) param = `${param.replace(/_\d+$/, '')}_${i}`;
+    taken.add(param);
+    const { shape } = graph.values.get(value)!;
+    return { value, param, size: sizeOf(shape), shape };
+  });
+}
+
 export function generate(graph: Graph, source: string, options: GenerateOptions): Generated {
-  if (graph.inputs.length !== 1 || graph.outputs.length !== 1) fail(`${source}: the C API takes one input and one output; the model has ${graph.inputs.length} and ${graph.outputs.length}`);
-  const [inputInfo, outputInfo] = [graph.values.get(graph.inputs[0])!, graph.values.get(graph.outputs[0])!];
+  if (graph.outputs.length !== 1) fail(`${source}: the C API gives one output; the model has ${graph.outputs.length}`);
+  const outputInfo = graph.values.get(graph.outputs[0])!;
   if (graph.constants.has(graph.outputs[0])) fail(`${source}: the graph's output '${graph.outputs[0]}' does not depend on its input (it folds to a constant): there is nothing to compile`);
   // The C API takes float32 and gives float32 (indices and bools as exact floats).
-  if (inputInfo.dtype !== 'float32') fail(`${source}: the graph's input '${graph.inputs[0]}' is ${inputInfo.dtype}; the C API takes float32`);
-  if (sizeOf(inputInfo.shape) === 0 || sizeOf(outputInfo.shape) === 0) fail(`${source}: an empty input or output (${shapeText(inputInfo.shape)} -> ${shapeText(outputInfo.shape)}) has no C array`);
+  for (const value of graph.inputs) {
+    const info = graph.values.get(value)!;
+    if (info.dtype !== 'float32') fail(`${source}: the graph's input '${value}' is ${info.dtype}; the C API takes float32`);
+    if (sizeOf(info.shape) === 0) fail(`${source}: the graph's input '${value}' ${shapeText(info.shape)} is empty: it has no C array`);
+  }
+  if (sizeOf(outputInfo.shape) === 0) fail(`${source}: the graph's output ${shapeText(outputInfo.shape)} is empty: it has no C array`);
   const name = modelName(source, options.name);
   const NAME = name.toUpperCase();
   const lowered: Lowered = inFile(source, () => lower(graph, name, options.quantization, options.schedule, options.streamBlock));
   const sizes = new Map([...graph.values].map(([value, info]) => [value, sizeOf(info.shape) * DTYPES[info.dtype].bytes]));
   const memory = planMemory(lowered.steps, sizes, lowered.views, graph.inputs, graph.outputs);
 
+  const inputs = inputParameters(graph);
   const input = graph.inputs[0];
   const at = (value: string): string => {
     const buffer = resolveView(value, lowered.views);
-    if (buffer === input) return 'input';
+    const parameter = inputs.find((i) => i.value === buffer);
+    if (parameter) return parameter.param;
     const offset = memory.offsets.get(buffer);
     if (offset === undefined) fail(`internal: value '${value}' has no buffer`);
     return `(${DTYPES[graph.values.get(value)!.dtype].c} *)(void *)(a + ${offset})`;
@@ -108,6 +133,10 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
   // A model whose input goes only into a depth-first chain can take it a column at a time.
   const first = lowered.steps[0];
   const readsInput = (step: Step) => step.inputs.some((value) => resolveView(value, lowered.views) === input);
+  // The further inputs are read after the chain: _end takes them.
+  const further = inputs.slice(1);
+  const finishParams = further.map((i) => `const float *${i.param}, `).join('');
+  const finishArgs = further.map((i) => `${i.param}, `).join('');
   // Sized by the chain's own input [1, C, L]: the graph input may reach it through a view (an Unsqueeze).
   const chainInput = first?.stream ? graph.values.get(first.inputs[0])!.shape : [];
   const push =
@@ -118,6 +147,8 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
           begin: `${STREAM_F32.name}_begin(&${first.stream}, ${scratch(0)});`,
           push: `return ${STREAM_F32.name}_push(&${first.stream}, column, ${at(first.output)}, ${scratch(0)});`,
           end: `if (${STREAM_F32.name}_end(&${first.stream}, ${at(first.output)}, ${scratch(0)}) != 0) return -1;`,
+          finishParams,
+          finishArgs,
           first: steps[0],
           steps: steps.slice(1),
         }
@@ -128,12 +159,17 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
   // A float output that is not probabilities gets a softmax helper; indices (ArgMax's) do not.
   const logits = !outputs.probabilities && outputInfo.dtype === 'float32';
   const guard = `${NAME}_H`;
+  const params = inputs.map((i) => `const float *${i.param}`).join(', ');
+  // one run's inputs back to back in the harness's x: each input's pointer into it
+  const offsets = inputs.map((_, k) => ['x', ...inputs.slice(0, k).map((i) => `${NAME}_${i.param.toUpperCase()}_SIZE`)].join(' + '));
   const header = template('model.h.hbs')({
     version: VERSION, source: cComment(basename(source)), guard, NAME, name,
-    batch: windowsPerRun(graph), inputSize: sizeOf(inputShape), inputShape: shapeText(inputShape), outputSize: sizeOf(outputShape), outputShape: shapeText(outputShape),
+    batch: windowsPerRun(graph), inputSize: inputs.reduce((sum, i) => sum + i.size, 0), inputShape: shapeText(inputShape), outputSize: sizeOf(outputShape), outputShape: shapeText(outputShape),
     arenaBytes: memory.arenaBytes, push, data: data ? sanitizeData(data) : false, classCount: data?.classes.length ?? 0,
     leads: cComment(data?.leads.join(', ') ?? ''), rPeak: data?.window.rPeakAt ?? false, preprocessing: cComment(JSON.stringify(data?.preprocessing ?? {})),
     arenaAlign: ARENA_ALIGN, weightBytes, outputs, logits, preprocess: preprocess ? { ...preprocess, steps: preprocessSteps(preprocess) } : false,
+    params, further: further.map((i) => ({ PARAM: i.param.toUpperCase(), name: cComment(i.value), size: i.size, shape: shapeText(i.shape) })),
+    firstInput: further.length > 0 ? { PARAM: inputs[0].param.toUpperCase(), name: cComment(input), size: inputs[0].size, shape: shapeText(inputShape) } : false,
   });
   const model = template('model.c.hbs')({
     version: VERSION, source: cComment(basename(source)), name, NAME,
@@ -142,7 +178,7 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
     classNames: data ? data.classes.map((c) => JSON.stringify(c.replace(/[^\x20-\x7e]/g, '?')).replace(/\?\?/g, '?\\?')).join(', ') : false,
     // an array of double: 8-byte aligned on every target ecgc builds for, as ARENA_ALIGN needs
     arenaDoubles: Math.max(1, Math.ceil(memory.arenaBytes / 8)),
-    steps, push, copyOutput: copyOutput(at(outputValue), outputInfo.dtype, sizeOf(outputShape)),
+    steps, push, params, args: inputs.map((i) => i.param).join(', '), copyOutput: copyOutput(at(outputValue), outputInfo.dtype, sizeOf(outputShape)),
     runtimeId: RUNTIME_ID, logits,
   });
   const weightFile = template('weights.c.hbs')({ version: VERSION, source: cComment(basename(source)), totalBytes: weightBytes, arrays: weights });
@@ -161,7 +197,9 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
   const modelSources = [`${name}.c`, `${name}_weights.c`, ...(preprocess ? [`${name}_preprocess.c`] : [])];
   const sources = [...modelSources, ...runtimeSources.map((f) => `runtime/${f}`)];
   files.set('ecgc.mk', template('ecgc.mk.hbs')({ version: VERSION, name, NAME, target: options.target, modelSources, runtimeSources, runtimeId: RUNTIME_ID }));
-  return { name, files, reference: lowered.reference, memory, layers: lowered.layers, weightBytes, runtimeSources: sources, pushApi: push !== false, scratch: lowered.steps.flatMap((step) => (step.scratch ? [step.scratch] : [])), kernels };
+  return { name, files, reference: lowered.reference, memory, layers: lowered.layers, weightBytes, runtimeSources: sources, pushApi: push !== false,
+    api: { run: `int ${name}_run(${params}, float *output)`, end: `${name}_end(${finishArgs}output)` },
+    harness: { runArgs: offsets.join(', '), endArgs: offsets.slice(1).map((o) => `${o.replace(/^x\b/, 'window')}, `).join('') }, scratch: lowered.steps.flatMap((step) => (step.scratch ? [step.scratch] : [])), kernels };
 }
 
 /** The C that copies the output value into the caller's float array: int64 values (indices) and bools as floats, exact below 2^24. */
@@ -197,8 +235,8 @@ function sanitizeData(data: NonNullable<ReturnType<typeof modelData>>) {
   return { task: cComment(data.task), samplingRate: Number(data.samplingRate), window: { samples: Number(data.window.samples) } };
 }
 
-export function harnessSource(name: string): string {
-  return template('harness.c.hbs')({ name, NAME: name.toUpperCase() });
+export function harnessSource(generated: Generated): string {
+  return template('harness.c.hbs')({ name: generated.name, NAME: generated.name.toUpperCase(), ...generated.harness });
 }
 
 /** With --force, a directory is replaced only when all it holds is generated code (this set, the runtime, or a file ecgc marked). */

@@ -7,8 +7,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Graph, windowSize, windowsPerRun } from '../ir/graph.js';
-import { compileGraph, runBatch, wholeRuns } from '../ref/interpreter.js';
+import { type Graph, inputWindowSize, windowSize, windowsPerRun } from '../ir/graph.js';
+import { compileGraph, harnessLayout, runBatch, wholeRuns } from '../ref/interpreter.js';
 import { type DeviceReport, type DeviceSettings, estimateOf, linkModel, runDevice, writeDeviceBuild } from '../toolchain/device.js';
 import { buildHost, runHarness } from '../toolchain/host.js';
 import { type Board, type CortexTarget, DEFAULT_STACK_BYTES } from '../toolchain/targets.js';
@@ -48,7 +48,7 @@ export interface VerifyOptions {
 
 export async function verifyHost(graph: Graph, source: string, inputs: Float32Array, count: number, options: VerifyOptions = {}): Promise<VerifyResult> {
   const generated = generate(graph, source, { name: options.name, quantization: options.quantization, schedule: options.schedule, streamBlock: options.streamBlock, target: 'host' });
-  ({ input: inputs, windows: count } = wholeRuns(inputs.subarray(0, count * windowSize(graph, graph.inputs[0])), count, windowsPerRun(graph)));
+  ({ input: inputs, windows: count } = wholeRuns(inputs.subarray(0, count * inputWindowSize(graph)), count, windowsPerRun(graph)));
   const expected = runBatch(compileGraph(generated.reference), inputs, count);
   const expectedBits = new Uint32Array(expected.buffer);
   const outputSize = windowSize(graph, graph.outputs[0]);
@@ -58,8 +58,8 @@ export async function verifyHost(graph: Graph, source: string, inputs: Float32Ar
     for (const [file, content] of generated.files) {
       writeFileSync(join(dir, file.replace(/^runtime\//, '')), content);
     }
-    writeFileSync(join(dir, 'harness.c'), harnessSource(generated.name));
-    writeFileSync(join(dir, 'input.bin'), inputs);
+    writeFileSync(join(dir, 'harness.c'), harnessSource(generated));
+    writeFileSync(join(dir, 'input.bin'), harnessLayout(graph, inputs));
     const sources = [...generated.runtimeSources.map((f) => f.replace(/^runtime\//, '')), 'harness.c'];
     for (const optimization of optimizations) {
       compileSeconds += await buildHost({ dir, sources, output: 'model', optimization, extraFlags: options.extraFlags });
@@ -118,7 +118,7 @@ export async function verifyDevice(graph: Graph, source: string, inputs: Float32
   const estimate = estimateOf(generated, settings.stackBytes);
   checkEstimateBudget(estimate, settings.budget, what);
   let windows: Float32Array;
-  ({ input: windows, windows: count } = wholeRuns(inputs.subarray(0, count * windowSize(graph, graph.inputs[0])), count, windowsPerRun(graph)));
+  ({ input: windows, windows: count } = wholeRuns(inputs.subarray(0, count * inputWindowSize(graph)), count, windowsPerRun(graph)));
   const expected = runBatch(compileGraph(generated.reference), windows, count);
   const expectedBits = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
   const outputSize = windowSize(graph, graph.outputs[0]);
@@ -127,7 +127,8 @@ export async function verifyDevice(graph: Graph, source: string, inputs: Float32
   let compileSeconds = 0;
   return withTemporaryDirectory('ecgc-verify-device-', async (dir) => {
     const sources = writeDeviceBuild(dir, generated, target);
-    writeFileSync(join(dir, 'input.bin'), new Uint8Array(windows.buffer, windows.byteOffset, windows.byteLength));
+    const layout = harnessLayout(graph, windows);
+    writeFileSync(join(dir, 'input.bin'), new Uint8Array(layout.buffer, layout.byteOffset, layout.byteLength));
     for (const optimization of optimizations) {
       const linked = await linkModel(dir, sources, generated, settings, optimization, `image${optimization}`, `${what} (${optimization})`);
       compileSeconds += linked.image.compileSeconds;

@@ -8,7 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fail } from '../errors.js';
 import { readDataset } from '../data/dataset.js';
-import { modelData, requireModelClasses } from '../data/model-data.js';
+import { modelData, modelWindows, requireModelClasses } from '../data/model-data.js';
 import { syntheticWindows } from '../data/synthetic-windows.js';
 import { type Graph, shapeText } from '../ir/graph.js';
 import { readNpyFloat32 } from '../util/npy.js';
@@ -32,11 +32,13 @@ export interface Calibration {
 export const DEFAULT_SYNTHETIC_WINDOWS = 512;
 
 export function readCalibration(source: string | undefined, graph: Graph, modelFile: string, options: { labelFree?: boolean; synthetic?: number } = {}): Calibration {
-  if (graph.inputs.length !== 1 || graph.outputs.length !== 1) fail(`${modelFile}: has ${graph.inputs.length} inputs and ${graph.outputs.length} outputs; compression measures models with one input and one output`);
+  if (graph.outputs.length !== 1) fail(`${modelFile}: has ${graph.outputs.length} outputs; compression measures models with one output`);
   const sample = graph.values.get(graph.inputs[0])!.shape.slice(1);
+  const further = graph.inputs.length > 1 ? `${modelFile} takes ${graph.inputs.length} inputs (${graph.inputs.map((i) => `'${i}'`).join(', ')}): pass a dataset directory written by 'ecgc data' that holds them all` : undefined;
 
   if (source === undefined) {
     const count = options.synthetic ?? DEFAULT_SYNTHETIC_WINDOWS;
+    if (further) fail(`${further} (synthetic ECG fills only windows)`);
     if (sample.length < 1) fail(`${modelFile}: input ${shapeText(sample)} per sample has no time axis for ECG windows; pass --data`);
     const windows = syntheticWindows(sample, modelData(graph, modelFile), count);
     return { x: windows.x, count, source: null, description: `${windows.description} (label-free: fidelity to the full model)` };
@@ -50,7 +52,7 @@ export function readCalibration(source: string | undefined, graph: Graph, modelF
   let files: Calibration['files'];
   if (existsSync(source) && statSync(source).isDirectory() && existsSync(join(source, 'y.npy')) && existsSync(join(source, 'meta.json'))) {
     const data = readDataset(source);
-    x = { shape: data.shape, data: data.x };
+    x = { shape: [data.shape[0], ...sample], data: modelWindows(graph, modelFile, source, data) };
     requireModelClasses(graph, modelFile, source, data.meta.classes, !options.labelFree);
     if (!options.labelFree) labels = data.y;
     classNames = data.meta.classes;
@@ -58,6 +60,7 @@ export function readCalibration(source: string | undefined, graph: Graph, modelF
     files = { x: join(source, 'X.npy'), y: labels ? join(source, 'y.npy') : undefined };
     description = `${source} (${data.meta.task}, ${data.meta.split})${options.labelFree ? ', labels ignored (label-free)' : ''}`;
   } else {
+    if (further) fail(further);
     const file = existsSync(source) && statSync(source).isDirectory() ? join(source, 'X.npy') : source;
     if (!existsSync(file)) fail(`${source}: no dataset here (expected a directory written by 'ecgc data', a directory with X.npy, or an .npy file)`);
     x = readNpyFloat32(file);

@@ -91,6 +91,7 @@ export async function finetuneModel(request: FinetuneRequest): Promise<FinetuneR
   const codebook = plan.layers.find((l) => l.quantizer === 'codebook');
   if (codebook) fail(`layer '${codebook.node}': finetune trains uniform, uniform-layer, sign and float32 layers; a codebook's levels are not trained (compress with --quantizer uniform)`);
 
+  if (graph.inputs.length > 1) fail(`${request.modelFile}: finetune trains models of one input; this one takes ${graph.inputs.length} (${graph.inputs.map((i) => `'${i}'`).join(', ')})`);
   const joined = findWeightLayers(graph).find((l) => l.joined);
   if (joined) fail(`layer '${joined.node}' (${joined.op}): finetune trains layers of one weight; its weights ${layerWeightNames(joined).join(' and ')} form one layer`);
 

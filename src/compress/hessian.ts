@@ -13,7 +13,7 @@ import type { Graph } from '../ir/graph.js';
 import { opContext } from '../ir/context.js';
 import { opDef } from '../ops/index.js';
 import type { InputVectors } from '../ops/layer.js';
-import { compileGraph } from '../ref/interpreter.js';
+import { compileGraph, runInputSize, runInputs } from '../ref/interpreter.js';
 import type { WeightLayer } from '../plan/layers.js';
 
 export interface LayerHessian {
@@ -39,7 +39,7 @@ export function layerHessians(graph: Graph, layers: WeightLayer[], x: Float32Arr
   const nonzero = new Int32Array(column.length);
   const compiled = compileGraph({ ...graph, outputs: layers.map((l) => graph.nodes[l.nodeIndex].inputs[0]) });
   const { batch } = compiled;
-  const inSize = compiled.inputSizes[0] / batch;
+  const inSize = runInputSize(compiled) / batch;
   // Runs full of real windows, evenly spread (a batch larger than the data repeats some).
   const runs = Math.ceil(Math.min(count, HESSIAN_WINDOWS) / batch);
   const run = new Float32Array(batch * inSize);
@@ -48,7 +48,7 @@ export function layerHessians(graph: Graph, layers: WeightLayer[], x: Float32Arr
       const window = Math.floor(((r * batch + w) * count) / (runs * batch));
       run.set(x.subarray(window * inSize, (window + 1) * inSize), w * inSize);
     }
-    const values = compiled.run([run]);
+    const values = compiled.run(runInputs(compiled, run));
     sources.forEach((source, i) => {
       for (let g = 0; g < (source?.groups ?? 0); g++) {
         for (let v = 0; v < source!.perWindow; v++) addOuter(h[i][g], layers[i].rowLength, column, nonzero, source!.fill(values[i], g, v, column, nonzero));

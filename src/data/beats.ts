@@ -9,6 +9,7 @@
  * ds1-val (a stratified 10% of DS1's beats) from DS1, ds2-test from DS2; the paced records
  * 102, 104, 107 and 217 are left out. Its split 'all' takes every record of any beat-annotated
  * WFDB folder (svdb, or another), resampled to the patch's 360 Hz when recorded at another rate.
+ * beats-aami also writes each beat's RR features (rrFeatures) as a second input, 'rr'.
  */
 import { fail } from '../errors.js';
 import type { Dataset } from './dataset.js';
@@ -52,6 +53,29 @@ export function beatWindow(mv: Float32Array, rPeak: number): Float32Array | unde
   return window;
 }
 
+/**
+ * What cardiologists read an S beat by: its RR intervals (seconds) and their ratios. The local
+ * mean is over the RR_LOCAL intervals up to this beat (fewer at a record's start), so that a
+ * device knows it when the next beat arrives; 'next' waits for that beat. A record's first beat
+ * takes its next interval for the previous one (and the local mean), its last beat its previous
+ * interval for the next one.
+ */
+export const RR_FEATURES = ['previous RR (s)', 'next RR (s)', 'local mean RR (s)', 'previous / local', 'next / local', 'previous / next'];
+export const RR_LOCAL = 10;
+
+/** The RR features of beat `i` of `peaks` (R peaks, in samples at `rate`; at least two). */
+export function rrFeatures(peaks: ArrayLike<number>, i: number, rate: number): Float32Array {
+  const interval = (k: number) => (peaks[k] - peaks[k - 1]) / rate; // k in [1, peaks.length)
+  const previous = i > 0 ? interval(i) : interval(1);
+  const next = i + 1 < peaks.length ? interval(i + 1) : previous;
+  const first = Math.max(1, i + 1 - RR_LOCAL);
+  const local = i > 0 ? (peaks[i] - peaks[first - 1]) / rate / (i + 1 - first) : previous;
+  return Float32Array.from([previous, next, local, previous / local, next / local, previous / next]);
+}
+
+/** Every beat annotation (the AAMI classes' symbols and the other beat types), as a detector would see them. */
+const BEAT_SYMBOLS = new Set([...Object.keys(BEAT_TASKS['beats-aami'].classOf), 'B', 'r', 'n', '?']);
+
 interface BeatWindows {
   records: string[];
   /** The records' sampling rates (before resampling to the patch's) and the leads read. */
@@ -61,10 +85,11 @@ interface BeatWindows {
   record: string[];
   label: number[];
   windows: Float32Array[];
+  rr: Float32Array[];
 }
 
 function extractBeats(dir: string, task: BeatTask, records: string[]): BeatWindows {
-  const out: BeatWindows = { records: [], rates: new Set(), leads: new Set(), record: [], label: [], windows: [] };
+  const out: BeatWindows = { records: [], rates: new Set(), leads: new Set(), record: [], label: [], windows: [], rr: [] };
   for (const name of records) {
     const record = readRecord(dir, name);
     const channel = beatLead(record);
@@ -74,14 +99,18 @@ function extractBeats(dir: string, task: BeatTask, records: string[]): BeatWindo
     out.rates.add(rate);
     out.leads.add(record.header.signals[channel].description);
     const mv = resampleLinear(physical(record, channel), rate, PATCH_SAMPLING_RATE);
-    for (const beat of readAnnotations(dir, name)) {
+    const beats = readAnnotations(dir, name).filter((a) => BEAT_SYMBOLS.has(a.code));
+    if (beats.length < 2) continue; // no RR interval (MIT-BIH's and SVDB's records hold thousands of beats)
+    const peaks = beats.map((beat) => Math.round((beat.sample * PATCH_SAMPLING_RATE) / rate));
+    beats.forEach((beat, i) => {
       const label = task.classOf[beat.code];
-      const window = label === undefined ? undefined : beatWindow(mv, Math.round((beat.sample * PATCH_SAMPLING_RATE) / rate));
-      if (label === undefined || window === undefined) continue;
+      const window = label === undefined ? undefined : beatWindow(mv, peaks[i]);
+      if (label === undefined || window === undefined) return;
       out.windows.push(window);
+      out.rr.push(rrFeatures(peaks, i, PATCH_SAMPLING_RATE));
       out.record.push(name);
       out.label.push(label);
-    }
+    });
   }
   return out;
 }
@@ -119,6 +148,8 @@ export function buildBeatDataset(dir: string, taskName: keyof typeof BEAT_TASKS,
   const y = Int32Array.from(labels.filter((_, i) => keep[i]));
   const x = new Float32Array(chosen.length * BEAT_WINDOW.samples);
   chosen.forEach((w, i) => x.set(w, i * BEAT_WINDOW.samples));
+  const rr = new Float32Array(chosen.length * RR_FEATURES.length);
+  beats.rr.filter((_, i) => keep[i]).forEach((r, i) => rr.set(r, i * RR_FEATURES.length));
   const counts = Object.fromEntries(task.classes.map((c, i) => [c, y.filter((v) => v === i).length]));
   const empty = task.classes.filter((c) => counts[c] === 0);
   // A whole folder may lack a class (its figures then say so); a training split may not.
@@ -131,6 +162,7 @@ export function buildBeatDataset(dir: string, taskName: keyof typeof BEAT_TASKS,
     x,
     shape: [chosen.length, 1, BEAT_WINDOW.samples],
     y,
+    ...(taskName === 'beats-aami' ? { more: [rr] } : {}),
     meta: {
       schema: DATASET_SCHEMA,
       task: taskName,
@@ -140,6 +172,7 @@ export function buildBeatDataset(dir: string, taskName: keyof typeof BEAT_TASKS,
       window: { samples: BEAT_WINDOW.samples, rPeakAt: BEAT_WINDOW.before, seconds: BEAT_WINDOW.samples / PATCH_SAMPLING_RATE },
       leads: [[...beats.leads].join(' or ')],
       preprocessing,
+      ...(taskName === 'beats-aami' ? { inputs: [{ name: 'rr', shape: [RR_FEATURES.length], description: `the beat's RR intervals from the annotated beats (every beat type): ${RR_FEATURES.join(', ')}; the local mean over the ${RR_LOCAL} intervals up to the beat; a record's first beat takes its next interval for the previous one, its last its previous for the next` }] } : {}),
       records: [...new Set(beats.record.filter((_, i) => keep[i]))],
       counts,
       source: dir,

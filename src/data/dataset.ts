@@ -1,5 +1,7 @@
 /**
- * A dataset on disk: X.npy (float32 [N, C, T]), y.npy (int64 [N]) and meta.json. Written
+ * A dataset on disk: X.npy (float32 [N, C, T]), y.npy (int64 [N]) and meta.json, and for
+ * models with further inputs (a beat's RR intervals beside its window) one <name>.npy
+ * (float32 [N, ...]) each, named in meta.json's `inputs`. Written
  * whole through a temporary directory (writeDirectoryAtomic), so an interrupted run never
  * leaves a directory that looks complete.
  */
@@ -25,6 +27,8 @@ export interface DatasetMeta {
   records: string[];
   counts: Record<string, number>;
   source: string;
+  /** Further inputs beside the windows, in the order a model takes them after its first. */
+  inputs?: { name: string; shape: number[]; description: string }[];
   /** Electrode noise added to every window (`ecgc data --noise --snr`), when any. */
   noise?: { record: string; snrDb: number };
   howMade: string;
@@ -35,10 +39,15 @@ export interface Dataset {
   shape: [number, number, number];
   y: Int32Array;
   meta: DatasetMeta;
+  /** The further inputs' values, as meta.inputs lists them ([N, ...shape] each). */
+  more?: Float32Array[];
 }
 
-/** With `force`, a directory holding only a dataset's files (X.npy, y.npy, meta.json) is replaced. */
-export const ownedByDataset: OwnedBy = (file) => ['X.npy', 'y.npy', 'meta.json'].includes(file);
+/** A further input's name: its file's name and the model input it feeds. */
+export const INPUT_NAME = /^[a-z][a-z0-9_]*$/;
+
+/** With `force`, a directory holding only a dataset's files (.npy arrays and meta.json) is replaced. */
+export const ownedByDataset: OwnedBy = (file) => file === 'meta.json' || file.endsWith('.npy');
 
 export function writeDataset(dir: string, dataset: Dataset, force = false): void {
   const files = new Map<string, Uint8Array | string>([
@@ -46,6 +55,11 @@ export function writeDataset(dir: string, dataset: Dataset, force = false): void
     ['y.npy', encodeNpy([dataset.y.length], BigInt64Array.from(dataset.y, (v) => BigInt(v)))],
     ['meta.json', JSON.stringify(dataset.meta, null, 2) + '\n'],
   ]);
+  const n = dataset.shape[0];
+  (dataset.meta.inputs ?? []).forEach((input, i) => {
+    if (!INPUT_NAME.test(input.name) || ['X', 'y', 'meta'].includes(input.name)) throw new Error(`internal: input name '${input.name}'`);
+    files.set(`${input.name}.npy`, encodeNpy([n, ...input.shape], dataset.more![i]));
+  });
   writeDirectoryAtomic(dir, files, force, ownedByDataset);
 }
 
@@ -65,5 +79,12 @@ export function readDataset(dir: string): Dataset {
   if (labels.shape.length !== 1 || labels.shape[0] !== x.shape[0]) fail(`${join(dir, 'y.npy')}: expected shape [${x.shape[0]}], got [${labels.shape.join(', ')}]`);
   const y = Int32Array.from(labels.data as ArrayLike<number | bigint>, (v) => Number(v));
   if (y.some((v) => v < 0 || v >= meta.classes.length)) fail(`${join(dir, 'y.npy')}: labels must lie in [0, ${meta.classes.length})`);
-  return { x: x.data, shape: x.shape as [number, number, number], y, meta };
+  const more = (meta.inputs ?? []).map((input) => {
+    const file = join(dir, `${input.name}.npy`);
+    if (!INPUT_NAME.test(input.name) || !Array.isArray(input.shape)) fail(`${metaFile}: input '${input.name}' is not a valid further input (a lower-case name and a shape)`);
+    const array = readNpyFloat32(file);
+    if (array.shape.join() !== [x.shape[0], ...input.shape].join()) fail(`${file}: expected shape [${[x.shape[0], ...input.shape].join(', ')}], got [${array.shape.join(', ')}]`);
+    return array.data;
+  });
+  return { x: x.data, shape: x.shape as [number, number, number], y, meta, ...(more.length > 0 ? { more } : {}) };
 }

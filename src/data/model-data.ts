@@ -4,8 +4,8 @@
  * scripts: what the firmware must feed the model, and what `ecgc run` imitates without --input.
  */
 import { fail } from '../errors.js';
-import { type Graph, sizeOf } from '../ir/graph.js';
-import type { DatasetMeta } from './dataset.js';
+import { type Graph, shapeText, sizeOf } from '../ir/graph.js';
+import type { Dataset, DatasetMeta } from './dataset.js';
 
 export const MODEL_DATA_KEY = 'ecgc.dataset';
 
@@ -35,4 +35,36 @@ export function modelData(graph: Graph, file: string): ModelData | undefined {
   } catch (e) {
     fail(`${file}: metadata '${MODEL_DATA_KEY}' is not a valid dataset definition (${(e as Error).message})`);
   }
+}
+
+/**
+ * A dataset's windows as the model takes them, back to back: per window, each graph input's
+ * values in the graph's order (the first input takes the windows, X.npy; each further input
+ * the dataset's input of the same name, e.g. a beat's 'rr').
+ */
+export function modelWindows(graph: Graph, modelFile: string, dataDir: string, data: Dataset): Float32Array {
+  const count = data.shape[0];
+  const sources = graph.inputs.map((name, i) => {
+    const sample = graph.values.get(name)!.shape.slice(1);
+    if (i === 0) {
+      if (sample.join() !== data.shape.slice(1).join()) fail(`${dataDir}: windows are ${shapeText(data.shape.slice(1))}, but ${modelFile} takes ${shapeText(sample)} per sample`);
+      return data.x;
+    }
+    const inputs = data.meta.inputs ?? [];
+    const k = inputs.findIndex((input) => input.name === name);
+    if (k < 0) fail(`${modelFile} takes a further input '${name}' ${shapeText(sample)} per sample, which ${dataDir} does not hold (${inputs.length > 0 ? `it holds ${inputs.map((input) => `'${input.name}'`).join(', ')}` : 'it holds only windows'})`);
+    if (sample.join() !== inputs[k].shape.join()) fail(`${dataDir}: input '${name}' is ${shapeText(inputs[k].shape)} per sample, but ${modelFile} takes ${shapeText(sample)}`);
+    return data.more![k];
+  });
+  if (sources.length === 1) return sources[0];
+  const sizes = sources.map((s) => s.length / count);
+  const window = sizes.reduce((sum, size) => sum + size, 0);
+  const windows = new Float32Array(count * window);
+  for (let w = 0, at = 0; w < count; w++) {
+    sources.forEach((source, i) => {
+      windows.set(source.subarray(w * sizes[i], (w + 1) * sizes[i]), at);
+      at += sizes[i];
+    });
+  }
+  return windows;
 }

@@ -116,6 +116,11 @@ export function windowSize(graph: Graph, value: string): number {
   return sizeOf(graph.values.get(value)!.shape.slice(1));
 }
 
+/** Values of one window of every graph input together (a window is their concatenation, in the graph's order). */
+export function inputWindowSize(graph: Graph): number {
+  return graph.inputs.reduce((sum, value) => sum + windowSize(graph, value), 0);
+}
+
 export function shapeText(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }

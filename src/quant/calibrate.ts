@@ -11,7 +11,7 @@
  * (src/quant/activation-plan.ts).
  */
 import type { Graph } from '../ir/graph.js';
-import { compileGraph, wholeRuns } from '../ref/interpreter.js';
+import { compileGraph, runInputSize, runInputs, wholeRuns } from '../ref/interpreter.js';
 import { type ActivationQuant, quantFromRange } from './activations.js';
 
 export const CALIBRATION_RULES = ['minmax', 'percentile'] as const;
@@ -31,11 +31,11 @@ export function calibrate(graph: Graph, input: Float32Array, count: number): Rec
   const values = [...graph.inputs, ...graph.nodes.flatMap((node) => node.outputs)].filter((name) => name !== '' && graph.values.get(name)?.dtype === 'float32');
   const compiled = compileGraph({ ...graph, outputs: values });
   const runs = wholeRuns(input, count, compiled.batch);
-  const inRun = compiled.inputSizes[0];
+  const inRun = runInputSize(compiled);
   // the padding windows of the last run are not data: a partial run is left out of the ranges
   const runCount = Math.floor(count / compiled.batch) || 1;
   const each = (visit: (outputs: Float32Array[]) => void) => {
-    for (let r = 0; r < runCount; r++) visit(compiled.run([runs.input.subarray(r * inRun, (r + 1) * inRun)]));
+    for (let r = 0; r < runCount; r++) visit(compiled.run(runInputs(compiled, runs.input.subarray(r * inRun, (r + 1) * inRun))));
   };
   const ranges: Range[] = values.map(() => ({ min: Infinity, max: -Infinity, histogram: new Float64Array(BINS) }));
   each((outputs) =>

@@ -151,19 +151,60 @@ export function compileStepped(graph: Graph): SteppedGraph {
   };
 }
 
+/** Values of one run's windows: each window is the concatenation of the graph's inputs' values, in order. */
+export function runInputSize(compiled: Pick<CompiledGraph, 'inputSizes'>): number {
+  return compiled.inputSizes.reduce((sum, size) => sum + size, 0);
+}
+
+/** One run's windows (see runInputSize) as the graph's input tensors: the run itself for one input. */
+export function runInputs(compiled: Pick<CompiledGraph, 'inputSizes' | 'batch'>, run: Float32Array): Float32Array[] {
+  const { inputSizes, batch } = compiled;
+  if (inputSizes.length === 1) return [run];
+  const perWindow = inputSizes.map((size) => size / batch);
+  const window = perWindow.reduce((sum, size) => sum + size, 0);
+  const tensors = inputSizes.map((size) => new Float32Array(size));
+  for (let w = 0; w < batch; w++) {
+    let at = w * window;
+    perWindow.forEach((size, i) => {
+      tensors[i].set(run.subarray(at, at + size), w * size);
+      at += size;
+    });
+  }
+  return tensors;
+}
+
 /**
- * Runs `count` windows stored back to back in `input` (one graph input, one output) in runs of
+ * Whole runs of windows (see runInputSize) as a C harness reads them: per run, each input's
+ * values for the run's windows, input after input. The same array for one input or a batch of 1.
+ */
+export function harnessLayout(graph: Graph, windows: Float32Array): Float32Array {
+  const compiled = { inputSizes: graph.inputs.map((value) => sizeOf(graph.values.get(value)!.shape)), batch: windowsPerRun(graph) };
+  if (compiled.inputSizes.length === 1 || compiled.batch === 1) return windows;
+  const inRun = runInputSize(compiled);
+  const layout = new Float32Array(windows.length);
+  for (let at = 0; at < windows.length; at += inRun) {
+    let to = at;
+    for (const tensor of runInputs(compiled, windows.subarray(at, at + inRun))) {
+      layout.set(tensor, to);
+      to += tensor.length;
+    }
+  }
+  return layout;
+}
+
+/**
+ * Runs `count` windows stored back to back in `input` (each window every graph input's values, one output) in runs of
  * the graph's batch, returning their outputs back to back. The last run's missing windows are
  * zeros (wholeRuns), their outputs dropped: windows never mix, a graph's batch entries are
  * computed apart.
  */
 export function runBatch(compiled: CompiledGraph, input: Float32Array, count: number): Float32Array {
   const { batch } = compiled;
-  const [inRun, outRun] = [compiled.inputSizes[0], compiled.outputSizes[0]];
+  const [inRun, outRun] = [runInputSize(compiled), compiled.outputSizes[0]];
   if (input.length !== count * (inRun / batch)) fail(`internal: ${count} windows need ${count * (inRun / batch)} values, got ${input.length}`);
   const { input: runs, windows } = wholeRuns(input, count, batch);
   const output = new Float32Array(windows * (outRun / batch));
-  for (let r = 0; r < windows / batch; r++) output.set(compiled.run([runs.subarray(r * inRun, (r + 1) * inRun)])[0], r * outRun);
+  for (let r = 0; r < windows / batch; r++) output.set(compiled.run(runInputs(compiled, runs.subarray(r * inRun, (r + 1) * inRun)))[0], r * outRun);
   return windows === count ? output : output.slice(0, count * (outRun / batch));
 }
 

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { fail } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
-import { type CompiledGraph, type SteppedGraph, compileGraph, compileStepped, runBatch, wholeRuns } from './interpreter.js';
+import { type CompiledGraph, type SteppedGraph, compileGraph, compileStepped, runBatch, runInputSize, runInputs, wholeRuns } from './interpreter.js';
 
 /** Below this many windows per thread, the copy to a worker costs more than it saves. */
 const MIN_SAMPLES_PER_THREAD = 4;
@@ -141,11 +141,11 @@ export class CachedShard {
     const g = this.compiled;
     const size = g.stateSize(0);
     const { input: runs, windows } = wholeRuns(input, count, g.batch);
-    const inRun = g.inputSizes[0];
+    const inRun = runInputSize(g);
     this.runs = windows / g.batch;
     const state = new Float32Array(this.runs * size);
     for (let r = 0; r < this.runs; r++) {
-      g.setInputs([runs.subarray(r * inRun, (r + 1) * inRun)]);
+      g.setInputs(runInputs(g, runs.subarray(r * inRun, (r + 1) * inRun)));
       g.saveState(0, state, r * size);
     }
     this.states.clear();
@@ -235,9 +235,9 @@ export class BatchRunner {
     return Math.max(1, this.workers.length);
   }
 
-  /** Values of one window's input and output. */
+  /** Values of one window's inputs (all of them) and output. */
   get inputSize(): number {
-    return this.local.inputSizes[0] / this.local.batch;
+    return runInputSize(this.local) / this.local.batch;
   }
 
   get outputSize(): number {

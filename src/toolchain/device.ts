@@ -29,12 +29,12 @@ export function writeDeviceBuild(dir: string, generated: Generated, target: Cort
     mkdirSync(dirname(join(dir, file)), { recursive: true });
     writeFileSync(join(dir, file), content);
   }
-  writeFileSync(join(dir, 'harness.c'), deviceHarness(generated.name, target, options.bench ?? false));
+  writeFileSync(join(dir, 'harness.c'), deviceHarness(generated, target, options.bench ?? false));
   return [...generated.runtimeSources, 'harness.c', ...DEVICE_SOURCES];
 }
 
-function deviceHarness(name: string, target: CortexTarget, bench: boolean): string {
-  return template('harness-cortex.c.hbs')({ name, NAME: name.toUpperCase(), target: target.name, bench });
+function deviceHarness(generated: Generated, target: CortexTarget, bench: boolean): string {
+  return template('harness-cortex.c.hbs')({ name: generated.name, NAME: generated.name.toUpperCase(), target: target.name, bench, ...generated.harness });
 }
 
 const INCLUDE_DIRS = ['.', 'runtime', DEVICE_DIR];

@@ -69,11 +69,11 @@ describe('ecgc eval', () => {
 });
 
 describe.skipIf(!hasData(MITDB, 'ecgc data CLI tests'))('ecgc data', () => {
-  it('writes X.npy, y.npy and meta.json, and nothing else', async () => {
+  it('writes X.npy, the beats\' RR features rr.npy, y.npy and meta.json, and nothing else', async () => {
     const out = join(dir, 'beats');
     const r = await ecgc(['data', MITDB, '--task', 'beats-aami', '--split', 'ds2-test', '--out', out]);
     expect(r.exitCode).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['X.npy', 'meta.json', 'y.npy']);
+    expect(readdirSync(out).sort()).toEqual(['X.npy', 'meta.json', 'rr.npy', 'y.npy']);
     expect(readdirSync(dir)).toEqual(['beats']);
   });
 

@@ -283,7 +283,7 @@ describe('the depth-first schedule (--schedule stream): the same bits from rings
       const broken = stream.replace('st.handoff[0][c] = column[c];', 'st.handoff[0][c] = column[first->in_channels - 1 - c];');
       expect(broken).not.toBe(stream);
       writeFileSync(join(dir, 'ecgc_stream.c'), broken);
-      writeFileSync(join(dir, 'harness.c'), harnessSource('pool'));
+      writeFileSync(join(dir, 'harness.c'), harnessSource(result.generated));
       writeFileSync(join(dir, 'input.bin'), randomFloats(3 * 50, 11));
       const sources = [...result.generated.runtimeSources.map((f) => f.replace(/^runtime\//, '')), 'harness.c'];
       await buildHost({ dir, sources, output: 'model', optimization: '-O0' });

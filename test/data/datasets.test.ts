@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BEAT_WINDOW, DS1, DS2, buildBeatDataset } from '../../src/data/beats.js';
+import { BEAT_WINDOW, DS1, DS2, RR_FEATURES, buildBeatDataset, rrFeatures } from '../../src/data/beats.js';
 import { buildCinc2017Dataset, readCincRecord } from '../../src/data/cinc2017.js';
 import { buildCpscDataset } from '../../src/data/cpsc.js';
 import { buildRhythmDataset, rhythmIntervals } from '../../src/data/rhythm.js';
@@ -29,6 +29,20 @@ describe('preprocessing', () => {
     expect(y.length).toBe(5000);
     expect(y[0]).toBe(0);
     expect(y[5]).toBeCloseTo(3.6, 4); // 5 * 360 / 500
+  });
+});
+
+describe('RR features', () => {
+  it('R peaks at 0, 1, 2 and 2.5 s: intervals, the local mean up to the beat, ratios; the ends borrow their one neighbour', () => {
+    const peaks = [0, 360, 720, 900];
+    const features = (i: number) => Array.from(rrFeatures(peaks, i, 360));
+    // previous, next, local mean, previous / local, next / local, previous / next
+    expect(features(2)).toEqual([1, 0.5, 1, 1, 0.5, 2]);
+    expect(features(0)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(features(3)).toEqual(Array.from(Float32Array.from([0.5, 0.5, 2.5 / 3, 0.5 / (2.5 / 3), 0.5 / (2.5 / 3), 1])));
+    // the local mean covers the last 10 intervals: 12 beats a second apart then one 0.5 s early
+    const long = [...Array.from({ length: 12 }, (_, k) => k * 360), 11 * 360 + 180];
+    expect(rrFeatures(long, 12, 360)[2]).toBeCloseTo((9 + 0.5) / 10, 6);
   });
 });
 
@@ -86,6 +100,14 @@ describe.skipIf(!hasData(MITDB, 'MIT-BIH dataset tests'))('beat datasets (MIT-BI
     expect(new Set(test.meta.records)).toEqual(new Set(DS2));
     for (const paced of ['102', '104', '107', '217']) expect([...DS1, ...DS2]).not.toContain(paced);
     expect(train.meta.classes).toEqual(['N', 'S', 'V', 'F', 'Q']);
+    // every window has its RR features, the second input: the first window's rebuilt from the annotations
+    expect(test.meta.inputs).toEqual([expect.objectContaining({ name: 'rr', shape: [RR_FEATURES.length] })]);
+    expect(test.more![0].length).toBe(test.y.length * RR_FEATURES.length);
+    const record = test.meta.records[0];
+    const beats = readAnnotations(MITDB, record).filter((a) => /^[NLRejAaJSVEF/fQBrn?]$/.test(a.code));
+    const peaks = beats.map((b) => b.sample);
+    const first = beats.findIndex((b) => b.sample >= BEAT_WINDOW.before && 'NLRejAaJSVEF/fQ'.includes(b.code));
+    expectBitExact(test.more![0].subarray(0, RR_FEATURES.length), rrFeatures(peaks, first, 360), `record ${record}, first beat's RR features`);
   });
 });
 
