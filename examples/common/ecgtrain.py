@@ -151,7 +151,7 @@ def evaluate_export(model_path, test_dir, meta_test, torch_predictions):
     inspect = json.loads(ecgc("inspect", model_path, "--json", capture=True))
     truth = np.load(os.path.join(test_dir, "y.npy"))
     logits = os.path.join(test_dir, "ecgc-logits.npy")
-    ecgc("run", model_path, "--input", os.path.join(test_dir, "X.npy"), "--output", logits, "--force")
+    ecgc("run", model_path, "--input", test_dir, "--output", logits, "--force")  # a dataset directory: every input the model takes
     agreement = float(np.mean(np.load(logits).argmax(1) == torch_predictions))
     figures = {
         "task": meta_test["task"], "split": meta_test["split"], "testWindows": int(len(truth)),

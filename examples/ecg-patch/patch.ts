@@ -5,17 +5,22 @@
  *   decisions <beat.onnx> <rhythm.onnx> <file.adc> [beat-plan.json rhythm-plan.json]
  *                                                  the lines the firmware prints, from the TS twin
  *   qrs <mitdb dir> [record...]                    the detector against the MIT-BIH annotations
- *   budget <firmware.elf> <opt> <stream-block> <beat.onnx> <rhythm.onnx> <beat-plan.json|-> <rhythm-plan.json|->
+ *   ec57 <beat.onnx> <beat-plan.json|-> <mitdb dir> [record...]
+ *                                                  the beat model with the detector in the loop (JSON;
+ *                                                  records: DS2 by default)
+ *   budget <firmware.elf> <opt> <beat-block> <rhythm-block> <beat.onnx> <rhythm.onnx> <beat-plan.json|-> <rhythm-plan.json|->
  *                                                  one JSON line: the linked image's flash and RAM, the
  *                                                  models' instructions per beat and per second of ECG
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { DS2 } from '../../src/data/beats.js';
 import { listRecords } from '../../src/data/mitdb.js';
 import { modelData } from '../../src/data/model-data.js';
 import { loadModel } from '../../src/model/load.js';
 import { readAnnotations } from '../../src/data/wfdb/index.js';
+import { detectedBeatFigures } from './ec57.js';
 import { cincAdc, deployed, mitdbAdc, patchDecisions, readAdc, writeAdc } from './pipeline.js';
 import { BEAT_CODES, detectQrs, matchBeats } from './qrs.js';
 
@@ -40,12 +45,15 @@ if (command === 'adc' && (args.length === 3 || args.length === 4)) {
     console.log(`${name}: sensitivity ${(100 * m.sensitivity).toFixed(2)}%, positive predictivity ${(100 * m.positivePredictivity).toFixed(2)}% (FN ${m.falseNegatives}, FP ${m.falsePositives})`);
   }
   console.log(`all: sensitivity ${((100 * tp) / (tp + fn)).toFixed(2)}%, positive predictivity ${((100 * tp) / (tp + fp)).toFixed(2)}% (${tp} of ${tp + fn} beats; FN ${fn}, FP ${fp})`);
-} else if (command === 'budget' && args.length === 7) {
-  const [elf, opt, block, beat, rhythm, beatPlan, rhythmPlan] = args;
+} else if (command === 'ec57' && args.length >= 3) {
+  const [beat, plan, dir, ...records] = args;
+  console.log(JSON.stringify(detectedBeatFigures(deployed(beat, 'beat', plan === '-' ? undefined : plan), dir, records.length ? records : DS2), null, 2));
+} else if (command === 'budget' && args.length === 8) {
+  const [elf, opt, beatBlock, rhythmBlock, beat, rhythm, beatPlan, rhythmPlan] = args;
   const plan = (file: string) => (file === '-' ? undefined : file);
-  console.log(JSON.stringify(budget(elf, [opt, block], [beat, plan(beatPlan)], [rhythm, plan(rhythmPlan)])));
+  console.log(JSON.stringify(budget(elf, opt, [beat, plan(beatPlan), beatBlock], [rhythm, plan(rhythmPlan), rhythmBlock])));
 } else {
-  console.error('usage: patch.ts adc <mitdb or cinc2017 dir> <record> [seconds] <out.adc> | decisions <beat.onnx> <rhythm.onnx> <file.adc> [beat-plan.json rhythm-plan.json] | qrs <mitdb dir> [record...] | budget <firmware.elf> <opt> <stream-block> <beat.onnx> <rhythm.onnx> <beat-plan.json|-> <rhythm-plan.json|->');
+  console.error('usage: patch.ts adc <mitdb or cinc2017 dir> <record> [seconds] <out.adc> | decisions <beat.onnx> <rhythm.onnx> <file.adc> [beat-plan.json rhythm-plan.json] | qrs <mitdb dir> [record...] | ec57 <beat.onnx> <beat-plan.json|-> <mitdb dir> [record...] | budget <firmware.elf> <opt> <beat-block> <rhythm-block> <beat.onnx> <rhythm.onnx> <beat-plan.json|-> <rhythm-plan.json|->');
   process.exit(1);
 }
 
@@ -55,11 +63,11 @@ if (command === 'adc' && (args.length === 3 || args.length === 4)) {
  * `ecgc bench` measures them with the firmware's plan, schedule (depth first, its blocks) and -O level:
  * per beat, and for the rhythm model per second of ECG (its window's instructions / seconds).
  */
-function budget(elf: string, [opt, block]: [string, string], [beat, beatPlan]: [string, string?], [rhythm, rhythmPlan]: [string, string?]) {
+function budget(elf: string, opt: string, [beat, beatPlan, beatBlock]: [string, string | undefined, string], [rhythm, rhythmPlan, rhythmBlock]: [string, string | undefined, string]) {
   const size = /^\s*(\d+)\s+(\d+)\s+(\d+)\s/m.exec(execFileSync('arm-none-eabi-size', [elf], { encoding: 'utf8' }).split('\n')[1]);
   if (!size) throw new Error(`arm-none-eabi-size ${elf}: no text/data/bss line`);
   const [text, data, bss] = size.slice(1).map(Number);
-  const instructions = (model: string, plan: string | undefined) => {
+  const instructions = (model: string, plan: string | undefined, block: string) => {
     const ecgc = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
     const flags = ['bench', model, '--target', 'cortex-m4f', '--schedule', 'stream', '--stream-block', block, '--opt', opt, '--json', ...(plan ? ['--plan', plan] : [])];
     const bench = JSON.parse(execFileSync('node', [ecgc, ...flags], { encoding: 'utf8', maxBuffer: 1 << 26 }));
@@ -71,7 +79,7 @@ function budget(elf: string, [opt, block]: [string, string], [beat, beatPlan]: [
   return {
     flash: text + data,
     ram: data + bss,
-    beatInstructions: instructions(beat, beatPlan),
-    rhythmInstructionsPerSecond: Math.round(instructions(rhythm, rhythmPlan) / seconds),
+    beatInstructions: instructions(beat, beatPlan, beatBlock),
+    rhythmInstructionsPerSecond: Math.round(instructions(rhythm, rhythmPlan, rhythmBlock) / seconds),
   };
 }

@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { generate } from '../../src/codegen/emit.js';
 import { loadPlan } from '../../src/codegen/plan.js';
 import { argmaxRows } from '../../src/compress/metrics.js';
+import { RR_FEATURES, RR_LOCAL, rrFeatures } from '../../src/data/beats.js';
 import { modelData } from '../../src/data/model-data.js';
 import { mliiChannel } from '../../src/data/mitdb.js';
 import { resampleLinear } from '../../src/data/preprocess.js';
@@ -116,6 +117,8 @@ export interface PatchModel {
   graph: Graph;
   classes: string[];
   window: number;
+  /** Whether it also takes each beat's RR features (a second input 'rr'). */
+  rr: boolean;
 }
 
 /** The model as the firmware runs it, with a compression plan if any. */
@@ -124,7 +127,10 @@ export function deployed(file: string, name: string, plan?: string): PatchModel 
   const data = modelData(graph, file);
   if (!data) throw new Error(`${file}: the model carries no dataset definition (class names, window)`);
   const quantization = plan ? loadPlan(plan, file, graph).quantization : undefined;
+  const rr = graph.inputs.length === 2 && graph.inputs[1] === 'rr' && graph.values.get('rr')!.shape.slice(1).join() === String(RR_FEATURES.length);
+  if (graph.inputs.length > 1 && !rr) throw new Error(`${file}: the patch feeds a model its window and, as a second input 'rr', the ${RR_FEATURES.length} RR features; it takes ${graph.inputs.join(', ')}`);
   return {
+    rr,
     graph: generate(graph, file, { target: 'cortex-m4f', name, quantization, schedule: 'stream' }).reference,
     classes: data.classes.map((c) => c.replace(/[^\x20-\x7e]/g, '?')),
     window: data.window.samples,
@@ -139,11 +145,12 @@ export interface PatchRun {
   rhythms: { start: number; label: number }[];
 }
 
-/** Runs `model` on the windows; per window the best class and the float32 bits of its score. */
+/** Runs `model` on the windows (each all of its inputs); per window the best class and the float32 bits of its score. */
 function decide(model: PatchModel, windows: Float32Array[]): { label: number; name: string; bits: string }[] {
   if (windows.length === 0) return [];
-  const input = new Float32Array(windows.length * model.window);
-  windows.forEach((w, i) => input.set(w, i * model.window));
+  const size = windows[0].length;
+  const input = new Float32Array(windows.length * size);
+  windows.forEach((w, i) => input.set(w, i * size));
   const scores = runBatch(compileGraph(model.graph), input, windows.length);
   const outputs = model.classes.length;
   return Array.from(argmaxRows(scores, outputs), (label, i) => {
@@ -155,38 +162,53 @@ function decide(model: PatchModel, windows: Float32Array[]): { label: number; na
 const decision = (kind: string, sample: number, d: { name: string; bits: string }) =>
   `${kind} ${sample} ${Math.trunc((sample * 1000) / QRS_SAMPLING_RATE_HZ)} ms class ${d.name} score ${d.bits}`;
 
-/** What the firmware prints for `adc`, with its beat and rhythm models. */
-export function patchDecisions(beat: PatchModel, rhythm: PatchModel, adc: AdcRecord): PatchRun {
+/** What the firmware prints for `adc`, with its beat and rhythm models (without a rhythm model: its beats alone). */
+export function patchDecisions(beat: PatchModel, rhythm: PatchModel | undefined, adc: AdcRecord): PatchRun {
   if (adc.samplingRate !== QRS_SAMPLING_RATE_HZ) throw new Error(`the ADC record is sampled at ${adc.samplingRate} Hz; the detector runs at 360 Hz`);
-  const rhythmLength = rhythm.window;
+  const rhythmLength = rhythm?.window ?? Infinity;
   const ring = new Int16Array(RING);
   const detector = new QrsDetector();
   let pending: number[] = [];
   let skipped = 0;
+  // the last R peaks taken (classified or skipped), for the RR features
+  const history: number[] = [];
   const beatWindows: Float32Array[] = [];
   const rhythmWindows: Float32Array[] = [];
   // the order of the lines: per sample, its beats, then its rhythm window
   const order: ('beat' | 'rhythm')[] = [];
   const rs: number[] = [];
-  let rhythmWindow = new Float32Array(rhythmLength);
+  let rhythmWindow = new Float32Array(rhythm ? rhythmLength : 0);
+  /** The pending beats whose windows are in by sample n (and whose next beat is known, or at the end), as the firmware's take_beats. */
+  const takeBeats = (n: number, end: boolean) => {
+    let i = 0;
+    for (; i < pending.length; i++) {
+      const r = pending[i];
+      const start = r - BEFORE_R;
+      const next = pending[i + 1] as number | undefined;
+      if (start + WINDOW - 1 > n || (beat.rr && next === undefined && !end)) break;
+      if ((beat.rr && next === undefined && history.length === 0) || start < 0 || start <= n - RING) skipped++;
+      else {
+        const window = preprocess(ring, start, adc);
+        const peaks = [...history, r, ...(next === undefined ? [] : [next])];
+        beatWindows.push(beat.rr ? Float32Array.from([...window, ...rrFeatures(peaks, history.length, QRS_SAMPLING_RATE_HZ)]) : window);
+        rs.push(r);
+        order.push('beat');
+      }
+      if (beat.rr) {
+        history.push(r);
+        if (history.length > RR_LOCAL) history.shift();
+      }
+    }
+    pending = pending.slice(i);
+  };
   adc.samples.forEach((sample, n) => {
     ring[n & (RING - 1)] = sample;
     for (const r of detector.push(sample)) {
       if (pending.length < PENDING) pending.push(r);
       else skipped++;
     }
-    const kept: number[] = [];
-    for (const r of pending) {
-      const start = r - BEFORE_R;
-      if (start + WINDOW - 1 > n) kept.push(r);
-      else if (start < 0 || start <= n - RING) skipped++;
-      else {
-        beatWindows.push(preprocess(ring, start, adc));
-        rs.push(r);
-        order.push('beat');
-      }
-    }
-    pending = kept;
+    takeBeats(n, false);
+    if (!rhythm) return;
     rhythmWindow[n % rhythmLength] = millivolts(sample, adc);
     if (n % rhythmLength === rhythmLength - 1) {
       rhythmWindows.push(rhythmWindow);
@@ -194,10 +216,11 @@ export function patchDecisions(beat: PatchModel, rhythm: PatchModel, adc: AdcRec
       order.push('rhythm');
     }
   });
+  if (adc.samples.length > 0) takeBeats(adc.samples.length - 1, true);
   const beatDecisions = decide(beat, beatWindows);
-  const rhythmDecisions = decide(rhythm, rhythmWindows);
+  const rhythmDecisions = rhythm ? decide(rhythm, rhythmWindows) : [];
   const beatCounts = new Array<number>(beat.classes.length).fill(0);
-  const rhythmCounts = new Array<number>(rhythm.classes.length).fill(0);
+  const rhythmCounts = new Array<number>(rhythm?.classes.length ?? 0).fill(0);
   const lines = [`ecg-patch: ${adc.samples.length} samples at 360 Hz`];
   let beatIndex = 0;
   let rhythmIndex = 0;

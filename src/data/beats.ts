@@ -63,14 +63,18 @@ export function beatWindow(mv: Float32Array, rPeak: number): Float32Array | unde
 export const RR_FEATURES = ['previous RR (s)', 'next RR (s)', 'local mean RR (s)', 'previous / local', 'next / local', 'previous / next'];
 export const RR_LOCAL = 10;
 
-/** The RR features of beat `i` of `peaks` (R peaks, in samples at `rate`; at least two). */
+/**
+ * The RR features of beat `i` of `peaks` (R peaks, in samples at `rate`; at least two), in
+ * float32: each interval and mean one rounding of an exact quotient, each ratio one float32
+ * division, so that a device computing `(float)samples / (float)(rate * n)` gets the same bits.
+ */
 export function rrFeatures(peaks: ArrayLike<number>, i: number, rate: number): Float32Array {
-  const interval = (k: number) => (peaks[k] - peaks[k - 1]) / rate; // k in [1, peaks.length)
-  const previous = i > 0 ? interval(i) : interval(1);
-  const next = i + 1 < peaks.length ? interval(i + 1) : previous;
-  const first = Math.max(1, i + 1 - RR_LOCAL);
-  const local = i > 0 ? (peaks[i] - peaks[first - 1]) / rate / (i + 1 - first) : previous;
-  return Float32Array.from([previous, next, local, previous / local, next / local, previous / next]);
+  const f = Math.fround;
+  const seconds = (from: number, to: number) => f((peaks[to] - peaks[from]) / (rate * (to - from)));
+  const previous = i > 0 ? seconds(i - 1, i) : seconds(0, 1);
+  const next = i + 1 < peaks.length ? seconds(i, i + 1) : previous;
+  const local = i > 0 ? seconds(Math.max(0, i - RR_LOCAL), i) : previous;
+  return Float32Array.from([previous, next, local, f(previous / local), f(next / local), f(previous / next)]);
 }
 
 /** Every beat annotation (the AAMI classes' symbols and the other beat types), as a detector would see them. */

@@ -22,14 +22,16 @@ const NOISE_SEED = 118;
 
 /**
  * The window's QRS amplitude: the median over its 1-s stretches of their peak-to-peak range
- * (an annotation-free estimate; a stretch holds about one beat).
+ * (an annotation-free estimate; a stretch holds about one beat). A window shorter than a
+ * second (a beat's) is one stretch.
  */
-function qrsPeakToPeak(window: Float32Array, rate: number): number {
+export function qrsPeakToPeak(window: Float32Array, rate: number): number {
   const ranges: number[] = [];
-  for (let start = 0; start + rate <= window.length; start += rate) {
+  const stretch = Math.min(rate, window.length);
+  for (let start = 0; start + stretch <= window.length; start += stretch) {
     let low = Infinity;
     let high = -Infinity;
-    for (let i = start; i < start + rate; i++) {
+    for (let i = start; i < start + stretch; i++) {
       low = Math.min(low, window[i]);
       high = Math.max(high, window[i]);
     }

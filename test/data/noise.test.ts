@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/data/dataset.js';
 import { DATASET_SCHEMA } from '../../src/data/dataset.js';
-import { addNoise } from '../../src/data/noise.js';
+import { addNoise, qrsPeakToPeak } from '../../src/data/noise.js';
 import { NSTDB, hasData } from '../helpers/data.js';
 
 /** Two 4-s windows at 360 Hz: a 2 mV spike a second on a flat line (peak-to-peak 2 mV). */
@@ -31,6 +31,17 @@ function spikes(normalize: boolean): Dataset {
     },
   };
 }
+
+describe('the QRS amplitude noise is scaled by', () => {
+  it('the median of 1-s peak-to-peak ranges; a beat window (under a second) is one range', () => {
+    const ramp = Float32Array.from({ length: 3 * 360 }, (_, i) => (i % 360) * (1 + Math.floor(i / 360)));
+    expect(qrsPeakToPeak(ramp, 360)).toBe(2 * 359);
+    const beat = new Float32Array(256);
+    beat[90] = 1.5;
+    beat[100] = -0.5;
+    expect(qrsPeakToPeak(beat, 360)).toBe(2);
+  });
+});
 
 describe.skipIf(!hasData(NSTDB, 'noise tests (NSTDB)'))('addNoise', () => {
   const ma = join(NSTDB, 'ma');

@@ -20,7 +20,7 @@ import { EXAMPLES } from '../helpers/examples.js';
 import { makeAvailable } from '../helpers/tools.js';
 
 const PATCH = join(EXAMPLES, 'ecg-patch');
-const EXAMPLE = join(EXAMPLES, 'arrhythminet-v2');
+const EXAMPLE = join(EXAMPLES, 'patch-beats');
 const MODEL = join(EXAMPLE, 'model.onnx');
 const RHYTHM_EXAMPLE = join(EXAMPLES, 'patch-rhythm');
 const RHYTHM = join(RHYTHM_EXAMPLE, 'model.onnx');
@@ -138,10 +138,23 @@ describe.skipIf(!data || !tools)('the ECG-patch firmware under QEMU', () => {
     expect(matchBeats(expected.beats.map((b) => b.r), annotated).sensitivity).toBeGreaterThan(0.97);
   }, 180_000);
 
-  it('with compressed ArrhythmiNet V2 (fine-tuned) and AF model (their shipped plans, -Os) fits 32 KB of flash, prints the budget line, and decides exactly as its TypeScript twin', async () => {
-    const model = join(EXAMPLE, 'model-qat.onnx');
-    const plan = join(EXAMPLE, 'plan-qat.json');
-    const rhythmPlan = join(RHYTHM_EXAMPLE, 'plan.json');
+  it('takes a beat model without RR features too (ArrhythmiNet V2: the window alone), deciding as its twin', async () => {
+    const v2 = join(EXAMPLES, 'arrhythminet-v2', 'model.onnx');
+    const build = join(dir, 'one-input');
+    const make = await execa('make', ['-C', PATCH, '--no-print-directory', `BUILD=${build}`, `MODEL=${v2}`, `RHYTHM=${RHYTHM}`], { reject: false });
+    expect(make.exitCode, make.stderr).toBe(0);
+    const adc = mitdbAdc(MITDB, '208', 20);
+    const adcFile = join(dir, '208-20.adc');
+    writeFileSync(adcFile, encodeAdc(adc));
+    const expected = patchDecisions(deployed(v2, 'beat'), deployed(RHYTHM, 'rhythm'), adc);
+    expect(expected.beats.length).toBeGreaterThan(20);
+    expectSameLines(await run(build, adcFile, v2), expected.lines);
+  }, 180_000);
+
+  it('with the compressed beat and AF models (their shipped plans, -Os) fits 32 KB of flash and 16 KB of RAM, prints the budget line, and decides exactly as its TypeScript twin', async () => {
+    const model = MODEL;
+    const plan = join(EXAMPLE, 'plan.json');
+    const rhythmPlan = join(RHYTHM_EXAMPLE, 'plan-8bit.json');
     const build = join(dir, 'laq');
     const options = [`BUILD=${build}`, `MODEL=${model}`, `PLAN=${plan}`, `RHYTHM=${RHYTHM}`, `RHYTHM_PLAN=${rhythmPlan}`, 'OPT=-Os'];
     const make = await execa('make', ['-C', PATCH, '--no-print-directory', ...options], { reject: false });
@@ -149,8 +162,9 @@ describe.skipIf(!data || !tools)('the ECG-patch firmware under QEMU', () => {
     const size = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+\d+\s+[0-9a-f]+\s+\S*firmware\.elf$/m.exec(make.stdout);
     expect(size).not.toBeNull();
     const [text, initialised, zeroed] = size!.slice(1).map(Number);
-    // the issue's flash target for the compressed models with their firmware (its 16 KB of RAM is not met yet: see the README)
+    // the issue's memory targets for the compressed models with their firmware
     expect(text + initialised).toBeLessThan(32 * 1024);
+    expect(initialised + zeroed).toBeLessThan(16 * 1024);
     // `make -s budget`: one JSON line on stdout, the linked image's sizes and the models' instructions under QEMU
     const budget = await execa('make', ['-s', '-C', PATCH, '--no-print-directory', 'budget', ...options], { reject: false });
     expect(budget.exitCode, budget.stderr).toBe(0);
@@ -158,12 +172,15 @@ describe.skipIf(!data || !tools)('the ECG-patch firmware under QEMU', () => {
     expect(Object.keys(line)).toEqual(['flash', 'ram', 'beatInstructions', 'rhythmInstructionsPerSecond']);
     expect([line.flash, line.ram]).toEqual([text + initialised, initialised + zeroed]);
     console.log(`ECG patch budget (-Os): ${budget.stdout}`);
+    // executed instructions under QEMU are exact: the AF model keeps to 2 M a second of ECG (the beat model's 4 M a beat is not met yet: see the README)
+    expect(line.rhythmInstructionsPerSecond).toBeLessThanOrEqual(2e6);
     expect(readFileSync(join(build, 'beat', 'beat.c'), 'utf8')).toMatch(/ecgc_stream_f32_push\(/);
-    const adc = mitdbAdc(MITDB, '100', 31); // one 30-s rhythm window
+    const adc = mitdbAdc(MITDB, '232', 31); // one 30-s rhythm window; many S beats, RR features from long pauses
     const adcFile = join(dir, '100.adc');
     writeFileSync(adcFile, encodeAdc(adc));
     const lines = await run(build, adcFile, model);
     expectSameLines(lines, patchDecisions(deployed(model, 'beat', plan), deployed(RHYTHM, 'rhythm', rhythmPlan), adc).lines);
-    expect(readFileSync(join(build, 'beat', 'beat_weights.c'), 'utf8')).toMatch(/2-bit uniform, 91\.5% pruned, delta/);
+    expect(readFileSync(join(build, 'beat', 'beat.h'), 'utf8')).toContain('int beat_end(const float *input_rr, float *output);');
+    expect(readFileSync(join(build, 'beat', 'beat_weights.c'), 'utf8')).toMatch(/4-bit uniform, 30\.0% pruned, bitmap/);
   }, 180_000);
 });

@@ -3,7 +3,10 @@
  * front end's ADC, into a ring buffer; a streaming Pan-Tompkins detector (qrs.c) finds each
  * R peak; once the 256 samples around it are in (90 before the R peak, 166 from it), the beat
  * is converted to millivolts, z-scored (the model's preprocessing) and classified by the beat
- * model that `ecgc compile` generated (beat.h). Each sample, in millivolts, also goes straight
+ * model that `ecgc compile` generated (beat.h). A beat model that also takes the beat's RR
+ * features (an input 'rr': previous, next and local mean RR interval, their ratios, as
+ * src/data/beats.ts's rrFeatures defines them) gets them from the detected R peaks, so it waits
+ * for the next beat. Each sample, in millivolts, also goes straight
  * into the rhythm model (rhythm.h), which classifies each window (30 s for the shipped AF model) as it ends. One line is
  * printed per decision.
  *
@@ -26,7 +29,7 @@
 #include "rhythm.h"
 
 #define BEFORE_R 90 /* samples of the window before the R peak (the training windows') */
-#define WINDOW BEAT_INPUT_SIZE
+#define WINDOW BEAT_INPUT_LENGTH
 #define RING 1024  /* samples kept (2.8 s): a window plus the detector's delay, search-back included, down to 40 bpm */
 #define PENDING 8
 #define ZSCORE_EPSILON 1e-3f
@@ -40,11 +43,14 @@
 #if BEAT_SAMPLING_RATE_HZ != QRS_SAMPLING_RATE_HZ || RHYTHM_SAMPLING_RATE_HZ != QRS_SAMPLING_RATE_HZ
 #error "a model expects another sampling rate than the detector's 360 Hz"
 #endif
+#if !defined(BEAT_INPUT_LENGTH) || !defined(RHYTHM_INPUT_LENGTH) || BEAT_INPUT_CHANNELS != 1 || RHYTHM_INPUT_CHANNELS != 1
+#error "both models must take one lead a sample at a time (ecgc compile --schedule stream)"
+#endif
 #if WINDOW != 256
 #error "the beat model's window is not 256 samples (90 before the R peak)"
 #endif
-#if !defined(BEAT_INPUT_LENGTH) || !defined(RHYTHM_INPUT_LENGTH) || BEAT_INPUT_CHANNELS != 1 || RHYTHM_INPUT_CHANNELS != 1
-#error "both models must take one lead a sample at a time (ecgc compile --schedule stream)"
+#if defined(BEAT_INPUT_RR_SIZE) && BEAT_INPUT_RR_SIZE != 6
+#error "the beat model's input 'rr' is not the 6 RR features of src/data/beats.ts"
 #endif
 
 static int16_t ring[RING];
@@ -54,6 +60,39 @@ static float scores[BEAT_OUTPUT_SIZE], rhythm_scores[RHYTHM_OUTPUT_SIZE];
 static int32_t adc_zero, rhythm_pushed;
 static float adc_per_mv;
 static uint32_t beats, skipped, counts[BEAT_OUTPUT_SIZE], rhythms, rhythm_counts[RHYTHM_OUTPUT_SIZE];
+
+#ifdef BEAT_INPUT_RR_SIZE
+#define RR_LOCAL 10 /* intervals in the local mean */
+static int32_t history[RR_LOCAL], history_count; /* the last R peaks taken, oldest first */
+static float rr[BEAT_INPUT_RR_SIZE];
+
+/* Seconds per interval over `intervals` RR intervals: one float32 division of exact integers. */
+static float seconds(int32_t samples, int32_t intervals) {
+  return (float)samples / (float)(QRS_SAMPLING_RATE_HZ * intervals);
+}
+
+/* The beat at r's RR features (rrFeatures in src/data/beats.ts); next < 0 at the record's end.
+   The first beat borrows its next interval, the last its previous one. */
+static void rr_features(int32_t r, int32_t next) {
+  const float previous = history_count > 0 ? seconds(r - history[history_count - 1], 1) : seconds(next - r, 1);
+  const float following = next >= 0 ? seconds(next - r, 1) : previous;
+  const float local = history_count > 0 ? seconds(r - history[0], history_count) : previous;
+  rr[0] = previous;
+  rr[1] = following;
+  rr[2] = local;
+  rr[3] = previous / local;
+  rr[4] = following / local;
+  rr[5] = previous / following;
+}
+
+static void remember(int32_t r) {
+  if (history_count == RR_LOCAL) {
+    memmove(history, history + 1, (RR_LOCAL - 1) * sizeof history[0]);
+    history_count--;
+  }
+  history[history_count++] = r;
+}
+#endif
 
 static void print_int(int32_t value) {
   if (value < 0) {
@@ -85,7 +124,11 @@ static int beat_classify(int32_t start, float *out) {
     x = (millivolts(ring[(start + i) & (RING - 1)]) - mean) * scale;
     if (beat_push(&x) != 0) return -1;
   }
+#ifdef BEAT_INPUT_RR_SIZE
+  return beat_end(rr, out);
+#else
   return beat_end(out);
+#endif
 }
 
 static int32_t argmax(const float *values, int32_t count) {
@@ -136,22 +179,43 @@ static void rhythm_sample(int32_t n, int16_t adc) {
   print_decision(n + 1 - RHYTHM_INPUT_LENGTH, rhythm_class_names[best], rhythm_scores[best]);
 }
 
-/* One ADC sample: the ring buffer, the detector, every beat whose window is complete, the rhythm model. */
+/* The pending beats, oldest first, whose windows are in by sample n (and, for RR features,
+   whose next beat is known, or all of them at the record's end). */
+static void take_beats(int32_t n, int end) {
+  int32_t i, kept = 0;
+  for (i = 0; i < pending_count; i++) {
+    const int32_t r = pending[i], start = r - BEFORE_R;
+#ifdef BEAT_INPUT_RR_SIZE
+    const int32_t next = i + 1 < pending_count ? pending[i + 1] : -1;
+    if (start + WINDOW - 1 > n || (next < 0 && !end)) break; /* not all in yet: nor the later ones */
+    if (next < 0 && history_count == 0) skipped++; /* a lone beat has no RR interval */
+    else if (start < 0 || start <= n - RING) skipped++; /* before the record, or overwritten */
+    else {
+      rr_features(r, next);
+      classify(r);
+    }
+    remember(r);
+#else
+    if (start + WINDOW - 1 > n) break; /* not all in yet: nor the later ones */
+    if (start < 0 || start <= n - RING) skipped++; /* before the record, or overwritten */
+    else classify(r);
+    (void)end;
+#endif
+  }
+  for (; i < pending_count; i++) pending[kept++] = pending[i];
+  pending_count = kept;
+}
+
+/* One ADC sample: the ring buffer, the detector, every beat ready, the rhythm model. */
 static void on_sample(int32_t n, int16_t adc) {
-  int32_t found[QRS_MAX_OUT], count, i, kept = 0;
+  int32_t found[QRS_MAX_OUT], count, i;
   ring[n & (RING - 1)] = adc;
   count = qrs_push(&detector, adc, found);
   for (i = 0; i < count; i++) {
     if (pending_count < PENDING) pending[pending_count++] = found[i];
     else skipped++;
   }
-  for (i = 0; i < pending_count; i++) {
-    const int32_t r = pending[i], start = r - BEFORE_R;
-    if (start + WINDOW - 1 > n) pending[kept++] = r; /* not all in yet */
-    else if (start < 0 || start <= n - RING) skipped++; /* before the record, or overwritten */
-    else classify(r);
-  }
-  pending_count = kept;
+  take_beats(n, 0);
   rhythm_sample(n, adc);
 }
 
@@ -200,6 +264,7 @@ int main(void) {
     for (i = 0; i < got / 2; i++) on_sample(n++, chunk[i]);
   }
   ecgc_close(handle);
+  if (n > 0) take_beats(n - 1, 1);
   ecgc_print("done: ");
   ecgc_print_uint((uint32_t)n);
   ecgc_print(" samples, ");
