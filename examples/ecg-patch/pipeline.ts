@@ -170,8 +170,9 @@ export function patchDecisions(beat: PatchModel, rhythm: PatchModel | undefined,
   const detector = new QrsDetector();
   let pending: number[] = [];
   let skipped = 0;
-  // the last R peaks taken (classified or skipped), for the RR features
+  // the last R peaks taken (classified or skipped) and the long mean RR, for the RR features
   const history: number[] = [];
+  let long: number | undefined;
   const beatWindows: Float32Array[] = [];
   const rhythmWindows: Float32Array[] = [];
   // the order of the lines: per sample, its beats, then its rhythm window
@@ -186,13 +187,18 @@ export function patchDecisions(beat: PatchModel, rhythm: PatchModel | undefined,
       const start = r - BEFORE_R;
       const next = pending[i + 1] as number | undefined;
       if (start + WINDOW - 1 > n || (beat.rr && next === undefined && !end)) break;
-      if ((beat.rr && next === undefined && history.length === 0) || start < 0 || start <= n - RING) skipped++;
+      if (beat.rr && next === undefined && history.length === 0) skipped++; // a lone beat has no RR interval
       else {
-        const window = preprocess(ring, start, adc);
-        const peaks = [...history, r, ...(next === undefined ? [] : [next])];
-        beatWindows.push(beat.rr ? Float32Array.from([...window, ...rrFeatures(peaks, history.length, QRS_SAMPLING_RATE_HZ)]) : window);
-        rs.push(r);
-        order.push('beat');
+        // every beat moves the long mean on, a skipped one too
+        const rr = beat.rr ? rrFeatures([...history, r, ...(next === undefined ? [] : [next])], history.length, QRS_SAMPLING_RATE_HZ, long) : undefined;
+        if (rr) long = rr.long;
+        if (start < 0 || start <= n - RING) skipped++;
+        else {
+          const window = preprocess(ring, start, adc);
+          beatWindows.push(rr ? Float32Array.from([...window, ...rr.features]) : window);
+          rs.push(r);
+          order.push('beat');
+        }
       }
       if (beat.rr) {
         history.push(r);

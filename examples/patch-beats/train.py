@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """The ECG patch's beat model on `beats-aami` (AAMI EC57 classes N, S, V, F, Q), trained across
 patients: one 256-sample window per beat (360 Hz, R peak at sample 90, z-scored) and the beat's
-six RR features (src/data/beats.ts RR_FEATURES) as a second input. Trained on MIT-BIH DS1 and
+nine RR features (src/data/beats.ts RR_FEATURES) as a second input. Trained on MIT-BIH DS1 and
 SVDB, the variant and epoch chosen on whole records (patients) held out of both (records.mjs tells
 each beat's record), then retrained on every DS1 and SVDB patient for that many epochs, and tested
 once on MIT-BIH DS2 (de Chazal's inter-patient split). Run from the repository root, after `npm ci`:
     /usr/bin/python3 examples/patch-beats/train.py
-It writes model.onnx (inputs `beat` [N,1,256] and `rr` [N,6], output `scores` [N,5]),
+It writes model.onnx (inputs `beat` [N,1,256] and `rr` [N,9], output `scores` [N,5]),
 training.json (time, validation figures, torch's DS2 figures), and the card (README.md, card.json)
 from `ecgc eval` on DS2. `--variant NAME --explore` trains
 one of the variants tried, reports its validation figures only and writes nothing here."""
@@ -56,7 +56,7 @@ VARIANTS = {
     "wide": {**BASE, "probs": [0.4, 0.25, 0.25, 0.07, 0.03], "ema": True, "stretch": 0.12,
              "layers": [(1, 8, 7, 2), (8, 16, 5, 2), (16, 32, 5, 2), (32, 32, 3, 2), (32, 48, 3, 1)]},
     # Only the RR ratios (the seconds differ from patient to patient).
-    "ratios": {**BASE, "probs": [0.4, 0.25, 0.25, 0.07, 0.03], "ema": True, "rr_mask": [0, 0, 0, 1, 1, 1]},
+    "ratios": {**BASE, "probs": [0.4, 0.25, 0.25, 0.07, 0.03], "ema": True, "rr_mask": [0, 0, 0, 1, 1, 1, 1, 1, 1]},
     # probs-ema trained longer.
     "long": {**BASE, "probs": [0.4, 0.25, 0.25, 0.07, 0.03], "ema": True, "epochs": 40},
     # S drawn more often than V.
@@ -67,7 +67,8 @@ VARIANTS = {
 }
 CHOSEN = "probs-ema"
 # Their validation figures on the held-out patients: selection score, S Se/+P, V Se/+P (%). base,
-# and probs-ema and stretch first, were run with 109 and 118 held out instead of 201 and 220.
+# and probs-ema and stretch first, were run with 109 and 118 held out instead of 201 and 220. These
+# were measured with the first six RR features.
 TRIED = {
     "base (109 118 203 215 held out)": "71.43; S 81.5/41.3; V 85.6/53.1",
     "probs-ema (109 118 203 215 held out)": "70.53; S 80.0/50.0; V 89.5/34.1 (its BBB records 118, 109: 1522 and 125 N beats called V)",
@@ -81,6 +82,17 @@ TRIED = {
     "more-s": "71.84; S 85.6/36.7; V 89.0/45.1",
     "small": "71.78; S 82.6/45.9; V 90.1/39.2",
     "probs-ema + S/V logit offsets fitted on validation": "76.34 at S -0.5, V -1.5, by trading V sensitivity for +P: not used (the targets are sensitivities)",
+}
+# The RR features, chosen after the six-feature model's one DS2 figure (S Se 32.8%) showed that the
+# held-out patients above had not foreseen it: a 4-fold cross-validation over DS1's 22 records (each
+# fold trained on the other DS1 records and all of SVDB, 14 epochs; pooled over DS1's 944 S beats),
+# S Se/+P, V Se/+P, score. It predicted the six features' DS2 figure (40% against 33%); the long
+# mean's ratios (de Chazal et al.'s average RR, causal) were kept, weight 1/64.
+CROSS_VALIDATED = {
+    "six features": "S 40.1/28.7; V 89.1/54.6; 56.99",
+    "nine, long mean weight 1/64": "S 54.7/34.6; V 92.1/63.0; 65.19 (chosen)",
+    "nine, long mean weight 1/256": "S 55.7/37.3; V 91.7/57.3; 64.91",
+    "nine through their own 9-24-24 branch": "S 48.2/33.5; V 93.5/61.6; 63.10",
 }
 
 
@@ -183,12 +195,14 @@ def stretch(x, amount=0.1):
 
 
 def augment_rr(rr):
-    """Jitters the previous and next intervals (+-3%) and the local mean (+-2%) and recomputes the ratios."""
+    """Jitters the previous and next intervals (+-3%) and the local mean (+-2%) and recomputes the
+    ratios; the long mean (previous / its ratio) is kept."""
     n = rr.shape[0]
     prev = rr[:, 0] * (1 + 0.03 * torch.randn(n))
     nxt = rr[:, 1] * (1 + 0.03 * torch.randn(n))
     local = rr[:, 2] * (1 + 0.02 * torch.randn(n))
-    return torch.stack([prev, nxt, local, prev / local, nxt / local, prev / nxt], dim=1)
+    long_ = rr[:, 0] / rr[:, 6]
+    return torch.stack([prev, nxt, local, prev / local, nxt / local, prev / nxt, prev / long_, nxt / long_, local / long_], dim=1)
 
 
 def predict(model, x, rr, batch=2048):
@@ -313,7 +327,7 @@ def main():
     same_patient = figures(yv[same], predict(model, xv[same], rv[same]))
     print(f"kept epoch {best[3]}: held-out patients score {100 * best[0]:.2f}  {short(best[2])}")
     print(f"ds1-val (same patients): {short(same_patient)}")
-    summary = {"variant": args.variant, "tried": TRIED, **{k: (val if k != "layers" else [list(l) for l in val]) for k, val in v.items()}, "params": params,
+    summary = {"variant": args.variant, "tried": TRIED, "crossValidatedRrFeatures": CROSS_VALIDATED, **{k: (val if k != "layers" else [list(l) for l in val]) for k, val in v.items()}, "params": params,
                "macsPerBeat": macs(model, v["layers"]), "epochKept": best[3], "trainingSeconds": round(seconds, 1), "validationScore": best[0],
                "validationHeldOutPatients": best[2], "validationDs1ValSamePatients": same_patient}
     # Where the held-out patients' errors are: per record, its beats and the N beats called S or V.
@@ -345,7 +359,7 @@ def main():
     print(f"final model, ds1-val (its patients): {short(summary['finalDs1Val'])}")
 
     path = os.path.join(OUT, "model.onnx")
-    torch.onnx.export(model, (torch.zeros(2, 1, 256), torch.ones(2, 6)), path, input_names=["beat", "rr"], output_names=["scores"],
+    torch.onnx.export(model, (torch.zeros(2, 1, 256), torch.ones(2, rra.shape[1])), path, input_names=["beat", "rr"], output_names=["scores"],
                       dynamic_axes={"beat": {0: "N"}, "rr": {0: "N"}, "scores": {0: "N"}}, opset_version=17, do_constant_folding=True)
     add_metadata(path, meta)
     # DS2: the test set, looked at once, for this final model.
@@ -373,15 +387,19 @@ def write_beat_card(path, meta, meta_test, torch_predictions, summary, v):
     layers = ", ".join(f"{cin}->{cout} k={k} s={s}" for cin, cout, k, s in v["layers"])
     rows = [("task", f"`beats-aami` (AAMI EC57: {', '.join(meta['classes'])}), de Chazal's inter-patient split"),
             ("data", f"train: MIT-BIH DS1 (`ds1-train`) and every SVDB record (`all`), {summary['final']}; test: DS2, never used to choose anything"),
-            ("inputs", "`beat` [N, 1, 256]: 360 Hz, R peak at sample 90, z-scored; `rr` [N, 6]: the beat's RR features (src/data/beats.ts: previous, next and local mean RR in s, their ratios)"),
+            ("inputs", "`beat` [N, 1, 256]: 360 Hz, R peak at sample 90, z-scored; `rr` [N, 9]: the beat's RR features (src/data/beats.ts: previous, next and local mean RR in s, their ratios, and the ratios to a long mean, an exponential mean over the previous beats)"),
             ("layers", f"Conv1d+BN+ReLU {layers}; mean over time; concatenated with the normalised RR features; Linear {v['hidden']} + ReLU; Linear 5"),
             ("size", f"{card['params']:,} parameters, {card['macs']:,} MACs per beat"),
             ("selection", f"variant and epoch by held-out patients (DS1 {' '.join(HELD_OUT_DS1)} and every {HELD_OUT_SVDB_EVERY}th SVDB record): S {vse(1)}; V {vse(2)}")]
     s_sup = val["perClass"][1]["support"]
     verdict = ["## Against the targets", "",
                f"The targets are S Se >= 85% and V Se >= 96% on DS2. This model reaches **S {se_p(card, 1)}** and **V {se_p(card, 2)}**.",
-               f"On the held-out patients it was chosen by ({s_sup} S beats, most of them SVDB's) S sensitivity was {pct(val['perClass'][1]['sensitivity'])}:",
-               "that validation did not foresee MIT-BIH's unseen patients (DS2's S beats are mostly record 232's).", ""]
+               f"On the held-out patients its epoch was chosen by ({s_sup} S beats, most of them SVDB's) S sensitivity was {pct(val['perClass'][1]['sensitivity'])}.", "",
+               "Flagged: the first model of this card, with six RR features, scored S Se 32.8% (+P 29.6%), V Se 94.9% (+P 73.1%) on DS2,",
+               "where those held-out patients had promised 82% S sensitivity. That one look at DS2 is why the features were examined",
+               "again, by a 4-fold cross-validation over DS1's records (all 944 of its S beats), which predicted the six features'",
+               "DS2 figure (40% S sensitivity) and chose nine (`train.py` CROSS_VALIDATED: pooled S Se/+P, V Se/+P, score):", "",
+               "| RR features | cross-validated on DS1 |", "|---|---|"] + [f"| {k} | {v} |" for k, v in CROSS_VALIDATED.items()] + [""]
     write_card(OUT, "ECG-patch beat model (AAMI EC57, across patients)",
                "The patch's beat classifier: each detected beat's window and its RR intervals, classes N, S, V, F, Q, trained on other patients than it is tested on.",
                rows, [figures_section("Test figures (DS2, inter-patient)", "model.onnx", card, meta["classes"]), verdict], {"model.onnx": card}, summary["trainingSeconds"], RETRAIN)

@@ -56,25 +56,33 @@ export function beatWindow(mv: Float32Array, rPeak: number): Float32Array | unde
 /**
  * What cardiologists read an S beat by: its RR intervals (seconds) and their ratios. The local
  * mean is over the RR_LOCAL intervals up to this beat (fewer at a record's start), so that a
- * device knows it when the next beat arrives; 'next' waits for that beat. A record's first beat
- * takes its next interval for the previous one (and the local mean), its last beat its previous
+ * device knows it when the next beat arrives; 'next' waits for that beat. The long mean is the
+ * patient's own rhythm (de Chazal et al. average RR over 5 minutes; a device looks only back):
+ * an exponential mean of every beat's previous interval, weight RR_LONG_WEIGHT. A record's first
+ * beat takes its next interval for the previous one (and both means), its last beat its previous
  * interval for the next one.
  */
-export const RR_FEATURES = ['previous RR (s)', 'next RR (s)', 'local mean RR (s)', 'previous / local', 'next / local', 'previous / next'];
+export const RR_FEATURES = ['previous RR (s)', 'next RR (s)', 'local mean RR (s)', 'previous / local', 'next / local', 'previous / next', 'previous / long', 'next / long', 'local / long'];
 export const RR_LOCAL = 10;
+export const RR_LONG_WEIGHT = 1 / 64;
 
 /**
- * The RR features of beat `i` of `peaks` (R peaks, in samples at `rate`; at least two), in
- * float32: each interval and mean one rounding of an exact quotient, each ratio one float32
- * division, so that a device computing `(float)samples / (float)(rate * n)` gets the same bits.
+ * The RR features of beat `i` of `peaks` (R peaks, in samples at `rate`; at least two), given the
+ * long mean up to the previous beat (`long`, undefined for the record's first beat); returns the
+ * features and this beat's long mean, to hand to the next beat. In float32: each interval and
+ * local mean one rounding of an exact quotient, the long mean long + (previous - long) / 64, each
+ * ratio one float32 division, so that a device computing `(float)samples / (float)(rate * n)`
+ * gets the same bits.
  */
-export function rrFeatures(peaks: ArrayLike<number>, i: number, rate: number): Float32Array {
+export function rrFeatures(peaks: ArrayLike<number>, i: number, rate: number, long: number | undefined): { features: Float32Array; long: number } {
   const f = Math.fround;
   const seconds = (from: number, to: number) => f((peaks[to] - peaks[from]) / (rate * (to - from)));
   const previous = i > 0 ? seconds(i - 1, i) : seconds(0, 1);
   const next = i + 1 < peaks.length ? seconds(i, i + 1) : previous;
   const local = i > 0 ? seconds(Math.max(0, i - RR_LOCAL), i) : previous;
-  return Float32Array.from([previous, next, local, f(previous / local), f(next / local), f(previous / next)]);
+  const mean = long === undefined ? previous : f(long + f(previous - long) * RR_LONG_WEIGHT);
+  const features = Float32Array.from([previous, next, local, f(previous / local), f(next / local), f(previous / next), f(previous / mean), f(next / mean), f(local / mean)]);
+  return { features, long: mean };
 }
 
 /** Every beat annotation (the AAMI classes' symbols and the other beat types), as a detector would see them. */
@@ -106,12 +114,15 @@ function extractBeats(dir: string, task: BeatTask, records: string[]): BeatWindo
     const beats = readAnnotations(dir, name).filter((a) => BEAT_SYMBOLS.has(a.code));
     if (beats.length < 2) continue; // no RR interval (MIT-BIH's and SVDB's records hold thousands of beats)
     const peaks = beats.map((beat) => Math.round((beat.sample * PATCH_SAMPLING_RATE) / rate));
+    let long: number | undefined;
     beats.forEach((beat, i) => {
+      const rr = rrFeatures(peaks, i, PATCH_SAMPLING_RATE, long);
+      long = rr.long;
       const label = task.classOf[beat.code];
       const window = label === undefined ? undefined : beatWindow(mv, peaks[i]);
       if (label === undefined || window === undefined) return;
       out.windows.push(window);
-      out.rr.push(rrFeatures(peaks, i, PATCH_SAMPLING_RATE));
+      out.rr.push(rr.features);
       out.record.push(name);
       out.label.push(label);
     });
@@ -176,7 +187,7 @@ export function buildBeatDataset(dir: string, taskName: keyof typeof BEAT_TASKS,
       window: { samples: BEAT_WINDOW.samples, rPeakAt: BEAT_WINDOW.before, seconds: BEAT_WINDOW.samples / PATCH_SAMPLING_RATE },
       leads: [[...beats.leads].join(' or ')],
       preprocessing,
-      ...(taskName === 'beats-aami' ? { inputs: [{ name: 'rr', shape: [RR_FEATURES.length], description: `the beat's RR intervals from the annotated beats (every beat type): ${RR_FEATURES.join(', ')}; the local mean over the ${RR_LOCAL} intervals up to the beat; a record's first beat takes its next interval for the previous one, its last its previous for the next` }] } : {}),
+      ...(taskName === 'beats-aami' ? { inputs: [{ name: 'rr', shape: [RR_FEATURES.length], description: `the beat's RR intervals from the annotated beats (every beat type): ${RR_FEATURES.join(', ')}; the local mean over the ${RR_LOCAL} intervals up to the beat, the long mean an exponential mean of the previous intervals (weight ${RR_LONG_WEIGHT}); a record's first beat takes its next interval for the previous one, its last its previous for the next` }] } : {}),
       records: [...new Set(beats.record.filter((_, i) => keep[i]))],
       counts,
       source: dir,

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DATASET_SCHEMA, type Dataset, writeDataset } from '../../src/data/dataset.js';
-import { buildModel } from '../../src/onnx/build.js';
+import { type ModelSpec, buildModel } from '../../src/onnx/build.js';
 import { harnessLayout, runInputs } from '../../src/ref/interpreter.js';
 import { graphOf } from '../helpers/model.js';
 import { ecgc, expectOneLine } from '../helpers/cli.js';
@@ -20,7 +20,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ecgc-multi-input-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const [T, RR, CLASSES] = [64, 3, 4];
-const spec = (batch: number | string = 'N') => ({
+const spec = (batch: number | string = 'N'): ModelSpec => ({
   inputs: [
     { name: 'beat', shape: [batch, 1, T] },
     { name: 'rr', shape: [batch, RR] },

@@ -33,16 +33,25 @@ describe('preprocessing', () => {
 });
 
 describe('RR features', () => {
-  it('R peaks at 0, 1, 2 and 2.5 s: intervals, the local mean up to the beat, ratios; the ends borrow their one neighbour', () => {
+  it('R peaks at 0, 1, 2 and 2.5 s: intervals, the local mean up to the beat, the long mean, ratios; the ends borrow their one neighbour', () => {
     const peaks = [0, 360, 720, 900];
-    const features = (i: number) => Array.from(rrFeatures(peaks, i, 360));
-    // previous, next, local mean, previous / local, next / local, previous / next
-    expect(features(2)).toEqual([1, 0.5, 1, 1, 0.5, 2]);
-    expect(features(0)).toEqual([1, 1, 1, 1, 1, 1]);
-    expect(features(3)).toEqual(Array.from(Float32Array.from([0.5, 0.5, 2.5 / 3, 0.5 / (2.5 / 3), 0.5 / (2.5 / 3), 1])));
+    // each beat hands its long mean to the next: 1, then 1 + (1 - 1) / 64, then 1 + (0.5 - 1) / 64
+    const first = rrFeatures(peaks, 0, 360, undefined);
+    const second = rrFeatures(peaks, 1, 360, first.long);
+    const third = rrFeatures(peaks, 2, 360, second.long);
+    const last = rrFeatures(peaks, 3, 360, third.long);
+    expect([first.long, second.long, third.long]).toEqual([1, 1, 1]);
+    expect(last.long).toBe(1 - 0.5 / 64);
+    // previous, next, local mean, previous / local, next / local, previous / next, previous / long, next / long, local / long
+    expect(Array.from(first.features)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(Array.from(third.features)).toEqual([1, 0.5, 1, 1, 0.5, 2, 1, 0.5, 1]);
+    const local = Math.fround(2.5 / 3);
+    const long = 1 - 0.5 / 64;
+    const f = Math.fround;
+    expect(Array.from(last.features)).toEqual([0.5, 0.5, local, f(0.5 / local), f(0.5 / local), 1, f(0.5 / long), f(0.5 / long), f(local / long)]);
     // the local mean covers the last 10 intervals: 12 beats a second apart then one 0.5 s early
-    const long = [...Array.from({ length: 12 }, (_, k) => k * 360), 11 * 360 + 180];
-    expect(rrFeatures(long, 12, 360)[2]).toBeCloseTo((9 + 0.5) / 10, 6);
+    const twelve = [...Array.from({ length: 12 }, (_, k) => k * 360), 11 * 360 + 180];
+    expect(rrFeatures(twelve, 12, 360, 1).features[2]).toBe(f(3420 / 3600));
   });
 });
 
@@ -107,7 +116,9 @@ describe.skipIf(!hasData(MITDB, 'MIT-BIH dataset tests'))('beat datasets (MIT-BI
     const beats = readAnnotations(MITDB, record).filter((a) => /^[NLRejAaJSVEF/fQBrn?]$/.test(a.code));
     const peaks = beats.map((b) => b.sample);
     const first = beats.findIndex((b) => b.sample >= BEAT_WINDOW.before && 'NLRejAaJSVEF/fQ'.includes(b.code));
-    expectBitExact(test.more![0].subarray(0, RR_FEATURES.length), rrFeatures(peaks, first, 360), `record ${record}, first beat's RR features`);
+    let long: number | undefined;
+    for (let i = 0; i < first; i++) long = rrFeatures(peaks, i, 360, long).long;
+    expectBitExact(test.more![0].subarray(0, RR_FEATURES.length), rrFeatures(peaks, first, 360, long).features, `record ${record}, first beat's RR features`);
   });
 });
 

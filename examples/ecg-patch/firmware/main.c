@@ -4,8 +4,8 @@
  * R peak; once the 256 samples around it are in (90 before the R peak, 166 from it), the beat
  * is converted to millivolts, z-scored (the model's preprocessing) and classified by the beat
  * model that `ecgc compile` generated (beat.h). A beat model that also takes the beat's RR
- * features (an input 'rr': previous, next and local mean RR interval, their ratios, as
- * src/data/beats.ts's rrFeatures defines them) gets them from the detected R peaks, so it waits
+ * features (an input 'rr': previous, next and local mean RR interval, their ratios, and the
+ * ratios to a long mean, as src/data/beats.ts's rrFeatures defines them) gets them from the detected R peaks, so it waits
  * for the next beat. Each sample, in millivolts, also goes straight
  * into the rhythm model (rhythm.h), which classifies each window (30 s for the shipped AF model) as it ends. One line is
  * printed per decision.
@@ -49,8 +49,8 @@
 #if WINDOW != 256
 #error "the beat model's window is not 256 samples (90 before the R peak)"
 #endif
-#if defined(BEAT_INPUT_RR_SIZE) && BEAT_INPUT_RR_SIZE != 6
-#error "the beat model's input 'rr' is not the 6 RR features of src/data/beats.ts"
+#if defined(BEAT_INPUT_RR_SIZE) && BEAT_INPUT_RR_SIZE != 9
+#error "the beat model's input 'rr' is not the 9 RR features of src/data/beats.ts"
 #endif
 
 static int16_t ring[RING];
@@ -63,26 +63,32 @@ static uint32_t beats, skipped, counts[BEAT_OUTPUT_SIZE], rhythms, rhythm_counts
 
 #ifdef BEAT_INPUT_RR_SIZE
 #define RR_LOCAL 10 /* intervals in the local mean */
+#define RR_LONG_WEIGHT (1.0f / 64.0f) /* of each previous interval in the long mean */
 static int32_t history[RR_LOCAL], history_count; /* the last R peaks taken, oldest first */
-static float rr[BEAT_INPUT_RR_SIZE];
+static float rr[BEAT_INPUT_RR_SIZE], rr_long;
 
 /* Seconds per interval over `intervals` RR intervals: one float32 division of exact integers. */
 static float seconds(int32_t samples, int32_t intervals) {
   return (float)samples / (float)(QRS_SAMPLING_RATE_HZ * intervals);
 }
 
-/* The beat at r's RR features (rrFeatures in src/data/beats.ts); next < 0 at the record's end.
-   The first beat borrows its next interval, the last its previous one. */
+/* The beat at r's RR features (rrFeatures in src/data/beats.ts), and the long mean moved on by
+   its previous interval; next < 0 at the record's end. The first beat borrows its next interval,
+   the last its previous one. */
 static void rr_features(int32_t r, int32_t next) {
   const float previous = history_count > 0 ? seconds(r - history[history_count - 1], 1) : seconds(next - r, 1);
   const float following = next >= 0 ? seconds(next - r, 1) : previous;
   const float local = history_count > 0 ? seconds(r - history[0], history_count) : previous;
+  rr_long = rr_long > 0.0f ? rr_long + (previous - rr_long) * RR_LONG_WEIGHT : previous; /* 0: no beat yet */
   rr[0] = previous;
   rr[1] = following;
   rr[2] = local;
   rr[3] = previous / local;
   rr[4] = following / local;
   rr[5] = previous / following;
+  rr[6] = previous / rr_long;
+  rr[7] = following / rr_long;
+  rr[8] = local / rr_long;
 }
 
 static void remember(int32_t r) {
@@ -189,10 +195,10 @@ static void take_beats(int32_t n, int end) {
     const int32_t next = i + 1 < pending_count ? pending[i + 1] : -1;
     if (start + WINDOW - 1 > n || (next < 0 && !end)) break; /* not all in yet: nor the later ones */
     if (next < 0 && history_count == 0) skipped++; /* a lone beat has no RR interval */
-    else if (start < 0 || start <= n - RING) skipped++; /* before the record, or overwritten */
     else {
-      rr_features(r, next);
-      classify(r);
+      rr_features(r, next); /* every beat moves the long mean on, a skipped one too */
+      if (start < 0 || start <= n - RING) skipped++; /* before the record, or overwritten */
+      else classify(r);
     }
     remember(r);
 #else
