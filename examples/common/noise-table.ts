@@ -25,8 +25,8 @@ export interface NoiseRow<F> {
   figures: Record<string, F>;
 }
 
-/** Each window's predicted class. */
-async function predict(graph: Graph, data: Dataset): Promise<Int32Array> {
+/** Each window's predicted class (the reference on 2 threads). */
+export async function predictClasses(graph: Graph, data: Dataset): Promise<Int32Array> {
   const runner = new BatchRunner(graph, 2);
   try {
     return argmaxRows(await runner.run(modelWindows(graph, 'the model', data.meta.source, data), data.shape[0]), data.meta.classes.length);
@@ -45,7 +45,7 @@ export async function noiseTable<F>(dir: string, clean: Dataset, sharedData: str
   const rows: NoiseRow<F>[] = [];
   const measure = async (noise: string | null, snrDb: number | null, data: Dataset) => {
     const figures: Record<string, F> = {};
-    for (const [name, graph] of Object.entries(models)) figures[name] = score(data, await predict(graph, data));
+    for (const [name, graph] of Object.entries(models)) figures[name] = score(data, await predictClasses(graph, data));
     rows.push({ noise, snrDb, figures });
   };
   await measure(null, null, clean);

@@ -11,8 +11,7 @@ import { loadPlan } from '../../src/codegen/plan.js';
 import { type DeviceVerifyResult, verifyDevice } from '../../src/codegen/verify.js';
 import type { Schedule } from '../../src/codegen/lower.js';
 import type { LayerQuantization } from '../../src/codegen/weights.js';
-import { modelData } from '../../src/data/model-data.js';
-import { syntheticWindows } from '../../src/data/synthetic-windows.js';
+import { syntheticModelInputs } from '../../src/data/model-inputs.js';
 import { type Graph, windowsPerRun } from '../../src/ir/graph.js';
 import { loadModel } from '../../src/model/load.js';
 import { sumParts } from '../../src/toolchain/size.js';
@@ -152,7 +151,7 @@ describe.skipIf(!available).concurrent('the shipped example models are bit-exact
       it(`${example} on ${target}`, async () => {
         const file = join(EXAMPLES, example, 'model.onnx');
         const graph = loadModel(file);
-        const windows = syntheticWindows(graph.values.get(graph.inputs[0])!.shape.slice(1), modelData(graph, file), 2, 5);
+        const windows = syntheticModelInputs(graph, file, 2);
         const levels = target === 'cortex-m4f' ? ['-O2', '-Os'] : ['-O2'];
         const float32 = await verifyOnCortex(graph, file, windows.x, 2, target, levels);
         const compressed = await verifyOnCortex(graph, file, windows.x, 2, target, levels, fourBit(graph));

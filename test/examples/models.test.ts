@@ -6,17 +6,17 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { argmaxRows, classificationMetrics } from '../../src/compress/metrics.js';
+import { classificationMetrics } from '../../src/compress/metrics.js';
 import { type Plan, applyPlan, readPlan, sha256 } from '../../src/plan/plan.js';
 import type { Sweep } from '../../src/compress/sweep.js';
 import { sweepHtml } from '../../src/report/html.js';
 import { planMarkdown, sweepCsv, sweepMarkdown } from '../../src/report/markdown.js';
-import { modelData, modelWindows } from '../../src/data/model-data.js';
+import { modelData } from '../../src/data/model-data.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { TASKS, buildDataset } from '../../src/data/tasks.js';
 import { loadModel } from '../../src/model/load.js';
-import { BatchRunner } from '../../src/ref/parallel.js';
 import { verifyHost } from '../../src/codegen/verify.js';
+import { predictClasses } from '../../examples/common/noise-table.js';
 import type { LayerQuantization } from '../../src/codegen/weights.js';
 import { syntheticModelInputs } from '../../src/data/model-inputs.js';
 import type { Graph } from '../../src/ir/graph.js';
@@ -95,7 +95,7 @@ describe('example models', () => {
         const test = plan.figures.test!;
         const data = dataset(test.dataset!.task, test.dataset!.split);
         expect(data.shape[0]).toBe(test.windows);
-        const predicted = await predict(applyPlan(graph, plan), data);
+        const predicted = await predictClasses(applyPlan(graph, plan), data);
         const metrics = classificationMetrics(data.y, predicted, data.meta.classes);
         expect(metrics.accuracy).toBe(test.final.accuracy);
         expect(metrics.macroF1).toBe(test.final.macroF1);
@@ -161,18 +161,9 @@ function dataset(task: string, split: string): Dataset {
   return datasets.get(key)!;
 }
 
-async function predict(graph: Graph, data: Dataset): Promise<Int32Array> {
-  const runner = new BatchRunner(graph, 2);
-  try {
-    return argmaxRows(await runner.run(modelWindows(graph, 'the model', data.meta.source, data), data.shape[0]), data.meta.classes.length);
-  } finally {
-    await runner.close();
-  }
-}
-
 function fullModelPredictions(file: string, data: Dataset): Promise<Int32Array> {
   const key = `${file} ${data.meta.task} ${data.meta.split}`;
-  if (!fullPredictions.has(key)) fullPredictions.set(key, predict(loadModel(file), data));
+  if (!fullPredictions.has(key)) fullPredictions.set(key, predictClasses(loadModel(file), data));
   return fullPredictions.get(key)!;
 }
 
