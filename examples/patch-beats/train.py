@@ -388,7 +388,7 @@ def write_beat_card(path, meta, meta_test, torch_predictions, summary, v):
     vse = lambda c: f"Se {pct(val['perClass'][c]['sensitivity'])}, +P {pct(val['perClass'][c]['positivePredictivity'])}"
     layers = ", ".join(f"{cin}->{cout} k={k} s={s}" for cin, cout, k, s in v["layers"])
     rows = [("task", f"`beats-aami` (AAMI EC57: {', '.join(meta['classes'])}), de Chazal's inter-patient split"),
-            ("data", f"train: MIT-BIH DS1 (`ds1-train`) and every SVDB record (`all`), {summary['final']}; test: DS2, never used to choose anything"),
+            ("data", f"train: MIT-BIH DS1 (`ds1-train`) and every SVDB record (`all`), {summary['final']}; test: DS2, looked at once per model (the features were chosen again after the first look: see 'Against the targets')"),
             ("inputs", "`beat` [N, 1, 256]: 360 Hz, R peak at sample 90, z-scored; `rr` [N, 9]: the beat's RR features (src/data/beats.ts: previous, next and local mean RR in s, their ratios, and the ratios to a long mean, an exponential mean over the previous beats)"),
             ("layers", f"Conv1d+BN+ReLU {layers}; mean over time; concatenated with the normalised RR features; Linear {v['hidden']} + ReLU; Linear 5"),
             ("size", f"{card['params']:,} parameters, {card['macs']:,} MACs per beat"),

@@ -5,8 +5,8 @@
  * is converted to millivolts, z-scored (the model's preprocessing) and classified by the beat
  * model that `ecgc compile` generated (beat.h). A beat model that also takes the beat's RR
  * features (an input 'rr': previous, next and local mean RR interval, their ratios, and the
- * ratios to a long mean, as src/data/beats.ts's rrFeatures defines them) gets them from the detected R peaks, so it waits
- * for the next beat. Each sample, in millivolts, also goes straight
+ * ratios to a long mean, as src/data/beats.ts's rrFeatures defines them) gets them from the
+ * detected R peaks, so it waits for the next beat. Each sample, in millivolts, also goes straight
  * into the rhythm model (rhythm.h), which classifies each window (30 s for the shipped AF model) as it ends. One line is
  * printed per decision.
  *
