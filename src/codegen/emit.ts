@@ -77,8 +77,9 @@ export function modelName(file: string, name?: string): string {
 function inputParameters(graph: Graph): { value: string; param: string; size: number; shape: number[] }[] {
   const taken = new Set<string>();
   return graph.inputs.map((value) => {
-    let param = graph.inputs.length === 1 ? 'input' : `input_${cIdentifier(value.toLowerCase(), 'x')}`;
-    for (let i = 2; taken.has(param); i++) param = `${param.replace(/_\d+$/, '')}_${i}`;
+    const base = graph.inputs.length === 1 ? 'input' : `input_${cIdentifier(value.toLowerCase(), 'x')}`;
+    let param = base;
+    for (let i = 2; taken.has(param); i++) param = `${base}_${i}`;
     taken.add(param);
     const { shape } = graph.values.get(value)!;
     return { value, param, size: sizeOf(shape), shape };

@@ -85,8 +85,8 @@ export function rrFeatures(peaks: ArrayLike<number>, i: number, rate: number, lo
   return { features, long: mean };
 }
 
-/** Every beat annotation (the AAMI classes' symbols and the other beat types), as a detector would see them. */
-const BEAT_SYMBOLS = new Set([...Object.keys(BEAT_TASKS['beats-aami'].classOf), 'B', 'r', 'n', '?']);
+/** MIT-BIH's beat annotation codes (the rest are rhythm, noise and comment annotations): every beat a detector should find. */
+export const BEAT_CODES = new Set(['N', 'L', 'R', 'B', 'A', 'a', 'J', 'S', 'V', 'r', 'F', 'e', 'j', 'n', 'E', '/', 'f', 'Q', '?']);
 
 interface BeatWindows {
   records: string[];
@@ -111,7 +111,7 @@ function extractBeats(dir: string, task: BeatTask, records: string[]): BeatWindo
     out.rates.add(rate);
     out.leads.add(record.header.signals[channel].description);
     const mv = resampleLinear(physical(record, channel), rate, PATCH_SAMPLING_RATE);
-    const beats = readAnnotations(dir, name).filter((a) => BEAT_SYMBOLS.has(a.code));
+    const beats = readAnnotations(dir, name).filter((a) => BEAT_CODES.has(a.code));
     if (beats.length < 2) continue; // no RR interval (MIT-BIH's and SVDB's records hold thousands of beats)
     const peaks = beats.map((beat) => Math.round((beat.sample * PATCH_SAMPLING_RATE) / rate));
     let long: number | undefined;

@@ -13,6 +13,7 @@ import { type Graph, shapeText, sizeOf } from '../ir/graph.js';
 import { readNpyFloat32 } from '../util/npy.js';
 import { readDataset } from './dataset.js';
 import { modelData, modelWindows } from './model-data.js';
+import { seededRandom } from './splits.js';
 import { syntheticWindows } from './synthetic-windows.js';
 
 export interface ModelInputs {
@@ -54,8 +55,7 @@ export function syntheticModelInputs(graph: Graph, modelFile: string, count: num
   if (further.length === 0) return { x: windows.x, count, labels: windows.labels, description: windows.description };
   const first = windows.x.length / count;
   const x = new Float32Array(count * (first + further.reduce((sum, n) => sum + n, 0)));
-  let seed = 12345;
-  const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const next = seededRandom(12345);
   for (let w = 0, at = 0; w < count; w++) {
     x.set(windows.x.subarray(w * first, (w + 1) * first), at);
     at += first;

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DATASET_SCHEMA, type Dataset, writeDataset } from '../../src/data/dataset.js';
 import { type ModelSpec, buildModel } from '../../src/onnx/build.js';
 import { harnessLayout, runInputs } from '../../src/ref/interpreter.js';
+import { encodeNpy } from '../../src/util/npy.js';
 import { graphOf } from '../helpers/model.js';
 import { ecgc, expectOneLine } from '../helpers/cli.js';
 import { cortexToolsAvailable } from '../helpers/cortex.js';
@@ -97,7 +98,6 @@ describe('windows of several inputs', () => {
     const r = await ecgc(['run', model, '--input', data, '--output', out]);
     expect(r.exitCode, r.stderr).toBe(0);
     const bare = join(dir, 'x.npy');
-    const { encodeNpy } = await import('../../src/util/npy.js');
     writeFileSync(bare, encodeNpy([COUNT, 1, T], beats));
     expectOneLine(await ecgc(['run', model, '--input', bare, '--output', join(dir, 'y2.npy')]), /takes 2 inputs \('beat', 'rr'\); pass a dataset directory/);
     const zeroed = join(dir, 'zeroed');

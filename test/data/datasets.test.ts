@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BEAT_WINDOW, DS1, DS2, RR_FEATURES, buildBeatDataset, rrFeatures } from '../../src/data/beats.js';
+import { BEAT_CODES, BEAT_WINDOW, DS1, DS2, RR_FEATURES, buildBeatDataset, rrFeatures } from '../../src/data/beats.js';
 import { buildCinc2017Dataset, readCincRecord } from '../../src/data/cinc2017.js';
 import { buildCpscDataset } from '../../src/data/cpsc.js';
 import { buildRhythmDataset, rhythmIntervals } from '../../src/data/rhythm.js';
@@ -113,7 +113,7 @@ describe.skipIf(!hasData(MITDB, 'MIT-BIH dataset tests'))('beat datasets (MIT-BI
     expect(test.meta.inputs).toEqual([expect.objectContaining({ name: 'rr', shape: [RR_FEATURES.length] })]);
     expect(test.more![0].length).toBe(test.y.length * RR_FEATURES.length);
     const record = test.meta.records[0];
-    const beats = readAnnotations(MITDB, record).filter((a) => /^[NLRejAaJSVEF/fQBrn?]$/.test(a.code));
+    const beats = readAnnotations(MITDB, record).filter((a) => BEAT_CODES.has(a.code));
     const peaks = beats.map((b) => b.sample);
     const first = beats.findIndex((b) => b.sample >= BEAT_WINDOW.before && 'NLRejAaJSVEF/fQ'.includes(b.code));
     let long: number | undefined;
