@@ -458,6 +458,16 @@ typedef struct {
 
 size_t ecgc_conv1d_s8_get_buffer_size(const ecgc_conv1d_s8_t *p); /* scratch bytes */
 void ecgc_conv1d_s8(const ecgc_conv1d_s8_t *p, const int8_t *x, int8_t *y, void *scratch);
+/*
+ * One span of a layer (groups 1, split 0) for the depth-first schedule: `positions` outputs
+ * of every channel into y + channel * y_stride + position, from their input rows time-major
+ * in xt (row r: the padded input position the span's first output starts at, plus r; width
+ * values a row (the channels, then zeros up to ecgc_conv1d_s8_width); 4 readable bytes past
+ * the last row). Every row of weights is decoded once a span.
+ */
+int32_t ecgc_conv1d_s8_width(const ecgc_conv1d_s8_t *p);
+size_t ecgc_conv1d_s8_span_get_buffer_size(const ecgc_conv1d_s8_t *p);
+void ecgc_conv1d_s8_span(const ecgc_conv1d_s8_t *p, const int8_t *xt, int32_t positions, int8_t *y, int32_t y_stride, void *scratch);
 
 /* x [m, k] -> y [m, n], weights as n rows of k. */
 typedef struct {
@@ -491,6 +501,37 @@ typedef struct {
 } ecgc_global_pool_s8_t;
 
 void ecgc_global_average_pool_s8(const ecgc_global_pool_s8_t *p, const int8_t *x, int8_t *y);
+
+/* ---- A chain of int8 conv1d layers, depth first (ecgc_stream_s8.c) -------------------- */
+
+/* block: output columns computed per decoding of the weights (1 .. ECGC_STREAM_MAX_BLOCK). */
+typedef struct {
+  const ecgc_conv1d_s8_t *conv;
+  int32_t block;
+} ecgc_stream_s8_stage_t;
+
+/*
+ * x [in_channels, in_length] of the first stage (float32 quantized on arrival as
+ * ecgc_quantize_s8 when `quantize`, else int8) -> y: the last stage's output [C, T], or with
+ * `mean` its mean over time [C] (ecgc_global_average_pool_s8's). Each stage keeps the
+ * (block-1)*stride+(kernel-1)*dilation+1 input rows its next block of outputs reads, time-major;
+ * outputs are ecgc_conv1d_s8's, bit for bit (integer sums).
+ */
+typedef struct {
+  int32_t stage_count;
+  const ecgc_stream_s8_stage_t *stages;
+  int32_t quantize;
+  float input_inverse_scale;
+  int32_t input_zero_point;
+  const ecgc_global_pool_s8_t *mean;
+} ecgc_stream_s8_t;
+
+size_t ecgc_stream_s8_get_buffer_size(const ecgc_stream_s8_t *s);
+void ecgc_stream_s8(const ecgc_stream_s8_t *s, const void *x, int8_t *y, void *scratch);
+/* A float32 column at a time (a chain that quantizes its input), as ecgc_stream_f32_begin / _push / _end. */
+void ecgc_stream_s8_begin(const ecgc_stream_s8_t *s, void *scratch);
+int ecgc_stream_s8_push(const ecgc_stream_s8_t *s, const float *column, int8_t *y, void *scratch);
+int ecgc_stream_s8_end(const ecgc_stream_s8_t *s, int8_t *y, void *scratch);
 
 /* y = clamp(requantize((a + a_offset) * (b + b_offset), multiplier, shift) + output_offset), broadcast as ecgc_binary_f32. */
 typedef struct {

@@ -62,12 +62,33 @@ static int32_t widened_length(const ecgc_conv1d_s8_t *p, const geometry_t *g) {
   return ROUND4((p->out_length + 2) * p->stride + 2 * g->pairs);
 }
 
+/* What every span needs besides its time-major input: two rows packed (int16 pairs), the sums of two channels, where each code goes in the rows, a row of codes. */
+typedef struct {
+  int32_t *packed, *sums[2];
+  int16_t *map;
+  int8_t *codes;
+} buffers_t;
+
+static size_t buffers_size(const ecgc_conv1d_s8_t *p, const geometry_t *g) {
+  return (size_t)(4 * g->window + 4 * 2 * ECGC_CONV_CHUNK + ROUND4(2 * p->weights.row_length) + ROUND4(p->weights.row_length));
+}
+
+/* The buffers at the start of `scratch`; returns what follows them. */
+static void *buffers_at(const ecgc_conv1d_s8_t *p, const geometry_t *g, void *scratch, buffers_t *b) {
+  b->packed = (int32_t *)scratch;
+  b->sums[0] = b->packed + g->window;
+  b->sums[1] = b->sums[0] + ECGC_CONV_CHUNK;
+  b->map = (int16_t *)(b->sums[1] + ECGC_CONV_CHUNK);
+  b->codes = (int8_t *)b->map + ROUND4(2 * p->weights.row_length);
+  return b->codes + ROUND4(p->weights.row_length);
+}
+
 size_t ecgc_conv1d_s8_get_buffer_size(const ecgc_conv1d_s8_t *p) {
   const geometry_t g = geometry(p);
   const int32_t sums = 4 * 2 * ECGC_CONV_CHUNK, codes = ROUND4(p->weights.row_length);
   if (depthwise(p)) return (size_t)(2 * widened_length(p, &g) + 4 * g.pairs + sums + codes);
-  /* two rows packed (int16 pairs), where each code goes in them, a row of codes, a span of the input time-major (split: two bytes a value; else 4 bytes a window may read past it) */
-  return (size_t)(4 * g.window + ROUND4(2 * p->weights.row_length) + codes + (p->split ? 2 * g.span_rows * g.width : ROUND4(g.span_rows * g.width + 4)) + sums);
+  /* the buffers, then a span of the input time-major (split: two bytes a value; else 4 bytes a window may read past it) */
+  return buffers_size(p, &g) + (size_t)(p->split ? 2 * g.span_rows * g.width : ROUND4(g.span_rows * g.width + 4));
 }
 
 static ecgc_output_stage_t stage_of(const ecgc_conv1d_s8_t *p, int32_t channel) {
@@ -221,47 +242,71 @@ static void sweep(const ecgc_conv1d_s8_t *p, const geometry_t *g, const void *xt
   }
 }
 
+/*
+ * Channels [first, last) at the `positions` outputs of a span, from its time-major copy xt,
+ * into y + channel * y_stride + position; `reader` at channel first's row. Two channels a
+ * pass: their rows decoded once, swept over the span.
+ */
+static void conv_span(const ecgc_conv1d_s8_t *p, const geometry_t *g, const buffers_t *b, ecgc_row_reader_t *reader, const void *xt, int32_t positions,
+                      int32_t first, int32_t last, int8_t *y, int32_t y_stride) {
+  int32_t co, t0;
+  for (co = first; co < last; co += 2) {
+    /* an odd channel out: its own row stands in for the second one, whose sums are dropped */
+    const int32_t pair = co + 1 < last, c1 = pair ? co + 1 : co;
+    const ecgc_output_stage_t s0 = stage_of(p, co), s1 = stage_of(p, c1);
+    pack_rows(p, g, reader, b->map, b->codes, pair, b->packed);
+    for (t0 = 0; t0 < positions; t0 += ECGC_CONV_CHUNK) {
+      const int32_t count = positions - t0 < ECGC_CONV_CHUNK ? positions - t0 : ECGC_CONV_CHUNK;
+      sweep(p, g, xt, b->packed, t0, count, positions, p->bias[co], p->bias[c1], b->sums[0], b->sums[1]);
+      ecgc_output_row_s8(b->sums[0], count, &s0, y + co * y_stride + t0);
+      if (pair) ecgc_output_row_s8(b->sums[1], count, &s1, y + c1 * y_stride + t0);
+    }
+  }
+}
+
 void ecgc_conv1d_s8(const ecgc_conv1d_s8_t *p, const int8_t *x, int8_t *y, void *scratch) {
   const geometry_t g = geometry(p);
-  int32_t *packed = (int32_t *)scratch, *sums[2];
-  int16_t *map;
-  int8_t *codes, *xt;
   const int32_t n = p->out_length;
+  buffers_t b;
+  void *xt;
   ecgc_row_reader_t reader;
-  int32_t group, span, co, t0;
+  int32_t group, span;
   if (depthwise(p)) {
     conv_depthwise(p, &g, x, y, scratch);
     return;
   }
-  sums[0] = packed + g.window;
-  sums[1] = sums[0] + ECGC_CONV_CHUNK;
-  map = (int16_t *)(sums[1] + ECGC_CONV_CHUNK);
-  codes = (int8_t *)map + ROUND4(2 * p->weights.row_length);
-  xt = codes + ROUND4(p->weights.row_length);
-  pack_map(p, &g, map);
+  xt = buffers_at(p, &g, scratch, &b);
+  pack_map(p, &g, b.map);
   ecgc_row_reader_init(&reader, &p->weights);
   for (group = 0; group < p->groups; group++) {
     const int8_t *xg = x + group * g.in_per_group * p->in_length;
-    const int32_t last = (group + 1) * g.out_per_group;
     const ecgc_row_reader_t group_start = reader;
     /* a span of positions at a time: its rows of the input time-major, every row of weights decoded again for it */
     for (span = 0; span < n; span += p->span) {
       const int32_t positions = n - span < p->span ? n - span : p->span;
       if (p->split) time_major_split(p, &g, xg, span * p->stride, rows_of(p, positions), (int32_t *)xt);
-      else time_major(p, &g, xg, span * p->stride, rows_of(p, positions), xt);
+      else time_major(p, &g, xg, span * p->stride, rows_of(p, positions), (int8_t *)xt);
       reader = group_start;
-      for (co = group * g.out_per_group; co < last; co += 2) {
-        /* an odd channel out: its own row stands in for the second one, whose sums are dropped */
-        const int32_t pair = co + 1 < last, c1 = pair ? co + 1 : co;
-        const ecgc_output_stage_t s0 = stage_of(p, co), s1 = stage_of(p, c1);
-        pack_rows(p, &g, &reader, map, codes, pair, packed);
-        for (t0 = 0; t0 < positions; t0 += ECGC_CONV_CHUNK) {
-          const int32_t count = positions - t0 < ECGC_CONV_CHUNK ? positions - t0 : ECGC_CONV_CHUNK;
-          sweep(p, &g, xt, packed, t0, count, positions, p->bias[co], p->bias[c1], sums[0], sums[1]);
-          ecgc_output_row_s8(sums[0], count, &s0, y + co * n + span + t0);
-          if (pair) ecgc_output_row_s8(sums[1], count, &s1, y + c1 * n + span + t0);
-        }
-      }
+      conv_span(p, &g, &b, &reader, xt, positions, group * g.out_per_group, (group + 1) * g.out_per_group, y + span, n);
     }
   }
+}
+
+int32_t ecgc_conv1d_s8_width(const ecgc_conv1d_s8_t *p) {
+  return geometry(p).width;
+}
+
+size_t ecgc_conv1d_s8_span_get_buffer_size(const ecgc_conv1d_s8_t *p) {
+  const geometry_t g = geometry(p);
+  return buffers_size(p, &g);
+}
+
+void ecgc_conv1d_s8_span(const ecgc_conv1d_s8_t *p, const int8_t *xt, int32_t positions, int8_t *y, int32_t y_stride, void *scratch) {
+  const geometry_t g = geometry(p);
+  buffers_t b;
+  ecgc_row_reader_t reader;
+  (void)buffers_at(p, &g, scratch, &b);
+  pack_map(p, &g, b.map);
+  ecgc_row_reader_init(&reader, &p->weights);
+  conv_span(p, &g, &b, &reader, xt, positions, 0, p->out_channels, y, y_stride);
 }

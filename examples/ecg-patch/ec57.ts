@@ -23,13 +23,14 @@ export interface DetectedBeatFigures {
 }
 
 /** The figures of `beat` on MIT-BIH `records` of `dir`, detected beats in, the twin's decisions out. */
-export function detectedBeatFigures(beat: PatchModel, dir: string, records: string[]): DetectedBeatFigures {
+export async function detectedBeatFigures(beat: PatchModel, dir: string, records: string[]): Promise<DetectedBeatFigures> {
   const { classes, classOf } = BEAT_TASKS['beats-aami'];
   if (beat.classes.join() !== classes.join()) throw new Error(`the beat model classifies ${beat.classes.join(', ')}, not the AAMI classes ${classes.join(', ')}`);
   const k = classes.length;
   const confusion = Array.from({ length: k + 1 }, () => new Array<number>(k + 1).fill(0));
   let [beats, missed, extra] = [0, 0, 0];
   for (const record of records) {
+    await new Promise((resolve) => setImmediate(resolve)); // a record is seconds of work: let the event loop in between
     const detected = patchDecisions(beat, undefined, mitdbAdc(dir, record)).beats;
     const used = new Uint8Array(detected.length);
     let j = 0;

@@ -47,7 +47,7 @@ if (command === 'adc' && (args.length === 3 || args.length === 4)) {
   console.log(`all: sensitivity ${((100 * tp) / (tp + fn)).toFixed(2)}%, positive predictivity ${((100 * tp) / (tp + fp)).toFixed(2)}% (${tp} of ${tp + fn} beats; FN ${fn}, FP ${fp})`);
 } else if (command === 'ec57' && args.length >= 3) {
   const [beat, plan, dir, ...records] = args;
-  console.log(JSON.stringify(detectedBeatFigures(deployed(beat, 'beat', plan === '-' ? undefined : plan), dir, records.length ? records : DS2), null, 2));
+  console.log(JSON.stringify(await detectedBeatFigures(deployed(beat, 'beat', plan === '-' ? undefined : plan), dir, records.length ? records : DS2), null, 2));
 } else if (command === 'budget' && args.length === 8) {
   const [elf, opt, beatBlock, rhythmBlock, beat, rhythm, beatPlan, rhythmPlan] = args;
   const plan = (file: string) => (file === '-' ? undefined : file);

@@ -126,12 +126,13 @@ export function deployed(file: string, name: string, plan?: string): PatchModel 
   const graph = loadModel(file);
   const data = modelData(graph, file);
   if (!data) throw new Error(`${file}: the model carries no dataset definition (class names, window)`);
-  const quantization = plan ? loadPlan(plan, file, graph).quantization : undefined;
+  // the plan's graph: an int8 plan's runs on int8 activations
+  const planned = plan ? loadPlan(plan, file, graph) : { graph, quantization: undefined };
   const rr = graph.inputs.length === 2 && graph.inputs[1] === 'rr' && graph.values.get('rr')!.shape.slice(1).join() === String(RR_FEATURES.length);
   if (graph.inputs.length > 1 && !rr) throw new Error(`${file}: the patch feeds a model its window and, as a second input 'rr', the ${RR_FEATURES.length} RR features; it takes ${graph.inputs.join(', ')}`);
   return {
     rr,
-    graph: generate(graph, file, { target: 'cortex-m4f', name, quantization, schedule: 'stream' }).reference,
+    graph: generate(planned.graph, file, { target: 'cortex-m4f', name, quantization: planned.quantization, schedule: 'stream' }).reference,
     classes: data.classes.map((c) => c.replace(/[^\x20-\x7e]/g, '?')),
     window: data.window.samples,
   };

@@ -51,8 +51,8 @@ export function resolveSchedule(
     return { schedule: value, block, reason: '--schedule layers', ram: null };
   }
   if (value === 'stream') {
-    // a graph with no chain to stream (an int8 plan's: its kernels have no depth-first form yet) runs layer by layer all the same
-    const none = streamChains(graph).size === 0 ? ', but no Conv chain of this graph runs depth first (int8 kernels have no depth-first form yet): every op runs layer by layer' : '';
+    // a graph with no chain to stream runs layer by layer all the same
+    const none = streamChains(graph).size === 0 ? ', but no chain of Conv layers in this graph runs depth first (float32 chains take 1-D Conv layers of batch 1; int8 chains take those of one group): every op runs layer by layer' : '';
     return { schedule: value, block, reason: `--schedule stream${blocked}${none}`, ram: null };
   }
   if (value !== undefined && value !== 'auto') fail(`--schedule must be auto, layers or stream, got '${value}'`);

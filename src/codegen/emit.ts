@@ -18,7 +18,6 @@ import { ARENA_ALIGN, type MemoryPlan, planMemory, resolveView } from './planner
 import { cComment, cFloat, cIdentifier } from '../util/c.js';
 import type { LayerQuantization } from './weights.js';
 import { ZSCORE_F32, preprocessSource, preprocessSpec, preprocessSteps } from './preprocess.js';
-import { STREAM_F32 } from './stream.js';
 import { template } from './templates.js';
 import { checkOutputDirectory, generatedByEcgc, writeDirectoryAtomic } from '../util/files.js';
 
@@ -145,9 +144,9 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
       ? {
           channels: chainInput[1],
           length: chainInput[2],
-          begin: `${STREAM_F32.name}_begin(&${first.stream}, ${scratch(0)});`,
-          push: `return ${STREAM_F32.name}_push(&${first.stream}, column, ${at(first.output)}, ${scratch(0)});`,
-          end: `if (${STREAM_F32.name}_end(&${first.stream}, ${at(first.output)}, ${scratch(0)}) != 0) return -1;`,
+          begin: `${first.stream.kernel}_begin(&${first.stream.id}, ${scratch(0)});`,
+          push: `return ${first.stream.kernel}_push(&${first.stream.id}, column, ${at(first.output)}, ${scratch(0)});`,
+          end: `if (${first.stream.kernel}_end(&${first.stream.id}, ${at(first.output)}, ${scratch(0)}) != 0) return -1;`,
           finishParams,
           finishArgs,
           first: steps[0],

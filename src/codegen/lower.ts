@@ -16,7 +16,7 @@ import type { LayerSize } from '../pack/size.js';
 import { readRows, rowsToStorage, weightLayerOf } from '../plan/layers.js';
 import { cComment, cFloat } from '../util/c.js';
 import { NameTable } from './names.js';
-import { STREAM_F32, type StreamChain, streamBlocks, streamChains, streamRole, streamScratchBytes } from './stream.js';
+import { STREAM_F32, STREAM_S8, type StreamChain, streamBlocks, streamChains, streamRole, streamS8ScratchBytes, streamScratchBytes } from './stream.js';
 import { type CArray, type LayerQuantization, emitCodes, emitWeights } from './weights.js';
 import type { Encoding } from '../pack/encode.js';
 import { attrInt } from '../onnx/attributes.js';
@@ -35,8 +35,8 @@ export interface Step {
   kernels: readonly CKernel[];
   /** C statements, given where each value lives and the scratch pointer. */
   code: StepCode;
-  /** A depth-first chain's ecgc_stream_t (the step can also take its input a column at a time). */
-  stream?: string;
+  /** A depth-first chain's struct and kernel (the step can also take its input a column at a time: <kernel>_begin / _push / _end). */
+  stream?: { id: string; kernel: string };
 }
 
 export interface LayerReport {
@@ -169,10 +169,12 @@ export function lower(graph: Graph, modelName: string, quantization: Map<string,
   return out;
 }
 
-/** A chain as one step calling ecgc_stream_f32, whose scratch holds the rings. */
+/** A chain as one step calling ecgc_stream_f32 or ecgc_stream_s8, whose scratch holds what each stage keeps of its input. */
 function lowerStream(graph: Graph, chain: StreamChain, names: NameTable, loweringOf: (node: Node) => Lowering, block: number): Step {
   const id = names.take(`${chain.nodes[0].name}_stream`, 'stream');
-  const kernels: CKernel[] = [STREAM_F32];
+  const kernel = chain.int8 ? STREAM_S8 : STREAM_F32;
+  const kernels: CKernel[] = [kernel];
+  const declare = loweringOf(chain.nodes[0]).declare;
   const stages = chain.stages.map((stage, k) => {
     const declared = streamRole(stage.conv, 'stage').declare(opContext(graph, stage.conv), loweringOf(stage.conv));
     const post = stage.post.map((node) => {
@@ -185,17 +187,25 @@ function lowerStream(graph: Graph, chain: StreamChain, names: NameTable, lowerin
     return { ...declared, post: post.length ? postId : 'NULL', postCount: post.length };
   });
   const blocks = streamBlocks(stages, block);
-  const reduce = chain.reduce ? streamRole(chain.reduce, 'reduce') : 'ECGC_STREAM_NONE';
-  const declare = loweringOf(chain.nodes[0]).declare;
-  declare(`static const ecgc_stream_stage_t ${id}__stages[] = {${stages.map((s, k) => designated({ conv: `&${s.id}`, post_count: s.postCount, post: s.post, block: blocks[k] })).join(', ')}};`);
-  declare(`static const ecgc_stream_t ${id} = ${designated({ stage_count: stages.length, stages: `${id}__stages`, reduce })};`);
+  const reduce = chain.reduce && streamRole(chain.reduce, 'reduce')(opContext(graph, chain.reduce), loweringOf(chain.reduce));
+  let scratch: number;
+  if (chain.int8) {
+    const entry = chain.entry ? streamRole(chain.entry, 'entry')(opContext(graph, chain.entry)) : { quantize: 0, input_inverse_scale: 0, input_zero_point: 0 };
+    declare(`static const ecgc_stream_s8_stage_t ${id}__stages[] = {${stages.map((s, k) => designated({ conv: `&${s.id}`, block: blocks[k] })).join(', ')}};`);
+    declare(`static const ecgc_stream_s8_t ${id} = ${designated({ stage_count: stages.length, stages: `${id}__stages`, ...entry, mean: reduce || 'NULL' })};`);
+    scratch = streamS8ScratchBytes(stages, blocks, reduce ? stages[stages.length - 1].outChannels : 0);
+  } else {
+    declare(`static const ecgc_stream_stage_t ${id}__stages[] = {${stages.map((s, k) => designated({ conv: `&${s.id}`, post_count: s.postCount, post: s.post, block: blocks[k] })).join(', ')}};`);
+    declare(`static const ecgc_stream_t ${id} = ${designated({ stage_count: stages.length, stages: `${id}__stages`, reduce: reduce || 'ECGC_STREAM_NONE' })};`);
+    scratch = streamScratchBytes(stages, blocks);
+  }
   // "first .. last (Stream)": the step comment ecgc bench reads (see src/bench/device.ts)
   const shape = shapeText(graph.values.get(chain.output)!.shape);
   const comment = `/* ${cComment(`${chain.nodes[0].name} .. ${chain.nodes[chain.nodes.length - 1].name} (Stream) -> ${shape}`)} */`;
   return {
     node: chain.nodes[0].name, op: 'Stream', inputs: [chain.input], output: chain.output, inPlace: false, kernels,
-    scratch: { bytes: streamScratchBytes(stages, blocks), check: `${STREAM_F32.name}_get_buffer_size(&${id})` },
-    code: (at, s) => `${comment}\n  ${STREAM_F32.name}(&${id}, ${at(chain.input)}, ${at(chain.output)}, ${s});`,
-    stream: id,
+    scratch: { bytes: scratch, check: `${kernel.name}_get_buffer_size(&${id})` },
+    code: (at, s) => `${comment}\n  ${kernel.name}(&${id}, ${at(chain.input)}, ${at(chain.output)}, ${s});`,
+    stream: { id, kernel: kernel.name },
   };
 }

@@ -1,10 +1,12 @@
 /**
  * The depth-first schedule (`--schedule stream`): chains of 1-D convolutions (ops whose
- * definition has a stream stage), with the element-wise ops between them and an optional
- * closing reduction over time, run by runtime-c/ecgc_stream.c one time step at a time. Only
- * each layer's last (kernel-1)*dilation+1 input columns are stored, never a whole
- * intermediate tensor; the outputs are the layer-by-layer ones bit for bit (same sums, same
- * order).
+ * definition has a stream stage), run one time step at a time, so that no intermediate tensor
+ * is ever stored whole; the outputs are the layer-by-layer ones bit for bit. A float32 chain
+ * (runtime-c/ecgc_stream.c) takes the element-wise ops between its stages and keeps each
+ * layer's last (kernel-1)*dilation+1 input columns (same sums, same order); an int8 chain
+ * (runtime-c/ecgc_stream_s8.c: ConvS8 stages, their activations folded into their clamps) may
+ * open by quantizing its float32 input, column by column, and keeps each layer's input rows
+ * time-major. Either may close with a reduction over time.
  */
 import { opContext } from '../ir/context.js';
 import type { Graph, Node } from '../ir/graph.js';
@@ -13,8 +15,14 @@ import { type StreamRole, type StreamStage, cKernel } from '../ops/lowering.js';
 
 /** The stream runs its own conv and calls ecgc_channel_affine_f32 and the element-wise functions. */
 export const STREAM_F32 = cKernel('ecgc_stream_f32', 'ecgc_stream.c', 'ecgc_weights.c', 'ecgc_unary.c', 'ecgc_channel_affine.c');
+/** The int8 stream calls ecgc_conv1d_s8's spans and, opening a chain, ecgc_quantize_s8. */
+export const STREAM_S8 = cKernel('ecgc_stream_s8', 'ecgc_stream_s8.c', 'ecgc_conv1d_s8.c', 'ecgc_weights.c', 'ecgc_quantize.c');
 
 export interface StreamChain {
+  /** Its stages' input type: int8 chains run on ecgc_stream_s8. */
+  int8: boolean;
+  /** An int8 chain's opening quantization of its float32 input, if any. */
+  entry?: Node;
   stages: { conv: Node; post: Node[] }[];
   /** The closing reduction over time, if any. */
   reduce?: Node;
@@ -23,30 +31,31 @@ export interface StreamChain {
   nodes: Node[];
 }
 
-type Role = 'stage' | 'post' | 'reduce';
+type Role = 'stage' | 'post' | 'entry' | 'reduce';
 
 function roleOf(graph: Graph, node: Node): Role | undefined {
   const role = opDef(node).stream;
   if (!role) return undefined;
   if ('stage' in role) return role.stage.accepts(opContext(graph, node)) ? 'stage' : undefined;
   if ('post' in role) return (role.post.accepts?.(opContext(graph, node)) ?? true) ? 'post' : undefined;
-  return 'reduce';
+  return 'entry' in role ? 'entry' : 'reduce';
 }
 
-type Roles = { [K in 'stage' | 'post' | 'reduce']: Extract<StreamRole, Record<K, unknown>> };
+type Roles = { [K in Role]: Extract<StreamRole, Record<K, unknown>> };
 
 /** A chain node's part in it, as its op defines it (a chain holds only nodes that have one). */
-export function streamRole<K extends keyof Roles>(node: Node, kind: K): Roles[K][K] {
+export function streamRole<K extends Role>(node: Node, kind: K): Roles[K][K] {
   const role = opDef(node).stream;
   if (!role || !(kind in role)) throw new Error(`internal: node '${node.name}' has no stream ${kind}`);
   return (role as Roles[K])[kind];
 }
 
-/** Chains of at least two stages, each value inside used by the next op only. */
+/** Chains of at least two stages of one type, each value inside used by the next op only. */
 export function findStreamChains(graph: Graph): StreamChain[] {
   const consumers = new Map<string, Node[]>();
   for (const node of graph.nodes) for (const input of node.inputs) if (input) consumers.set(input, [...(consumers.get(input) ?? []), node]);
   const isRuntime = (name: string) => !graph.constants.has(name);
+  const isInt8 = (value: string) => graph.values.get(value)?.dtype === 'int8';
   /** The only consumer of a value that is not a graph output, reading it as its one run-time input. */
   const next = (value: string): Node | undefined => {
     const users = consumers.get(value) ?? [];
@@ -58,13 +67,18 @@ export function findStreamChains(graph: Graph): StreamChain[] {
   const chains: StreamChain[] = [];
   const taken = new Set<Node>();
   for (const start of graph.nodes) {
-    if (taken.has(start) || roleOf(graph, start) !== 'stage' || !isRuntime(start.inputs[0])) continue;
-    const chain: StreamChain = { stages: [{ conv: start, post: [] }], input: start.inputs[0], output: start.outputs[0], nodes: [start] };
+    const role = roleOf(graph, start);
+    if (taken.has(start) || (role !== 'stage' && role !== 'entry') || !isRuntime(start.inputs[0])) continue;
+    const chain: StreamChain = { int8: isInt8(start.outputs[0]), stages: [], input: start.inputs[0], output: start.outputs[0], nodes: [start] };
+    if (role === 'entry') chain.entry = start;
+    else chain.stages.push({ conv: start, post: [] });
     for (let node = next(chain.output); node; node = next(chain.output)) {
       const role = roleOf(graph, node);
-      if (role === 'stage') chain.stages.push({ conv: node, post: [] });
-      else if (role === 'post') chain.stages[chain.stages.length - 1].post.push(node);
-      else if (role === 'reduce') chain.reduce = node;
+      const last = chain.stages[chain.stages.length - 1];
+      // a stage of the chain's type; a float32 stage's element-wise ops; the closing reduction
+      if (role === 'stage' && isInt8(node.inputs[0]) === chain.int8) chain.stages.push({ conv: node, post: [] });
+      else if (role === 'post' && last && !chain.int8) last.post.push(node);
+      else if (role === 'reduce' && last && isInt8(node.inputs[0]) === chain.int8) chain.reduce = node;
       else break;
       chain.nodes.push(node);
       chain.output = node.outputs[0];
@@ -112,4 +126,24 @@ export function streamScratchBytes(stages: StreamStage[], blocks: number[]): num
   const outboxes = sum((s, block) => (block > 1 ? block * s.outChannels : 0));
   const rings = sum((s, block) => ((s.kernel - 1) * s.dilation + (block - 1) * s.stride) * s.inChannels);
   return 28 + 24 * stages.length + 4 * (2 * handoff + window + row + positions + columns + outboxes + rings);
+}
+
+/**
+ * ecgc_stream_s8_get_buffer_size: an 8-byte layout; per stage a 24-byte state; the widest
+ * stage's span scratch; a closing mean's int32 sum per channel; per stage its input rows
+ * ((block-1)*stride + (kernel-1)*dilation + 1 of `width` bytes, and 4 bytes a window may read
+ * past them) and its outbox of `block` output columns, each rounded up to 4 bytes.
+ */
+export function streamS8ScratchBytes(stages: StreamStage[], blocks: number[], meanChannels: number): number {
+  const round4 = (n: number) => Math.ceil(n / 4) * 4;
+  const s8 = (s: StreamStage) => {
+    if (!s.s8) throw new Error(`internal: stage '${s.id}' is not int8`);
+    return s.s8;
+  };
+  const span = Math.max(...stages.map((s) => round4(s8(s).spanBytes)));
+  const own = stages.reduce((sum, s, k) => {
+    const rows = (blocks[k] - 1) * s.stride + (s.kernel - 1) * s.dilation + 1;
+    return sum + round4(rows * s8(s).width + 4) + round4(s.outChannels * blocks[k]);
+  }, 0);
+  return 8 + 24 * stages.length + span + 4 * meanChannels + own;
 }

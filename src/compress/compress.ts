@@ -68,12 +68,15 @@ function dataDrop(plan: Plan): number {
   return 100 * (score(baseline) - score(final));
 }
 
-/** Why the int8 plan misses --max-drop on the search data, or undefined. */
+/** Why the int8 plan misses --max-drop or --min-snr on the search data, or undefined. */
 export function int8ConstraintMissed(plan: Plan): string | undefined {
-  const { maxDrop, metric, labelFree } = plan.method;
+  const { maxDrop, metric, labelFree, minSnrDb } = plan.method;
   const drop = dataDrop(plan);
-  if (maxDrop === null || drop <= maxDrop) return undefined;
-  return `with int8 activations the plan loses ${drop.toFixed(2)} points of ${labelFree ? 'agreement' : metric} on --data, more than --max-drop ${maxDrop}`;
+  if (maxDrop !== null && drop > maxDrop) return `with int8 activations the plan loses ${drop.toFixed(2)} points of ${labelFree ? 'agreement' : metric} on --data, more than --max-drop ${maxDrop}`;
+  const snr = plan.figures.data.final.snrDb;
+  // int8 activations alone set a floor under the output SNR (fixed-q:8 --activations int8 shows it)
+  if (minSnrDb != null && snr !== null && snr < minSnrDb) return `with int8 activations the plan's output SNR on --data is ${snr.toFixed(1)} dB, below --min-snr ${minSnrDb} dB (a fixed-q:8 plan with --activations int8 shows the SNR int8 activations alone allow)`;
+  return undefined;
 }
 
 /** Searches again with the tolerance tightened by what int8 activations lost beyond it, at most this many times. */
@@ -125,12 +128,14 @@ export async function compressModel(request: CompressRequest): Promise<CompressR
   let sensitivity: Sensitivity | undefined;
   let refused: BudgetError | undefined;
   let int8: Plan | undefined;
+  /** Searches made again for int8 (with a tighter tolerance). */
+  let attempt = 0;
   try {
     if (request.sensitivityBits) sensitivity = await measureSensitivity(space, evaluator, request.sensitivityBits, settings.quantizer, settings.progress);
     // int8: the search measures float32 activations, so its plan is made int8 and measured
     // again on --data; a drop beyond --max-drop tightens the search's tolerance by the excess
     let tolerance = settings.maxDrop;
-    for (let attempt = 0; ; attempt++) {
+    for (; ; attempt++) {
       try {
         search = await runSearch(space, evaluator, { ...settings, maxDrop: tolerance });
       } catch (e) {
@@ -164,7 +169,7 @@ export async function compressModel(request: CompressRequest): Promise<CompressR
   let plan = assemble(search!, testPair, searchSeconds);
   if (int8) plan = { ...plan, layers: int8.layers, totals: int8.totals, activations: int8.activations, figures: { ...plan.figures, data: int8.figures.data } };
   const missed = int8 && int8ConstraintMissed(plan);
-  if (missed && !refused) refused = new BudgetError(`${missed}, also after searching again with a tighter tolerance`, []);
+  if (missed && !refused) refused = new BudgetError(`${missed}${attempt > 0 ? ', also after searching again with a tighter tolerance' : ''}`, []);
   if (refused) {
     const { schema, ...rest } = plan;
     refused.plan = { schema, rejected: refused.message, ...rest };

@@ -12,7 +12,7 @@
  * whose accumulator could leave int32). CMSIS-NN's arm_convolve_s8 computes the same.
  */
 import { fail } from '../errors.js';
-import { type At, cKernel, designated, offset } from './lowering.js';
+import { type At, type Lowering, cKernel, designated, offset } from './lowering.js';
 import { convMacs, geometry } from './conv-geometry.js';
 import { type IntegerContext, type IntegerNode, layerRequantization, lowerRequantization, outputStage, outputStageFields, outputValue } from './integer.js';
 import type { OpContext, OpDef } from './op.js';
@@ -55,23 +55,46 @@ export const ConvS8: OpDef = {
   lower(ctx, _outputs, c) {
     const g = geometry(ctx);
     if (g.windows.length !== 1) fail(`${where(ctx.node)}: ${g.windows.length}-D int8 convolution has no C kernel (1-D has)`);
-    const w = g.window;
-    const id = c.id('layer');
-    const weights = c.codes(id);
-    const stage = outputStage(ctx.node);
-    const { span, split } = timeMajorLayout(ctx, g);
-    const fields = {
-      in_channels: g.inChannels, out_channels: g.outChannels, in_length: w.inLength, out_length: w.outLength, kernel: w.kernel,
-      stride: w.stride, dilation: w.dilation, pad_begin: w.padBegin, groups: g.group, input_zero_point: -stage.inputOffset, ...outputStageFields(stage),
-      weights: weights.init, ...lowerRequantization(ctx, c, id), span, split: Number(split),
-    };
-    c.declare(`static const ecgc_conv1d_s8_t ${id} = ${designated(fields)};`);
-    const scratch = { bytes: convScratchBytes(g, { span, split }), check: `${CONV1D_S8.name}_get_buffer_size(&${id})` };
+    const layout = timeMajorLayout(ctx, g);
+    const id = declareLayer(ctx, c, g, layout);
+    const scratch = { bytes: convScratchBytes(g, layout), check: `${CONV1D_S8.name}_get_buffer_size(&${id})` };
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
-    const call = (at: At, s: string, n: number) => `${CONV1D_S8.name}(&${id}, ${offset(at(x), n * g.inChannels * w.inLength)}, ${offset(at(y), n * g.outChannels * w.outLength)}, ${s});`;
+    const call = (at: At, s: string, n: number) => `${CONV1D_S8.name}(&${id}, ${offset(at(x), n * g.inChannels * g.window.inLength)}, ${offset(at(y), n * g.outChannels * g.window.outLength)}, ${s});`;
     c.step([CONV1D_S8], (at, s) => Array.from({ length: g.batch }, (_, n) => call(at, s, n)).join('\n  '), { scratch });
   },
+  stream: {
+    stage: {
+      // ecgc_stream_s8 keeps each stage's input rows time-major in one int8 layout: 1-D, one window, groups 1, the padding before within the rows a block reads
+      accepts: (ctx) => {
+        const g = geometry(ctx);
+        return g.windows.length === 1 && g.batch === 1 && g.group === 1 && g.window.padBegin <= (g.window.kernel - 1) * g.window.dilation;
+      },
+      declare: (ctx, c) => {
+        const g = geometry(ctx);
+        const id = declareLayer(ctx, c, g, { span: g.window.outLength, split: false });
+        const { window: w, inChannels, outChannels } = g;
+        const rowLength = inChannels * w.kernel;
+        const sparse = (ctx.node.attrs.encoding ?? 'dense') !== 'dense';
+        return { id, inChannels, outChannels, kernel: w.kernel, dilation: w.dilation, stride: w.stride, rowLength, packed: true, sparse, s8: { width: timeMajorWidth(g), spanBytes: spanBuffersBytes(g) } };
+      },
+    },
+  },
 };
+
+/** The layer's ecgc_conv1d_s8_t (in <name>.c) with the time-major layout given; returns its identifier. */
+function declareLayer(ctx: OpContext, c: Lowering, g: ReturnType<typeof geometry>, layout: { span: number; split: boolean }): string {
+  const w = g.window;
+  const id = c.id('layer');
+  const weights = c.codes(id);
+  const stage = outputStage(ctx.node);
+  const fields = {
+    in_channels: g.inChannels, out_channels: g.outChannels, in_length: w.inLength, out_length: w.outLength, kernel: w.kernel,
+    stride: w.stride, dilation: w.dilation, pad_begin: w.padBegin, groups: g.group, input_zero_point: -stage.inputOffset, ...outputStageFields(stage),
+    weights: weights.init, ...lowerRequantization(ctx, c, id), span: layout.span, split: Number(layout.split),
+  };
+  c.declare(`static const ecgc_conv1d_s8_t ${id} = ${designated(fields)};`);
+  return id;
+}
 
 const round4 = (n: number) => Math.ceil(n / 4) * 4;
 
@@ -149,8 +172,15 @@ function convScratchBytes(g: ReturnType<typeof geometry>, layout: { span: number
     const pairs = Math.max(3, Math.ceil(w.kernel / 2));
     return 2 * round4((w.outLength + 2) * w.stride + 2 * pairs) + 4 * pairs + sums + codes;
   }
-  const window = w.dilation === 1 ? round4(w.kernel * inPerGroup) : w.kernel * timeMajorWidth(g);
-  return 4 * window + round4(2 * inPerGroup * w.kernel) + codes + timeMajorBytes(g, layout.span, layout.split) + sums;
+  return spanBuffersBytes(g) + timeMajorBytes(g, layout.span, layout.split);
+}
+
+/** runtime-c's ecgc_conv1d_s8_span_get_buffer_size (not depthwise): two rows packed, the sums of two channels, where each code goes in them (int16), a row of codes. */
+function spanBuffersBytes(g: ReturnType<typeof geometry>): number {
+  const { window: w, inChannels, group } = g;
+  const rowLength = (inChannels / group) * w.kernel;
+  const window = w.dilation === 1 ? round4(rowLength) : w.kernel * timeMajorWidth(g);
+  return 4 * window + 4 * 2 * CHUNK + round4(2 * rowLength) + round4(rowLength);
 }
 
 /** Conv's integer form: a ConvS8 of the plan's codes, for a 1-D Conv whose weight the plan quantized. */

@@ -7,10 +7,10 @@
  */
 import { attrInt } from '../onnx/attributes.js';
 import { sizeOf } from '../ir/graph.js';
-import { cKernel, designated } from './lowering.js';
+import { type Lowering, cKernel, designated } from './lowering.js';
 import { quantizeMultiplier } from '../quant/fixed-point.js';
 import { type IntegerContext, type IntegerNode, outputStage, outputStageFields, outputValue } from './integer.js';
-import type { OpDef } from './op.js';
+import type { OpContext, OpDef } from './op.js';
 import { inputShape } from './shapes.js';
 
 const GLOBAL_AVERAGE_POOL_S8 = cKernel('ecgc_global_average_pool_s8', 'ecgc_pool_s8.c');
@@ -35,15 +35,23 @@ export const GlobalAveragePoolS8: OpDef = {
     };
   },
   lower(ctx, _outputs, c) {
-    const [channels, count] = channelsAndCount(inputShape(ctx, 0));
-    const id = c.id('op');
-    const stage = outputStage(ctx.node);
-    const fields = { channels, count, input_offset: stage.inputOffset, ...outputStageFields(stage), multiplier: attrInt(ctx.node, 'multiplier'), shift: attrInt(ctx.node, 'shift') };
-    c.declare(`static const ecgc_global_pool_s8_t ${id} = ${designated(fields)};`);
+    const id = declarePool(ctx, c);
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
     c.step([GLOBAL_AVERAGE_POOL_S8], (at) => `${GLOBAL_AVERAGE_POOL_S8.name}(&${id}, ${at(x)}, ${at(y)});`);
   },
+  // closing an int8 depth-first chain: the sums kept as the columns pass, requantized at its end
+  stream: { reduce: (ctx, c) => `&${declarePool(ctx, c)}` },
 };
+
+/** The node's ecgc_global_pool_s8_t (in <name>.c); returns its identifier. */
+function declarePool(ctx: OpContext, c: Lowering): string {
+  const [channels, count] = channelsAndCount(inputShape(ctx, 0));
+  const id = c.id('op');
+  const stage = outputStage(ctx.node);
+  const fields = { channels, count, input_offset: stage.inputOffset, ...outputStageFields(stage), multiplier: attrInt(ctx.node, 'multiplier'), shift: attrInt(ctx.node, 'shift') };
+  c.declare(`static const ecgc_global_pool_s8_t ${id} = ${designated(fields)};`);
+  return id;
+}
 
 /** GlobalAveragePool's integer form: the sum requantized by s_in / (count * s_out). */
 export function globalAveragePoolToS8(ic: IntegerContext): IntegerNode {

@@ -12,6 +12,6 @@ export const GlobalAveragePool: OpDef = {
     return ([x], [y]) => mean(x, y);
   },
   lower: (ctx, _outputs, c) => lowerReduction(ctx, c, REDUCERS.mean.kernel, spatialAxes(inputShape(ctx, 0))),
-  stream: { reduce: 'ECGC_STREAM_MEAN' },
+  stream: { reduce: () => 'ECGC_STREAM_MEAN' },
   integer: { lower: globalAveragePoolToS8 },
 };

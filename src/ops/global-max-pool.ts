@@ -11,5 +11,5 @@ export const GlobalMaxPool: OpDef = {
     return ([x], [y]) => max(x, y);
   },
   lower: (ctx, _outputs, c) => lowerReduction(ctx, c, REDUCERS.max.kernel, spatialAxes(inputShape(ctx, 0))),
-  stream: { reduce: 'ECGC_STREAM_MAX' },
+  stream: { reduce: () => 'ECGC_STREAM_MAX' },
 };

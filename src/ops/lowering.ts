@@ -76,16 +76,20 @@ export interface StreamStage {
   rowLength: number;
   packed: boolean;
   sparse: boolean;
+  /** An int8 stage's (ConvS8): values a row of its time-major input holds, and its span scratch (ecgc_conv1d_s8_width, ecgc_conv1d_s8_span_get_buffer_size). */
+  s8?: { width: number; spanBytes: number };
 }
 
-/** An op's part in a depth-first chain (src/codegen/stream.ts). */
+/** An op's part in a depth-first chain (src/codegen/stream.ts). A chain is float32 or int8 throughout, as its stages' input. */
 export type StreamRole =
-  /** A stage: the chain runs its window one output column at a time. */
+  /** A stage: the chain runs its window one output column (a block of them) at a time. */
   | { stage: { accepts(ctx: OpContext): boolean; declare(ctx: OpContext, c: Lowering): StreamStage } }
-  /** Applied to each output column of a stage: an ecgc_stream_post_t initializer; `accepts` (all by default): which nodes can. */
+  /** Applied to each output column of a float32 stage: an ecgc_stream_post_t initializer; `accepts` (all by default): which nodes can. */
   | { post: { kernels: readonly CKernel[]; init(ctx: OpContext, c: Lowering): string; accepts?(ctx: OpContext): boolean } }
-  /** Closes the chain with a reduction over time: an ECGC_STREAM_* constant. */
-  | { reduce: string };
+  /** Opens an int8 chain by quantizing each arriving column of its float32 input: the ecgc_stream_s8_t fields that say how. */
+  | { entry(ctx: OpContext): Record<string, string | number> }
+  /** Closes the chain with a reduction over time: the value of the chain struct's field for it (float32: an ECGC_STREAM_* constant; int8: `mean`, a pointer to the pool's struct). */
+  | { reduce(ctx: OpContext, c: Lowering): string };
 
 /** A pointer expression `elements` further on (itself for 0). */
 export const offset = (pointer: string, elements: number): string => (elements === 0 ? pointer : `${pointer} + ${elements}`);

@@ -25,6 +25,16 @@ export const QuantizeS8: OpDef = {
   lower(ctx, [out], c) {
     const { scale, zeroPoint } = quantOf(ctx.node);
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
-    c.step([QUANTIZE_S8], (at) => `${QUANTIZE_S8.name}(${at(x)}, ${at(y)}, ${sizeOf(out.shape)}, ${cFloat(Math.fround(1 / scale))}, ${zeroPoint});`);
+    c.step([QUANTIZE_S8], (at) => `${QUANTIZE_S8.name}(${at(x)}, ${at(y)}, ${sizeOf(out.shape)}, ${inverse(scale)}, ${zeroPoint});`);
+  },
+  // opening an int8 depth-first chain: each arriving column quantized by the same function
+  stream: {
+    entry: (ctx) => {
+      const { scale, zeroPoint } = quantOf(ctx.node);
+      return { quantize: 1, input_inverse_scale: inverse(scale), input_zero_point: zeroPoint };
+    },
   },
 };
+
+/** The float32 1 / scale the C multiplies by, as a C literal. */
+const inverse = (scale: number) => cFloat(Math.fround(1 / scale));

@@ -32,7 +32,7 @@ async function askedByC(generated: Generated): Promise<number[]> {
   }
 }
 
-const examples = ['arrhythminet-v1', 'arrhythminet-v2', 'resnet1d', 'rhythm-stream', 'patch-rhythm'].flatMap((example) => [
+const examples = ['arrhythminet-v1', 'arrhythminet-v2', 'resnet1d', 'rhythm-stream', 'patch-beats', 'patch-rhythm'].flatMap((example) => [
   { name: `${example} float32`, model: join(EXAMPLES, example, 'model.onnx'), plan: undefined as string | undefined },
   ...shippedPlans(example).map((p) => ({ name: `${example} ${p.name}`, model: p.model, plan: p.plan })),
 ]);
@@ -63,7 +63,7 @@ describe('each kernel step reserves what its *_get_buffer_size asks for', () => 
         }
       }
     }
-    expect([...kinds].sort()).toEqual(['ecgc_conv1d_f32_get_buffer_size', 'ecgc_conv1d_s8_get_buffer_size', 'ecgc_linear_f32_get_buffer_size', 'ecgc_linear_s8_get_buffer_size', 'ecgc_stream_f32_get_buffer_size']);
+    expect([...kinds].sort()).toEqual(['ecgc_conv1d_f32_get_buffer_size', 'ecgc_conv1d_s8_get_buffer_size', 'ecgc_linear_f32_get_buffer_size', 'ecgc_linear_s8_get_buffer_size', 'ecgc_stream_f32_get_buffer_size', 'ecgc_stream_s8_get_buffer_size']);
     expect(packed).toBeGreaterThan(10);
   });
 });

@@ -1,11 +1,12 @@
 /**
  * The depth-first schedule's plan, by hand: which nodes form a chain (stages from their
  * definitions' stream roles, element-wise ops after a stage, a closing reduction), and the
- * scratch a chain needs (ecgc_stream_f32_get_buffer_size's layout, in 4-byte words). The C
- * twin of the scratch figure is checked in buffer-size.test.ts.
+ * scratch a chain needs (ecgc_stream_f32_get_buffer_size's layout, in 4-byte words;
+ * ecgc_stream_s8_get_buffer_size's, in bytes). The C twins of the scratch figures are checked
+ * in buffer-size.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { findStreamChains, streamBlocks, streamScratchBytes } from '../../src/codegen/stream.js';
+import { findStreamChains, streamBlocks, streamS8ScratchBytes, streamScratchBytes } from '../../src/codegen/stream.js';
 import type { StreamStage } from '../../src/ops/lowering.js';
 import { graphOf } from '../helpers/model.js';
 import { randomFloats } from '../helpers/random.js';
@@ -39,6 +40,23 @@ describe('streamScratchBytes', () => {
     // hand-offs 2 x max(12, 8) = 24; window max(9, 4 x 56) = 224; tap columns max(9, 4 x 7) = 28; decoded row 56;
     // outbox 4 x 12 = 48; rings (9-1) x 1 + ((7-1) + (4-1) x 3) x 8 = 8 + 120
     expect(streamScratchBytes(stages, blocks)).toBe(28 + 48 + 4 * (24 + 224 + 28 + 56 + 48 + 128));
+  });
+});
+
+describe('streamS8ScratchBytes', () => {
+  it('two int8 stages in blocks of 4, closed by a mean: rows of (4-1) x stride + (k-1) x dilation + 1, outboxes of 4 columns', () => {
+    const stages = [
+      stage({ inChannels: 1, outChannels: 8, kernel: 7, stride: 2, rowLength: 7, packed: true, s8: { width: 1, spanBytes: 301 } }),
+      stage({ inChannels: 8, outChannels: 16, kernel: 5, stride: 2, rowLength: 40, packed: true, s8: { width: 8, spanBytes: 650 } }),
+    ];
+    const blocks = streamBlocks(stages, 4);
+    expect(blocks).toEqual([4, 4]);
+    // layout 8 + 2 states of 24; the widest span scratch 652 (650 rounded up to 4); 16 int32 sums;
+    // stage 0: rows 3 x 2 + 6 + 1 = 13 of 1 byte, + 4 -> 20, outbox 8 x 4 = 32;
+    // stage 1: rows 3 x 2 + 4 + 1 = 11 of 8 bytes, + 4 -> 92, outbox 16 x 4 = 64
+    expect(streamS8ScratchBytes(stages, blocks, 16)).toBe(8 + 48 + 652 + 64 + 20 + 32 + 92 + 64);
+    // unblocked, without the mean: rows 7 -> 12 bytes and 5 x 8 + 4 = 44, outboxes 8 and 16
+    expect(streamS8ScratchBytes(stages, [1, 1], 0)).toBe(8 + 48 + 652 + 12 + 8 + 44 + 16);
   });
 });
 

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectedTable } from '../../examples/patch-beats/detected.js';
+import { DETECTED_MODELS, detectedRow } from '../../examples/patch-beats/detected.js';
 import { type NoiseRow, noiseTable } from '../../examples/patch-beats/noise.js';
 import { MITDB, NSTDB, SHARED_DATA, hasData } from '../helpers/data.js';
 import { EXAMPLES } from '../helpers/examples.js';
@@ -15,13 +15,18 @@ const DIR = join(EXAMPLES, 'patch-beats');
 const shipped = (file: string) => JSON.parse(readFileSync(join(DIR, file), 'utf8'));
 
 describe.skipIf(!hasData(MITDB, 'the beat model with the detector in the loop'))('the beat model with the detector in the loop (DS2)', () => {
-  it('reproduces detected.json: EC57 figures over detected beats, the detector missing under 1% of them', () => {
-    const table = detectedTable(SHARED_DATA);
-    expect(table).toEqual(shipped('detected.json'));
-    const { beats, missed, extra } = table['plan.json'].detector;
-    expect(missed / beats).toBeLessThan(0.01);
-    expect(extra / beats).toBeLessThan(0.01);
-  }, 300_000);
+  it('detected.json has a row for the model and each shipped plan', () => {
+    expect(Object.keys(shipped('detected.json'))).toEqual([...DETECTED_MODELS]);
+  });
+  for (const name of DETECTED_MODELS) {
+    it(`reproduces detected.json's ${name}: EC57 figures over detected beats, the detector missing under 1% of them`, async () => {
+      const row = await detectedRow(SHARED_DATA, name);
+      expect(row).toEqual(shipped('detected.json')[name]);
+      const { beats, missed, extra } = row.detector;
+      expect(missed / beats).toBeLessThan(0.01);
+      expect(extra / beats).toBeLessThan(0.01);
+    }, 300_000);
+  }
 });
 
 describe.skipIf(!hasData(MITDB, 'the beat model under noise') || !hasData(NSTDB, 'the beat model under noise'))('the beat model under electrode noise (DS2 + NSTDB bw, ma)', () => {

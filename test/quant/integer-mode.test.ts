@@ -33,10 +33,10 @@ async function compressInt8(model: string, name: string, ...extra: string[]): Pr
 /** The ops of every integer graph verified bit-exact here. */
 const verifiedOps = new Set<string>();
 
-async function verify(model: string, plan: string, target: string) {
+async function verify(model: string, plan: string, target: string, ...extra: string[]) {
   const graph = loadModel(model);
   for (const node of applyPlan(graph, readPlan(plan, graph, readFileSync(model))).nodes) verifiedOps.add(node.op);
-  const result = await ecgc(['verify', model, '--plan', plan, '--target', target, '--json']);
+  const result = await ecgc(['verify', model, '--plan', plan, '--target', target, '--json', ...extra]);
   expect(result.exitCode, result.stderr).toBe(0);
   const report = JSON.parse(result.stdout);
   expect(report.bitExact).toBe(true);
@@ -65,11 +65,15 @@ describe('an int8 plan of beatnet on labelled windows', () => {
     }
   });
 
-  it('is refused (exit 3) when its int8 figures miss --max-drop, which the search measured in float32', () => {
+  it('is refused (exit 3) when its int8 figures miss --max-drop or --min-snr, which the search measured in float32', () => {
     const drop = 100 * (plan.figures.data.baseline.accuracy! - plan.figures.data.final.accuracy!);
     expect(int8ConstraintMissed({ ...plan, method: { ...plan.method, maxDrop: drop + 0.01 } })).toBeUndefined();
     expect(int8ConstraintMissed({ ...plan, method: { ...plan.method, maxDrop: drop - 0.01 } })).toMatch(/with int8 activations the plan loses .* points of accuracy on --data, more than --max-drop/);
     expect(int8ConstraintMissed({ ...plan, method: { ...plan.method, maxDrop: null } })).toBeUndefined();
+    // and the output SNR the plan's header promises (label-free plans: --min-snr)
+    const snr = plan.figures.data.final.snrDb!;
+    expect(int8ConstraintMissed({ ...plan, method: { ...plan.method, maxDrop: null, minSnrDb: Math.floor(snr) } })).toBeUndefined();
+    expect(int8ConstraintMissed({ ...plan, method: { ...plan.method, maxDrop: null, minSnrDb: Math.ceil(snr + 1) } })).toMatch(/with int8 activations the plan's output SNR on --data is .* dB, below --min-snr/);
   });
 
   it('has every layer in 1..8 bits, its bytes as the integer kernels store them', () => {
@@ -125,10 +129,6 @@ describe('int8 plans of the shipped V2 and of torch-exported fixtures (synthetic
     const file = 'examples/arrhythminet-v2/plan-int8.json';
     const [float, int8] = await Promise.all([ecgc(['verify', V2, '--target', 'host', '--json']), ecgc(['verify', V2, '--plan', file, '--target', 'host', '--json'])]);
     expect(JSON.parse(int8.stdout).arena.bytes).toBeLessThanOrEqual(JSON.parse(float.stdout).arena.bytes / 3);
-    // depth first has no int8 kernels yet: asked for, it says so rather than pretend
-    const stream = await ecgc(['compile', V2, '--plan', file, '--target', 'host', '--schedule', 'stream', '--out', join(dir, 'v2-stream'), '--json']);
-    expect(stream.exitCode, stream.stderr).toBe(0);
-    expect(JSON.parse(stream.stdout).schedule.reason).toMatch(/no Conv chain of this graph runs depth first \(int8 kernels have no depth-first form yet\)/);
   }, 240_000);
 
   // (V2's shipped int8 plans run on every core in test/codegen/cortex.test.ts)
@@ -197,6 +197,61 @@ describe('int8 kernels on every conv geometry of the test chain', () => {
     writeFileSync(model, buildModel(convChainSpec(61, 7, { cases: depthwise })));
     await verifyEverywhere(model, 'depthwise-chain', '--method', 'fixed-q:5');
   }, 300_000);
+});
+
+describe('int8 depth first (--schedule stream): the layer-by-layer bits from rows kept time-major', () => {
+  // one group each (what an int8 chain takes): strides 1..3, a stride past the taps, dilations 2 and 3 (rows rounded up to
+  // 4 channels), padding before up to the taps' span and after beyond it, odd channel counts; the mean over time closes it
+  const cases: ConvCase[] = [
+    { k: 5, stride: 1, dilation: 1, pads: [2, 2], group: 1, cout: 6, bias: true },
+    { k: 3, stride: 2, dilation: 1, pads: [1, 1], group: 1, cout: 7, bias: false },
+    { k: 3, stride: 1, dilation: 3, pads: [6, 0], group: 1, cout: 5, bias: true },
+    { k: 1, stride: 3, dilation: 1, pads: [0, 0], group: 1, cout: 8, bias: true },
+    { k: 2, stride: 1, dilation: 1, pads: [0, 3], group: 1, cout: 4, bias: true },
+    { k: 4, stride: 2, dilation: 2, pads: [1, 5], group: 1, cout: 6, bias: false },
+  ];
+  // opened by the quantization of the graph's input, or (after a grouped layer, which runs layer by layer) by an int8 value
+  const grouped: ConvCase = { k: 3, stride: 1, dilation: 1, pads: [1, 1], group: 2, cout: 6, bias: true };
+  const models = [
+    { name: 'stream-entry', cases, entry: true },
+    { name: 'stream-inner', cases: [grouped, ...cases.slice(1)], entry: false },
+  ];
+  for (const { name, cases, entry } of models) {
+    it(`${name}: in blocks of 1, 3 and 16, fixed-q:3 and 40% pruned (sparse rows), bit-exact on the host, and under QEMU on cortex-m4f and cortex-m0`, async () => {
+      const model = join(dir, `${name}.onnx`);
+      const spec = convChainSpec(500, 11, { cases });
+      // the mean over time before the classifier: the chain's closing reduction
+      const flatten = spec.nodes.findIndex((n) => n.op === 'Flatten');
+      const last = spec.nodes[flatten - 1].outputs[0];
+      spec.nodes.splice(flatten, 1, { op: 'GlobalAveragePool', inputs: [last], outputs: ['pooled'] }, { op: 'Flatten', inputs: ['pooled'], outputs: ['flat'] });
+      spec.initializers!.fc = { shape: [3, cases.at(-1)!.cout], data: Array.from({ length: 3 * cases.at(-1)!.cout }, (_, i) => Math.sin(i + 1) * 0.3) };
+      writeFileSync(model, buildModel({ ...spec, inputs: [{ name: 'x', shape: [1, 2, 500] }] }));
+      const cortex = await cortexToolsAvailable(`int8 depth-first ${name} Cortex-M`);
+      for (const method of ['fixed-q:3', 'fixed-p:40']) {
+        const { file } = await compressInt8(model, `${name}-${method.replace(':', '-')}`, '--method', method);
+        const out = join(dir, `${name}-c`);
+        const compiled = await ecgc(['compile', model, '--plan', file, '--target', 'host', '--schedule', 'stream', '--out', out, '--force', '--json']);
+        expect(compiled.exitCode, compiled.stderr).toBe(0);
+        const c = readFileSync(join(out, `${name.replace('-', '_')}.c`), 'utf8');
+        expect(c.match(/\.block = \d+/g)).toHaveLength(entry ? cases.length : cases.length - 1);
+        expect(c).toMatch(new RegExp(`\\.quantize = ${entry ? 1 : 0}, .*\\.mean = &`));
+        const layers = await verify(model, file, 'host', '--schedule', 'layers');
+        for (const block of ['1', '3', '16']) {
+          const streamed = await verify(model, file, 'host', '--schedule', 'stream', '--stream-block', block);
+          // what each layer keeps of its input grows with the block; a window of 500 samples makes blocks of 3 pay
+          // (the inner chain's input, the grouped layer's whole output, stays in the arena)
+          if (block !== '16') expect(streamed.arena.bytes).toBeLessThan(entry ? layers.arena.bytes / 2 : layers.arena.bytes);
+        }
+        // under QEMU: the entry chain's dense rows, the inner chain's sparse ones
+        if (cortex && method === (entry ? 'fixed-q:3' : 'fixed-p:40')) for (const target of ['cortex-m4f', 'cortex-m0']) await verify(model, file, target, '--schedule', 'stream', '--stream-block', '3');
+      }
+    }, 600_000);
+  }
+
+  it('ArrhythmiNet V2 int8 (depthwise and pointwise pairs, residual adds: no two one-group layers in a row) says it runs layer by layer', async () => {
+    const streamed = await verify(V2, 'examples/arrhythminet-v2/plan-int8.json', 'host', '--schedule', 'stream', '--stream-block', '4');
+    expect(streamed.schedule.reason).toMatch(/no chain of Conv layers in this graph runs depth first \(float32 chains take 1-D Conv layers of batch 1; int8 chains take those of one group\)/);
+  }, 240_000);
 });
 
 describe('int8 fully connected layers', () => {
