@@ -15,7 +15,7 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Graph, type Tensor, windowSize } from '../ir/graph.js';
+import { type Graph, type Tensor, inputWindowSize } from '../ir/graph.js';
 import { loadPlan } from '../codegen/plan.js';
 import { loadModel, optimize } from '../model/load.js';
 import { type NodeSpec, buildModel } from '../onnx/build.js';
@@ -31,7 +31,7 @@ import { instructionCountPlugin, readMarks, symbolAddress } from '../toolchain/p
 import { runQemu } from '../toolchain/qemu.js';
 import { DEFAULT_STACK_BYTES, cortexTarget } from '../toolchain/targets.js';
 import { withTemporaryDirectory } from '../util/files.js';
-import { benchOnDevice, seeded } from './device.js';
+import { type DeviceBenchOptions, benchOnDevice, seeded } from './device.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CMSIS = join(ROOT, '..', 'shared', 'peers', 'cmsis-nn');
@@ -212,13 +212,20 @@ export const WHOLE_MODELS = [
   { name: 'rhythm-stream', dir: 'rhythm-stream' },
 ];
 
-/** A shipped model on `targetName`, float32 or with its plan-int8.json: instructions per inference, MACs, arena bytes. */
-export async function wholeModel(dir: string, int8: boolean, targetName: string): Promise<{ instructions: number; macs: number; arena: number }> {
+/** The ECG patch's models, whose float32 and int8 builds the bench runs depth first in blocks of 8, as the firmware does. */
+export const PATCH_MODELS = [
+  { name: 'patch-beats', dir: 'patch-beats' },
+  { name: 'patch-rhythm', dir: 'patch-rhythm' },
+];
+
+/** A shipped model on `targetName`, float32 or with its plan-int8.json (layer by layer, or as `options` say): instructions per inference, MACs, arena bytes. */
+export async function wholeModel(dir: string, int8: boolean, targetName: string, options: DeviceBenchOptions = {}): Promise<{ instructions: number; macs: number; arena: number }> {
   const model = join(ROOT, 'examples', dir, 'model.onnx');
   const loaded = int8 ? loadPlan(join(ROOT, 'examples', dir, 'plan-int8.json'), model, loadModel(model)) : { graph: loadModel(model), quantization: undefined };
   const next = seeded(3);
-  const input = Float32Array.from({ length: windowSize(loaded.graph, loaded.graph.inputs[0]) }, () => next() * 2 - 1);
-  const bench = await benchOnDevice(loaded.graph, `${dir}.onnx`, cortexTarget(targetName)!, input, 1, { quantization: loaded.quantization });
+  // one window of every input
+  const input = Float32Array.from({ length: inputWindowSize(loaded.graph) }, () => next() * 2 - 1);
+  const bench = await benchOnDevice(loaded.graph, `${dir}.onnx`, cortexTarget(targetName)!, input, 1, { ...options, quantization: loaded.quantization });
   return { instructions: bench.perInference, macs: bench.macs, arena: bench.arenaBytes };
 }
 
@@ -265,20 +272,37 @@ async function main(targetName: string): Promise<void> {
     rows.push([`${s.name} ${s.what}`, c.macs.toLocaleString('en-US'), ...c.ecgc.map((p) => p.toFixed(2)), c.cmsisS8.toFixed(2), c.cmsisS4.toFixed(2), `${(c.ecgc[0] / c.cmsisS8).toFixed(2)}x`, `${(c.ecgc[1] / c.cmsisS4).toFixed(2)}x`, equal ? 'yes' : 'NO']);
     if (!equal) process.exitCode = 2;
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  console.log([header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n'));
+  printTable(header, rows);
   console.log('(w<bits> <sparsity>: ecgc, int8 activations and weights of that width, dense or pruned; CMSIS-NN s4: int4 weights, per-tensor scale for fully connected; "equal": CMSIS-NN s8 on the same ints gives the same int8 outputs)');
 
   console.log(`\nwhole models on ${targetName}, float32 and with their plan-int8.json (executed instructions per inference, per MAC; arena)`);
   const whole: string[][] = [];
   for (const m of WHOLE_MODELS) {
     const [float, int8] = [await wholeModel(m.dir, false, targetName), await wholeModel(m.dir, true, targetName)];
-    const per = (r: { instructions: number; macs: number }) => `${(r.instructions / 1e6).toFixed(2)} M (${(r.instructions / r.macs).toFixed(2)}/MAC)`;
-    whole.push([m.name, float.macs.toLocaleString('en-US'), per(float), per(int8), `${(int8.instructions / float.instructions).toFixed(2)}x`, `${(float.arena / 1024).toFixed(1)} KB`, `${(int8.arena / 1024).toFixed(1)} KB`, `${(int8.arena / float.arena).toFixed(2)}x`]);
+    whole.push(rowOf(m.name, float, int8));
   }
   const wholeHeader = ['model', 'MACs', 'float32', 'int8', 'int8 / float32', 'float32 arena', 'int8 arena', 'arena ratio'];
-  const w = wholeHeader.map((h, i) => Math.max(h.length, ...whole.map((r) => r[i].length)));
-  console.log([wholeHeader, ...whole].map((r) => r.map((c, i) => c.padEnd(w[i])).join('  ')).join('\n'));
+  printTable(wholeHeader, whole);
+
+  console.log(`\nthe ECG patch's models on ${targetName}, depth first in blocks of 8 as the firmware runs them: float32, and their plan-int8.json`);
+  const patch: string[][] = [];
+  for (const m of PATCH_MODELS) {
+    const options = { schedule: 'stream' as const, streamBlock: 8 };
+    const [float, int8] = [await wholeModel(m.dir, false, targetName, options), await wholeModel(m.dir, true, targetName, options)];
+    patch.push(rowOf(m.name, float, int8));
+  }
+  printTable(wholeHeader, patch);
+}
+
+/** A model's row: its MACs, float32 and int8 instructions (per MAC) and their ratio, the arenas and theirs. */
+function rowOf(name: string, float: { instructions: number; macs: number; arena: number }, int8: { instructions: number; macs: number; arena: number }): string[] {
+  const per = (r: { instructions: number; macs: number }) => `${(r.instructions / 1e6).toFixed(2)} M (${(r.instructions / r.macs).toFixed(2)}/MAC)`;
+  return [name, float.macs.toLocaleString('en-US'), per(float), per(int8), `${(int8.instructions / float.instructions).toFixed(2)}x`, `${(float.arena / 1024).toFixed(1)} KB`, `${(int8.arena / 1024).toFixed(1)} KB`, `${(int8.arena / float.arena).toFixed(2)}x`];
+}
+
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  console.log([header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n'));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await main(process.argv[2] ?? 'cortex-m4f');

@@ -98,9 +98,9 @@ describe.skipIf(!hasData(NSTDB, 'the QRS detector under noise (NSTDB)'))('the QR
 });
 
 describe.skipIf(!data || !tools)('the ECG-patch firmware under QEMU', () => {
-  /** `make run` with the options the build was made with (others would rebuild it). */
   /** The float32 models (a model given without PLAN= builds without a plan), -O2. */
   const float32 = (model = MODEL) => [`MODEL=${model}`, `RHYTHM=${RHYTHM}`, 'OPT=-O2'];
+  /** `make run` with the options the build was made with (others would rebuild it). */
   const run = async (build: string, adcFile: string, options = float32()) => {
     const r = await execa('make', ['-C', PATCH, '--no-print-directory', 'run', `BUILD=${build}`, `ADC=${adcFile}`, ...options, 'TIMEOUT=300'], { reject: false });
     expect(r.exitCode, r.stderr).toBe(0);
