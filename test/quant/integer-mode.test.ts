@@ -255,14 +255,15 @@ describe('int8 depth first (--schedule stream): the layer-by-layer bits from row
 });
 
 describe('int8 fully connected layers', () => {
-  // the first layer's rows (k = 64) are multiplied packed at 1, 2 and 4 bits on cores with DSP; the second's (k = 24) packed at 4 bits only
+  // the first layer's 21 rows (k = 64, an odd last row) are multiplied packed at 1, 2 and 4 bits on cores with DSP, two rows at a time;
+  // the second's (k = 21: four values at a time, then one) as int8 codes
   const spec = (seed: number) => {
     const next = lcg(seed);
     const w = (n: number) => Array.from({ length: n }, () => next() * 2 - 1);
     return buildModel({
       inputs: [{ name: 'x', shape: [1, 64] }],
       outputs: ['y'],
-      initializers: { w1: { shape: [24, 64], data: w(24 * 64) }, b1: { shape: [24], data: w(24) }, w2: { shape: [3, 24], data: w(72) } },
+      initializers: { w1: { shape: [21, 64], data: w(21 * 64) }, b1: { shape: [21], data: w(21) }, w2: { shape: [3, 21], data: w(63) } },
       nodes: [
         { op: 'Gemm', inputs: ['x', 'w1', 'b1'], outputs: ['h'], attrs: { transB: 1 } },
         { op: 'Relu', inputs: ['h'], outputs: ['r'] },
