@@ -192,9 +192,34 @@ static void pack_map(const ecgc_conv1d_s8_t *p, const geometry_t *g, int16_t *ma
   }
 }
 
-/* The next two rows packed, straight from their codes (zeros past the taps and channels); without `pair` the second row is the first again. */
+/* Whether a dense row's codes are in window order (one tap, or one input channel): packed by splitting four at a time, no map. */
+static int in_window_order(const ecgc_conv1d_s8_t *p, const geometry_t *g) {
+  return p->weights.encoding == ECGC_DENSE && p->dilation == 1 && (p->kernel == 1 || g->in_per_group == 1);
+}
+
+/* A row of `length` codes in window order as the packed row r (0 or 1) of a window of `window` values (zeros past the codes). */
+static void pack_in_order(const int8_t *row, int32_t length, int32_t window, int32_t r, int32_t *packed) {
+  int32_t i;
+  for (i = 0; i + 4 <= length; i += 4) ecgc_split4(row + i, packed + 2 * i + 2 * r, packed + 2 * i + 2 * r + 1);
+  if (i < window) {
+    int8_t last[4] = {0, 0, 0, 0};
+    memcpy(last, row + i, (size_t)(length - i));
+    ecgc_split4(last, packed + 2 * i + 2 * r, packed + 2 * i + 2 * r + 1);
+  }
+}
+
+/*
+ * The next two rows packed, straight from their codes (zeros past the taps and channels); without `pair` the second row is the first again.
+ * Rows in window order are split four codes at a time (the second decoded where the map would be: unused then).
+ */
 static void pack_rows(const ecgc_conv1d_s8_t *p, const geometry_t *g, ecgc_row_reader_t *reader, const int16_t *map, int8_t *codes, int pair, int32_t *packed) {
   int32_t i;
+  if (in_window_order(p, g)) {
+    const int8_t *r0 = ecgc_row_codes(reader, codes), *r1 = pair ? ecgc_row_codes(reader, (int8_t *)(void *)map) : r0;
+    pack_in_order(r0, p->weights.row_length, g->window, 0, packed);
+    pack_in_order(r1, p->weights.row_length, g->window, 1, packed);
+    return;
+  }
   /* a dense row that fills its window writes every value */
   if (p->weights.encoding != ECGC_DENSE || p->weights.row_length != g->window) memset(packed, 0, (size_t)(4 * g->window));
   ecgc_row_scatter_s16(reader, map, (int16_t *)packed, codes);

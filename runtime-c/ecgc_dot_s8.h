@@ -56,6 +56,17 @@ static inline int32_t ecgc_smlad(int32_t a, int32_t b, int32_t acc) { return __s
 static inline int32_t ecgc_smlad(int32_t a, int32_t b, int32_t acc) { return acc + ecgc_low(a) * ecgc_low(b) + ecgc_high(a) * ecgc_high(b); }
 #endif
 
+/* The pairs (x0, x2) and (x1, x3) of the four int8 values at x, on every core. */
+static inline void ecgc_split4(const int8_t *x, int32_t *even, int32_t *odd) {
+#ifdef ECGC_DSP
+  const int32_t v = ecgc_load4(x);
+  ECGC_SPLIT4(v, *even, *odd);
+#else
+  *even = ecgc_pair(x[0], x[2]);
+  *odd = ecgc_pair(x[1], x[3]);
+#endif
+}
+
 /* y[i] = x[i] for n int8 values, widened to int16 (four at a time: SXTB16, then PKHBT/PKHTB). */
 static inline void ecgc_widen_s8(const int8_t *x, int32_t n, int16_t *y) {
   int32_t i = 0;

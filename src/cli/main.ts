@@ -117,7 +117,7 @@ searchOptions(
   .option('--flash <size>', 'flash budget for the weights (bytes, or K / M): the objective becomes the best score that fits; exit 3 if nothing fits')
   .option('--ram <size>', 'RAM budget: recorded in the plan and checked by the C backend (ecgc compile), not here')
   .option('--sensitivity', 'also measure each layer alone at 1..8 bits and compare with the importance heuristic (slow)')
-  .option('--activations <type>', "float32, or int8: the integer mode (int8 activations calibrated on --data, minmax or percentile ranges by score; layers left float32 become 8-bit); the plan's figures are then the integer reference's", 'float32')
+  .option('--activations <type>', "float32, or int8: the integer mode (int8 activations calibrated on --data before the search, minmax or percentile ranges by score; every candidate measured on them; a layer's float32 choice is 8-bit there); the plan's figures are then the integer reference's", 'float32')
   .requiredOption('--out <plan.json>', 'where to write the plan (plan.md and plan.html go beside it)')
   .option('--force', 'replace an existing plan (and its .md, .html, .rejected.json)')
   .action(action(compressCommand));

@@ -16,7 +16,7 @@
  * come from it; float32 and codebook layers are unaffected.
  */
 import { fail } from '../errors.js';
-import { type LayerSize, floatLayerSize, quantizedLayerSize } from '../pack/size.js';
+import { type LayerSize, floatLayerSize, integerLayerSize, quantizedLayerSize } from '../pack/size.js';
 import { codebookLevels } from './codebook.js';
 import type { Compensation } from './gptq.js';
 import type { WeightLayer } from '../plan/layers.js';
@@ -67,6 +67,8 @@ export class LayerWeights {
      * is first rounded: H is gathered only if something is); plain rounding without.
      */
     readonly compensation?: () => Compensation | undefined,
+    /** The integer mode's: float32 is 8-bit uniform, and the bytes are the integer kernels' (integerLayerSize). */
+    readonly integer = false,
   ) {
     this.sortedMagnitudes = rows.map(Math.abs).sort();
   }
@@ -82,9 +84,12 @@ export class LayerWeights {
     return k === 0 ? -1 : this.sortedMagnitudes[k - 1];
   }
 
-  realize(choice: LayerChoice): RealizedLayer {
+  realize(asked: LayerChoice): RealizedLayer {
+    // the integer mode has no float32 layer: one left float32 is 8-bit uniform there
+    const choice = this.integer && asked.bits === FLOAT_BITS ? { bits: 8, family: 'uniform' as const, prune: asked.prune } : asked;
     const threshold = this.threshold(choice.prune);
     const quantizer = quantizerOf(choice);
+    if (this.integer && quantizer === 'codebook') fail(`--activations int8: layer '${this.layer.node}' would use a codebook, which has no integer form (use --quantizer uniform or uniform-layer)`);
     if (quantizer === 'float32') {
       const dequantized = this.rows.map((w) => (Math.abs(w) <= threshold ? 0 : w));
       return { choice, quantizer, threshold, sparsity: zeroFraction(dequantized), dequantized, size: floatLayerSize(dequantized, this.layer.rows, this.layer.biasCount) };
@@ -101,7 +106,7 @@ export class LayerWeights {
       dequantized: quantized.dequantized,
       quantized,
       levels: spec.levels,
-      size: quantizedLayerSize(quantized, this.layer.rows, choice.bits, this.layer.biasCount),
+      size: this.integer ? integerLayerSize(quantized.codes, this.layer.rows, choice.bits) : quantizedLayerSize(quantized, this.layer.rows, choice.bits, this.layer.biasCount),
     };
   }
 }

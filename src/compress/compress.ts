@@ -8,16 +8,17 @@ import { performance } from 'node:perf_hooks';
 import { fail } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import type { Calibration } from './calibration.js';
-import { Evaluator } from './evaluator.js';
+import { Evaluator, type EvaluatorOptions } from './evaluator.js';
 import { layerHessians } from './hessian.js';
 import { isIntegerGraph } from '../quant/integer-graph.js';
 import { type WeightLayer, findWeightLayers } from '../plan/layers.js';
+import { integerInputs } from './candidate-weights.js';
 import type { MetricName } from './metrics.js';
 import { planLayer } from './choice.js';
-import { planFigures, toInt8Plan } from '../quant/activation-plan.js';
-import { type FigurePair, type Plan, PLAN_SCHEMA, modelIdentity, sizeTotals } from '../plan/plan.js';
+import { calibrateActivations } from '../quant/activation-plan.js';
+import { type FigurePair, type Plan, PLAN_SCHEMA, activationTensors, modelIdentity, sizeTotals } from '../plan/plan.js';
 import { runSearch } from './policies/choose.js';
-import { SearchSpace } from './search-space.js';
+import { FLOAT_CHOICE, SearchSpace } from './search-space.js';
 import { BudgetError, type SearchResult, type SearchSettings, evaluateChoices } from './search.js';
 import { type Sensitivity, measureSensitivity } from './sensitivity.js';
 
@@ -43,49 +44,42 @@ export interface CompressResult {
   sensitivity?: Sensitivity;
 }
 
-/** What compress and sweep start from: the weight layers, their search space and an evaluator on `data`. */
-export async function openSearch(graph: Graph, modelFile: string, data: Calibration, settings: Pick<SearchSettings, 'alpha' | 'beta' | 'metric' | 'scaleFormat' | 'rounding'>, threads?: number) {
+/**
+ * What compress and sweep start from: the weight layers, their search space and an evaluator
+ * on `data`. `activations` int8: the integer mode's space, the activations calibrated first
+ * (every layer at its 8-bit start), and an evaluator that measures each candidate on them.
+ */
+export async function openSearch(graph: Graph, modelFile: string, data: Calibration, settings: Pick<SearchSettings, 'alpha' | 'beta' | 'metric' | 'scaleFormat' | 'rounding' | 'quantizer'>, threads?: number, activations: 'float32' | 'int8' = 'float32') {
   const layers = findWeightLayers(graph);
   if (isIntegerGraph(graph)) fail(`${modelFile}: is quantized in ONNX already: its own scales run on the int8 kernels as they are (ecgc compile, ecgc verify); compress its float32 model instead`);
   if (layers.length === 0) fail(`${modelFile}: has no weight-bearing layer (Conv, Gemm or MatMul with a constant weight of its own): nothing to compress`);
+  const integer = activations === 'int8';
+  if (integer && settings.quantizer === 'codebook') fail('--activations int8: a layer that uses a codebook has no integer form (use --quantizer uniform or uniform-layer)');
   // Error-compensating rounding learns from the windows the search measures on (never from --test);
   // H is gathered when a layer is first rounded (fixed-p and lap round nothing, codebooks do not use it).
   const hessians = settings.rounding === 'gptq' ? () => layerHessians(graph, layers, data.x, data.count) : undefined;
-  const space = new SearchSpace(graph, layers, settings.alpha, settings.beta, settings.scaleFormat, hessians);
-  return { layers, space, evaluator: await evaluatorOn(graph, layers, data, settings.metric, threads) };
+  const space = new SearchSpace(graph, layers, settings.alpha, settings.beta, settings.scaleFormat, hessians, integer);
+  const int8 = integer ? integerStart(graph, layers, space, data, settings.metric) : undefined;
+  return { layers, space, activations: int8?.record, evaluator: await evaluatorOn(graph, layers, data, settings.metric, threads, int8?.evaluation) };
 }
 
-/** An evaluator on a calibration set's windows (and labels, if it has them). */
-export function evaluatorOn(graph: Graph, layers: WeightLayer[], windows: Calibration, metric: MetricName, threads?: number): Promise<Evaluator> {
-  return Evaluator.create(graph, layers, windows.x, windows.count, windows.labels, { threads, metric, classNames: windows.classNames });
+/** The integer mode's start: every layer at its float32 choice (8-bit uniform), the activations calibrated on it. */
+function integerStart(graph: Graph, layers: WeightLayer[], space: SearchSpace, data: Calibration, metric: MetricName) {
+  const start = (i: number) => space.realize(i, FLOAT_CHOICE);
+  const { applied, integerLayers } = integerInputs(graph, layers, start);
+  const record = calibrateActivations(graph, applied, integerLayers, data, metric);
+  return { record, evaluation: { tensors: activationTensors(record), start } };
 }
 
-/** Points of the constrained score (the metric, or agreement without labels) `plan`'s final figures on --data lose. */
-function dataDrop(plan: Plan): number {
-  const { metric, labelFree } = plan.method;
-  const { baseline, final } = plan.figures.data;
-  const score = (f: typeof final) => (labelFree ? f.agreement : metric === 'f1' ? f.macroF1! : f.accuracy!);
-  return 100 * (score(baseline) - score(final));
+/** An evaluator on a calibration set's windows (and labels, if it has them); on int8 activations with `integer`. */
+export function evaluatorOn(graph: Graph, layers: WeightLayer[], windows: Calibration, metric: MetricName, threads?: number, integer?: EvaluatorOptions['integer']): Promise<Evaluator> {
+  return Evaluator.create(graph, layers, windows.x, windows.count, windows.labels, { threads, metric, classNames: windows.classNames, integer });
 }
-
-/** Why the int8 plan misses --max-drop or --min-snr on the search data, or undefined. */
-export function int8ConstraintMissed(plan: Plan): string | undefined {
-  const { maxDrop, metric, labelFree, minSnrDb } = plan.method;
-  const drop = dataDrop(plan);
-  if (maxDrop !== null && drop > maxDrop) return `with int8 activations the plan loses ${drop.toFixed(2)} points of ${labelFree ? 'agreement' : metric} on --data, more than --max-drop ${maxDrop}`;
-  const snr = plan.figures.data.final.snrDb;
-  // int8 activations alone set a floor under the output SNR (fixed-q:8 --activations int8 shows it)
-  if (minSnrDb != null && snr !== null && snr < minSnrDb) return `with int8 activations the plan's output SNR on --data is ${snr.toFixed(1)} dB, below --min-snr ${minSnrDb} dB (a fixed-q:8 plan with --activations int8 shows the SNR int8 activations alone allow)`;
-  return undefined;
-}
-
-/** Searches again with the tolerance tightened by what int8 activations lost beyond it, at most this many times. */
-const INT8_RETRIES = 2;
 
 export async function compressModel(request: CompressRequest): Promise<CompressResult> {
   const { graph, data, settings } = request;
   const start = performance.now();
-  const { layers, space, evaluator } = await openSearch(graph, request.modelFile, data, settings, request.threads);
+  const { layers, space, evaluator, activations } = await openSearch(graph, request.modelFile, data, settings, request.threads, request.activations);
   /** The plan of a search's result, with the test split's figures when measured. */
   function assemble(search: SearchResult, test: FigurePair | null, seconds = 0): Plan {
     const planLayers = layers.map((l, i) => planLayer(l, space.importance[i], search.realized[i]));
@@ -127,29 +121,14 @@ export async function compressModel(request: CompressRequest): Promise<CompressR
   let search: SearchResult;
   let sensitivity: Sensitivity | undefined;
   let refused: BudgetError | undefined;
-  let int8: Plan | undefined;
-  /** Searches made again for int8 (with a tighter tolerance). */
-  let attempt = 0;
   try {
     if (request.sensitivityBits) sensitivity = await measureSensitivity(space, evaluator, request.sensitivityBits, settings.quantizer, settings.progress);
-    // int8: the search measures float32 activations, so its plan is made int8 and measured
-    // again on --data; a drop beyond --max-drop tightens the search's tolerance by the excess
-    let tolerance = settings.maxDrop;
-    for (; ; attempt++) {
-      try {
-        search = await runSearch(space, evaluator, { ...settings, maxDrop: tolerance });
-      } catch (e) {
-        if (!(e instanceof BudgetError && e.rejected)) throw e;
-        refused = e;
-        search = e.rejected;
-      }
-      if (request.activations !== 'int8' || refused) break;
-      const candidate = toInt8Plan(graph, assemble(search, null), data);
-      int8 = { ...candidate, figures: { ...candidate.figures, data: { ...candidate.figures.data, final: planFigures(graph, candidate, data) } } };
-      const excess = dataDrop(int8) - settings.maxDrop;
-      const searched = settings.method.kind === 'laq' || settings.method.kind === 'lap' || settings.method.kind === 'laq+lap';
-      if (!(excess > 0) || !searched || attempt === INT8_RETRIES || tolerance - excess - 0.05 <= 0) break;
-      tolerance -= excess + 0.05;
+    try {
+      search = await runSearch(space, evaluator, settings);
+    } catch (e) {
+      if (!(e instanceof BudgetError && e.rejected)) throw e;
+      refused = e;
+      search = e.rejected;
     }
   } finally {
     await evaluator.close();
@@ -157,9 +136,9 @@ export async function compressModel(request: CompressRequest): Promise<CompressR
   const searchSeconds = (performance.now() - start) / 1000;
   let testPair: FigurePair | null = null;
   if (request.test) {
-    const testEvaluator = await evaluatorOn(graph, layers, request.test, settings.metric, request.threads);
+    const testEvaluator = await evaluatorOn(graph, layers, request.test, settings.metric, request.threads, activations && { tensors: activationTensors(activations), start: (i) => space.realize(i, FLOAT_CHOICE) });
     try {
-      const final = int8 ? planFigures(graph, int8, request.test) : (await evaluateChoices(space, testEvaluator, search!.choices)).figures!;
+      const final = (await evaluateChoices(space, testEvaluator, search!.choices)).figures!;
       testPair = { dir: request.test.source, dataset: request.test.dataset, windows: request.test.count, baseline: testEvaluator.baseline.figures!, final };
     } finally {
       await testEvaluator.close();
@@ -167,10 +146,10 @@ export async function compressModel(request: CompressRequest): Promise<CompressR
   }
 
   let plan = assemble(search!, testPair, searchSeconds);
-  if (int8) plan = { ...plan, layers: int8.layers, totals: int8.totals, activations: int8.activations, figures: { ...plan.figures, data: int8.figures.data } };
-  const missed = int8 && int8ConstraintMissed(plan);
-  if (missed && !refused) refused = new BudgetError(`${missed}${attempt > 0 ? ', also after searching again with a tighter tolerance' : ''}`, []);
+  if (activations) plan = { ...plan, activations };
   if (refused) {
+    // int8 activations alone set a floor under the output SNR
+    if (activations && settings.minSnrDb !== undefined) refused.message += ' (int8 activations alone limit the output SNR: a fixed-q:8 plan with --activations int8 shows how far)';
     const { schema, ...rest } = plan;
     refused.plan = { schema, rejected: refused.message, ...rest };
     throw refused;

@@ -16,6 +16,10 @@
  */
 import type { Graph } from '../ir/graph.js';
 import { summarize } from '../model/summary.js';
+import type { ActivationQuant } from '../quant/activations.js';
+import { BatchRunner } from '../ref/parallel.js';
+import { type CandidateWeights, floatWeights, integerWeights } from './candidate-weights.js';
+import type { RealizedLayer } from './choice.js';
 import { EPSILON, EarlyStop, NOT_RUN, type Requirement } from './early-stop.js';
 import type { WeightLayer } from '../plan/layers.js';
 import { type MetricName, argmaxRows, classificationMetrics, outputFigures } from './metrics.js';
@@ -44,6 +48,12 @@ export interface EvaluatorOptions {
   /** The classes' names, in output order (default: their indices). */
   classNames?: string[];
   maxCacheBytes?: number;
+  /**
+   * Candidates measured on int8 activations of this quantization, each layer at `start(i)`
+   * (its float32 choice in the integer mode) until changed: the scores are the integer
+   * reference's, the baseline still the float32 model's.
+   */
+  integer?: { tensors: Map<string, ActivationQuant>; start: (layerIndex: number) => RealizedLayer };
 }
 
 const DEFAULT_MAX_CACHE_BYTES = 1 << 30;
@@ -61,7 +71,7 @@ export class Evaluator {
   baseline!: Outcome;
   private earlyStop!: EarlyStop;
 
-  private readonly committed = new Map<number, Float32Array>();
+  private readonly committed = new Map<number, RealizedLayer>();
   private readonly cache: PrefixCache;
   private readonly nodeCount: number;
   private readonly suffixMacs: number[];
@@ -69,7 +79,7 @@ export class Evaluator {
 
   private constructor(
     private readonly shards: WindowShards,
-    graph: Graph,
+    private readonly weights: CandidateWeights,
     readonly layers: WeightLayer[],
     private readonly labels: Int32Array,
     /** The full model's top-1 classes (dataset order); label-free, also `labels`. */
@@ -81,9 +91,9 @@ export class Evaluator {
     this.metric = options.metric ?? 'accuracy';
     this.labeled = options.labeled ?? true;
     this.classNames = options.classNames ?? Array.from({ length: this.classes }, (_, c) => String(c));
-    this.cache = new PrefixCache(shards.runner, graph, this.count, options.maxCacheBytes ?? DEFAULT_MAX_CACHE_BYTES);
-    const macs = summarize(graph).nodes.map((n) => n.macs);
-    this.nodeCount = graph.nodes.length;
+    this.cache = new PrefixCache(shards.runner, weights.graph, this.count, options.maxCacheBytes ?? DEFAULT_MAX_CACHE_BYTES);
+    const macs = summarize(weights.graph).nodes.map((n) => n.macs);
+    this.nodeCount = weights.graph.nodes.length;
     this.totalMacs = Math.max(1, macs.reduce((a, b) => a + b, 0));
     this.suffixMacs = new Array<number>(macs.length + 1).fill(0);
     for (let i = macs.length - 1; i >= 0; i--) this.suffixMacs[i] = this.suffixMacs[i + 1] + macs[i];
@@ -94,9 +104,11 @@ export class Evaluator {
    * mode (the full model's top-1 classes become the labels).
    */
   static async create(graph: Graph, layers: WeightLayer[], x: Float32Array, count: number, labels: Int32Array | undefined, options: EvaluatorOptions = {}): Promise<Evaluator> {
-    const shards = await WindowShards.create(graph, layers, x, count, options.threads);
+    const { integer } = options;
+    const weights = integer ? integerWeights(graph, layers, integer.tensors, integer.start) : floatWeights(graph, layers);
+    const shards = await WindowShards.create(weights, x, count, options.threads, integer && (await floatOutputs(graph, x, count, options.threads)));
     const referenceClasses = argmaxRows(shards.reference, shards.classes);
-    const ev = new Evaluator(shards, graph, layers, labels ?? referenceClasses, referenceClasses, { ...options, labeled: labels !== undefined && (options.labeled ?? true) });
+    const ev = new Evaluator(shards, weights, layers, labels ?? referenceClasses, referenceClasses, { ...options, labeled: labels !== undefined && (options.labeled ?? true) });
     ev.evaluations += 1;
     ev.baseline = ev.finish(shards.reference, count);
     ev.earlyStop = new EarlyStop(shards.order.map((i) => ev.labels[i]), ev.metric, ev.classNames, ev.baseline.figures!.perClass!);
@@ -108,11 +120,11 @@ export class Evaluator {
     return this.shards.reference;
   }
 
-  /** Makes `rows` (row-major) the layer's weights for every later evaluation. */
-  async commit(layerIndex: number, rows: Float32Array): Promise<void> {
-    if (this.committed.get(layerIndex) === rows) return;
-    this.committed.set(layerIndex, rows);
-    await this.cache.dropAfter(this.layers[layerIndex].nodeIndex);
+  /** Makes `candidate` the layer's weights for every later evaluation. */
+  async commit(layerIndex: number, candidate: RealizedLayer): Promise<void> {
+    if (this.committed.get(layerIndex) === candidate) return;
+    this.committed.set(layerIndex, candidate);
+    await this.cache.dropAfter(this.weights.nodeIndex(layerIndex));
     await this.hold(new Map());
   }
 
@@ -126,7 +138,7 @@ export class Evaluator {
 
   /** The committed weights of a layer (row-major), or undefined if it was never changed. */
   committedRows(layerIndex: number): Float32Array | undefined {
-    return this.committed.get(layerIndex);
+    return this.committed.get(layerIndex)?.dequantized;
   }
 
   /**
@@ -134,7 +146,7 @@ export class Evaluator {
    * states before it (when they fit in maxCacheBytes).
    */
   async focus(layerIndex: number): Promise<void> {
-    const cut = this.layers[layerIndex].nodeIndex;
+    const cut = this.weights.nodeIndex(layerIndex);
     if (!this.cache.wants(cut)) return;
     // the states are those of the committed weights
     await this.hold(new Map());
@@ -143,15 +155,15 @@ export class Evaluator {
   }
 
   /**
-   * Evaluates the committed weights with `changes` (layer index -> row-major weights) on
-   * top. With a requirement, stops as soon as it cannot be met.
+   * Evaluates the committed weights with `changes` (layer index -> candidate) on top. With a
+   * requirement, stops as soon as it cannot be met.
    */
-  async evaluate(changes: Map<number, Float32Array>, requirement?: Requirement): Promise<Outcome> {
+  async evaluate(changes: Map<number, RealizedLayer>, requirement?: Requirement): Promise<Outcome> {
     this.candidates++;
     await this.hold(changes);
 
     const k = this.classes;
-    const cut = this.cache.startFor(Math.min(this.nodeCount, ...[...changes.keys()].map((i) => this.layers[i].nodeIndex)));
+    const cut = this.cache.startFor(Math.min(this.nodeCount, ...[...changes.keys()].map((i) => this.weights.nodeIndex(i))));
     const output = new Float32Array(this.count * k);
     const predicted = new Int32Array(this.count).fill(NOT_RUN);
     let windows = 0;
@@ -198,7 +210,7 @@ export class Evaluator {
   }
 
   /** Gives the threads the committed weights with `changes` on top. */
-  private hold(changes: Map<number, Float32Array>): Promise<void> {
+  private hold(changes: Map<number, RealizedLayer>): Promise<void> {
     return this.shards.hold(new Map([...this.committed, ...changes]));
   }
 
@@ -217,5 +229,15 @@ export class Evaluator {
     const figures = outputFigures(this.labeled ? metrics : null, outputs, this.reference, this.classes, this.classNames, known);
     const score = 100 * (this.metric === 'accuracy' ? metrics.accuracy : metrics.macroF1);
     return { accepted: true, complete: true, score, windows, figures, outputs };
+  }
+}
+
+/** The float32 model's outputs on `count` windows of `x`. */
+async function floatOutputs(graph: Graph, x: Float32Array, count: number, threads?: number): Promise<Float32Array> {
+  const runner = new BatchRunner(graph, threads);
+  try {
+    return await runner.run(x.subarray(0, count * runner.inputSize), count);
+  } finally {
+    await runner.close();
   }
 }

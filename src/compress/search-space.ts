@@ -30,10 +30,12 @@ export class SearchSpace {
      * called once, when a layer is first rounded; none: plain rounding everywhere.
      */
     hessians?: () => (LayerHessian | null)[],
+    /** The integer mode's space (LayerWeights' `integer`). */
+    readonly integer = false,
   ) {
     let compensations: (Compensation | undefined)[] | undefined;
     const compensation = hessians && ((i: number) => (compensations ??= hessians().map((h) => (h ? new Compensation(h) : undefined)))[i]);
-    this.weights = layers.map((l, i) => new LayerWeights(l, readRows(graph, l), scaleFormat, compensation && (() => compensation(i))));
+    this.weights = layers.map((l, i) => new LayerWeights(l, readRows(graph, l), scaleFormat, compensation && (() => compensation(i)), integer));
     this.importance = layerImportance(graph, layers, alpha, beta);
   }
 

@@ -138,5 +138,5 @@ export function planResult(space: SearchSpace, evaluator: Evaluator, settings: S
 
 /** Evaluates choices (every layer changed) completely, or with a requirement until it cannot be met. */
 export async function evaluateChoices(space: SearchSpace, evaluator: Evaluator, choices: LayerChoice[], requirement?: Requirement): Promise<Outcome> {
-  return evaluator.evaluate(new Map(choices.map((c, i) => [i, space.realize(i, c).dequantized] as const)), requirement);
+  return evaluator.evaluate(new Map(choices.map((c, i) => [i, space.realize(i, c)] as const)), requirement);
 }

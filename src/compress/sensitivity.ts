@@ -41,7 +41,7 @@ export async function measureSensitivity(
     await evaluator.focus(i);
     const drops: number[] = [];
     for (const b of bits) {
-      const outcome = await evaluator.evaluate(new Map([[i, space.realize(i, { bits: b, family: quantizer, prune: 0 }).dequantized]]));
+      const outcome = await evaluator.evaluate(new Map([[i, space.realize(i, { bits: b, family: quantizer, prune: 0 })]]));
       drops.push(A0 - outcome.score);
     }
     layers.push({ node: space.layers[i].node, importance: space.importance[i].importance, drops, meanDrop: drops.reduce((a, b) => a + b, 0) / drops.length });

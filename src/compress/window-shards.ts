@@ -1,13 +1,15 @@
 /**
  * How an evaluation's work is split over the cores: a BatchRunner keeps the windows in its
  * worker threads, each thread a fixed range of them, hardest first, and candidates reach the
- * threads as in-place constant updates. A candidate runs in growing chunks of every thread's
- * range (1/64 of the windows, then 1/64, 2/64, 4/64, then 8/64 at a time), so that a
- * candidate that fails is seen to fail after few windows (src/compress/early-stop.ts).
+ * threads as in-place constant updates (src/compress/candidate-weights.ts). A candidate runs
+ * in growing chunks of every thread's range (1/64 of the windows, then 1/64, 2/64, 4/64, then
+ * 8/64 at a time), so that a candidate that fails is seen to fail after few windows
+ * (src/compress/early-stop.ts).
  */
-import type { Graph, Tensor } from '../ir/graph.js';
+import type { Tensor, TensorData } from '../ir/graph.js';
 import { BatchRunner } from '../ref/parallel.js';
-import { type WeightLayer, layerWeightNames, rowsToStorage } from '../plan/layers.js';
+import type { CandidateWeights } from './candidate-weights.js';
+import type { RealizedLayer } from './choice.js';
 
 const PARTS = 64;
 /** The largest chunk, in parts: a rejection that shows late still stops within 1/8 of the windows. */
@@ -22,59 +24,57 @@ export interface Chunk {
 }
 
 export class WindowShards {
-  /** The row-major weights the threads hold for each layer changed so far (by reference). */
-  private readonly live = new Map<number, Float32Array>();
+  /** The candidate the threads hold for each layer changed so far (by reference). */
+  private readonly live = new Map<number, RealizedLayer>();
   private constructor(
     /** The threads; the PrefixCache keeps its states in them too. */
     readonly runner: BatchRunner,
-    private readonly layers: WeightLayer[],
+    private readonly weights: CandidateWeights,
     /** The full model's outputs, in the dataset's order. */
     readonly reference: Float32Array,
     /** order[i]: the dataset index of the i-th window the threads keep. */
     readonly order: Int32Array,
-    /** Each layer's weights as the model has them (storage layout), for restoring. */
-    private readonly originals: Map<string, Float32Array>[],
   ) {}
 
-  /** `x`: `count` windows back to back, kept in the threads hardest first. */
-  static async create(graph: Graph, layers: WeightLayer[], x: Float32Array, count: number, threads?: number): Promise<WindowShards> {
-    // A private copy of the layer weights: candidates are written into it in place.
-    const constants = new Map<string, Tensor>(graph.constants);
-    for (const name of layers.flatMap(layerWeightNames)) {
-      const t = graph.constants.get(name)!;
+  /**
+   * `x`: `count` windows back to back, kept in the threads hardest first. `reference`: the
+   * full model's outputs on them when the threads run another graph (int8); else the
+   * threads' graph is the full model, run once here.
+   */
+  static async create(weights: CandidateWeights, x: Float32Array, count: number, threads?: number, reference?: Float32Array): Promise<WindowShards> {
+    // A private copy of the constants candidates write: they are written into it in place.
+    const constants = new Map<string, Tensor>(weights.graph.constants);
+    for (const name of weights.names) {
+      const t = weights.graph.constants.get(name)!;
       constants.set(name, { ...t, data: t.data.slice() });
     }
-    const runner = new BatchRunner({ ...graph, constants }, threads);
+    const runner = new BatchRunner({ ...weights.graph, constants }, threads);
     const inSize = runner.inputSize;
-    // The full model, run once: the reference for agreement and SNR, and the labels in label-free mode.
-    await runner.cache(x.slice(0, count * inSize), count);
-    const reference = (await runner.runCached(0, 0, 1, 1)).output;
+    if (!reference) {
+      // the full model, run once: the reference for agreement and SNR, and the labels in label-free mode
+      await runner.cache(x.slice(0, count * inSize), count);
+      reference = (await runner.runCached(0, 0, 1, 1)).output;
+    }
     const order = hardestFirst(reference, runner.outputSize, runner.shardCount);
     const xs = new Float32Array(count * inSize);
     for (let i = 0; i < count; i++) xs.set(x.subarray(order[i] * inSize, (order[i] + 1) * inSize), i * inSize);
     await runner.cache(xs, count);
-    const originals = layers.map((l) => new Map(layerWeightNames(l).map((name) => [name, (graph.constants.get(name)!.data as Float32Array).slice()])));
-    return new WindowShards(runner, layers, reference, order, originals);
+    return new WindowShards(runner, weights, reference, order);
   }
 
   get classes(): number {
     return this.runner.outputSize;
   }
 
-  /** Gives the threads `weights` (layer index -> row-major weights; the model's for every other layer), sending only what differs. */
-  async hold(weights: Map<number, Float32Array>): Promise<void> {
-    const update: Record<string, Float32Array> = {};
-    for (const i of new Set([...this.live.keys(), ...weights.keys()])) {
-      const wanted = weights.get(i);
-      if (wanted !== undefined && wanted === this.live.get(i)) continue;
-      const layer = this.layers[i];
-      if (wanted === undefined) {
-        for (const [name, data] of this.originals[i]) update[name] = data;
-        this.live.delete(i);
-      } else {
-        for (const [name, data] of rowsToStorage(layer, wanted)) update[name] = data;
-        this.live.set(i, wanted);
-      }
+  /** Gives the threads `candidates` (layer index -> candidate; the start for every other layer), sending only what differs. */
+  async hold(candidates: Map<number, RealizedLayer>): Promise<void> {
+    const update: Record<string, TensorData> = {};
+    for (const i of new Set([...this.live.keys(), ...candidates.keys()])) {
+      const wanted = candidates.get(i);
+      if (wanted === this.live.get(i)) continue;
+      for (const [name, data] of this.weights.constants(i, wanted)) update[name] = data;
+      if (wanted) this.live.set(i, wanted);
+      else this.live.delete(i);
     }
     if (Object.keys(update).length > 0) await this.runner.updateConstants(update);
   }

@@ -82,7 +82,7 @@ import { type ActivationQuant, INT8_MAX, INT8_MIN } from '../quant/activations.j
 import type { CalibrationRule } from '../quant/calibrate.js';
 import { int8Values, integerGraph } from '../quant/integer-graph.js';
 import type { IntegerLayer } from '../ops/integer.js';
-import { FLOAT_BITS, QUANTIZERS, type Quantizer, type QuantizerFamily, type QuantizerSpec, type Rounding, SCALE_FORMATS, type ScaleFormat, quantizeLayer, validateSpec } from './quantize.js';
+import { FLOAT_BITS, QUANTIZERS, type QuantizedLayer, type Quantizer, type QuantizerFamily, type QuantizerSpec, type Rounding, SCALE_FORMATS, type ScaleFormat, quantizeLayer, validateSpec } from './quantize.js';
 
 export const PLAN_SCHEMA = 'ecgc.plan/1';
 const PLAN_VERSION = 1;
@@ -365,7 +365,8 @@ export function int8ActivationsOf(graph: Graph, plan: Plan): Map<string, Activat
   return int8Values(applied, { tensors: activationTensors(plan.activations), layers: integerLayers });
 }
 
-const activationTensors = (record: ActivationsRecord) => new Map(record.tensors.map((t): [string, ActivationQuant] => [t.value, { scale: t.scale, zeroPoint: t.zeroPoint }]));
+/** An int8 plan's activation quantization, by value. */
+export const activationTensors = (record: ActivationsRecord) => new Map(record.tensors.map((t): [string, ActivationQuant] => [t.value, { scale: t.scale, zeroPoint: t.zeroPoint }]));
 
 /**
  * The graph with the plan's weights (float32, as deployed), and the layers quantized to
@@ -394,11 +395,19 @@ export function applyWeights(graph: Graph, plan: Plan): { applied: Graph; intege
       fail(`plan layer '${layer.node}': its scales do not match what quantizing the model's weights gives (the plan was edited, or made for other weights)`);
     }
     writeRows(applied, layer, q.dequantized);
-    if (entry.quantizer !== 'codebook' && !layer.joined) {
-      // a row pruned to nothing (scale 0) keeps scale 1: its codes are 0, its bias still needs a scale
-      const rowScales = Float32Array.from({ length: layer.rows }, (_, r) => q.scales[entry.quantizer === 'uniform-layer' ? 0 : r] || 1);
-      integerLayers.set(layer.node, { codes: q.codes, rows: layer.rows, scales: rowScales, bits: entry.bits, encoding: entry.encoding === 'float32' ? undefined : entry.encoding });
-    }
+    const integer = integerLayerOf(layer, q, entry.quantizer, entry.bits, entry.encoding);
+    if (integer) integerLayers.set(layer.node, integer);
   });
   return { applied, integerLayers };
+}
+
+/**
+ * A quantized layer as the integer mode runs it: its codes and a scale per row (undefined for
+ * a codebook or a joined recurrent layer, which run in float32 there).
+ */
+export function integerLayerOf(layer: WeightLayer, q: Pick<QuantizedLayer, 'codes' | 'scales'>, quantizer: Quantizer | 'float32', bits: number, encoding: string): IntegerLayer | undefined {
+  if (quantizer === 'codebook' || quantizer === 'float32' || layer.joined) return undefined;
+  // a row pruned to nothing (scale 0) keeps scale 1: its codes are 0, its bias still needs a scale
+  const scales = Float32Array.from({ length: layer.rows }, (_, r) => q.scales[quantizer === 'uniform-layer' ? 0 : r] || 1);
+  return { codes: q.codes, rows: layer.rows, scales, bits, encoding: encoding === 'float32' ? undefined : encoding };
 }

@@ -1,18 +1,20 @@
 /**
- * `ecgc compress --activations int8`: a plan made int8. Every layer's weights in 1..8 bits
- * with a scale per row (a layer the search left float32 becomes 8-bit uniform, its pruning
- * kept), its flash bytes counted as the integer kernels store it (integerLayerSize), then
- * the activations calibrated on the search's windows by each rule (calibrate.ts) and the
- * rule whose integer reference scores better on them kept (the metric, or agreement with
- * the full model without labels; a tie keeps minmax).
+ * `ecgc compress --activations int8`: the activations calibrated on the search's windows by
+ * each rule (calibrate.ts) before the search, and the rule whose integer reference scores
+ * better on them kept (the metric, or agreement with the full model without labels; a tie
+ * keeps minmax); a plan's layers as the integer mode stores them (every weight in 1..8 bits
+ * with a scale per row, its flash bytes as the integer kernels count them); a plan's figures
+ * as the device computes them.
  */
 import { fail } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { argmaxRows, classificationMetrics, outputFigures } from '../compress/metrics.js';
 import type { Calibration } from '../compress/calibration.js';
+import type { MetricName } from '../compress/metrics.js';
+import type { IntegerLayer } from '../ops/integer.js';
 import { integerLayerSize } from '../pack/size.js';
 import { findWeightLayers, readRows } from '../plan/layers.js';
-import { type Figures, type Plan, type PlanLayer, applyPlan, applyWeights, quantizerSpec, sizeTotals } from '../plan/plan.js';
+import { type ActivationsRecord, type Figures, type Plan, type PlanLayer, applyPlan, quantizerSpec } from '../plan/plan.js';
 import { quantizeLayer } from '../plan/quantize.js';
 import { compileGraph, runBatch } from '../ref/interpreter.js';
 import { CALIBRATION_RULES, type CalibrationRule, calibrate } from './calibrate.js';
@@ -21,11 +23,13 @@ import { integerGraph } from './integer-graph.js';
 /** About how many windows calibration reads (every k-th of the data, k = floor(count / this)). */
 const CALIBRATION_WINDOWS = 1000;
 
-export function toInt8Plan(graph: Graph, plan: Plan, data: Calibration): Plan {
-  const planLayers = integerPlanLayers(graph, plan.layers);
-  const weighted: Plan = { ...plan, layers: planLayers, totals: sizeTotals(graph, planLayers) };
-  const { applied, integerLayers } = applyWeights(graph, weighted);
-
+/**
+ * The activations' int8 quantization for the integer graph of `integerLayers` (`applied`: the
+ * float graph with those layers' weights dequantized), calibrated on `data` by each rule; the
+ * rule whose integer reference scores better on it is kept (`metric`, or without labels the
+ * agreement with `graph`, the full model).
+ */
+export function calibrateActivations(graph: Graph, applied: Graph, integerLayers: Map<string, IntegerLayer>, data: Calibration, metric: MetricName): ActivationsRecord {
   const step = Math.max(1, Math.floor(data.count / CALIBRATION_WINDOWS));
   const picked = Array.from({ length: Math.ceil(data.count / step) }, (_, k) => k * step).filter((w) => w < data.count);
   const windowSize = data.x.length / data.count;
@@ -44,13 +48,12 @@ export function toInt8Plan(graph: Graph, plan: Plan, data: Calibration): Plan {
       return predicted.reduce((agree, p, i) => agree + (p === expected[i] ? 1 : 0), 0) / predicted.length;
     }
     const metrics = classificationMetrics(labels, predicted, classNamesOf(data, classes));
-    return plan.method.metric === 'f1' ? metrics.macroF1 : metrics.accuracy;
+    return metric === 'f1' ? metrics.macroF1 : metrics.accuracy;
   };
   const scores = Object.fromEntries(CALIBRATION_RULES.map((rule) => [rule, score(rule)])) as Record<CalibrationRule, number>;
   const rule = CALIBRATION_RULES.reduce((best, r) => (scores[r] > scores[best] ? r : best));
-  const metric = labels ? plan.method.metric : 'agreement';
   const tensors = [...rules[rule]].map(([value, q]) => ({ value, scale: q.scale, zeroPoint: q.zeroPoint }));
-  return { ...weighted, activations: { type: 'int8', calibration: { rule, windows: picked.length, metric, scores }, tensors } };
+  return { type: 'int8', calibration: { rule, windows: picked.length, metric: labels ? metric : 'agreement', scores }, tensors };
 }
 
 /**

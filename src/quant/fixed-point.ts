@@ -31,7 +31,9 @@ export function quantizeMultiplier(real: number): FixedPointMultiplier {
 
 /** arm_nn_doubling_high_mult_no_sat: (m1 * m2 + 2^30) >> 31 in 64 bits, truncated to int32. */
 export function doublingHighMultiply(m1: number, m2: number): number {
-  // m1 * m2 is up to 2^62: split m2 so every partial product is exact in a double
+  // |m1| < 2^21: m1 * m2 < 2^52 is exact in a double, and so are the sum and the division
+  if (m1 < 2097152 && m1 > -2097152) return Math.floor((m1 * m2 + 2 ** 30) / 2 ** 31) | 0;
+  // else m1 * m2 is up to 2^62: split m2 so every partial product is exact in a double
   const high = Math.floor(m2 / 65536);
   const low = m2 - high * 65536;
   const a = m1 * high; // m1 * m2 = a * 2^16 + b

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { fail } from '../errors.js';
-import type { Graph } from '../ir/graph.js';
+import type { Graph, TensorData } from '../ir/graph.js';
 import { type CompiledGraph, type SteppedGraph, compileGraph, compileStepped, runBatch, runInputSize, runInputs, wholeRuns } from './interpreter.js';
 
 /** Below this many windows per thread, the copy to a worker costs more than it saves. */
@@ -32,7 +32,7 @@ function startWorker(graph: Graph): Worker {
 
 /** Messages of the cached API (CachedShard). */
 export type ShardMessage =
-  | { type: 'update'; constants: Record<string, Float32Array> }
+  | { type: 'update'; constants: Record<string, TensorData> }
   | { type: 'cache'; input: Float32Array; count: number }
   | { type: 'prepare'; from: number; to: number }
   | { type: 'drop'; cut: number }
@@ -129,7 +129,7 @@ export class CachedShard {
   }
 
   /** Writes the values into the constants in place: every compiled copy of this graph sees them. */
-  update(constants: Record<string, Float32Array>): void {
+  update(constants: Record<string, TensorData>): void {
     for (const [name, values] of Object.entries(constants)) {
       const tensor = this.graph.constants.get(name);
       if (!tensor || tensor.data.length !== values.length) fail(`internal: constant '${name}' cannot take ${values.length} values`);
@@ -270,7 +270,7 @@ export class BatchRunner {
    * Overwrites constants in place (name -> values in the graph's layout) in every copy of the
    * graph: the workers' and the main thread's (which is the graph given to the constructor).
    */
-  async updateConstants(constants: Record<string, Float32Array>): Promise<void> {
+  async updateConstants(constants: Record<string, TensorData>): Promise<void> {
     new CachedShard(this.graph).update(constants);
     await Promise.all(this.workers.map((_, s) => this.request(s, { type: 'update', constants })));
   }

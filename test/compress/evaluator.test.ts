@@ -1,13 +1,18 @@
 /**
  * The candidate evaluator and what it builds on: resuming the interpreter from a cut
  * (residual branches included), in-place constant updates in the worker threads, cached
- * evaluation equal to running the compressed graph, and early stopping that decides as a
- * full evaluation does.
+ * evaluation equal to running the compressed graph (on float32 and on int8 activations), and
+ * early stopping that decides as a full evaluation does.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LayerWeights } from '../../src/compress/choice.js';
+import { integerInputs } from '../../src/compress/candidate-weights.js';
+import { LayerWeights, type RealizedLayer } from '../../src/compress/choice.js';
 import { Evaluator } from '../../src/compress/evaluator.js';
+import { FLOAT_CHOICE } from '../../src/compress/search-space.js';
+import { integerLayerSize } from '../../src/pack/size.js';
 import { findWeightLayers, readRows, writeRows } from '../../src/plan/layers.js';
+import { calibrate } from '../../src/quant/calibrate.js';
+import { integerGraph } from '../../src/quant/integer-graph.js';
 import { argmaxRows, classificationMetrics } from '../../src/compress/metrics.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { compileStepped } from '../../src/ref/interpreter.js';
@@ -113,11 +118,11 @@ describe('Evaluator', () => {
   });
 
   it("evaluates from a cached cut exactly what the compressed graph computes, committed layers included", async () => {
-    await evaluator.commit(1, weights[1].realize({ bits: 4, family: 'uniform', prune: 0 }).dequantized);
+    await evaluator.commit(1, weights[1].realize({ bits: 4, family: 'uniform', prune: 0 }));
     await evaluator.focus(4);
-    const candidate = weights[4].realize({ bits: 3, family: 'codebook', prune: 0.2 }).dequantized;
+    const candidate = weights[4].realize({ bits: 3, family: 'codebook', prune: 0.2 });
     const outcome = await evaluator.evaluate(new Map([[4, candidate]]));
-    const direct = runReference(withWeights(graph, new Map([[1, evaluator.committedRows(1)!], [4, candidate]])), data.x, 300);
+    const direct = runReference(withWeights(graph, new Map([[1, evaluator.committedRows(1)!], [4, candidate.dequantized]])), data.x, 300);
     expectBitExact(outcome.outputs!, direct);
     // The candidate is gone on the next evaluation: only the committed layer remains.
     const next = await evaluator.evaluate(new Map());
@@ -132,7 +137,7 @@ describe('Evaluator', () => {
       for (let i = 0; i < layers.length; i += 3) {
         await ev.focus(i);
         for (const bits of [1, 2, 3, 5]) {
-          const rows = weights[i].realize({ bits, family: 'uniform', prune: 0 }).dequantized;
+          const rows = weights[i].realize({ bits, family: 'uniform', prune: 0 });
           const full = await ev.evaluate(new Map([[i, rows]]));
           for (const drop of [0, 0.5, 2, 10, 40]) {
             const minScore = ev.baseline.score - drop;
@@ -152,7 +157,7 @@ describe('Evaluator', () => {
   });
 
   it('reports per-class recall as classificationMetrics does, and stops early on a class only when its recall is out of reach', async () => {
-    const rows = weights[6].realize({ bits: 2, family: 'uniform', prune: 0 }).dequantized;
+    const rows = weights[6].realize({ bits: 2, family: 'uniform', prune: 0 });
     await evaluator.resetCommits();
     const full = await evaluator.evaluate(new Map([[6, rows]]));
     const metrics = classificationMetrics(data.y, argmaxRows(full.outputs!, 5), ['0', '1', '2', '3', '4']);
@@ -161,7 +166,7 @@ describe('Evaluator', () => {
     for (let i = 0; i < layers.length; i += 2) {
       await evaluator.focus(i);
       for (const bits of [1, 2, 3]) {
-        const candidate = weights[i].realize({ bits, family: 'uniform', prune: 0 }).dequantized;
+        const candidate = weights[i].realize({ bits, family: 'uniform', prune: 0 });
         const complete = await evaluator.evaluate(new Map([[i, candidate]]));
         for (const maxClassDrop of [0, 5, 20, 60]) {
           const requirement = { minScore: -Infinity, maxClassDrop };
@@ -174,5 +179,53 @@ describe('Evaluator', () => {
       }
     }
     expect(early).toBeGreaterThan(3);
+  });
+});
+
+describe('Evaluator on int8 activations', () => {
+  const graph = loadBeatnet();
+  const layers = findWeightLayers(graph);
+  const data = beatnetDataset(200, 9);
+  const weights = layers.map((l) => new LayerWeights(l, readRows(graph, l), 'float32', undefined, true));
+  const start = (i: number) => weights[i].realize(FLOAT_CHOICE);
+  const tensors = calibrate(graph, data.x, 200).minmax;
+  /** The integer reference of the graph with these candidates, the other layers at their start. */
+  const integerReference = (candidates: Map<number, RealizedLayer>) => {
+    const { applied, integerLayers } = integerInputs(graph, layers, (i) => candidates.get(i) ?? start(i));
+    return runReference(integerGraph(applied, { tensors, layers: integerLayers }), data.x, 200);
+  };
+  let evaluator: Evaluator;
+  beforeAll(async () => {
+    evaluator = await Evaluator.create(graph, layers, data.x, 200, data.y, { integer: { tensors, start } });
+  });
+  afterAll(async () => {
+    await evaluator.close();
+  });
+
+  it("keeps the float32 model's figures as the baseline, and a layer left float32 is 8-bit there", () => {
+    expectBitExact(evaluator.reference, runReference(graph, data.x, 200));
+    expect(evaluator.baseline.figures!.agreement).toBe(1);
+    expect(start(0).choice.bits).toBe(8);
+    expect(start(0).size.total).toBe(integerLayerSize(start(0).quantized!.codes, layers[0].rows, 8).total);
+  });
+
+  it('evaluates from a cached cut exactly what the integer graph computes, committed layers included', async () => {
+    const committed = weights[1].realize({ bits: 4, family: 'uniform', prune: 0 });
+    await evaluator.commit(1, committed);
+    await evaluator.focus(4);
+    const candidate = weights[4].realize({ bits: 3, family: 'uniform', prune: 0.2 });
+    const outcome = await evaluator.evaluate(new Map([[4, candidate]]));
+    expectBitExact(outcome.outputs!, integerReference(new Map([[1, committed], [4, candidate]])));
+    // the candidate gone, back to the committed layer; then to the start
+    expectBitExact((await evaluator.evaluate(new Map())).outputs!, integerReference(new Map([[1, committed]])));
+    await evaluator.resetCommits();
+    const started = (await evaluator.evaluate(new Map())).outputs!;
+    expectBitExact(started, integerReference(new Map()));
+    // int8 activations are not the float32 model: some output differs
+    expect(started.some((v, i) => v !== evaluator.reference[i])).toBe(true);
+  });
+
+  it('refuses a codebook, which has no integer form', () => {
+    expect(() => weights[2].realize({ bits: 3, family: 'codebook', prune: 0 })).toThrow(/codebook, which has no integer form/);
   });
 });

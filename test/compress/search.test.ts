@@ -49,7 +49,7 @@ describe('adaptive policies', () => {
       expect(result.final.score).toBeGreaterThanOrEqual(search.evaluator.baseline.score - 1 - 1e-9);
       expect(search.space.bytes(result.choices)).toBeLessThanOrEqual(bytes[`laq-${rule}`]);
       // the plan's figures (kept from the search's last accepted candidate) are those of a fresh run of the plan
-      const fresh = await search.evaluator.evaluate(new Map(result.choices.map((c, i) => [i, search.space.realize(i, c).dequantized] as const)));
+      const fresh = await search.evaluator.evaluate(new Map(result.choices.map((c, i) => [i, search.space.realize(i, c)] as const)));
       expect(result.final.figures).toEqual(fresh.figures);
       // largest layers first, in both passes
       const bits = visited.filter((w) => w.includes(': bits of ')).map((w) => layers.findIndex((l) => w.endsWith(` of ${l.node}`)));

@@ -71,7 +71,7 @@ export async function greedy(space: SearchSpace, evaluator: Evaluator, settings:
       for (const option of options) {
         const trial = choices.slice();
         trial[i] = option;
-        const outcome = await evaluator.evaluate(new Map([[i, space.realize(i, option).dequantized]]), requirementOf(settings, evaluator, Math.max(drops[i], A0 - committed.score)));
+        const outcome = await evaluator.evaluate(new Map([[i, space.realize(i, option)]]), requirementOf(settings, evaluator, Math.max(drops[i], A0 - committed.score)));
         trace.record(outcome, space.bytes(trial), `${space.layers[i].node} ${choiceText(option)}`);
         if (outcome.accepted) {
           choices[i] = option;
@@ -79,7 +79,7 @@ export async function greedy(space: SearchSpace, evaluator: Evaluator, settings:
           break;
         }
       }
-      await evaluator.commit(i, space.realize(i, choices[i]).dequantized);
+      await evaluator.commit(i, space.realize(i, choices[i]));
     }
   }
   settings.progress?.(1, 1, 'done');
