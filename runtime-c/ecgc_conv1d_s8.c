@@ -200,11 +200,11 @@ static int in_window_order(const ecgc_conv1d_s8_t *p, const geometry_t *g) {
 /* A row of `length` codes in window order as the packed row r (0 or 1) of a window of `window` values (zeros past the codes). */
 static void pack_in_order(const int8_t *row, int32_t length, int32_t window, int32_t r, int32_t *packed) {
   int32_t i;
-  for (i = 0; i + 4 <= length; i += 4) ecgc_split4(row + i, packed + 2 * i + 2 * r, packed + 2 * i + 2 * r + 1);
+  for (i = 0; i + 4 <= length; i += 4) ecgc_split4(row + i, packed + i + 2 * r, packed + i + 2 * r + 1);
   if (i < window) {
     int8_t last[4] = {0, 0, 0, 0};
     memcpy(last, row + i, (size_t)(length - i));
-    ecgc_split4(last, packed + 2 * i + 2 * r, packed + 2 * i + 2 * r + 1);
+    ecgc_split4(last, packed + i + 2 * r, packed + i + 2 * r + 1);
   }
 }
 
