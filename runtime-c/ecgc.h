@@ -469,6 +469,25 @@ int32_t ecgc_conv1d_s8_width(const ecgc_conv1d_s8_t *p);
 size_t ecgc_conv1d_s8_span_get_buffer_size(const ecgc_conv1d_s8_t *p);
 void ecgc_conv1d_s8_span(const ecgc_conv1d_s8_t *p, const int8_t *xt, int32_t positions, int8_t *y, int32_t y_stride, void *scratch);
 
+/*
+ * Conv2d on int8 activations: the same sums and output stage as ecgc_conv1d_s8_t over
+ * [in_channels, in_height, in_width] (taps in the padding read the input's zero point, which
+ * the folded bias cancels), in plain C on every core.
+ */
+typedef struct {
+  int32_t in_channels, out_channels, in_height, in_width, out_height, out_width;
+  int32_t kernel_height, kernel_width, stride_height, stride_width, dilation_height, dilation_width;
+  int32_t pad_top, pad_left, groups;
+  int32_t input_zero_point, output_offset, act_min, act_max;
+  ecgc_weights_t weights;
+  const int32_t *bias, *multiplier;
+  const int8_t *shift; /* in [-31, 30] */
+  int32_t small_accumulators;
+} ecgc_conv2d_s8_t;
+
+size_t ecgc_conv2d_s8_get_buffer_size(const ecgc_conv2d_s8_t *p); /* scratch bytes: a row of codes */
+void ecgc_conv2d_s8(const ecgc_conv2d_s8_t *p, const int8_t *x, int8_t *y, void *scratch);
+
 /* x [m, k] -> y [m, n], weights as n rows of k. */
 typedef struct {
   int32_t m, k, n;

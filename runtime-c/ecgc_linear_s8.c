@@ -1,22 +1,28 @@
 /*
- * Linear on int8 activations (ecgc.h). On cores with the DSP extension, dense rows of 1-, 2-
- * and 4-bit codes are multiplied as they are stored (ecgc_packed_dot_2, two rows at a time): a word of fields is
- * split into int16 pairs by a shift, a mask and SXTB16, each field landing in a byte's top bits
- * (so as its value times 2^(8 - bits)), and the input is laid out once per row of x in the
- * matching pair order. A bitmap row against one input is summed over its nonzero codes
- * alone (ecgc_row_dot_bitmap_s8). Every other row is read as int8 codes (in place when dense 8-bit),
- * four at a time against the input split once (ecgc_dot_4x1_s8); the last k % 4 values in
- * plain C. The bias carries input_offset * sum(w).
+ * Linear on int8 activations (ecgc.h). On cores with the DSP extension (ECGC_LINEAR_FAST),
+ * dense rows of 1-, 2- and 4-bit codes are multiplied as they are stored, two rows at a time
+ * (ecgc_packed_dot_2): a word of fields is split into int16 pairs by a shift, a mask and
+ * SXTB16, each field landing in a byte's top bits (so as its value times 2^(8 - bits)), and
+ * the input is laid out once per row of x in the matching pair order; against one input row,
+ * other rows are read as int8 codes two at a time (linear_vector). A bitmap row against one
+ * input is summed over its nonzero codes alone (ecgc_row_dot_bitmap_s8). Every other row is
+ * read as int8 codes (in place when dense 8-bit), four at a time against the input split once
+ * (ecgc_dot_4x1_s8); the last k % 4 values in plain C. The bias carries input_offset * sum(w).
  */
 #include "ecgc.h"
 #include "ecgc_dot_s8.h"
 #include "ecgc_requantize.h"
 
+/* The two-row paths cost about 700 bytes of code: left out where gcc optimizes for size (-Os). */
+#if defined(ECGC_DSP) && !defined(__OPTIMIZE_SIZE__)
+#define ECGC_LINEAR_FAST 1
+#endif
+
 size_t ecgc_linear_s8_get_buffer_size(const ecgc_linear_s8_t *p) {
   return (size_t)(4 * p->k); /* four rows of codes, or the input as int16 pairs (2k bytes) */
 }
 
-#ifdef ECGC_DSP
+#ifdef ECGC_LINEAR_FAST
 /* Codes per 32-bit word of a packed row, or 0 when the row is not multiplied packed. */
 static int32_t packed_word(const ecgc_linear_s8_t *p) {
   const ecgc_weights_t *w = &p->weights;
@@ -172,7 +178,7 @@ void ecgc_linear_s8(const ecgc_linear_s8_t *p, const int8_t *x, int8_t *y, void 
   const int32_t k4 = p->k & ~3;
   ecgc_row_reader_t reader;
   int32_t n, m, r, i;
-#ifdef ECGC_DSP
+#ifdef ECGC_LINEAR_FAST
   const int32_t per_word = packed_word(p);
   if (per_word) {
     linear_packed(p, per_word, x, y, (int32_t *)scratch);
@@ -185,7 +191,7 @@ void ecgc_linear_s8(const ecgc_linear_s8_t *p, const int8_t *x, int8_t *y, void 
     for (n = 0; n < p->n; n++) y[n] = ecgc_output_s8(p->bias[n] + ecgc_row_dot_bitmap_s8(&reader, x), p->multiplier[n], p->shift[n], p->output_offset, p->act_min, p->act_max);
     return;
   }
-#ifdef ECGC_DSP
+#ifdef ECGC_LINEAR_FAST
   if (p->m == 1) {
     linear_vector(p, x, y, (int32_t *)scratch);
     return;

@@ -11,6 +11,7 @@ import type { LayerHessian } from './hessian.js';
 import { type LayerImportance, layerImportance } from './importance.js';
 import { type WeightLayer, readRows } from '../plan/layers.js';
 import type { ScaleFormat } from '../plan/quantize.js';
+import { layerRunsOnInt8 } from '../quant/integer-graph.js';
 
 export const FLOAT_CHOICE: LayerChoice = { bits: FLOAT_BITS, family: 'uniform', prune: 0 };
 
@@ -30,12 +31,12 @@ export class SearchSpace {
      * called once, when a layer is first rounded; none: plain rounding everywhere.
      */
     hessians?: () => (LayerHessian | null)[],
-    /** The integer mode's space (LayerWeights' `integer`). */
+    /** The integer mode's space (LayerWeights' `integer`, for the layers that run on int8 there). */
     readonly integer = false,
   ) {
     let compensations: (Compensation | undefined)[] | undefined;
     const compensation = hessians && ((i: number) => (compensations ??= hessians().map((h) => (h ? new Compensation(h) : undefined)))[i]);
-    this.weights = layers.map((l, i) => new LayerWeights(l, readRows(graph, l), scaleFormat, compensation && (() => compensation(i)), integer));
+    this.weights = layers.map((l, i) => new LayerWeights(l, readRows(graph, l), scaleFormat, compensation && (() => compensation(i)), integer && layerRunsOnInt8(graph, l)));
     this.importance = layerImportance(graph, layers, alpha, beta);
   }
 

@@ -20,6 +20,7 @@ import { where } from './shapes.js';
 import { tapOffsets } from './window.js';
 
 const CONV1D_S8 = cKernel('ecgc_conv1d_s8', 'ecgc_conv1d_s8.c', 'ecgc_weights.c');
+const CONV2D_S8 = cKernel('ecgc_conv2d_s8', 'ecgc_conv2d_s8.c', 'ecgc_weights.c');
 
 export const ConvS8: OpDef = {
   op: 'ConvS8',
@@ -54,7 +55,8 @@ export const ConvS8: OpDef = {
   },
   lower(ctx, _outputs, c) {
     const g = geometry(ctx);
-    if (g.windows.length !== 1) fail(`${where(ctx.node)}: ${g.windows.length}-D int8 convolution has no C kernel (1-D has)`);
+    if (g.windows.length === 2) return lower2d(ctx, c, g);
+    if (g.windows.length !== 1) fail(`${where(ctx.node)}: ${g.windows.length}-D int8 convolution has no C kernel (1-D and 2-D have)`);
     const layout = timeMajorLayout(ctx, g);
     const id = declareLayer(ctx, c, g, layout);
     const scratch = { bytes: convScratchBytes(g, layout), check: `${CONV1D_S8.name}_get_buffer_size(&${id})` };
@@ -80,6 +82,26 @@ export const ConvS8: OpDef = {
     },
   },
 };
+
+/** A 2-D layer: its ecgc_conv2d_s8_t, and one call a batch of ecgc_conv2d_s8 (plain C), with a row of codes as scratch. */
+function lower2d(ctx: OpContext, c: Lowering, g: ReturnType<typeof geometry>): void {
+  const [h, w] = g.windows;
+  const id = c.id('layer');
+  const weights = c.codes(id);
+  const stage = outputStage(ctx.node);
+  const fields = {
+    in_channels: g.inChannels, out_channels: g.outChannels, in_height: h.inLength, in_width: w.inLength, out_height: h.outLength, out_width: w.outLength,
+    kernel_height: h.kernel, kernel_width: w.kernel, stride_height: h.stride, stride_width: w.stride, dilation_height: h.dilation, dilation_width: w.dilation,
+    pad_top: h.padBegin, pad_left: w.padBegin, groups: g.group, input_zero_point: -stage.inputOffset, ...outputStageFields(stage),
+    weights: weights.init, ...lowerRequantization(ctx, c, id),
+  };
+  c.declare(`static const ecgc_conv2d_s8_t ${id} = ${designated(fields)};`);
+  const rowLength = (g.inChannels / g.group) * h.kernel * w.kernel;
+  const [inSize, outSize] = [g.inChannels * h.inLength * w.inLength, g.outChannels * h.outLength * w.outLength];
+  const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];
+  const call = (at: At, s: string, n: number) => `${CONV2D_S8.name}(&${id}, ${offset(at(x), n * inSize)}, ${offset(at(y), n * outSize)}, ${s});`;
+  c.step([CONV2D_S8], (at, s) => Array.from({ length: g.batch }, (_, n) => call(at, s, n)).join('\n  '), { scratch: { bytes: round4(rowLength), check: `${CONV2D_S8.name}_get_buffer_size(&${id})` } });
+}
 
 /** The layer's ecgc_conv1d_s8_t (in <name>.c) with the time-major layout given; returns its identifier. */
 function declareLayer(ctx: OpContext, c: Lowering, g: ReturnType<typeof geometry>, layout: { span: number; split: boolean }): string {
@@ -184,9 +206,12 @@ function spanBuffersBytes(g: ReturnType<typeof geometry>): number {
 }
 
 /** Conv's integer form: a ConvS8 of the plan's codes, for a 1-D Conv whose weight the plan quantized. */
+/** Whether a Conv runs its layer on int8: 1-D or 2-D, its bias (if any) a constant. */
+export const convTakesLayer = (ctx: OpContext): boolean => geometry(ctx).windows.length <= 2 && (!ctx.inputs[2] || ctx.constants[2] !== undefined);
+
 export function convToS8(ic: IntegerContext): IntegerNode | undefined {
   const layer = ic.layer();
-  if (!layer || geometry(ic.ctx).windows.length !== 1 || (ic.ctx.inputs[2] && !ic.ctx.constants[2])) return undefined;
+  if (!layer || !convTakesLayer(ic.ctx)) return undefined;
   const { inputs, attrs } = layerRequantization(ic, layer, ic.ctx.constants[2]?.data);
   const codes = ic.constant('codes', 'int8', ic.ctx.inputs[1]!.shape, layer.codes);
   const convAttrs = Object.fromEntries(Object.entries(ic.ctx.node.attrs).filter(([name]) => CONV_ATTRIBUTES.includes(name)));

@@ -14,7 +14,7 @@ import { type At, type LayerWeights, type Lowering, type StreamStage, cKernel, d
 import type { OpContext, OpDef } from './op.js';
 import { type ConvGeometry, convMacs, geometry } from './conv-geometry.js';
 import { where } from './shapes.js';
-import { convToS8 } from './conv-s8.js';
+import { convTakesLayer, convToS8 } from './conv-s8.js';
 import { tapOffsets, validRanges, type Window1d } from './window.js';
 
 /** The geometry of a Conv the C kernels run: 1-D or 2-D. */
@@ -30,7 +30,7 @@ const CONV2D_F32 = cKernel('ecgc_conv2d_f32', 'ecgc_conv2d.c', 'ecgc_weights.c')
 
 export const Conv: OpDef = {
   op: 'Conv',
-  integer: { lower: convToS8 },
+  integer: { lower: convToS8, takesLayer: convTakesLayer },
   infer(ctx) {
     return [{ dtype: 'float32', shape: geometry(ctx).outShape }];
   },

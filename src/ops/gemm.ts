@@ -12,7 +12,7 @@ import { shapeText, sizeOf } from '../ir/graph.js';
 import type { OpContext, OpDef } from './op.js';
 import { matrixInputVectors } from './layer.js';
 import { lowerLinear } from './linear.js';
-import { linearToS8 } from './linear-s8.js';
+import { linearTakesLayer, linearToS8 } from './linear-s8.js';
 import { broadcastIndexMap, broadcastShapes, requireRank, where } from './shapes.js';
 
 export function geometry(ctx: OpContext) {
@@ -31,10 +31,14 @@ export function geometry(ctx: OpContext) {
   return { M, K, N, transA, transB, cShape: c?.shape };
 }
 
+/** alpha and beta 1, A not transposed: the int8 form's case. */
+const onInt8 = (ctx: OpContext) => attrFloat(ctx.node, 'alpha', 1) === 1 && attrFloat(ctx.node, 'beta', 1) === 1 && !geometry(ctx).transA;
+
 export const Gemm: OpDef = {
   op: 'Gemm',
   integer: {
-    lower: (ic) => (attrFloat(ic.ctx.node, 'alpha', 1) === 1 && attrFloat(ic.ctx.node, 'beta', 1) === 1 && !geometry(ic.ctx).transA ? linearToS8(ic, 2) : undefined),
+    lower: (ic) => (onInt8(ic.ctx) ? linearToS8(ic, 2) : undefined),
+    takesLayer: (ctx) => onInt8(ctx) && linearTakesLayer(ctx, 2, geometry(ctx).N),
   },
   infer(ctx) {
     const { M, N } = geometry(ctx);

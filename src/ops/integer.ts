@@ -91,6 +91,11 @@ export interface IntegerForm {
   lower(ic: IntegerContext): IntegerNode | undefined;
   /** The output keeps input 0's scale and zero point instead of its own calibration (max pooling: no requantization). */
   keepsQuant?: boolean;
+  /**
+   * A weight layer's op: whether the node runs its layer on int8 (lower takes the layer's
+   * codes), so that a plan stores the layer as the integer kernels do; else it stays float32.
+   */
+  takesLayer?: (ctx: OpContext) => boolean;
 }
 
 /** The largest accumulator an int8 layer may reach: int32 with room for the bias. */

@@ -61,12 +61,16 @@ export const LinearS8: OpDef = {
   },
 };
 
+/** Whether a matrix layer runs on int8: x [M, K], and a bias input `biasIndex` (if any) a constant of one value per output (`outputs` of them). */
+export function linearTakesLayer(ctx: OpContext, biasIndex: number | undefined, outputs: number): boolean {
+  return ctx.inputs[0]?.shape.length === 2 && (biasIndex === undefined || !ctx.inputs[biasIndex] || ctx.constants[biasIndex]?.data.length === outputs);
+}
+
 /** The integer form of a matrix layer x [M, K] times its weight (+ bias input `biasIndex`, one value per output): a LinearS8 of the plan's codes. */
 export function linearToS8(ic: IntegerContext, biasIndex: number | undefined): IntegerNode | undefined {
   const layer = ic.layer();
+  if (!layer || !linearTakesLayer(ic.ctx, biasIndex, layer.rows)) return undefined;
   const bias = biasIndex === undefined ? undefined : ic.ctx.constants[biasIndex];
-  if (!layer || ic.ctx.inputs[0]?.shape.length !== 2) return undefined;
-  if (biasIndex !== undefined && ic.ctx.inputs[biasIndex] && bias?.data.length !== layer.rows) return undefined;
   const { inputs, attrs } = layerRequantization(ic, layer, bias?.data);
   const codes = ic.constant('codes', 'int8', [layer.rows, layer.codes.length / layer.rows], layer.codes);
   return { op: 'LinearS8', inputs: [ic.input(0), codes, ...inputs], attrs: { ...attrs, ...(layer.encoding ? { encoding: layer.encoding } : {}) } };

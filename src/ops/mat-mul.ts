@@ -8,7 +8,7 @@ import type { OpContext, OpDef } from './op.js';
 import { cKernel } from './lowering.js';
 import { matrixInputVectors } from './layer.js';
 import { lowerLinear } from './linear.js';
-import { linearToS8 } from './linear-s8.js';
+import { linearTakesLayer, linearToS8 } from './linear-s8.js';
 import { broadcastIndexMap, broadcastShapes, inputShape, where } from './shapes.js';
 
 const MATMUL_F32 = cKernel('ecgc_matmul_f32', 'ecgc_matmul.c');
@@ -33,7 +33,10 @@ export function geometry(ctx: OpContext) {
 export const MatMul: OpDef = {
   op: 'MatMul',
   // x [M, K] by a constant [K, N]
-  integer: { lower: (ic) => (ic.ctx.constants[1]?.shape.length === 2 ? linearToS8(ic, undefined) : undefined) },
+  integer: {
+    lower: (ic) => (ic.ctx.constants[1]?.shape.length === 2 ? linearToS8(ic, undefined) : undefined),
+    takesLayer: (ctx) => ctx.constants[1]?.shape.length === 2 && linearTakesLayer(ctx, undefined, ctx.constants[1].shape[1]),
+  },
   infer: (ctx) => [{ dtype: 'float32', shape: geometry(ctx).outShape }],
   macs(ctx) {
     const { M, K, N, batch } = geometry(ctx);

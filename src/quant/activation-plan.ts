@@ -18,7 +18,7 @@ import { type ActivationsRecord, type Figures, type Plan, type PlanLayer, applyP
 import { quantizeLayer } from '../plan/quantize.js';
 import { compileGraph, runBatch } from '../ref/interpreter.js';
 import { CALIBRATION_RULES, type CalibrationRule, calibrate } from './calibrate.js';
-import { integerGraph } from './integer-graph.js';
+import { integerGraph, layerRunsOnInt8 } from './integer-graph.js';
 
 /** About how many windows calibration reads (every k-th of the data, k = floor(count / this)). */
 const CALIBRATION_WINDOWS = 1000;
@@ -57,13 +57,15 @@ export function calibrateActivations(graph: Graph, applied: Graph, integerLayers
 }
 
 /**
- * The plan's layers as the integer mode stores them: every weight in 1..8 bits with a scale per
- * row (a float32 layer becomes 8-bit uniform, its pruning kept), its bytes counted as the
- * integer kernels pack them (integerLayerSize).
+ * The plan's layers as the integer mode stores them: every weight of a layer that runs on int8
+ * in 1..8 bits with a scale per row (a float32 layer becomes 8-bit uniform, its pruning kept),
+ * its bytes counted as the integer kernels pack them (integerLayerSize); a layer whose op runs
+ * it in float32 there (layerRunsOnInt8) as it is.
  */
 export function integerPlanLayers(graph: Graph, entries: PlanLayer[]): PlanLayer[] {
   const layers = findWeightLayers(graph);
   return entries.map((entry, i): PlanLayer => {
+    if (!layerRunsOnInt8(graph, layers[i])) return entry; // (it runs in float32 there, stored as such)
     if (entry.quantizer === 'codebook') fail(`--activations int8: layer '${entry.node}' uses a codebook, which has no integer form (use --quantizer uniform or uniform-layer)`);
     const rows = readRows(graph, layers[i]);
     const toUniform = entry.quantizer === 'float32';

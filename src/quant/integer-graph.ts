@@ -17,6 +17,7 @@ import { opContext } from '../ir/context.js';
 import { type Graph, type Node, consumersOf, sizeOf } from '../ir/graph.js';
 import { opDef } from '../ops/index.js';
 import type { IntegerContext, IntegerLayer } from '../ops/integer.js';
+import type { WeightLayer } from '../plan/layers.js';
 import { type ActivationQuant, INT8_MAX, INT8_MIN, quantized } from './activations.js';
 
 export interface IntegerPlan {
@@ -176,6 +177,12 @@ function lowerToIntegers(graph: Graph, plan: IntegerPlan): { graph: Graph; int8:
     if (bounds) folded.add(clamp!);
     return true;
   }
+}
+
+/** Whether the integer mode runs a weight layer on int8 (its op's integer form takes it), so a plan stores it as the integer kernels do; else it stays float32. */
+export function layerRunsOnInt8(graph: Graph, layer: WeightLayer): boolean {
+  const node = graph.nodes[layer.nodeIndex];
+  return !layer.joined && (opDef(node).integer?.takesLayer?.(opContext(graph, node)) ?? false);
 }
 
 /** Whether some of the graph runs on int8 activations (an int8 plan applied, or a model quantized in ONNX). */

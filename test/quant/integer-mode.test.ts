@@ -122,14 +122,27 @@ describe('int8 plans of the shipped V2 and of torch-exported fixtures (synthetic
     ['pools_max fixed-q:8 (MaxPool: padding, strides, dilation)', fixturePath('pools_max', 'model.onnx'), ['--method', 'fixed-q:8']],
     ['pools_avg fixed-q:8 (AveragePool: pads, ceil_mode; a Concat of five scales)', fixturePath('pools_avg', 'model.onnx'), ['--method', 'fixed-q:8']],
     ['elementwise_broadcast fixed-q:8 (broadcast Mul, Sqrt and Reciprocal tables, Div and Pow in float32)', fixturePath('elementwise_broadcast', 'model.onnx'), ['--method', 'fixed-q:8']],
+    ['transformer_opset13 fixed-q:4 (MatMul over [T, D] runs in float32, its layer stored as such)', fixturePath('transformer_opset13', 'model.onnx'), ['--method', 'fixed-q:4']],
   ];
   for (const [name, model, args] of cases) {
     it(`${name}: bit-exact on the host`, async () => {
       const { file, plan } = await compressInt8(model, name.replace(/[^a-z0-9]+/gi, '-'), ...args);
       if (args.includes('fixed-p:60')) expect(plan.layers.filter((l) => l.encoding !== 'dense').length).toBeGreaterThan(0);
+      // a layer the integer graph runs in float32 keeps the float32 plan's bytes (4 a scale, none for a multiplier)
+      if (name.startsWith('transformer')) expect(plan.layers.some((l) => l.bytes.scales === 4 * l.rows)).toBe(true);
       await verify(model, file, 'host');
     }, 240_000);
   }
+
+  it('conv2d_1xk fixed-q:4 (2-D ConvS8: 1xk, depthwise and strided 3x3 kernels, padding): bit-exact on the host, and under QEMU on cortex-m4f and cortex-m0', async () => {
+    const model = fixturePath('conv2d_1xk', 'model.onnx');
+    const { file, plan } = await compressInt8(model, 'conv2d-1xk', '--method', 'fixed-q:4');
+    const graph = applyPlan(loadModel(model), plan);
+    expect(graph.nodes.filter((n) => n.op === 'ConvS8')).toHaveLength(3);
+    await verify(model, file, 'host');
+    if (!(await cortexToolsAvailable('int8 2-D Cortex-M'))) return;
+    for (const target of ['cortex-m4f', 'cortex-m0']) await verify(model, file, target);
+  }, 300_000);
 
   it('V2: an arena at most a third of the float32 one', async () => {
     const file = 'examples/arrhythminet-v2/plan-int8.json';
