@@ -60,7 +60,7 @@ export async function openSearch(graph: Graph, modelFile: string, data: Calibrat
   const hessians = settings.rounding === 'gptq' ? () => layerHessians(graph, layers, data.x, data.count) : undefined;
   const space = new SearchSpace(graph, layers, settings.alpha, settings.beta, settings.scaleFormat, hessians, integer);
   const int8 = integer ? integerStart(graph, layers, space, data, settings.metric) : undefined;
-  return { layers, space, activations: int8?.record, evaluator: await evaluatorOn(graph, layers, data, settings.metric, threads, int8?.evaluation) };
+  return { layers, space, activations: int8?.record, integer: int8?.evaluation, evaluator: await evaluatorOn(graph, layers, data, settings.metric, threads, int8?.evaluation) };
 }
 
 /** The integer mode's start: every layer at its float32 choice (8-bit uniform), the activations calibrated on it. */
@@ -79,7 +79,7 @@ export function evaluatorOn(graph: Graph, layers: WeightLayer[], windows: Calibr
 export async function compressModel(request: CompressRequest): Promise<CompressResult> {
   const { graph, data, settings } = request;
   const start = performance.now();
-  const { layers, space, evaluator, activations } = await openSearch(graph, request.modelFile, data, settings, request.threads, request.activations);
+  const { layers, space, evaluator, activations, integer } = await openSearch(graph, request.modelFile, data, settings, request.threads, request.activations);
   /** The plan of a search's result, with the test split's figures when measured. */
   function assemble(search: SearchResult, test: FigurePair | null, seconds = 0): Plan {
     const planLayers = layers.map((l, i) => planLayer(l, space.importance[i], search.realized[i]));
@@ -136,7 +136,7 @@ export async function compressModel(request: CompressRequest): Promise<CompressR
   const searchSeconds = (performance.now() - start) / 1000;
   let testPair: FigurePair | null = null;
   if (request.test) {
-    const testEvaluator = await evaluatorOn(graph, layers, request.test, settings.metric, request.threads, activations && { tensors: activationTensors(activations), start: (i) => space.realize(i, FLOAT_CHOICE) });
+    const testEvaluator = await evaluatorOn(graph, layers, request.test, settings.metric, request.threads, integer);
     try {
       const final = (await evaluateChoices(space, testEvaluator, search!.choices)).figures!;
       testPair = { dir: request.test.source, dataset: request.test.dataset, windows: request.test.count, baseline: testEvaluator.baseline.figures!, final };

@@ -3,18 +3,16 @@
  * each rule (calibrate.ts) before the search, and the rule whose integer reference scores
  * better on them kept (the metric, or agreement with the full model without labels; a tie
  * keeps minmax); a plan's layers as the integer mode stores them (every weight in 1..8 bits
- * with a scale per row, its flash bytes as the integer kernels count them); a plan's figures
- * as the device computes them.
+ * with a scale per row, its flash bytes as the integer kernels count them).
  */
 import { fail } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
-import { argmaxRows, classificationMetrics, outputFigures } from '../compress/metrics.js';
 import type { Calibration } from '../compress/calibration.js';
-import type { MetricName } from '../compress/metrics.js';
+import { type MetricName, argmaxRows, classificationMetrics } from '../compress/metrics.js';
 import type { IntegerLayer } from '../ops/integer.js';
 import { integerLayerSize } from '../pack/size.js';
 import { findWeightLayers, readRows } from '../plan/layers.js';
-import { type ActivationsRecord, type Figures, type Plan, type PlanLayer, applyPlan, quantizerSpec } from '../plan/plan.js';
+import { type ActivationsRecord, type PlanLayer, quantizerSpec } from '../plan/plan.js';
 import { quantizeLayer } from '../plan/quantize.js';
 import { compileGraph, runBatch } from '../ref/interpreter.js';
 import { CALIBRATION_RULES, type CalibrationRule, calibrate } from './calibrate.js';
@@ -79,27 +77,6 @@ export function integerPlanLayers(graph: Graph, entries: PlanLayer[]): PlanLayer
       bytes: { index: size.indexBytes, codes: size.codeBytes, scales: size.scaleBytes, levels: 0, bias: size.biasBytes, total: size.total },
     };
   });
-}
-
-/** The figures of `plan` (applied as the device runs it) on `data`, against the full model (whose outputs are computed once per data set). */
-export function planFigures(graph: Graph, plan: Plan, data: Calibration): Figures {
-  const reference = fullModelOutputs(graph, data);
-  const outputs = runBatch(compileGraph(applyPlan(graph, plan)), data.x, data.count);
-  const classes = reference.length / data.count;
-  const predicted = argmaxRows(outputs, classes);
-  const metrics = data.labels ? classificationMetrics(data.labels, predicted, classNamesOf(data, classes)) : null;
-  return outputFigures(metrics, outputs, reference, classes, data.classNames, { predicted });
-}
-
-const fullOutputs = new WeakMap<Calibration, { graph: Graph; outputs: Float32Array }>();
-
-/** The full model's outputs on `data`: a search measures several plans on the same windows. */
-function fullModelOutputs(graph: Graph, data: Calibration): Float32Array {
-  const known = fullOutputs.get(data);
-  if (known?.graph === graph) return known.outputs;
-  const outputs = runBatch(compileGraph(graph), data.x, data.count);
-  fullOutputs.set(data, { graph, outputs });
-  return outputs;
 }
 
 const classNamesOf = (data: Calibration, classes: number): string[] => data.classNames ?? Array.from({ length: classes }, (_, c) => String(c));
