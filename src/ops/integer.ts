@@ -33,8 +33,13 @@ export function outputStage(node: Node): OutputStage {
 }
 
 /** acc requantized, offset and clamped: the int8 a layer writes. */
-export function outputValue(acc: number, multiplier: number, shift: number, { outputOffset, actMin, actMax }: OutputStage): number {
-  return Math.min(actMax, Math.max(actMin, requantize(acc, multiplier, shift) + outputOffset));
+export function outputValue(acc: number, multiplier: number, shift: number, stage: OutputStage): number {
+  return offsetClamped(requantize(acc, multiplier, shift), stage);
+}
+
+/** A requantized sum offset and clamped (outputValue's last step). */
+export function offsetClamped(requantized: number, { outputOffset, actMin, actMax }: OutputStage): number {
+  return Math.min(actMax, Math.max(actMin, requantized + outputOffset));
 }
 
 /** The C fields of an output stage (ecgc.h's int8 structs). */

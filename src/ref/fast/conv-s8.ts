@@ -8,7 +8,8 @@
 import type { Kernel, OpContext } from '../../ops/op.js';
 import { ConvS8 } from '../../ops/conv-s8.js';
 import { geometry } from '../../ops/conv-geometry.js';
-import { outputStage, outputValue } from '../../ops/integer.js';
+import { offsetClamped, outputStage } from '../../ops/integer.js';
+import { channelRequantizer } from '../../quant/fixed-point.js';
 import { prepareConv } from './conv.js';
 
 export function prepareConvS8(ctx: OpContext): Kernel {
@@ -41,7 +42,8 @@ export function prepareConvS8(ctx: OpContext): Kernel {
             for (let t = first[k]; t < end[k]; t++) acc[t] += code * shifted[base + t * stride];
           }
         }
-        for (let t = 0; t < To; t++) y[yn + co * To + t] = outputValue(acc[t], multiplier[co], shift[co], stage);
+        const requantize = channelRequantizer(multiplier[co], shift[co]);
+        for (let t = 0; t < To; t++) y[yn + co * To + t] = offsetClamped(requantize(acc[t]), stage);
       }
     }
   };
@@ -74,7 +76,8 @@ function floatSums(ctx: OpContext): Kernel {
     for (let n = 0, i = 0; n < batch; n++) {
       for (let co = 0; co < outChannels; co++) {
         const b = hasBias ? bias[co] : 0;
-        for (let o = 0; o < To; o++, i++) y[i] = outputValue(b + yf[i], multiplier[co], shift[co], stage);
+        const requantize = channelRequantizer(multiplier[co], shift[co]);
+        for (let o = 0; o < To; o++, i++) y[i] = offsetClamped(requantize(b + yf[i]), stage);
       }
     }
   };
