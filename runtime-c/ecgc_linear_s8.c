@@ -157,10 +157,7 @@ static void linear_vector(const ecgc_linear_s8_t *p, const int8_t *x, int8_t *y,
   int8_t *codes = (int8_t *)(pairs + k4 / 2);
   ecgc_row_reader_t reader;
   int32_t n, r, i;
-  for (i = 0; i < k4; i += 4) {
-    const int32_t v = ecgc_load4(x + i);
-    ECGC_SPLIT4(v, pairs[i / 2], pairs[i / 2 + 1]);
-  }
+  for (i = 0; i < k4; i += 4) ecgc_split4(x + i, pairs + i / 2, pairs + i / 2 + 1);
   ecgc_row_reader_init(&reader, &p->weights);
   for (n = 0; n < p->n; n += 2) {
     /* an odd last row is summed twice, the second sum dropped */

@@ -211,7 +211,7 @@ export const convTakesLayer = (ctx: OpContext): boolean => geometry(ctx).windows
 
 export function convToS8(ic: IntegerContext): IntegerNode | undefined {
   const layer = ic.layer();
-  if (!layer || !convTakesLayer(ic.ctx)) return undefined;
+  if (!layer) return undefined;
   const { inputs, attrs } = layerRequantization(ic, layer, ic.ctx.constants[2]?.data);
   const codes = ic.constant('codes', 'int8', ic.ctx.inputs[1]!.shape, layer.codes);
   const convAttrs = Object.fromEntries(Object.entries(ic.ctx.node.attrs).filter(([name]) => CONV_ATTRIBUTES.includes(name)));

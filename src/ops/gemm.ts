@@ -31,14 +31,12 @@ export function geometry(ctx: OpContext) {
   return { M, K, N, transA, transB, cShape: c?.shape };
 }
 
-/** alpha and beta 1, A not transposed: the int8 form's case. */
-const onInt8 = (ctx: OpContext) => attrFloat(ctx.node, 'alpha', 1) === 1 && attrFloat(ctx.node, 'beta', 1) === 1 && !geometry(ctx).transA;
-
 export const Gemm: OpDef = {
   op: 'Gemm',
   integer: {
-    lower: (ic) => (onInt8(ic.ctx) ? linearToS8(ic, 2) : undefined),
-    takesLayer: (ctx) => onInt8(ctx) && linearTakesLayer(ctx, 2, geometry(ctx).N),
+    lower: (ic) => linearToS8(ic, 2),
+    // alpha and beta 1, A not transposed
+    takesLayer: (ctx) => attrFloat(ctx.node, 'alpha', 1) === 1 && attrFloat(ctx.node, 'beta', 1) === 1 && !geometry(ctx).transA && linearTakesLayer(ctx, 2, geometry(ctx).N),
   },
   infer(ctx) {
     const { M, N } = geometry(ctx);

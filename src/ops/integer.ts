@@ -97,8 +97,8 @@ export interface IntegerForm {
   /** The output keeps input 0's scale and zero point instead of its own calibration (max pooling: no requantization). */
   keepsQuant?: boolean;
   /**
-   * A weight layer's op: whether the node runs its layer on int8 (lower takes the layer's
-   * codes), so that a plan stores the layer as the integer kernels do; else it stays float32.
+   * A weight layer's op: whether the node runs its layer on int8, so that a plan stores the
+   * layer as the integer kernels do; else it stays float32 (lower is not asked).
    */
   takesLayer?: (ctx: OpContext) => boolean;
 }

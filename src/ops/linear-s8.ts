@@ -66,10 +66,10 @@ export function linearTakesLayer(ctx: OpContext, biasIndex: number | undefined, 
   return ctx.inputs[0]?.shape.length === 2 && (biasIndex === undefined || !ctx.inputs[biasIndex] || ctx.constants[biasIndex]?.data.length === outputs);
 }
 
-/** The integer form of a matrix layer x [M, K] times its weight (+ bias input `biasIndex`, one value per output): a LinearS8 of the plan's codes. */
+/** The integer form of a matrix layer x [M, K] times its weight (+ bias input `biasIndex`, one value per output; linearTakesLayer): a LinearS8 of the plan's codes. */
 export function linearToS8(ic: IntegerContext, biasIndex: number | undefined): IntegerNode | undefined {
   const layer = ic.layer();
-  if (!layer || !linearTakesLayer(ic.ctx, biasIndex, layer.rows)) return undefined;
+  if (!layer) return undefined;
   const bias = biasIndex === undefined ? undefined : ic.ctx.constants[biasIndex];
   const { inputs, attrs } = layerRequantization(ic, layer, bias?.data);
   const codes = ic.constant('codes', 'int8', [layer.rows, layer.codes.length / layer.rows], layer.codes);

@@ -34,7 +34,7 @@ export const MatMul: OpDef = {
   op: 'MatMul',
   // x [M, K] by a constant [K, N]
   integer: {
-    lower: (ic) => (ic.ctx.constants[1]?.shape.length === 2 ? linearToS8(ic, undefined) : undefined),
+    lower: (ic) => linearToS8(ic, undefined),
     takesLayer: (ctx) => ctx.constants[1]?.shape.length === 2 && linearTakesLayer(ctx, undefined, ctx.constants[1].shape[1]),
   },
   infer: (ctx) => [{ dtype: 'float32', shape: geometry(ctx).outShape }],

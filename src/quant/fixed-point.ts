@@ -61,17 +61,9 @@ export function requantize(value: number, multiplier: number, shift: number): nu
   return divideByPowerOfTwo(doublingHighMultiply(Math.imul(value, 1 << left), multiplier), right);
 }
 
-/** requantize(value, multiplier, shift) for one multiplier and shift, its shifts and masks worked out once (a channel's outputs). */
+/** requantize(value, multiplier, shift) for one multiplier and shift, its shifts worked out once (a channel's outputs). */
 export function channelRequantizer(multiplier: number, shift: number): (value: number) => number {
-  const left = shift > 0 ? shift : 0;
+  const factor = 1 << (shift > 0 ? shift : 0);
   const right = shift > 0 ? 0 : -shift;
-  const factor = 1 << left;
-  const mask = right >= 31 ? 0x7fffffff : (1 << right) - 1;
-  const threshold = mask >> 1;
-  return (value) => {
-    const v = Math.imul(value, factor);
-    const r = doublingHighMultiply(v, multiplier);
-    const q = r >> right;
-    return (r & mask) > threshold + (q < 0 ? 1 : 0) ? q + 1 : q;
-  };
+  return (value) => divideByPowerOfTwo(doublingHighMultiply(Math.imul(value, factor), multiplier), right);
 }

@@ -144,6 +144,7 @@ function lowerToIntegers(graph: Graph, plan: IntegerPlan): { graph: Graph; int8:
     const bounds = clamp && opDef(clamp).integerClamp?.(opContext(graph, clamp));
     const written = bounds ? clamp!.outputs[0] : value;
     const form = opDef(node).integer!;
+    if (form.takesLayer && !form.takesLayer(ctx)) return false;
     const runtimeInputs = node.inputs.filter((name) => name !== '' && !graph.constants.has(name));
     if (plan.qdq && ![...runtimeInputs, ...(form.keepsQuant ? [] : [written])].every((name) => tensors.has(name))) return false;
     const quant = form.keepsQuant ? quantOf(node.inputs[0]) : quantOf(written);
