@@ -14,7 +14,7 @@ import type { OpContext, OpDef } from './op.js';
 import { cFloat } from '../util/c.js';
 import { cKernel } from './lowering.js';
 import { inputShape, where } from './shapes.js';
-import { type Window1d, ceilMode, kernelShape, lowerPool2d, spatialWindows, sumPool } from './window.js';
+import { type Window1d, ceilMode, kernelShape, lowerPool2d, spatialWindows, sumPool, sumPoolGradient } from './window.js';
 
 export function geometry(ctx: OpContext) {
   const x = inputShape(ctx, 0);
@@ -60,6 +60,11 @@ export const AveragePool: OpDef = {
     const { channels, windows } = geometry(ctx);
     const divisor = averagePoolDivisors(ctx);
     return sumPool(windows, channels, (x) => x, (sum, o) => sum / divisor[o]);
+  },
+  gradient(ctx) {
+    const { channels, windows } = geometry(ctx);
+    const divisor = averagePoolDivisors(ctx);
+    return sumPoolGradient(windows, channels, (o) => 1 / divisor[o]);
   },
   lower(ctx, _outputs, c) {
     const { channels, windows } = geometry(ctx);

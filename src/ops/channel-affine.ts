@@ -36,6 +36,16 @@ export const ChannelAffine: OpDef = {
     const apply = affineKernel(inputShape(ctx, 0));
     return ([x, scale, shift], [y]) => apply(x, scale, shift, y);
   },
+  affine: () => true,
+  gradient(ctx) {
+    const { batch, channels, inner } = affineGeometry(inputShape(ctx, 0));
+    return ([, scale], _outputs, [gy], [gx]) => {
+      if (!gx) return;
+      for (let n = 0, i = 0; n < batch; n++) {
+        for (let c = 0; c < channels; c++) for (let j = 0; j < inner; j++, i++) gx[i] += gy[i] * scale[c];
+      }
+    };
+  },
   lower(ctx, _outputs, c) {
     const { batch, channels, inner } = affineGeometry(inputShape(ctx, 0));
     const [x, scale, shift] = ctx.node.inputs;

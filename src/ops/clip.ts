@@ -5,6 +5,7 @@
 import { attrFloat } from '../onnx/attributes.js';
 import type { OpContext, OpDef } from './op.js';
 import { constantInput } from './shapes.js';
+import { unaryGradient } from './gradient.js';
 import { unaryOp } from './unary.js';
 
 const FLOAT_MAX = 3.4028234663852886e38;
@@ -27,4 +28,8 @@ export const Clip: OpDef = {
   (ctx) => bounds(ctx, FLOAT_MAX),
   ),
   integerClamp: (ctx) => bounds(ctx, Infinity),
+  gradient: unaryGradient((ctx) => {
+    const [min, max] = bounds(ctx, Infinity);
+    return (x) => (x < min || x > max ? 0 : 1);
+  }),
 };

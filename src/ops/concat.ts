@@ -38,6 +38,19 @@ export const Concat: OpDef = {
       }
     };
   },
+  affine: () => true,
+  gradient(ctx) {
+    const { outer, blocks } = geometry(ctx);
+    return (_inputs, _outputs, [gy], grads) => {
+      let o = 0;
+      for (let i = 0; i < outer; i++) {
+        grads.forEach((gx, k) => {
+          if (gx) for (let j = 0, s = i * blocks[k]; j < blocks[k]; j++) gx[s + j] += gy[o + j];
+          o += blocks[k];
+        });
+      }
+    };
+  },
   lower(ctx, _outputs, c) {
     // Input k is an [outer, block_k] matrix copied into columns [offset_k, offset_k + block_k) of the output.
     const { outer, blocks } = geometry(ctx);

@@ -61,6 +61,35 @@ export const Conv: OpDef = {
       }
     };
   },
+  affine: (ctx) => ctx.constants[1] !== undefined && (!ctx.inputs[2] || ctx.constants[2] !== undefined),
+  gradient(ctx) {
+    const { windows, batch, inChannels, outChannels, group } = geometry(ctx);
+    const { inSize, outSize, taps, offsets } = tapOffsets(windows);
+    const inPerGroup = inChannels / group;
+    const outPerGroup = outChannels / group;
+    return ([x, w], _outputs, [gy], [gx, gw, gb]) => {
+      for (let n = 0; n < batch; n++) {
+        const [xn, yn] = [n * inChannels * inSize, n * outChannels * outSize];
+        for (let co = 0; co < outChannels; co++) {
+          const firstChannel = Math.floor(co / outPerGroup) * inPerGroup;
+          for (let o = 0; o < outSize; o++) {
+            const g = gy[yn + co * outSize + o];
+            if (g === 0) continue;
+            if (gb) gb[co] += g;
+            for (let ci = 0; ci < inPerGroup; ci++) {
+              for (let t = 0; t < taps; t++) {
+                const at = offsets[o * taps + t];
+                if (at < 0) continue;
+                const [wi, xi] = [(co * inPerGroup + ci) * taps + t, xn + (firstChannel + ci) * inSize + at];
+                if (gx) gx[xi] += g * w[wi];
+                if (gw) gw[wi] += g * x[xi];
+              }
+            }
+          }
+        }
+      }
+    };
+  },
   lower(ctx, _outputs, c) {
     const { batch, windows } = geometryInC(ctx);
     const [kernel, layer, sparseRows] = windows.length === 1 ? [CONV1D_F32, declareLayer(ctx, c), 4] : [CONV2D_F32, declareLayer2d(ctx, c), 5];

@@ -59,6 +59,19 @@ export const Gather: OpDef = {
       }
     };
   },
+  gradient(ctx) {
+    const { outer, axisSize, count, inner } = geometry(ctx);
+    return ([, indices], _outputs, [gy], [gx]) => {
+      if (!gx) return;
+      let o = 0;
+      for (let b = 0; b < outer; b++) {
+        for (let j = 0; j < count; j++) {
+          const start = (b * axisSize + indexIn(ctx, indices[j], axisSize)) * inner;
+          for (let i = 0; i < inner; i++) gx[start + i] += gy[o++];
+        }
+      }
+    };
+  },
   lower(ctx, _outputs, c) {
     const { outer, axisSize, count, inner } = geometry(ctx);
     const indices = indicesOperand(ctx, c, c.id('op'));

@@ -71,6 +71,28 @@ export const Gemm: OpDef = {
       }
     };
   },
+  affine: (ctx) => ctx.constants[1] !== undefined && (!ctx.inputs[2] || ctx.constants[2] !== undefined),
+  gradient(ctx) {
+    const { M, K, N, transA, transB, cShape } = geometry(ctx);
+    const alpha = Math.fround(attrFloat(ctx.node, 'alpha', 1));
+    const beta = Math.fround(attrFloat(ctx.node, 'beta', 1));
+    const cIndex = cShape ? broadcastIndexMap(cShape, [M, N]) : undefined;
+    const [aM, aK] = transA ? [1, M] : [K, 1];
+    const [bK, bN] = transB ? [1, K] : [N, 1];
+    return ([a, b], _outputs, [gy], [ga, gb, gc]) => {
+      for (let m = 0; m < M; m++) {
+        for (let n = 0; n < N; n++) {
+          const g = gy[m * N + n];
+          if (g === 0) continue;
+          if (gc && cIndex) gc[cIndex[m * N + n]] += beta * g;
+          for (let k = 0; k < K; k++) {
+            if (ga) ga[m * aM + k * aK] += alpha * g * b[k * bK + n * bN];
+            if (gb) gb[k * bK + n * bN] += alpha * g * a[m * aM + k * aK];
+          }
+        }
+      }
+    };
+  },
   lower(ctx, _outputs, c) {
     const g = geometry(ctx);
     if (attrFloat(ctx.node, 'alpha', 1) !== 1 || attrFloat(ctx.node, 'beta', 1) !== 1 || g.transA) fail(`${where(ctx.node)}: Gemm with alpha or beta other than 1, or transA, has no C kernel`);

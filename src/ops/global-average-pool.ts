@@ -1,5 +1,6 @@
 /** GlobalAveragePool: the mean over the spatial axes, as ReduceMean computes it. */
 import { globalAveragePoolToS8 } from './global-average-pool-s8.js';
+import { reductionGradient } from './gradient.js';
 import type { OpDef } from './op.js';
 import { REDUCERS, foldReduction, globalPoolReduction, lowerReduction, spatialAxes } from './reduce.js';
 import { inputShape } from './shapes.js';
@@ -12,6 +13,9 @@ export const GlobalAveragePool: OpDef = {
     return ([x], [y]) => mean(x, y);
   },
   lower: (ctx, _outputs, c) => lowerReduction(ctx, c, REDUCERS.mean.kernel, spatialAxes(inputShape(ctx, 0))),
+  gradient: (ctx) => reductionGradient(globalPoolReduction(ctx), REDUCERS.mean.derivative),
+  globalPool: () => 'average',
+  affine: () => true,
   stream: { reduce: () => 'ECGC_STREAM_MEAN' },
   integer: { lower: globalAveragePoolToS8 },
 };

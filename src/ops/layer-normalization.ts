@@ -55,6 +55,31 @@ export const LayerNormalization: OpDef = {
       }
     };
   },
+  // With x̂ the normalized row and g = ∂L/∂x̂ (the output's gradient times the scale):
+  // ∂L/∂x = (g - mean(g) - x̂ mean(g x̂)) / s, statistics recomputed in float64.
+  gradient(ctx) {
+    const { rows, n, epsilon } = geometry(ctx);
+    const g = new Float64Array(n);
+    const normalized = new Float64Array(n);
+    return ([x, scale], _outputs, [gy], [gx]) => {
+      if (!gx) return;
+      for (let r = 0, base = 0; r < rows; r++, base += n) {
+        let mean = 0;
+        for (let i = 0; i < n; i++) mean += x[base + i] / n;
+        let variance = 0;
+        for (let i = 0; i < n; i++) variance += (x[base + i] - mean) ** 2 / n;
+        const s = Math.sqrt(variance + epsilon);
+        let [gMean, gxMean] = [0, 0];
+        for (let i = 0; i < n; i++) {
+          normalized[i] = (x[base + i] - mean) / s;
+          g[i] = gy[base + i] * (scale?.length ? scale[i] : 1);
+          gMean += g[i] / n;
+          gxMean += (g[i] * normalized[i]) / n;
+        }
+        for (let i = 0; i < n; i++) gx[base + i] += (g[i] - gMean - normalized[i] * gxMean) / s;
+      }
+    };
+  },
   lower(ctx, _outputs, c) {
     if (ctx.node.outputs.slice(1).some((o) => o !== '')) fail(`${where(ctx.node)}: the Mean and InvStdDev outputs have no C kernel`);
     const { rows, n, epsilon } = geometry(ctx);

@@ -60,6 +60,25 @@ export const MatMul: OpDef = {
       }
     };
   },
+  affine: (ctx) => ctx.constants[0] !== undefined || ctx.constants[1] !== undefined,
+  gradient(ctx) {
+    const { M, K, N, batch, aBatch, bBatch } = geometry(ctx);
+    return ([a, b], _outputs, [gy], [ga, gb]) => {
+      for (let p = 0; p < batch; p++) {
+        const [aBase, bBase, yBase] = [aBatch[p] * M * K, bBatch[p] * K * N, p * M * N];
+        for (let m = 0; m < M; m++) {
+          for (let n = 0; n < N; n++) {
+            const g = gy[yBase + m * N + n];
+            if (g === 0) continue;
+            for (let k = 0; k < K; k++) {
+              if (ga) ga[aBase + m * K + k] += g * b[bBase + k * N + n];
+              if (gb) gb[bBase + k * N + n] += g * a[aBase + m * K + k];
+            }
+          }
+        }
+      }
+    };
+  },
   lower(ctx, _outputs, c) {
     const g = geometry(ctx);
     const [a, b] = ctx.node.inputs;

@@ -11,7 +11,7 @@ import { type Node, shapeText, sizeOf } from '../ir/graph.js';
 import type { OpContext, OpDef } from './op.js';
 import { cKernel } from './lowering.js';
 import { indexMap, inputShape, stridesOf, where } from './shapes.js';
-import { ceilMode, kernelShape, lowerPool2d, spatialWindows, tapOffsets } from './window.js';
+import { ceilMode, kernelShape, lowerPool2d, maxPoolGradient, spatialWindows, tapOffsets } from './window.js';
 import { type IntegerContext, type IntegerNode, keptQuantAttributes } from './integer.js';
 
 export function geometry(ctx: OpContext) {
@@ -60,6 +60,10 @@ export const MaxPool: OpDef = {
         }
       }
     };
+  },
+  gradient(ctx) {
+    const { channels, windows } = geometry(ctx);
+    return maxPoolGradient(windows, channels);
   },
   lower(ctx, _outputs, c) {
     // only the Indices are read (Y's name removed as unused): no kernel writes them

@@ -8,12 +8,14 @@
  *  lower     the C: which runtime kernel, with which arguments and scratch (src/codegen);
  *  layer     what it means for compression: which input is a compressible weight and how
  *            its rows lie (src/compress, src/plan, src/codegen's packed weights);
- *  stream    its part in a depth-first chain (src/codegen/stream.ts).
+ *  stream    its part in a depth-first chain (src/codegen/stream.ts);
+ *  gradient  its reverse pass, for explanations (src/explain).
  *
  * The registry (index.ts) lists the definitions; no other module names an op.
  */
 import type { OpContext } from '../ir/context.js';
 import type { DType, Graph, Node, TensorData, ValueInfo } from '../ir/graph.js';
+import type { GradientKernel } from './gradient.js';
 import type { IntegerForm } from './integer.js';
 import type { LayerDef } from './layer.js';
 import type { Lowering, StreamRole } from './lowering.js';
@@ -67,6 +69,12 @@ export interface OpDef {
    * where its weight, scales, zero points or bias are not constants.
    */
   dequantized?(graph: Graph, node: Node): Node[] | undefined;
+  /** Its reverse pass (src/ops/gradient.ts); absent: explanations by gradients refuse a model that needs it (views need none). */
+  gradient?(ctx: OpContext, outputs: ValueInfo[]): GradientKernel;
+  /** As this node uses it, a global pooling of every position of a map [N, C, ...] per channel (Grad-CAM's default layer is its input, src/explain). */
+  globalPool?(ctx: OpContext): 'average' | 'max' | undefined;
+  /** Its output is affine in its run-time inputs, its constants fixed: CAM's head must be (src/explain/cam.ts). Views are. */
+  affine?(ctx: OpContext): boolean;
   /** What the graph's output holds when this op ends the graph (probabilities, ...). */
   outputMeaning?: { probabilities: boolean; text: string };
 }

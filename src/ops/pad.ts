@@ -9,6 +9,7 @@ import { cFloat } from '../util/c.js';
 import { gatherKernel } from './gather-map.js';
 import { cKernel, ints } from './lowering.js';
 import { constantInput, indexMap, inputShape, MAX_C_RANK, normalizeAxis, stridesOf, where } from './shapes.js';
+import { scatterGradient } from './gradient.js';
 
 const PAD_F32 = cKernel('ecgc_pad_f32', 'ecgc_pad.c');
 const MODES = { constant: 'ECGC_PAD_CONSTANT', edge: 'ECGC_PAD_EDGE', reflect: 'ECGC_PAD_REFLECT' };
@@ -39,26 +40,8 @@ export function geometry(ctx: OpContext) {
 export const Pad: OpDef = {
   op: 'Pad',
   infer: (ctx) => [{ dtype: ctx.inputs[0]!.dtype, shape: geometry(ctx).outShape }],
-  prepare(ctx) {
-    const { shape, begin, outShape, mode, value } = geometry(ctx);
-    const strides = stridesOf(shape);
-    const source = (i: number, d: number): number => {
-      if (i >= 0 && i < d) return i;
-      if (mode === 'constant') return -1;
-      if (mode === 'edge') return i < 0 ? 0 : d - 1;
-      return i < 0 ? -i : 2 * (d - 1) - i; // reflect, without repeating the edge
-    };
-    const map = indexMap(outShape, (index) => {
-      let offset = 0;
-      for (let i = 0; i < shape.length; i++) {
-        const s = source(index[i] - begin[i], shape[i]);
-        if (s < 0) return -1;
-        offset += s * strides[i];
-      }
-      return offset;
-    });
-    return gatherKernel(map, value);
-  },
+  prepare: (ctx) => gatherKernel(sourceMap(ctx), geometry(ctx).value),
+  gradient: (ctx) => scatterGradient(sourceMap(ctx)),
   lower(ctx, _outputs, c) {
     const { shape, begin, outShape, mode, value } = geometry(ctx);
     if (shape.length > MAX_C_RANK) fail(`${where(ctx.node)}: rank ${shape.length} is above the C kernel's ${MAX_C_RANK}`);
@@ -68,3 +51,24 @@ export const Pad: OpDef = {
     c.step([PAD_F32], (at) => `${PAD_F32.name}(${at(x)}, ${id}__in, ${at(y)}, ${id}__out, ${id}__begin, ${shape.length}, ${MODES[mode]}, ${cFloat(value)});`);
   },
 };
+
+/** For each output element, the input element it copies (-1: the constant). */
+function sourceMap(ctx: OpContext): Int32Array {
+  const { shape, begin, outShape, mode } = geometry(ctx);
+  const strides = stridesOf(shape);
+  const source = (i: number, d: number): number => {
+    if (i >= 0 && i < d) return i;
+    if (mode === 'constant') return -1;
+    if (mode === 'edge') return i < 0 ? 0 : d - 1;
+    return i < 0 ? -i : 2 * (d - 1) - i; // reflect, without repeating the edge
+  };
+  return indexMap(outShape, (index) => {
+    let offset = 0;
+    for (let i = 0; i < shape.length; i++) {
+      const s = source(index[i] - begin[i], shape[i]);
+      if (s < 0) return -1;
+      offset += s * strides[i];
+    }
+    return offset;
+  });
+}

@@ -5,6 +5,7 @@
  * A constant scalar exponent that multiplication or sqrt computes keeps its own C kernel
  * (ecgc_pow_f32, choosing the path once); any other goes through ecgc_pow_broadcast_f32.
  */
+import { binaryGradient } from './gradient.js';
 import { sizeOf } from '../ir/graph.js';
 import { cFloat } from '../util/c.js';
 import { powF32 } from './approx.js';
@@ -33,6 +34,7 @@ const scalarLowering = unaryLowering(
 
 export const Pow: OpDef = {
   op: 'Pow',
+  gradient: binaryGradient([(a, b) => b * Math.pow(a, b - 1), (a, _b, y) => (a > 0 ? y * Math.log(a) : 0)]),
   infer(ctx) {
     return [{ dtype: ctx.inputs[0]!.dtype, shape: broadcastShapes(ctx.node, inputShape(ctx, 0), inputShape(ctx, 1)) }];
   },

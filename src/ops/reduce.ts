@@ -7,6 +7,7 @@ import { fail } from '../errors.js';
 import { type TensorData, sizeOf } from '../ir/graph.js';
 import { attrInt, attrInts } from '../onnx/attributes.js';
 import { expF32, logF32 } from './approx.js';
+import { reductionGradient } from './gradient.js';
 import { type CKernel, type Lowering, cKernel } from './lowering.js';
 import type { OpContext, OpDef } from './op.js';
 import { constantInput, indexMap, inputShape, normalizeAxis, stridesOf, where } from './shapes.js';
@@ -81,10 +82,13 @@ export interface Reducer {
   init: number;
   step(acc: number, x: number): number;
   finish(acc: number, n: number): number;
+  /** ∂y/∂x for one reduced element x of n, y the result (src/ops/gradient.ts). */
+  derivative(x: number, y: number, n: number): number;
   kernel: CKernel;
 }
 
-export function reduceOp(op: string, reducer: Reducer, axesInputSince: number): OpDef {
+/** `pool`: the reduction a global pooling is when it takes every spatial axis of a map [N, C, ...] (ReduceMean, ReduceMax). */
+export function reduceOp(op: string, reducer: Reducer, axesInputSince: number, pool?: 'average' | 'max'): OpDef {
   /** The reduced axes; undefined: none (noop_with_empty_axes), the output is the input. */
   const axes = (ctx: OpContext): number[] | undefined => {
     const shape = inputShape(ctx, 0);
@@ -100,6 +104,12 @@ export function reduceOp(op: string, reducer: Reducer, axesInputSince: number): 
       const fold = foldReduction(geometry(ctx), reducer);
       return ([x], [y]) => fold(x, y);
     },
+    gradient: (ctx) => reductionGradient(geometry(ctx), reducer.derivative),
+    globalPool(ctx) {
+      const shape = inputShape(ctx, 0);
+      return shape.length >= 3 && axes(ctx)?.join() === spatialAxes(shape).join() ? pool : undefined;
+    },
+    affine: () => pool === 'average',
     lower(ctx, _outputs, c) {
       const reducedAxes = axes(ctx);
       if (reducedAxes === undefined) c.view();
@@ -113,15 +123,16 @@ const f32 = Math.fround;
 const same = (acc: number) => acc;
 
 export const REDUCERS = {
-  sum: { init: 0, step: (acc, x) => acc + x, finish: same, kernel: kernelOf('sum') },
-  mean: { init: 0, step: (acc, x) => acc + x, finish: (acc, n) => acc / n, kernel: kernelOf('mean') },
-  max: { init: -Infinity, step: (acc, x) => (x > acc ? x : acc), finish: same, kernel: kernelOf('max') },
-  min: { init: Infinity, step: (acc, x) => (x < acc ? x : acc), finish: same, kernel: kernelOf('min') },
-  prod: { init: 1, step: (acc, x) => acc * x, finish: same, kernel: kernelOf('prod') },
-  l1: { init: 0, step: (acc, x) => acc + Math.abs(x), finish: same, kernel: kernelOf('l1') },
-  l2: { init: 0, step: (acc, x) => acc + f32(x * x), finish: (acc) => Math.sqrt(acc), kernel: kernelOf('l2') },
-  sumSquare: { init: 0, step: (acc, x) => acc + f32(x * x), finish: same, kernel: kernelOf('sum_square') },
-  logSumExp: { init: 0, step: (acc, x) => acc + expF32(x), finish: logF32, kernel: kernelOf('log_sum_exp') },
+  sum: { init: 0, step: (acc, x) => acc + x, finish: same, derivative: () => 1, kernel: kernelOf('sum') },
+  mean: { init: 0, step: (acc, x) => acc + x, finish: (acc, n) => acc / n, derivative: (_x, _y, n) => 1 / n, kernel: kernelOf('mean') },
+  // every element equal to the extremum passes the gradient on
+  max: { init: -Infinity, step: (acc, x) => (x > acc ? x : acc), finish: same, derivative: (x, y) => (x === y ? 1 : 0), kernel: kernelOf('max') },
+  min: { init: Infinity, step: (acc, x) => (x < acc ? x : acc), finish: same, derivative: (x, y) => (x === y ? 1 : 0), kernel: kernelOf('min') },
+  prod: { init: 1, step: (acc, x) => acc * x, finish: same, derivative: (x, y) => (x === 0 ? 0 : y / x), kernel: kernelOf('prod') },
+  l1: { init: 0, step: (acc, x) => acc + Math.abs(x), finish: same, derivative: (x) => Math.sign(x), kernel: kernelOf('l1') },
+  l2: { init: 0, step: (acc, x) => acc + f32(x * x), finish: (acc) => Math.sqrt(acc), derivative: (x, y) => (y === 0 ? 0 : x / y), kernel: kernelOf('l2') },
+  sumSquare: { init: 0, step: (acc, x) => acc + f32(x * x), finish: same, derivative: (x) => 2 * x, kernel: kernelOf('sum_square') },
+  logSumExp: { init: 0, step: (acc, x) => acc + expF32(x), finish: logF32, derivative: (x, y) => Math.exp(x - y), kernel: kernelOf('log_sum_exp') },
 } satisfies Record<string, Reducer>;
 
 /**

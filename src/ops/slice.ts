@@ -5,6 +5,7 @@ import type { OpContext, OpDef } from './op.js';
 import { lowerStridedCopy } from './copy.js';
 import { gatherKernel } from './gather-map.js';
 import { constantInput, indexMap, inputShape, normalizeAxis, stridesOf, where } from './shapes.js';
+import { scatterGradient } from './gradient.js';
 
 export function geometry(ctx: OpContext) {
   const shape = inputShape(ctx, 0);
@@ -33,14 +34,18 @@ export function geometry(ctx: OpContext) {
 export const Slice: OpDef = {
   op: 'Slice',
   infer: (ctx) => [{ dtype: ctx.inputs[0]!.dtype, shape: geometry(ctx).outShape }],
-  prepare(ctx) {
-    const { shape, start, step, outShape } = geometry(ctx);
-    const strides = stridesOf(shape);
-    return gatherKernel(indexMap(outShape, (index) => index.reduce((sum, v, i) => sum + (start[i] + v * step[i]) * strides[i], 0)));
-  },
+  prepare: (ctx) => gatherKernel(sourceMap(ctx)),
+  gradient: (ctx) => scatterGradient(sourceMap(ctx)),
   lower(ctx, _outputs, c) {
     const { shape, start, step, outShape } = geometry(ctx);
     const strides = stridesOf(shape);
     lowerStridedCopy(ctx, c, start.reduce((sum, s, i) => sum + s * strides[i], 0), step.map((s, i) => s * strides[i]), outShape);
   },
 };
+
+/** For each output element, the input element it copies. */
+function sourceMap(ctx: OpContext): Int32Array {
+  const { shape, start, step, outShape } = geometry(ctx);
+  const strides = stridesOf(shape);
+  return indexMap(outShape, (index) => index.reduce((sum, v, i) => sum + (start[i] + v * step[i]) * strides[i], 0));
+}

@@ -45,6 +45,21 @@ export const Softmax: OpDef = {
       }
     };
   },
+  // ∂L/∂x_j = y_j (∂L/∂y_j - Σ_k ∂L/∂y_k y_k)
+  gradient(ctx) {
+    const { outer, length, inner } = geometry(ctx);
+    return (_inputs, [y], [gy], [gx]) => {
+      if (!gx) return;
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i++) {
+          const base = o * length * inner + i;
+          let dot = 0;
+          for (let j = 0; j < length; j++) dot += gy[base + j * inner] * y[base + j * inner];
+          for (let j = 0; j < length; j++) gx[base + j * inner] += y[base + j * inner] * (gy[base + j * inner] - dot);
+        }
+      }
+    };
+  },
   lower(ctx, _outputs, c) {
     const { outer, length, inner } = geometry(ctx);
     const [x, y] = [ctx.node.inputs[0], ctx.node.outputs[0]];

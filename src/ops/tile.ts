@@ -4,6 +4,7 @@ import type { OpContext, OpDef } from './op.js';
 import { lowerStridedCopy } from './copy.js';
 import { gatherKernel } from './gather-map.js';
 import { constantInput, indexMap, inputShape, stridesOf, where } from './shapes.js';
+import { scatterGradient } from './gradient.js';
 
 function geometry(ctx: OpContext) {
   const shape = inputShape(ctx, 0);
@@ -15,11 +16,8 @@ function geometry(ctx: OpContext) {
 export const Tile: OpDef = {
   op: 'Tile',
   infer: (ctx) => [{ dtype: ctx.inputs[0]!.dtype, shape: geometry(ctx).outShape }],
-  prepare(ctx) {
-    const { shape, outShape } = geometry(ctx);
-    const strides = stridesOf(shape);
-    return gatherKernel(indexMap(outShape, (index) => index.reduce((sum, v, i) => sum + (v % shape[i]) * strides[i], 0)));
-  },
+  prepare: (ctx) => gatherKernel(sourceMap(ctx)),
+  gradient: (ctx) => scatterGradient(sourceMap(ctx)),
   lower(ctx, _outputs, c) {
     // Output axis d read as (repeat, d): the repeat with stride 0, then the input's own axis;
     // axes of one element add nothing and are left out.
@@ -32,3 +30,10 @@ export const Tile: OpDef = {
     lowerStridedCopy(ctx, c, 0, axes.map((a) => a.stride), axes.map((a) => a.size));
   },
 };
+
+/** For each output element, the input element it copies. */
+function sourceMap(ctx: OpContext): Int32Array {
+  const { shape, outShape } = geometry(ctx);
+  const strides = stridesOf(shape);
+  return indexMap(outShape, (index) => index.reduce((sum, v, i) => sum + (v % shape[i]) * strides[i], 0));
+}

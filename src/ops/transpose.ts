@@ -4,6 +4,7 @@ import type { OpContext, OpDef } from './op.js';
 import { lowerStridedCopy } from './copy.js';
 import { gatherKernel } from './gather-map.js';
 import { indexMap, inputShape, stridesOf, where } from './shapes.js';
+import { scatterGradient } from './gradient.js';
 
 export function geometry(ctx: OpContext) {
   const shape = inputShape(ctx, 0);
@@ -16,14 +17,18 @@ export function geometry(ctx: OpContext) {
 export const Transpose: OpDef = {
   op: 'Transpose',
   infer: (ctx) => [{ dtype: ctx.inputs[0]!.dtype, shape: geometry(ctx).outShape }],
-  prepare(ctx) {
-    const { shape, perm, outShape } = geometry(ctx);
-    const strides = stridesOf(shape);
-    return gatherKernel(indexMap(outShape, (index) => index.reduce((sum, v, i) => sum + v * strides[perm[i]], 0)));
-  },
+  prepare: (ctx) => gatherKernel(sourceMap(ctx)),
+  gradient: (ctx) => scatterGradient(sourceMap(ctx)),
   lower(ctx, _outputs, c) {
     const { shape, perm, outShape } = geometry(ctx);
     const strides = stridesOf(shape);
     lowerStridedCopy(ctx, c, 0, perm.map((p) => strides[p]), outShape);
   },
 };
+
+/** For each output element, the input element it copies. */
+function sourceMap(ctx: OpContext): Int32Array {
+  const { shape, perm, outShape } = geometry(ctx);
+  const strides = stridesOf(shape);
+  return indexMap(outShape, (index) => index.reduce((sum, v, i) => sum + v * strides[perm[i]], 0));
+}

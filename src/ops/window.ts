@@ -1,4 +1,5 @@
 /** Sliding-window geometry shared by Conv, MaxPool and AveragePool, per spatial axis. */
+import type { GradientKernel } from './gradient.js';
 import { fail } from '../errors.js';
 import { attrInt, attrInts, attrString } from '../onnx/attributes.js';
 import type { Node } from '../ir/graph.js';
@@ -115,6 +116,38 @@ export function sumPool(windows: readonly Window1d[], channels: number, term: (x
           if (at >= 0) sum = f(sum + term(x[c * inSize + at]));
         }
         y[c * outSize + o] = finish(sum, o);
+      }
+    }
+  };
+}
+
+/** The summing pools' reverse: every tap inside the input gets its output's gradient times `weight(o)`. */
+export function sumPoolGradient(windows: readonly Window1d[], channels: number, weight: (o: number) => number): GradientKernel {
+  const { inSize, outSize, taps, offsets } = tapOffsets(windows);
+  return (_inputs, _outputs, [gy], [gx]) => {
+    if (!gx) return;
+    for (let c = 0; c < channels; c++) {
+      for (let o = 0; o < outSize; o++) {
+        const g = gy[c * outSize + o] * weight(o);
+        for (let t = 0; t < taps; t++) if (offsets[o * taps + t] >= 0) gx[c * inSize + offsets[o * taps + t]] += g;
+      }
+    }
+  };
+}
+
+/** MaxPool's reverse: the output's gradient goes to the tap that won (the first of equal ones, as the forward scan keeps it). */
+export function maxPoolGradient(windows: readonly Window1d[], channels: number): GradientKernel {
+  const { inSize, outSize, taps, offsets } = tapOffsets(windows);
+  return ([x], _outputs, [gy], [gx]) => {
+    if (!gx) return;
+    for (let c = 0; c < channels; c++) {
+      for (let o = 0; o < outSize; o++) {
+        let [max, argmax] = [-Infinity, -1];
+        for (let t = 0; t < taps; t++) {
+          const at = offsets[o * taps + t];
+          if (at >= 0 && x[c * inSize + at] > max) [max, argmax] = [x[c * inSize + at], at];
+        }
+        if (argmax >= 0) gx[c * inSize + argmax] += gy[c * outSize + o];
       }
     }
   };

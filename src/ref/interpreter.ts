@@ -23,8 +23,19 @@ export interface CompiledGraph {
 }
 
 export function compileGraph(graph: Graph): CompiledGraph {
-  const { inputBuffers, steps, outputBuffers } = build(graph);
+  return compileTraced(graph);
+}
+
+/** A compiled graph whose every value stays readable after a run (the reverse pass of src/explain reads them). */
+export interface TracedGraph extends CompiledGraph {
+  /** The buffer of a value (a view's is its input's): valid until the next run. */
+  value(name: string): TensorData;
+}
+
+export function compileTraced(graph: Graph): TracedGraph {
+  const { inputBuffers, steps, outputBuffers, buffers } = build(graph);
   return {
+    value: (name) => buffers.get(name) ?? fail(`internal: no value '${name}'`),
     batch: windowsPerRun(graph),
     inputSizes: inputBuffers.map((b) => b.length),
     outputSizes: outputBuffers.map((b) => b.length),
@@ -74,7 +85,7 @@ function build(graph: Graph) {
     steps.push({ node: index, ins, outs, run: () => kernel(ins, outs) });
   });
   const outputBuffers = graph.outputs.map((name) => bufferOf(name) as Float32Array);
-  return { inputBuffers, steps, outputBuffers, constantBuffers: new Set<TensorData>([...graph.constants.values()].map((t) => t.data)) };
+  return { inputBuffers, steps, outputBuffers, buffers, constantBuffers: new Set<TensorData>([...graph.constants.values()].map((t) => t.data)) };
 }
 
 /**
