@@ -11,6 +11,7 @@ import { compileCommand, verifyCommand } from './compile.js';
 import { compressCommand } from './compress.js';
 import { dataCommand } from './data.js';
 import { evalCommand } from './eval.js';
+import { explainCommand } from './explain.js';
 import { finetuneCommand } from './finetune.js';
 import { inspectCommand } from './inspect.js';
 import { runCommand } from './run.js';
@@ -73,6 +74,27 @@ program
   .option('--noise <record>', 'add real electrode noise to every window: an NSTDB record, e.g. ../shared/data/nstdb/ma (muscle) or .../bw (baseline wander)')
   .option('--snr <dB>', 'with --noise: the signal-to-noise ratio, signal power from the QRS peak-to-peak amplitude as NSTDB defines it')
   .action(action(dataCommand));
+
+program
+  .command('explain')
+  .description('why the model decides as it does: Grad-CAM, SHAP or CAM saliency per sample, with a plan the compressed model beside the float one (explain.json, explain.html)')
+  .argument('<model>', 'model.onnx')
+  .requiredOption('--method <method>', 'gradcam (gradients into the last convolutional map), shap (permutation SHAP over time segments, any model) or cam (class activation map: global average pooling + a linear layer)')
+  .requiredOption('--out <dir>', 'output directory: explain.json (schema ecgc.explain/1) and explain.html (written whole: an interrupted run leaves nothing)')
+  .option('--data <dir>', "a dataset written by 'ecgc data': its labels, rate and R peak position are used")
+  .option('--input <x.npy>', 'windows [N, C, T] (or the model\'s input shape per window), without labels')
+  .option('--plan <plan.json>', "a compression plan from 'ecgc compress': the compressed model's explanations (the device's numerics) beside the float model's, and their agreement")
+  .option('--class <name>', "the class to explain in every window (default: each window's predicted class)")
+  .option('--count <n>', 'windows to explain: per class with --data, in all with --input', '20')
+  .option('--layer <node>', 'Grad-CAM: the node whose output map is weighed (default: the map the last global pooling reads)')
+  .option('--segments <n>', 'SHAP: time segments of each window', '16')
+  .option('--permutations <n>', 'SHAP: orders of the segments sampled (in antithetic pairs; all of them, exact, when there are no more)', '8')
+  .option('--background <n>', 'SHAP: background windows, spread over the source', '16')
+  .option('--seed <n>', 'SHAP: the seed of the sampled orders', '0')
+  .option('--threads <n>', 'worker threads (default: up to 2)')
+  .option('--force', 'replace an existing output directory of explain.json and explain.html')
+  .option('--json', 'print the report (schema ecgc.explain/1) on stdout')
+  .action(action(explainCommand));
 
 program
   .command('eval')

@@ -9,9 +9,9 @@ import { fail } from '../errors.js';
 import { opContext } from '../ir/context.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { opDef } from '../ops/index.js';
-import { compileTraced } from '../ref/interpreter.js';
 import { differentiate } from './gradients.js';
 import { lastGlobalPool, mapRows, scoresPerWindow, stretch, timeLength } from './model.js';
+import { type Numerics, deviceRun } from './numerics.js';
 import { type ClassChoice, type WindowExplanation, forEachRun } from './saliency.js';
 
 export interface CamHead {
@@ -74,9 +74,11 @@ export function camPositions(head: CamHead, a: ArrayLike<number>, positions: num
   }
 }
 
-export function cam(graph: Graph, windows: Float32Array, count: number, choose: ClassChoice): WindowExplanation[] {
+/** With an int8 plan, the map and the scores are the device's (src/explain/numerics.ts), the weights the plan's. */
+export function cam(numerics: Numerics, windows: Float32Array, count: number, choose: ClassChoice): WindowExplanation[] {
+  const { graph } = numerics;
   const head = camHead(graph);
-  const traced = compileTraced(graph);
+  const traced = deviceRun(numerics);
   const length = timeLength(graph);
   const { channels, lines, positions } = mapRows(graph.values.get(head.feature)!.shape);
   const mapSize = channels * lines * positions;
@@ -84,16 +86,16 @@ export function cam(graph: Graph, windows: Float32Array, count: number, choose: 
   const explanations: WindowExplanation[] = [];
   const line = new Float32Array(channels * positions);
   const lineMap = new Float32Array(positions);
-  forEachRun(traced, windows, count, (inputs, _first, real) => {
+  forEachRun(traced, windows, count, (inputs, first, real) => {
     const output = traced.run(inputs)[0];
     const a = traced.value(head.feature);
     for (let b = 0; b < real; b++) {
       const scores = output.slice(b * scoresPer, (b + 1) * scoresPer);
-      const explained = choose(scores);
+      const explained = choose(scores, first + b);
       const map = new Float64Array(positions);
       for (let l = 0; l < lines; l++) {
         // the line's [K, positions] rows
-        for (let k = 0; k < channels; k++) line.set(a.subarray(b * mapSize + (k * lines + l) * positions, b * mapSize + (k * lines + l + 1) * positions), k * positions);
+        for (let k = 0; k < channels; k++) for (let p = 0; p < positions; p++) line[k * positions + p] = a[b * mapSize + (k * lines + l) * positions + p];
         camPositions(head, line, positions, explained, lineMap);
         for (let p = 0; p < positions; p++) map[p] += lineMap[p] / lines;
       }

@@ -2,27 +2,31 @@
  * Grad-CAM (Selvaraju et al., 2017) on a 1-D signal: for a layer's map A [K, positions], the
  * channel weights α_k are the mean over positions of ∂score/∂A_k, the map is
  * ReLU(Σ_k α_k A_k), stretched to the input's samples. Gradients come from the reverse pass
- * (src/explain/gradients.ts) at the reference's values.
+ * (src/explain/gradients.ts) at the reference's values; with an int8 plan the scores, the
+ * class and the map A are the device's (src/explain/numerics.ts).
  */
-import type { Graph } from '../ir/graph.js';
 import { differentiate } from './gradients.js';
-import { mapRows, stretch, timeLength } from './model.js';
+import { mapRows, scoresPerWindow, stretch, timeLength } from './model.js';
+import { type Numerics, deviceRun } from './numerics.js';
 import { type ClassChoice, type WindowExplanation, forEachRun } from './saliency.js';
 
-export function gradCam(graph: Graph, layer: string, windows: Float32Array, count: number, choose: ClassChoice): WindowExplanation[] {
+export function gradCam(numerics: Numerics, layer: string, windows: Float32Array, count: number, choose: ClassChoice): WindowExplanation[] {
+  const { graph } = numerics;
   const gg = differentiate(graph, [layer], 'Grad-CAM');
+  const device = numerics.device === graph ? undefined : deviceRun(numerics);
   const length = timeLength(graph);
   const { channels, lines, positions } = mapRows(graph.values.get(layer)!.shape);
   const mapSize = channels * lines * positions;
-  const scoresPer = graph.values.get(graph.outputs[0])!.shape.slice(1).reduce((p, d) => p * d, 1);
+  const scoresPer = scoresPerWindow(graph);
   const explanations: WindowExplanation[] = [];
-  forEachRun(gg, windows, count, (inputs, _first, real) => {
-    const output = gg.forward(inputs)[0];
+  forEachRun(gg, windows, count, (inputs, first, real) => {
+    const float = gg.forward(inputs)[0];
+    const output = device ? device.run(inputs)[0] : float;
     const seed = new Float64Array(output.length);
-    const explained = Array.from({ length: real }, (_, b) => choose(output.subarray(b * scoresPer, (b + 1) * scoresPer)));
+    const explained = Array.from({ length: real }, (_, b) => choose(output.subarray(b * scoresPer, (b + 1) * scoresPer), first + b));
     explained.forEach((c, b) => (seed[b * scoresPer + c] = 1));
     const [grad] = gg.backward(seed);
-    const a = gg.value(layer);
+    const a = device ? device.value(layer) : gg.value(layer);
     for (let b = 0; b < real; b++) {
       const base = b * mapSize;
       const cam = new Float64Array(lines * positions);

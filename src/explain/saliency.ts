@@ -10,8 +10,8 @@ export interface WindowExplanation {
   saliency: Float64Array;
 }
 
-/** Which class a window's explanation is about, from its scores: its predicted class, or a fixed one. */
-export type ClassChoice = (scores: ArrayLike<number>) => number;
+/** Which class a window's explanation is about, from its scores and its index among the windows explained: its predicted class, a fixed one, another model's. */
+export type ClassChoice = (scores: ArrayLike<number>, window: number) => number;
 
 export const predictedClass: ClassChoice = (scores) => {
   let best = 0;

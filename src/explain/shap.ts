@@ -69,16 +69,16 @@ function allOrders(n: number): number[][] {
 }
 
 /**
- * SHAP values of one window `x` for the class `choose` picks from its scores, against
- * `background` (windows back to back).
+ * SHAP values of one window `x` (number `index` of those explained) for the class `choose`
+ * picks, against `background` (windows back to back).
  */
-export async function shapWindow(evaluate: Evaluate, layout: WindowLayout, x: Float32Array, background: Float32Array, choose: ClassChoice, options: ShapOptions): Promise<ShapExplanation> {
+export async function shapWindow(evaluate: Evaluate, layout: WindowLayout, x: Float32Array, index: number, background: Float32Array, choose: ClassChoice, options: ShapOptions): Promise<ShapExplanation> {
   const { size, leads, length } = layout;
   const backgrounds = background.length / size;
   const bounds = segmentBounds(length, options.segments);
   const orders = segmentOrders(options.segments, options.permutations, options.seed);
   const scores = await evaluate(x, 1);
-  const explained = choose(scores);
+  const explained = choose(scores, index);
   const classes = scores.length;
 
   // Coalitions: the empty and the full one once, then each order's proper prefixes of one or more segments.

@@ -80,7 +80,7 @@ import { packBits, packedBytes, unpackBits } from '../pack/bits.js';
 import { type WeightLayer, findWeightLayers, layerWeightNames, readRows, writeRows } from './layers.js';
 import { type ActivationQuant, INT8_MAX, INT8_MIN } from '../quant/activations.js';
 import type { CalibrationRule } from '../quant/calibrate.js';
-import { int8Values, integerGraph } from '../quant/integer-graph.js';
+import { int8Values, integerGraph, integerGraphWithTwins } from '../quant/integer-graph.js';
 import type { IntegerLayer } from '../ops/integer.js';
 import { FLOAT_BITS, QUANTIZERS, type QuantizedLayer, type Quantizer, type QuantizerFamily, type QuantizerSpec, type Rounding, SCALE_FORMATS, type ScaleFormat, quantizeLayer, validateSpec } from './quantize.js';
 
@@ -363,6 +363,13 @@ export function int8ActivationsOf(graph: Graph, plan: Plan): Map<string, Activat
   if (!plan.activations) return new Map();
   const { applied, integerLayers } = applyWeights(graph, plan);
   return int8Values(applied, { tensors: activationTensors(plan.activations), layers: integerLayers });
+}
+
+/** For an int8 plan, its integer graph with the int8 twin of each value it holds as int8 (integerGraphWithTwins); undefined for a float32 plan. */
+export function integerTwinsOf(graph: Graph, plan: Plan): ReturnType<typeof integerGraphWithTwins> | undefined {
+  if (!plan.activations) return undefined;
+  const { applied, integerLayers } = applyWeights(graph, plan);
+  return integerGraphWithTwins(applied, { tensors: activationTensors(plan.activations), layers: integerLayers });
 }
 
 /** An int8 plan's activation quantization, by value. */

@@ -38,6 +38,15 @@ export function integerGraph(graph: Graph, plan: IntegerPlan): Graph {
 }
 
 /**
+ * The integer graph and, for each float32 value it holds as int8, that twin's name and
+ * quantization: how the device's values are read back as the float graph names them (src/explain).
+ */
+export function integerGraphWithTwins(graph: Graph, plan: IntegerPlan): { graph: Graph; twins: Map<string, { value: string; quant: ActivationQuant }> } {
+  const { graph: lowered, int8, tensors } = lowerToIntegers(graph, plan);
+  return { graph: lowered, twins: new Map([...int8].map(([value, twin]) => [value, { value: twin, quant: tensors.get(value)! }])) };
+}
+
+/**
  * The float32 values the integer graph holds as int8 (written by an int8 node, or quantized
  * for one to read), with their quantization: what training through activation fake-quant
  * rounds (src/compress/finetune.py).

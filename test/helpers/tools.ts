@@ -47,3 +47,10 @@ export function makeAvailable(what: string): boolean {
 export function scriptAvailable(what: string): boolean {
   return toolAvailable(what, ['script', '--version'], 'apt-get install bsdutils');
 }
+
+/** Debian's Chromium: the HTML reports are checked in it, headless. */
+export const CHROMIUM = '/usr/bin/chromium';
+
+export function chromiumAvailable(what: string): boolean {
+  return toolAvailable(what, [CHROMIUM, '--version'], 'apt-get install chromium');
+}
