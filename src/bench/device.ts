@@ -15,6 +15,8 @@ import { join } from 'node:path';
 import { EXIT_MISMATCH, EcgcError, fail } from '../errors.js';
 import { type Generated, generate } from '../codegen/emit.js';
 import type { Schedule } from '../codegen/lower.js';
+import { expectedOutputs } from '../codegen/verify.js';
+import type { DeviceCam } from '../explain/device.js';
 import { cComment } from '../util/c.js';
 import type { LayerQuantization } from '../codegen/weights.js';
 import { quantizeLayer } from '../plan/quantize.js';
@@ -25,7 +27,7 @@ import { attrInt } from '../onnx/attributes.js';
 import { buildModel } from '../onnx/build.js';
 import { importModel } from '../onnx/import.js';
 import type { Encoding } from '../pack/encode.js';
-import { compileGraph, harnessLayout, runBatch, wholeRuns } from '../ref/interpreter.js';
+import { harnessLayout, wholeRuns } from '../ref/interpreter.js';
 import { type LinkedModel, linkModel, runDevice, writeDeviceBuild } from '../toolchain/device.js';
 import { instructionCountPlugin, readMarks, symbolAddress } from '../toolchain/plugin.js';
 import type { ImageSizes } from '../toolchain/size.js';
@@ -62,6 +64,8 @@ export interface DeviceBench {
   stackPeak: number;
   weightBytes: number;
   arenaBytes: number;
+  /** With --explain: mean instructions of one <name>_explain call after a run. */
+  explainInstructions: number | null;
 }
 
 export interface DeviceBenchOptions {
@@ -74,6 +78,10 @@ export interface DeviceBenchOptions {
   timeoutSeconds?: number;
   /** false: per-layer counts only (one image, one run). */
   perInference?: boolean;
+  /** false: the whole image only, no per-layer counts. */
+  perLayer?: boolean;
+  /** --explain: <name>_explain too, its instructions counted after each run. */
+  explain?: DeviceCam;
   /** The C already generated from `graph` with these options (ecgc compile's), measured as it is. */
   generated?: Generated;
 }
@@ -118,7 +126,7 @@ export function withLayerMarks(modelC: string, name: string): { text: string; st
 }
 
 export async function benchOnDevice(graph: Graph, source: string, target: CortexTarget, inputs: Float32Array, count: number, options: DeviceBenchOptions = {}): Promise<DeviceBench> {
-  const generated = options.generated ?? generate(graph, source, { name: options.name, quantization: options.quantization, schedule: options.schedule, streamBlock: options.streamBlock, target: target.name });
+  const generated = options.generated ?? generate(graph, source, { name: options.name, quantization: options.quantization, schedule: options.schedule, streamBlock: options.streamBlock, target: target.name, explain: options.explain });
   const optimization = options.optimization ?? '-O2';
   const settings = { target, budget: {}, stackBytes: options.stackBytes ?? DEFAULT_STACK_BYTES, timeoutSeconds: options.timeoutSeconds };
   const what = `${generated.name} on ${target.name} (${optimization})`;
@@ -136,14 +144,30 @@ export async function benchOnDevice(graph: Graph, source: string, target: Cortex
       return { report, marks: readMarks(join(dir, log)) };
     };
 
-    let whole: { linked: LinkedModel; perRun: number[]; stackPeak: number } | undefined;
+    // with --explain the harness also marks each <name>_explain call, after the run's marks
+    const explainMarks = generated.explain ? 2 : 0;
+    let whole: { linked: LinkedModel; perRun: number[]; explain: number[]; stackPeak: number } | undefined;
     if (options.perInference !== false) {
       const linked = await linkModel(dir, sources, generated, settings, optimization, 'whole', what);
       const { report, marks } = await count_(linked, 'whole.log');
-      if (marks.length !== 2 + 2 * runs) fail(`internal: ${what}: expected ${2 + 2 * runs} marks, the plugin logged ${marks.length}`);
+      const perRun = 2 + explainMarks;
+      if (marks.length !== 2 + perRun * runs) fail(`internal: ${what}: expected ${2 + perRun * runs} marks, the plugin logged ${marks.length}`);
       const markCost = marks[1] - marks[0];
-      whole = { linked, perRun: Array.from({ length: runs }, (_, r) => marks[3 + 2 * r] - marks[2 + 2 * r] - markCost), stackPeak: report.stackPeak };
+      const interval = (i: number) => marks[i + 1] - marks[i] - markCost;
+      whole = {
+        linked,
+        perRun: Array.from({ length: runs }, (_, r) => interval(2 + perRun * r)),
+        explain: explainMarks ? Array.from({ length: runs }, (_, r) => interval(4 + perRun * r)) : [],
+        stackPeak: report.stackPeak,
+      };
       checkOutputs(dir, generated, windows, padded, what);
+    }
+    if (whole && options.perLayer === false) {
+      return {
+        name: generated.name, target, board: whole.linked.board, optimization, windows: count, perInference: mean(whole.perRun), layers: [], outsideLayers: 0, markCost: 0,
+        macs: summarize(graph).totals.macs, sizes: whole.linked.sizes, stackPeak: whole.stackPeak, weightBytes: generated.weightBytes, arenaBytes: generated.memory.arenaBytes,
+        explainInstructions: explainMarks ? mean(whole.explain) : null,
+      };
     }
 
     const marked = withLayerMarks(generated.files.get(`${generated.name}.c`)!, generated.name);
@@ -151,24 +175,26 @@ export async function benchOnDevice(graph: Graph, source: string, target: Cortex
     const linked = await linkModel(dir, sources, generated, settings, optimization, 'layers', what);
     const { report, marks } = await count_(linked, 'layers.log');
     const steps = marked.steps.length;
-    if (marks.length !== 2 + runs * (steps + 3)) fail(`internal: ${what}: expected ${2 + runs * (steps + 3)} marks, the plugin logged ${marks.length}`);
+    const perRun = steps + 3 + explainMarks;
+    if (marks.length !== 2 + runs * perRun) fail(`internal: ${what}: expected ${2 + runs * perRun} marks, the plugin logged ${marks.length}`);
     const markCost = marks[1] - marks[0];
     const interval = (i: number) => marks[i + 1] - marks[i] - markCost;
-    const mean = (f: (base: number) => number) => Array.from({ length: runs }, (_, r) => f(2 + r * (steps + 3))).reduce((a, b) => a + b, 0) / runs;
+    const meanOf = (f: (base: number) => number) => mean(Array.from({ length: runs }, (_, r) => f(2 + r * perRun)));
     const macs = new Map(summarize(graph).nodes.map((n) => [n.name, n.macs]));
     const layers = matchSteps(graph, marked.steps).map((nodes, j) => ({
       node: nodes.length === 1 ? nodes[0].name : `${nodes[0].name} .. ${nodes[nodes.length - 1].name}`,
       op: nodes.length === 1 ? nodes[0].op : 'Stream',
       kind: nodes.length === 1 ? layerKind(graph, nodes[0]) : `${nodes.length} ops depth first`,
       macs: nodes.reduce((sum, node) => sum + (macs.get(node.name) ?? 0), 0),
-      instructions: mean((base) => interval(base + 1 + j)),
+      instructions: meanOf((base) => interval(base + 1 + j)),
     }));
-    const outsideLayers = mean((base) => interval(base) + interval(base + steps + 1));
-    const perInference = whole ? whole.perRun.reduce((a, b) => a + b, 0) / runs : layers.reduce((s, l) => s + l.instructions, 0) + outsideLayers;
+    const outsideLayers = meanOf((base) => interval(base) + interval(base + steps + 1));
+    const perInference = whole ? mean(whole.perRun) : layers.reduce((s, l) => s + l.instructions, 0) + outsideLayers;
     const image = whole?.linked ?? linked;
     return {
       name: generated.name, target, board: image.board, optimization, windows: count, perInference, layers, outsideLayers, markCost,
       macs: summarize(graph).totals.macs, sizes: image.sizes, stackPeak: whole?.stackPeak ?? report.stackPeak, weightBytes: generated.weightBytes, arenaBytes: generated.memory.arenaBytes,
+      explainInstructions: !explainMarks ? null : whole ? mean(whole.explain) : meanOf((base) => interval(base + steps + 3)),
     };
   });
 }
@@ -193,9 +219,11 @@ function matchSteps(graph: Graph, steps: { node: string; op: string }[]): Node[]
   });
 }
 
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
 /** A bench is only quoted for an image that computes the right outputs. */
 function checkOutputs(dir: string, generated: Generated, inputs: Float32Array, count: number, what: string): void {
-  const expected = runBatch(compileGraph(generated.reference), inputs, count);
+  const expected = expectedOutputs(generated, inputs, count);
   const actual = readFileSync(join(dir, 'output.bin'));
   if (!Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength).equals(actual)) {
     throw new EcgcError(`${what}: the benchmarked image's outputs differ from the reference: run ecgc verify`, EXIT_MISMATCH);

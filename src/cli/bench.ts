@@ -18,6 +18,7 @@ import { breakdown, formatSize, harnessFootprint, modelFootprint } from '../tool
 import { CORTEX_TARGET_NAMES, cortexTarget } from '../toolchain/targets.js';
 import { clockLine, parseClock, timeAtClock } from './clock.js';
 import { parseDeviceFlags } from './device.js';
+import { deviceExplain } from './explain.js';
 import { formatCount, table } from './format.js';
 import { type ScheduleChoice, parseBatch, resolveSchedule, scheduleLine } from './options.js';
 
@@ -38,6 +39,7 @@ export interface BenchFlags {
   batch?: string;
   ram?: string;
   clock?: string;
+  explain?: boolean;
 }
 
 const NOTE = 'executed instructions counted by a QEMU TCG plugin (QEMU has no cycle model: these are instructions, not cycles)';
@@ -71,8 +73,17 @@ export async function benchCommand(model: string | undefined, flags: BenchFlags)
     const options = { optimization, stackBytes: device.stackBytes, timeoutSeconds: device.timeoutSeconds, schedule: choice.schedule, streamBlock: choice.block };
     const dense = await benchOnDevice(graph, model, target, inputs, count, options);
     const compressed = planned ? await benchOnDevice(planned.graph, model, target, inputs, count, { ...options, quantization: planned.quantization }) : undefined;
-    report.model = { model, plan: flags.plan ?? null, schedule: scheduleJson(choice), float32: benchJson(dense, clock), planBuild: compressed ? benchJson(compressed, clock) : null };
+    // --explain: each build again with <name>_explain (the whole image only), its cost the difference
+    const explained = async (base: DeviceBench, built: Parameters<typeof benchOnDevice>[0], plan: typeof planned) =>
+      explainCost(base, await benchOnDevice(built, model, target, inputs, count, { ...options, quantization: plan?.quantization, perLayer: false, explain: deviceExplain(true, graph, plan?.plan) }));
+    const denseExplain = flags.explain ? await explained(dense, graph, undefined) : null;
+    const compressedExplain = flags.explain && compressed ? await explained(compressed, planned!.graph, planned) : null;
+    report.model = {
+      model, plan: flags.plan ?? null, schedule: scheduleJson(choice),
+      float32: { ...benchJson(dense, clock), explain: denseExplain }, planBuild: compressed ? { ...benchJson(compressed, clock), explain: compressedExplain } : null,
+    };
     text.push(...modelText(model, dense, compressed, flags.plan, choice, clock));
+    if (denseExplain) text.push(explainLine('float32', denseExplain, dense), ...(compressedExplain && compressed ? [explainLine('plan', compressedExplain, compressed)] : []));
   }
   if (flags.breakEven) {
     const [inChannels, outChannels, kernel, length] = (flags.shape ?? '32x32x5x128').split('x').map(Number);
@@ -84,6 +95,25 @@ export async function benchCommand(model: string | undefined, flags: BenchFlags)
     text.push(...(text.length ? [''] : []), ...sweepText(sweep, target.name, optimization));
   }
   process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${text.join('\n')}\n`);
+}
+
+interface ExplainCost {
+  /** Instructions of one <name>_explain call. */
+  instructions: number;
+  /** Bytes the build with <name>_explain takes beyond the build without, the model's share (what --flash / --ram count). */
+  flash: number;
+  ram: number;
+  arenaBytes: number;
+  weightBytes: number;
+}
+
+function explainCost(base: DeviceBench, withExplain: DeviceBench): ExplainCost {
+  const [a, b] = [modelFootprint(base.sizes), modelFootprint(withExplain.sizes)];
+  return { instructions: withExplain.explainInstructions!, flash: b.flash - a.flash, ram: b.ram - a.ram, arenaBytes: withExplain.arenaBytes - base.arenaBytes, weightBytes: withExplain.weightBytes - base.weightBytes };
+}
+
+function explainLine(build: string, cost: ExplainCost, base: DeviceBench): string {
+  return `explain (${base.name}_explain after a run, the ${build} build): ${count(cost.instructions)} instructions (${((100 * cost.instructions) / base.perInference).toFixed(2)}% of an inference); flash +${formatCount(cost.flash)} B (the class weights ${formatCount(cost.weightBytes)} B), RAM +${formatCount(cost.ram)} B (arena +${formatCount(cost.arenaBytes)} B: the map kept to the end)`;
 }
 
 function benchJson(b: DeviceBench, clock: number | undefined) {
@@ -116,12 +146,16 @@ const perMac = (instructions: number, macs: number) => (macs > 0 ? (instructions
 function modelText(model: string, dense: DeviceBench, compressed: DeviceBench | undefined, plan: string | undefined, choice: ScheduleChoice, clock: number | undefined): string[] {
   const header = ['layer', 'kind', 'MACs', 'float32 instr', 'per MAC'];
   if (compressed) header.push('plan instr', 'per MAC', 'plan/float32');
-  const rows = dense.layers.map((l, i) => {
+  // The plan's steps by node: an int8 plan has steps of its own (quantizing the input, dequantizing the output).
+  const planStep = new Map(compressed?.layers.map((c) => [c.node, c]));
+  const rows = dense.layers.map((l) => {
     const row = [l.node, l.kind, count(l.macs), count(l.instructions), perMac(l.instructions, l.macs)];
-    const c = compressed?.layers[i];
-    if (c) row.push(count(c.instructions), perMac(c.instructions, c.macs), (c.instructions / l.instructions).toFixed(2));
+    const c = planStep.get(l.node);
+    if (compressed) row.push(...(c ? [count(c.instructions), perMac(c.instructions, c.macs), (c.instructions / l.instructions).toFixed(2)] : ['-', '-', '-']));
     return row;
   });
+  const floatNodes = new Set(dense.layers.map((l) => l.node));
+  for (const c of compressed?.layers.filter((x) => !floatNodes.has(x.node)) ?? []) rows.push([c.node, c.kind, count(c.macs), '-', '-', count(c.instructions), perMac(c.instructions, c.macs), '-']);
   const kinds = byKind(dense);
   const compressedKinds = compressed ? byKind(compressed) : undefined;
   const kindText = Object.entries(kinds).map(([kind, k]) => `${kind} ${k.instructionsPerMac.toFixed(2)}${compressedKinds?.[kind] ? ` -> ${compressedKinds[kind].instructionsPerMac.toFixed(2)}` : ''}`);

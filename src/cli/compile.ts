@@ -17,6 +17,7 @@ import { QEMU } from '../toolchain/qemu.js';
 import { cortexTarget } from '../toolchain/targets.js';
 import { checkOutputFile, writeFileAtomic } from '../util/files.js';
 import { clockLine, parseClock, timeAtClock } from './clock.js';
+import { deviceExplain } from './explain.js';
 import { type DeviceFlags, type DeviceOptions, compileDeviceLines, compileOnDevice, isCortex, parseDeviceFlags, verifyDeviceLines, verifyOnDevice } from './device.js';
 import { formatBytes, formatCount, table } from './format.js';
 import { type ScheduleChoice, parseBatch, resolveSchedule, scheduleLine } from './options.js';
@@ -47,6 +48,7 @@ export interface CompileFlags extends DeviceFlags {
   report?: string;
   measure?: boolean;
   clock?: string;
+  explain?: boolean;
 }
 
 /** --report: a .json or .md file, or any other name for both (<name>.json and <name>.md). */
@@ -69,7 +71,8 @@ export async function compileCommand(model: string, options: CompileFlags): Prom
   const graph = planned?.graph ?? loaded;
   const choice = resolveSchedule(options.schedule, graph, model, { quantization: planned?.quantization, ram: device.budget.ram, stackBytes: device.stackBytes, streamBlock: options.streamBlock });
   const { schedule } = choice;
-  const generated = generate(graph, model, { name: options.name, target: options.target, quantization: planned?.quantization, schedule, streamBlock: choice.block });
+  const explain = deviceExplain(options.explain, loaded, planned?.plan);
+  const generated = generate(graph, model, { name: options.name, target: options.target, quantization: planned?.quantization, schedule, streamBlock: choice.block, explain });
   if (planned) checkPredictedBytes(planned.plan, generated.layers);
   checkGeneratedOutput(options.out, generated.files, options.force ?? false);
   // Cortex-M: the budget is checked (estimate, then the linked image) before anything is written.
@@ -149,7 +152,7 @@ function measuredLines(m: NonNullable<CompileReport['measured']>, schedule: Sche
   ];
 }
 
-export async function verifyCommand(model: string, options: { target: string; input?: string; count?: string; name?: string; plan?: string; schedule?: string; streamBlock?: string; batch?: string; json?: boolean } & DeviceFlags): Promise<void> {
+export async function verifyCommand(model: string, options: { target: string; input?: string; count?: string; name?: string; plan?: string; schedule?: string; streamBlock?: string; batch?: string; json?: boolean; explain?: boolean } & DeviceFlags): Promise<void> {
   checkTarget(options.target);
   const device = parseDeviceFlags(options);
   const loaded = loadModel(model, parseBatch(options.batch));
@@ -157,12 +160,13 @@ export async function verifyCommand(model: string, options: { target: string; in
   const graph = planned?.graph ?? loaded;
   const choice = resolveSchedule(options.schedule, graph, model, { quantization: planned?.quantization, ram: device.budget.ram, stackBytes: device.stackBytes, streamBlock: options.streamBlock });
   const { schedule, block: streamBlock } = choice;
+  const explain = deviceExplain(options.explain, loaded, planned?.plan);
   const { inputs, count, description } = verificationInputs(graph, model, options);
   const outputShape = graph.values.get(graph.outputs[0])!.shape.slice(1);
   const base = { schema: 'ecgc.verify/1', model, plan: options.plan ?? null, target: options.target, schedule: scheduleJson(choice), inputs: { count, description }, outputShape, bitExact: true };
   const arena = (m: Generated['memory']) => ({ bytes: m.arenaBytes, lowerBound: m.lowerBound, scratchBytes: m.scratchBytes });
   if (isCortex(options.target)) {
-    const verified = await verifyOnDevice(graph, model, { inputs, count }, options.target, { ...device, name: options.name, quantization: planned?.quantization, schedule, streamBlock });
+    const verified = await verifyOnDevice(graph, model, { inputs, count }, options.target, { ...device, name: options.name, quantization: planned?.quantization, schedule, streamBlock, explain });
     if (planned) checkPredictedBytes(planned.plan, verified.generated.layers);
     const report = {
       ...base, optimizations: verified.optimizations, weightBytes: verified.generated.weightBytes, arena: arena(verified.generated.memory),
@@ -173,19 +177,19 @@ export async function verifyCommand(model: string, options: { target: string; in
     process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : [...verifyDeviceLines(verified, { count, description }, outputShape, device.budget), scheduleLine(choice)].join('\n') + '\n');
     return;
   }
-  const result = await verifyHost(graph, model, inputs, count, { name: options.name, quantization: planned?.quantization, schedule, streamBlock });
+  const result = await verifyHost(graph, model, inputs, count, { name: options.name, quantization: planned?.quantization, schedule, streamBlock, explain });
   if (planned) checkPredictedBytes(planned.plan, result.generated.layers);
   const m = result.generated.memory;
   if (result.mismatch) {
-    const { optimization, sample, index, expected, actual } = result.mismatch;
-    throw new EcgcError(`verification failed: the C built with gcc ${optimization} differs from the reference at sample ${sample}, output ${index}: expected ${expected}, got ${actual}`, EXIT_MISMATCH);
+    const { optimization, sample, place, expected, actual } = result.mismatch;
+    throw new EcgcError(`verification failed: the C built with gcc ${optimization} differs from the reference at sample ${sample}, ${place}: expected ${expected}, got ${actual}`, EXIT_MISMATCH);
   }
   const report = { ...base, optimizations: result.optimizations, weightBytes: result.generated.weightBytes, arena: arena(m), budget: null, device: null, compileSeconds: result.compileSeconds };
   process.stdout.write(
     options.json
       ? `${JSON.stringify(report, null, 2)}\n`
       : [
-          `bit-exact: ${count} inputs (${description}) x ${shapeText(outputShape)} outputs, gcc ${result.optimizations.join(' ')}: every float32 equal to the reference's`,
+          `bit-exact: ${count} inputs (${description}) x ${shapeText(outputShape)} outputs${explain ? ` and ${explain.positions} explain map values` : ''}, gcc ${result.optimizations.join(' ')}: every float32 equal to the reference's`,
           `weights ${formatBytes(result.generated.weightBytes)}; arena ${formatBytes(m.arenaBytes)} (lower bound ${formatBytes(m.lowerBound)}); compile time ${result.compileSeconds.toFixed(2)} s`,
           scheduleLine(choice),
         ].join('\n') + '\n',

@@ -5,6 +5,7 @@
 import { EXIT_MISMATCH, EcgcError, fail } from '../errors.js';
 import type { Generated } from '../codegen/emit.js';
 import { verifyDevice } from '../codegen/verify.js';
+import type { DeviceCam } from '../explain/device.js';
 import type { Schedule } from '../codegen/lower.js';
 import type { LayerQuantization } from '../codegen/weights.js';
 import type { Graph } from '../ir/graph.js';
@@ -138,7 +139,7 @@ export async function verifyOnDevice(
   model: string,
   input: { inputs: Float32Array; count: number },
   targetName: string,
-  options: DeviceOptions & { name?: string; quantization?: Map<string, LayerQuantization>; schedule?: Schedule; streamBlock?: number },
+  options: DeviceOptions & { name?: string; quantization?: Map<string, LayerQuantization>; schedule?: Schedule; streamBlock?: number; explain?: DeviceCam },
 ): Promise<DeviceVerify> {
   const target: CortexTarget = cortexTarget(targetName)!;
   const result = await verifyDevice(graph, model, input.inputs, input.count, target, {
@@ -150,11 +151,12 @@ export async function verifyOnDevice(
     budget: options.budget,
     stackBytes: options.stackBytes,
     timeoutSeconds: options.timeoutSeconds,
+    explain: options.explain,
   });
   const boards = [...new Set(result.runs.map((r) => `${r.board.machine} (${r.board.description})`))].join(', ');
   if (result.mismatch) {
-    const { optimization, sample, index, expected, actual } = result.mismatch;
-    throw new EcgcError(`verification failed: the C built with ${CROSS_GCC} ${optimization} for ${target.name}, run on ${boards}, differs from the reference at sample ${sample}, output ${index}: expected ${expected}, got ${actual}`, EXIT_MISMATCH);
+    const { optimization, sample, place, expected, actual } = result.mismatch;
+    throw new EcgcError(`verification failed: the C built with ${CROSS_GCC} ${optimization} for ${target.name}, run on ${boards}, differs from the reference at sample ${sample}, ${place}: expected ${expected}, got ${actual}`, EXIT_MISMATCH);
   }
   const fallback = result.runs.some((r) => r.board !== target.board) ? ` (the image does not fit ${target.board.machine}'s ${formatSize(target.board.ram.bytes)} RAM / ${formatSize(target.board.flash.bytes)} flash: the ${target.name} code ran on ${target.largeBoard?.machine}, whose core executes the same instructions)` : '';
   return {
@@ -165,7 +167,7 @@ export async function verifyOnDevice(
 
 export function verifyDeviceLines(device: DeviceVerify, input: { count: number; description: string }, outputShape: number[], budget: Budget): string[] {
   return [
-    `bit-exact: ${input.count} inputs (${input.description}) x ${shapeText(outputShape)} outputs on ${device.target.name}, ${CROSS_GCC} ${device.optimizations.join(' ')}, qemu-system-arm -M ${device.boards}${device.fallback}: every float32 equal to the reference's`,
+    `bit-exact: ${input.count} inputs (${input.description}) x ${shapeText(outputShape)} outputs${device.generated.explain ? ` and ${device.generated.explain.positions} explain map values` : ''} on ${device.target.name}, ${CROSS_GCC} ${device.optimizations.join(' ')}, qemu-system-arm -M ${device.boards}${device.fallback}: every float32 equal to the reference's`,
     estimateLine(device.estimate),
     ...device.images.flatMap((image) => sizeLines(image.optimization, image.sizes, budget, image.stackPeak)),
     `compile time ${device.compileSeconds.toFixed(2)} s (objects cached in the ecgc cache)`,

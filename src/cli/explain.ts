@@ -1,25 +1,27 @@
 /**
  * `ecgc explain <model.onnx> (--data <dir> | --input <x.npy>) [--plan <plan.json>]
  * --method gradcam|shap|cam --out <dir> [--json]`: explanations of chosen windows
- * (src/explain), written as explain.json (schema ecgc.explain/1) and explain.html.
+ * (src/explain), written as explain.json (schema ecgc.explain/1), explain.html and
+ * saliency.svg (the per-class plots in one image).
  */
 import { join } from 'node:path';
 import { readDataset } from '../data/dataset.js';
 import { modelData, modelWindows, requireModelClasses } from '../data/model-data.js';
 import { fail } from '../errors.js';
 import { type ExplainInput, type ExplainReport, METHODS, type Method, explainModel } from '../explain/explain.js';
+import { type DeviceCam, deviceCam } from '../explain/device.js';
 import { numericsOf } from '../explain/numerics.js';
 import { scoresPerWindow } from '../explain/model.js';
 import { type Graph, shapeText } from '../ir/graph.js';
 import { loadModel } from '../model/load.js';
-import { readPlan } from '../plan/plan.js';
-import { explainHtml } from '../report/explain.js';
+import { type Plan, readPlan } from '../plan/plan.js';
+import { explainHtml, explainJson, saliencyFigure } from '../report/explain.js';
 import { checkOutputDirectory, readFileOrFail, writeDirectoryAtomic } from '../util/files.js';
 import { readNpyFloat32 } from '../util/npy.js';
 import { table } from './format.js';
 import { parseThreads } from './options.js';
 
-const EXPLAIN_FILES = ['explain.json', 'explain.html'];
+const EXPLAIN_FILES = ['explain.json', 'explain.html', 'saliency.svg'];
 const explainOwns = (file: string) => EXPLAIN_FILES.includes(file);
 
 export interface ExplainFlags {
@@ -133,12 +135,22 @@ export async function explainCommand(model: string, flags: ExplainFlags): Promis
   };
   const settings = { method, layer: flags.layer, classIndex, shap, threads: parseThreads(flags.threads) };
   const report = await explainModel(numericsOf(graph), plan && numericsOf(graph, plan), input, settings, { model, plan: flags.plan, source: source.description });
-  writeDirectoryAtomic(flags.out, new Map([['explain.json', JSON.stringify(report, null, 1) + '\n'], ['explain.html', explainHtml(report, input.windows)]]), flags.force === true, explainOwns);
+  const files = new Map([
+    ['explain.json', explainJson(report)],
+    ['explain.html', explainHtml(report, input.windows)],
+    ['saliency.svg', saliencyFigure(report)],
+  ]);
+  writeDirectoryAtomic(flags.out, files, flags.force === true, explainOwns);
   if (flags.json) {
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     return;
   }
   process.stdout.write(summary(report) + `\nwrote ${EXPLAIN_FILES.map((f) => join(flags.out, f)).join(', ')}\n`);
+}
+
+/** --explain of compile, verify and bench: where the device's class activation map comes from, for the model as `plan` compresses it. */
+export function deviceExplain(enabled: boolean | undefined, model: Graph, plan: Plan | undefined): DeviceCam | undefined {
+  return enabled ? deviceCam(numericsOf(model, plan)) : undefined;
 }
 
 function summary(report: ExplainReport): string {

@@ -193,6 +193,7 @@ program
   .option('--measure', 'Cortex-M: count instructions per inference under QEMU (per layer; and the other schedule when auto weighed both)')
   .option('--clock <Hz>', 'Cortex-M: core clock, e.g. 64M: the measured instructions as a time (a lower bound; implies --measure)')
   .option('--report <file>', 'also write the report: file.json, file.md, or both for a name without either extension')
+  .option('--explain', "also <name>_explain(float *cam): the class activation map of the last decision, from the map the run leaves in the arena (a model that ends in global average pooling + a linear layer; kept alive: the arena may grow)")
   .option('--json', 'machine-readable output (schema ecgc.compile/1, docs/json.md)')
   .option('--batch <n>', 'a model exported with a fixed batch: 1 reads it as one window per call (inputs, outputs and Reshape targets rewritten)')
   .action(action(compileCommand));
@@ -213,6 +214,7 @@ program
   .option('--timeout <seconds>', 'Cortex-M: limit of each QEMU run (default 60)')
   .option('--schedule <s>', 'layers (one kernel call per op), stream (Conv chains depth first, one time step at a time: least RAM, same bits) or auto: stream only when --ram needs it', 'auto')
   .option('--stream-block <n>', 'depth first: output columns a layer with packed or sparse weights computes per decoding of them (1 to 16, default 1): (n-1) x stride more input columns kept and n output columns per such layer, for 1/n of the decoding')
+  .option('--explain', 'also <name>_explain: its class activation map after each run, compared bit for bit with the reference')
   .option('--json', 'machine-readable output (schema ecgc.verify/1, docs/json.md)')
   .option('--batch <n>', 'a model exported with a fixed batch: 1 reads it as one window per call (inputs, outputs and Reshape targets rewritten)')
   .action(action(verifyCommand));
@@ -235,6 +237,7 @@ program
   .option('--bits <b>', 'the --break-even weight bits (default 4)')
   .option('--schedule <s>', "auto, layers or stream (Conv chains depth first): resolved as 'ecgc compile' does (with the plan, if any), for both builds", 'auto')
   .option('--stream-block <n>', 'depth first: output columns a layer with packed or sparse weights computes per decoding of them (1 to 16, default 1): (n-1) x stride more input columns kept and n output columns per such layer, for 1/n of the decoding')
+  .option('--explain', 'also the cost of <name>_explain (compile --explain): its instructions after a run, and the flash and RAM it adds to each build')
   .option('--json', 'machine-readable output (schema ecgc.bench/1, docs/json.md)')
   .option('--batch <n>', 'a model exported with a fixed batch: 1 reads it as one window per call (inputs, outputs and Reshape targets rewritten)')
   .action(action(benchCommand));

@@ -17,6 +17,7 @@ import { type LayerReport, type Lowered, type Schedule, type Step, lower } from 
 import { ARENA_ALIGN, type MemoryPlan, planMemory, resolveView } from './planner.js';
 import { cComment, cFloat, cIdentifier } from '../util/c.js';
 import type { LayerQuantization } from './weights.js';
+import type { DeviceCam } from '../explain/device.js';
 import { ZSCORE_F32, preprocessSource, preprocessSpec, preprocessSteps } from './preprocess.js';
 import { template } from './templates.js';
 import { checkOutputDirectory, generatedByEcgc, writeDirectoryAtomic } from '../util/files.js';
@@ -37,6 +38,8 @@ export interface GenerateOptions {
   schedule?: Schedule;
   /** Depth first: output columns a packed stage computes per decoding of its weights (default 1). */
   streamBlock?: number;
+  /** --explain: also <name>_explain, the class activation map of the last decision (src/explain/device.ts). */
+  explain?: DeviceCam;
 }
 
 export interface Generated {
@@ -58,6 +61,8 @@ export interface Generated {
   scratch: Scratch[];
   /** The runtime kernels the model's C calls. */
   kernels: CKernel[];
+  /** With --explain: the map the C's <name>_explain reads, and its positions (the harness writes them after each output). */
+  explain?: DeviceCam;
 }
 
 /** The API prefix: --name, else the file's name, or its directory's when the file is just model.onnx. */
@@ -100,7 +105,11 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
   const NAME = name.toUpperCase();
   const lowered: Lowered = inFile(source, () => lower(graph, name, options.quantization, options.schedule, options.streamBlock));
   const sizes = new Map([...graph.values].map(([value, info]) => [value, sizeOf(info.shape) * DTYPES[info.dtype].bytes]));
-  const memory = planMemory(lowered.steps, sizes, lowered.views, graph.inputs, graph.outputs);
+  const { explain } = options;
+  if (explain && options.schedule === 'stream') fail(`${source}: --explain needs the layer-by-layer schedule: depth first, the map it weighs is never held whole (--schedule layers)`);
+  // --explain reads the pooled map after the run: it stays alive to the end, as an output does
+  const memory = planMemory(lowered.steps, sizes, lowered.views, graph.inputs, explain ? [...graph.outputs, explain.value] : graph.outputs);
+  if (explain) lowered.weights.push({ name: `${name}_cam_weights`, type: 'float', values: explain.weights, comment: cComment(`--explain: the linear layer's weights per class, [${explain.classes}][${explain.channels}], float32`) });
 
   const inputs = inputParameters(graph);
   const input = graph.inputs[0];
@@ -167,7 +176,7 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
     batch: windowsPerRun(graph), inputSize: inputs.reduce((sum, i) => sum + i.size, 0), inputShape: shapeText(inputShape), outputSize: sizeOf(outputShape), outputShape: shapeText(outputShape),
     arenaBytes: memory.arenaBytes, push, data: data ? sanitizeData(data) : false, classCount: data?.classes.length ?? 0,
     leads: cComment(data?.leads.join(', ') ?? ''), rPeak: data?.window.rPeakAt ?? false, preprocessing: cComment(JSON.stringify(data?.preprocessing ?? {})),
-    arenaAlign: ARENA_ALIGN, weightBytes, outputs, logits, preprocess: preprocess ? { ...preprocess, steps: preprocessSteps(preprocess) } : false,
+    arenaAlign: ARENA_ALIGN, weightBytes, outputs, logits, explain: explain ? { positions: explain.positions, classes: explain.classes } : false, preprocess: preprocess ? { ...preprocess, steps: preprocessSteps(preprocess) } : false,
     params, further: further.map((i) => ({ PARAM: i.param.toUpperCase(), name: cComment(i.value), size: i.size, shape: shapeText(i.shape) })),
     firstInput: further.length > 0 ? { PARAM: inputs[0].param.toUpperCase(), name: cComment(input), size: inputs[0].size, shape: shapeText(inputShape) } : false,
   });
@@ -180,6 +189,16 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
     arenaDoubles: Math.max(1, Math.ceil(memory.arenaBytes / 8)),
     steps, push, params, args: inputs.map((i) => i.param).join(', '), copyOutput: copyOutput(at(outputValue), outputInfo.dtype, sizeOf(outputShape)),
     runtimeId: RUNTIME_ID, logits,
+    explain: explain
+      ? {
+          type: explain.quant ? 'int8_t' : 'float',
+          map: at(explain.value).replace(/^\((\w+) \*\)\(void \*\)/, '(const $1 *)(const void *)'),
+          weights: `${name}_cam_weights`,
+          channels: explain.channels,
+          positions: explain.positions,
+          dequantize: explain.quant ? { zeroPoint: explain.quant.zeroPoint, scale: cFloat(explain.quant.scale) } : false,
+        }
+      : false,
   });
   const weightFile = template('weights.c.hbs')({ version: VERSION, source: cComment(basename(source)), totalBytes: weightBytes, arrays: weights });
 
@@ -199,7 +218,7 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
   files.set('ecgc.mk', template('ecgc.mk.hbs')({ version: VERSION, name, NAME, target: options.target, modelSources, runtimeSources, runtimeId: RUNTIME_ID }));
   return { name, files, reference: lowered.reference, memory, layers: lowered.layers, weightBytes, runtimeSources: sources, pushApi: push !== false,
     api: { run: `int ${name}_run(${params}, float *output)`, end: `${name}_end(${finishArgs}output)` },
-    harness: { runArgs: offsets.join(', '), endArgs: offsets.slice(1).map((o) => `${o.replace(/^x\b/, 'window')}, `).join('') }, scratch: lowered.steps.flatMap((step) => (step.scratch ? [step.scratch] : [])), kernels };
+    harness: { runArgs: offsets.join(', '), endArgs: offsets.slice(1).map((o) => `${o.replace(/^x\b/, 'window')}, `).join('') }, scratch: lowered.steps.flatMap((step) => (step.scratch ? [step.scratch] : [])), kernels, explain };
 }
 
 /** The C that copies the output value into the caller's float array: int64 values (indices) and bools as floats, exact below 2^24. */
@@ -236,7 +255,7 @@ function sanitizeData(data: NonNullable<ReturnType<typeof modelData>>) {
 }
 
 export function harnessSource(generated: Generated): string {
-  return template('harness.c.hbs')({ name: generated.name, NAME: generated.name.toUpperCase(), ...generated.harness });
+  return template('harness.c.hbs')({ name: generated.name, NAME: generated.name.toUpperCase(), ...generated.harness, explain: generated.explain !== undefined });
 }
 
 /** With --force, a directory is replaced only when all it holds is generated code (this set, the runtime, or a file ecgc marked). */

@@ -14,14 +14,34 @@ import { buildHost, runHarness } from '../toolchain/host.js';
 import { type Board, type CortexTarget, DEFAULT_STACK_BYTES } from '../toolchain/targets.js';
 import { type Budget, type Estimate, type ImageSizes, checkEstimateBudget } from '../toolchain/size.js';
 import { withTemporaryDirectory } from '../util/files.js';
+import { type DeviceCam, outputsWithCam } from '../explain/device.js';
 import { type Generated, generate, harnessSource } from './emit.js';
 import type { Schedule } from './lower.js';
 import type { LayerQuantization } from './weights.js';
 
+/** What the harness writes per run: the reference's outputs, with --explain each window's map after them. */
+export function expectedOutputs(generated: Generated, windows: Float32Array, count: number): Float32Array {
+  return generated.explain ? outputsWithCam(generated.reference, generated.explain, windows, count) : runBatch(compileGraph(generated.reference), windows, count);
+}
+
+/** Where in a window's record an index lies. */
+function placeOf(graph: Graph, index: number): string {
+  const outputs = windowSize(graph, graph.outputs[0]);
+  return index < outputs ? `output ${index}` : `explain map position ${index - outputs}`;
+}
+
+/** Floats the harness writes per window: the output, and with --explain the map (Mismatch.index counts across both). */
+function recordSize(graph: Graph, generated: Generated): number {
+  return windowSize(graph, graph.outputs[0]) + (generated.explain?.positions ?? 0);
+}
+
 export interface Mismatch {
   optimization: string;
   sample: number;
+  /** The output's index; with --explain, past the output: the map's position plus the output's size. */
   index: number;
+  /** `output <i>`, or `explain map position <p>`. */
+  place: string;
   expected: number;
   actual: number;
 }
@@ -44,14 +64,16 @@ export interface VerifyOptions {
   extraFlags?: string[];
   valgrind?: boolean;
   env?: Record<string, string>;
+  /** --explain: <name>_explain too, its map compared after each output (src/explain/device.ts). */
+  explain?: DeviceCam;
 }
 
 export async function verifyHost(graph: Graph, source: string, inputs: Float32Array, count: number, options: VerifyOptions = {}): Promise<VerifyResult> {
-  const generated = generate(graph, source, { name: options.name, quantization: options.quantization, schedule: options.schedule, streamBlock: options.streamBlock, target: 'host' });
+  const generated = generate(graph, source, { name: options.name, quantization: options.quantization, schedule: options.schedule, streamBlock: options.streamBlock, target: 'host', explain: options.explain });
   ({ input: inputs, windows: count } = wholeRuns(inputs.subarray(0, count * inputWindowSize(graph)), count, windowsPerRun(graph)));
-  const expected = runBatch(compileGraph(generated.reference), inputs, count);
+  const expected = expectedOutputs(generated, inputs, count);
   const expectedBits = new Uint32Array(expected.buffer);
-  const outputSize = windowSize(graph, graph.outputs[0]);
+  const outputSize = recordSize(graph, generated);
   const optimizations = options.optimizations ?? ['-O0', '-O2', '-O3'];
   let compileSeconds = 0;
   return withTemporaryDirectory('ecgc-verify-', async (dir) => {
@@ -68,11 +90,11 @@ export async function verifyHost(graph: Graph, source: string, inputs: Float32Ar
       for (let i = 0; i < expectedBits.length; i++) {
         if (actual[i] !== expectedBits[i]) {
           const asFloat = (bits: number) => new Float32Array(Uint32Array.of(bits).buffer)[0];
-          return { generated, count, optimizations, compileSeconds, mismatch: { optimization, sample: Math.floor(i / outputSize), index: i % outputSize, expected: asFloat(expectedBits[i]), actual: asFloat(actual[i] ?? 0) } };
+          return { generated, count, optimizations, compileSeconds, mismatch: { optimization, sample: Math.floor(i / outputSize), index: i % outputSize, place: placeOf(graph, i % outputSize), expected: asFloat(expectedBits[i]), actual: asFloat(actual[i] ?? 0) } };
         }
       }
       if (actual.length !== expectedBits.length) {
-        return { generated, count, optimizations, compileSeconds, mismatch: { optimization, sample: Math.floor(actual.length / outputSize), index: 0, expected: NaN, actual: NaN } };
+        return { generated, count, optimizations, compileSeconds, mismatch: { optimization, sample: Math.floor(actual.length / outputSize), index: 0, place: 'output 0 (missing)', expected: NaN, actual: NaN } };
       }
     }
     return { generated, count, optimizations, compileSeconds };
@@ -91,6 +113,7 @@ export interface DeviceVerifyOptions {
   timeoutSeconds?: number;
   /** Appended to the compile flags (tests: what breaks bit-exactness). */
   extraFlags?: string[];
+  explain?: DeviceCam;
 }
 
 export interface DeviceRun {
@@ -112,16 +135,16 @@ export interface DeviceVerifyResult extends VerifyResult {
  * QEMU and compares the output bits with the reference. Throws on build or guest failures.
  */
 export async function verifyDevice(graph: Graph, source: string, inputs: Float32Array, count: number, target: CortexTarget, options: DeviceVerifyOptions = {}): Promise<DeviceVerifyResult> {
-  const generated = generate(graph, source, { name: options.name, quantization: options.quantization, schedule: options.schedule, streamBlock: options.streamBlock, target: target.name });
+  const generated = generate(graph, source, { name: options.name, quantization: options.quantization, schedule: options.schedule, streamBlock: options.streamBlock, target: target.name, explain: options.explain });
   const settings: DeviceSettings = { target, budget: options.budget ?? {}, stackBytes: options.stackBytes ?? DEFAULT_STACK_BYTES, timeoutSeconds: options.timeoutSeconds, extraFlags: options.extraFlags };
   const what = `${generated.name} on ${target.name}`;
   const estimate = estimateOf(generated, settings.stackBytes);
   checkEstimateBudget(estimate, settings.budget, what);
   let windows: Float32Array;
   ({ input: windows, windows: count } = wholeRuns(inputs.subarray(0, count * inputWindowSize(graph)), count, windowsPerRun(graph)));
-  const expected = runBatch(compileGraph(generated.reference), windows, count);
+  const expected = expectedOutputs(generated, windows, count);
   const expectedBits = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
-  const outputSize = windowSize(graph, graph.outputs[0]);
+  const outputSize = recordSize(graph, generated);
   const optimizations = options.optimizations ?? ['-O2', '-Os'];
   const runs: DeviceRun[] = [];
   let compileSeconds = 0;
@@ -140,10 +163,10 @@ export async function verifyDevice(graph: Graph, source: string, inputs: Float32
       for (let i = 0; i < expectedBits.length; i++) {
         if (actual[i] !== expectedBits[i]) {
           const asFloat = (bits: number) => new Float32Array(Uint32Array.of(bits).buffer)[0];
-          return { ...result, mismatch: { optimization, sample: Math.floor(i / outputSize), index: i % outputSize, expected: asFloat(expectedBits[i]), actual: asFloat(actual[i] ?? 0) } };
+          return { ...result, mismatch: { optimization, sample: Math.floor(i / outputSize), index: i % outputSize, place: placeOf(graph, i % outputSize), expected: asFloat(expectedBits[i]), actual: asFloat(actual[i] ?? 0) } };
         }
       }
-      if (actual.length !== expectedBits.length) return { ...result, mismatch: { optimization, sample: Math.floor(actual.length / outputSize), index: 0, expected: NaN, actual: NaN } };
+      if (actual.length !== expectedBits.length) return { ...result, mismatch: { optimization, sample: Math.floor(actual.length / outputSize), index: 0, place: 'output 0 (missing)', expected: NaN, actual: NaN } };
     }
     return { generated, count, optimizations, compileSeconds, target, estimate, runs };
   });

@@ -65,7 +65,7 @@ export function camHead(graph: Graph): CamHead {
 }
 
 /** The CAM of class `c` over the map's positions for one window's map `a` ([K, positions], 1-D): the device's float32 order. */
-export function camPositions(head: CamHead, a: ArrayLike<number>, positions: number, c: number, into: Float32Array): void {
+export function camPositions(head: Pick<CamHead, 'weights' | 'channels'>, a: ArrayLike<number>, positions: number, c: number, into: Float32Array): void {
   const f = Math.fround;
   for (let p = 0; p < positions; p++) {
     let acc = 0;

@@ -113,6 +113,23 @@ function summaryTable(report: ExplainReport): string {
   return `<table><thead><tr>${header.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((v) => `<td>${escapeXml(v)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 
+/** explain.json: indented, each array of numbers (a saliency, a trace) on one line. */
+export function explainJson(report: ExplainReport): string {
+  return JSON.stringify(report, null, 1).replace(/\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]/g, (_, numbers: string) => `[${numbers.replace(/\s+/g, '')}]`) + '\n';
+}
+
+/** saliency.svg: the per-class plots of explain.html in one image (a card embeds it), float left, compressed right. */
+export function saliencyFigure(report: ExplainReport): string {
+  const columns = report.plan !== null ? 2 : 1;
+  const cells = report.perClass.flatMap((c, row) => {
+    const plots = [saliencyPlot({ title: `${c.class}: ${report.plan ? 'float model' : METHOD_NAMES[report.method]} (${c.windows} windows)`, trace: c.trace, saliency: c.saliency, report })];
+    if (c.compressed) plots.push(saliencyPlot({ title: `${c.class}: compressed model`, trace: c.trace, saliency: c.compressed.saliency, report }));
+    return plots.map((svg, column) => svg.replace('<svg ', `<svg x="${column * WIDTH}" y="${row * HEIGHT}" `));
+  });
+  const [width, height] = [columns * WIDTH, report.perClass.length * HEIGHT];
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"><rect width="${width}" height="${height}" fill="#fff"/>${cells.join('')}</svg>\n`;
+}
+
 const METHOD_NAMES = { gradcam: 'Grad-CAM', cam: 'CAM', shap: 'SHAP (permutation, time segments)' } as const;
 
 /** `windows`: the explained windows back to back as the report lists them (each every graph input's values; the first lead first). */

@@ -34,7 +34,7 @@ export function writeDeviceBuild(dir: string, generated: Generated, target: Cort
 }
 
 function deviceHarness(generated: Generated, target: CortexTarget, bench: boolean): string {
-  return template('harness-cortex.c.hbs')({ name: generated.name, NAME: generated.name.toUpperCase(), target: target.name, bench, ...generated.harness });
+  return template('harness-cortex.c.hbs')({ name: generated.name, NAME: generated.name.toUpperCase(), target: target.name, bench, ...generated.harness, explain: generated.explain !== undefined });
 }
 
 const INCLUDE_DIRS = ['.', 'runtime', DEVICE_DIR];

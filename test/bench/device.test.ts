@@ -17,6 +17,7 @@ import { runQemu } from '../../src/toolchain/qemu.js';
 import { cortexTarget } from '../../src/toolchain/targets.js';
 import { ecgc } from '../helpers/cli.js';
 import { cortexToolsAvailable } from '../helpers/cortex.js';
+import { EXAMPLES } from '../helpers/examples.js';
 import { fixturePath, loadFixture } from '../helpers/fixtures.js';
 
 const available = await cortexToolsAvailable('Cortex-M instruction count');
@@ -128,6 +129,15 @@ describe.skipIf(!available)('ecgc bench', () => {
     // "cycle" appears once: in the note that these are not cycles
     expect(text.stdout.split('\n').filter((line) => /cycle/i.test(line))).toEqual([report.note]);
   }, 60_000);
+
+  it("tables an int8 plan's build beside the float32 one, its own steps (quantizing the input, dequantizing the output) included", async () => {
+    const v2 = join(EXAMPLES, 'arrhythminet-v2');
+    const r = await ecgc(['bench', join(v2, 'model.onnx'), '--target', 'cortex-m4f', '--count', '1', '--plan', join(v2, 'plan-int8.json')]);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^\/features\/features\.2\/features\.2\.0\/Conv +pointwise conv +147,456 +[\d,]+ +[\d.]+ +[\d,]+ +[\d.]+ +[\d.]+$/m);
+    expect(r.stdout).toMatch(/^input__quantize +QuantizeS8 +0 +- +- +[\d,]+ +- +-$/m);
+  }, 120_000);
 
   it('refuses the host target and a missing model', async () => {
     const host = await ecgc(['bench', fixturePath('mobilenet1d', 'model.onnx'), '--target', 'host']);

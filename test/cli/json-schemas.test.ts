@@ -62,11 +62,22 @@ const json = async (args: string[]) => {
 describe.skipIf(!available)('--json outputs and compile --report', () => {
   let compiled: any; // eslint-disable-line @typescript-eslint/no-explicit-any
   let benched: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  let explained: any; // eslint-disable-line @typescript-eslint/no-explicit-any
   beforeAll(async () => {
     // --ram 16K: the layer-by-layer arena (17.6 KB) does not fit, so auto picks stream
     compiled = await json(['compile', model, '--target', 'cortex-m4f', '--out', join(dir, 'c'), '--ram', '16K', '--clock', '64M', '--report', join(dir, 'report')]);
     benched = await json(['bench', model, '--target', 'cortex-m4f', '--count', '1', '--ram', '16K', '--clock', '64M', '--break-even', '--shape', '4x4x3x16']);
+    explained = await json(['bench', model, '--target', 'cortex-m4f', '--count', '1', '--explain']);
   }, 120_000);
+
+  it("bench --explain prices <name>_explain: instructions after a run, and the class weights' flash", () => {
+    const cost = explained.model.float32.explain;
+    expect(benched.model.float32.explain).toBeNull();
+    expect(cost.instructions).toBeGreaterThan(0);
+    expect(cost.instructions).toBeLessThan(explained.model.float32.instructionsPerInference);
+    expect(cost.weightBytes).toBe(4 * 5 * 24); // 5 classes x 24 channels, float32
+    expect(cost.flash).toBeGreaterThanOrEqual(cost.weightBytes);
+  });
 
   it('bench measures what compile ships with the same flags', () => {
     expect(compiled.schedule.name).toBe('stream');
@@ -133,6 +144,6 @@ describe.skipIf(!available)('--json outputs and compile --report', () => {
     const verifyDevice = await json(['verify', model, '--target', 'cortex-m4f', '--count', '1', '--opt', '-O2', '--ram', '16K']);
     expect(verifyDevice.device.images[0].stackPeak).toBeGreaterThan(0);
     checkAgainstDocs('ecgc.verify/1', [verifyHost, verifyDevice]);
-    checkAgainstDocs('ecgc.bench/1', [benched]);
+    checkAgainstDocs('ecgc.bench/1', [benched, explained]);
   }, 60_000);
 });
