@@ -28,6 +28,7 @@ export interface ExplainFlags {
   data?: string;
   input?: string;
   plan?: string;
+  planModel?: string;
   method: string;
   class?: string;
   count: string;
@@ -104,7 +105,12 @@ export async function explainCommand(model: string, flags: ExplainFlags): Promis
   const method = flags.method as Method;
   const count = positive('--count', flags.count);
   const graph = loadModel(model);
-  const plan = flags.plan === undefined ? undefined : readPlan(flags.plan, graph, readFileOrFail(model));
+  if (flags.planModel !== undefined && flags.plan === undefined) fail('--plan-model names the model a --plan compresses: give the plan too');
+  // the plan may compress another model of the same inputs and outputs (a fine-tuned one)
+  const planModel = flags.planModel ?? model;
+  const planGraph = flags.planModel === undefined ? graph : loadModel(flags.planModel);
+  if (planGraph !== graph) requireSameInterface(graph, model, planGraph, planModel);
+  const plan = flags.plan === undefined ? undefined : readPlan(flags.plan, planGraph, readFileOrFail(planModel));
   const source = readSource(model, graph, flags);
   const classIndex = flags.class === undefined ? undefined : source.classes.indexOf(flags.class);
   if (classIndex === -1) fail(`--class: '${flags.class}' is not one of the model's classes (${source.classes.join(', ')})`);
@@ -134,7 +140,7 @@ export async function explainCommand(model: string, flags: ExplainFlags): Promis
     units: source.units,
   };
   const settings = { method, layer: flags.layer, classIndex, shap, threads: parseThreads(flags.threads) };
-  const report = await explainModel(numericsOf(graph), plan && numericsOf(graph, plan), input, settings, { model, plan: flags.plan, source: source.description });
+  const report = await explainModel(numericsOf(graph), plan && numericsOf(planGraph, plan), input, settings, { model, plan: flags.plan, planModel: flags.plan ? planModel : undefined, source: source.description });
   const files = new Map([
     ['explain.json', explainJson(report)],
     ['explain.html', explainHtml(report, input.windows)],
@@ -146,6 +152,13 @@ export async function explainCommand(model: string, flags: ExplainFlags): Promis
     return;
   }
   process.stdout.write(summary(report) + `\nwrote ${EXPLAIN_FILES.map((f) => join(flags.out, f)).join(', ')}\n`);
+}
+
+function requireSameInterface(graph: Graph, model: string, other: Graph, otherFile: string): void {
+  const shapes = (g: Graph, names: string[]) => names.map((n) => shapeText(g.values.get(n)!.shape)).join(', ');
+  for (const [what, a, b] of [['inputs', graph.inputs, other.inputs], ['outputs', graph.outputs, other.outputs]] as const) {
+    if (shapes(graph, a) !== shapes(other, b)) fail(`--plan-model: ${otherFile}'s ${what} (${shapes(other, b)}) are not ${model}'s (${shapes(graph, a)})`);
+  }
 }
 
 /** --explain of compile, verify and bench: where the device's class activation map comes from, for the model as `plan` compresses it. */
@@ -165,7 +178,7 @@ function summary(report: ExplainReport): string {
     ...(compressed ? [pct(c.compressed?.shares?.qrs), c.compressed?.agreement ? c.compressed.agreement.rank.toFixed(3) : '-', pct(c.compressed?.agreement?.top20)] : []),
   ]);
   const lines = [
-    `${report.method} of ${report.model}${report.plan ? ` and with plan ${report.plan}` : ''} on ${report.windows.length} windows of ${report.source}${report.layer ? ` (map ${report.layer})` : ''}`,
+    `${report.method} of ${report.model}${report.plan ? ` and, compressed, ${report.planModel !== report.model ? `${report.planModel} with ` : 'with '}plan ${report.plan}` : ''} on ${report.windows.length} windows of ${report.source}${report.layer ? ` (map ${report.layer})` : ''}`,
     table(['class', 'windows', 'QRS %', 'P %', 'T %', ...(compressed ? ['compressed QRS %', 'rank corr.', 'top-20% %'] : [])], rows),
   ];
   if (report.agreement) lines.push(`agreement with the float model: rank correlation ${report.agreement.rank.toFixed(3)}, top-20% overlap ${pct(report.agreement.top20)}%`);

@@ -84,6 +84,7 @@ program
   .option('--data <dir>', "a dataset written by 'ecgc data': its labels, rate and R peak position are used")
   .option('--input <x.npy>', 'windows [N, C, T] (or the model\'s input shape per window), without labels')
   .option('--plan <plan.json>', "a compression plan from 'ecgc compress': the compressed model's explanations (the device's numerics) beside the float model's, and their agreement")
+  .option('--plan-model <model.onnx>', 'the model --plan compresses, when another than <model> of the same inputs and outputs (a fine-tuned one: ecgc finetune --model-out)')
   .option('--class <name>', "the class to explain in every window (default: each window's predicted class)")
   .option('--count <n>', 'windows to explain: per class with --data, in all with --input', '20')
   .option('--layer <node>', 'Grad-CAM: the node whose output map is weighed (default: the map the last global pooling reads)')

@@ -77,6 +77,8 @@ export interface ExplainReport {
   schema: typeof EXPLAIN_SCHEMA;
   model: string;
   plan: string | null;
+  /** The model the plan compresses: the model itself, or another of the same interface (a fine-tuned one). */
+  planModel: string | null;
   source: string;
   method: Method;
   /** Grad-CAM's layer (the value it weighs), CAM's pooled map, null for SHAP. */
@@ -114,7 +116,7 @@ export async function saliencies(numerics: Numerics, input: ExplainInput, settin
   }
 }
 
-export async function explainModel(model: Numerics, compressed: Numerics | undefined, input: ExplainInput, settings: ExplainSettings, about: { model: string; plan?: string; source: string }): Promise<ExplainReport> {
+export async function explainModel(model: Numerics, compressed: Numerics | undefined, input: ExplainInput, settings: ExplainSettings, about: { model: string; plan?: string; planModel?: string; source: string }): Promise<ExplainReport> {
   if (settings.classIndex !== undefined && (settings.classIndex < 0 || settings.classIndex >= input.classes.length)) fail(`internal: class ${settings.classIndex}`);
   const length = timeLength(model.graph);
   const fixed = settings.classIndex;
@@ -169,6 +171,7 @@ export async function explainModel(model: Numerics, compressed: Numerics | undef
     schema: EXPLAIN_SCHEMA,
     model: about.model,
     plan: about.plan ?? null,
+    planModel: about.planModel ?? null,
     source: about.source,
     method: settings.method,
     layer: settings.method === 'gradcam' ? camLayer(model.graph, settings.layer).value : settings.method === 'cam' ? camHead(model.graph).feature : null,

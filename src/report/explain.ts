@@ -139,7 +139,7 @@ export function explainHtml(report: ExplainReport, windows: Float32Array): strin
   const method = METHOD_NAMES[report.method];
   const sections: string[] = [];
   sections.push(`<h1>${escapeXml(`${method} of ${report.model}`)}</h1>`);
-  sections.push(`<p>${escapeXml(`${report.windows.length} windows of ${report.source}${report.plan ? `; compressed by ${report.plan}` : ''}${report.layer ? `; map: ${report.layer}` : ''}.`)} ${report.regions ? escapeXml(`Shares: the positive saliency within ${Object.entries(REGION_NAMES).map(([r, name]) => `${name} [${report.regions!.ms[r as Region].join(', ')}] ms`).join(', ')} of the R peak.`) : ''}</p>`);
+  sections.push(`<p>${escapeXml(`${report.windows.length} windows of ${report.source}${report.plan ? `; compressed: ${report.planModel !== report.model ? `${report.planModel} with ` : ''}${report.plan}` : ''}${report.layer ? `; map: ${report.layer}` : ''}.`)} ${report.regions ? escapeXml(`Shares: the positive saliency within ${Object.entries(REGION_NAMES).map(([r, name]) => `${name} [${report.regions!.ms[r as Region].join(', ')}] ms`).join(', ')} of the R peak.`) : ''}</p>`);
   sections.push(summaryTable(report));
   if (report.agreement) sections.push(`<p>${escapeXml(`Agreement of the compressed model's explanations with the float model's, mean over the windows: rank correlation ${report.agreement.rank.toFixed(3)}, top-20% overlap ${pct(report.agreement.top20)}%.`)}</p>`);
 
