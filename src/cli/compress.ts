@@ -31,6 +31,7 @@ export interface SearchFlags {
   metric?: string;
   maxDrop?: string;
   maxClassDrop?: string;
+  maxExplanationDrift?: string;
   alpha?: string;
   beta?: string;
   gamma?: string;
@@ -97,6 +98,7 @@ export function searchSettings(flags: SearchFlags & { method?: string; flash?: s
     metric,
     maxDrop,
     maxClassDrop: flags.maxClassDrop === undefined ? undefined : parseNumber(flags.maxClassDrop, '--max-class-drop', 0, 0, 100),
+    maxExplanationDrift: flags.maxExplanationDrift === undefined ? undefined : parseNumber(flags.maxExplanationDrift, '--max-explanation-drift', 0, 0, 2),
     flash: flags.flash === undefined ? undefined : parseSize(flags.flash, '--flash'),
     alpha: parseNumber(flags.alpha, '--alpha', 0.5, 0, 1e6),
     beta: parseNumber(flags.beta, '--beta', 0.5, 0, 1e6),
@@ -113,6 +115,8 @@ export async function compressCommand(model: string, flags: CompressFlags): Prom
   parseMethod(flags.method); // a mistyped method fails before the model and data are read
   const activations = flags.activations ?? 'float32';
   if (activations !== 'float32' && activations !== 'int8') fail(`--activations must be float32 or int8, got '${flags.activations}'`);
+  // the explanations are measured on the candidates' weights in float32: on int8 activations that would not be the plan's numerics
+  if (activations === 'int8' && flags.maxExplanationDrift !== undefined) fail('--max-explanation-drift measures explanations with float32 activations; it does not combine with --activations int8 (compress in float32 with it, or check an int8 plan with ecgc explain --plan)');
   // and a plan that could not be written fails before the search, not after it
   const base = flags.out.replace(/\.json$/i, '');
   for (const file of [flags.out, `${base}.md`, `${base}.html`, `${base}.rejected.json`]) checkOutputFile(file, flags.force === true);

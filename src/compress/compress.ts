@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { fail } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import type { Calibration } from './calibration.js';
+import { ExplanationGuard } from './explanation-drift.js';
 import { Evaluator, type EvaluatorOptions } from './evaluator.js';
 import { layerHessians } from './hessian.js';
 import { isIntegerGraph } from '../quant/integer-graph.js';
@@ -49,7 +50,7 @@ export interface CompressResult {
  * on `data`. `activations` int8: the integer mode's space, the activations calibrated first
  * (every layer at its 8-bit start), and an evaluator that measures each candidate on them.
  */
-export async function openSearch(graph: Graph, modelFile: string, data: Calibration, settings: Pick<SearchSettings, 'alpha' | 'beta' | 'metric' | 'scaleFormat' | 'rounding' | 'quantizer'>, threads?: number, activations: 'float32' | 'int8' = 'float32') {
+export async function openSearch(graph: Graph, modelFile: string, data: Calibration, settings: Pick<SearchSettings, 'alpha' | 'beta' | 'metric' | 'scaleFormat' | 'rounding' | 'quantizer' | 'maxExplanationDrift'>, threads?: number, activations: 'float32' | 'int8' = 'float32') {
   const layers = findWeightLayers(graph);
   if (isIntegerGraph(graph)) fail(`${modelFile}: is quantized in ONNX already: its own scales run on the int8 kernels as they are (ecgc compile, ecgc verify); compress its float32 model instead`);
   if (layers.length === 0) fail(`${modelFile}: has no weight-bearing layer (Conv, Gemm or MatMul with a constant weight of its own): nothing to compress`);
@@ -60,7 +61,8 @@ export async function openSearch(graph: Graph, modelFile: string, data: Calibrat
   const hessians = settings.rounding === 'gptq' ? () => layerHessians(graph, layers, data.x, data.count) : undefined;
   const space = new SearchSpace(graph, layers, settings.alpha, settings.beta, settings.scaleFormat, hessians, integer);
   const int8 = integer ? integerStart(graph, layers, space, data, settings.metric) : undefined;
-  return { layers, space, activations: int8?.record, integer: int8?.evaluation, evaluator: await evaluatorOn(graph, layers, data, settings.metric, threads, int8?.evaluation) };
+  const explain = settings.maxExplanationDrift !== undefined;
+  return { layers, space, activations: int8?.record, integer: int8?.evaluation, explain, evaluator: await evaluatorOn(graph, layers, data, settings.metric, threads, int8?.evaluation, explain) };
 }
 
 /** The integer mode's start: every layer at its float32 choice (8-bit uniform), the activations calibrated on it. */
@@ -71,15 +73,16 @@ function integerStart(graph: Graph, layers: WeightLayer[], space: SearchSpace, d
   return { record, evaluation: { tensors: activationTensors(record), start } };
 }
 
-/** An evaluator on a calibration set's windows (and labels, if it has them); on int8 activations with `integer`. */
-export function evaluatorOn(graph: Graph, layers: WeightLayer[], windows: Calibration, metric: MetricName, threads?: number, integer?: EvaluatorOptions['integer']): Promise<Evaluator> {
-  return Evaluator.create(graph, layers, windows.x, windows.count, windows.labels, { threads, metric, classNames: windows.classNames, integer });
+/** An evaluator on a calibration set's windows (and labels, if it has them); on int8 activations with `integer`; with `explain`, measuring the explanations' agreement there. */
+export function evaluatorOn(graph: Graph, layers: WeightLayer[], windows: Calibration, metric: MetricName, threads?: number, integer?: EvaluatorOptions['integer'], explain = false): Promise<Evaluator> {
+  const explanation = explain ? ExplanationGuard.create(graph, windows.x, windows.count) : undefined;
+  return Evaluator.create(graph, layers, windows.x, windows.count, windows.labels, { threads, metric, classNames: windows.classNames, integer, explanation });
 }
 
 export async function compressModel(request: CompressRequest): Promise<CompressResult> {
   const { graph, data, settings } = request;
   const start = performance.now();
-  const { layers, space, evaluator, activations, integer } = await openSearch(graph, request.modelFile, data, settings, request.threads, request.activations);
+  const { layers, space, evaluator, activations, integer, explain } = await openSearch(graph, request.modelFile, data, settings, request.threads, request.activations);
   /** The plan of a search's result, with the test split's figures when measured. */
   function assemble(search: SearchResult, test: FigurePair | null, seconds = 0): Plan {
     const planLayers = layers.map((l, i) => planLayer(l, space.importance[i], search.realized[i]));
@@ -94,6 +97,7 @@ export async function compressModel(request: CompressRequest): Promise<CompressR
         maxDrop: Number.isFinite(settings.maxDrop) ? settings.maxDrop : null,
         maxClassDrop: settings.maxClassDrop ?? null,
         minSnrDb: settings.minSnrDb ?? null,
+        maxExplanationDrift: settings.maxExplanationDrift ?? null,
         flash: settings.flash ?? null,
         ram: request.ram ?? null,
         alpha: settings.alpha,
@@ -136,7 +140,7 @@ export async function compressModel(request: CompressRequest): Promise<CompressR
   const searchSeconds = (performance.now() - start) / 1000;
   let testPair: FigurePair | null = null;
   if (request.test) {
-    const testEvaluator = await evaluatorOn(graph, layers, request.test, settings.metric, request.threads, integer);
+    const testEvaluator = await evaluatorOn(graph, layers, request.test, settings.metric, request.threads, integer, explain);
     try {
       const final = (await evaluateChoices(space, testEvaluator, search!.choices)).figures!;
       testPair = { dir: request.test.source, dataset: request.test.dataset, windows: request.test.count, baseline: testEvaluator.baseline.figures!, final };

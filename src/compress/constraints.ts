@@ -4,7 +4,7 @@
  * the full model's (label-free: each full-model class's top-1 agreement), and label-free an
  * output SNR floor. As a Requirement for the evaluator, and in words for the user.
  */
-import type { Requirement } from './early-stop.js';
+import { EPSILON, type Requirement } from './early-stop.js';
 import type { Evaluator, Outcome } from './evaluator.js';
 import type { MetricName } from './metrics.js';
 
@@ -15,15 +15,22 @@ export interface Constraints {
   maxClassDrop?: number;
   /** Label-free: the least output SNR against the full model, dB; undefined: none. */
   minSnrDb?: number;
+  /** How far the explanations' mean rank correlation with the full model's may fall below 1; undefined: none. */
+  maxExplanationDrift?: number;
 }
 
 /** The requirement of `settings` with a score tolerance of `drop` points (default: --max-drop). */
 export function requirementOf(settings: Constraints, evaluator: Evaluator, drop = settings.maxDrop): Requirement {
-  return { minScore: evaluator.baseline.score - drop, minSnrDb: settings.minSnrDb, maxClassDrop: settings.maxClassDrop };
+  return {
+    minScore: evaluator.baseline.score - drop,
+    minSnrDb: settings.minSnrDb,
+    maxClassDrop: settings.maxClassDrop,
+    minExplanationAgreement: settings.maxExplanationDrift === undefined ? undefined : 1 - settings.maxExplanationDrift,
+  };
 }
 
 export function unconstrained<S extends Constraints>(settings: S): S {
-  return { ...settings, maxDrop: Infinity, maxClassDrop: undefined, minSnrDb: undefined };
+  return { ...settings, maxDrop: Infinity, maxClassDrop: undefined, minSnrDb: undefined, maxExplanationDrift: undefined };
 }
 
 /** What the score is: label-free, top-1 agreement with the full model; else the metric against the labels. */
@@ -41,6 +48,7 @@ export function constraintsText(settings: Constraints, evaluator: Evaluator): st
   if (Number.isFinite(settings.maxDrop)) parts.push(`${scoreName(!evaluator.labeled, evaluator.metric)} >= ${points(A0 - settings.maxDrop)} (--max-drop ${settings.maxDrop} below the full model's ${points(A0)})`);
   if (settings.maxClassDrop !== undefined) parts.push(`every class's ${evaluator.labeled ? 'recall' : 'agreement'} at most ${settings.maxClassDrop} points below the full model's (--max-class-drop)`);
   if (settings.minSnrDb !== undefined) parts.push(`output SNR >= ${settings.minSnrDb} dB`);
+  if (settings.maxExplanationDrift !== undefined) parts.push(`explanations' rank correlation with the full model's >= ${(1 - settings.maxExplanationDrift).toFixed(3)} (--max-explanation-drift ${settings.maxExplanationDrift})`);
   return parts.join(' and ');
 }
 
@@ -56,5 +64,8 @@ export function shortfalls(settings: Constraints, evaluator: Evaluator, outcome:
     missed.push(`class ${mine.name} ${evaluator.labeled ? 'recall' : 'agreement'} ${points(100 * mine.recall)} (full model ${points(100 * full[c].recall)}, ${(100 * (full[c].recall - mine.recall)).toFixed(2)} points lost)`);
   }
   if (settings.minSnrDb !== undefined && (figures.snrDb ?? Infinity) < settings.minSnrDb) missed.push(`output SNR ${figures.snrDb!.toFixed(1)} dB (needs >= ${settings.minSnrDb} dB)`);
+  if (settings.maxExplanationDrift !== undefined && figures.explanationAgreement !== undefined && figures.explanationAgreement < 1 - settings.maxExplanationDrift - EPSILON) {
+    missed.push(`explanations' rank correlation with the full model's ${figures.explanationAgreement.toFixed(3)} (needs >= ${(1 - settings.maxExplanationDrift).toFixed(3)})`);
+  }
   return missed;
 }

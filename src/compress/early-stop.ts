@@ -14,6 +14,8 @@ export interface Requirement {
   minSnrDb?: number;
   /** Points of recall any one class may lose against the full model (label-free: of its top-1 agreement). */
   maxClassDrop?: number;
+  /** Least mean rank correlation of the explanations with the full model's (checked on complete runs; src/compress/explanation-drift.ts). */
+  minExplanationAgreement?: number;
 }
 
 /** A score this close below a minimum still meets it: the same figure summed another way may differ in its last bits. */

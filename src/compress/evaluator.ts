@@ -24,6 +24,7 @@ import { EPSILON, EarlyStop, NOT_RUN, type Requirement } from './early-stop.js';
 import type { WeightLayer } from '../plan/layers.js';
 import { type MetricName, argmaxRows, classificationMetrics, outputFigures } from './metrics.js';
 import type { Figures } from '../plan/plan.js';
+import type { ExplanationGuard } from './explanation-drift.js';
 import { PrefixCache } from './prefix-cache.js';
 import { WindowShards } from './window-shards.js';
 
@@ -54,6 +55,8 @@ export interface EvaluatorOptions {
    * reference's, the baseline still the float32 model's.
    */
   integer?: { tensors: Map<string, ActivationQuant>; start: (layerIndex: number) => RealizedLayer };
+  /** --max-explanation-drift: each complete outcome that meets the other constraints gets its explanations' agreement (figures.explanationAgreement). */
+  explanation?: ExplanationGuard;
 }
 
 const DEFAULT_MAX_CACHE_BYTES = 1 << 30;
@@ -76,6 +79,7 @@ export class Evaluator {
   private readonly nodeCount: number;
   private readonly suffixMacs: number[];
   private readonly totalMacs: number;
+  private readonly explanation?: ExplanationGuard;
 
   private constructor(
     private readonly shards: WindowShards,
@@ -92,6 +96,7 @@ export class Evaluator {
     this.labeled = options.labeled ?? true;
     this.classNames = options.classNames ?? Array.from({ length: this.classes }, (_, c) => String(c));
     this.cache = new PrefixCache(shards.runner, weights.graph, this.count, options.maxCacheBytes ?? DEFAULT_MAX_CACHE_BYTES);
+    this.explanation = options.explanation;
     const macs = summarize(weights.graph).nodes.map((n) => n.macs);
     this.nodeCount = weights.graph.nodes.length;
     this.totalMacs = Math.max(1, macs.reduce((a, b) => a + b, 0));
@@ -111,6 +116,7 @@ export class Evaluator {
     const ev = new Evaluator(shards, weights, layers, labels ?? referenceClasses, referenceClasses, { ...options, labeled: labels !== undefined && (options.labeled ?? true) });
     ev.evaluations += 1;
     ev.baseline = ev.finish(shards.reference, count);
+    if (options.explanation) ev.baseline.figures!.explanationAgreement = 1;
     ev.earlyStop = new EarlyStop(shards.order.map((i) => ev.labels[i]), ev.metric, ev.classNames, ev.baseline.figures!.perClass!);
     return ev;
   }
@@ -183,6 +189,10 @@ export class Evaluator {
       }
     }
     const result = this.finish(this.shards.toDatasetOrder(output, k), windows);
+    // the explanations are measured only where the rest holds: they cost a pass of their own
+    if (this.explanation && (!requirement || this.meets(result, { ...requirement, minExplanationAgreement: undefined }))) {
+      result.figures!.explanationAgreement = this.explanation.agreement(this.candidateGraph(changes));
+    }
     if (requirement) result.accepted = this.meets(result, requirement);
     return result;
   }
@@ -193,6 +203,7 @@ export class Evaluator {
     return (
       outcome.score >= requirement.minScore - EPSILON &&
       (requirement.minSnrDb === undefined || (figures.snrDb ?? Infinity) >= requirement.minSnrDb) &&
+      (requirement.minExplanationAgreement === undefined || (figures.explanationAgreement ?? -Infinity) >= requirement.minExplanationAgreement - EPSILON) &&
       this.failingClasses(figures, requirement).length === 0
     );
   }
@@ -207,6 +218,15 @@ export class Evaluator {
 
   async close(): Promise<void> {
     await this.shards.close();
+  }
+
+  /** The graph the threads run with the committed weights and `changes` on top. */
+  private candidateGraph(changes: Map<number, RealizedLayer>): Graph {
+    const constants = new Map(this.weights.graph.constants);
+    for (const [i, candidate] of new Map([...this.committed, ...changes])) {
+      for (const [name, data] of this.weights.constants(i, candidate)) constants.set(name, { ...constants.get(name)!, data });
+    }
+    return { ...this.weights.graph, constants };
   }
 
   /** Gives the threads the committed weights with `changes` on top. */

@@ -73,8 +73,8 @@ export interface SweepRequest {
 export async function runSweep(request: SweepRequest): Promise<Sweep> {
   const { graph, data, settings } = request;
   const start = performance.now();
-  const { layers, space, evaluator } = await openSearch(graph, request.modelFile, data, settings, request.threads);
-  const testEvaluator = request.test ? await evaluatorOn(graph, layers, request.test, settings.metric, request.threads) : undefined;
+  const { layers, space, evaluator, explain } = await openSearch(graph, request.modelFile, data, settings, request.threads);
+  const testEvaluator = request.test ? await evaluatorOn(graph, layers, request.test, settings.metric, request.threads, undefined, explain) : undefined;
   const rows: SweepRow[] = [];
   const steps = 1 + 8 + 7 + 5 + 4 + (request.sensitivity ? 1 : 0);
   let step = 0;

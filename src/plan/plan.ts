@@ -9,7 +9,7 @@
  *   method    the policy and every setting that produced the plan (PlanMethod below); the
  *             constraints are those applied: maxDrop null = no score constraint (--max-drop
  *             none, or a fixed method without --flash or --max-drop), maxClassDrop null or
- *             absent = none.
+ *             absent = none, maxExplanationDrift null or absent = none.
  *   layers    one entry per weight-bearing layer (src/plan/layers.ts), in graph order:
  *     node, op, weight, shape, rows, rowLength, transposed, bias (name or null), biasCount
  *     importance   { rho, delta, importance } (src/compress/importance.ts)
@@ -41,7 +41,9 @@
  *             with the full model; snrDb = output SNR against the full model, null if exact;
  *             perClass = [{ name, support, recall }] in output order: recall against the
  *             labels, or unlabelled against the full model's classes (per-class top-1
- *             agreement); absent in older plans).
+ *             agreement); absent in older plans); explanationAgreement = with
+ *             --max-explanation-drift, the mean rank correlation of the explanations with the
+ *             full model's (src/compress/explanation-drift.ts; 1 for the full model).
  *   search    { candidates, evaluations (full-model equivalents), seconds, tolerance (the cap
  *             on each layer's drop, points: maxDrop; null under a flash budget without
  *             --max-drop) }
@@ -98,6 +100,8 @@ export interface PlanMethod {
   maxClassDrop?: number | null;
   /** Label-free: the minimum output SNR against the full model, dB. */
   minSnrDb: number | null;
+  /** --max-explanation-drift (absent in older plans). */
+  maxExplanationDrift?: number | null;
   flash: number | null;
   /** Recorded for the C backend, which checks it against its memory plan. */
   ram: number | null;
@@ -125,6 +129,8 @@ export interface Figures {
   snrDb: number | null;
   /** Per class, in output order (absent in older plans); see the schema above. */
   perClass?: ClassRecall[];
+  /** With --max-explanation-drift: the mean rank correlation of the explanations with the full model's (1 for the full model). */
+  explanationAgreement?: number;
 }
 
 export interface ClassRecall {

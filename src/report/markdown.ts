@@ -35,6 +35,7 @@ export function constraintsLine(m: PlanMethod): string {
   const parts = [m.maxDrop === null ? `no ${score} constraint` : `${score} at most ${m.maxDrop} points below the full model's`];
   if (m.maxClassDrop != null) parts.push(`each class's ${m.labelFree ? 'agreement' : 'recall'} at most ${m.maxClassDrop} points below the full model's`);
   if (m.labelFree && m.minSnrDb !== null) parts.push(`output SNR >= ${m.minSnrDb} dB`);
+  if (m.maxExplanationDrift != null) parts.push(`explanations' rank correlation with the full model's >= ${1 - m.maxExplanationDrift} (--max-explanation-drift ${m.maxExplanationDrift})`);
   if (m.flash) parts.push(`flash budget ${m.flash} bytes`);
   return `constraints: ${parts.join(', ')}`;
 }
@@ -101,11 +102,20 @@ export function planMarkdown(plan: Plan, sensitivity?: Sensitivity): string {
       ...(plan.figures.test ? [figureRows('full model, test', plan.figures.test.baseline), figureRows('plan, test', plan.figures.test.final)] : []),
     ]),
     '',
+    ...explanationLines(plan),
     ...classRecallSection(plan),
     `Search: ${plan.search.candidates} candidates, ${plan.search.evaluations} full-model-equivalent evaluations, ${plan.search.seconds} s.`,
   ];
   if (sensitivity) lines.push('', sensitivityMarkdown(sensitivity));
   return lines.join('\n') + '\n';
+}
+
+/** With --max-explanation-drift: how far the plan's explanations agree with the full model's. */
+function explanationLines(plan: Plan): string[] {
+  const data = plan.figures.data.final.explanationAgreement;
+  if (data === undefined) return [];
+  const test = plan.figures.test?.final.explanationAgreement;
+  return [`Explanations (CAM, or Grad-CAM where the head is not linear): mean rank correlation with the full model's ${data.toFixed(3)} on up to 128 windows of the search data${test === undefined ? '' : `, ${test.toFixed(3)} on the test data`}.`, ''];
 }
 
 function classRecallSection(plan: Plan): string[] {
@@ -150,6 +160,10 @@ export function sweepMarkdown(sweep: Sweep): string {
   const shown = (row: Sweep['rows'][number]) => (onTest ? row.test! : row.data);
   const weights = sweep.layers.reduce((sum, l) => sum + l.weights, 0);
   const zeros = (row: Sweep['rows'][number]) => ((100 * row.sparsity.reduce((sum, s, i) => sum + s * sweep.layers[i].weights, 0)) / weights).toFixed(1);
+  // with --max-explanation-drift each row's explanations were measured: their agreement beside the scores
+  const explained = sweep.rows.some((row) => shown(row).explanationAgreement !== undefined);
+  const explanationHeader = explained ? ['explanation rank corr.'] : [];
+  const explanation = (row: Sweep['rows'][number]) => (explained ? [shown(row).explanationAgreement?.toFixed(3) ?? '-'] : []);
   const lines = [
     `# Sweep: ${cell(sweep.model.file)}`,
     '',
@@ -162,14 +176,14 @@ export function sweepMarkdown(sweep: Sweep): string {
     '',
     sweep.data.labelFree
       ? mdTable(
-          ['method', 'top-1 agreement %', 'output SNR', 'CR', 'bytes', 'zero weights %', 'meets the constraint (search data)', ...classDropHeader],
-          sweep.rows.map((row) => [row.name, pct(shown(row).agreement), snr(shown(row)), `${row.totals.layers.compressionRatio.toFixed(2)}x`, String(row.totals.layers.bytes), zeros(row), row.meetsMaxDrop ? 'yes' : 'no', ...classDrop(row)]),
+          ['method', 'top-1 agreement %', 'output SNR', ...explanationHeader, 'CR', 'bytes', 'zero weights %', 'meets the constraint (search data)', ...classDropHeader],
+          sweep.rows.map((row) => [row.name, pct(shown(row).agreement), snr(shown(row)), ...explanation(row), `${row.totals.layers.compressionRatio.toFixed(2)}x`, String(row.totals.layers.bytes), zeros(row), row.meetsMaxDrop ? 'yes' : 'no', ...classDrop(row)]),
         )
       : mdTable(
-          ['method', 'accuracy %', 'precision %', 'recall %', 'F1 %', 'CR', 'bytes', 'zero weights %', 'meets max drop (search data)', ...classDropHeader],
+          ['method', 'accuracy %', 'precision %', 'recall %', 'F1 %', ...explanationHeader, 'CR', 'bytes', 'zero weights %', 'meets max drop (search data)', ...classDropHeader],
           sweep.rows.map((row) => {
             const f = shown(row);
-            return [row.name, pct(f.accuracy), pct(f.macroPrecision), pct(f.macroRecall), pct(f.macroF1), `${row.totals.layers.compressionRatio.toFixed(2)}x`, String(row.totals.layers.bytes), zeros(row), row.meetsMaxDrop ? 'yes' : 'no', ...classDrop(row)];
+            return [row.name, pct(f.accuracy), pct(f.macroPrecision), pct(f.macroRecall), pct(f.macroF1), ...explanation(row), `${row.totals.layers.compressionRatio.toFixed(2)}x`, String(row.totals.layers.bytes), zeros(row), row.meetsMaxDrop ? 'yes' : 'no', ...classDrop(row)];
           }),
         ),
     '',
