@@ -36,9 +36,14 @@ export function lastGlobalPool(graph: Graph, kind?: 'average' | 'max'): Node | u
   });
 }
 
-/** Nodes of weight-bearing layers whose output is a map [N, C, ...] (convolutions). */
+/** Nodes of weight-bearing layers whose output is a map [N, C, ...] of a channel per weight row (convolutions; not a recurrent layer's [T, directions, N, H]). */
 function mapLayers(graph: Graph): Node[] {
-  return graph.nodes.filter((n) => opDef(n).layer !== undefined && (graph.values.get(n.outputs[0])?.shape.length ?? 0) >= 3);
+  return graph.nodes.filter((n) => {
+    const layer = opDef(n).layer;
+    const weight = layer && graph.values.get(n.inputs[layer.weight])?.shape;
+    const out = graph.values.get(n.outputs[0])?.shape ?? [];
+    return weight !== undefined && out.length >= 3 && layer!.layout(n, weight)?.rows === out[1];
+  });
 }
 
 /**
@@ -57,7 +62,7 @@ export function camLayer(graph: Graph, node?: string): { node: Node; value: stri
   const pool = lastGlobalPool(graph);
   const producer = pool && graph.nodes.find((n) => n.outputs.includes(pool.inputs[0]));
   if (producer && mapShaped(pool.inputs[0])) return { node: producer, value: pool.inputs[0] };
-  const last = mapLayers(graph).at(-1) ?? fail(`Grad-CAM needs a convolutional layer; the model has none (--method shap explains any model)`);
+  const last = mapLayers(graph).at(-1) ?? fail(`Grad-CAM needs a float32 convolutional layer; the model has none (--method shap explains any model)`);
   return { node: last, value: last.outputs[0] };
 }
 
