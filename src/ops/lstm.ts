@@ -30,6 +30,26 @@ const cell: Cell = {
       h[j] = f(o * tanhF32(c[j]));
     }
   },
+  // From dh and dc after the step: dc += dh o (1 - tanh(c)^2); each gate's pre-activation
+  // gets its share (i: dc g, o: dh tanh(c), f: dc c_prev, g: dc i) through its activation's slope.
+  backward: (_ctx, H) => ({ gx, gh, recurrent, recurrentBack, h, c, dh, dc, dgx }) => {
+    recurrent(0, 4 * H, h);
+    for (let j = 0; j < H; j++) {
+      const gate = (k: number) => f(gx[k * H + j] + gh[k * H + j]);
+      const [i, o, forget, g] = [sigmoidF32(gate(0)), sigmoidF32(gate(1)), sigmoidF32(gate(2)), tanhF32(gate(3))];
+      const cNext = f(f(forget * c[j]) + f(i * g));
+      const tc = tanhF32(cNext);
+      const dcj = dc[j] + dh[j] * o * (1 - tc * tc);
+      dgx[j] = dcj * g * i * (1 - i);
+      dgx[H + j] = dh[j] * tc * o * (1 - o);
+      dgx[2 * H + j] = dcj * c[j] * forget * (1 - forget);
+      dgx[3 * H + j] = dcj * i * (1 - g * g);
+      dc[j] = dcj * forget;
+      dh[j] = 0;
+    }
+    // every gate's recurrent part is R h: the same gradient as its input part
+    recurrentBack(0, 4 * H, dgx, dh);
+  },
 };
 
 export const LSTM = recurrentOp(cell, 'ecgc_lstm_f32');

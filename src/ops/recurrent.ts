@@ -17,6 +17,7 @@ import { fail } from '../errors.js';
 import { attrInt, attrString } from '../onnx/attributes.js';
 import { type ValueInfo, shapeText } from '../ir/graph.js';
 import { type CKernel, type Lowering, cKernel, designated, rowScratchBytes } from './lowering.js';
+import type { GradientKernel } from './gradient.js';
 import type { LayerDef } from './layer.js';
 import type { Kernel, OpContext, OpDef } from './op.js';
 import { inputShape, requireRank, where } from './shapes.js';
@@ -53,6 +54,27 @@ export interface Cell {
   fields?(ctx: OpContext): Record<string, number>;
   /** The time step for this node: updates h (and c) from the input part of every gate row and the recurrent part, which `recurrent` computes for rows [from, to) from a vector of hidden_size. */
   step(ctx: OpContext, hiddenSize: number): (s: CellStep) => void;
+  /** The reverse of one time step (explanations' gradients, src/ops/gradient.ts), in float64. */
+  backward(ctx: OpContext, hiddenSize: number): (s: CellBackward) => void;
+}
+
+/**
+ * One time step backwards: from the step's inputs (gx, the state before it) and the gradient
+ * of the state after it (dh, dc), the gradient of every gate row's input part (dgx, which X
+ * gets through W) and of the state before it (dh, dc, overwritten).
+ */
+export interface CellBackward {
+  gx: Float32Array;
+  /** As in CellStep: the recurrent part of rows [from, to) from `v`, into gh. */
+  recurrent(from: number, to: number, v: Float32Array): void;
+  gh: Float32Array;
+  /** Adds to dv[j] the sum over rows [from, to) of d[row] * R[row, j]: the reverse of `recurrent`. */
+  recurrentBack(from: number, to: number, d: Float64Array, dv: Float64Array): void;
+  h: Float32Array;
+  c: Float32Array;
+  dh: Float64Array;
+  dc: Float64Array;
+  dgx: Float64Array;
 }
 
 export interface CellStep {
@@ -174,6 +196,84 @@ export function prepareRecurrent(ctx: OpContext, cell: Cell): Kernel {
   };
 }
 
+/**
+ * The reverse pass through time (the gradient of X and of the initial states; W, R and B are
+ * constants): each direction and batch element runs forward again keeping the state before
+ * every step, then the cell's backward runs from the last step to the first.
+ */
+export function recurrentGradient(ctx: OpContext, cell: Cell): GradientKernel {
+  const g = geometry(ctx, cell);
+  const [T, B, D, H, I] = [g.seqLength, g.batch, g.directions, g.hiddenSize, g.inputSize];
+  const rows = cell.gates * H;
+  const at = offsets(g);
+  const step = cell.step(ctx, H);
+  const back = cell.backward(ctx, H);
+  const f = Math.fround;
+  return (inputs, _outputs, [gy, gyH, gyC], grads) => {
+    const [x, w, r, bias] = inputs;
+    const h0 = inputs[INPUT.initialH];
+    const c0 = cell.cellState ? inputs[INPUT.initialC] : undefined;
+    const [dx, dh0, dc0] = [grads[INPUT.x], grads[INPUT.initialH], cell.cellState ? grads[INPUT.initialC] : undefined];
+    const [gh, h, c] = [new Float32Array(rows), new Float32Array(H), new Float32Array(H)];
+    const gxs = new Float32Array(T * rows);
+    const [hs, cs] = [new Float32Array(T * H), new Float32Array(T * H)];
+    const [dh, dc, dgx] = [new Float64Array(H), new Float64Array(H), new Float64Array(rows)];
+    for (let d = 0; d < D; d++) {
+      const reverse = d === 1 || g.reverse;
+      const rOffset = (row: number) => (d * rows + row) * H;
+      const recurrent = (from: number, to: number, v: Float32Array) => {
+        for (let row = from; row < to; row++) {
+          let acc = bias?.length ? bias[(2 * d + 1) * rows + row] : 0;
+          for (let j = 0; j < H; j++) acc = f(acc + f(v[j] * r[rOffset(row) + j]));
+          gh[row] = acc;
+        }
+      };
+      const recurrentBack = (from: number, to: number, dRows: Float64Array, dv: Float64Array) => {
+        for (let row = from; row < to; row++) if (dRows[row] !== 0) for (let j = 0; j < H; j++) dv[j] += dRows[row] * r[rOffset(row) + j];
+      };
+      for (let b = 0; b < B; b++) {
+        for (let j = 0; j < H; j++) {
+          h[j] = h0?.length ? h0[at.state(d, b) + j] : 0;
+          c[j] = c0?.length ? c0[at.state(d, b) + j] : 0;
+        }
+        // forward again, keeping each step's input part and the state before it
+        for (let s = 0; s < T; s++) {
+          const xt = at.x(reverse ? T - 1 - s : s, b);
+          const gx = gxs.subarray(s * rows, (s + 1) * rows);
+          for (let row = 0; row < rows; row++) {
+            let acc = bias?.length ? bias[2 * d * rows + row] : 0;
+            for (let i = 0; i < I; i++) acc = f(acc + f(x[xt + i] * w[(d * rows + row) * I + i]));
+            gx[row] = acc;
+          }
+          hs.set(h, s * H);
+          cs.set(c, s * H);
+          step({ gx, gh, recurrent, h, c });
+        }
+        for (let j = 0; j < H; j++) {
+          dh[j] = gyH?.length ? gyH[at.state(d, b) + j] : 0;
+          dc[j] = gyC?.length ? gyC[at.state(d, b) + j] : 0;
+        }
+        for (let s = T - 1; s >= 0; s--) {
+          const t = reverse ? T - 1 - s : s;
+          if (gy?.length) for (let j = 0; j < H; j++) dh[j] += gy[at.y(t, d, b) + j];
+          h.set(hs.subarray(s * H, (s + 1) * H));
+          c.set(cs.subarray(s * H, (s + 1) * H));
+          dgx.fill(0);
+          back({ gx: gxs.subarray(s * rows, (s + 1) * rows), recurrent, gh, recurrentBack, h, c, dh, dc, dgx });
+          if (dx) {
+            const xt = at.x(t, b);
+            for (let row = 0; row < rows; row++) if (dgx[row] !== 0) for (let i = 0; i < I; i++) dx[xt + i] += dgx[row] * w[(d * rows + row) * I + i];
+          }
+        }
+        for (let j = 0; j < H; j++) {
+          if (dh0) dh0[at.state(d, b) + j] += dh[j];
+          if (dc0) dc0[at.state(d, b) + j] += dc[j];
+        }
+      }
+    }
+  };
+}
+
 /** W and R as one layer: rows = directions x gates x hidden_size, each W's row then R's. */
 export const recurrentLayer: LayerDef = {
   weight: INPUT.w,
@@ -231,6 +331,7 @@ export function recurrentOp(cell: Cell, cName: string): OpDef {
       return g.directions * g.seqLength * g.batch * cell.gates * g.hiddenSize * (g.inputSize + g.hiddenSize);
     },
     prepare: (ctx) => prepareRecurrent(ctx, cell),
+    gradient: (ctx) => recurrentGradient(ctx, cell),
     lower: (ctx, _outputs, c) => lowerRecurrent(ctx, c, cell, kernel),
     layer: recurrentLayer,
   };

@@ -1,9 +1,9 @@
 /**
  * Every method on every shipped model and every fixture: SHAP explains all of them; Grad-CAM
- * every model with a float32 convolutional layer whose path to the output has gradients (it
- * refuses the recurrent fixtures, naming the GRU or LSTM, and the ones without a float32
- * convolution); CAM every model that ends in global average pooling and a linear layer, and
- * refuses the others with the reason. Each saliency has one finite value per input sample.
+ * every model with a float32 convolutional layer (through GRU and LSTM too; it refuses the
+ * pooling-only fixtures and the model quantized in ONNX, whose integer ops have no gradient);
+ * CAM every model that ends in global average pooling and a linear layer, and refuses the
+ * others with the reason. Each saliency has one finite value per input sample.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,9 +32,6 @@ const CAM = new Set([
 ]);
 /** Grad-CAM's refusals. */
 const NO_GRAD_CAM: Record<string, RegExp> = {
-  'fixtures/crnn_gru': /needs the gradient through node '\/rnn\/GRU' \(GRU\), which ecgc does not differentiate; --method shap explains any model/,
-  'fixtures/crnn_lstm': /needs the gradient through node '\/rnn\/LSTM' \(LSTM\)/,
-  'fixtures/crnn_lstm_batch4': /needs the gradient through node '\/rnn\/LSTM' \(LSTM\)/,
   'fixtures/avgpool_ceil_include_pad': /needs a float32 convolutional layer; the model has none/,
   'fixtures/pool_ceil_edge': /needs a float32 convolutional layer; the model has none/,
   'fixtures/qat_cnn_qdq': /needs a float32 convolutional layer; the model has none/,

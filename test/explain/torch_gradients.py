@@ -18,6 +18,72 @@ sys.path.insert(0, __file__.rsplit("/test/", 1)[0] + "/src/compress")
 from finetune import OPS, Refused, attrs  # noqa: E402
 
 
+def recurrent(cell, gates):
+    """ONNX's LSTM (gates i, o, f, c), GRU (z, r, h) and RNN, written out in torch ops."""
+
+    def op(node, a, x, w, r, b=None, lens=None, h0=None, c0=None):
+        layout = a.get("layout", 0)
+        direction = a.get("direction", b"forward")
+        direction = direction.decode() if isinstance(direction, bytes) else direction
+        if layout:
+            x = x.transpose(0, 1)
+        dirs, rows, _ = w.shape
+        hidden = rows // gates
+        steps, batch = x.shape[0], x.shape[1]
+        ys, hs, cs = [], [], []
+        for d in range(dirs):
+            wb = b[d, :rows] if b is not None else torch.zeros(rows, dtype=x.dtype)
+            rb = b[d, rows:] if b is not None else torch.zeros(rows, dtype=x.dtype)
+            if h0 is not None:
+                h = (h0.transpose(0, 1) if layout else h0)[d]
+            else:
+                h = torch.zeros(batch, hidden, dtype=x.dtype)
+            if c0 is not None:
+                c = (c0.transpose(0, 1) if layout else c0)[d]
+            else:
+                c = torch.zeros(batch, hidden, dtype=x.dtype)
+            reverse = d == 1 or direction == "reverse"
+            out = [None] * steps
+            for s in range(steps):
+                t = steps - 1 - s if reverse else s
+                gx = x[t] @ w[d].t() + wb
+                h, c = cell(a, gx, h, c, r[d], rb, hidden)
+                out[t] = h
+            ys.append(torch.stack(out))
+            hs.append(h)
+            cs.append(c)
+        y = torch.stack(ys, 1)  # [T, D, N, H]
+        return y.permute(2, 0, 1, 3) if layout else y
+
+    return op
+
+
+def lstm_cell(a, gx, h, c, r, rb, hidden):
+    g = gx + h @ r.t() + rb
+    i, o, f, cand = (g[:, k * hidden:(k + 1) * hidden] for k in range(4))
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(cand)
+    return torch.sigmoid(o) * torch.tanh(c), c
+
+
+def gru_cell(a, gx, h, c, r, rb, hidden):
+    part = lambda v, k: v[..., k * hidden:(k + 1) * hidden]  # noqa: E731
+    gh = h @ r.t() + rb
+    z = torch.sigmoid(part(gx, 0) + part(gh, 0))
+    reset = torch.sigmoid(part(gx, 1) + part(gh, 1))
+    if a.get("linear_before_reset", 0):
+        n = torch.tanh(part(gx, 2) + reset * part(gh, 2))
+    else:
+        n = torch.tanh(part(gx, 2) + (reset * h) @ part(r.t(), 2) + part(rb, 2))
+    return (1 - z) * n + z * h, c
+
+
+def rnn_cell(a, gx, h, c, r, rb, hidden):
+    return torch.tanh(gx + h @ r.t() + rb), c
+
+
+OPS = {**OPS, "LSTM": recurrent(lstm_cell, 4), "GRU": recurrent(gru_cell, 3), "RNN": recurrent(rnn_cell, 1)}
+
+
 def widened(t):
     return t.double() if t.dtype in (torch.float32, torch.float64) else t
 
