@@ -17,10 +17,13 @@ const f = Math.fround;
 
 const linearBeforeReset = (ctx: OpContext) => attrInt(ctx.node, 'linear_before_reset', 0);
 
-/** The step for one value of linear_before_reset, `resetHidden` holding r * h for 0. */
-function step(before: boolean, H: number): (s: CellStep) => void {
+/**
+ * A step's gates for one value of linear_before_reset: the recurrent parts into gh (n's from
+ * h, or from r * h in `resetHidden` for 0), then unit j's z, r and candidate n.
+ */
+function gates(before: boolean, H: number) {
   const resetHidden = new Float32Array(H);
-  return ({ gx, gh, recurrent, h }) => {
+  return ({ gx, gh, recurrent, h }: Pick<CellStep, 'gx' | 'gh' | 'recurrent' | 'h'>) => {
     recurrent(0, 2 * H, h);
     const reset = (j: number) => sigmoidF32(f(gx[H + j] + gh[H + j]));
     if (before) recurrent(2 * H, 3 * H, h);
@@ -28,10 +31,21 @@ function step(before: boolean, H: number): (s: CellStep) => void {
       for (let j = 0; j < H; j++) resetHidden[j] = f(reset(j) * h[j]);
       recurrent(2 * H, 3 * H, resetHidden);
     }
+    return (j: number) => {
+      const [z, r] = [sigmoidF32(f(gx[j] + gh[j])), reset(j)];
+      const n = tanhF32(before ? f(gx[2 * H + j] + f(r * gh[2 * H + j])) : f(gx[2 * H + j] + gh[2 * H + j]));
+      return { z, r, n };
+    };
+  };
+}
+
+function step(before: boolean, H: number): (s: CellStep) => void {
+  const unit = gates(before, H);
+  return (s) => {
+    const at = unit(s);
     for (let j = 0; j < H; j++) {
-      const z = sigmoidF32(f(gx[j] + gh[j]));
-      const n = tanhF32(before ? f(gx[2 * H + j] + f(reset(j) * gh[2 * H + j])) : f(gx[2 * H + j] + gh[2 * H + j]));
-      h[j] = f(f(f(1 - z) * n) + f(z * h[j]));
+      const { z, n } = at(j);
+      s.h[j] = f(f(f(1 - z) * n) + f(z * s.h[j]));
     }
   };
 }
@@ -42,21 +56,15 @@ function step(before: boolean, H: number): (s: CellStep) => void {
  * dn (1 - n^2), z's and r's theirs through the sigmoid's slope.
  */
 function backward(before: boolean, H: number): (s: CellBackward) => void {
-  const resetHidden = new Float32Array(H);
+  const unit = gates(before, H);
   const dRecurrent = new Float64Array(3 * H);
   const dResetHidden = new Float64Array(H);
-  return ({ gx, gh, recurrent, recurrentBack, h, dh, dgx }) => {
-    recurrent(0, 2 * H, h);
-    const reset = (j: number) => sigmoidF32(f(gx[H + j] + gh[H + j]));
-    if (before) recurrent(2 * H, 3 * H, h);
-    else {
-      for (let j = 0; j < H; j++) resetHidden[j] = f(reset(j) * h[j]);
-      recurrent(2 * H, 3 * H, resetHidden);
-    }
+  return (s) => {
+    const { gh, recurrentBack, h, dh, dgx } = s;
+    const at = unit(s);
     dRecurrent.fill(0);
     for (let j = 0; j < H; j++) {
-      const [z, r] = [sigmoidF32(f(gx[j] + gh[j])), reset(j)];
-      const n = tanhF32(before ? f(gx[2 * H + j] + f(r * gh[2 * H + j])) : f(gx[2 * H + j] + gh[2 * H + j]));
+      const { z, r, n } = at(j);
       const dn = dh[j] * (1 - z) * (1 - n * n);
       const dz = dh[j] * (h[j] - n) * z * (1 - z);
       dgx[j] = dz;
@@ -77,7 +85,7 @@ function backward(before: boolean, H: number): (s: CellBackward) => void {
       recurrentBack(2 * H, 3 * H, dRecurrent, dResetHidden);
       // r h: h's share to h, r's through the sigmoid into the reset gate's rows
       for (let j = 0; j < H; j++) {
-        const r = reset(j);
+        const { r } = at(j);
         dh[j] += dResetHidden[j] * r;
         const dr = dResetHidden[j] * h[j] * r * (1 - r);
         dgx[H + j] += dr;

@@ -11,7 +11,7 @@ import { type Node, shapeText, sizeOf } from '../ir/graph.js';
 import type { OpContext, OpDef } from './op.js';
 import { cKernel } from './lowering.js';
 import { indexMap, inputShape, stridesOf, where } from './shapes.js';
-import { ceilMode, kernelShape, lowerPool2d, maxPoolGradient, spatialWindows, tapOffsets } from './window.js';
+import { ceilMode, kernelShape, lowerPool2d, maxPoolGradient, maxTap, spatialWindows, tapOffsets } from './window.js';
 import { type IntegerContext, type IntegerNode, keptQuantAttributes } from './integer.js';
 
 export function geometry(ctx: OpContext) {
@@ -50,12 +50,8 @@ export const MaxPool: OpDef = {
     return ([x], [y, indices]) => {
       for (let c = 0; c < channels; c++) {
         for (let o = 0; o < outSize; o++) {
-          let [max, argmax] = [-Infinity, -1];
-          for (let t = 0; t < taps; t++) {
-            const at = offsets[o * taps + t];
-            if (at >= 0 && x[c * inSize + at] > max) [max, argmax] = [x[c * inSize + at], at];
-          }
-          y[c * outSize + o] = max;
+          const argmax = maxTap(x, c * inSize, o, taps, offsets);
+          y[c * outSize + o] = argmax < 0 ? -Infinity : x[c * inSize + argmax];
           if (indices) indices[c * outSize + o] = argmax < 0 ? -1 : c * inSize + storedAt[argmax];
         }
       }

@@ -150,29 +150,46 @@ function offsets(g: RecurrentGeometry) {
   };
 }
 
+/**
+ * A direction's two parts of the gate rows (see the header): `input` writes every row's input
+ * part for the time step whose X starts at `xt`, `recurrent` rows [from, to) of the recurrent
+ * part from `v` into gh. The reference and the reverse pass share them.
+ */
+function directionParts(g: RecurrentGeometry, cell: Cell, [x, w, r, bias]: ArrayLike<number>[], d: number, gh: Float32Array) {
+  const [H, I, rows] = [g.hiddenSize, g.inputSize, cell.gates * g.hiddenSize];
+  const f = Math.fround;
+  return {
+    input(xt: number, gx: Float32Array): void {
+      for (let row = 0; row < rows; row++) {
+        let acc = bias?.length ? bias[2 * d * rows + row] : 0;
+        for (let i = 0; i < I; i++) acc = f(acc + f(x[xt + i] * w[(d * rows + row) * I + i]));
+        gx[row] = acc;
+      }
+    },
+    recurrent(from: number, to: number, v: Float32Array): void {
+      for (let row = from; row < to; row++) {
+        let acc = bias?.length ? bias[(2 * d + 1) * rows + row] : 0;
+        for (let j = 0; j < H; j++) acc = f(acc + f(v[j] * r[(d * rows + row) * H + j]));
+        gh[row] = acc;
+      }
+    },
+  };
+}
+
 /** The reference: each direction and batch element on its own, time steps in the direction's order. */
 export function prepareRecurrent(ctx: OpContext, cell: Cell): Kernel {
   const g = geometry(ctx, cell);
-  const [T, B, D, H, I] = [g.seqLength, g.batch, g.directions, g.hiddenSize, g.inputSize];
+  const [T, B, D, H] = [g.seqLength, g.batch, g.directions, g.hiddenSize];
   const rows = cell.gates * H;
   const at = offsets(g);
   const step = cell.step(ctx, H);
-  const f = Math.fround;
   return (inputs, [y, yH, yC]) => {
-    const [x, w, r, bias] = inputs;
     const h0 = inputs[INPUT.initialH];
     const c0 = cell.cellState ? inputs[INPUT.initialC] : undefined;
     const [gx, gh, h, c] = [new Float32Array(rows), new Float32Array(rows), new Float32Array(H), new Float32Array(H)];
     for (let d = 0; d < D; d++) {
       const reverse = d === 1 || g.reverse;
-      const rOffset = (row: number) => (d * rows + row) * H;
-      const recurrent = (from: number, to: number, v: Float32Array) => {
-        for (let row = from; row < to; row++) {
-          let acc = bias?.length ? bias[(2 * d + 1) * rows + row] : 0;
-          for (let j = 0; j < H; j++) acc = f(acc + f(v[j] * r[rOffset(row) + j]));
-          gh[row] = acc;
-        }
-      };
+      const { input, recurrent } = directionParts(g, cell, inputs, d, gh);
       for (let b = 0; b < B; b++) {
         for (let j = 0; j < H; j++) {
           h[j] = h0?.length ? h0[at.state(d, b) + j] : 0;
@@ -180,12 +197,7 @@ export function prepareRecurrent(ctx: OpContext, cell: Cell): Kernel {
         }
         for (let s = 0; s < T; s++) {
           const t = reverse ? T - 1 - s : s;
-          const xt = at.x(t, b);
-          for (let row = 0; row < rows; row++) {
-            let acc = bias?.length ? bias[2 * d * rows + row] : 0;
-            for (let i = 0; i < I; i++) acc = f(acc + f(x[xt + i] * w[(d * rows + row) * I + i]));
-            gx[row] = acc;
-          }
+          input(at.x(t, b), gx);
           step({ gx, gh, recurrent, h, c });
           if (y?.length) y.set(h, at.y(t, d, b));
         }
@@ -208,9 +220,8 @@ export function recurrentGradient(ctx: OpContext, cell: Cell): GradientKernel {
   const at = offsets(g);
   const step = cell.step(ctx, H);
   const back = cell.backward(ctx, H);
-  const f = Math.fround;
   return (inputs, _outputs, [gy, gyH, gyC], grads) => {
-    const [x, w, r, bias] = inputs;
+    const [w, r] = [inputs[INPUT.w], inputs[INPUT.r]];
     const h0 = inputs[INPUT.initialH];
     const c0 = cell.cellState ? inputs[INPUT.initialC] : undefined;
     const [dx, dh0, dc0] = [grads[INPUT.x], grads[INPUT.initialH], cell.cellState ? grads[INPUT.initialC] : undefined];
@@ -220,16 +231,9 @@ export function recurrentGradient(ctx: OpContext, cell: Cell): GradientKernel {
     const [dh, dc, dgx] = [new Float64Array(H), new Float64Array(H), new Float64Array(rows)];
     for (let d = 0; d < D; d++) {
       const reverse = d === 1 || g.reverse;
-      const rOffset = (row: number) => (d * rows + row) * H;
-      const recurrent = (from: number, to: number, v: Float32Array) => {
-        for (let row = from; row < to; row++) {
-          let acc = bias?.length ? bias[(2 * d + 1) * rows + row] : 0;
-          for (let j = 0; j < H; j++) acc = f(acc + f(v[j] * r[rOffset(row) + j]));
-          gh[row] = acc;
-        }
-      };
+      const { input, recurrent } = directionParts(g, cell, inputs, d, gh);
       const recurrentBack = (from: number, to: number, dRows: Float64Array, dv: Float64Array) => {
-        for (let row = from; row < to; row++) if (dRows[row] !== 0) for (let j = 0; j < H; j++) dv[j] += dRows[row] * r[rOffset(row) + j];
+        for (let row = from; row < to; row++) if (dRows[row] !== 0) for (let j = 0; j < H; j++) dv[j] += dRows[row] * r[(d * rows + row) * H + j];
       };
       for (let b = 0; b < B; b++) {
         for (let j = 0; j < H; j++) {
@@ -238,13 +242,8 @@ export function recurrentGradient(ctx: OpContext, cell: Cell): GradientKernel {
         }
         // forward again, keeping each step's input part and the state before it
         for (let s = 0; s < T; s++) {
-          const xt = at.x(reverse ? T - 1 - s : s, b);
           const gx = gxs.subarray(s * rows, (s + 1) * rows);
-          for (let row = 0; row < rows; row++) {
-            let acc = bias?.length ? bias[2 * d * rows + row] : 0;
-            for (let i = 0; i < I; i++) acc = f(acc + f(x[xt + i] * w[(d * rows + row) * I + i]));
-            gx[row] = acc;
-          }
+          input(at.x(reverse ? T - 1 - s : s, b), gx);
           hs.set(h, s * H);
           cs.set(c, s * H);
           step({ gx, gh, recurrent, h, c });

@@ -135,18 +135,27 @@ export function sumPoolGradient(windows: readonly Window1d[], channels: number, 
   };
 }
 
-/** MaxPool's reverse: the output's gradient goes to the tap that won (the first of equal ones, as the forward scan keeps it). */
+/**
+ * MaxPool's scan of output o of the channel at `base`: the offset within the channel of the
+ * largest tap inside the input, the first of equal ones (-1 for none).
+ */
+export function maxTap(x: ArrayLike<number>, base: number, o: number, taps: number, offsets: Int32Array): number {
+  let [max, argmax] = [-Infinity, -1];
+  for (let t = 0; t < taps; t++) {
+    const at = offsets[o * taps + t];
+    if (at >= 0 && x[base + at] > max) [max, argmax] = [x[base + at], at];
+  }
+  return argmax;
+}
+
+/** MaxPool's reverse: the output's gradient goes to the tap that won. */
 export function maxPoolGradient(windows: readonly Window1d[], channels: number): GradientKernel {
   const { inSize, outSize, taps, offsets } = tapOffsets(windows);
   return ([x], _outputs, [gy], [gx]) => {
     if (!gx) return;
     for (let c = 0; c < channels; c++) {
       for (let o = 0; o < outSize; o++) {
-        let [max, argmax] = [-Infinity, -1];
-        for (let t = 0; t < taps; t++) {
-          const at = offsets[o * taps + t];
-          if (at >= 0 && x[c * inSize + at] > max) [max, argmax] = [x[c * inSize + at], at];
-        }
+        const argmax = maxTap(x, c * inSize, o, taps, offsets);
         if (argmax >= 0) gx[c * inSize + argmax] += gy[c * outSize + o];
       }
     }
