@@ -43,9 +43,9 @@ export interface ExplainFlags {
   json?: boolean;
 }
 
-function positive(flag: string, text: string, max = Infinity): number {
+function whole(flag: string, text: string, min = 1, max = Infinity): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > max) fail(`${flag} must be a whole number from 1${max < Infinity ? ` to ${max}` : ''}; got '${text}'`);
+  if (text.trim() === '' || !Number.isInteger(n) || n < min || n > max) fail(`${flag} must be a whole number from ${min}${max < Infinity ? ` to ${max}` : ''}; got '${text}'`);
   return n;
 }
 
@@ -103,7 +103,7 @@ function readSource(model: string, graph: Graph, flags: ExplainFlags): Source {
 export async function explainCommand(model: string, flags: ExplainFlags): Promise<void> {
   if (!(METHODS as readonly string[]).includes(flags.method)) fail(`--method must be one of ${METHODS.join(', ')}; got '${flags.method}'`);
   const method = flags.method as Method;
-  const count = positive('--count', flags.count);
+  const count = whole('--count', flags.count);
   const graph = loadModel(model);
   if (flags.planModel !== undefined && flags.plan === undefined) fail('--plan-model names the model a --plan compresses: give the plan too');
   // the plan may compress another model of the same inputs and outputs (a fine-tuned one)
@@ -115,7 +115,7 @@ export async function explainCommand(model: string, flags: ExplainFlags): Promis
   const classIndex = flags.class === undefined ? undefined : source.classes.indexOf(flags.class);
   if (classIndex === -1) fail(`--class: '${flags.class}' is not one of the model's classes (${source.classes.join(', ')})`);
   const length = graph.values.get(graph.inputs[0])!.shape.at(-1)!;
-  const shap = { segments: positive('--segments', flags.segments, length), permutations: positive('--permutations', flags.permutations), seed: Number(flags.seed) || 0, background: positive('--background', flags.background) };
+  const shap = { segments: whole('--segments', flags.segments, 1, length), permutations: whole('--permutations', flags.permutations), seed: whole('--seed', flags.seed, 0), background: whole('--background', flags.background) };
   checkOutputDirectory(flags.out, flags.force === true, explainOwns); // before the work, not after it
 
   // per class up to --count windows spread over the source (labels), else --count in all

@@ -11,7 +11,7 @@ import type { Graph, Node } from '../ir/graph.js';
 import { opDef } from '../ops/index.js';
 import { differentiate } from './gradients.js';
 import { lastGlobalPool, mapRows, scoresPerWindow, stretch, timeLength } from './model.js';
-import { type Numerics, deviceRun } from './numerics.js';
+import { type Numerics, deviceValues } from './numerics.js';
 import { type ClassChoice, type WindowExplanation, forEachRun } from './saliency.js';
 
 export interface CamHead {
@@ -78,7 +78,7 @@ export function camPositions(head: Pick<CamHead, 'weights' | 'channels'>, a: Arr
 export function cam(numerics: Numerics, windows: Float32Array, count: number, choose: ClassChoice): WindowExplanation[] {
   const { graph } = numerics;
   const head = camHead(graph);
-  const traced = deviceRun(numerics);
+  const traced = deviceValues(numerics);
   const length = timeLength(graph);
   const { channels, lines, positions } = mapRows(graph.values.get(head.feature)!.shape);
   const mapSize = channels * lines * positions;

@@ -7,13 +7,13 @@
  */
 import { differentiate } from './gradients.js';
 import { mapRows, scoresPerWindow, stretch, timeLength } from './model.js';
-import { type Numerics, deviceRun } from './numerics.js';
+import { type Numerics, deviceValues } from './numerics.js';
 import { type ClassChoice, type WindowExplanation, forEachRun } from './saliency.js';
 
 export function gradCam(numerics: Numerics, layer: string, windows: Float32Array, count: number, choose: ClassChoice): WindowExplanation[] {
   const { graph } = numerics;
   const gg = differentiate(graph, [layer], 'Grad-CAM');
-  const device = numerics.device === graph ? undefined : deviceRun(numerics);
+  const device = numerics.device === graph ? undefined : deviceValues(numerics);
   const length = timeLength(graph);
   const { channels, lines, positions } = mapRows(graph.values.get(layer)!.shape);
   const mapSize = channels * lines * positions;

@@ -8,7 +8,7 @@
 import { fail } from '../errors.js';
 import { type Graph, type TensorData, windowsPerRun } from '../ir/graph.js';
 import { type Plan, applyPlan, applyWeights, integerTwinsOf } from '../plan/plan.js';
-import { dequantizer } from '../quant/activations.js';
+import { type ActivationQuant, dequantizer } from '../quant/activations.js';
 import { compileTraced } from '../ref/interpreter.js';
 import { scoreGraph } from './model.js';
 
@@ -18,11 +18,14 @@ export interface Numerics {
   /** The score graph the device runs: `graph`, or an int8 plan's integer graph. */
   device: Graph;
   /** For an int8 plan: each float32 value the device holds as int8, its twin's name and quantization. */
-  twins?: Map<string, { value: string; quant: { scale: number; zeroPoint: number } }>;
+  twins?: Map<string, { value: string; quant: ActivationQuant }>;
 }
 
 export function numericsOf(model: Graph, plan?: Plan): Numerics {
-  if (!plan) return { graph: scoreGraph(model), device: scoreGraph(model) };
+  if (!plan) {
+    const score = scoreGraph(model);
+    return { graph: score, device: score };
+  }
   const twins = integerTwinsOf(model, plan);
   if (!twins) {
     const applied = scoreGraph(applyPlan(model, plan));
@@ -32,7 +35,7 @@ export function numericsOf(model: Graph, plan?: Plan): Numerics {
 }
 
 /** The device's graph, run by the reference, with its values readable under the float graph's names. */
-export interface DeviceRun {
+export interface DeviceValues {
   batch: number;
   inputSizes: number[];
   run(inputs: TensorData[]): Float32Array[];
@@ -40,7 +43,7 @@ export interface DeviceRun {
   value(name: string): ArrayLike<number>;
 }
 
-export function deviceRun(numerics: Numerics): DeviceRun {
+export function deviceValues(numerics: Numerics): DeviceValues {
   const traced = compileTraced(numerics.device);
   const computed = new Set([...numerics.device.inputs, ...numerics.device.nodes.flatMap((n) => n.outputs)]);
   return {
