@@ -115,8 +115,6 @@ export async function compressCommand(model: string, flags: CompressFlags): Prom
   parseMethod(flags.method); // a mistyped method fails before the model and data are read
   const activations = flags.activations ?? 'float32';
   if (activations !== 'float32' && activations !== 'int8') fail(`--activations must be float32 or int8, got '${flags.activations}'`);
-  // the explanations are measured on the candidates' weights in float32: on int8 activations that would not be the plan's numerics
-  if (activations === 'int8' && flags.maxExplanationDrift !== undefined) fail('--max-explanation-drift measures explanations with float32 activations; it does not combine with --activations int8 (compress in float32 with it, or check an int8 plan with ecgc explain --plan)');
   // and a plan that could not be written fails before the search, not after it
   const base = flags.out.replace(/\.json$/i, '');
   for (const file of [flags.out, `${base}.md`, `${base}.html`, `${base}.rejected.json`]) checkOutputFile(file, flags.force === true);

@@ -117,7 +117,7 @@ function searchOptions(command: Command): Command {
     .option('--metric <metric>', 'accuracy or f1 (macro F1): what --max-drop is measured in', 'accuracy')
     .option('--max-drop <points>', "points of the metric the plan may lose against the full model on --data (label-free: of top-1 agreement; default 0.5, with --flash too); 'none' lifts it (with --flash, or a fixed method)")
     .option('--max-class-drop <points>', "points of recall any one class may lose against the full model on --data (label-free: of that full-model class's top-1 agreement); default: no per-class constraint")
-    .option('--max-explanation-drift <x>', "keep the explanations (CAM where the head is linear, else Grad-CAM) at a mean rank correlation of at least 1 - x with the full model's, on up to 128 windows of --data (float32 activations)")
+    .option('--max-explanation-drift <x>', "keep the explanations (CAM where the head is linear, else Grad-CAM) at a mean rank correlation of at least 1 - x with the full model's, on up to 128 windows of --data (with --activations int8, the device's maps)")
     .option('--alpha <a>', 'importance I = alpha * rho + beta * delta: weight of the parameter share rho', '0.5')
     .option('--beta <b>', 'weight of the (log-scaled, normalised) weight variance delta', '0.5')
     .option('--gamma <g>', 'LAQ: tolerance of layer l = min(max-drop, gamma * w_l) (default: max-drop / max w_l)')

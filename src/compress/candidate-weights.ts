@@ -15,7 +15,9 @@ import type { IntegerLayer } from '../ops/integer.js';
 import { type WeightLayer, layerWeightNames, rowsToStorage, writeRows } from '../plan/layers.js';
 import { integerLayerOf } from '../plan/plan.js';
 import type { ActivationQuant } from '../quant/activations.js';
-import { integerGraph } from '../quant/integer-graph.js';
+import { integerGraph, integerGraphWithTwins } from '../quant/integer-graph.js';
+import { scoreGraph } from '../explain/model.js';
+import type { Numerics } from '../explain/numerics.js';
 import type { RealizedLayer } from './choice.js';
 
 export interface CandidateWeights {
@@ -27,16 +29,25 @@ export interface CandidateWeights {
   nodeIndex(layerIndex: number): number;
   /** The constants layer i's candidate writes; without one, the layer as the search starts from it. */
   constants(layerIndex: number, candidate: RealizedLayer | undefined): Map<string, TensorData>;
+  /** The model with `candidates` (layer index -> candidate) as explanations read it (src/explain/numerics.ts): the device's numbers. */
+  numerics(candidates: Map<number, RealizedLayer>): Numerics;
 }
 
 /** The model itself, its layers' weights as the candidates dequantize them. */
 export function floatWeights(graph: Graph, layers: WeightLayer[]): CandidateWeights {
   const originals = layers.map((l) => new Map(layerWeightNames(l).map((name): [string, TensorData] => [name, graph.constants.get(name)!.data.slice()])));
+  const constants = (i: number, candidate: RealizedLayer | undefined) => (candidate ? rowsToStorage(layers[i], candidate.dequantized) : originals[i]);
   return {
     graph,
     names: layers.flatMap(layerWeightNames),
     nodeIndex: (i) => layers[i].nodeIndex,
-    constants: (i, candidate) => (candidate ? rowsToStorage(layers[i], candidate.dequantized) : originals[i]),
+    constants,
+    numerics(candidates) {
+      const applied: Graph = { ...graph, constants: new Map(graph.constants) };
+      for (const [i, candidate] of candidates) for (const [name, data] of constants(i, candidate)) applied.constants.set(name, { ...graph.constants.get(name)!, data });
+      const score = scoreGraph(applied);
+      return { graph: score, device: score };
+    },
   };
 }
 
@@ -58,6 +69,11 @@ export function integerWeights(graph: Graph, layers: WeightLayer[], tensors: Map
     graph: base,
     names: starts.flatMap((m) => [...m.keys()]),
     nodeIndex: (i) => nodes[i],
+    numerics(candidates) {
+      const { applied, integerLayers } = integerInputs(graph, layers, (i) => candidates.get(i) ?? start(i));
+      const lowered = integerGraphWithTwins(applied, { tensors, layers: integerLayers });
+      return { graph: scoreGraph(applied), device: scoreGraph(lowered.graph), twins: lowered.twins };
+    },
     constants(i, candidate) {
       if (!candidate) return starts[i];
       let written = memo.get(candidate);

@@ -55,7 +55,7 @@ export interface EvaluatorOptions {
    * reference's, the baseline still the float32 model's.
    */
   integer?: { tensors: Map<string, ActivationQuant>; start: (layerIndex: number) => RealizedLayer };
-  /** --max-explanation-drift: each complete outcome that meets the other constraints gets its explanations' agreement (figures.explanationAgreement). */
+  /** --max-explanation-drift: each complete outcome that meets the other constraints gets its explanations' agreement (figures.explanationAgreement), on the numbers the threads run (int8 activations too). */
   explanation?: ExplanationGuard;
 }
 
@@ -72,6 +72,11 @@ export class Evaluator {
   candidates = 0;
   /** The full model's figures (filled by create). */
   baseline!: Outcome;
+  /**
+   * Where the searches start: the full model (the baseline), or on int8 activations every layer
+   * at its start (8-bit) in the integer graph, which is not the full model's figures.
+   */
+  start!: Outcome;
   private earlyStop!: EarlyStop;
 
   private readonly committed = new Map<number, RealizedLayer>();
@@ -117,6 +122,7 @@ export class Evaluator {
     ev.evaluations += 1;
     ev.baseline = ev.finish(shards.reference, count);
     if (options.explanation) ev.baseline.figures!.explanationAgreement = 1;
+    ev.start = integer ? await ev.evaluate(new Map()) : ev.baseline;
     ev.earlyStop = new EarlyStop(shards.order.map((i) => ev.labels[i]), ev.metric, ev.classNames, ev.baseline.figures!.perClass!);
     return ev;
   }
@@ -191,7 +197,7 @@ export class Evaluator {
     const result = this.finish(this.shards.toDatasetOrder(output, k), windows);
     // the explanations are measured only where the rest holds: they cost a pass of their own
     if (this.explanation && (!requirement || this.meets(result, { ...requirement, minExplanationAgreement: undefined }))) {
-      result.figures!.explanationAgreement = this.explanation.agreement(this.candidateGraph(changes));
+      result.figures!.explanationAgreement = this.explanation.agreement(this.weights.numerics(new Map([...this.committed, ...changes])));
     }
     if (requirement) result.accepted = this.meets(result, requirement);
     return result;
@@ -218,15 +224,6 @@ export class Evaluator {
 
   async close(): Promise<void> {
     await this.shards.close();
-  }
-
-  /** The graph the threads run with the committed weights and `changes` on top. */
-  private candidateGraph(changes: Map<number, RealizedLayer>): Graph {
-    const constants = new Map(this.weights.graph.constants);
-    for (const [i, candidate] of new Map([...this.committed, ...changes])) {
-      for (const [name, data] of this.weights.constants(i, candidate)) constants.set(name, { ...constants.get(name)!, data });
-    }
-    return { ...this.weights.graph, constants };
   }
 
   /** Gives the threads the committed weights with `changes` on top. */

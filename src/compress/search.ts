@@ -12,7 +12,7 @@
 import { EXIT_BUDGET, EcgcError, fail } from '../errors.js';
 import type { QuantizerFamily } from '../plan/quantize.js';
 import { type LayerChoice, type RealizedLayer, choiceText } from './choice.js';
-import type { Constraints } from './constraints.js';
+import { type Constraints, constraintsText, requirementOf, shortfalls } from './constraints.js';
 import type { Requirement } from './early-stop.js';
 import type { Evaluator, Outcome } from './evaluator.js';
 import type { LayerImportance } from './importance.js';
@@ -110,6 +110,18 @@ export class BudgetError extends EcgcError {
   ) {
     super(message, EXIT_BUDGET);
   }
+}
+
+/**
+ * A plan's result, or its refusal (a BudgetError carrying it) when its figures miss the
+ * constraints: a fixed plan, or a search that could not leave its start (on int8 activations
+ * the start itself may miss them).
+ */
+export function checkedResult(space: SearchSpace, evaluator: Evaluator, settings: SearchSettings, result: SearchResult): SearchResult {
+  if (evaluator.meets(result.final, requirementOf(settings, evaluator))) return result;
+  const name = methodName(settings.method);
+  const fits = settings.flash === undefined ? '' : ` (${space.bytes(result.choices)} bytes: fits --flash ${settings.flash})`;
+  throw new BudgetError(`the ${name} plan${fits} misses the constraints (${constraintsText(settings, evaluator)}): ${shortfalls(settings, evaluator, result.final).join(', ')}`, [sketch(space, `${name} plan`, result.choices)], result);
 }
 
 export function sketch(space: SearchSpace, label: string, choices: LayerChoice[]): PlanSketch {

@@ -2,7 +2,7 @@
  * --max-explanation-drift (src/compress/explanation-drift.ts): the guard measures the
  * candidate's explanations against the full model's (CAM on beatnet, whose head is linear);
  * the evaluator holds candidates to it on complete runs; a search keeps it; compress refuses
- * a plan that misses it, and the int8 mode it cannot measure.
+ * a plan that misses it; on int8 activations it measures the device's maps.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,8 @@ import { Evaluator } from '../../src/compress/evaluator.js';
 import { ExplanationGuard } from '../../src/compress/explanation-drift.js';
 import { SearchSpace } from '../../src/compress/search-space.js';
 import { evaluateChoices } from '../../src/compress/search.js';
-import { type Plan, applyPlan } from '../../src/plan/plan.js';
+import type { Plan } from '../../src/plan/plan.js';
+import { numericsOf } from '../../src/explain/numerics.js';
 import { findWeightLayers } from '../../src/plan/layers.js';
 import { ecgc, expectOneLine } from '../helpers/cli.js';
 import { BEATNET, beatnetDataset, loadBeatnet, searchSettings, writeBeatnetDataset } from '../helpers/compress.js';
@@ -31,7 +32,7 @@ const everywhere = (bits: number) => layers.map(() => ({ bits, family: 'uniform'
 describe('the explanation guard', () => {
   it("uses CAM on a linear head, and gives the full model's own weights an agreement of 1", () => {
     expect(guard.method).toBe('cam');
-    expect(guard.agreement(graph)).toBeCloseTo(1, 12);
+    expect(guard.agreement(numericsOf(graph))).toBeCloseTo(1, 12);
     expect(evaluator.baseline.figures!.explanationAgreement).toBe(1);
   });
 
@@ -59,15 +60,24 @@ describe('compress --max-explanation-drift', () => {
     expect(plan.method.maxExplanationDrift).toBe(0.05);
     expect(plan.figures.data.final.explanationAgreement!).toBeGreaterThanOrEqual(0.95 - 1e-9);
     // the plan's weights give that agreement
-    expect(guard.agreement(applyPlan(graph, plan as Plan))).toBeCloseTo(plan.figures.data.final.explanationAgreement!, 12);
+    expect(guard.agreement(numericsOf(graph, plan as Plan))).toBeCloseTo(plan.figures.data.final.explanationAgreement!, 12);
   }, 300_000);
 
-  it('refuses a fixed plan that misses it, naming the agreement, and the int8 mode', async () => {
+  it('refuses a fixed plan that misses it, naming the agreement; on int8 activations it measures the device', async () => {
     const beats = writeBeatnetDataset(join(dir, 'beats'), 64, 7);
     const r = await ecgc(['compress', BEATNET, '--data', beats, '--method', 'fixed-q:1', '--max-explanation-drift', '0.01', '--out', join(dir, 'p.json')]);
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toMatch(/explanations' rank correlation with the full model's -?[\d.]+ \(needs >= 0\.990\)/);
-    expectOneLine(await ecgc(['compress', BEATNET, '--data', beats, '--method', 'laq', '--activations', 'int8', '--max-explanation-drift', '0.1', '--out', join(dir, 'q.json')]), /--max-explanation-drift measures explanations with float32 activations; it does not combine with --activations int8/);
+    const int8 = await ecgc(['compress', BEATNET, '--data', beats, '--method', 'fixed-q:8', '--activations', 'int8', '--max-explanation-drift', '1', '--out', join(dir, 'q.json')]);
+    expect(int8.stderr).toMatch(/^calibration:/);
+    expect(int8.exitCode).toBe(0);
+    const plan = JSON.parse(readFileSync(join(dir, 'q.json'), 'utf8')) as Plan;
+    // the int8 plan's maps are the device's: they agree less than 1, and the plan's own numbers give that figure
+    const agreement = plan.figures.data.final.explanationAgreement!;
+    expect(agreement).toBeLessThan(1);
+    expect(agreement).toBeGreaterThan(0.5);
+    const data = beatnetDataset(64, 7);
+    expect(ExplanationGuard.create(graph, data.x, 64).agreement(numericsOf(graph, plan))).toBeCloseTo(agreement, 12);
     expectOneLine(await ecgc(['compress', BEATNET, '--data', beats, '--method', 'laq', '--max-explanation-drift', '-1', '--out', join(dir, 'r.json')]), /--max-explanation-drift/);
   }, 120_000);
 });

@@ -82,6 +82,17 @@ describe('an int8 plan of beatnet on labelled windows', () => {
     expect(rejected.figures.data.final.snrDb!).toBeLessThan(60);
   }, 120_000);
 
+  it("refuses a search whose int8 start misses the constraints, with the start's figures, never the float model's", async () => {
+    // laq keeps nothing it cannot: with an SNR no int8 plan reaches, it stays at its start (every layer 8-bit on int8 activations)
+    const file = join(dir, 'start.json');
+    const result = await ecgc(['compress', BEATNET, '--activations', 'int8', '--data', join(dir, 'beats'), '--label-free', '--method', 'laq', '--min-snr', '60', '--out', file]);
+    expect(result.exitCode, result.stderr).toBe(3);
+    expect(result.stderr).toMatch(/the laq plan misses the constraints .*output SNR [\d.]+ dB \(needs >= 60 dB\)/);
+    const rejected = JSON.parse(readFileSync(file.replace(/\.json$/, '.rejected.json'), 'utf8')) as Plan;
+    expect(rejected.figures.data.final.snrDb).not.toBeNull();
+    expect(rejected.figures.data.final.snrDb!).toBeLessThan(60);
+  }, 120_000);
+
   it('has every layer in 1..8 bits, its bytes as the integer kernels store them', () => {
     for (const layer of plan.layers) {
       expect(layer.bits).toBeLessThanOrEqual(8);

@@ -126,7 +126,7 @@ export function lapUnderBudget(flash: number): Policy {
       const evaluate = async (plan: (typeof plans)[number]): Promise<LapPlan> => {
         if (!plan.final) {
           settings.progress?.(step++, plans.length, `lap: prune scale ${plan.scale}`);
-          plan.final = plan.scale === 0 ? evaluator.baseline : await evaluateChoices(space, evaluator, plan.choices);
+          plan.final = plan.scale === 0 ? evaluator.start : await evaluateChoices(space, evaluator, plan.choices);
         }
         return plan as LapPlan;
       };

@@ -6,9 +6,8 @@
  */
 import { FLOAT_BITS, type QuantizerFamily } from '../../plan/quantize.js';
 import type { LayerChoice } from '../choice.js';
-import { constraintsText, requirementOf, shortfalls } from '../constraints.js';
 import type { SearchSpace } from '../search-space.js';
-import { BudgetError, type MethodSpec, type Policy, Trace, evaluateChoices, methodName, planResult, sketch } from '../search.js';
+import { type MethodSpec, type Policy, Trace, checkedResult, evaluateChoices, planResult } from '../search.js';
 
 export type FixedMethod = Extract<MethodSpec, { kind: 'fixed-q' | 'fixed-p' }>;
 
@@ -22,13 +21,7 @@ export function fixedPolicy(method: FixedMethod): Policy {
       await evaluator.resetCommits();
       const plan = choices(space, settings.quantizer);
       settings.progress?.(1, 1, 'done');
-      const result = planResult(space, evaluator, settings, plan, await evaluateChoices(space, evaluator, plan), null, new Trace());
-      if (!evaluator.meets(result.final, requirementOf(settings, evaluator))) {
-        const name = methodName(method);
-        const fits = settings.flash === undefined ? '' : ` (${space.bytes(plan)} bytes: fits --flash ${settings.flash})`;
-        throw new BudgetError(`the ${name} plan${fits} misses the constraints (${constraintsText(settings, evaluator)}): ${shortfalls(settings, evaluator, result.final).join(', ')}`, [sketch(space, `${name} plan`, plan)], result);
-      }
-      return result;
+      return checkedResult(space, evaluator, settings, planResult(space, evaluator, settings, plan, await evaluateChoices(space, evaluator, plan), null, new Trace()));
     },
   };
 }

@@ -10,7 +10,7 @@ import type { LayerChoice } from '../choice.js';
 import { requirementOf } from '../constraints.js';
 import type { Outcome } from '../evaluator.js';
 import { FLOAT_CHOICE, type SearchSpace } from '../search-space.js';
-import { type Policy, Trace, evaluateChoices, planResult } from '../search.js';
+import { type Policy, Trace, checkedResult, evaluateChoices, planResult } from '../search.js';
 
 export const LAP_SCALES = [0.95, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1];
 
@@ -27,8 +27,8 @@ export const lap: Policy = {
   async run(space, evaluator, settings) {
     const trace = new Trace();
     let choices = space.layers.map(() => FLOAT_CHOICE);
-    let committed: Outcome = evaluator.baseline;
     await evaluator.resetCommits();
+    let committed: Outcome = evaluator.start;
     for (const [step, scale] of LAP_SCALES.entries()) {
       settings.progress?.(step, LAP_SCALES.length, `lap: prune scale ${scale}`);
       const candidate = lapChoices(space, settings.quantizer, scale);
@@ -41,7 +41,7 @@ export const lap: Policy = {
       }
     }
     settings.progress?.(1, 1, 'done');
-    return planResult(space, evaluator, settings, choices, committed, null, trace);
+    return checkedResult(space, evaluator, settings, planResult(space, evaluator, settings, choices, committed, null, trace));
   },
   smallest: (space, family) => space.layers.map((_, i) => space.cheapest(i, [...LAP_SCALES.map((s) => lapChoice(space, i, family, s)), FLOAT_CHOICE])),
 };

@@ -19,7 +19,7 @@ import { type LayerChoice, choiceText } from '../choice.js';
 import { requirementOf } from '../constraints.js';
 import type { Evaluator, Outcome } from '../evaluator.js';
 import { FLOAT_CHOICE, type SearchSpace } from '../search-space.js';
-import { type LaqRule, type Policy, type SearchResult, type SearchSettings, Trace, planResult } from '../search.js';
+import { type LaqRule, type Policy, type SearchResult, type SearchSettings, Trace, checkedResult, planResult } from '../search.js';
 
 /** One greedy pass over the layers: the options it tries for layer i, in order, given the choices so far. */
 export interface Pass {
@@ -57,9 +57,8 @@ export async function greedy(space: SearchSpace, evaluator: Evaluator, settings:
   const gamma = settings.gamma ?? (Math.max(...weight) > 0 ? settings.maxDrop / Math.max(...weight) : 0);
   const drops = weight.map((w) => Math.min(settings.maxDrop, gamma * w));
   // The complete outcome of the plan so far (an accepted candidate becomes it): the search needs no final run.
-  let committed: Outcome = evaluator.baseline;
-
   await evaluator.resetCommits();
+  let committed: Outcome = evaluator.start;
   // Largest layers first (see above).
   const order = space.layers.map((_, i) => i).sort((a, b) => space.realize(b, FLOAT_CHOICE).size.total - space.realize(a, FLOAT_CHOICE).size.total || a - b);
   for (const [p, pass] of passes.entries()) {
@@ -83,5 +82,5 @@ export async function greedy(space: SearchSpace, evaluator: Evaluator, settings:
     }
   }
   settings.progress?.(1, 1, 'done');
-  return planResult(space, evaluator, settings, choices, committed, gamma, trace);
+  return checkedResult(space, evaluator, settings, planResult(space, evaluator, settings, choices, committed, gamma, trace));
 }
