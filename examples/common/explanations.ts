@@ -14,6 +14,7 @@ import { execa } from 'execa';
 import { writeDataset } from '../../src/data/dataset.js';
 import { TASKS, buildDataset } from '../../src/data/tasks.js';
 import type { ExplainReport } from '../../src/explain/explain.js';
+import { pct } from '../../src/report/explain.js';
 
 export const EXAMPLES = join(import.meta.dirname, '..');
 const CLI = join(EXAMPLES, '..', 'dist', 'cli', 'main.js');
@@ -62,8 +63,6 @@ export function cardFigures(run: ExplanationRun, report: ExplainReport) {
     agreement: report.agreement,
   };
 }
-
-const pct = (v: number) => (100 * v).toFixed(1);
 
 /** The Markdown table a card's README shows of an entry of its card.json explanations (the test checks it is there). */
 export function explanationTable(entry: ReturnType<typeof cardFigures>): string {

@@ -15,7 +15,7 @@ import { scoresPerWindow } from '../explain/model.js';
 import { type Graph, shapeText } from '../ir/graph.js';
 import { loadModel } from '../model/load.js';
 import { type Plan, readPlan } from '../plan/plan.js';
-import { explainHtml, explainJson, saliencyFigure } from '../report/explain.js';
+import { explainHtml, explainJson, pct, saliencyFigure } from '../report/explain.js';
 import { checkOutputDirectory, readFileOrFail, writeDirectoryAtomic } from '../util/files.js';
 import { readNpyFloat32 } from '../util/npy.js';
 import { table } from './format.js';
@@ -167,21 +167,21 @@ export function deviceExplain(enabled: boolean | undefined, model: Graph, plan: 
 }
 
 function summary(report: ExplainReport): string {
-  const pct = (v: number | undefined) => (v === undefined ? '-' : (100 * v).toFixed(1));
+  const pctOr = (v: number | undefined) => (v === undefined ? '-' : pct(v));
   const compressed = report.plan !== null;
   const rows = report.perClass.map((c) => [
     c.class,
     String(c.windows),
-    pct(c.shares?.qrs),
-    pct(c.shares?.p),
-    pct(c.shares?.t),
-    ...(compressed ? [pct(c.compressed?.shares?.qrs), c.compressed?.agreement ? c.compressed.agreement.rank.toFixed(3) : '-', pct(c.compressed?.agreement?.top20)] : []),
+    pctOr(c.shares?.qrs),
+    pctOr(c.shares?.p),
+    pctOr(c.shares?.t),
+    ...(compressed ? [pctOr(c.compressed?.shares?.qrs), c.compressed?.agreement ? c.compressed.agreement.rank.toFixed(3) : '-', pctOr(c.compressed?.agreement?.top20)] : []),
   ]);
   const lines = [
     `${report.method} of ${report.model}${report.plan ? ` and, compressed, ${report.planModel !== report.model ? `${report.planModel} with ` : 'with '}plan ${report.plan}` : ''} on ${report.windows.length} windows of ${report.source}${report.layer ? ` (map ${report.layer})` : ''}`,
     table(['class', 'windows', 'QRS %', 'P %', 'T %', ...(compressed ? ['compressed QRS %', 'rank corr.', 'top-20% %'] : [])], rows),
   ];
-  if (report.agreement) lines.push(`agreement with the float model: rank correlation ${report.agreement.rank.toFixed(3)}, top-20% overlap ${pct(report.agreement.top20)}%`);
+  if (report.agreement) lines.push(`agreement with the float model: rank correlation ${report.agreement.rank.toFixed(3)}, top-20% overlap ${pctOr(report.agreement.top20)}%`);
   if (report.shap) {
     const worst = Math.max(...report.windows.map((w) => Math.abs(w.efficiency!.sum - w.efficiency!.expected)));
     lines.push(`SHAP efficiency: the values sum to f(x) - E[f] within ${worst.toExponential(1)} on every window`);

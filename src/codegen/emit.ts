@@ -192,7 +192,7 @@ export function generate(graph: Graph, source: string, options: GenerateOptions)
     explain: explain
       ? {
           type: explain.quant ? 'int8_t' : 'float',
-          map: at(explain.value).replace(/^\((\w+) \*\)\(void \*\)/, '(const $1 *)(const void *)'),
+          map: `(const ${explain.quant ? 'int8_t' : 'float'} *)(const void *)(a + ${memory.offsets.get(resolveView(explain.value, lowered.views))})`,
           weights: `${name}_cam_weights`,
           channels: explain.channels,
           positions: explain.positions,

@@ -7,9 +7,9 @@
 import { fail } from '../errors.js';
 import { BatchRunner } from '../ref/parallel.js';
 import { type Agreement, agreement, meanAgreement } from './agreement.js';
-import { cam, camHead } from './cam.js';
+import { cam } from './cam.js';
 import { gradCam } from './grad-cam.js';
-import { camLayer, timeLength } from './model.js';
+import { camLayer, lastGlobalPool, timeLength } from './model.js';
 import type { Numerics } from './numerics.js';
 import { type Region, type Regions, REGIONS_MS, regionShares, regionsOf } from './regions.js';
 import { type ClassChoice, type WindowExplanation, predictedClass } from './saliency.js';
@@ -174,7 +174,7 @@ export async function explainModel(model: Numerics, compressed: Numerics | undef
     planModel: about.planModel ?? null,
     source: about.source,
     method: settings.method,
-    layer: settings.method === 'gradcam' ? camLayer(model.graph, settings.layer).value : settings.method === 'cam' ? camHead(model.graph).feature : null,
+    layer: settings.method === 'gradcam' ? camLayer(model.graph, settings.layer).value : settings.method === 'cam' ? lastGlobalPool(model.graph, 'average')!.inputs[0] : null,
     classes: input.classes,
     samplingRate: input.samplingRate ?? null,
     samples: length,

@@ -98,7 +98,8 @@ function legend(left: number, top: number, signed: boolean): string {
   return `<g class="legend"><line x1="${left}" y1="${top + 4}" x2="${left + 16}" y2="${top + 4}" stroke="#111" stroke-width="1.2"/><text x="${left + 20}" y="${top + 8}" ${FONT}>ECG (mean of lead 1)</text>${key(left + 150, '#d62728', 'saliency for the class (darker: more)')}${signed ? key(left + 365, '#1f77b4', 'against the class') : ''}</g>`;
 }
 
-const pct = (v: number) => (100 * v).toFixed(1);
+/** A fraction as percent, one decimal (the explain report's tables). */
+export const pct = (v: number) => (100 * v).toFixed(1);
 const sharesCells = (s: Shares | undefined): string[] => (s ? [pct(s.qrs), pct(s.p), pct(s.t)] : ['-', '-', '-']);
 
 function summaryTable(report: ExplainReport): string {
