@@ -92,7 +92,7 @@ export async function explainRun(run: ExplanationRun, data: string): Promise<{ r
 /** The test split of a task, written where `ecgc explain --data` reads it. */
 export function writeSplit(shared: string, task: string, split: string, dir: string): string {
   const data = join(dir, `${task}-${split}`);
-  writeDataset(data, buildDataset(join(shared, TASKS[task].folder), task, split));
+  writeDataset(data, buildDataset(join(shared, TASKS[task].folder!), task, split));
   return data;
 }
 

@@ -78,7 +78,9 @@ export function readDataset(dir: string): Dataset {
   const labels = readNpy(join(dir, 'y.npy'));
   if (labels.shape.length !== 1 || labels.shape[0] !== x.shape[0]) fail(`${join(dir, 'y.npy')}: expected shape [${x.shape[0]}], got [${labels.shape.join(', ')}]`);
   const y = Int32Array.from(labels.data as ArrayLike<number | bigint>, (v) => Number(v));
-  if (y.some((v) => v < 0 || v >= meta.classes.length)) fail(`${join(dir, 'y.npy')}: labels must lie in [0, ${meta.classes.length})`);
+  if (meta.classes.length === 0) {
+    if (y.some((v) => v !== -1)) fail(`${join(dir, 'y.npy')}: an unlabelled dataset (no classes) has every label -1`);
+  } else if (y.some((v) => v < 0 || v >= meta.classes.length)) fail(`${join(dir, 'y.npy')}: labels must lie in [0, ${meta.classes.length})`);
   const more = (meta.inputs ?? []).map((input) => {
     const file = join(dir, `${input.name}.npy`);
     if (!INPUT_NAME.test(input.name) || !Array.isArray(input.shape)) fail(`${metaFile}: input '${input.name}' is not a valid further input (a lower-case name and a shape)`);

@@ -18,6 +18,7 @@ export type ModelData = Pick<DatasetMeta, 'task' | 'classes' | 'samplingRate' | 
  */
 export function requireModelClasses(graph: Graph, modelFile: string, dataDir: string, dataClasses: string[], labelsUsed: boolean): void {
   const outputs = sizeOf(graph.values.get(graph.outputs[0])!.shape.slice(1));
+  if (dataClasses.length === 0) fail(`${dataDir} is unlabelled (no classes): ${modelFile}'s scores need a labelled dataset (or --label-free where the command has it)`);
   if (dataClasses.length !== outputs) fail(`${modelFile} outputs ${outputs} values per sample, but ${dataDir} has ${dataClasses.length} classes (${dataClasses.join(', ')})`);
   const model = modelData(graph, modelFile);
   if (labelsUsed && model && model.classes.join() !== dataClasses.join()) {

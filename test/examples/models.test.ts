@@ -161,7 +161,7 @@ const fullPredictions = new Map<string, Promise<Int32Array>>();
 
 /** The folder of ../shared/data a task is built from. */
 function taskFolder(task: string): string {
-  return join(SHARED_DATA, TASKS[task].folder);
+  return join(SHARED_DATA, TASKS[task].folder!);
 }
 
 function dataset(task: string, split: string): Dataset {
