@@ -152,6 +152,7 @@ void ecgc_clip_f32(const float *x, float *y, int32_t n, float a, float b);
 void ecgc_sigmoid_f32(const float *x, float *y, int32_t n, float a, float b);
 void ecgc_tanh_f32(const float *x, float *y, int32_t n, float a, float b);
 void ecgc_erf_f32(const float *x, float *y, int32_t n, float a, float b);
+void ecgc_gelu_f32(const float *x, float *y, int32_t n, float a, float b);       /* a: 1 for the tanh form */
 void ecgc_sqrt_f32(const float *x, float *y, int32_t n, float a, float b);
 void ecgc_reciprocal_f32(const float *x, float *y, int32_t n, float a, float b);
 void ecgc_neg_f32(const float *x, float *y, int32_t n, float a, float b);

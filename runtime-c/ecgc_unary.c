@@ -22,6 +22,11 @@ static float hard_sigmoid(float x, float alpha, float beta) { /* src/ops/hard-si
   return v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
 }
 
+static float gelu(float x, float tanh_form) { /* src/ops/gelu.ts: torch's order, each step rounded */
+  if (tanh_form != 0.0f) return (0.5f * x) * (1.0f + ecgc_tanhf(0.797884583f * (x + 0.0447149985f * ((x * x) * x))));
+  return (x * (ecgc_erff(x / 1.41421354f) + 1.0f)) * 0.5f;
+}
+
 /*
  * Floor, ceil and round half to even without libm: from |x| >= 2^23 every float is an
  * integer; below, the truncated value is adjusted. The result keeps x's sign (floor(-0) = -0,
@@ -65,6 +70,7 @@ ECGC_UNARY(ecgc_clip_f32, x[i] < a ? a : x[i] > b ? b : x[i])
 ECGC_UNARY(ecgc_sigmoid_f32, ecgc_sigmoidf(x[i]))
 ECGC_UNARY(ecgc_tanh_f32, ecgc_tanhf(x[i]))
 ECGC_UNARY(ecgc_erf_f32, ecgc_erff(x[i]))
+ECGC_UNARY(ecgc_gelu_f32, gelu(x[i], a))
 ECGC_UNARY(ecgc_sqrt_f32, root(x[i]))
 ECGC_UNARY(ecgc_reciprocal_f32, 1.0f / x[i])
 ECGC_UNARY(ecgc_neg_f32, -x[i])

@@ -5,6 +5,7 @@ import { type Graph, shapeText, windowsPerRun } from '../ir/graph.js';
 import { absorbQuantization, isQuantizationOp, isQuantized, takeQuantization } from './passes/absorb-quantization.js';
 import { eliminateIdentities } from './passes/eliminate-identities.js';
 import { foldBatchNorm } from './passes/fold-batch-norm.js';
+import { fuseGelu } from './passes/fuse-gelu.js';
 import { inferAndFold } from './passes/infer-and-fold.js';
 import { rebatch } from './passes/rebatch.js';
 import { removeUnused } from './passes/remove-unused.js';
@@ -17,6 +18,7 @@ export function optimize(graph: Graph): Graph {
   if (taken) g = inferAndFold(unquantized);
   g = eliminateIdentities(g); // again, for those that inlined If branches leave
   g = foldBatchNorm(g);
+  g = fuseGelu(g);
   g = removeUnused(g);
   return taken ? removeUnused(absorbQuantization(g, taken)) : g;
 }

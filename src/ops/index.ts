@@ -28,6 +28,7 @@ import { Expand } from './expand.js';
 import { Flatten } from './flatten.js';
 import { Floor } from './floor.js';
 import { Gather } from './gather.js';
+import { Gelu } from './gelu.js';
 import { GatherElements } from './gather-elements.js';
 import { Gemm } from './gemm.js';
 import { GRU } from './gru.js';
@@ -115,7 +116,7 @@ import { TableS8 } from './table-s8.js';
 const DEFINITIONS: OpDef[] = [
   Abs, Add, And, ArgMax, ArgMin, AveragePool, BatchNormalization, Cast, Ceil, ChannelAffine, Clip, Concat,
   ConstantOfShape, Conv, ConvInteger, ConvTranspose, DequantizeLinear, Div, Dropout, Elu, Equal, Erf, Exp, Expand, Flatten, Floor, Gather,
-  GatherElements, Gemm, GlobalAveragePool, GlobalMaxPool, Greater, GreaterOrEqual, GRU, HardSigmoid, HardSwish,
+  GatherElements, Gelu, Gemm, GlobalAveragePool, GlobalMaxPool, Greater, GreaterOrEqual, GRU, HardSigmoid, HardSwish,
   Identity, If, InstanceNormalization, LayerNormalization, LeakyRelu, Less, LessOrEqual, Log, LpPool, LSTM, MatMul,
   MatMulInteger, Max, MaxPool, Mean, Min, Mul, Neg, Not, Or, Pad, Pow, PRelu, QLinearConv, QLinearMatMul, QuantizeLinear, Reciprocal, ReduceL1, ReduceL2, ReduceLogSumExp,
   ReduceMax, ReduceMean, ReduceMin, ReduceProd, ReduceSum, ReduceSumSquare, Relu, Reshape, Resize, RNN, Round, Selu,

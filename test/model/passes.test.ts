@@ -117,3 +117,36 @@ describe('Identity and Dropout elimination', () => {
     expect(Array.from(y)).toEqual(Array.from(x));
   });
 });
+
+describe('GELU', () => {
+  const SQRT2 = Math.fround(Math.SQRT2);
+  /** torch's export of the exact GELU; `extraOutputs` makes intermediates graph outputs. */
+  const torchGelu = (divisor: number, extraOutputs: string[] = []) =>
+    graphOf({
+      inputs: [{ name: 'x', shape: ['N', 3, 64] }],
+      outputs: ['y', ...extraOutputs],
+      initializers: { s: { shape: [], data: [divisor] }, one: { shape: [], data: [1] }, half: { shape: [], data: [0.5] } },
+      nodes: [
+        { op: 'Div', inputs: ['x', 's'], outputs: ['d'] },
+        { op: 'Erf', inputs: ['d'], outputs: ['e'] },
+        { op: 'Add', inputs: ['e', 'one'], outputs: ['a'] },
+        { op: 'Mul', inputs: ['x', 'a'], outputs: ['m'] },
+        { op: 'Mul', inputs: ['m', 'half'], outputs: ['y'] },
+      ],
+    });
+
+  it("torch's five ops become one Gelu, which gives their bits", () => {
+    const fused = torchGelu(SQRT2);
+    expect(fused.nodes.map((n) => n.op)).toEqual(['Gelu']);
+    const unfused = torchGelu(SQRT2, ['d']); // the Div's output read elsewhere: nothing fused
+    expect(unfused.nodes.map((n) => n.op)).toEqual(['Div', 'Erf', 'Add', 'Mul', 'Mul']);
+    const x = Float32Array.from(randomFloats(192, 7), (v, i) => v * (i % 3 === 0 ? 8 : 1) * (i % 2 ? -1 : 1));
+    const y = compileGraph(fused).run([x])[0];
+    const expected = compileGraph(unfused).run([x])[0];
+    expect(new Uint32Array(y.buffer, y.byteOffset, y.length)).toEqual(new Uint32Array(expected.buffer, expected.byteOffset, expected.length));
+  });
+
+  it('leaves another divisor as it is', () => {
+    expect(torchGelu(Math.fround(1.4142)).nodes.map((n) => n.op)).toEqual(['Div', 'Erf', 'Add', 'Mul', 'Mul']);
+  });
+});

@@ -24,6 +24,8 @@ const CASES: [string, Node[], Initializers?, boolean?][] = [
   ['Sqrt', [{ op: 'Sqrt', inputs: ['x'], outputs: ['y'] }], undefined, true],
   ['Reciprocal', [{ op: 'Reciprocal', inputs: ['x'], outputs: ['y'] }]],
   ['Erf', [{ op: 'Erf', inputs: ['x'], outputs: ['y'] }]],
+  ['Gelu', [{ op: 'Gelu', inputs: ['x'], outputs: ['y'] }]],
+  ['Gelu (tanh)', [{ op: 'Gelu', inputs: ['x'], outputs: ['y'], attrs: { approximate: 'tanh' } }]],
   ['Sigmoid', [{ op: 'Sigmoid', inputs: ['x'], outputs: ['y'] }]],
   ['Tanh', [{ op: 'Tanh', inputs: ['x'], outputs: ['y'] }]],
   ['Relu', [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }]],
