@@ -16,7 +16,7 @@ import type { Sensitivity } from '../compress/sensitivity.js';
 import type { Graph } from '../ir/graph.js';
 import { loadModel } from '../model/load.js';
 import { planHtml } from '../report/html.js';
-import { classRecallTable } from '../report/classes.js';
+import { classRecallTable, omittedClasses } from '../report/classes.js';
 import { constraintsLine, planMarkdown } from '../report/markdown.js';
 import { checkOutputFile, readFileOrFail, writeFileAtomic } from '../util/files.js';
 import { formatBytes, table } from './format.js';
@@ -165,7 +165,7 @@ function refusal(e: BudgetError, base: string): EcgcError {
   const file = `${base}.rejected.json`;
   writePlan(file, e.plan);
   const recall = classRecallTable(e.plan.figures);
-  if (recall) process.stderr.write(`per-class recall of the rejected plan:\n${table(recall.header, recall.rows)}\n`);
+  if (recall) process.stderr.write(`per-class recall of the rejected plan:\n${table(recall.header, recall.rows)}\n${recall.omitted ? `${omittedClasses(recall.omitted)}\n` : ''}`);
   return new EcgcError(`${e.message}; that plan is written to ${file} (marked rejected: not a passing plan)`, e.exitCode);
 }
 
@@ -214,7 +214,7 @@ export function planSummary(plan: Plan, sensitivity?: Sensitivity): string {
     lines.push(figuresLine(`plan on ${plan.figures.test.dir} (test)`, plan.figures.test.final, plan.figures.labelFree));
   }
   const recall = classRecallTable(plan.figures);
-  if (recall) lines.push('', table(recall.header, recall.rows), '');
+  if (recall) lines.push('', table(recall.header, recall.rows), ...(recall.omitted ? [omittedClasses(recall.omitted)] : []), '');
   lines.push(`search: ${plan.search.candidates} candidates, ${plan.search.evaluations} full-model-equivalent evaluations, ${plan.search.seconds} s`);
   if (sensitivity) lines.push(`importance vs measured sensitivity: Spearman ${sensitivity.spearman === null ? 'undefined' : sensitivity.spearman.toFixed(3)}`);
   return lines.join('\n');

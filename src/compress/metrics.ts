@@ -41,18 +41,23 @@ export function argmaxRows(values: Float32Array, columns: number): Int32Array {
 
 export function classificationMetrics(truth: Int32Array, predicted: Int32Array, classNames: string[]): Metrics {
   const k = classNames.length;
-  const confusion = classNames.map(() => new Array<number>(k).fill(0));
-  for (let i = 0; i < truth.length; i++) confusion[truth[i]][predicted[i]]++;
+  // Per-class counts, not the k x k matrix: label-free, every output is a class (a transformer's
+  // hidden states: k = 47,616, a matrix of 2.3 G numbers). Only `ecgc eval` reads the matrix.
+  const truePositives = new Float64Array(k);
+  const support = new Float64Array(k);
+  const predictedCount = new Float64Array(k);
+  for (let i = 0; i < truth.length; i++) {
+    support[truth[i]]++;
+    predictedCount[predicted[i]]++;
+    if (truth[i] === predicted[i]) truePositives[truth[i]]++;
+  }
   let correct = 0;
   const perClass = classNames.map((name, c) => {
-    const truePositives = confusion[c][c];
-    correct += truePositives;
-    const support = confusion[c].reduce((a, b) => a + b, 0);
-    const predictedCount = confusion.reduce((sum, row) => sum + row[c], 0);
-    const precision = predictedCount === 0 ? 0 : truePositives / predictedCount;
-    const recall = support === 0 ? 0 : truePositives / support;
+    correct += truePositives[c];
+    const precision = predictedCount[c] === 0 ? 0 : truePositives[c] / predictedCount[c];
+    const recall = support[c] === 0 ? 0 : truePositives[c] / support[c];
     const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
-    return { name, precision, recall, f1, support };
+    return { name, precision, recall, f1, support: support[c] };
   });
   const mean = (key: 'precision' | 'recall' | 'f1') => perClass.reduce((sum, m) => sum + m[key], 0) / k;
   return {
@@ -62,7 +67,12 @@ export function classificationMetrics(truth: Int32Array, predicted: Int32Array, 
     macroRecall: mean('recall'),
     macroF1: mean('f1'),
     perClass,
-    confusion,
+    // built when read (eval's table and --json), never in the searches
+    get confusion() {
+      const confusion = classNames.map(() => new Array<number>(k).fill(0));
+      for (let i = 0; i < truth.length; i++) confusion[truth[i]][predicted[i]]++;
+      return confusion;
+    },
   };
 }
 

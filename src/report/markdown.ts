@@ -3,7 +3,7 @@ import type { Figures, Plan, PlanMethod } from '../plan/plan.js';
 import type { Sensitivity } from '../compress/sensitivity.js';
 import type { Sweep } from '../compress/sweep.js';
 import { scoreName } from '../compress/constraints.js';
-import { classRecallTable, pct } from './classes.js';
+import { classRecallTable, omittedClasses, pct } from './classes.js';
 
 const snr = (f: Figures) => (f.snrDb === null ? 'exact' : `${f.snrDb.toFixed(1)} dB`);
 /** Markdown table cells: pipes and line breaks from model names would break the table. */
@@ -122,7 +122,8 @@ function classRecallSection(plan: Plan): string[] {
   const recall = classRecallTable(plan.figures);
   if (!recall) return [];
   const note = plan.figures.labelFree ? ' On the unlabelled search data the labels are the full model\'s classes: recall there is per-class top-1 agreement.' : '';
-  return ['## Per-class recall', '', `Each class's recall, the full model's and the plan's, and the change in points.${note}`, '', mdTable(recall.header, recall.rows), ''];
+  const omitted = omittedClasses(recall.omitted);
+  return ['## Per-class recall', '', `Each class's recall, the full model's and the plan's, and the change in points.${note}`, '', mdTable(recall.header, recall.rows), '', ...(omitted ? [omitted, ''] : [])];
 }
 
 export function sensitivityMarkdown(s: Sensitivity): string {

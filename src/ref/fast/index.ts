@@ -8,10 +8,13 @@ import type { Kernel, OpDef } from '../../ops/op.js';
 import { prepareConv } from './conv.js';
 import { ConvS8 } from '../../ops/conv-s8.js';
 import { prepareConvS8 } from './conv-s8.js';
+import { MatMul } from '../../ops/mat-mul.js';
+import { prepareMatMul } from './mat-mul.js';
 
 const FAST = new Map<OpDef, OpDef['prepare']>([
   [Conv, prepareConv],
   [ConvS8, prepareConvS8],
+  [MatMul, prepareMatMul],
 ]);
 
 /** The kernel the interpreter runs for an op: its fast twin if it has one, else its definition. */
