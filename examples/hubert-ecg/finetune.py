@@ -1,0 +1,208 @@
+#!/usr/bin/python3
+"""Fine-tunes the pretrained wearable HuBERT-ECG (pretrain.py's pretrained.pt) on the patch's AF
+task (`cinc2017`: 30-s records, normal, af, other, noisy) and on `rhythm-stream` (10-s MLII
+windows, four rhythm groups), and compares it, at 5%, 20% and 100% of the training labels, with
+the same model trained from scratch and with the patch's CNN of each task trained on the same
+labels. Run from the repository root, after pretrain.py:
+    /usr/bin/python3 examples/hubert-ecg/finetune.py [--only cinc2017/1.0/pretrained ...]
+
+Every run is chosen on the validation split (the epoch with the best macro F1) and reported on
+the test split, which chooses nothing. Each finished run is kept in --cache, so the runs can be
+spread over sessions. The pretrained model fine-tuned on all of cinc2017's labels is exported as
+model.onnx and evaluated by `ecgc eval`; results.json holds every run's figures."""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "common"))
+from ecgtrain import DEFAULT_DATA, dataset, evaluate_export, export, macro_f1  # noqa: E402
+from hubert import WEARABLE, Classifier, HubertEcg, for_export  # noqa: E402
+from streamnet import StridedStreamCNN  # noqa: E402
+
+SPAN = 3600  # 10 s at 360 Hz: what attention sees
+TASKS = {
+    # task: (data folder, splits, the patch's CNN for the task (its layers), CNN epochs at 100%)
+    "cinc2017": ("cinc2017", ("train", "val", "test"), [(1, 8, 9, 3), (8, 12, 7, 3), (12, 16, 5, 2), (16, 16, 5, 2), (16, 20, 5, 2), (20, 24, 5, 2), (24, 24, 5, 2), (24, 32, 3, 2)], 50),
+    "rhythm-stream": ("mitdb", ("record-train", "record-val", "record-test"), [(1, 8, 9, 3), (8, 12, 5, 3), (12, 12, 3, 2), (12, 12, 3, 2), (12, 16, 3, 2), (16, 16, 3, 2), (16, 16, 3, 2)], 20),
+}
+FRACTIONS = (0.05, 0.2, 1.0)
+INITS = ("pretrained", "scratch", "cnn")
+# The transformer's passes over the data, by fraction: fewer labels, more epochs (as many steps
+# as 30 epochs at 20% take, about), validated about 12 times a run.
+EPOCHS = {1.0: 12, 0.2: 30, 0.05: 80}
+
+
+def labelled_subset(y, fraction, classes, seed=0):
+    """A stratified `fraction` of the training windows (at least 2 of each class)."""
+    if fraction >= 1.0:
+        return np.arange(len(y))
+    rng = np.random.default_rng(seed)
+    keep = [rng.permutation(np.flatnonzero(y == c))[:max(2, round(fraction * np.sum(y == c)))] for c in range(classes)]
+    return np.sort(np.concatenate(keep))
+
+
+def signal_length(x):
+    """Samples up to each window's last non-zero one (CinC records shorter than 30 s are padded)."""
+    nonzero = x[:, 0, :] != 0
+    return x.shape[2] - np.argmax(nonzero[:, ::-1], axis=1)
+
+
+def augment(x, generator):
+    """Gain x0.5..2 either sign, offset +-1 mV, drift +-0.5 mV, noise 0.02 mV: the recordings'
+    differences the patch's CNNs are trained to ignore."""
+    n = x.shape[0]
+    sign = torch.where(torch.rand(n, 1, 1, generator=generator) < 0.5, -1.0, 1.0)
+    gain = torch.exp(torch.empty(n, 1, 1).uniform_(-0.7, 0.7, generator=generator)) * sign
+    offset = torch.empty(n, 1, 1).uniform_(-1, 1, generator=generator)
+    drift = torch.empty(n, 1, 1).uniform_(-0.5, 0.5, generator=generator) * torch.linspace(-1, 1, x.shape[2]).view(1, 1, -1)
+    return x * gain + offset + drift + 0.02 * torch.randn(x.shape, generator=generator)
+
+
+def crops(x, lengths, generator):
+    """A random 10-s span of each window that lies within its signal (the transformer trains on
+    10 s, its attention span, and classifies a 30-s record by the mean over its three spans)."""
+    if x.shape[2] == SPAN:
+        return x
+    starts = [int(torch.randint(0, max(1, min(x.shape[2], int(n)) - SPAN + 1), (1,), generator=generator)) for n in lengths]
+    return torch.stack([x[i, :, s:s + SPAN] for i, s in enumerate(starts)])
+
+
+def scores(model, x, batch=64):
+    model.eval()
+    with torch.no_grad():
+        return torch.cat([model(torch.from_numpy(x[i:i + batch])) for i in range(0, len(x), batch)]).numpy()
+
+
+def figures(y, predicted, classes):
+    recall = [float(np.mean(predicted[y == c] == c)) if np.any(y == c) else 0.0 for c in range(classes)]
+    return {"accuracy": float(np.mean(predicted == y)), "macroF1": macro_f1(y, predicted, classes), "recall": recall}
+
+
+def transformer(task, classes, init, spans):
+    torch.manual_seed(0)
+    backbone = HubertEcg(WEARABLE)
+    if init == "pretrained":
+        backbone.load_state_dict(torch.load(os.path.join(HERE, "pretrained.pt")))
+        # HuBERT fine-tunes with its convolutional feature encoder frozen.
+        for p in backbone.encoder.parameters():
+            p.requires_grad = False
+    return Classifier(backbone, classes, spans)
+
+
+def train_transformer(model, data, fraction, classes):
+    (x, y), (vx, vy) = data
+    lengths = signal_length(x)
+    epochs = EPOCHS[fraction]
+    validate_every = max(1, epochs // 12)
+    counts = np.bincount(y, minlength=classes).astype(np.float64)
+    loss_fn = nn.CrossEntropyLoss(weight=torch.tensor((counts.sum() / np.maximum(counts, 1)) ** 0.5 / np.mean((counts.sum() / np.maximum(counts, 1)) ** 0.5), dtype=torch.float32))
+    parameters = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(parameters, lr=3e-4, weight_decay=0.01)
+    steps = epochs * int(np.ceil(len(x) / 32))
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=3e-4, total_steps=steps, pct_start=0.1)
+    generator = torch.Generator().manual_seed(0)
+    rng = np.random.default_rng(0)
+    best = (-1.0, None, 0)
+    for epoch in range(epochs):
+        model.train()
+        order = rng.permutation(len(x))
+        for start in range(0, len(x), 32):
+            index = order[start:start + 32]
+            xb = augment(crops(torch.from_numpy(x[index]), lengths[index], generator), generator)
+            loss = loss_fn(model(xb, spans=1), torch.from_numpy(y[index].astype(np.int64)))
+            optimizer.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(parameters, 5.0)
+            optimizer.step()
+            schedule.step()
+        if (epoch + 1) % validate_every == 0 or epoch + 1 == epochs:
+            f1 = macro_f1(vy, scores(model, vx).argmax(1), classes)
+            print(f"  epoch {epoch + 1}/{epochs}: val macro F1 {f1:.4f}", flush=True)
+            if f1 > best[0]:
+                best = (f1, {k: v.clone() for k, v in model.state_dict().items()}, epoch + 1)
+    model.load_state_dict(best[1])
+    return best[2]
+
+
+def train_cnn(task, layers, classes, data, fraction, epochs):
+    """The patch's CNN with its own recipe (ecgtrain.train: Adam, plateau schedule, its epochs,
+    more when fewer labels: as many steps as at 100%, at most 5x the epochs)."""
+    from ecgtrain import train
+    torch.manual_seed(0)
+    model = StridedStreamCNN(layers, classes)
+    (x, y), val = data
+    generator = torch.Generator().manual_seed(0)
+    train(model, (x, y), val, classes, min(5 * epochs, int(round(epochs / fraction))), batch=32, augment=lambda b: augment(b, generator))
+    return model
+
+
+def run(task, fraction, init, args):
+    folder, splits, layers, cnn_epochs = TASKS[task]
+    source = os.path.join(args.data, folder)
+    _, x, y, meta = dataset(source, task, splits[0], args.cache)
+    _, vx, vy, _ = dataset(source, task, splits[1], args.cache)
+    test_dir, tx, ty, meta_test = dataset(source, task, splits[2], args.cache)
+    classes = len(meta["classes"])
+    keep = labelled_subset(y, fraction, classes)
+    data = ((x[keep], y[keep]), (vx, vy))
+    start = time.time()
+    if init == "cnn":
+        model, epochs = train_cnn(task, layers, classes, data, fraction, cnn_epochs), None
+    else:
+        model = transformer(task, classes, init, x.shape[2] // SPAN)
+        epochs = train_transformer(model, data, fraction, classes)
+    seconds = time.time() - start
+    result = {"task": task, "fraction": fraction, "init": init, "labelledWindows": int(len(keep)), "bestEpoch": epochs,
+              "params": int(sum(p.numel() for p in model.parameters())), "seconds": round(seconds, 1),
+              "val": figures(vy, scores(model, vx).argmax(1), classes), "test": figures(ty, scores(model, tx).argmax(1), classes)}
+    if (task, fraction, init) == ("cinc2017", 1.0, "pretrained"):
+        path = os.path.join(HERE, "model.onnx")
+        export(for_export(model), path, x.shape[1:], meta)
+        result["ecgcEval"] = evaluate_export(path, test_dir, meta_test, scores(model, tx).argmax(1))
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=DEFAULT_DATA)
+    parser.add_argument("--cache", default="/tmp/ecgc-datasets")
+    parser.add_argument("--runs", default="/tmp/ecgc-hubert/runs")
+    parser.add_argument("--only", nargs="*", help="task/fraction/init, e.g. cinc2017/0.05/scratch")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.backends.mkldnn.enabled = False  # see pretrain.py: oneDNN's Conv1d weight gradients are wrong here
+    os.makedirs(args.runs, exist_ok=True)
+    results = []
+    for task in TASKS:
+        for fraction in FRACTIONS:
+            for init in INITS:
+                name = f"{task}/{fraction}/{init}"
+                file = os.path.join(args.runs, name.replace("/", "_") + ".json")
+                if args.only and name not in args.only:
+                    if os.path.exists(file):
+                        results.append(json.load(open(file)))
+                    continue
+                if not os.path.exists(file):
+                    print(f"{name}:", flush=True)
+                    result = run(task, fraction, init, args)
+                    with open(file + ".tmp", "w") as f:
+                        json.dump(result, f, indent=2)
+                    os.replace(file + ".tmp", file)
+                    print(f"{name}: test macro F1 {result['test']['macroF1']:.4f} in {result['seconds']:.0f} s", flush=True)
+                results.append(json.load(open(file)))
+    with open(os.path.join(HERE, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
