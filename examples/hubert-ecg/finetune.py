@@ -133,8 +133,9 @@ def train_transformer(model, data, fraction, classes):
 
 
 def train_cnn(task, layers, classes, data, fraction, epochs):
-    """The patch's CNN with its own recipe (ecgtrain.train: Adam, plateau schedule, its epochs,
-    more when fewer labels: as many steps as at 100%, at most 5x the epochs)."""
+    """The patch's CNN for the task, trained as its example trains it (ecgtrain.train: Adam, plateau
+    schedule, its epochs; with fewer labels as many steps as at 100%, at most 5x the epochs), on
+    the transformer's augmentation."""
     from ecgtrain import train
     torch.manual_seed(0)
     model = StridedStreamCNN(layers, classes)

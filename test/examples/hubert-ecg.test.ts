@@ -1,0 +1,55 @@
+/**
+ * examples/hubert-ecg's architectures as the compiler meets them: the wearable model (random
+ * weights) against torch on real CinC 2017 records and bit-exact in C depth first, and
+ * HuBERT-ECG small at full size imported (30 M parameters).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execaSync } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCinc2017Dataset } from '../../src/data/cinc2017.js';
+import { encodeNpy, readNpyFloat32 } from '../../src/util/npy.js';
+import { ecgc } from '../helpers/cli.js';
+import { CINC2017, hasData } from '../helpers/data.js';
+import { PYTHON, torchAvailable } from '../helpers/tools.js';
+
+const ready = torchAvailable('the HuBERT-ECG export checks') && hasData(CINC2017, 'the HuBERT-ECG export checks');
+
+describe.skipIf(!ready)('HuBERT-ECG exports', () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ecgc-hubert-'));
+    const test = buildCinc2017Dataset(CINC2017, 'test');
+    const samples = test.shape[2];
+    writeFileSync(join(dir, 'x.npy'), encodeNpy([3, 1, samples], test.x.subarray(0, 3 * samples)));
+    execaSync(PYTHON, [join('test', 'examples', 'hubert_export.py'), join(dir, 'x.npy'), dir]);
+  }, 120_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the wearable model gives torch scores on real 30-s records (float32 sums and erf differ by design: 1e-5 of the largest)', async () => {
+    const run = await ecgc(['run', join(dir, 'wearable.onnx'), '--input', join(dir, 'x.npy'), '--output', join(dir, 'y.npy')]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const ours = readNpyFloat32(join(dir, 'y.npy')).data;
+    const torch = readNpyFloat32(join(dir, 'torch.npy')).data;
+    const scale = Math.max(...torch.map(Math.abs));
+    ours.forEach((v, i) => expect(Math.abs(v - torch[i])).toBeLessThan(1e-5 * scale));
+  });
+
+  it('its C is bit-exact with the encoder depth first (GELU fused, so the convolutions chain)', async () => {
+    const verify = await ecgc(['verify', join(dir, 'wearable.onnx'), '--target', 'host', '--input', join(dir, 'x.npy'), '--schedule', 'stream']);
+    expect(verify.exitCode, verify.stderr).toBe(0);
+    expect(verify.stdout).toMatch(/^bit-exact: 3 inputs/);
+    expect(verify.stdout).not.toMatch(/no chain of Conv layers/);
+  }, 300_000);
+
+  it('HuBERT-ECG small imports at full size: 30.2 M parameters, one Gelu per GELU', async () => {
+    const inspect = await ecgc(['inspect', join(dir, 'small.onnx'), '--json']);
+    expect(inspect.exitCode, inspect.stderr).toBe(0);
+    const report = JSON.parse(inspect.stdout);
+    expect(report.totals.params).toBe(30_192_648);
+    const ops = report.nodes.map((n: { op: string }) => n.op);
+    expect(ops.filter((op: string) => op === 'Gelu')).toHaveLength(5 + 1 + 8); // the encoder's convolutions, the positional one, each layer's FFN
+    expect(ops).not.toContain('Erf');
+  });
+});
