@@ -17,15 +17,15 @@ export function fuseGelu(graph: Graph): Graph {
     const t = graph.constants.get(name);
     return t !== undefined && t.data.length === 1 && t.data[0] === value;
   };
-  /** The one consumer of `value` (not a graph output) if it is an `op` with `value` and a scalar constant `constant`. */
-  const withConstant = (value: string, op: string, constant: number, constantFirst = false): Node | undefined => {
+  /** The one consumer of `value` (not a graph output) if it is an `op` of `value` and the scalar `constant`, either order. */
+  const withConstant = (value: string, op: string, constant: number): Node | undefined => {
     const users = consumers.get(value);
     if (users?.length !== 1 || graph.outputs.includes(value)) return undefined;
     const [user] = users;
     if (user.op !== op || user.inputs.length !== 2) return undefined;
     const [a, b] = user.inputs;
     if (a === value && isScalar(b, constant)) return user;
-    return constantFirst && b === value && isScalar(a, constant) ? user : undefined;
+    return b === value && isScalar(a, constant) ? user : undefined;
   };
   const only = (value: string, op: string): Node | undefined => {
     const users = consumers.get(value);
@@ -38,13 +38,12 @@ export function fuseGelu(graph: Graph): Graph {
     if (div.op !== Div.op || !isScalar(div.inputs[1], SQRT2_F32) || graph.constants.has(div.inputs[0])) continue;
     const x = div.inputs[0];
     const erf = only(div.outputs[0], Erf.op);
-    const add = erf && withConstant(erf.outputs[0], Add.op, 1, true);
-    const users = add && consumers.get(add.outputs[0]);
-    const mul = users?.length === 1 && !graph.outputs.includes(add!.outputs[0]) ? users[0] : undefined;
-    if (!mul || mul.op !== Mul.op || ![x, add!.outputs[0]].every((v) => mul.inputs.includes(v)) || mul.inputs[0] === mul.inputs[1]) continue;
-    const half = withConstant(mul.outputs[0], Mul.op, 0.5, true);
+    const add = erf && withConstant(erf.outputs[0], Add.op, 1);
+    const mul = add && only(add.outputs[0], Mul.op); // x * (erf + 1)
+    if (!mul || !mul.inputs.includes(x) || mul.inputs[0] === mul.inputs[1]) continue;
+    const half = withConstant(mul.outputs[0], Mul.op, 0.5);
     if (!half) continue;
-    for (const node of [div, erf, add, mul, half]) removed.add(node!);
+    for (const node of [div, erf!, add, mul, half]) removed.add(node);
     fused.set(div, { name: half.name, op: Gelu.op, inputs: [x], outputs: half.outputs, attrs: {} });
   }
   if (fused.size === 0) return graph;
