@@ -7,7 +7,7 @@ labels. Run from the repository root, after pretrain.py:
     /usr/bin/python3 examples/hubert-ecg/finetune.py [--only cinc2017/1.0/pretrained ...]
 
 Every run is chosen on the validation split (the epoch with the best macro F1) and reported on
-the test split, which chooses nothing. Each finished run is kept in --cache, so the runs can be
+the test split, which chooses nothing. Each finished run is kept in --runs, so the runs can be
 spread over sessions. The pretrained model fine-tuned on all of cinc2017's labels is exported as
 model.onnx and evaluated by `ecgc eval`; results.json holds every run's figures."""
 import argparse
@@ -29,15 +29,18 @@ from streamnet import StridedStreamCNN  # noqa: E402
 
 SPAN = 3600  # 10 s at 360 Hz: what attention sees
 TASKS = {
-    # task: (data folder, splits, the patch's CNN for the task (its layers), CNN epochs at 100%)
-    "cinc2017": ("cinc2017", ("train", "val", "test"), [(1, 8, 9, 3), (8, 12, 7, 3), (12, 16, 5, 2), (16, 16, 5, 2), (16, 20, 5, 2), (20, 24, 5, 2), (24, 24, 5, 2), (24, 32, 3, 2)], 50),
-    "rhythm-stream": ("mitdb", ("record-train", "record-val", "record-test"), [(1, 8, 9, 3), (8, 12, 5, 3), (12, 12, 3, 2), (12, 12, 3, 2), (12, 16, 3, 2), (16, 16, 3, 2), (16, 16, 3, 2)], 20),
+    # task: (data folder, splits, the patch's CNN for the task: its layers)
+    "cinc2017": ("cinc2017", ("train", "val", "test"), [(1, 8, 9, 3), (8, 12, 7, 3), (12, 16, 5, 2), (16, 16, 5, 2), (16, 20, 5, 2), (20, 24, 5, 2), (24, 24, 5, 2), (24, 32, 3, 2)]),
+    "rhythm-stream": ("mitdb", ("record-train", "record-val", "record-test"), [(1, 8, 9, 3), (8, 12, 5, 3), (12, 12, 3, 2), (12, 12, 3, 2), (12, 16, 3, 2), (16, 16, 3, 2), (16, 16, 3, 2)]),
 }
 FRACTIONS = (0.05, 0.2, 1.0)
 INITS = ("pretrained", "scratch", "cnn")
 # The transformer's passes over the data, by fraction: fewer labels, more epochs (as many steps
 # as 30 epochs at 20% take, about), validated about 12 times a run.
 EPOCHS = {1.0: 12, 0.2: 30, 0.05: 80}
+# The CNNs (a hundredth of the transformer's compute) train 4x the epochs, as patch-rhythm's
+# example trains 50 at 100%; on the same loop, schedule and augmentation as the transformer.
+CNN_EPOCHS_PER_TRANSFORMER_EPOCH = 4
 
 
 def labelled_subset(y, fraction, classes, seed=0):
@@ -87,7 +90,6 @@ def figures(y, predicted, classes):
 
 
 def transformer(task, classes, init, spans):
-    torch.manual_seed(0)
     backbone = HubertEcg(WEARABLE)
     if init == "pretrained":
         backbone.load_state_dict(torch.load(os.path.join(HERE, "pretrained.pt")))
@@ -97,27 +99,34 @@ def transformer(task, classes, init, spans):
     return Classifier(backbone, classes, spans)
 
 
-def train_transformer(model, data, fraction, classes):
+def train(model, data, classes, epochs, lr, spans=None):
+    """AdamW and a one-cycle schedule over `epochs`, batch 32, the loss weighted by the square root
+    of inverse class frequency (as ecgtrain's), validated about 12 times: the best validation
+    macro F1 kept. With `spans` (the transformer on 30-s records), 10-s crops, one span each."""
     (x, y), (vx, vy) = data
     lengths = signal_length(x)
-    epochs = EPOCHS[fraction]
     validate_every = max(1, epochs // 12)
     counts = np.bincount(y, minlength=classes).astype(np.float64)
-    loss_fn = nn.CrossEntropyLoss(weight=torch.tensor((counts.sum() / np.maximum(counts, 1)) ** 0.5 / np.mean((counts.sum() / np.maximum(counts, 1)) ** 0.5), dtype=torch.float32))
+    weights = (counts.sum() / np.maximum(counts, 1)) ** 0.5
+    loss_fn = nn.CrossEntropyLoss(weight=torch.tensor(weights / weights.mean(), dtype=torch.float32))
+    frozen = [m for m in model.modules() if any(not p.requires_grad for p in m.parameters(recurse=False))]
     parameters = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(parameters, lr=3e-4, weight_decay=0.01)
+    optimizer = torch.optim.AdamW(parameters, lr=lr, weight_decay=0.01)
     steps = epochs * int(np.ceil(len(x) / 32))
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=3e-4, total_steps=steps, pct_start=0.1)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps, pct_start=0.1)
     generator = torch.Generator().manual_seed(0)
     rng = np.random.default_rng(0)
     best = (-1.0, None, 0)
     for epoch in range(epochs):
         model.train()
+        for m in frozen:  # a frozen layer's batch norm keeps its statistics too
+            m.eval()
         order = rng.permutation(len(x))
         for start in range(0, len(x), 32):
             index = order[start:start + 32]
-            xb = augment(crops(torch.from_numpy(x[index]), lengths[index], generator), generator)
-            loss = loss_fn(model(xb, spans=1), torch.from_numpy(y[index].astype(np.int64)))
+            xb = torch.from_numpy(x[index])
+            out = model(augment(xb, generator)) if spans is None else model(augment(crops(xb, lengths[index], generator), generator), spans=1)
+            loss = loss_fn(out, torch.from_numpy(y[index].astype(np.int64)))
             optimizer.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(parameters, 5.0)
@@ -132,21 +141,8 @@ def train_transformer(model, data, fraction, classes):
     return best[2]
 
 
-def train_cnn(task, layers, classes, data, fraction, epochs):
-    """The patch's CNN for the task, trained as its example trains it (ecgtrain.train: Adam, plateau
-    schedule, its epochs; with fewer labels as many steps as at 100%, at most 5x the epochs), on
-    the transformer's augmentation."""
-    from ecgtrain import train
-    torch.manual_seed(0)
-    model = StridedStreamCNN(layers, classes)
-    (x, y), val = data
-    generator = torch.Generator().manual_seed(0)
-    train(model, (x, y), val, classes, min(5 * epochs, int(round(epochs / fraction))), batch=32, augment=lambda b: augment(b, generator))
-    return model
-
-
 def run(task, fraction, init, args):
-    folder, splits, layers, cnn_epochs = TASKS[task]
+    folder, splits, layers = TASKS[task]
     source = os.path.join(args.data, folder)
     _, x, y, meta = dataset(source, task, splits[0], args.cache)
     _, vx, vy, _ = dataset(source, task, splits[1], args.cache)
@@ -155,11 +151,13 @@ def run(task, fraction, init, args):
     keep = labelled_subset(y, fraction, classes)
     data = ((x[keep], y[keep]), (vx, vy))
     start = time.time()
+    torch.manual_seed(0)
     if init == "cnn":
-        model, epochs = train_cnn(task, layers, classes, data, fraction, cnn_epochs), None
+        model = StridedStreamCNN(layers, classes)
+        epochs = train(model, data, classes, CNN_EPOCHS_PER_TRANSFORMER_EPOCH * EPOCHS[fraction], lr=1e-3)
     else:
         model = transformer(task, classes, init, x.shape[2] // SPAN)
-        epochs = train_transformer(model, data, fraction, classes)
+        epochs = train(model, data, classes, EPOCHS[fraction], lr=3e-4, spans=model.spans)
     seconds = time.time() - start
     result = {"task": task, "fraction": fraction, "init": init, "labelledWindows": int(len(keep)), "bestEpoch": epochs,
               "params": int(sum(p.numel() for p in model.parameters())), "seconds": round(seconds, 1),
