@@ -23,8 +23,9 @@ import torch.nn as nn
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "common"))
-from ecgtrain import DEFAULT_DATA, dataset, evaluate_export, export, macro_f1  # noqa: E402
+from ecgtrain import DEFAULT_DATA, dataset, evaluate_export, export, macro_f1, predict  # noqa: E402
 from hubert import WEARABLE, Classifier, HubertEcg, for_export  # noqa: E402
+from pretrain import augment  # noqa: E402
 from streamnet import StridedStreamCNN  # noqa: E402
 
 SPAN = 3600  # 10 s at 360 Hz: what attention sees
@@ -41,6 +42,8 @@ EPOCHS = {1.0: 12, 0.2: 30, 0.05: 80}
 # The CNNs (a hundredth of the transformer's compute) train 4x the epochs, as patch-rhythm's
 # example trains 50 at 100%; on the same loop, schedule and augmentation as the transformer.
 CNN_EPOCHS_PER_TRANSFORMER_EPOCH = 4
+# pretrain.augment's gain, sign and offset, and a drift and noise as the patch's CNNs train with (mV)
+DRIFT, NOISE = 0.5, 0.02
 
 
 def labelled_subset(y, fraction, classes, seed=0):
@@ -58,17 +61,6 @@ def signal_length(x):
     return x.shape[2] - np.argmax(nonzero[:, ::-1], axis=1)
 
 
-def augment(x, generator):
-    """Gain x0.5..2 either sign, offset +-1 mV, drift +-0.5 mV, noise 0.02 mV: the recordings'
-    differences the patch's CNNs are trained to ignore."""
-    n = x.shape[0]
-    sign = torch.where(torch.rand(n, 1, 1, generator=generator) < 0.5, -1.0, 1.0)
-    gain = torch.exp(torch.empty(n, 1, 1).uniform_(-0.7, 0.7, generator=generator)) * sign
-    offset = torch.empty(n, 1, 1).uniform_(-1, 1, generator=generator)
-    drift = torch.empty(n, 1, 1).uniform_(-0.5, 0.5, generator=generator) * torch.linspace(-1, 1, x.shape[2]).view(1, 1, -1)
-    return x * gain + offset + drift + 0.02 * torch.randn(x.shape, generator=generator)
-
-
 def crops(x, lengths, generator):
     """A random 10-s span of each window that lies within its signal (the transformer trains on
     10 s, its attention span, and classifies a 30-s record by the mean over its three spans)."""
@@ -76,12 +68,6 @@ def crops(x, lengths, generator):
         return x
     starts = [int(torch.randint(0, max(1, min(x.shape[2], int(n)) - SPAN + 1), (1,), generator=generator)) for n in lengths]
     return torch.stack([x[i, :, s:s + SPAN] for i, s in enumerate(starts)])
-
-
-def scores(model, x, batch=64):
-    model.eval()
-    with torch.no_grad():
-        return torch.cat([model(torch.from_numpy(x[i:i + batch])) for i in range(0, len(x), batch)]).numpy()
 
 
 def figures(y, predicted, classes):
@@ -125,7 +111,7 @@ def train(model, data, classes, epochs, lr, spans=None):
         for start in range(0, len(x), 32):
             index = order[start:start + 32]
             xb = torch.from_numpy(x[index])
-            out = model(augment(xb, generator)) if spans is None else model(augment(crops(xb, lengths[index], generator), generator), spans=1)
+            out = model(augment(xb, generator, DRIFT, NOISE)) if spans is None else model(augment(crops(xb, lengths[index], generator), generator, DRIFT, NOISE), spans=1)
             loss = loss_fn(out, torch.from_numpy(y[index].astype(np.int64)))
             optimizer.zero_grad()
             loss.backward()
@@ -133,7 +119,7 @@ def train(model, data, classes, epochs, lr, spans=None):
             optimizer.step()
             schedule.step()
         if (epoch + 1) % validate_every == 0 or epoch + 1 == epochs:
-            f1 = macro_f1(vy, scores(model, vx).argmax(1), classes)
+            f1 = macro_f1(vy, predict(model, vx, batch=64), classes)
             print(f"  epoch {epoch + 1}/{epochs}: val macro F1 {f1:.4f}", flush=True)
             if f1 > best[0]:
                 best = (f1, {k: v.clone() for k, v in model.state_dict().items()}, epoch + 1)
@@ -161,11 +147,11 @@ def run(task, fraction, init, args):
     seconds = time.time() - start
     result = {"task": task, "fraction": fraction, "init": init, "labelledWindows": int(len(keep)), "bestEpoch": epochs,
               "params": int(sum(p.numel() for p in model.parameters())), "seconds": round(seconds, 1),
-              "val": figures(vy, scores(model, vx).argmax(1), classes), "test": figures(ty, scores(model, tx).argmax(1), classes)}
+              "val": figures(vy, predict(model, vx, batch=64), classes), "test": figures(ty, predict(model, tx, batch=64), classes)}
     if (task, fraction, init) == ("cinc2017", 1.0, "pretrained"):
         path = os.path.join(HERE, "model.onnx")
         export(for_export(model), path, x.shape[1:], meta)
-        result["ecgcEval"] = evaluate_export(path, test_dir, meta_test, scores(model, tx).argmax(1))
+        result["ecgcEval"] = evaluate_export(path, test_dir, meta_test, predict(model, tx, batch=64))
     return result
 
 

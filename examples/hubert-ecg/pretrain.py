@@ -151,12 +151,16 @@ class Pretrainer(nn.Module):
         return F.cross_entropy(logits[mask], targets[mask])
 
 
-def augment(x, generator):
-    """Gain x0.5..2 either sign and an offset (as the fine-tuning sees recordings)."""
+def augment(x, generator, drift=0.0, noise=0.0):
+    """Gain x0.5..2 either sign, an offset of +-1 mV and (fine-tuning) a linear drift of +-drift mV
+    over the window and `noise` mV of noise: the recordings' differences a model should ignore."""
     n = x.shape[0]
     sign = torch.where(torch.rand(n, 1, 1, generator=generator) < 0.5, -1.0, 1.0)
     gain = torch.exp(torch.empty(n, 1, 1).uniform_(-0.7, 0.7, generator=generator)) * sign
-    return x * gain + torch.empty(n, 1, 1).uniform_(-1, 1, generator=generator)
+    x = x * gain + torch.empty(n, 1, 1).uniform_(-1, 1, generator=generator)
+    if drift:
+        x = x + torch.empty(n, 1, 1).uniform_(-drift, drift, generator=generator) * torch.linspace(-1, 1, x.shape[2]).view(1, 1, -1)
+    return x + noise * torch.randn(x.shape, generator=generator) if noise else x
 
 
 def run_iteration(iteration, x, targets, steps, args, start_model=None):

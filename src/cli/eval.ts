@@ -2,7 +2,7 @@
  * `ecgc eval <model.onnx> --data <dir> [--plan <plan.json>] [--json]`; with a plan, the full
  * model is measured too, so that each class's recall shows beside the plan's.
  */
-import { argmaxRows, classificationMetrics, taskScore } from '../compress/metrics.js';
+import { argmaxRows, classificationMetrics, confusionMatrix, taskScore } from '../compress/metrics.js';
 import { readDataset } from '../data/dataset.js';
 import { modelWindows, requireModelClasses } from '../data/model-data.js';
 import type { Graph } from '../ir/graph.js';
@@ -22,7 +22,8 @@ export async function evalCommand(model: string, options: { data: string; json?:
   const metricsOf = async (g: Graph) => {
     const runner = new BatchRunner(g, parseThreads(options.threads));
     try {
-      return classificationMetrics(data.y, argmaxRows(await runner.run(windows, data.shape[0]), classes), data.meta.classes);
+      const predicted = argmaxRows(await runner.run(windows, data.shape[0]), classes);
+      return { ...classificationMetrics(data.y, predicted, data.meta.classes), confusion: confusionMatrix(data.y, predicted, classes) };
     } finally {
       await runner.close();
     }

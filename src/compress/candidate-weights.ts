@@ -17,7 +17,7 @@ import { integerLayerOf } from '../plan/plan.js';
 import type { ActivationQuant } from '../quant/activations.js';
 import { integerGraph, integerGraphWithTwins } from '../quant/integer-graph.js';
 import { scoreGraph } from '../explain/model.js';
-import type { Numerics } from '../explain/numerics.js';
+import { type Numerics, numericsOf } from '../explain/numerics.js';
 import type { RealizedLayer } from './choice.js';
 
 export interface CandidateWeights {
@@ -45,8 +45,7 @@ export function floatWeights(graph: Graph, layers: WeightLayer[]): CandidateWeig
     numerics(candidates) {
       const applied: Graph = { ...graph, constants: new Map(graph.constants) };
       for (const [i, candidate] of candidates) for (const [name, data] of constants(i, candidate)) applied.constants.set(name, { ...graph.constants.get(name)!, data });
-      const score = scoreGraph(applied);
-      return { graph: score, device: score };
+      return numericsOf(applied);
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Classification metrics: accuracy, per-class precision / recall / F1, their macro means
  * (unweighted over classes), and the confusion matrix (rows: true class, columns:
- * predicted). A class never predicted has precision 0, as scikit-learn's zero_division=0.
+ * predicted; eval's alone). A class never predicted has precision 0, as scikit-learn's zero_division=0.
  * And a compressed model's figures against its full model (top-1 agreement, output SNR).
  */
 import type { Figures } from '../plan/plan.js';
@@ -24,7 +24,6 @@ export interface Metrics {
   macroRecall: number;
   macroF1: number;
   perClass: ClassMetrics[];
-  confusion: number[][];
 }
 
 /** Index of the largest value of each row (first one on ties). */
@@ -42,7 +41,7 @@ export function argmaxRows(values: Float32Array, columns: number): Int32Array {
 export function classificationMetrics(truth: Int32Array, predicted: Int32Array, classNames: string[]): Metrics {
   const k = classNames.length;
   // Per-class counts, not the k x k matrix: label-free, every output is a class (a transformer's
-  // hidden states: k = 47,616, a matrix of 2.3 G numbers). Only `ecgc eval` reads the matrix.
+  // hidden states: k = 47,616, a matrix of 2.3 G numbers); confusionMatrix for `ecgc eval`.
   const truePositives = new Float64Array(k);
   const support = new Float64Array(k);
   const predictedCount = new Float64Array(k);
@@ -67,13 +66,14 @@ export function classificationMetrics(truth: Int32Array, predicted: Int32Array, 
     macroRecall: mean('recall'),
     macroF1: mean('f1'),
     perClass,
-    // built when read (eval's table and --json), never in the searches
-    get confusion() {
-      const confusion = classNames.map(() => new Array<number>(k).fill(0));
-      for (let i = 0; i < truth.length; i++) confusion[truth[i]][predicted[i]]++;
-      return confusion;
-    },
   };
+}
+
+/** Rows: true class, columns: predicted (k x k: `ecgc eval`'s table, never a search's). */
+export function confusionMatrix(truth: Int32Array, predicted: Int32Array, classes: number): number[][] {
+  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  for (let i = 0; i < truth.length; i++) confusion[truth[i]][predicted[i]]++;
+  return confusion;
 }
 
 /** The classes whose mean F1 is a task's own measure, where it has one (CinC 2017: noisy left out). */

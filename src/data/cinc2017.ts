@@ -12,7 +12,7 @@ import { fail } from '../errors.js';
 import type { Dataset } from './dataset.js';
 import { DATASET_SCHEMA } from './dataset.js';
 import { PATCH_SAMPLING_RATE, type Preprocessing, resampleLinear } from './preprocess.js';
-import { PARTS, stratifiedSplit } from './splits.js';
+import { type Part, PARTS, stratifiedSplit } from './splits.js';
 import { type MatRecord, readMatRecord } from './wfdb/index.js';
 
 export const CINC2017_CLASSES = ['normal', 'af', 'other', 'noisy'];
@@ -43,14 +43,18 @@ function readReference(dir: string): Map<string, number> {
   return labels;
 }
 
-export function buildCinc2017Dataset(dir: string, split: string): Dataset {
-  if (!CINC2017_SPLITS.includes(split)) fail(`task cinc2017 has splits ${CINC2017_SPLITS.join(', ')}; got '${split}'`);
+/** The records present (this copy holds 8,228 of the 8,528), in REFERENCE.csv's order, their labels and parts. */
+export function cinc2017Records(dir: string): { records: string[]; labels: Int32Array; parts: Part[] } {
   const reference = readReference(dir);
-  // The records present (this copy holds 8,228 of the 8,528), in REFERENCE.csv's order.
   const records = [...reference.keys()].filter((r) => existsSync(join(dir, `${r}.mat`)));
   if (records.length === 0) fail(`${dir}: none of REFERENCE.csv's records has a .mat file`);
   const labels = Int32Array.from(records, (r) => reference.get(r)!);
-  const parts = stratifiedSplit(labels, CINC2017_CLASSES.length, { val: 0.1, test: 0.2 }, SPLIT_SEED);
+  return { records, labels, parts: stratifiedSplit(labels, CINC2017_CLASSES.length, { val: 0.1, test: 0.2 }, SPLIT_SEED) };
+}
+
+export function buildCinc2017Dataset(dir: string, split: string): Dataset {
+  if (!CINC2017_SPLITS.includes(split)) fail(`task cinc2017 has splits ${CINC2017_SPLITS.join(', ')}; got '${split}'`);
+  const { records, labels, parts } = cinc2017Records(dir);
   const chosen = records.map((_, i) => i).filter((i) => split === 'all' || parts[i] === split);
 
   const samples = CINC2017_SECONDS * PATCH_SAMPLING_RATE;

@@ -12,7 +12,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { fail } from '../errors.js';
-import { buildCinc2017Dataset, readCincRecord } from './cinc2017.js';
+import { cinc2017Records, readCincRecord } from './cinc2017.js';
 import type { Dataset } from './dataset.js';
 import { DATASET_SCHEMA } from './dataset.js';
 import { listRecords } from './mitdb.js';
@@ -43,10 +43,12 @@ function databaseOf(dir: string): Database {
 
 /** The records of `dir` a labelled task holds out for validation and test. */
 function heldOut(dir: string, database: Database, records: string[]): Set<string> {
-  if (database === 'cinc2017') return new Set(['val', 'test'].flatMap((s) => buildCinc2017Dataset(dir, s).meta.records));
+  if (database === 'cinc2017') {
+    const { records: all, parts } = cinc2017Records(dir);
+    return new Set(all.filter((_, i) => parts[i] !== 'train'));
+  }
   if (database !== 'mit-bih') return new Set();
-  const first = readRecord(dir, records[0]).header;
-  const rhythmAnnotated = first.samplingRate === 360 && readAnnotations(dir, records[0]).some((a) => a.code === '+' && a.aux.startsWith('('));
+  const rhythmAnnotated = readHeader(dir, records[0]).samplingRate === 360 && readAnnotations(dir, records[0]).some((a) => a.code === '+' && a.aux.startsWith('('));
   if (!rhythmAnnotated) return new Set();
   return new Set(['record-val', 'record-test'].flatMap((s) => buildRhythmDataset(dir, s, 'rhythm-stream').meta.records));
 }

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { argmaxRows, classificationMetrics } from '../../src/compress/metrics.js';
+import { argmaxRows, classificationMetrics, confusionMatrix } from '../../src/compress/metrics.js';
 
 describe('classification metrics', () => {
   it('match a hand-computed example', () => {
     // truth:     0 0 0 1 1 2
     // predicted: 0 0 1 1 2 2
-    const m = classificationMetrics(Int32Array.of(0, 0, 0, 1, 1, 2), Int32Array.of(0, 0, 1, 1, 2, 2), ['a', 'b', 'c']);
-    expect(m.confusion).toEqual([[2, 1, 0], [0, 1, 1], [0, 0, 1]]);
+    const [truth, predicted] = [Int32Array.of(0, 0, 0, 1, 1, 2), Int32Array.of(0, 0, 1, 1, 2, 2)];
+    const m = classificationMetrics(truth, predicted, ['a', 'b', 'c']);
+    expect(confusionMatrix(truth, predicted, 3)).toEqual([[2, 1, 0], [0, 1, 1], [0, 0, 1]]);
     expect(m.accuracy).toBeCloseTo(4 / 6, 12);
     expect(m.perClass.map((c) => c.precision)).toEqual([1, 0.5, 0.5]);
     expect(m.perClass.map((c) => c.recall)).toEqual([2 / 3, 0.5, 1]);

@@ -41,6 +41,9 @@ describe.skipIf(!ready)('HuBERT-ECG exports', () => {
     expect(verify.exitCode, verify.stderr).toBe(0);
     expect(verify.stdout).toMatch(/^bit-exact: 3 inputs/);
     expect(verify.stdout).not.toMatch(/no chain of Conv layers/);
+    // layer by layer the encoder's first outputs alone take 1.32 MB; depth first, attention's 459 KB is the peak
+    const arena = Number(/arena ([\d.]+) KB/.exec(verify.stdout)?.[1]);
+    expect(arena).toBeLessThan(500);
   }, 300_000);
 
   it('HuBERT-ECG small imports at full size: 30.2 M parameters, one Gelu per GELU', async () => {
