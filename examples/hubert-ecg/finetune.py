@@ -7,8 +7,8 @@ labels. Run from the repository root, after pretrain.py:
     /usr/bin/python3 examples/hubert-ecg/finetune.py [--only cinc2017/1.0/pretrained ...]
 
 Every run is chosen on the validation split (the epoch with the best macro F1) and reported on
-the test split, which chooses nothing. Each finished run is kept in --runs, so the runs can be
-spread over sessions. The pretrained model fine-tuned on all of cinc2017's labels is exported as
+the test split, which chooses nothing. Each run checkpoints after every epoch and each finished
+run is kept in --runs, so the runs can be spread over sessions. The pretrained model fine-tuned on all of cinc2017's labels is exported as
 model.onnx and evaluated by `ecgc eval`; results.json holds every run's figures."""
 import argparse
 import json
@@ -85,10 +85,12 @@ def transformer(task, classes, init, spans):
     return Classifier(backbone, classes, spans)
 
 
-def train(model, data, classes, epochs, lr, spans=None):
+def train(model, data, classes, epochs, lr, checkpoint, spans=None):
     """AdamW and a one-cycle schedule over `epochs`, batch 32, the loss weighted by the square root
     of inverse class frequency (as ecgtrain's), validated about 12 times: the best validation
-    macro F1 kept. With `spans` (the transformer on 30-s records), 10-s crops, one span each."""
+    macro F1 kept. With `spans` (the transformer on 30-s records), 10-s crops, one span each.
+    After every epoch the whole state goes to `checkpoint`, and a run resumes from it (an hour's
+    run outlives a session); returns the best epoch and the seconds spent training."""
     (x, y), (vx, vy) = data
     lengths = signal_length(x)
     validate_every = max(1, epochs // 12)
@@ -102,8 +104,18 @@ def train(model, data, classes, epochs, lr, spans=None):
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps, pct_start=0.1)
     generator = torch.Generator().manual_seed(0)
     rng = np.random.default_rng(0)
-    best = (-1.0, None, 0)
-    for epoch in range(epochs):
+    best, first, seconds = (-1.0, None, 0), 0, 0.0
+    if os.path.exists(checkpoint):
+        saved = torch.load(checkpoint)
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        schedule.load_state_dict(saved["schedule"])
+        generator.set_state(saved["generator"])
+        rng.bit_generator.state = saved["rng"]
+        best, first, seconds = saved["best"], saved["epoch"], saved["seconds"]
+        print(f"  resumed after epoch {first}", flush=True)
+    for epoch in range(first, epochs):
+        start = time.time()
         model.train()
         for m in frozen:  # a frozen layer's batch norm keeps its statistics too
             m.eval()
@@ -123,8 +135,13 @@ def train(model, data, classes, epochs, lr, spans=None):
             print(f"  epoch {epoch + 1}/{epochs}: val macro F1 {f1:.4f}", flush=True)
             if f1 > best[0]:
                 best = (f1, {k: v.clone() for k, v in model.state_dict().items()}, epoch + 1)
+        seconds += time.time() - start
+        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
+                    "generator": generator.get_state(), "rng": rng.bit_generator.state, "best": best, "epoch": epoch + 1,
+                    "seconds": seconds}, checkpoint + ".tmp")
+        os.replace(checkpoint + ".tmp", checkpoint)
     model.load_state_dict(best[1])
-    return best[2]
+    return best[2], seconds
 
 
 def run(task, fraction, init, args):
@@ -136,15 +153,14 @@ def run(task, fraction, init, args):
     classes = len(meta["classes"])
     keep = labelled_subset(y, fraction, classes)
     data = ((x[keep], y[keep]), (vx, vy))
-    start = time.time()
+    checkpoint = os.path.join(args.runs, f"{task}_{fraction}_{init}.pt")
     torch.manual_seed(0)
     if init == "cnn":
         model = StridedStreamCNN(layers, classes)
-        epochs = train(model, data, classes, CNN_EPOCHS_PER_TRANSFORMER_EPOCH * EPOCHS[fraction], lr=1e-3)
+        epochs, seconds = train(model, data, classes, CNN_EPOCHS_PER_TRANSFORMER_EPOCH * EPOCHS[fraction], 1e-3, checkpoint)
     else:
         model = transformer(task, classes, init, x.shape[2] // SPAN)
-        epochs = train(model, data, classes, EPOCHS[fraction], lr=3e-4, spans=model.spans)
-    seconds = time.time() - start
+        epochs, seconds = train(model, data, classes, EPOCHS[fraction], 3e-4, checkpoint, spans=model.spans)
     result = {"task": task, "fraction": fraction, "init": init, "labelledWindows": int(len(keep)), "bestEpoch": epochs,
               "params": int(sum(p.numel() for p in model.parameters())), "seconds": round(seconds, 1),
               "val": figures(vy, predict(model, vx, batch=64), classes), "test": figures(ty, predict(model, tx, batch=64), classes)}
@@ -182,6 +198,7 @@ def main():
                     with open(file + ".tmp", "w") as f:
                         json.dump(result, f, indent=2)
                     os.replace(file + ".tmp", file)
+                    os.remove(os.path.join(args.runs, name.replace("/", "_") + ".pt"))
                     print(f"{name}: test macro F1 {result['test']['macroF1']:.4f} in {result['seconds']:.0f} s", flush=True)
                 results.append(json.load(open(file)))
     with open(os.path.join(HERE, "results.json"), "w") as f:
