@@ -206,7 +206,7 @@ def write_card(out_dir, title, intro, rows, sections, models, seconds, retrain):
     for section in sections:
         lines += section
     lines += kept_compression_section(os.path.join(out_dir, "README.md"))
-    lines += ["## Retrain", "", "From the repository root, after `npm ci` (which builds ecgc), with Debian's python3-torch:", "", "    " + retrain, "",
+    lines += ["## Retrain", "", "From the repository root, after `npm ci` (which builds ecgc), with Debian's python3-torch and libopenblas0-openmp:", "", "    " + retrain, "",
               "It rebuilds the datasets with `ecgc data`, trains, exports, and rewrites this card and `card.json` from `ecgc eval`;",
               "`npm test` re-runs `ecgc eval` on each test split and checks the figures.", ""]
     with open(os.path.join(out_dir, "README.md"), "w") as f:

@@ -23,25 +23,31 @@ import torch.nn as nn
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "common"))
-from ecgtrain import DEFAULT_DATA, dataset, evaluate_export, export, macro_f1, predict  # noqa: E402
+from ecgtrain import DEFAULT_DATA, dataset, evaluate_export, export, figures_section, macro_f1, predict, write_card  # noqa: E402
 from hubert import WEARABLE, Classifier, HubertEcg, for_export  # noqa: E402
 from pretrain import augment  # noqa: E402
 from streamnet import StridedStreamCNN  # noqa: E402
 
 SPAN = 3600  # 10 s at 360 Hz: what attention sees
 TASKS = {
-    # task: (data folder, splits, the patch's CNN for the task: its layers)
-    "cinc2017": ("cinc2017", ("train", "val", "test"), [(1, 8, 9, 3), (8, 12, 7, 3), (12, 16, 5, 2), (16, 16, 5, 2), (16, 20, 5, 2), (20, 24, 5, 2), (24, 24, 5, 2), (24, 32, 3, 2)]),
-    "rhythm-stream": ("mitdb", ("record-train", "record-val", "record-test"), [(1, 8, 9, 3), (8, 12, 5, 3), (12, 12, 3, 2), (12, 12, 3, 2), (12, 16, 3, 2), (16, 16, 3, 2), (16, 16, 3, 2)]),
+    # task: (data folder, splits, {CNN: its layers}: the patch's CNN for the task, and one as wide
+    # as it takes to have about the transformer's parameters and multiply-adds)
+    "cinc2017": ("cinc2017", ("train", "val", "test"), {
+        "cnn": [(1, 8, 9, 3), (8, 12, 7, 3), (12, 16, 5, 2), (16, 16, 5, 2), (16, 20, 5, 2), (20, 24, 5, 2), (24, 24, 5, 2), (24, 32, 3, 2)],
+        "cnn-wide": [(1, 48, 9, 3), (48, 96, 7, 3), (96, 128, 5, 2), (128, 128, 5, 2), (128, 160, 5, 2), (160, 160, 5, 2), (160, 192, 5, 2), (192, 256, 3, 2)]}),
+    "rhythm-stream": ("mitdb", ("record-train", "record-val", "record-test"), {
+        "cnn": [(1, 8, 9, 3), (8, 12, 5, 3), (12, 12, 3, 2), (12, 12, 3, 2), (12, 16, 3, 2), (16, 16, 3, 2), (16, 16, 3, 2)],
+        "cnn-wide": [(1, 64, 9, 3), (64, 128, 5, 3), (128, 160, 3, 2), (160, 192, 3, 2), (192, 256, 3, 2), (256, 256, 3, 2), (256, 320, 3, 2)]}),
 }
 FRACTIONS = (0.05, 0.2, 1.0)
-INITS = ("pretrained", "scratch", "cnn")
+INITS = ("pretrained", "scratch", "cnn", "cnn-wide")
 # The transformer's passes over the data, by fraction: fewer labels, more epochs (as many steps
 # as 30 epochs at 20% take, about), validated about 12 times a run.
 EPOCHS = {1.0: 12, 0.2: 30, 0.05: 80}
-# The CNNs (a hundredth of the transformer's compute) train 4x the epochs, as patch-rhythm's
-# example trains 50 at 100%; on the same loop, schedule and augmentation as the transformer.
-CNN_EPOCHS_PER_TRANSFORMER_EPOCH = 4
+# The patch's CNNs (a hundredth of the transformer's compute) train 4x the epochs, as
+# patch-rhythm's example trains 50 at 100%; the wide ones the transformer's epochs (the same
+# compute); all on the same loop, schedule and augmentation as the transformer.
+EPOCHS_PER_TRANSFORMER_EPOCH = {"cnn": 4, "cnn-wide": 1}
 # pretrain.augment's gain, sign and offset, and a drift and noise as the patch's CNNs train with (mV)
 DRIFT, NOISE = 0.5, 0.02
 
@@ -115,7 +121,7 @@ def train(model, data, classes, epochs, lr, checkpoint, spans=None):
         best, first, seconds = saved["best"], saved["epoch"], saved["seconds"]
         print(f"  resumed after epoch {first}", flush=True)
     for epoch in range(first, epochs):
-        start = time.time()
+        began = time.time()
         model.train()
         for m in frozen:  # a frozen layer's batch norm keeps its statistics too
             m.eval()
@@ -135,7 +141,7 @@ def train(model, data, classes, epochs, lr, checkpoint, spans=None):
             print(f"  epoch {epoch + 1}/{epochs}: val macro F1 {f1:.4f}", flush=True)
             if f1 > best[0]:
                 best = (f1, {k: v.clone() for k, v in model.state_dict().items()}, epoch + 1)
-        seconds += time.time() - start
+        seconds += time.time() - began
         torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
                     "generator": generator.get_state(), "rng": rng.bit_generator.state, "best": best, "epoch": epoch + 1,
                     "seconds": seconds}, checkpoint + ".tmp")
@@ -145,7 +151,7 @@ def train(model, data, classes, epochs, lr, checkpoint, spans=None):
 
 
 def run(task, fraction, init, args):
-    folder, splits, layers = TASKS[task]
+    folder, splits, cnns = TASKS[task]
     source = os.path.join(args.data, folder)
     _, x, y, meta = dataset(source, task, splits[0], args.cache)
     _, vx, vy, _ = dataset(source, task, splits[1], args.cache)
@@ -155,9 +161,9 @@ def run(task, fraction, init, args):
     data = ((x[keep], y[keep]), (vx, vy))
     checkpoint = os.path.join(args.runs, f"{task}_{fraction}_{init}.pt")
     torch.manual_seed(0)
-    if init == "cnn":
-        model = StridedStreamCNN(layers, classes)
-        epochs, seconds = train(model, data, classes, CNN_EPOCHS_PER_TRANSFORMER_EPOCH * EPOCHS[fraction], 1e-3, checkpoint)
+    if init in cnns:
+        model = StridedStreamCNN(cnns[init], classes)
+        epochs, seconds = train(model, data, classes, EPOCHS_PER_TRANSFORMER_EPOCH[init] * EPOCHS[fraction], 1e-3, checkpoint)
     else:
         model = transformer(task, classes, init, x.shape[2] // SPAN)
         epochs, seconds = train(model, data, classes, EPOCHS[fraction], 3e-4, checkpoint, spans=model.spans)
@@ -167,8 +173,58 @@ def run(task, fraction, init, args):
     if (task, fraction, init) == ("cinc2017", 1.0, "pretrained"):
         path = os.path.join(HERE, "model.onnx")
         export(for_export(model), path, x.shape[1:], meta)
-        result["ecgcEval"] = evaluate_export(path, test_dir, meta_test, predict(model, tx, batch=64))
+        result["ecgcEval"] = {**evaluate_export(path, test_dir, meta_test, predict(model, tx, batch=64)), "epochs": epochs, "trainingSeconds": result["seconds"]}
+        result["meta"] = meta
     return result
+
+
+def labels_section(results):
+    """Test macro F1 (and accuracy) of every finished run, by task, fraction of the labels and start."""
+    pct = lambda v: f"{100 * v:.2f}%"
+    lines = ["## Pretrained, from scratch, or the patch's CNN, by fraction of the labels", "",
+             "Each run chosen on the validation split (its best epoch), reported on the test split; `cinc2017`: one 30-s record per example, "
+             "`rhythm-stream`: 10-s MLII windows of held-out MIT-BIH records. Test macro F1 (accuracy):", "",
+             "| task | labels | pretrained | from scratch | patch CNN | CNN of its size |", "|---|---|---|---|---|---|"]
+    by = {(r["task"], r["fraction"], r["init"]): r for r in results}
+    for task in TASKS:
+        for fraction in FRACTIONS:
+            cells = []
+            for init in INITS:
+                r = by.get((task, fraction, init))
+                cells.append(f"{pct(r['test']['macroF1'])} ({pct(r['test']['accuracy'])})" if r else "not run")
+            windows = next((r["labelledWindows"] for r in results if (r["task"], r["fraction"]) == (task, fraction)), None)
+            lines.append(f"| `{task}` | {pct(fraction)}" + (f" ({windows:,})" if windows else "") + " | " + " | ".join(cells) + " |")
+    sizes = lambda init: ", ".join(sorted({f"{r['params']:,}" for r in results if r["init"] == init}))
+    lines += ["", f"Parameters: the transformer {sizes('pretrained')}; the patch's CNNs {sizes('cnn')}; the wide CNNs {sizes('cnn-wide')}.", ""]
+    return lines
+
+
+def write_hubert_card(results):
+    main_run = next(r for r in results if (r["task"], r["fraction"], r["init"]) == ("cinc2017", 1.0, "pretrained"))
+    figures, meta = main_run["ecgcEval"], main_run["meta"]
+    pretraining = json.load(open(os.path.join(HERE, "pretrain.json")))
+    hours = pretraining["hours"]
+    steps = " + ".join(str(i["steps"]) for i in pretraining["iterations"])
+    c = WEARABLE
+    rows = [("task", f"`cinc2017` ({', '.join(meta['classes'])}), 30 s at 360 Hz in mV, [N, 1, 10800]"),
+            ("pretraining data", f"{hours:.1f} h of unlabelled ECG: `ecgc data <folder> --task unlabelled --split pretrain` of mitdb, svdb, cinc2017 and cpsc2018 (every lead, 10-s windows; "
+                                 "the records cinc2017 and rhythm hold out for validation and test left out)"),
+            ("pretraining", f"HuBERT's masked prediction, batch {pretraining['batch']}, {steps} steps in {pretraining['seconds'] / 3600:.1f} h: "
+                            + "; ".join(f"iteration {n + 1} predicts {i['clusters']} clusters ({i['targets']}), final loss {i['losses'][-1][1]:.3f}" for n, i in enumerate(pretraining["iterations"]))),
+            ("layers", f"feature encoder Conv1d+BN+GELU {c['channels']} channels, kernels {c['kernels']}, strides {c['strides']} (a 5-Hz frame every 72 samples); "
+                       f"layer norm, projection to {c['dim']}; positional grouped conv (kernel {c['pos_kernel']}, {c['pos_groups']} groups) + GELU; "
+                       f"{c['layers']} post-norm transformer layers ({c['heads']} heads, FFN {c['ffn']}, GELU) attending within 10-s spans; mean over frames and spans; linear"),
+            ("parameters", f"{figures['params']:,} ({figures['weightBytesFloat32'] / 1024:.0f} KB as float32)"),
+            ("MACs per inference", f"{figures['macs']:,} ({figures['macs'] / 30:,.0f} a second of ECG)"),
+            ("fine-tuning", "encoder frozen (its batch norms too), AdamW lr 3e-4, one-cycle, batch 32 random 10-s crops, "
+                            "augmented as pretraining (gain, sign, offset) plus drift 0.5 mV and noise 0.02 mV, cross-entropy weighted by the square root of inverse class frequency, "
+                            f"{EPOCHS[1.0]} epochs at 100% of the labels, the best validation macro F1 kept")]
+    write_card(HERE, "HuBERT-ECG for a wearable: self-supervised, then fine-tuned on AF",
+               "A HuBERT-ECG-style transformer small enough for a Cortex-M7, pretrained without labels on ECG, fine-tuned on the patch's AF task, "
+               "and compared with the same model trained from scratch and with the patch's CNNs when few labels are at hand.",
+               rows, [labels_section(results), figures_section("Test figures of model.onnx (pretrained, all labels)", "model.onnx", figures, meta["classes"])],
+               {"model.onnx": {k: v for k, v in figures.items() if k not in ("epochs", "trainingSeconds")}},
+               pretraining["seconds"] + sum(r["seconds"] for r in results), "/usr/bin/python3 examples/hubert-ecg/pretrain.py && /usr/bin/python3 examples/hubert-ecg/finetune.py")
 
 
 def main():
@@ -204,6 +260,8 @@ def main():
     with open(os.path.join(HERE, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
         f.write("\n")
+    if any((r["task"], r["fraction"], r["init"]) == ("cinc2017", 1.0, "pretrained") for r in results):
+        write_hubert_card(results)
 
 
 if __name__ == "__main__":
