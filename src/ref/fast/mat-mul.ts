@@ -3,8 +3,8 @@
  * acc = fround(acc + fround(a[m, k] * b[k, n])) for k ascending; the suite checks). The
  * definition reads a column of B per output, a cache miss per step on a transformer's
  * [512, 2048] weights (MatMul was 70% of HuBERT-ECG's reference time, at a fifth of Conv's
- * speed). Here four columns of a row run at a time in WebAssembly SIMD (simd.ts as a 1-tap
- * conv: the rows of B are its channels), K_BLOCK rows of B at a time so that they stay in
+ * speed). Here sixteen columns of a row (then four) run at a time in WebAssembly SIMD (simd.ts as
+ * a 1-tap conv: the rows of B are its channels), K_BLOCK rows of B at a time so that they stay in
  * cache; the columns left over, and everything without SIMD, in JavaScript, a row of B at a
  * time. Each output's partial sum is stored and reloaded between blocks: the same order.
  */

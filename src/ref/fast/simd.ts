@@ -11,34 +11,65 @@
  * The module is written out below in bytes (no toolchain needed); its one function:
  *
  *   (func (export "rows") (param $x $w $y $channels $rowStride $kernel $tapStride $quads i32)
- *     loop over $quads groups of 4 outputs: acc = v128.load($y)
+ *     while $quads >= 4, 16 outputs at a time: acc0..acc3 = v128.load($y + 0, 16, 32, 48)
  *       for each channel (x advancing by $rowStride bytes) and each tap (by $tapStride bytes):
- *         acc = f32x4.add(acc, f32x4.mul(f32x4.splat(f32.load($w++)), v128.load($x + tap)))
- *       v128.store($y, acc); $y += 16; $x += 16)
+ *         wv = f32x4.splat(f32.load($w++)); accJ = f32x4.add(accJ, f32x4.mul(wv, v128.load($x + tap + 16 J)))
+ *       store them; $y += 64; $x += 64; $quads -= 4
+ *     then the quads left one at a time, the same with acc0 alone)
+ *
+ * Sixteen outputs share each weight's load and splat (and the loop's counting): 2.3x the
+ * speed of four at a time on HuBERT-ECG's [50, 128] x [128, 256] products; every output's sum
+ * is still in the same order.
  */
 
-// Locals: 0..7 the parameters, then c, k, w2 (the weight pointer), xc (the channel's first tap), xk (the tap), acc.
-const [C, K, W2, XC, XK, ACC] = [8, 9, 10, 11, 12, 13];
+// Locals: 0..7 the parameters, then c, k, w2 (the weight pointer), xc (the channel's first tap),
+// xk (the tap), the accumulators of four quads and wv (the weight in every lane).
+const [C, K, W2, XC, XK, ACC, ACC1, ACC2, ACC3, WV] = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
 const get = (i: number) => [0x20, i];
 const set = (i: number) => [0x21, i];
 const tee = (i: number) => [0x22, i];
 const add = (i: number, what: number[]) => [...get(i), ...what, 0x6a, ...set(i)]; // i += what
 const decrement = (i: number) => [...get(i), 0x41, 0x01, 0x6b]; // i - 1
-const V128_LOAD = [0xfd, 0x00, 0x00, 0x00];
+const load = (offset: number) => [0xfd, 0x00, 0x00, offset]; // v128.load at a byte offset (< 128)
+const store = (offset: number, acc: number) => [...get(2), ...get(acc), 0xfd, 0x0b, 0x00, offset]; // v128.store(y + offset, acc)
+const accumulate = (acc: number, offset: number) => [...get(acc), ...get(WV), ...get(XK), ...load(offset), 0xfd, 0xe6, 0x01, 0xfd, 0xe4, 0x01, ...set(acc)];
+const QUADS = [[ACC, 0], [ACC1, 16], [ACC2, 32], [ACC3, 48]];
 // prettier-ignore
 const BODY = [
-  0x02, 0x05, 0x7f, 0x01, 0x7b, // 5 i32 locals, 1 v128
+  0x02, 0x05, 0x7f, 0x05, 0x7b, // 5 i32 locals, 5 v128
+  0x02, 0x40, // block
+  0x03, 0x40, //   loop over groups of four quads
+  ...get(7), 0x41, 0x04, 0x49, 0x0d, 0x01, // quads < 4: leave
+  ...QUADS.flatMap(([acc, offset]) => [...get(2), ...load(offset), ...set(acc)]),
+  ...get(1), ...set(W2), ...get(0), ...set(XC), ...get(3), ...set(C),
+  0x03, 0x40, //     loop over channels
+  ...get(XC), ...set(XK), ...get(5), ...set(K),
+  0x03, 0x40, //       loop over taps
+  ...get(W2), 0x2a, 0x02, 0x00, 0xfd, 0x13, ...set(WV), // wv = f32x4.splat(f32.load(w2))
+  ...QUADS.flatMap(([acc, offset]) => accumulate(acc, offset)),
+  ...add(W2, [0x41, 0x04]), ...add(XK, get(6)),
+  ...decrement(K), ...tee(K), 0x0d, 0x00, // --k: next tap
+  0x0b,
+  ...add(XC, get(4)),
+  ...decrement(C), ...tee(C), 0x0d, 0x00, // --c: next channel
+  0x0b,
+  ...QUADS.flatMap(([acc, offset]) => store(offset, acc)),
+  ...add(2, [0x41, 0xc0, 0x00]), ...add(0, [0x41, 0xc0, 0x00]), // y += 64, x += 64 (64: two bytes of signed LEB128)
+  ...get(7), 0x41, 0x04, 0x6b, ...set(7), // quads -= 4
+  0x0c, 0x00, //   next group
+  0x0b,
+  0x0b,
   0x02, 0x40, // block
   0x03, 0x40, //   loop over quads
   ...get(7), 0x45, 0x0d, 0x01, // quads == 0: leave
-  ...get(2), ...V128_LOAD, ...set(ACC), // acc = v128.load(y)
+  ...get(2), ...load(0), ...set(ACC), // acc = v128.load(y)
   ...get(1), ...set(W2), ...get(0), ...set(XC), ...get(3), ...set(C),
   0x03, 0x40, //     loop over channels
   ...get(XC), ...set(XK), ...get(5), ...set(K),
   0x03, 0x40, //       loop over taps
   ...get(ACC),
   ...get(W2), 0x2a, 0x02, 0x00, 0xfd, 0x13, // f32x4.splat(f32.load(w2))
-  ...get(XK), ...V128_LOAD,
+  ...get(XK), ...load(0),
   0xfd, 0xe6, 0x01, // f32x4.mul
   0xfd, 0xe4, 0x01, // f32x4.add
   ...set(ACC),

@@ -1,6 +1,7 @@
 /**
- * The interpreter runs MatMul through its fast twin (src/ref/fast/mat-mul.ts: four columns at
- * a time in WebAssembly SIMD over blocks of B's rows, the columns left over in JavaScript).
+ * The interpreter runs MatMul through its fast twin (src/ref/fast/mat-mul.ts: sixteen columns,
+ * then four, at a time in WebAssembly SIMD over blocks of B's rows, the columns left over in
+ * JavaScript).
  * Every output must be what the op's definition (src/ops/mat-mul.ts) computes, bit for bit:
  * on widths that are and are not multiples of four, K across several blocks, broadcast
  * batches and 1-D operands.
@@ -16,6 +17,7 @@ import { randomFloats } from '../../helpers/random.js';
 const CASES: [number[], number[]][] = [
   [[93, 64], [64, 256]], // a transformer's projection, smaller
   [[5, 37], [37, 7]], // 7 columns: one quad and three in JavaScript
+  [[6, 19], [19, 23]], // 23 columns: a group of four quads, one quad alone, three in JavaScript
   [[3, 40], [40, 2]], // no quad at all
   [[2, 3, 17, 9], [9, 12]], // a batch by one constant B
   [[2, 1, 6, 33], [4, 33, 6]], // broadcast batches (attention's scores)
