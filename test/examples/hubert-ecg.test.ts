@@ -1,7 +1,8 @@
 /**
  * examples/hubert-ecg's architectures as the compiler meets them: the wearable model (random
- * weights) against torch on real CinC 2017 records and bit-exact in C depth first, and
- * HuBERT-ECG small at full size imported (30 M parameters).
+ * weights) against torch on real CinC 2017 records and bit-exact in C depth first, HuBERT-ECG
+ * small at full size imported (30 M parameters), and the shipped fine-tuned model with its
+ * plan bit-exact on a Cortex-M7 under QEMU (its card's figures: test/examples/models.test.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCinc2017Dataset } from '../../src/data/cinc2017.js';
 import { encodeNpy, readNpyFloat32 } from '../../src/util/npy.js';
 import { ecgc } from '../helpers/cli.js';
+import { cortexToolsAvailable } from '../helpers/cortex.js';
+import { EXAMPLES } from '../helpers/examples.js';
 import { CINC2017, hasData } from '../helpers/data.js';
 import { PYTHON, torchAvailable } from '../helpers/tools.js';
 
@@ -55,4 +58,23 @@ describe.skipIf(!ready)('HuBERT-ECG exports', () => {
     expect(ops.filter((op: string) => op === 'Gelu')).toHaveLength(5 + 1 + 8); // the encoder's convolutions, the positional one, each layer's FFN
     expect(ops).not.toContain('Erf');
   });
+});
+
+const SHIPPED = join(EXAMPLES, 'hubert-ecg');
+const device = (await cortexToolsAvailable('the HuBERT-ECG device')) && hasData(CINC2017, 'the HuBERT-ECG device check');
+
+describe.skipIf(!device)('the shipped HuBERT-ECG on a Cortex-M7', () => {
+  it('model.onnx with plan.json is bit-exact under QEMU on two CinC 2017 test records, depth first, within 2 MB of flash and 512 KB of RAM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ecgc-hubert-m7-'));
+    try {
+      const test = buildCinc2017Dataset(CINC2017, 'test');
+      const samples = test.shape[2];
+      writeFileSync(join(dir, 'x.npy'), encodeNpy([2, 1, samples], test.x.subarray(0, 2 * samples)));
+      const verify = await ecgc(['verify', join(SHIPPED, 'model.onnx'), '--plan', join(SHIPPED, 'plan.json'), '--target', 'cortex-m7', '--input', join(dir, 'x.npy'), '--schedule', 'stream', '--stream-block', '16', '--flash', '2M', '--ram', '512K']);
+      expect(verify.exitCode, verify.stderr).toBe(0);
+      expect(verify.stdout).toMatch(/^bit-exact: 2 inputs/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
 });

@@ -24,8 +24,10 @@ import { expectVerified } from '../helpers/bit-exact.js';
 import { SHARED_DATA, hasData } from '../helpers/data.js';
 import { EXAMPLES, shippedPlans } from '../helpers/examples.js';
 
-/** Shipped models: an example folder with a trained model.onnx (a train.py alone is a recipe not yet run). */
-const trained = readdirSync(EXAMPLES).filter((d) => existsSync(join(EXAMPLES, d, 'train.py')) && existsSync(join(EXAMPLES, d, 'model.onnx')));
+/** Shipped models: an example folder with a trained model.onnx (a training script alone is a recipe not yet run). */
+const trained = readdirSync(EXAMPLES).filter(
+  (d) => ['train.py', 'finetune.py'].some((script) => existsSync(join(EXAMPLES, d, script))) && existsSync(join(EXAMPLES, d, 'model.onnx')),
+);
 
 /**
  * Examples whose model trained on every patient of a search split: a plan searched there (its
