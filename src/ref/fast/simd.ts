@@ -31,59 +31,46 @@ const tee = (i: number) => [0x22, i];
 const add = (i: number, what: number[]) => [...get(i), ...what, 0x6a, ...set(i)]; // i += what
 const decrement = (i: number) => [...get(i), 0x41, 0x01, 0x6b]; // i - 1
 const load = (offset: number) => [0xfd, 0x00, 0x00, offset]; // v128.load at a byte offset (< 128)
-const store = (offset: number, acc: number) => [...get(2), ...get(acc), 0xfd, 0x0b, 0x00, offset]; // v128.store(y + offset, acc)
-const accumulate = (acc: number, offset: number) => [...get(acc), ...get(WV), ...get(XK), ...load(offset), 0xfd, 0xe6, 0x01, 0xfd, 0xe4, 0x01, ...set(acc)];
-const QUADS = [[ACC, 0], [ACC1, 16], [ACC2, 32], [ACC3, 48]];
-// prettier-ignore
+const i32 = (n: number) => [0x41, ...(n < 64 ? [n] : [(n & 0x7f) | 0x80, n >> 7])]; // i32.const n (signed LEB128, n < 8192)
+
+/**
+ * The loop over groups of quads with one accumulator each (the quad at 16 j bytes from y): while
+ * at least accs.length quads are left, their sums over every channel and tap, the weight loaded
+ * and splatted once for all of them; then y, x and quads move on by the group.
+ */
+function groupLoop(accs: number[]): number[] {
+  const quads = accs.map((acc, j) => [acc, 16 * j]);
+  // prettier-ignore
+  return [
+    0x02, 0x40, // block
+    0x03, 0x40, //   loop over groups
+    ...get(7), ...i32(accs.length), 0x49, 0x0d, 0x01, // quads < group: leave
+    ...quads.flatMap(([acc, offset]) => [...get(2), ...load(offset), ...set(acc)]), // acc = v128.load(y + offset)
+    ...get(1), ...set(W2), ...get(0), ...set(XC), ...get(3), ...set(C),
+    0x03, 0x40, //     loop over channels
+    ...get(XC), ...set(XK), ...get(5), ...set(K),
+    0x03, 0x40, //       loop over taps
+    ...get(W2), 0x2a, 0x02, 0x00, 0xfd, 0x13, ...set(WV), // wv = f32x4.splat(f32.load(w2))
+    ...quads.flatMap(([acc, offset]) => [...get(acc), ...get(WV), ...get(XK), ...load(offset), 0xfd, 0xe6, 0x01, 0xfd, 0xe4, 0x01, ...set(acc)]), // acc += wv * x
+    ...add(W2, i32(4)), ...add(XK, get(6)),
+    ...decrement(K), ...tee(K), 0x0d, 0x00, // --k: next tap
+    0x0b,
+    ...add(XC, get(4)),
+    ...decrement(C), ...tee(C), 0x0d, 0x00, // --c: next channel
+    0x0b,
+    ...quads.flatMap(([acc, offset]) => [...get(2), ...get(acc), 0xfd, 0x0b, 0x00, offset]), // v128.store(y + offset, acc)
+    ...add(2, i32(16 * accs.length)), ...add(0, i32(16 * accs.length)),
+    ...get(7), ...i32(accs.length), 0x6b, ...set(7), // quads -= group
+    0x0c, 0x00, //   next group
+    0x0b,
+    0x0b,
+  ];
+}
+
 const BODY = [
-  0x02, 0x05, 0x7f, 0x05, 0x7b, // 5 i32 locals, 5 v128
-  0x02, 0x40, // block
-  0x03, 0x40, //   loop over groups of four quads
-  ...get(7), 0x41, 0x04, 0x49, 0x0d, 0x01, // quads < 4: leave
-  ...QUADS.flatMap(([acc, offset]) => [...get(2), ...load(offset), ...set(acc)]),
-  ...get(1), ...set(W2), ...get(0), ...set(XC), ...get(3), ...set(C),
-  0x03, 0x40, //     loop over channels
-  ...get(XC), ...set(XK), ...get(5), ...set(K),
-  0x03, 0x40, //       loop over taps
-  ...get(W2), 0x2a, 0x02, 0x00, 0xfd, 0x13, ...set(WV), // wv = f32x4.splat(f32.load(w2))
-  ...QUADS.flatMap(([acc, offset]) => accumulate(acc, offset)),
-  ...add(W2, [0x41, 0x04]), ...add(XK, get(6)),
-  ...decrement(K), ...tee(K), 0x0d, 0x00, // --k: next tap
-  0x0b,
-  ...add(XC, get(4)),
-  ...decrement(C), ...tee(C), 0x0d, 0x00, // --c: next channel
-  0x0b,
-  ...QUADS.flatMap(([acc, offset]) => store(offset, acc)),
-  ...add(2, [0x41, 0xc0, 0x00]), ...add(0, [0x41, 0xc0, 0x00]), // y += 64, x += 64 (64: two bytes of signed LEB128)
-  ...get(7), 0x41, 0x04, 0x6b, ...set(7), // quads -= 4
-  0x0c, 0x00, //   next group
-  0x0b,
-  0x0b,
-  0x02, 0x40, // block
-  0x03, 0x40, //   loop over quads
-  ...get(7), 0x45, 0x0d, 0x01, // quads == 0: leave
-  ...get(2), ...load(0), ...set(ACC), // acc = v128.load(y)
-  ...get(1), ...set(W2), ...get(0), ...set(XC), ...get(3), ...set(C),
-  0x03, 0x40, //     loop over channels
-  ...get(XC), ...set(XK), ...get(5), ...set(K),
-  0x03, 0x40, //       loop over taps
-  ...get(ACC),
-  ...get(W2), 0x2a, 0x02, 0x00, 0xfd, 0x13, // f32x4.splat(f32.load(w2))
-  ...get(XK), ...load(0),
-  0xfd, 0xe6, 0x01, // f32x4.mul
-  0xfd, 0xe4, 0x01, // f32x4.add
-  ...set(ACC),
-  ...add(W2, [0x41, 0x04]), ...add(XK, get(6)),
-  ...decrement(K), ...tee(K), 0x0d, 0x00, // --k: next tap
-  0x0b,
-  ...add(XC, get(4)),
-  ...decrement(C), ...tee(C), 0x0d, 0x00, // --c: next channel
-  0x0b,
-  ...get(2), ...get(ACC), 0xfd, 0x0b, 0x00, 0x00, // v128.store(y, acc)
-  ...add(2, [0x41, 0x10]), ...add(0, [0x41, 0x10]), ...decrement(7), ...set(7),
-  0x0c, 0x00, //   next quad
-  0x0b,
-  0x0b,
+  ...[0x02, 0x05, 0x7f, 0x05, 0x7b], // 5 i32 locals, 5 v128
+  ...groupLoop([ACC, ACC1, ACC2, ACC3]),
+  ...groupLoop([ACC]),
   0x0b,
 ];
 
