@@ -191,9 +191,20 @@ def labels_section(results):
             cells = []
             for init in INITS:
                 r = by.get((task, fraction, init))
-                cells.append(f"{pct(r['test']['macroF1'])} ({pct(r['test']['accuracy'])})" if r else "not run")
+                cells.append(f"{pct(r['test']['macroF1'])} ({pct(r['test']['accuracy'])})" if r else "not yet run")
             windows = next((r["labelledWindows"] for r in results if (r["task"], r["fraction"]) == (task, fraction)), None)
             lines.append(f"| `{task}` | {pct(fraction)}" + (f" ({windows:,})" if windows else "") + " | " + " | ".join(cells) + " |")
+    points = lambda a, b: f"{100 * (a['test']['macroF1'] - b['test']['macroF1']):+.1f}"
+    patch = json.load(open(os.path.join(HERE, "..", "patch-rhythm", "card.json")))["models"]["model.onnx"]
+    lines += ["", f"The patch's own AF model (examples/patch-rhythm: the `cinc2017` CNN above trained by its own recipe, Adam with a plateau "
+              f"schedule, 50 epochs, all the labels) scores macro F1 {pct(patch['macroF1'])} (accuracy {pct(patch['accuracy'])}) on the same test split.", ""]
+    for task in TASKS:
+        for fraction in FRACTIONS:
+            p, s, cnns = by.get((task, fraction, "pretrained")), by.get((task, fraction, "scratch")), [by.get((task, fraction, i)) for i in ("cnn", "cnn-wide")]
+            if p and s and all(cnns):
+                best = max(cnns, key=lambda r: r["test"]["macroF1"])
+                lines.append(f"- `{task}` at {pct(fraction)} of the labels: pretraining {points(p, s)} points of macro F1 over the same model from scratch; "
+                             f"{points(p, best)} against the better CNN ({'the patch' + chr(39) + 's' if best['init'] == 'cnn' else 'the one of its size'}).")
     sizes = lambda init: ", ".join(sorted({f"{r['params']:,}" for r in results if r["init"] == init}))
     lines += ["", f"Parameters: the transformer {sizes('pretrained')}; the patch's CNNs {sizes('cnn')}; the wide CNNs {sizes('cnn-wide')}.", ""]
     return lines

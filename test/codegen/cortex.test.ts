@@ -123,7 +123,12 @@ describe.skipIf(!available).concurrent('quantized layers are bit-exact on Cortex
   }
 });
 
-const examples = readdirSync(EXAMPLES).filter((d) => existsSync(join(EXAMPLES, d, 'model.onnx')));
+/**
+ * The shipped models, each on every required target; but HuBERT-ECG, whose 118 M multiply-adds
+ * a window would take a soft-float cortex-m0 minutes a window under QEMU: its plan is verified
+ * on cortex-m7 on real records by test/examples/hubert-ecg.test.ts.
+ */
+const examples = readdirSync(EXAMPLES).filter((d) => existsSync(join(EXAMPLES, d, 'model.onnx')) && d !== 'hubert-ecg');
 
 /** 4-bit uniform weights, 30% pruned, encodings as src/pack chooses: what a compression plan gives. */
 function fourBit(graph: Graph): Map<string, LayerQuantization> {
