@@ -2,14 +2,15 @@
 """Fine-tunes the pretrained wearable HuBERT-ECG (pretrain.py's pretrained.pt) on the patch's AF
 task (`cinc2017`: 30-s records, normal, af, other, noisy) and on `rhythm-stream` (10-s MLII
 windows, four rhythm groups), and compares it, at 5%, 20% and 100% of the training labels, with
-the same model trained from scratch and with the patch's CNN of each task trained on the same
-labels. Run from the repository root, after pretrain.py:
+the same model trained from scratch, with the patch's CNN of each task and with a CNN of the
+transformer's size, each trained on the same labels. Run from the repository root, after pretrain.py:
     /usr/bin/python3 examples/hubert-ecg/finetune.py [--only cinc2017/1.0/pretrained ...]
 
 Every run is chosen on the validation split (the epoch with the best macro F1) and reported on
 the test split, which chooses nothing. Each run checkpoints after every epoch and each finished
-run is kept in --runs, so the runs can be spread over sessions. The pretrained model fine-tuned on all of cinc2017's labels is exported as
-model.onnx and evaluated by `ecgc eval`; results.json holds every run's figures."""
+run is kept in --runs, so the runs can be spread over sessions. The pretrained model fine-tuned
+on all of cinc2017's labels is exported as model.onnx and evaluated by `ecgc eval`;
+results.json holds every run's figures, and the card (README.md, card.json) is written from them."""
 import argparse
 import json
 import os
@@ -181,7 +182,7 @@ def run(task, fraction, init, args):
 def labels_section(results):
     """Test macro F1 (and accuracy) of every finished run, by task, fraction of the labels and start."""
     pct = lambda v: f"{100 * v:.2f}%"
-    lines = ["## Pretrained, from scratch, or the patch's CNN, by fraction of the labels", "",
+    lines = ["## Pretrained, from scratch, or a CNN, by fraction of the labels", "",
              "Each run chosen on the validation split (its best epoch), reported on the test split; `cinc2017`: one 30-s record per example, "
              "`rhythm-stream`: 10-s MLII windows of held-out MIT-BIH records. Test macro F1 (accuracy):", "",
              "| task | labels | pretrained | from scratch | patch CNN | CNN of its size |", "|---|---|---|---|---|---|"]
@@ -203,8 +204,9 @@ def labels_section(results):
             p, s, cnns = by.get((task, fraction, "pretrained")), by.get((task, fraction, "scratch")), [by.get((task, fraction, i)) for i in ("cnn", "cnn-wide")]
             if p and s and all(cnns):
                 best = max(cnns, key=lambda r: r["test"]["macroF1"])
+                which = {"cnn": "the patch's", "cnn-wide": "the one of its size"}[best["init"]]
                 lines.append(f"- `{task}` at {pct(fraction)} of the labels: pretraining {points(p, s)} points of macro F1 over the same model from scratch; "
-                             f"{points(p, best)} against the better CNN ({'the patch' + chr(39) + 's' if best['init'] == 'cnn' else 'the one of its size'}).")
+                             f"{points(p, best)} against the better CNN ({which}).")
     sizes = lambda init: ", ".join(sorted({f"{r['params']:,}" for r in results if r["init"] == init}))
     lines += ["", f"Parameters: the transformer {sizes('pretrained')}; the patch's CNNs {sizes('cnn')}; the wide CNNs {sizes('cnn-wide')}.", ""]
     return lines
@@ -232,7 +234,7 @@ def write_hubert_card(results):
                             f"{EPOCHS[1.0]} epochs at 100% of the labels, the best validation macro F1 kept")]
     write_card(HERE, "HuBERT-ECG for a wearable: self-supervised, then fine-tuned on AF",
                "A HuBERT-ECG-style transformer small enough for a Cortex-M7, pretrained without labels on ECG, fine-tuned on the patch's AF task, "
-               "and compared with the same model trained from scratch and with the patch's CNNs when few labels are at hand.",
+               "and compared, when few labels are at hand, with the same model trained from scratch, with the patch's CNNs and with CNNs of its size.",
                rows, [labels_section(results), figures_section("Test figures of model.onnx (pretrained, all labels)", "model.onnx", figures, meta["classes"])],
                {"model.onnx": {k: v for k, v in figures.items() if k not in ("epochs", "trainingSeconds")}},
                pretraining["seconds"] + sum(r["seconds"] for r in results), "/usr/bin/python3 examples/hubert-ecg/pretrain.py && /usr/bin/python3 examples/hubert-ecg/finetune.py")
