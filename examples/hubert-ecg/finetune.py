@@ -42,6 +42,7 @@ TASKS = {
 }
 FRACTIONS = (0.05, 0.2, 1.0)
 INITS = ("pretrained", "scratch", "cnn", "cnn-wide")
+MAIN_RUN = ("cinc2017", 1.0, "pretrained")  # the run exported as model.onnx, the card's model
 # The transformer's passes over the data, by fraction: fewer labels, more epochs (as many steps
 # as 30 epochs at 20% take, about), validated about 12 times a run.
 EPOCHS = {1.0: 12, 0.2: 30, 0.05: 80}
@@ -151,6 +152,11 @@ def train(model, data, classes, epochs, lr, checkpoint, spans=None):
     return best[2], seconds
 
 
+def run_file(args, task, fraction, init, suffix):
+    """A run's file in --runs: its checkpoint (.pt) while it trains, its figures (.json) once done."""
+    return os.path.join(args.runs, f"{task}_{fraction}_{init}{suffix}")
+
+
 def run(task, fraction, init, args):
     folder, splits, cnns = TASKS[task]
     source = os.path.join(args.data, folder)
@@ -160,7 +166,7 @@ def run(task, fraction, init, args):
     classes = len(meta["classes"])
     keep = labelled_subset(y, fraction, classes)
     data = ((x[keep], y[keep]), (vx, vy))
-    checkpoint = os.path.join(args.runs, f"{task}_{fraction}_{init}.pt")
+    checkpoint = run_file(args, task, fraction, init, ".pt")
     torch.manual_seed(0)
     if init in cnns:
         model = StridedStreamCNN(cnns[init], classes)
@@ -168,13 +174,14 @@ def run(task, fraction, init, args):
     else:
         model = transformer(task, classes, init, x.shape[2] // SPAN)
         epochs, seconds = train(model, data, classes, EPOCHS[fraction], 3e-4, checkpoint, spans=model.spans)
+    tested = predict(model, tx, batch=64)
     result = {"task": task, "fraction": fraction, "init": init, "labelledWindows": int(len(keep)), "bestEpoch": epochs,
               "params": int(sum(p.numel() for p in model.parameters())), "seconds": round(seconds, 1),
-              "val": figures(vy, predict(model, vx, batch=64), classes), "test": figures(ty, predict(model, tx, batch=64), classes)}
-    if (task, fraction, init) == ("cinc2017", 1.0, "pretrained"):
+              "val": figures(vy, predict(model, vx, batch=64), classes), "test": figures(ty, tested, classes)}
+    if (task, fraction, init) == MAIN_RUN:
         path = os.path.join(HERE, "model.onnx")
         export(for_export(model), path, x.shape[1:], meta)
-        result["ecgcEval"] = {**evaluate_export(path, test_dir, meta_test, predict(model, tx, batch=64)), "epochs": epochs, "trainingSeconds": result["seconds"]}
+        result["ecgcEval"] = {**evaluate_export(path, test_dir, meta_test, tested), "epochs": epochs, "trainingSeconds": result["seconds"]}
         result["meta"] = meta
     return result
 
@@ -213,7 +220,7 @@ def labels_section(results):
 
 
 def write_hubert_card(results):
-    main_run = next(r for r in results if (r["task"], r["fraction"], r["init"]) == ("cinc2017", 1.0, "pretrained"))
+    main_run = next(r for r in results if (r["task"], r["fraction"], r["init"]) == MAIN_RUN)
     figures, meta = main_run["ecgcEval"], main_run["meta"]
     pretraining = json.load(open(os.path.join(HERE, "pretrain.json")))
     hours = pretraining["hours"]
@@ -256,24 +263,21 @@ def main():
         for fraction in FRACTIONS:
             for init in INITS:
                 name = f"{task}/{fraction}/{init}"
-                file = os.path.join(args.runs, name.replace("/", "_") + ".json")
-                if args.only and name not in args.only:
-                    if os.path.exists(file):
-                        results.append(json.load(open(file)))
-                    continue
-                if not os.path.exists(file):
+                file = run_file(args, task, fraction, init, ".json")
+                if not os.path.exists(file) and (not args.only or name in args.only):
                     print(f"{name}:", flush=True)
                     result = run(task, fraction, init, args)
                     with open(file + ".tmp", "w") as f:
                         json.dump(result, f, indent=2)
                     os.replace(file + ".tmp", file)
-                    os.remove(os.path.join(args.runs, name.replace("/", "_") + ".pt"))
+                    os.remove(run_file(args, task, fraction, init, ".pt"))
                     print(f"{name}: test macro F1 {result['test']['macroF1']:.4f} in {result['seconds']:.0f} s", flush=True)
-                results.append(json.load(open(file)))
+                if os.path.exists(file):
+                    results.append(json.load(open(file)))
     with open(os.path.join(HERE, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
         f.write("\n")
-    if any((r["task"], r["fraction"], r["init"]) == ("cinc2017", 1.0, "pretrained") for r in results):
+    if any((r["task"], r["fraction"], r["init"]) == MAIN_RUN for r in results):
         write_hubert_card(results)
 
 

@@ -15,6 +15,7 @@ import { modelData } from '../../src/data/model-data.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { TASKS, buildDataset } from '../../src/data/tasks.js';
 import { loadModel } from '../../src/model/load.js';
+import { findWeightLayers } from '../../src/plan/layers.js';
 import { verifyHost } from '../../src/codegen/verify.js';
 import { predictClasses } from '../../examples/common/noise-table.js';
 import type { LayerQuantization } from '../../src/codegen/weights.js';
@@ -181,5 +182,5 @@ function fullModelPredictions(file: string, data: Dataset): Promise<Int32Array> 
 
 /** Every weight-bearing layer at `bits` bits, weights below `threshold` pruned. */
 function uniformEverywhere(graph: Graph, bits: number, threshold: number): Map<string, LayerQuantization> {
-  return new Map(graph.nodes.filter((n) => n.op === 'Conv' || n.op === 'Gemm').map((n) => [n.name, { spec: { bits, quantizer: 'uniform', threshold } }]));
+  return new Map(findWeightLayers(graph).map((layer) => [layer.node, { spec: { bits, quantizer: 'uniform', threshold } }]));
 }
