@@ -212,8 +212,8 @@ def labels_section(results):
             if p and s and all(cnns):
                 best = max(cnns, key=lambda r: r["test"]["macroF1"])
                 which = {"cnn": "the patch's", "cnn-wide": "the one of its size"}[best["init"]]
-                lines.append(f"- `{task}` at {pct(fraction)} of the labels: pretraining {points(p, s)} points of macro F1 over the same model from scratch; "
-                             f"{points(p, best)} against the better CNN ({which}).")
+                lines.append(f"- `{task}` at {pct(fraction)} of the labels, pretrained minus the others in points of macro F1: {points(p, s)} against the same model "
+                             f"from scratch, {points(p, best)} against the better CNN ({which}).")
     sizes = lambda init: ", ".join(sorted({f"{r['params']:,}" for r in results if r["init"] == init}))
     lines += ["", f"Parameters: the transformer {sizes('pretrained')}; the patch's CNNs {sizes('cnn')}; the wide CNNs {sizes('cnn-wide')}.", ""]
     return lines
