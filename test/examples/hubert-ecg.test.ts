@@ -17,15 +17,21 @@ import { EXAMPLES } from '../helpers/examples.js';
 import { CINC2017, hasData } from '../helpers/data.js';
 import { PYTHON, torchAvailable } from '../helpers/tools.js';
 
+/** A new temporary directory holding x.npy: the first `count` records of CinC 2017's test split. */
+function withTestRecords(prefix: string, count: number): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const test = buildCinc2017Dataset(CINC2017, 'test');
+  const samples = test.shape[2];
+  writeFileSync(join(dir, 'x.npy'), encodeNpy([count, 1, samples], test.x.subarray(0, count * samples)));
+  return dir;
+}
+
 const ready = torchAvailable('the HuBERT-ECG export checks') && hasData(CINC2017, 'the HuBERT-ECG export checks');
 
 describe.skipIf(!ready)('HuBERT-ECG exports', () => {
   let dir = '';
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'ecgc-hubert-'));
-    const test = buildCinc2017Dataset(CINC2017, 'test');
-    const samples = test.shape[2];
-    writeFileSync(join(dir, 'x.npy'), encodeNpy([3, 1, samples], test.x.subarray(0, 3 * samples)));
+    dir = withTestRecords('ecgc-hubert-', 3);
     execaSync(PYTHON, [join('test', 'examples', 'hubert_export.py'), join(dir, 'x.npy'), dir]);
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,10 +78,7 @@ const DEVICES = [
 describe.skipIf(!device)('the shipped HuBERT-ECG on a Cortex-M', () => {
   let dir = '';
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'ecgc-hubert-device-'));
-    const test = buildCinc2017Dataset(CINC2017, 'test');
-    const samples = test.shape[2];
-    writeFileSync(join(dir, 'x.npy'), encodeNpy([2, 1, samples], test.x.subarray(0, 2 * samples)));
+    dir = withTestRecords('ecgc-hubert-device-', 2);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
